@@ -1,0 +1,161 @@
+# sockit — GNU make.  `make` builds; `make demo`, `make test`, `make fuzz`,
+# `make bench`, `make install PREFIX=...`.  Quiet unless V=1.
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+CC ?= cc
+FUZZ_SECONDS ?= 20
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+BUILD ?= build
+endif
+
+PKGS := libuv libpcap openssl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+LLHTTP_DIR := /usr/share/llhttp
+LLHTTP_INC := /usr/share/include/llhttp
+LLHTTP_SRC := $(wildcard $(LLHTTP_DIR)/*.c)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DSK_VERSION='"$(VERSION)"' $(WARN) \
+	-Iinclude -Ilib -I$(LLHTTP_INC) $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS) -MMD -MP
+ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
+LIBS := $(PKG_LIBS) -lm
+
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = @printf '  %-7s %s\n' $(1) $(2);
+endif
+
+LIB_SRC := $(sort $(wildcard lib/*/*.c))
+CMD_SRC := $(sort $(wildcard src/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) \
+	$(LLHTTP_SRC:$(LLHTTP_DIR)/%.c=$(BUILD)/obj/llhttp/%.o)
+CMD_OBJ := $(CMD_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
+
+.PHONY: all deps demo test unit e2e fuzz fuzz-build bench install uninstall clean format-check
+
+all: $(BUILD)/sockit $(BUILD)/libsockit.a $(BUILD)/libsockit.so
+
+$(BUILD)/obj/%.o: %.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
+
+# Debian's llhttp sources are generated code: compiled into the library as
+# shipped, without our warning set.
+$(BUILD)/obj/llhttp/%.o: $(LLHTTP_DIR)/%.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -I$(LLHTTP_INC) $(SANFLAGS) $(CFLAGS) -fPIC -w -c $< -o $@
+
+$(BUILD)/libsockit.a: $(LIB_OBJ)
+	$(call say,AR,$@)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/libsockit.so: $(LIB_OBJ)
+	$(call say,LD,$@)
+	$(Q)$(CC) -shared -Wl,-soname,libsockit.so.0 $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/sockit: $(CMD_OBJ) $(BUILD)/libsockit.a
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(BUILD)/libsockit.a $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsockit.a
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libsockit.a $(LIBS) -lcriterion
+
+deps:
+	@tools/deps.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/sockit tour
+
+unit: all $(UNIT_BIN)
+
+test: deps
+	@$(MAKE) --no-print-directory unit
+	@tools/run-tests.sh $(BUILD)
+
+e2e: all
+	@tools/run-tests.sh $(BUILD) e2e
+
+# libFuzzer harnesses: clang, the library rebuilt once with coverage into
+# its own archive, each harness linked against it.
+FUZZ_CC := clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DSK_VERSION='"$(VERSION)"' -g -O1 \
+	-Iinclude -Ilib -I$(LLHTTP_INC) $(PKG_CFLAGS) $(FUZZ_SAN) -MMD -MP
+FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o) \
+	$(LLHTTP_SRC:$(LLHTTP_DIR)/%.c=build/fuzz/obj/llhttp/%.o)
+
+build/fuzz/obj/%.o: %.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build/fuzz/obj/llhttp/%.o: $(LLHTTP_DIR)/%.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -w -c $< -o $@
+
+build/fuzz/libsockit-fuzz.a: $(FUZZ_OBJ)
+	$(call say,AR,$@)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+build/fuzz/%: fuzz/%.c build/fuzz/libsockit-fuzz.a
+	$(call say,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		build/fuzz/libsockit-fuzz.a $(PKG_LIBS) -lm
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@tools/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bench/run.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/include/sockit $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/sockit $(DESTDIR)$(PREFIX)/bin/sockit
+	install -m 644 $(BUILD)/libsockit.a $(DESTDIR)$(PREFIX)/lib/libsockit.a
+	install -m 755 $(BUILD)/libsockit.so $(DESTDIR)$(PREFIX)/lib/libsockit.so.$(VERSION)
+	ln -sf libsockit.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libsockit.so.0
+	ln -sf libsockit.so.0 $(DESTDIR)$(PREFIX)/lib/libsockit.so
+	install -m 644 include/sockit/*.h $(DESTDIR)$(PREFIX)/include/sockit/
+	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+		-e 's|@REQUIRES@|$(PKGS)|' sockit.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/sockit.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/sockit $(DESTDIR)$(PREFIX)/lib/libsockit.* \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/sockit.pc
+	rm -rf $(DESTDIR)$(PREFIX)/include/sockit
+	cd man && for m in *.1; do rm -f $(DESTDIR)$(PREFIX)/share/man/man1/$$m; done
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)

@@ -1,0 +1,265 @@
+/* sockit cidr: the subnet calculator. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "sockit/cidr.h"
+#include "sockit/error.h"
+
+static const char usage[] =
+	"usage: sockit cidr ADDR[/LEN | /MASK] [MASK] [options]\n"
+	"\n"
+	"Shows the block an address belongs to: address, network, netmask (dotted,\n"
+	"binary, hex), wildcard, broadcast, first and last usable host, host count\n"
+	"and scope.  IPv4 and IPv6.  An address with host bits set is explained:\n"
+	"its network part and host part are shown apart.\n"
+	"\n"
+	"  --split /LEN      list the subnets of length LEN (at most --limit lines)\n"
+	"  --limit N         the most lines --split may print (default 65536)\n"
+	"  --contains IP     exit 0 if IP is in the block, 1 if not\n"
+	"  -q, --quiet       with --contains: print nothing, only the exit status\n"
+	"  --json            one JSON object (per subnet with --split)\n"
+	"  --color WHEN      auto, always or never: mark network and host bits\n"
+	"  -h, --help        this help\n"
+	"\n"
+	"examples:\n"
+	"  sockit cidr 192.168.36.235/24\n"
+	"  sockit cidr 10.1.2.3 255.255.240.0\n"
+	"  sockit cidr 2001:db8::/48 --split /52\n"
+	"  sockit cidr 198.18.0.0/15 --contains 198.19.4.4\n"
+	"\n"
+	"exit status: 0 done (or contained), 1 not contained, 2 usage error.\n";
+
+struct cidr_opts {
+	const char *text, *mask;
+	int split; /* -1: none */
+	uint64_t limit;
+	const char *contains;
+	bool quiet, json;
+	enum sk_color_mode color;
+};
+
+static void parse_opts(int argc, char **argv, struct cidr_opts *o)
+{
+	enum { OPT_SPLIT = 256, OPT_LIMIT, OPT_CONTAINS, OPT_JSON, OPT_COLOR };
+	static const struct option longopts[] = {
+		{ "split", required_argument, NULL, OPT_SPLIT },
+		{ "limit", required_argument, NULL, OPT_LIMIT },
+		{ "contains", required_argument, NULL, OPT_CONTAINS },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "color", required_argument, NULL, OPT_COLOR },
+		{ "colour", required_argument, NULL, OPT_COLOR },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	*o = (struct cidr_opts){ .split = -1, .limit = 65536 };
+	const char *split = NULL;
+	int c;
+	while ((c = cli_getopt(argc, argv, "qh", longopts)) != -1) {
+		switch (c) {
+		case OPT_SPLIT: split = optarg; break;
+		case OPT_LIMIT: o->limit = cli_number("--limit", optarg, 1, UINT64_MAX); break;
+		case OPT_CONTAINS: o->contains = optarg; break;
+		case 'q': o->quiet = true; break;
+		case OPT_JSON: o->json = true; break;
+		case OPT_COLOR: o->color = cli_color(optarg); break;
+		case 'h': cli_help(usage);
+		default: cli_usage("unexpected option");
+		}
+	}
+	if (optind >= argc)
+		cli_usage("missing address (ADDR/LEN, ADDR MASK or ADDR)");
+	o->text = argv[optind++];
+	if (optind < argc)
+		o->mask = argv[optind++];
+	if (optind < argc)
+		cli_usage("unexpected argument '%s'", argv[optind]);
+	if (split) {
+		const char *digits = split[0] == '/' ? split + 1 : split;
+		o->split = (int)cli_number("--split", digits, 0, 128);
+	}
+	if (split && o->contains)
+		cli_usage("--split and --contains do not go together");
+}
+
+static void fmt(const struct sk_ip *ip, char out[SK_IPSTRLEN])
+{
+	sk_ip_format(ip, out);
+}
+
+/* Bits of the address grouped by octet (IPv4) or by 16 bits (IPv6), with
+ * network bits and host bits coloured apart when colour is on. */
+static void binary(const struct sk_ip *ip, unsigned prefix, bool color,
+		   char *out, size_t cap)
+{
+	unsigned bits = sk_ip_bits(ip), group = ip->family == AF_INET ? 8 : 16;
+	char sep = ip->family == AF_INET ? '.' : ':';
+	size_t k = 0;
+	for (unsigned i = 0; i < bits && k + 16 < cap; i++) {
+		if (i && i % group == 0)
+			out[k++] = sep;
+		if (color && (i == 0 || i == prefix)) {
+			const char *code = i < prefix ? "\033[1;34m" : "\033[0;33m";
+			k += (size_t)snprintf(out + k, cap - k, "%s", code);
+		}
+		out[k++] = (ip->bytes[i / 8] >> (7 - i % 8) & 1) ? '1' : '0';
+	}
+	if (color)
+		k += (size_t)snprintf(out + k, cap - k, "\033[0m");
+	out[k] = 0;
+}
+
+static void print_text(const struct sk_cidr *c, bool color)
+{
+	struct sk_ip net, last, mask, wild, first, lasth, hostpart;
+	sk_cidr_network(c, &net);
+	sk_cidr_last(c, &last);
+	sk_cidr_netmask(c, &mask);
+	sk_cidr_wildcard(c, &wild);
+	sk_cidr_first_host(c, &first);
+	sk_cidr_last_host(c, &lasth);
+	sk_cidr_hostpart(c, &hostpart);
+	char a[SK_IPSTRLEN], n[SK_IPSTRLEN], l[SK_IPSTRLEN], m[SK_IPSTRLEN],
+		w[SK_IPSTRLEN], f[SK_IPSTRLEN], lh[SK_IPSTRLEN], hp[SK_IPSTRLEN];
+	fmt(&c->addr, a);
+	fmt(&net, n);
+	fmt(&last, l);
+	fmt(&mask, m);
+	fmt(&wild, w);
+	fmt(&first, f);
+	fmt(&lasth, lh);
+	fmt(&hostpart, hp);
+	char hosts[SK_COUNTSTRLEN], bin[256];
+	sk_cidr_hosts(c, hosts);
+	bool v4 = c->addr.family == AF_INET;
+	struct sk_scope scope = sk_ip_scope(&c->addr);
+
+	printf("address:    %s\n", a);
+	binary(&c->addr, c->prefix, color, bin, sizeof bin);
+	printf("            %s\n", bin);
+	printf("network:    %s/%u\n", n, c->prefix);
+	printf("netmask:    %s = /%u\n", m, c->prefix);
+	binary(&mask, c->prefix, color, bin, sizeof bin);
+	printf("            %s\n", bin);
+	if (v4)
+		printf("            0x%02x%02x%02x%02x\n", mask.bytes[0],
+		       mask.bytes[1], mask.bytes[2], mask.bytes[3]);
+	printf("wildcard:   %s\n", w);
+	if (v4)
+		printf("broadcast:  %s\n", l);
+	else
+		printf("last addr:  %s\n", l);
+	printf("first host: %s\n", f);
+	printf("last host:  %s\n", lh);
+	printf("hosts:      %s%s\n", hosts,
+	       v4 && c->prefix == 31 ? " (point-to-point link, RFC 3021)" :
+	       !v4 && c->prefix < 127 ? " (the Subnet-Router anycast address excluded)" : "");
+	printf("scope:      %s (%s)\n", scope.name, scope.ref);
+	if (!sk_cidr_is_canonical(c))
+		printf("note:       %s has host bits set: network part %s, host part %s\n",
+		       a, n, hp);
+}
+
+static void print_json(const struct sk_cidr *c)
+{
+	struct sk_ip net, last, mask, wild, first, lasth;
+	sk_cidr_network(c, &net);
+	sk_cidr_last(c, &last);
+	sk_cidr_netmask(c, &mask);
+	sk_cidr_wildcard(c, &wild);
+	sk_cidr_first_host(c, &first);
+	sk_cidr_last_host(c, &lasth);
+	char a[SK_IPSTRLEN], n[SK_IPSTRLEN], l[SK_IPSTRLEN], m[SK_IPSTRLEN],
+		w[SK_IPSTRLEN], f[SK_IPSTRLEN], lh[SK_IPSTRLEN];
+	fmt(&c->addr, a);
+	fmt(&net, n);
+	fmt(&last, l);
+	fmt(&mask, m);
+	fmt(&wild, w);
+	fmt(&first, f);
+	fmt(&lasth, lh);
+	char hosts[SK_COUNTSTRLEN];
+	sk_cidr_hosts(c, hosts);
+	bool v4 = c->addr.family == AF_INET;
+	/* Every value here is an address, a number or a fixed word: no
+	 * escaping is needed. */
+	printf("{\"version\":%d,\"address\":\"%s\",\"prefix\":%u,"
+	       "\"network\":\"%s\",\"netmask\":\"%s\",\"wildcard\":\"%s\","
+	       "\"broadcast\":%s%s%s,\"first\":\"%s\",\"last\":\"%s\","
+	       "\"hosts\":%s%s%s,\"scope\":\"%s\"}\n",
+	       v4 ? 4 : 6, a, c->prefix, n, m, w, v4 ? "\"" : "",
+	       v4 ? l : "null", v4 ? "\"" : "", f, lh, v4 ? "" : "\"", hosts,
+	       v4 ? "" : "\"", sk_ip_scope(&c->addr).name);
+}
+
+static int split(const struct cidr_opts *o, const struct sk_cidr *c)
+{
+	unsigned bits = sk_ip_bits(&c->addr);
+	if ((unsigned)o->split > bits)
+		cli_usage("--split /%d: longer than the %u bits of the address",
+			  o->split, bits);
+	if ((unsigned)o->split < c->prefix)
+		cli_usage("--split /%d: shorter than the block's own /%u",
+			  o->split, c->prefix);
+	uint64_t count = sk_cidr_subnet_count(c, (unsigned)o->split);
+	if (count > o->limit)
+		cli_usage("--split /%d gives %s%llu subnets, above the limit of %llu "
+			  "(raise it with --limit)",
+			  o->split, count == UINT64_MAX ? "at least " : "",
+			  (unsigned long long)count, (unsigned long long)o->limit);
+	for (uint64_t i = 0; i < count; i++) {
+		struct sk_cidr sub;
+		sk_cidr_subnet(c, (unsigned)o->split, i, &sub);
+		if (o->json) {
+			print_json(&sub);
+		} else {
+			char n[SK_IPSTRLEN];
+			fmt(&sub.addr, n);
+			printf("%s/%u\n", n, sub.prefix);
+		}
+	}
+	return EXIT_OK;
+}
+
+static int contains(const struct cidr_opts *o, const struct sk_cidr *c)
+{
+	struct sk_ip ip;
+	if (sk_ip_parse(o->contains, &ip))
+		cli_usage("--contains '%s': not an IP address", o->contains);
+	if (ip.family != c->addr.family)
+		cli_usage("--contains %s: not the same family as %s", o->contains,
+			  o->text);
+	bool in = sk_cidr_contains(c, &ip);
+	if (!o->quiet) {
+		struct sk_ip net;
+		char n[SK_IPSTRLEN];
+		sk_cidr_network(c, &net);
+		fmt(&net, n);
+		printf("%s: %s is %sin %s/%u\n", in ? "yes" : "no", o->contains,
+		       in ? "" : "not ", n, c->prefix);
+	}
+	return in ? EXIT_OK : EXIT_FAIL;
+}
+
+int cmd_cidr(int argc, char **argv)
+{
+	struct cidr_opts o;
+	parse_opts(argc, argv, &o);
+	struct sk_cidr c;
+	char err[SK_ERRLEN];
+	if (sk_cidr_parse(o.text, o.mask, &c, err))
+		cli_usage("%s", err);
+	if (o.split >= 0)
+		return split(&o, &c);
+	if (o.contains)
+		return contains(&o, &c);
+	if (o.json)
+		print_json(&c);
+	else
+		print_text(&c, sk_color_enabled(o.color, isatty(STDOUT_FILENO)));
+	return EXIT_OK;
+}

@@ -1,0 +1,170 @@
+/* sockit tour: the lesson, run on loopback and narrated. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "tour.h"
+
+static const char usage[] =
+	"usage: sockit tour [--list | --step N] [--pause]\n"
+	"\n"
+	"Runs the network-programming lesson that sockit grew from, step by step\n"
+	"on loopback: each step says what it shows, prints the sockit command that\n"
+	"does it and runs it.  Listeners it starts are its own, on port 0, and are\n"
+	"stopped before it ends.\n"
+	"\n"
+	"  --list        list the steps\n"
+	"  --step N      run step N only\n"
+	"  --pause       wait for Enter between steps (when stdin is a terminal)\n"
+	"  -h, --help    this help\n"
+	"\n"
+	"exit status: 0 every step ran, 1 a step failed, 2 usage error.\n";
+
+void tour_say(const char *text)
+{
+	printf("%s\n", text);
+	fflush(stdout);
+}
+
+static void print_command(const char *const *args, bool background)
+{
+	printf("\n$ sockit");
+	for (const char *const *a = args; *a; a++)
+		printf(strpbrk(*a, " \t'\"\\$") ? " '%s'" : " %s", *a);
+	printf("%s\n", background ? " &" : "");
+	fflush(stdout);
+}
+
+static pid_t start(const char *const *args, int *stderr_fd)
+{
+	int fds[2] = { -1, -1 };
+	if (stderr_fd && pipe(fds) != 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (stderr_fd) {
+			dup2(fds[1], STDERR_FILENO);
+			close(fds[0]);
+			close(fds[1]);
+		}
+		size_t n = 0;
+		while (args[n])
+			n++;
+		char **argv = calloc(n + 2, sizeof *argv);
+		if (!argv)
+			_exit(127);
+		argv[0] = (char *)"sockit";
+		for (size_t i = 0; i < n; i++)
+			argv[i + 1] = (char *)args[i];
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	if (stderr_fd) {
+		close(fds[1]);
+		if (pid < 0)
+			close(fds[0]);
+		else
+			*stderr_fd = fds[0];
+	}
+	return pid;
+}
+
+int tour_run(const char *const *args)
+{
+	print_command(args, false);
+	pid_t pid = start(args, NULL);
+	if (pid < 0)
+		return -1;
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+pid_t tour_spawn(const char *const *args, int *stderr_fd)
+{
+	print_command(args, true);
+	return start(args, stderr_fd);
+}
+
+void tour_stop(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+static int step_count(void)
+{
+	int n = 0;
+	while (tour_steps[n].title)
+		n++;
+	return n;
+}
+
+static int run_step(int i)
+{
+	printf("\n== Step %d of %d: %s ==\n   (lesson: %s)\n\n", i + 1,
+	       step_count(), tour_steps[i].title, tour_steps[i].lesson);
+	fflush(stdout);
+	return tour_steps[i].run();
+}
+
+int cmd_tour(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "list", no_argument, NULL, 'l' },
+		{ "step", required_argument, NULL, 's' },
+		{ "pause", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool list = false, pause = false;
+	int only = 0, c;
+	while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
+		switch (c) {
+		case 'l': list = true; break;
+		case 's': only = (int)cli_number("--step", optarg, 1, (uint64_t)step_count()); break;
+		case 'p': pause = true; break;
+		case 'h': cli_help(usage);
+		default: cli_usage("unexpected option");
+		}
+	}
+	if (optind < argc)
+		cli_usage("unexpected argument '%s'", argv[optind]);
+	if (list) {
+		for (int i = 0; i < step_count(); i++)
+			printf("%2d  %-44s lesson: %s\n", i + 1, tour_steps[i].title,
+			       tour_steps[i].lesson);
+		return EXIT_OK;
+	}
+	if (only)
+		return run_step(only - 1) ? EXIT_FAIL : EXIT_OK;
+	pause = pause && isatty(STDIN_FILENO);
+	int failed = 0;
+	for (int i = 0; i < step_count(); i++) {
+		if (run_step(i)) {
+			failed++;
+			cli_warn("step %d (%s) failed", i + 1, tour_steps[i].title);
+		}
+		if (pause && tour_steps[i + 1].title) {
+			printf("\n[Enter for the next step]");
+			fflush(stdout);
+			int ch;
+			while ((ch = getchar()) != '\n' && ch != EOF)
+				;
+		}
+	}
+	printf("\nThe tour ran %d steps%s.\n", step_count(),
+	       failed ? " with failures" : "");
+	return failed ? EXIT_FAIL : EXIT_OK;
+}

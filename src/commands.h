@@ -1,0 +1,11 @@
+/* Every command's entry point: int cmd_NAME(int argc, char **argv), with
+ * argv[0] the command name. */
+#ifndef SOCKIT_COMMANDS_H
+#define SOCKIT_COMMANDS_H
+
+int cmd_cidr(int argc, char **argv);
+int cmd_resolve(int argc, char **argv);
+int cmd_tour(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+
+#endif

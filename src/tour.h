@@ -1,0 +1,33 @@
+/* The tour's steps and the helpers they use to run sockit commands. */
+#ifndef SOCKIT_TOUR_H
+#define SOCKIT_TOUR_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct tour_step {
+	const char *title;
+	const char *lesson; /* the lesson's step this retells */
+	/* Runs the step; returns 0 or 1 if a command in it failed. */
+	int (*run)(void);
+};
+
+/* Steps in lesson order; the table ends with a NULL title. */
+extern const struct tour_step tour_steps[];
+
+/* Prints a paragraph of narration. */
+void tour_say(const char *text);
+
+/* Prints "$ sockit ARGS..." then runs this sockit with those arguments,
+ * its output going to ours.  Returns its exit status. */
+int tour_run(const char *const *args);
+
+/* Starts this sockit in the background (its stderr line with the bound
+ * address can be read by passing ready_fd != NULL: a pipe of its stderr),
+ * prints "$ sockit ARGS... &".  Returns the pid or -1. */
+pid_t tour_spawn(const char *const *args, int *stderr_fd);
+
+/* Stops a process started by tour_spawn and reaps it. */
+void tour_stop(pid_t pid);
+
+#endif

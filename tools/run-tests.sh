@@ -1,0 +1,34 @@
+#!/bin/sh
+# Runs the unit tests (Criterion) and the end-to-end tests (pytest) against
+# the build in $1, then prints one line: "N passed, N failed".
+# Usage: tools/run-tests.sh BUILD [unit|e2e]
+set -u
+build=${1:-build}
+only=${2:-all}
+top=$(cd "$(dirname "$0")/.." && pwd)
+reports="$build/reports"
+rm -rf "$reports"
+mkdir -p "$reports"
+status=0
+
+if [ "$only" != e2e ]; then
+	for t in "$build"/tests/test_*; do
+		[ -x "$t" ] || continue
+		name=$(basename "$t")
+		# Criterion's own runner; one XML report per module.
+		if ! "$t" --xml="$reports/unit-$name.xml" -j2 >"$reports/unit-$name.log" 2>&1; then
+			status=1
+			echo "FAILED unit: $name" >&2
+			tail -n 30 "$reports/unit-$name.log" >&2
+		fi
+	done
+fi
+
+if [ "$only" != unit ]; then
+	# Debian's pytest and scapy: the first python3 on PATH may not see them.
+	SOCKIT="$top/$build/sockit" /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+		--junitxml="$reports/e2e.xml" "$top/tests/e2e" || status=1
+fi
+
+/usr/bin/python3 "$top/tools/test-summary.py" "$reports" || status=1
+exit $status
