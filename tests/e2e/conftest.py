@@ -43,3 +43,72 @@ def need_root():
 def need_tool(name):
     if shutil.which(name) is None:
         pytest.skip(f"peer tool {name} is not installed (make deps installs it)")
+
+
+def free_port(kind=None):
+    """A port that was free a moment ago on 127.0.0.1 (prefer binding port
+    0 in the program under test and reading the real port back)."""
+    import socket
+    s = socket.socket(socket.AF_INET, kind or socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Netns:
+    """A network namespace joined to this one by a veth pair, created by the
+    test and deleted afterwards.  Addresses come from 198.18.0.0/15 only.
+
+        with Netns("scan", host_ip="198.18.0.1", ns_ip="198.18.0.2") as ns:
+            ns.run("ip", "route", "add", "local", "198.19.0.0/16", "dev", "lo")
+            ns.popen(["nc", "-l", "198.18.0.2", "80"])
+    """
+
+    _count = 0
+
+    def __init__(self, tag, host_ip="198.18.0.1", ns_ip="198.18.0.2", prefix=24):
+        Netns._count += 1
+        self.name = f"sk{os.getpid() % 100000}{tag[:4]}{Netns._count}"
+        self.host_if = f"{self.name[:11]}h"
+        self.ns_if = f"{self.name[:11]}n"
+        self.host_ip, self.ns_ip, self.prefix = host_ip, ns_ip, prefix
+        self.procs = []
+
+    def _ip(self, *args):
+        subprocess.run(["ip", *args], check=True, capture_output=True, timeout=10)
+
+    def run(self, *args, **kw):
+        kw.setdefault("capture_output", True)
+        kw.setdefault("timeout", TIMEOUT)
+        return subprocess.run(["ip", "netns", "exec", self.name, *args], **kw)
+
+    def popen(self, argv, **kw):
+        p = subprocess.Popen(["ip", "netns", "exec", self.name, *argv], **kw)
+        self.procs.append(p)
+        return p
+
+    def __enter__(self):
+        need_root()
+        self._ip("netns", "add", self.name)
+        try:
+            self._ip("link", "add", self.host_if, "type", "veth", "peer", "name", self.ns_if,
+                     "netns", self.name)
+            self._ip("addr", "add", f"{self.host_ip}/{self.prefix}", "dev", self.host_if)
+            self._ip("link", "set", self.host_if, "up")
+            for args in (("addr", "add", f"{self.ns_ip}/{self.prefix}", "dev", self.ns_if),
+                         ("link", "set", self.ns_if, "up"), ("link", "set", "lo", "up")):
+                self._ip("-n", self.name, *args)
+        except Exception:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait(timeout=5)
+        subprocess.run(["ip", "link", "del", self.host_if], capture_output=True, timeout=10)
+        subprocess.run(["ip", "netns", "del", self.name], capture_output=True, timeout=10)
+        return False
