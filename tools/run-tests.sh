@@ -13,6 +13,7 @@ status=0
 
 if [ "$only" != e2e ]; then
 	for t in "$build"/tests/test_*; do
+		case $t in *.d) continue ;; esac
 		[ -x "$t" ] || continue
 		name=$(basename "$t")
 		# Criterion's own runner; one XML report per module.

@@ -37,12 +37,14 @@ int sk_port_parse(const char *text, const char *proto, uint16_t *out,
 		*out = (uint16_t)v;
 		return 0;
 	}
+	/* Service names start with a letter, as every /etc/services entry. */
+	bool letter = (*text >= 'a' && *text <= 'z') || (*text >= 'A' && *text <= 'Z');
 	for (const char *p = text; *p; p++) {
 		char c = *p;
 		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 			  (c >= '0' && c <= '9') || c == '-' || c == '_' ||
 			  c == '.' || c == '+' || c == '/';
-		if (!ok || p - text > 32)
+		if (!ok || !letter || p - text > 32)
 			return sk_err_set(err, SK_EBADPORT, "bad port '%.40s'",
 					  text);
 	}

@@ -1,0 +1,91 @@
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sockit/error.h"
+#include "sockit/output.h"
+
+struct json_case {
+	const char *in;
+	size_t n;
+	const char *out;
+};
+
+static const struct json_case cases[] = {
+	{ "plain", 5, "\"plain\"" },
+	{ "q\"b\\", 4, "\"q\\\"b\\\\\"" },
+	{ "\r\n\t", 3, "\"\\r\\n\\t\"" },
+	{ "\0\x01\x1f\x7f", 4, "\"\\u0000\\u0001\\u001f\\u007f\"" },
+	{ "caf\xc3\xa9", 5, "\"caf\xc3\xa9\"" },
+	{ "\xe2\x82\xac", 3, "\"\xe2\x82\xac\"" },
+	{ "\xf0\x9f\x98\x80", 4, "\"\xf0\x9f\x98\x80\"" },
+	{ "\xff", 1, "\"\\u00ff\"" },
+	{ "\xc3", 1, "\"\\u00c3\"" },
+	{ "\xc0\xaf", 2, "\"\\u00c0\\u00af\"" },       /* overlong */
+	{ "\xed\xa0\x80", 3, "\"\\u00ed\\u00a0\\u0080\"" }, /* surrogate */
+	{ "\xf4\x90\x80\x80", 4, "\"\\u00f4\\u0090\\u0080\\u0080\"" }, /* > U+10FFFF */
+	{ "\xe2\x82", 2, "\"\\u00e2\\u0082\"" },        /* cut short */
+};
+
+Test(output, json_strings_escape_any_bytes)
+{
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct sk_str s = { 0 };
+		cr_assert_eq(sk_json_string(&s, (const uint8_t *)cases[i].in, cases[i].n), 0);
+		cr_expect_str_eq(s.p, cases[i].out, "case %zu", i);
+		sk_str_free(&s);
+	}
+}
+
+Test(output, json_key)
+{
+	struct sk_str s = { 0 };
+	sk_json_key(&s, "name");
+	cr_expect_str_eq(s.p, "\"name\":");
+	sk_str_free(&s);
+}
+
+Test(output, str_grows_and_respects_its_maximum)
+{
+	struct sk_str s = { .max = 10 };
+	cr_expect_eq(sk_str_puts(&s, "12345"), 0);
+	cr_expect_eq(sk_str_printf(&s, "%d", 678), 0);
+	cr_expect_str_eq(s.p, "12345678");
+	cr_expect_eq(sk_str_puts(&s, "abc"), SK_ELIMIT);
+	cr_expect_str_eq(s.p, "12345678");
+	cr_expect_eq(sk_str_printf(&s, "%s", "xyz"), SK_ELIMIT);
+	cr_expect_eq(sk_str_puts(&s, "90"), 0);
+	cr_expect_eq(s.len, 10);
+	sk_str_clear(&s);
+	cr_expect_str_eq(s.p, "");
+	sk_str_free(&s);
+	cr_expect_null(s.p);
+}
+
+Test(output, big_appends)
+{
+	struct sk_str s = { 0 };
+	char chunk[1000];
+	memset(chunk, 'x', sizeof chunk);
+	for (int i = 0; i < 1000; i++)
+		cr_assert_eq(sk_str_append(&s, chunk, sizeof chunk), 0);
+	cr_expect_eq(s.len, 1000000);
+	cr_expect_eq(strlen(s.p), 1000000);
+	sk_str_free(&s);
+}
+
+Test(output, colour_modes)
+{
+	enum sk_color_mode m;
+	cr_expect_eq(sk_color_parse("always", &m), 0);
+	cr_expect(sk_color_enabled(m, false));
+	cr_expect_eq(sk_color_parse("never", &m), 0);
+	cr_expect_not(sk_color_enabled(m, true));
+	cr_expect_eq(sk_color_parse("auto", &m), 0);
+	unsetenv("NO_COLOR");
+	cr_expect(sk_color_enabled(m, true));
+	cr_expect_not(sk_color_enabled(m, false));
+	setenv("NO_COLOR", "1", 1);
+	cr_expect_not(sk_color_enabled(m, true));
+	cr_expect_neq(sk_color_parse("sometimes", &m), 0);
+}
