@@ -11,6 +11,7 @@
 
 static const char usage[] =
 	"usage: sockit cidr ADDR[/LEN | /MASK] [MASK] [options]\n"
+	"       sockit cidr - [options]     (one block per line on stdin)\n"
 	"\n"
 	"Shows the block an address belongs to: address, network, netmask (dotted,\n"
 	"binary, hex), wildcard, broadcast, first and last usable host, host count\n"
@@ -30,8 +31,10 @@ static const char usage[] =
 	"  sockit cidr 10.1.2.3 255.255.240.0\n"
 	"  sockit cidr 2001:db8::/48 --split /52\n"
 	"  sockit cidr 198.18.0.0/15 --contains 198.19.4.4\n"
+	"  printf '10.0.0.0/8\\n::1\\n' | sockit cidr - --json\n"
 	"\n"
-	"exit status: 0 done (or contained), 1 not contained, 2 usage error.\n";
+	"exit status: 0 done (or contained), 1 not contained or a bad line on\n"
+	"stdin, 2 usage error.\n";
 
 struct cidr_opts {
 	const char *text, *mask;
@@ -128,8 +131,8 @@ static void print_text(const struct sk_cidr *c, bool color)
 	fmt(&c->addr, a);
 	fmt(&net, n);
 	fmt(&last, l);
-	fmt(&mask, m);
-	fmt(&wild, w);
+	sk_ip_format_mask(&mask, m);
+	sk_ip_format_mask(&wild, w);
 	fmt(&first, f);
 	fmt(&lasth, lh);
 	fmt(&hostpart, hp);
@@ -178,8 +181,8 @@ static void print_json(const struct sk_cidr *c)
 	fmt(&c->addr, a);
 	fmt(&net, n);
 	fmt(&last, l);
-	fmt(&mask, m);
-	fmt(&wild, w);
+	sk_ip_format_mask(&mask, m);
+	sk_ip_format_mask(&wild, w);
 	fmt(&first, f);
 	fmt(&lasth, lh);
 	char hosts[SK_COUNTSTRLEN];
@@ -245,21 +248,78 @@ static int contains(const struct cidr_opts *o, const struct sk_cidr *c)
 	return in ? EXIT_OK : EXIT_FAIL;
 }
 
+/* One block: parsed from text (and mask), then shown as the options say.
+ * Returns the exit status. */
+static int one(const struct cidr_opts *o, const char *text, const char *mask)
+{
+	struct sk_cidr c;
+	char err[SK_ERRLEN];
+	if (sk_cidr_parse(text, mask, &c, err))
+		cli_usage("%s", err);
+	if (o->split >= 0)
+		return split(o, &c);
+	if (o->contains)
+		return contains(o, &c);
+	if (o->json)
+		print_json(&c);
+	else
+		print_text(&c, sk_color_enabled(o->color, isatty(STDOUT_FILENO)));
+	return EXIT_OK;
+}
+
+/* "-": a block per line on stdin.  A bad line is reported with its number
+ * and skipped, so one typo does not hide the rest of a list. */
+static int from_stdin(const struct cidr_opts *o)
+{
+	if (o->split >= 0 || o->contains)
+		cli_usage("'-' (blocks on stdin) goes with --json or the text view only");
+	int status = EXIT_OK;
+	char line[256];
+	unsigned long lineno = 0;
+	bool first = true;
+	while (fgets(line, sizeof line, stdin)) {
+		lineno++;
+		size_t n = strlen(line);
+		if (n == sizeof line - 1 && line[n - 1] != '\n') {
+			cli_warn("stdin line %lu: longer than %zu bytes", lineno, sizeof line - 2);
+			status = EXIT_FAIL;
+			int ch;
+			while ((ch = getchar()) != '\n' && ch != EOF)
+				;
+			continue;
+		}
+		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '))
+			line[--n] = 0;
+		char *text = line + strspn(line, " \t");
+		if (!*text || *text == '#')
+			continue;
+		struct sk_cidr c;
+		char err[SK_ERRLEN];
+		if (sk_cidr_parse(text, NULL, &c, err)) {
+			cli_warn("stdin line %lu: %s", lineno, err);
+			status = EXIT_FAIL;
+			continue;
+		}
+		if (o->json) {
+			print_json(&c);
+		} else {
+			if (!first)
+				putchar('\n');
+			print_text(&c, sk_color_enabled(o->color, isatty(STDOUT_FILENO)));
+		}
+		first = false;
+	}
+	return status;
+}
+
 int cmd_cidr(int argc, char **argv)
 {
 	struct cidr_opts o;
 	parse_opts(argc, argv, &o);
-	struct sk_cidr c;
-	char err[SK_ERRLEN];
-	if (sk_cidr_parse(o.text, o.mask, &c, err))
-		cli_usage("%s", err);
-	if (o.split >= 0)
-		return split(&o, &c);
-	if (o.contains)
-		return contains(&o, &c);
-	if (o.json)
-		print_json(&c);
-	else
-		print_text(&c, sk_color_enabled(o.color, isatty(STDOUT_FILENO)));
-	return EXIT_OK;
+	if (!strcmp(o.text, "-")) {
+		if (o.mask)
+			cli_usage("unexpected argument '%s' after '-'", o.mask);
+		return from_stdin(&o);
+	}
+	return one(&o, o.text, o.mask);
 }

@@ -27,6 +27,10 @@ int sk_ip_parse(const char *text, struct sk_ip *out);
 /* Writes the address in its canonical text form (RFC 5952 for IPv6). */
 void sk_ip_format(const struct sk_ip *ip, char out[SK_IPSTRLEN]);
 
+/* The same for a netmask or wildcard: never the dotted IPv4-mapped form,
+ * so the wildcard of a /80 reads ::ffff:ffff:ffff. */
+void sk_ip_format_mask(const struct sk_ip *ip, char out[SK_IPSTRLEN]);
+
 /* Number of address bits: 32 or 128. */
 unsigned sk_ip_bits(const struct sk_ip *ip);
 

@@ -50,9 +50,59 @@ int sk_ip_parse(const char *text, struct sk_ip *out)
 	return inet_pton(AF_INET, text, out->bytes) == 1 ? 0 : SK_EBADADDR;
 }
 
+/* RFC 5952: lower-case hex, no leading zeros, the longest run of two or
+ * more zero groups (the first of equal runs) as "::", and the dotted form
+ * only for IPv4-mapped addresses.  glibc's inet_ntop also prints the
+ * deprecated IPv4-compatible form (::0.15.255.255 for ::f:ffff). */
+static void format_v6(const uint8_t *b, char *out, bool mapped_dotted)
+{
+	uint16_t g[8];
+	for (int i = 0; i < 8; i++)
+		g[i] = (uint16_t)(b[2 * i] << 8 | b[2 * i + 1]);
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	if (mapped_dotted && !memcmp(b, mapped, 12)) {
+		snprintf(out, SK_IPSTRLEN, "::ffff:%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
+		return;
+	}
+	int best = -1, best_len = 1;
+	for (int i = 0; i < 8;) {
+		int j = i;
+		while (j < 8 && g[j] == 0)
+			j++;
+		if (j - i > best_len) {
+			best = i;
+			best_len = j - i;
+		}
+		i = j > i ? j : i + 1;
+	}
+	size_t k = 0;
+	for (int i = 0; i < 8; i++) {
+		if (i == best) {
+			out[k++] = ':';
+			if (i == 0)
+				out[k++] = ':';
+			i += best_len - 1;
+			continue;
+		}
+		k += (size_t)snprintf(out + k, SK_IPSTRLEN - k, "%x%s", g[i], i < 7 ? ":" : "");
+	}
+	out[k] = 0;
+}
+
 void sk_ip_format(const struct sk_ip *ip, char out[SK_IPSTRLEN])
 {
-	inet_ntop(ip->family, ip->bytes, out, SK_IPSTRLEN);
+	if (ip->family == AF_INET6)
+		format_v6(ip->bytes, out, true);
+	else
+		inet_ntop(AF_INET, ip->bytes, out, SK_IPSTRLEN);
+}
+
+void sk_ip_format_mask(const struct sk_ip *ip, char out[SK_IPSTRLEN])
+{
+	if (ip->family == AF_INET6)
+		format_v6(ip->bytes, out, false);
+	else
+		inet_ntop(AF_INET, ip->bytes, out, SK_IPSTRLEN);
 }
 
 /* A mask given as an address: contiguous ones, then zeros. */

@@ -1,4 +1,5 @@
 #include "sockit/endpoint.h"
+#include "sockit/cidr.h"
 #include "sockit/error.h"
 
 #include <arpa/inet.h>
@@ -191,7 +192,9 @@ int sk_sockaddr_format(const struct sockaddr *sa, bool port, char *buf,
 	}
 	case AF_INET6: {
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
-		inet_ntop(AF_INET6, &s6->sin6_addr, host, INET6_ADDRSTRLEN);
+		struct sk_ip ip = { .family = AF_INET6 };
+		memcpy(ip.bytes, &s6->sin6_addr, 16);
+		sk_ip_format(&ip, host);
 		if (s6->sin6_scope_id) {
 			size_t l = strlen(host);
 			host[l++] = '%';

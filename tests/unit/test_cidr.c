@@ -195,3 +195,25 @@ Test(cidr, scopes)
 		cr_expect_str_eq(sk_ip_scope(&ip).name, scopes[i].scope, "%s", scopes[i].ip);
 	}
 }
+
+Test(cidr, ipv6_text_is_rfc5952)
+{
+	static const char *const cases[][2] = {
+		{ "::f:ffff", "::f:ffff" },
+		{ "0:0:0:0:0:0:0:1", "::1" },
+		{ "2001:0db8:0000:0000:0001:0000:0000:0001", "2001:db8::1:0:0:1" },
+		{ "2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1" },
+		{ "1:0:0:2:0:0:0:3", "1:0:0:2::3" },
+		{ "::", "::" },
+		{ "1::", "1::" },
+		{ "::ffff:1.2.3.4", "::ffff:1.2.3.4" },
+		{ "::1.2.3.4", "::102:304" },
+		{ "ABCD:EF01:2345:6789:ABCD:EF01:2345:6789", "abcd:ef01:2345:6789:abcd:ef01:2345:6789" },
+		{ "fe80::", "fe80::" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct sk_ip ip;
+		cr_assert_eq(sk_ip_parse(cases[i][0], &ip), 0, "%s", cases[i][0]);
+		cr_expect_str_eq(fmt(&ip), cases[i][1], "%s", cases[i][0]);
+	}
+}

@@ -1,0 +1,57 @@
+"""Bad input: a clear one-line error naming the problem and the documented
+exit status, for every command that exists."""
+import pytest
+
+from conftest import run, one_line_error
+
+CASES = [
+    # (args, status, needles)
+    (["cidr"], 2, ["missing address"]),
+    (["cidr", "1.2.3.4/33"], 2, ["/33", "0-32"]),
+    (["cidr", "::/129"], 2, ["0-128"]),
+    (["cidr", "1.2.3.4/"], 2, ["empty prefix"]),
+    (["cidr", "1.2.3.4/x"], 2, ["'x'"]),
+    (["cidr", "1.2.3.4/-3"], 2, ["-3"]),
+    (["cidr", "300.1.1.1/8"], 2, ["300.1.1.1", "invalid address"]),
+    (["cidr", "1.2.3/24"], 2, ["1.2.3", "invalid address"]),
+    (["cidr", "junk"], 2, ["junk"]),
+    (["cidr", "fe80:::1/64"], 2, ["fe80:::1"]),
+    (["cidr", "10.0.0.1", "255.0.255.0"], 2, ["contiguous"]),
+    (["cidr", "10.0.0.1", "ffff::"], 2, ["family"]),
+    (["cidr", "10.0.0.1/8", "255.0.0.0"], 2, ["twice"]),
+    (["cidr", "10.0.0.0/8", "--split", "/4"], 2, ["shorter"]),
+    (["cidr", "10.0.0.0/8", "--split", "/33"], 2, ["longer"]),
+    (["cidr", "10.0.0.0/8", "--split", "x"], 2, ["--split", "not a number"]),
+    (["cidr", "10.0.0.0/8", "--split", "/200"], 2, ["out of range"]),
+    (["cidr", "10.0.0.0/8", "--split"], 2, ["--split", "needs a value"]),
+    (["cidr", "10.0.0.0/8", "--limit", "0"], 2, ["--limit", "out of range"]),
+    (["cidr", "10.0.0.0/8", "--contains", "nope"], 2, ["--contains", "not an IP"]),
+    (["cidr", "10.0.0.0/8", "--contains", "::1"], 2, ["same family"]),
+    (["cidr", "10.0.0.0/8", "--color=purple"], 2, ["--color", "purple"]),
+    (["cidr", "10.0.0.0/8", "extra", "args"], 2, ["unexpected argument"]),
+    (["cidr", "--bogus"], 2, ["unknown option '--bogus'"]),
+    (["cidr", "-z", "1.2.3.4"], 2, ["unknown option '-z'"]),
+    (["resolve"], 2, ["missing HOST"]),
+    (["resolve", ""], 2, ["empty host"]),
+    (["resolve", "--frob", "x"], 2, ["unknown option"]),
+    (["resolve", "bad..name.invalid"], 1, ["bad..name.invalid"]),
+    (["tour", "--step", "0"], 2, ["--step", "out of range"]),
+    (["tour", "--step", "999"], 2, ["--step", "out of range"]),
+    (["tour", "--step", "two"], 2, ["--step", "not a number"]),
+    (["tour", "extra"], 2, ["unexpected argument"]),
+    (["help", "nosuch"], 2, ["unknown command 'nosuch'"]),
+    (["cidrx"], 2, ["did you mean 'cidr'"]),
+    (["-x"], 2, ["unknown option '-x'"]),
+]
+
+
+@pytest.mark.parametrize("args,status,needles", CASES, ids=[" ".join(c[0]) or "none" for c in CASES])
+def test_bad_input(args, status, needles):
+    one_line_error(run(*args), status, *needles)
+
+
+def test_stdin_batch_reports_bad_lines_with_numbers():
+    p = run("cidr", "-", input="10.0.0.0/8\nbad/99\n::1\n")
+    assert p.returncode == 1
+    assert p.stdout.count("address:") == 2
+    assert p.stderr.strip() == "sockit: cidr: stdin line 2: 'bad': invalid address"
