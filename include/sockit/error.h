@@ -46,7 +46,14 @@
 
 #define SK_ERRORS_SCAN(X)
 
-#define SK_ERRORS_XFER(X)
+#define SK_ERRORS_XFER(X)                                                      \
+	X(FRAMESHORT, "incomplete frame")                                      \
+	X(FRAMEBAD, "malformed frame")                                         \
+	X(FRAMEBIG, "frame length over its bound")                             \
+	X(NAMEBAD, "unsafe file name")                                         \
+	X(XFERREFUSED, "refused by the receiver")                              \
+	X(XFERPROTO, "protocol violation by the peer")                         \
+	X(XFERCUT, "connection closed before the end of the session")
 
 #define SK_ERRORS(X)                                                           \
 	SK_ERRORS_CORE(X)                                                      \

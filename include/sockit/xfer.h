@@ -1,0 +1,214 @@
+/* File transfer over sockit's framed protocol (docs/PROTOCOL.md).
+ *
+ * Two layers: a pure frame encoder/decoder and name checker that do no I/O
+ * and never allocate (fuzzed), and a sender and receiver that drive one
+ * session over a connected stream. */
+#ifndef SOCKIT_XFER_H
+#define SOCKIT_XFER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define SK_XFER_VERSION 1
+#define SK_XFER_MAGIC "SKXF"
+#define SK_XFER_HEADLEN 5             /* type + 32-bit length */
+#define SK_XFER_DATA_MAX (1u << 20)   /* DATA payload bound */
+#define SK_XFER_NAME_MAX 4096         /* whole name */
+#define SK_XFER_COMPONENT_MAX 249     /* one path component: ".C.part" fits 255 */
+#define SK_XFER_TEXT_MAX 512          /* VERDICT text */
+#define SK_XFER_SIZE_MAX INT64_MAX    /* file size */
+#define SK_XFER_FILE_FIXED 23         /* FILE payload before the name */
+/* The largest frame of any type, header included. */
+#define SK_XFER_FRAME_MAX (SK_XFER_HEADLEN + SK_XFER_DATA_MAX)
+/* Room for any control frame (everything but DATA's payload). */
+#define SK_XFER_CONTROL_MAX (SK_XFER_HEADLEN + SK_XFER_FILE_FIXED + SK_XFER_NAME_MAX)
+
+enum sk_xfer_type {
+	SK_XFER_HELLO = 0x01,
+	SK_XFER_FILE = 0x10,
+	SK_XFER_OFFER = 0x11,
+	SK_XFER_START = 0x12,
+	SK_XFER_DATA = 0x13,
+	SK_XFER_END = 0x14,
+	SK_XFER_VERDICT = 0x20,
+	SK_XFER_BYE = 0x7f,
+};
+
+enum { SK_XFER_FLAG_RESUME = 1 };
+enum sk_xfer_kind { SK_XFER_REG = 0, SK_XFER_DIR = 1 };
+
+/* VERDICT reason codes; the numbers are part of the protocol. */
+#define SK_XFER_REASONS(X)                                                     \
+	X(OK, 0, "ok")                                                         \
+	X(BADNAME, 1, "bad-name")                                              \
+	X(SYMLINK, 2, "symlink")                                               \
+	X(EXISTS, 3, "exists")                                                 \
+	X(TOOLARGE, 4, "too-large")                                            \
+	X(MISMATCH, 5, "mismatch")                                             \
+	X(SIZE, 6, "size")                                                     \
+	X(PROTOCOL, 7, "protocol")                                             \
+	X(VERSION, 8, "version")                                               \
+	X(IO, 9, "io")                                                         \
+	X(TYPE, 10, "type")
+
+enum sk_xfer_reason {
+#define SK__XREASON(name, num, text) SK_XFER_R_##name = num,
+	SK_XFER_REASONS(SK__XREASON)
+#undef SK__XREASON
+};
+
+/* The reason's name ("bad-name"), or NULL for a code this version does not
+ * know. */
+const char *sk_xfer_reason_name(unsigned reason);
+
+/* One decoded frame.  Pointers (name, data, text) point into the bytes
+ * given to sk_xfer_decode and live as long as they do. */
+struct sk_xfer_msg {
+	uint8_t type;
+	union {
+		struct {
+			uint8_t version, flags;
+		} hello;
+		struct {
+			uint8_t kind;
+			uint64_t size;
+			uint32_t mode;
+			int64_t mtime;
+			const uint8_t *name;
+			size_t name_len;
+		} file;
+		struct {
+			uint64_t offset;
+			uint8_t sha256[32];
+		} offer;
+		struct {
+			uint64_t offset;
+		} start;
+		struct {
+			const uint8_t *data;
+			size_t len;
+		} data;
+		struct {
+			uint8_t sha256[32];
+		} end;
+		struct {
+			uint8_t status; /* 0 ok, 1 refused */
+			uint16_t reason;
+			const uint8_t *text;
+			size_t text_len;
+		} verdict;
+	} u;
+};
+
+/* Decodes the 5-byte frame header at p and checks the length against the
+ * type's bound.  Returns SK_XFER_HEADLEN with *type and *len set,
+ * SK_EFRAMESHORT when len < 5, SK_EFRAMEBAD for an unknown type or a length
+ * a type never has, SK_EFRAMEBIG for a length over the type's bound. */
+int sk_xfer_head_decode(const uint8_t *p, size_t len, uint8_t *type,
+			uint32_t *plen);
+
+/* Decodes one whole frame at p.  Returns the bytes consumed (> 0),
+ * SK_EFRAMESHORT when the frame is not complete yet ("need more"),
+ * SK_EFRAMEBAD when it is malformed, SK_EFRAMEBIG when its length is over
+ * its type's bound.  Never reads past p + len; allocates nothing. */
+int sk_xfer_decode(const uint8_t *p, size_t len, struct sk_xfer_msg *out);
+
+/* Encodes m into buf.  Returns the frame's length, -ENOSPC when cap is too
+ * small, SK_EFRAMEBIG / SK_EFRAMEBAD when m breaks a bound (a DATA frame is
+ * encoded whole; senders that stream use sk_xfer_head_encode). */
+int sk_xfer_encode(uint8_t *buf, size_t cap, const struct sk_xfer_msg *m);
+
+/* Writes the 5-byte header of a frame of type with payload length plen. */
+void sk_xfer_head_encode(uint8_t buf[SK_XFER_HEADLEN], uint8_t type,
+			 uint32_t plen);
+
+/* Checks a name as the receiver does (docs/PROTOCOL.md, FILE): 0 when it is
+ * a safe relative path, else SK_ENAMEBAD with err (SK_ERRLEN, may be NULL)
+ * saying why ("component '..'"). */
+int sk_xfer_name_check(const uint8_t *name, size_t len, char *err);
+
+/* ---- sessions ------------------------------------------------------- */
+
+/* A byte stream the sender and receiver talk over: a plain socket (fd >= 0
+ * and the functions NULL) or a wrapper such as TLS.  read returns bytes
+ * read, 0 at EOF or a negative error; write returns bytes written or a
+ * negative error. */
+struct sk_xfer_stream {
+	int fd;
+	void *ctx;
+	ssize_t (*read)(void *ctx, void *buf, size_t n);
+	ssize_t (*write)(void *ctx, const void *buf, size_t n);
+};
+
+/* Progress, called often (at most every DATA frame) from inside send and
+ * receive.  name is the file's relative name (NUL-terminated, checked), done
+ * and size its bytes so far and in total; done == size once it is verified. */
+struct sk_xfer_progress {
+	void (*file_begin)(void *arg, const char *name, uint64_t size,
+			   uint64_t resumed_from);
+	void (*file_bytes)(void *arg, uint64_t done, uint64_t size);
+	void (*file_end)(void *arg, const char *name, uint64_t size, int result);
+	void *arg;
+};
+
+struct sk_xfer_send_opts {
+	bool resume;                    /* ask for resume offers */
+	const struct sk_xfer_progress *progress; /* may be NULL */
+};
+
+/* One entry to send: a local path and the name it gets on the other side. */
+struct sk_xfer_item {
+	char *path;
+	char *name;
+	bool dir;
+	uint64_t size;
+};
+
+/* An owned list of items; free with sk_xfer_list_free. */
+struct sk_xfer_list {
+	struct sk_xfer_item *items;
+	size_t count, cap;
+	uint64_t total; /* bytes of every regular file */
+	size_t skipped; /* symbolic links and special files left out */
+};
+
+/* Adds path to list: a file under its base name, a directory recursively
+ * with names relative to the directory's parent ("photos/2024/a.jpg").
+ * Symbolic links and special files inside directories are skipped and
+ * counted.  Returns 0 or a negative error with err naming the path. */
+int sk_xfer_list_add(struct sk_xfer_list *list, const char *path, char *err);
+void sk_xfer_list_free(struct sk_xfer_list *list);
+
+/* Runs a sender session over s: HELLO, each item, BYE.  Returns 0 when
+ * every file was stored, SK_EXFERREFUSED when the receiver refused (err
+ * holds "NAME: REASON: TEXT"), or another negative error with err. */
+int sk_xfer_send(struct sk_xfer_stream *s, const struct sk_xfer_list *list,
+		 const struct sk_xfer_send_opts *opts, char *err);
+
+struct sk_xfer_recv_opts {
+	int dirfd;         /* the directory files land in */
+	bool overwrite;    /* replace existing files */
+	uint64_t max_size; /* 0 for no limit */
+	const struct sk_xfer_progress *progress; /* may be NULL */
+};
+
+/* What a receiver session did. */
+struct sk_xfer_recv_stats {
+	uint64_t files, dirs, bytes;
+	unsigned reason; /* the refusal sent, SK_XFER_R_OK otherwise */
+};
+
+/* Runs a receiver session over s until the sender's BYE.  Returns 0, or a
+ * negative error with err saying what went wrong (a refusal sent to the
+ * peer gives SK_EXFERREFUSED and stats->reason). */
+int sk_xfer_recv(struct sk_xfer_stream *s, const struct sk_xfer_recv_opts *opts,
+		 struct sk_xfer_recv_stats *stats, char *err);
+
+/* Reads and writes through a stream (plain fd or wrapper), retrying short
+ * writes and EINTR.  sk_xfer_read returns like read(2) but as -errno. */
+ssize_t sk_xfer_read(struct sk_xfer_stream *s, void *buf, size_t n);
+int sk_xfer_write_all(struct sk_xfer_stream *s, const void *buf, size_t n);
+
+#endif
