@@ -35,7 +35,10 @@
 	X(FAMILY, "address family mismatch")                                   \
 	X(LIMIT, "limit exceeded")
 
-#define SK_ERRORS_IO(X)
+#define SK_ERRORS_IO(X)                                                       \
+	X(BADRULE, "invalid rule")                                             \
+	X(BADCOMMAND, "unknown console command")                               \
+	X(TOOBIG, "datagram too large")
 
 #define SK_ERRORS_PACKET(X)                                                    \
 	X(TRUNCATED, "truncated")                                              \

@@ -1,0 +1,94 @@
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sockit/linein.h"
+
+struct got {
+	char text[512];
+	size_t len;
+	int lines, ends, status;
+	struct sk_linein *in;
+	bool close_after_first;
+};
+
+static void on_data(void *arg, const char *p, size_t n)
+{
+	struct got *g = arg;
+	memcpy(g->text + g->len, p, n);
+	g->len += n;
+	g->text[g->len++] = '|';
+	g->lines++;
+	if (g->close_after_first) {
+		sk_linein_close(g->in);
+		g->in = NULL;
+	}
+}
+
+static void on_end(void *arg, int status)
+{
+	struct got *g = arg;
+	g->ends++;
+	g->status = status;
+	sk_linein_close(g->in);
+	g->in = NULL;
+}
+
+static const char input[] = "one\r\ntwo\n\nabcdefghij\nlast";
+static const char expect[] = "one|two||abcdefgh|ij|last|";
+
+static void run(int fd, struct got *g)
+{
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	cr_assert_eq(sk_linein_start(&loop, fd, SK_LINEIN_LINES, 8, on_data, on_end, g, &g->in, NULL), 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	cr_expect_eq(uv_loop_close(&loop), 0);
+}
+
+Test(linein, pipe_lines)
+{
+	int fds[2];
+	cr_assert_eq(pipe(fds), 0);
+	cr_assert_eq(write(fds[1], input, sizeof input - 1), (ssize_t)(sizeof input - 1));
+	close(fds[1]);
+	struct got g = { 0 };
+	run(fds[0], &g);
+	close(fds[0]);
+	g.text[g.len] = 0;
+	cr_expect_str_eq(g.text, expect);
+	cr_expect_eq(g.ends, 1);
+	cr_expect_eq(g.status, 0);
+}
+
+Test(linein, file_lines)
+{
+	char path[] = "/tmp/sockit-linein-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	unlink(path);
+	cr_assert_eq(write(fd, input, sizeof input - 1), (ssize_t)(sizeof input - 1));
+	lseek(fd, 0, SEEK_SET);
+	struct got g = { 0 };
+	run(fd, &g);
+	close(fd);
+	g.text[g.len] = 0;
+	cr_expect_str_eq(g.text, expect);
+	cr_expect_eq(g.ends, 1);
+}
+
+Test(linein, close_from_inside_a_callback)
+{
+	char path[] = "/tmp/sockit-linein-XXXXXX";
+	int fd = mkstemp(path);
+	unlink(path);
+	cr_assert_eq(write(fd, input, sizeof input - 1), (ssize_t)(sizeof input - 1));
+	lseek(fd, 0, SEEK_SET);
+	struct got g = { .close_after_first = true };
+	run(fd, &g);
+	close(fd);
+	cr_expect_eq(g.lines, 1);
+	cr_expect_eq(g.ends, 0);
+}
