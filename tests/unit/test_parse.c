@@ -1,4 +1,5 @@
 #include <criterion/criterion.h>
+#include <string.h>
 
 #include "sockit/error.h"
 #include "sockit/parse.h"
@@ -47,4 +48,19 @@ Test(parse, numbers_with_ranges)
 	cr_expect_eq(sk_parse_u64("-1", 0, 100, &v), SK_EBADNUMBER);
 	cr_expect_eq(sk_parse_u64("1e3", 0, 10000, &v), SK_EBADNUMBER);
 	cr_expect_eq(sk_parse_u64(" 1", 0, 100, &v), SK_EBADNUMBER);
+}
+
+Test(parse, every_prefix_of_a_duration_parses_or_fails_cleanly)
+{
+	const char *full = "1.25m";
+	char buf[8];
+	for (size_t n = 0; n <= 5; n++) {
+		memcpy(buf, full, n);
+		buf[n] = 0;
+		uint64_t ms = 0;
+		int rc = sk_parse_duration(buf, &ms);
+		/* "1" is 1s, "1.25" is 1.25s, "1.25m" 75s; "", "1." fail. */
+		cr_expect(rc == 0 || rc == SK_EBADDURATION, "'%s'", buf);
+		cr_expect_eq(rc == 0, n == 1 || n >= 3, "'%s'", buf);
+	}
 }
