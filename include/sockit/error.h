@@ -45,7 +45,17 @@
 	X(MALFORMED, "malformed")                                              \
 	X(UNSUPPORTED, "unsupported")
 
-#define SK_ERRORS_HTTP(X)
+#define SK_ERRORS_HTTP(X)                                                      \
+	X(URL, "invalid URL")                                                  \
+	X(HTTPHEADER, "invalid header")                                        \
+	X(HTTPPARSE, "malformed HTTP message")                                 \
+	X(HTTPTOOBIG, "HTTP header too large")                                 \
+	X(HTTPABORT, "HTTP parse stopped")                                     \
+	X(HTTPSHORT, "connection closed before the end of the message")        \
+	X(HTTPFORBIDDEN, "path leaves the served directory")                   \
+	X(HTTPRANGE, "range not satisfiable")                                  \
+	X(HTTPSTATUS, "HTTP error status")                                     \
+	X(HTTPREDIRECT, "redirect failed")
 
 #define SK_ERRORS_SCAN(X)
 
