@@ -116,87 +116,83 @@ static void binary(const struct sk_ip *ip, unsigned prefix, bool color,
 	out[k] = 0;
 }
 
+/* Everything both views show, computed once. */
+struct cidr_view {
+	bool v4;
+	struct sk_ip mask;
+	char addr[SK_IPSTRLEN], network[SK_IPSTRLEN], last[SK_IPSTRLEN],
+		netmask[SK_IPSTRLEN], wildcard[SK_IPSTRLEN], first_host[SK_IPSTRLEN],
+		last_host[SK_IPSTRLEN], hostpart[SK_IPSTRLEN];
+	char hosts[SK_COUNTSTRLEN];
+	struct sk_scope scope;
+};
+
+static void view(const struct sk_cidr *c, struct cidr_view *v)
+{
+	struct sk_ip ip;
+	v->v4 = c->addr.family == AF_INET;
+	fmt(&c->addr, v->addr);
+	sk_cidr_network(c, &ip);
+	fmt(&ip, v->network);
+	sk_cidr_last(c, &ip);
+	fmt(&ip, v->last);
+	sk_cidr_netmask(c, &v->mask);
+	sk_ip_format_mask(&v->mask, v->netmask);
+	sk_cidr_wildcard(c, &ip);
+	sk_ip_format_mask(&ip, v->wildcard);
+	sk_cidr_first_host(c, &ip);
+	fmt(&ip, v->first_host);
+	sk_cidr_last_host(c, &ip);
+	fmt(&ip, v->last_host);
+	sk_cidr_hostpart(c, &ip);
+	fmt(&ip, v->hostpart);
+	sk_cidr_hosts(c, v->hosts);
+	v->scope = sk_ip_scope(&c->addr);
+}
+
 static void print_text(const struct sk_cidr *c, bool color)
 {
-	struct sk_ip net, last, mask, wild, first, lasth, hostpart;
-	sk_cidr_network(c, &net);
-	sk_cidr_last(c, &last);
-	sk_cidr_netmask(c, &mask);
-	sk_cidr_wildcard(c, &wild);
-	sk_cidr_first_host(c, &first);
-	sk_cidr_last_host(c, &lasth);
-	sk_cidr_hostpart(c, &hostpart);
-	char a[SK_IPSTRLEN], n[SK_IPSTRLEN], l[SK_IPSTRLEN], m[SK_IPSTRLEN],
-		w[SK_IPSTRLEN], f[SK_IPSTRLEN], lh[SK_IPSTRLEN], hp[SK_IPSTRLEN];
-	fmt(&c->addr, a);
-	fmt(&net, n);
-	fmt(&last, l);
-	sk_ip_format_mask(&mask, m);
-	sk_ip_format_mask(&wild, w);
-	fmt(&first, f);
-	fmt(&lasth, lh);
-	fmt(&hostpart, hp);
-	char hosts[SK_COUNTSTRLEN], bin[256];
-	sk_cidr_hosts(c, hosts);
-	bool v4 = c->addr.family == AF_INET;
-	struct sk_scope scope = sk_ip_scope(&c->addr);
-
-	printf("address:    %s\n", a);
+	struct cidr_view v;
+	view(c, &v);
+	char bin[256];
+	printf("address:    %s\n", v.addr);
 	binary(&c->addr, c->prefix, color, bin, sizeof bin);
 	printf("            %s\n", bin);
-	printf("network:    %s/%u\n", n, c->prefix);
-	printf("netmask:    %s = /%u\n", m, c->prefix);
-	binary(&mask, c->prefix, color, bin, sizeof bin);
+	printf("network:    %s/%u\n", v.network, c->prefix);
+	printf("netmask:    %s = /%u\n", v.netmask, c->prefix);
+	binary(&v.mask, c->prefix, color, bin, sizeof bin);
 	printf("            %s\n", bin);
-	if (v4)
-		printf("            0x%02x%02x%02x%02x\n", mask.bytes[0],
-		       mask.bytes[1], mask.bytes[2], mask.bytes[3]);
-	printf("wildcard:   %s\n", w);
-	if (v4)
-		printf("broadcast:  %s\n", l);
-	else
-		printf("last addr:  %s\n", l);
-	printf("first host: %s\n", f);
-	printf("last host:  %s\n", lh);
-	printf("hosts:      %s%s\n", hosts,
-	       v4 && c->prefix == 31 ? " (point-to-point link, RFC 3021)" :
-	       !v4 && c->prefix < 127 ? " (the Subnet-Router anycast address excluded)" : "");
-	printf("scope:      %s (%s)\n", scope.name, scope.ref);
+	if (v.v4)
+		printf("            0x%02x%02x%02x%02x\n", v.mask.bytes[0],
+		       v.mask.bytes[1], v.mask.bytes[2], v.mask.bytes[3]);
+	printf("wildcard:   %s\n", v.wildcard);
+	printf("%s  %s\n", v.v4 ? "broadcast:" : "last addr:", v.last);
+	printf("first host: %s\n", v.first_host);
+	printf("last host:  %s\n", v.last_host);
+	printf("hosts:      %s%s\n", v.hosts,
+	       v.v4 && c->prefix == 31 ? " (point-to-point link, RFC 3021)" :
+	       !v.v4 && c->prefix < 127 ? " (the Subnet-Router anycast address excluded)" : "");
+	printf("scope:      %s (%s)\n", v.scope.name, v.scope.ref);
 	if (!sk_cidr_is_canonical(c))
 		printf("note:       %s has host bits set: network part %s, host part %s\n",
-		       a, n, hp);
+		       v.addr, v.network, v.hostpart);
 }
 
 static void print_json(const struct sk_cidr *c)
 {
-	struct sk_ip net, last, mask, wild, first, lasth;
-	sk_cidr_network(c, &net);
-	sk_cidr_last(c, &last);
-	sk_cidr_netmask(c, &mask);
-	sk_cidr_wildcard(c, &wild);
-	sk_cidr_first_host(c, &first);
-	sk_cidr_last_host(c, &lasth);
-	char a[SK_IPSTRLEN], n[SK_IPSTRLEN], l[SK_IPSTRLEN], m[SK_IPSTRLEN],
-		w[SK_IPSTRLEN], f[SK_IPSTRLEN], lh[SK_IPSTRLEN];
-	fmt(&c->addr, a);
-	fmt(&net, n);
-	fmt(&last, l);
-	sk_ip_format_mask(&mask, m);
-	sk_ip_format_mask(&wild, w);
-	fmt(&first, f);
-	fmt(&lasth, lh);
-	char hosts[SK_COUNTSTRLEN];
-	sk_cidr_hosts(c, hosts);
-	bool v4 = c->addr.family == AF_INET;
+	struct cidr_view v;
+	view(c, &v);
 	/* Every value here is an address, a number or a fixed word: no
-	 * escaping is needed. */
+	 * escaping is needed.  IPv6 has no broadcast, and its host count can
+	 * pass 2^53, so it is a string. */
+	const char *q = v.v4 ? "" : "\"";
 	printf("{\"version\":%d,\"address\":\"%s\",\"prefix\":%u,"
 	       "\"network\":\"%s\",\"netmask\":\"%s\",\"wildcard\":\"%s\","
 	       "\"broadcast\":%s%s%s,\"first\":\"%s\",\"last\":\"%s\","
 	       "\"hosts\":%s%s%s,\"scope\":\"%s\"}\n",
-	       v4 ? 4 : 6, a, c->prefix, n, m, w, v4 ? "\"" : "",
-	       v4 ? l : "null", v4 ? "\"" : "", f, lh, v4 ? "" : "\"", hosts,
-	       v4 ? "" : "\"", sk_ip_scope(&c->addr).name);
+	       v.v4 ? 4 : 6, v.addr, c->prefix, v.network, v.netmask, v.wildcard,
+	       v.v4 ? "\"" : "", v.v4 ? v.last : "null", v.v4 ? "\"" : "",
+	       v.first_host, v.last_host, q, v.hosts, q, v.scope.name);
 }
 
 static int split(const struct cidr_opts *o, const struct sk_cidr *c)
