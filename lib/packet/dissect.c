@@ -1,0 +1,390 @@
+/* The dissect walk: link layer, VLAN tags, network layer, extension
+ * headers, transport, then data and padding.  Each step decodes with the
+ * matching sk_*_decode into the layer's union and records the byte range;
+ * the first layer that cannot be read ends the walk. */
+#include <string.h>
+
+#include "sockit/dissect.h"
+#include "sockit/error.h"
+
+struct walk {
+	struct sk_dissection *d;
+	const uint8_t *f;
+	size_t cap; /* captured bytes */
+	size_t end; /* where the outermost declared length ends (padding after) */
+};
+
+static struct sk_layer *add(struct walk *w, enum sk_proto proto, size_t off)
+{
+	if (w->d->n >= SK_DISSECT_MAX)
+		return NULL;
+	struct sk_layer *l = &w->d->layer[w->d->n++];
+	memset(l, 0, sizeof *l);
+	l->proto = proto;
+	l->offset = (uint32_t)off;
+	return l;
+}
+
+static size_t min_size(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
+/* A failed decode: the layer keeps the bytes that are there. */
+static void fail(struct walk *w, struct sk_layer *l, int rc, size_t want)
+{
+	l->status = rc;
+	l->hdr_len = (uint32_t)min_size(want, w->cap - l->offset);
+}
+
+static void data(struct walk *w, size_t off, size_t len)
+{
+	if (!len)
+		return;
+	struct sk_layer *l = add(w, SK_P_DATA, off);
+	if (l)
+		l->hdr_len = (uint32_t)len;
+}
+
+static int index_of(struct walk *w, const struct sk_layer *l)
+{
+	return (int)(l - w->d->layer);
+}
+
+/* TCP, UDP, ICMP, ICMPv6 in seg[0..have); declared is the length the IP
+ * layer gives (have < declared when cut).  src/dst for the pseudo-header;
+ * verify false for fragments, whose checksum covers bytes not here. */
+static void transport(struct walk *w, int family, const uint8_t *src,
+		      const uint8_t *dst, uint8_t proto, size_t off, size_t have,
+		      size_t declared, bool verify)
+{
+	const uint8_t *seg = w->f + off;
+	bool whole = verify && have == declared;
+	struct sk_layer *l;
+	int rc;
+	/* ICMP belongs to IPv4 and ICMPv6 to IPv6 (its checksum needs IPv6
+	 * addresses): the other pairing is shown as data. */
+	if ((proto == SK_IPPROTO_ICMPV6 && family != 6) ||
+	    (proto == SK_IPPROTO_ICMP && family != 4))
+		proto = SK_IPPROTO_NONE;
+	switch (proto) {
+	case SK_IPPROTO_TCP:
+		if (!(l = add(w, SK_P_TCP, off)))
+			return;
+		rc = sk_tcp_decode(seg, have, &l->u.tcp);
+		if (rc < 0)
+			return fail(w, l, rc, 20);
+		w->d->transport = index_of(w, l);
+		l->hdr_len = (uint32_t)rc;
+		l->payload_len = (uint32_t)(declared - (size_t)rc);
+		if (whole) {
+			l->csum_checked = true;
+			l->csum_bad = sk_l4_checksum(family, src, dst, proto, seg, have) != 0;
+		}
+		return data(w, off + (size_t)rc, have - (size_t)rc);
+	case SK_IPPROTO_UDP:
+		if (!(l = add(w, SK_P_UDP, off)))
+			return;
+		rc = sk_udp_decode(seg, have, &l->u.udp);
+		if (rc < 0)
+			return fail(w, l, rc, 8);
+		w->d->transport = index_of(w, l);
+		l->hdr_len = 8;
+		l->payload_len = l->u.udp.length - 8u;
+		/* A zero UDP checksum over IPv4 means "none". */
+		if (whole && l->u.udp.length == declared &&
+		    (family == 6 || l->u.udp.checksum != 0)) {
+			l->csum_checked = true;
+			l->csum_bad = sk_l4_checksum(family, src, dst, proto, seg, have) != 0;
+		}
+		return data(w, off + 8, l->u.udp.payload_len);
+	case SK_IPPROTO_ICMP:
+	case SK_IPPROTO_ICMPV6: {
+		bool v6 = proto == SK_IPPROTO_ICMPV6;
+		if (!(l = add(w, v6 ? SK_P_ICMP6 : SK_P_ICMP, off)))
+			return;
+		rc = sk_icmp_decode(seg, have, &l->u.icmp);
+		if (rc < 0)
+			return fail(w, l, rc, 8);
+		w->d->transport = index_of(w, l);
+		size_t hl = 8;
+		if (v6 && l->u.icmp.type >= 133 && l->u.icmp.type <= 137) {
+			/* Neighbour discovery: body and options are all header. */
+			struct sk_nd nd;
+			int n = sk_nd_decode(seg, have, &nd);
+			if (n < 0)
+				return fail(w, l, n, 24);
+			hl = have;
+		}
+		l->hdr_len = (uint32_t)hl;
+		l->payload_len = (uint32_t)(declared - hl);
+		if (whole) {
+			l->csum_checked = true;
+			l->csum_bad = (v6 ? sk_l4_checksum(6, src, dst, proto, seg, have)
+					  : sk_inet_checksum(seg, have)) != 0;
+		}
+		return data(w, off + hl, have - hl);
+	}
+	default:
+		return data(w, off, have);
+	}
+}
+
+static void ipv4(struct walk *w, size_t off)
+{
+	struct sk_layer *l = add(w, SK_P_IPV4, off);
+	if (!l)
+		return;
+	struct sk_ipv4 *ip = &l->u.ipv4;
+	int rc = sk_ipv4_decode(w->f + off, w->cap - off, ip);
+	if (rc < 0)
+		return fail(w, l, rc, rc == SK_ETRUNCATED && ip->hl >= 20 ? ip->hl : 20);
+	w->d->net = index_of(w, l);
+	l->hdr_len = (uint32_t)rc;
+	l->payload_len = (uint32_t)(ip->total_len - (size_t)rc);
+	l->csum_checked = true;
+	l->csum_bad = !ip->checksum_ok;
+	if (off + ip->total_len < w->end)
+		w->end = off + ip->total_len;
+	size_t poff = off + (size_t)rc;
+	if (ip->frag_off)
+		return data(w, poff, ip->payload_len);
+	transport(w, 4, ip->src, ip->dst, ip->proto, poff, ip->payload_len,
+		  ip->total_len - (size_t)rc, !ip->mf);
+}
+
+static void ipv6(struct walk *w, size_t off)
+{
+	struct sk_layer *l = add(w, SK_P_IPV6, off);
+	if (!l)
+		return;
+	struct sk_ipv6 *ip = &l->u.ipv6;
+	int rc = sk_ipv6_decode(w->f + off, w->cap - off, ip);
+	if (rc < 0)
+		return fail(w, l, rc, 40);
+	w->d->net = index_of(w, l);
+	l->hdr_len = 40;
+	l->payload_len = ip->payload_len_field;
+	size_t declared_end = off + 40 + ip->payload_len_field;
+	if (!(ip->payload_len_field == 0 && ip->next == SK_IPPROTO_HOPOPTS) &&
+	    declared_end < w->end)
+		w->end = declared_end;
+	/* The extension headers again, one layer each. */
+	size_t pend = off + 40 + ip->payload_len; /* captured end of payload */
+	size_t p = off + 40;
+	uint8_t next = ip->next;
+	while (sk_ipv6_is_ext(next)) {
+		struct sk_layer *e = add(w, SK_P_IPV6_EXT, p);
+		if (!e)
+			return;
+		int n = sk_ipv6_ext_decode(next, w->f + p, pend - p, &e->u.ext);
+		if (n < 0)
+			return fail(w, e, n, e->u.ext.len ? e->u.ext.len : 8);
+		e->hdr_len = (uint32_t)n;
+		size_t total = 40 + (size_t)ip->payload_len_field;
+		size_t used = p - off + (size_t)n;
+		e->payload_len = (uint32_t)(total > used ? total - used : 0);
+		p += (size_t)n;
+		next = e->u.ext.next;
+	}
+	size_t have = pend - p;
+	size_t total_end = off + 40 + (size_t)ip->payload_len_field;
+	size_t declared = total_end > p ? total_end - p : have;
+	if (ip->payload_len_field == 0 && ip->next == SK_IPPROTO_HOPOPTS)
+		declared = have;
+	if (ip->is_fragment && ip->frag_off)
+		return data(w, p, have);
+	if (next == SK_IPPROTO_NONE || next == SK_IPPROTO_ESP)
+		return data(w, p, have);
+	transport(w, 6, ip->src, ip->dst, next, p, have, declared, !ip->is_fragment);
+}
+
+static void arp(struct walk *w, size_t off)
+{
+	struct sk_layer *l = add(w, SK_P_ARP, off);
+	if (!l)
+		return;
+	int rc = sk_arp_decode(w->f + off, w->cap - off, &l->u.arp);
+	if (rc < 0)
+		return fail(w, l, rc, w->cap - off >= 8 ? 8 + 2 * ((size_t)l->u.arp.hlen + l->u.arp.plen) : 28);
+	w->d->net = index_of(w, l);
+	l->hdr_len = (uint32_t)rc;
+	if (off + (size_t)rc < w->end)
+		w->end = off + (size_t)rc;
+}
+
+/* Everything an EtherType can introduce: VLAN tags, then the network. */
+static void ethertype(struct walk *w, uint16_t type, size_t off)
+{
+	while (type == SK_ETH_VLAN || type == SK_ETH_QINQ || type == SK_ETH_QINQ1) {
+		struct sk_layer *l = add(w, SK_P_VLAN, off);
+		if (!l)
+			return;
+		int rc = sk_vlan_decode(w->f + off, w->cap - off, &l->u.vlan);
+		if (rc < 0)
+			return fail(w, l, rc, 4);
+		l->hdr_len = 4;
+		l->payload_len = (uint32_t)(w->cap - off - 4);
+		off += 4;
+		type = l->u.vlan.type;
+	}
+	if (off >= w->cap)
+		return;
+	switch (type) {
+	case SK_ETH_IPV4: return ipv4(w, off);
+	case SK_ETH_IPV6: return ipv6(w, off);
+	case SK_ETH_ARP: return arp(w, off);
+	default:
+		/* An 802.3 length (LLC and what follows) or an EtherType with
+		 * no decoder here: the bytes as data. */
+		if (type <= 1500 && off + type < w->end)
+			w->end = off + type;
+		return data(w, off, w->end - off);
+	}
+}
+
+static void raw_ip(struct walk *w, size_t off)
+{
+	if (off >= w->cap)
+		return;
+	switch (w->f[off] >> 4) {
+	case 4: return ipv4(w, off);
+	case 6: return ipv6(w, off);
+	default: return data(w, off, w->cap - off);
+	}
+}
+
+int sk_dissect(int linktype, const uint8_t *frame, size_t caplen,
+	       size_t wirelen, struct sk_dissection *d)
+{
+	d->frame = frame;
+	d->caplen = caplen;
+	d->wirelen = wirelen < caplen ? caplen : wirelen;
+	d->linktype = linktype;
+	d->n = 0;
+	d->link = d->net = d->transport = -1;
+	struct walk w = { .d = d, .f = frame, .cap = caplen, .end = caplen };
+	struct sk_layer *l;
+	int rc;
+	switch (linktype) {
+	case SK_LINK_ETHERNET:
+		if (!caplen)
+			return 0;
+		l = add(&w, SK_P_ETH, 0);
+		rc = sk_eth_decode(frame, caplen, &l->u.eth);
+		if (rc < 0) {
+			fail(&w, l, rc, 14);
+			break;
+		}
+		d->link = 0;
+		l->hdr_len = 14;
+		l->payload_len = (uint32_t)(l->u.eth.is_8023 ? l->u.eth.type : caplen - 14);
+		ethertype(&w, l->u.eth.type, 14);
+		break;
+	case SK_LINK_SLL:
+	case SK_LINK_SLL2: {
+		if (!caplen)
+			return 0;
+		bool v2 = linktype == SK_LINK_SLL2;
+		l = add(&w, v2 ? SK_P_SLL2 : SK_P_SLL, 0);
+		rc = v2 ? sk_sll2_decode(frame, caplen, &l->u.sll)
+			: sk_sll_decode(frame, caplen, &l->u.sll);
+		if (rc < 0) {
+			fail(&w, l, rc, v2 ? 20 : 16);
+			break;
+		}
+		d->link = 0;
+		l->hdr_len = (uint32_t)rc;
+		l->payload_len = (uint32_t)(caplen - (size_t)rc);
+		/* Protocol values below 0x600 name non-Ethernet payloads
+		 * (802.2 LLC, CAN...): shown as data. */
+		if (l->u.sll.protocol < 0x600)
+			data(&w, (size_t)rc, caplen - (size_t)rc);
+		else
+			ethertype(&w, l->u.sll.protocol, (size_t)rc);
+		break;
+	}
+	case SK_LINK_NULL:
+	case SK_LINK_LOOP:
+		if (!caplen)
+			return 0;
+		l = add(&w, SK_P_NULL, 0);
+		rc = sk_null_decode(frame, caplen, linktype == SK_LINK_LOOP, &l->u.null);
+		if (rc < 0) {
+			fail(&w, l, rc, 4);
+			break;
+		}
+		d->link = 0;
+		l->hdr_len = 4;
+		l->payload_len = (uint32_t)(caplen - 4);
+		if (l->u.null.type)
+			ethertype(&w, l->u.null.type, 4);
+		else
+			data(&w, 4, caplen - 4);
+		break;
+	case SK_LINK_RAW:
+		raw_ip(&w, 0);
+		break;
+	case SK_LINK_IPV4:
+		if (caplen)
+			ipv4(&w, 0);
+		break;
+	case SK_LINK_IPV6:
+		if (caplen)
+			ipv6(&w, 0);
+		break;
+	default:
+		return SK_EUNSUPPORTED;
+	}
+	/* Bytes past what the headers account for: the padding of a short
+	 * Ethernet frame, or an Ethernet trailer.  Only when the walk
+	 * reached the end of its headers without an error. */
+	if (d->n && d->layer[d->n - 1].status == 0 && w.end < caplen) {
+		const struct sk_layer *last = &d->layer[d->n - 1];
+		size_t used = last->offset + last->hdr_len;
+		if (used <= w.end) {
+			l = add(&w, SK_P_PADDING, w.end);
+			if (l)
+				l->hdr_len = (uint32_t)(caplen - w.end);
+		}
+	}
+	return (int)d->n;
+}
+
+const struct sk_layer *sk_dissect_find(const struct sk_dissection *d,
+				       enum sk_proto proto)
+{
+	for (unsigned i = 0; i < d->n; i++)
+		if (d->layer[i].proto == proto)
+			return &d->layer[i];
+	return NULL;
+}
+
+const char *sk_layer_name(const struct sk_layer *l)
+{
+	switch (l->proto) {
+	case SK_P_NULL: return "null";
+	case SK_P_SLL: return "sll";
+	case SK_P_SLL2: return "sll2";
+	case SK_P_ETH: return "eth";
+	case SK_P_VLAN: return "vlan";
+	case SK_P_ARP: return "arp";
+	case SK_P_IPV4: return "ipv4";
+	case SK_P_IPV6: return "ipv6";
+	case SK_P_IPV6_EXT:
+		switch (l->u.ext.proto) {
+		case SK_IPPROTO_HOPOPTS: return "ipv6-hopopts";
+		case SK_IPPROTO_ROUTING: return "ipv6-routing";
+		case SK_IPPROTO_FRAGMENT: return "ipv6-frag";
+		case SK_IPPROTO_DSTOPTS: return "ipv6-dstopts";
+		default: return "ipv6-ah";
+		}
+	case SK_P_ICMP: return "icmp";
+	case SK_P_ICMP6: return "icmpv6";
+	case SK_P_TCP: return "tcp";
+	case SK_P_UDP: return "udp";
+	case SK_P_DATA: return "data";
+	case SK_P_PADDING: return "padding";
+	}
+	return "unknown";
+}

@@ -1,0 +1,328 @@
+/* Named fields of each layer, for the --layers view and --json. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sockit/dissect.h"
+#include "sockit/error.h"
+
+struct out {
+	struct sk_field *f;
+	unsigned n, cap;
+};
+
+static struct sk_field *next(struct out *o, const char *name)
+{
+	if (o->n >= o->cap)
+		return NULL;
+	struct sk_field *f = &o->f[o->n++];
+	f->name = name;
+	f->num = 0;
+	f->str[0] = 0;
+	return f;
+}
+
+static void num(struct out *o, const char *name, uint64_t v)
+{
+	struct sk_field *f = next(o, name);
+	if (f) {
+		f->kind = SK_FIELD_UINT;
+		f->num = v;
+	}
+}
+
+static void boolean(struct out *o, const char *name, bool v)
+{
+	struct sk_field *f = next(o, name);
+	if (f) {
+		f->kind = SK_FIELD_BOOL;
+		f->num = v;
+	}
+}
+
+static void str(struct out *o, const char *name, const char *v)
+{
+	struct sk_field *f = next(o, name);
+	if (f) {
+		f->kind = SK_FIELD_STR;
+		snprintf(f->str, sizeof f->str, "%s", v ? v : "");
+	}
+}
+
+static void mac(struct out *o, const char *name, const uint8_t *m)
+{
+	char buf[18];
+	sk_mac_format(m, buf);
+	str(o, name, buf);
+}
+
+static void ip4(struct out *o, const char *name, const uint8_t *a)
+{
+	char buf[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, a, buf, sizeof buf);
+	str(o, name, buf);
+}
+
+static void ip6(struct out *o, const char *name, const uint8_t *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+	inet_ntop(AF_INET6, a, buf, sizeof buf);
+	str(o, name, buf);
+}
+
+static void checksum(struct out *o, const struct sk_layer *l, uint16_t value)
+{
+	num(o, "checksum", value);
+	if (l->csum_checked)
+		boolean(o, "checksum_ok", !l->csum_bad);
+}
+
+static void tcp_fields(struct out *o, const struct sk_layer *l)
+{
+	const struct sk_tcp *t = &l->u.tcp;
+	char buf[64];
+	num(o, "sport", t->sport);
+	num(o, "dport", t->dport);
+	num(o, "seq", t->seq);
+	num(o, "ack", t->ack);
+	num(o, "hl", t->hl);
+	sk_tcp_flags_str(t->flags, buf, sizeof buf);
+	str(o, "flags", buf);
+	num(o, "window", t->window);
+	checksum(o, l, t->checksum);
+	num(o, "urg", t->urg);
+	if (!t->options_len)
+		return;
+	struct sk_tcp_opts op;
+	bool bad = sk_tcp_options(t->options, t->options_len, &op) < 0;
+	if (op.has_mss)
+		num(o, "mss", op.mss);
+	if (op.has_wscale)
+		num(o, "wscale", op.wscale);
+	if (op.sack_ok)
+		boolean(o, "sack_ok", true);
+	if (op.has_ts) {
+		num(o, "ts_val", op.ts_val);
+		num(o, "ts_ecr", op.ts_ecr);
+	}
+	if (op.n_sack) {
+		char s[SK_FIELD_STRLEN];
+		size_t k = 0;
+		for (unsigned i = 0; i < op.n_sack; i++) {
+			int n = snprintf(s + k, sizeof s - k, "%s%u-%u", i ? " " : "",
+					 op.sack[i][0], op.sack[i][1]);
+			if (n < 0 || (size_t)n >= sizeof s - k)
+				break;
+			k += (size_t)n;
+		}
+		str(o, "sack", s);
+	}
+	if (bad)
+		boolean(o, "options_malformed", true);
+}
+
+static void icmp_fields(struct out *o, const struct sk_dissection *d,
+			const struct sk_layer *l)
+{
+	const struct sk_icmp *c = &l->u.icmp;
+	bool v6 = l->proto == SK_P_ICMP6;
+	num(o, "type", c->type);
+	const char *tn = v6 ? sk_icmp6_type_name(c->type) : sk_icmp_type_name(c->type);
+	if (tn)
+		str(o, "type_name", tn);
+	num(o, "code", c->code);
+	const char *cn = v6 ? sk_icmp6_code_name(c->type, c->code)
+			    : sk_icmp_code_name(c->type, c->code);
+	if (cn)
+		str(o, "code_name", cn);
+	checksum(o, l, c->checksum);
+	bool echo = v6 ? (c->type == 128 || c->type == 129)
+		       : (c->type == 0 || c->type == 8 || c->type == 13 || c->type == 14);
+	if (echo) {
+		num(o, "id", c->id);
+		num(o, "seq", c->seq);
+	} else if ((!v6 && c->type == 3 && c->code == 4)) {
+		num(o, "mtu", c->rest & 0xffff);
+	} else if (v6 && c->type == 2) {
+		num(o, "mtu", c->rest);
+	} else if (!v6 && c->type == 5) {
+		uint8_t gw[4] = { (uint8_t)(c->rest >> 24), (uint8_t)(c->rest >> 16),
+				  (uint8_t)(c->rest >> 8), (uint8_t)c->rest };
+		ip4(o, "gateway", gw);
+	}
+	if (!v6 || c->type < 133 || c->type > 137)
+		return;
+	struct sk_nd nd;
+	if (sk_nd_decode(d->frame + l->offset, l->hdr_len, &nd) < 0)
+		return;
+	if (nd.target)
+		ip6(o, "target", nd.target);
+	if (nd.dest)
+		ip6(o, "destination", nd.dest);
+	if (c->type == 136) {
+		boolean(o, "router", nd.router);
+		boolean(o, "solicited", nd.solicited);
+		boolean(o, "override", nd.override);
+	}
+	if (c->type == 134) {
+		num(o, "cur_hop_limit", nd.cur_hop_limit);
+		boolean(o, "managed", nd.managed);
+		boolean(o, "other", nd.other);
+		num(o, "router_lifetime", nd.router_lifetime);
+		num(o, "reachable_time", nd.reachable);
+		num(o, "retrans_timer", nd.retrans);
+		if (nd.mtu)
+			num(o, "mtu", nd.mtu);
+	}
+	if (nd.src_lladdr)
+		mac(o, "src_lladdr", nd.src_lladdr);
+	if (nd.tgt_lladdr)
+		mac(o, "tgt_lladdr", nd.tgt_lladdr);
+	if (nd.opts_truncated)
+		boolean(o, "options_malformed", true);
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+int sk_layer_fields(const struct sk_dissection *d, unsigned i,
+		    struct sk_field *f, unsigned cap)
+{
+	if (i >= d->n)
+		return 0;
+	const struct sk_layer *l = &d->layer[i];
+	struct out o = { .f = f, .cap = cap };
+	/* A header that could not be read has no fields to trust. */
+	if (l->status)
+		return 0;
+	const char *name;
+	switch (l->proto) {
+	case SK_P_NULL:
+		num(&o, "family", l->u.null.family);
+		break;
+	case SK_P_SLL:
+	case SK_P_SLL2: {
+		const struct sk_sll *s = &l->u.sll;
+		num(&o, "pkttype", s->pkttype);
+		num(&o, "hatype", s->hatype);
+		num(&o, "addr_len", s->addr_len);
+		if (s->addr_len == 6)
+			mac(&o, "addr", s->addr);
+		num(&o, "protocol", s->protocol);
+		if (l->proto == SK_P_SLL2)
+			num(&o, "ifindex", s->ifindex);
+		break;
+	}
+	case SK_P_ETH:
+		mac(&o, "dst", l->u.eth.dst);
+		mac(&o, "src", l->u.eth.src);
+		if (l->u.eth.is_8023) {
+			num(&o, "length", l->u.eth.type);
+		} else {
+			num(&o, "type", l->u.eth.type);
+			if ((name = sk_ethertype_name(l->u.eth.type)))
+				str(&o, "type_name", name);
+		}
+		break;
+	case SK_P_VLAN:
+		num(&o, "pcp", l->u.vlan.pcp);
+		boolean(&o, "dei", l->u.vlan.dei);
+		num(&o, "vid", l->u.vlan.vid);
+		num(&o, "type", l->u.vlan.type);
+		break;
+	case SK_P_ARP: {
+		const struct sk_arp *a = &l->u.arp;
+		num(&o, "htype", a->htype);
+		num(&o, "ptype", a->ptype);
+		num(&o, "hlen", a->hlen);
+		num(&o, "plen", a->plen);
+		num(&o, "op", a->op);
+		str(&o, "op_name", a->op == 1 ? "request" : a->op == 2 ? "reply" : "other");
+		if (sk_arp_is_eth_ipv4(a)) {
+			mac(&o, "sha", a->sha);
+			ip4(&o, "spa", a->spa);
+			mac(&o, "tha", a->tha);
+			ip4(&o, "tpa", a->tpa);
+		}
+		break;
+	}
+	case SK_P_IPV4: {
+		const struct sk_ipv4 *ip = &l->u.ipv4;
+		num(&o, "version", 4);
+		num(&o, "hl", ip->hl);
+		num(&o, "dscp", ip->tos >> 2);
+		num(&o, "ecn", ip->tos & 3);
+		num(&o, "total_len", ip->total_len);
+		num(&o, "id", ip->id);
+		boolean(&o, "df", ip->df);
+		boolean(&o, "mf", ip->mf);
+		num(&o, "frag_off", ip->frag_off);
+		num(&o, "ttl", ip->ttl);
+		num(&o, "proto", ip->proto);
+		if ((name = sk_ipproto_name(ip->proto)))
+			str(&o, "proto_name", name);
+		checksum(&o, l, ip->checksum);
+		ip4(&o, "src", ip->src);
+		ip4(&o, "dst", ip->dst);
+		if (ip->options_len)
+			num(&o, "options_len", ip->options_len);
+		break;
+	}
+	case SK_P_IPV6: {
+		const struct sk_ipv6 *ip = &l->u.ipv6;
+		num(&o, "version", 6);
+		num(&o, "tclass", ip->tclass);
+		num(&o, "flow", ip->flow);
+		num(&o, "payload_len", ip->payload_len_field);
+		num(&o, "next", ip->next);
+		if ((name = sk_ipproto_name(ip->next)))
+			str(&o, "next_name", name);
+		num(&o, "hlim", ip->hlim);
+		ip6(&o, "src", ip->src);
+		ip6(&o, "dst", ip->dst);
+		break;
+	}
+	case SK_P_IPV6_EXT: {
+		const struct sk_ipv6_ext *e = &l->u.ext;
+		num(&o, "next", e->next);
+		if ((name = sk_ipproto_name(e->next)))
+			str(&o, "next_name", name);
+		num(&o, "len", e->len);
+		if (e->proto == SK_IPPROTO_ROUTING) {
+			num(&o, "type", e->rt_type);
+			num(&o, "segments_left", e->segments_left);
+		} else if (e->proto == SK_IPPROTO_FRAGMENT) {
+			num(&o, "frag_off", e->frag_off);
+			boolean(&o, "mf", e->frag_mf);
+			num(&o, "id", e->frag_id);
+		}
+		break;
+	}
+	case SK_P_ICMP:
+	case SK_P_ICMP6:
+		icmp_fields(&o, d, l);
+		break;
+	case SK_P_TCP:
+		tcp_fields(&o, l);
+		break;
+	case SK_P_UDP:
+		num(&o, "sport", l->u.udp.sport);
+		num(&o, "dport", l->u.udp.dport);
+		num(&o, "length", l->u.udp.length);
+		checksum(&o, l, l->u.udp.checksum);
+		break;
+	case SK_P_DATA:
+		num(&o, "length", l->hdr_len);
+		break;
+	case SK_P_PADDING:
+		num(&o, "length", l->hdr_len);
+		boolean(&o, "zero", all_zero(d->frame + l->offset, l->hdr_len));
+		break;
+	}
+	return (int)o.n;
+}

@@ -1,0 +1,90 @@
+/* Names of EtherTypes and IP protocols; MAC address text. */
+#include <stdio.h>
+
+#include "sockit/error.h"
+#include "sockit/packet.h"
+
+const char *sk_ethertype_name(uint16_t type)
+{
+	switch (type) {
+	case SK_ETH_IPV4: return "IPv4";
+	case SK_ETH_ARP: return "ARP";
+	case SK_ETH_IPV6: return "IPv6";
+	case SK_ETH_VLAN: return "802.1Q";
+	case SK_ETH_QINQ: return "802.1ad";
+	case SK_ETH_QINQ1: return "QinQ";
+	case 0x8035: return "RARP";
+	case 0x8847: return "MPLS unicast";
+	case 0x8848: return "MPLS multicast";
+	case 0x8863: return "PPPoE D";
+	case 0x8864: return "PPPoE S";
+	case 0x888e: return "EAPOL";
+	case 0x88cc: return "LLDP";
+	case 0x88f7: return "PTP";
+	default: return NULL;
+	}
+}
+
+const char *sk_ipproto_name(uint8_t proto)
+{
+	switch (proto) {
+	case SK_IPPROTO_HOPOPTS: return "hop-by-hop";
+	case SK_IPPROTO_ICMP: return "ICMP";
+	case 2: return "IGMP";
+	case 4: return "IPIP";
+	case SK_IPPROTO_TCP: return "TCP";
+	case SK_IPPROTO_UDP: return "UDP";
+	case 41: return "IPv6";
+	case SK_IPPROTO_ROUTING: return "routing";
+	case SK_IPPROTO_FRAGMENT: return "fragment";
+	case 47: return "GRE";
+	case SK_IPPROTO_ESP: return "ESP";
+	case SK_IPPROTO_AH: return "AH";
+	case SK_IPPROTO_ICMPV6: return "ICMPv6";
+	case SK_IPPROTO_NONE: return "none";
+	case SK_IPPROTO_DSTOPTS: return "destination-options";
+	case 89: return "OSPF";
+	case 103: return "PIM";
+	case 112: return "VRRP";
+	case 132: return "SCTP";
+	default: return NULL;
+	}
+}
+
+void sk_mac_format(const uint8_t *mac, char buf[18])
+{
+	static const char hex[] = "0123456789abcdef";
+	for (int i = 0; i < 6; i++) {
+		buf[3 * i] = hex[mac[i] >> 4];
+		buf[3 * i + 1] = hex[mac[i] & 15];
+		buf[3 * i + 2] = i < 5 ? ':' : 0;
+	}
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int sk_mac_parse(const char *t, uint8_t mac[6])
+{
+	for (int i = 0; i < 6; i++) {
+		int hi = hexval(t[0]), lo = hi < 0 ? -1 : hexval(t[1]);
+		if (hi < 0 || lo < 0)
+			return SK_EBADADDR;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+		t += 2;
+		if (i < 5) {
+			if (*t != ':' && *t != '-')
+				return SK_EBADADDR;
+			t++;
+		}
+	}
+	return *t ? SK_EBADADDR : 0;
+}

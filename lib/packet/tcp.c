@@ -1,0 +1,138 @@
+/* TCP (RFC 9293): header, options, flag names. */
+#include <stdio.h>
+#include <string.h>
+
+#include "sockit/error.h"
+#include "sockit/packet.h"
+
+int sk_tcp_decode(const uint8_t *p, size_t len, struct sk_tcp *out)
+{
+	if (len < 13)
+		return SK_ETRUNCATED;
+	out->sport = sk_be16(p);
+	out->dport = sk_be16(p + 2);
+	out->seq = sk_be32(p + 4);
+	out->ack = sk_be32(p + 8);
+	size_t hl = (size_t)(p[12] >> 4) * 4;
+	out->hl = (uint8_t)hl;
+	out->options = out->payload = NULL;
+	out->options_len = out->payload_len = 0;
+	if (len < 20)
+		return SK_ETRUNCATED;
+	out->flags = (uint16_t)((p[12] & 1) << 8 | p[13]);
+	out->window = sk_be16(p + 14);
+	out->checksum = sk_be16(p + 16);
+	out->urg = sk_be16(p + 18);
+	if (hl < 20)
+		return SK_EMALFORMED;
+	if (len < hl)
+		return SK_ETRUNCATED;
+	out->options = p + 20;
+	out->options_len = hl - 20;
+	out->payload = p + hl;
+	out->payload_len = len - hl;
+	return (int)hl;
+}
+
+int sk_tcp_options(const uint8_t *p, size_t len, struct sk_tcp_opts *out)
+{
+	memset(out, 0, sizeof *out);
+	size_t i = 0;
+	while (i < len) {
+		uint8_t kind = p[i];
+		if (kind == 0) {
+			out->eol = true;
+			return 0;
+		}
+		if (kind == 1) {
+			out->n_nop++;
+			i++;
+			continue;
+		}
+		if (i + 2 > len)
+			return SK_EMALFORMED;
+		size_t olen = p[i + 1];
+		if (olen < 2 || i + olen > len)
+			return SK_EMALFORMED;
+		const uint8_t *o = p + i + 2;
+		switch (kind) {
+		case 2:
+			if (olen != 4)
+				return SK_EMALFORMED;
+			out->has_mss = true;
+			out->mss = sk_be16(o);
+			break;
+		case 3:
+			if (olen != 3)
+				return SK_EMALFORMED;
+			out->has_wscale = true;
+			out->wscale = o[0];
+			break;
+		case 4:
+			if (olen != 2)
+				return SK_EMALFORMED;
+			out->sack_ok = true;
+			break;
+		case 5:
+			if ((olen - 2) % 8)
+				return SK_EMALFORMED;
+			for (size_t b = 0; b < (olen - 2) / 8 && out->n_sack < 4; b++) {
+				out->sack[out->n_sack][0] = sk_be32(o + 8 * b);
+				out->sack[out->n_sack][1] = sk_be32(o + 8 * b + 4);
+				out->n_sack++;
+			}
+			break;
+		case 8:
+			if (olen != 10)
+				return SK_EMALFORMED;
+			out->has_ts = true;
+			out->ts_val = sk_be32(o);
+			out->ts_ecr = sk_be32(o + 4);
+			break;
+		default:
+			out->n_unknown++;
+			break;
+		}
+		i += olen;
+	}
+	return 0;
+}
+
+static const char *const flag_names[9] = { "FIN", "SYN", "RST", "PSH", "ACK",
+					   "URG", "ECE", "CWR", "NS" };
+
+void sk_tcp_flags_str(uint16_t flags, char *buf, size_t cap)
+{
+	size_t k = 0;
+	buf[0] = 0;
+	for (int i = 0; i < 9; i++) {
+		if (!(flags & (1u << i)))
+			continue;
+		int n = snprintf(buf + k, cap - k, "%s%s", k ? "," : "", flag_names[i]);
+		if (n < 0 || (size_t)n >= cap - k)
+			return;
+		k += (size_t)n;
+	}
+	if (!k)
+		snprintf(buf, cap, "none");
+}
+
+void sk_tcp_flags_letters(uint16_t flags, char *buf, size_t cap)
+{
+	/* tcpdump's order and letters: S F P R U W E, then '.' for ACK. */
+	static const struct {
+		uint16_t bit;
+		char c;
+	} order[] = { { SK_TCP_SYN, 'S' }, { SK_TCP_FIN, 'F' }, { SK_TCP_PSH, 'P' },
+		      { SK_TCP_RST, 'R' }, { SK_TCP_URG, 'U' }, { SK_TCP_CWR, 'W' },
+		      { SK_TCP_ECE, 'E' }, { SK_TCP_ACK, '.' } };
+	size_t k = 0;
+	for (size_t i = 0; i < sizeof order / sizeof order[0] && k + 1 < cap; i++)
+		if (flags & order[i].bit)
+			buf[k++] = order[i].c;
+	if (!k) {
+		snprintf(buf, cap, "none");
+		return;
+	}
+	buf[k] = 0;
+}

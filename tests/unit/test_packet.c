@@ -1,0 +1,543 @@
+/* lib/packet: decoders, the dissect walk, summaries and builders against
+ * frames scapy built (packet_vectors.h, from tests/e2e/packet_corpus.py),
+ * with every truncation point read against a guard page. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "packet_vectors.h"
+#include "sockit/dissect.h"
+#include "sockit/error.h"
+#include "sockit/pktbuild.h"
+
+#define NVEC (sizeof vectors / sizeof vectors[0])
+
+static const struct vector *vec(const char *name)
+{
+	for (size_t i = 0; i < NVEC; i++)
+		if (!strcmp(vectors[i].name, name))
+			return &vectors[i];
+	cr_assert_fail("no vector %s", name);
+	return NULL;
+}
+
+static const uint8_t *B(const struct vector *v)
+{
+	return (const uint8_t *)v->bytes;
+}
+
+/* n bytes placed so that the byte after them is an unmapped page: any read
+ * past the end faults. */
+static uint8_t *guard_base;
+static size_t page;
+
+static const uint8_t *guarded(const uint8_t *p, size_t n)
+{
+	if (!guard_base) {
+		page = (size_t)sysconf(_SC_PAGESIZE);
+		guard_base = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		cr_assert_neq(guard_base, MAP_FAILED);
+		cr_assert_eq(mprotect(guard_base + page, page, PROT_NONE), 0);
+	}
+	cr_assert_leq(n, page);
+	uint8_t *dst = guard_base + page - n;
+	memcpy(dst, p, n);
+	return dst;
+}
+
+static void layer_string(const struct sk_dissection *d, char *buf, size_t cap)
+{
+	size_t k = 0;
+	buf[0] = 0;
+	for (unsigned i = 0; i < d->n; i++)
+		k += (size_t)snprintf(buf + k, cap - k, "%s%s@%u+%u", i ? "," : "",
+				      sk_layer_name(&d->layer[i]), d->layer[i].offset,
+				      d->layer[i].hdr_len);
+}
+
+Test(packet, big_endian_helpers)
+{
+	const uint8_t b[] = { 0x12, 0x34, 0x56, 0x78 };
+	cr_expect_eq(sk_be16(b), 0x1234);
+	cr_expect_eq(sk_be32(b), 0x12345678u);
+	cr_expect_eq(sk_le16(b), 0x3412);
+	cr_expect_eq(sk_le32(b), 0x78563412u);
+	uint8_t o[4];
+	sk_put_be32(o, 0xa1b2c3d4u);
+	cr_expect_eq(sk_be32(o), 0xa1b2c3d4u);
+	sk_put_be16(o, 0xbeef);
+	cr_expect_eq(sk_be16(o), 0xbeef);
+}
+
+Test(packet, checksum_rfc1071_example)
+{
+	/* RFC 1071 section 3: the sum of these words is 0xddf2. */
+	const uint8_t b[] = { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 };
+	cr_expect_eq(sk_inet_checksum(b, sizeof b), (uint16_t)~0xddf2);
+	/* An odd length pads with zero. */
+	const uint8_t odd[] = { 0x01 };
+	cr_expect_eq(sk_inet_checksum(odd, 1), (uint16_t)~0x0100);
+	cr_expect_eq(sk_inet_checksum(b, 0), 0xffff);
+}
+
+Test(packet, every_vector_dissects_to_scapys_layers)
+{
+	for (size_t i = 0; i < NVEC; i++) {
+		const struct vector *v = &vectors[i];
+		if (!v->layers)
+			continue;
+		struct sk_dissection d;
+		int n = sk_dissect(v->linktype, B(v), v->len, v->len, &d);
+		cr_assert_gt(n, 0, "%s", v->name);
+		char got[512];
+		layer_string(&d, got, sizeof got);
+		cr_expect_str_eq(got, v->layers, "%s", v->name);
+		bool bad_expected = strstr(v->name, "bad_checksum") != NULL;
+		bool any_bad = false;
+		for (unsigned k = 0; k < d.n; k++) {
+			cr_expect_eq(d.layer[k].status, 0, "%s layer %u", v->name, k);
+			any_bad |= d.layer[k].csum_bad;
+		}
+		cr_expect_eq(any_bad, bad_expected, "%s", v->name);
+	}
+}
+
+/* tcpdump prints these differently on purpose: it names the application
+ * (HTTP on 8080), walks the IPv6 extension headers in its own words, and
+ * does not print checksums without -v. */
+static const char *const summary_differs[] = {
+	"tcp_psh_data", "ipv6_ext_headers", "ipv6_fragment", "tcp_bad_checksum",
+	"ip_bad_checksum", "udp_bad_checksum", "icmp_time_exceeded",
+	"icmpv6_port_unreachable", "icmpv6_ra", "icmpv6_rs", "icmpv6_na",
+	"ethertype_unknown",
+};
+
+static bool differs(const char *name)
+{
+	for (size_t i = 0; i < sizeof summary_differs / sizeof summary_differs[0]; i++)
+		if (!strcmp(summary_differs[i], name))
+			return true;
+	return false;
+}
+
+Test(packet, summaries_match_tcpdump)
+{
+	for (size_t i = 0; i < NVEC; i++) {
+		const struct vector *v = &vectors[i];
+		if (!v->summary || differs(v->name))
+			continue;
+		struct sk_dissection d;
+		sk_dissect(v->linktype, B(v), v->len, v->len, &d);
+		char line[512];
+		sk_dissect_summary(&d, false, line, sizeof line);
+		cr_expect_str_eq(line, v->summary, "%s", v->name);
+	}
+}
+
+Test(packet, summaries_flag_checksums_and_truncation)
+{
+	char line[512];
+	struct sk_dissection d;
+	const struct vector *v = vec("tcp_bad_checksum");
+	sk_dissect(1, B(v), v->len, v->len, &d);
+	sk_dissect_summary(&d, false, line, sizeof line);
+	cr_expect(strstr(line, "[bad tcp cksum]"), "%s", line);
+	v = vec("ip_bad_checksum");
+	sk_dissect(1, B(v), v->len, v->len, &d);
+	sk_dissect_summary(&d, false, line, sizeof line);
+	cr_expect(strstr(line, "[bad ipv4 cksum]"), "%s", line);
+	v = vec("truncated_tcp_header");
+	sk_dissect(1, B(v), v->len, v->len + 30, &d);
+	sk_dissect_summary(&d, false, line, sizeof line);
+	cr_expect_str_eq(line, "IP 198.18.0.1 > 198.18.0.2: [|tcp]");
+	v = vec("arp_request");
+	sk_dissect(1, B(v), v->len, v->len, &d);
+	sk_dissect_summary(&d, true, line, sizeof line);
+	cr_expect_str_eq(line, "02:00:00:00:00:01 > ff:ff:ff:ff:ff:ff, ethertype ARP "
+			       "(0x0806), length 42: Request who-has 198.18.0.2 tell "
+			       "198.18.0.1, length 28");
+	/* snprintf's contract: the length wanted, and a cut string. */
+	char tiny[8];
+	size_t want = sk_dissect_summary(&d, false, tiny, sizeof tiny);
+	cr_expect_gt(want, sizeof tiny);
+	cr_expect_eq(strlen(tiny), sizeof tiny - 1);
+}
+
+Test(packet, damaged_frames_are_flagged_not_fatal)
+{
+	static const struct {
+		const char *name;
+		const char *last; /* the last layer's name */
+		int status;
+	} cases[] = {
+		{ "truncated_tcp_header", "tcp", SK_ETRUNCATED },
+		{ "truncated_ip_header", "ipv4", SK_ETRUNCATED },
+		{ "truncated_eth", "eth", SK_ETRUNCATED },
+		{ "ipv4_bad_version", "ipv4", SK_EMALFORMED },
+		{ "ipv4_ihl_too_small", "ipv4", SK_EMALFORMED },
+		{ "tcp_bad_offset", "tcp", SK_EMALFORMED },
+		{ "truncated_udp_payload", "data", 0 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct vector *v = vec(cases[i].name);
+		struct sk_dissection d;
+		cr_assert_gt(sk_dissect(1, B(v), v->len, v->len, &d), 0);
+		const struct sk_layer *l = &d.layer[d.n - 1];
+		cr_expect_str_eq(sk_layer_name(l), cases[i].last, "%s", cases[i].name);
+		cr_expect_eq(l->status, cases[i].status, "%s", cases[i].name);
+		struct sk_field f[SK_FIELDS_MAX];
+		cr_expect_eq(sk_layer_fields(&d, d.n - 1, f, SK_FIELDS_MAX),
+			     cases[i].status ? 0 : 1, "%s", cases[i].name);
+	}
+	/* A UDP datagram cut by the snap length: IP says truncated, UDP too. */
+	const struct vector *v = vec("truncated_udp_payload");
+	struct sk_dissection d;
+	sk_dissect(1, B(v), v->len, v->len + 2, &d);
+	const struct sk_layer *ip = sk_dissect_find(&d, SK_P_IPV4);
+	cr_expect(ip->u.ipv4.truncated);
+	cr_expect_not(sk_dissect_find(&d, SK_P_UDP)->csum_checked);
+}
+
+/* Every prefix of every frame, against the guard page: never a read past
+ * the captured bytes, layers inside them, fields and summary always work. */
+Test(packet, every_truncation_point_of_every_vector)
+{
+	for (size_t i = 0; i < NVEC; i++) {
+		const struct vector *v = &vectors[i];
+		for (size_t n = 0; n <= v->len; n++) {
+			const uint8_t *p = guarded(B(v), n);
+			struct sk_dissection d;
+			int rc = sk_dissect(v->linktype, p, n, v->len, &d);
+			cr_assert_geq(rc, 0, "%s/%zu", v->name, n);
+			for (unsigned k = 0; k < d.n; k++) {
+				const struct sk_layer *l = &d.layer[k];
+				cr_assert_leq((size_t)l->offset + l->hdr_len, n,
+					      "%s/%zu layer %u", v->name, n, k);
+				struct sk_field f[SK_FIELDS_MAX];
+				sk_layer_fields(&d, k, f, SK_FIELDS_MAX);
+			}
+			char line[512];
+			sk_dissect_summary(&d, true, line, sizeof line);
+			sk_dissect_summary(&d, false, line, sizeof line);
+		}
+	}
+}
+
+/* Each decoder alone: every length shorter than its header is
+ * SK_ETRUNCATED, the full header decodes. */
+static int dec_eth(const uint8_t *p, size_t n) { struct sk_eth o; return sk_eth_decode(p, n, &o); }
+static int dec_vlan(const uint8_t *p, size_t n) { struct sk_vlan o; return sk_vlan_decode(p, n, &o); }
+static int dec_arp(const uint8_t *p, size_t n) { struct sk_arp o; return sk_arp_decode(p, n, &o); }
+static int dec_ipv4(const uint8_t *p, size_t n) { struct sk_ipv4 o; return sk_ipv4_decode(p, n, &o); }
+static int dec_ipv6(const uint8_t *p, size_t n) { struct sk_ipv6 o; return sk_ipv6_decode(p, n, &o); }
+static int dec_tcp(const uint8_t *p, size_t n) { struct sk_tcp o; return sk_tcp_decode(p, n, &o); }
+static int dec_udp(const uint8_t *p, size_t n) { struct sk_udp o; return sk_udp_decode(p, n, &o); }
+static int dec_icmp(const uint8_t *p, size_t n) { struct sk_icmp o; return sk_icmp_decode(p, n, &o); }
+static int dec_sll(const uint8_t *p, size_t n) { struct sk_sll o; return sk_sll_decode(p, n, &o); }
+static int dec_sll2(const uint8_t *p, size_t n) { struct sk_sll o; return sk_sll2_decode(p, n, &o); }
+static int dec_null(const uint8_t *p, size_t n) { struct sk_null o; return sk_null_decode(p, n, false, &o); }
+static int dec_nd(const uint8_t *p, size_t n) { struct sk_nd o; return sk_nd_decode(p, n, &o); }
+static int dec_frag(const uint8_t *p, size_t n) { struct sk_ipv6_ext o; return sk_ipv6_ext_decode(SK_IPPROTO_FRAGMENT, p, n, &o); }
+static int dec_hbh(const uint8_t *p, size_t n) { struct sk_ipv6_ext o; return sk_ipv6_ext_decode(SK_IPPROTO_HOPOPTS, p, n, &o); }
+static int dec_rt(const uint8_t *p, size_t n) { struct sk_ipv6_ext o; return sk_ipv6_ext_decode(SK_IPPROTO_ROUTING, p, n, &o); }
+
+Test(packet, each_decoder_at_every_truncation_point)
+{
+	static const struct {
+		int (*dec)(const uint8_t *, size_t);
+		const char *vector;
+		size_t off, hl;
+	} cases[] = {
+		{ dec_eth, "tcp_syn_options", 0, 14 },
+		{ dec_vlan, "vlan", 14, 4 },
+		{ dec_arp, "arp_request", 14, 28 },
+		{ dec_ipv4, "tcp_syn_options", 14, 20 },
+		{ dec_ipv4, "ip_options", 14, 24 },
+		{ dec_ipv6, "ipv6_udp", 14, 40 },
+		{ dec_tcp, "tcp_syn_options", 34, 40 },
+		{ dec_tcp, "tcp_rst", 34, 20 },
+		{ dec_udp, "udp", 34, 8 },
+		{ dec_icmp, "icmp_echo", 34, 8 },
+		{ dec_icmp, "icmpv6_echo", 54, 8 },
+		{ dec_sll, "sll_tcp", 0, 16 },
+		{ dec_sll2, "sll2_udp", 0, 20 },
+		{ dec_null, "null_ipv4", 0, 4 },
+		{ dec_nd, "icmpv6_ns", 54, 24 },
+		{ dec_hbh, "ipv6_ext_headers", 54, 8 },
+		{ dec_rt, "ipv6_ext_headers", 70, 24 },
+		{ dec_frag, "ipv6_fragment", 54, 8 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct vector *v = vec(cases[i].vector);
+		const uint8_t *hdr = B(v) + cases[i].off;
+		for (size_t n = 0; n < cases[i].hl; n++)
+			cr_expect_eq(cases[i].dec(guarded(hdr, n), n), SK_ETRUNCATED,
+				     "%s@%zu len %zu", cases[i].vector, cases[i].off, n);
+		cr_expect_eq(cases[i].dec(guarded(hdr, cases[i].hl), cases[i].hl),
+			     (int)cases[i].hl, "%s@%zu", cases[i].vector, cases[i].off);
+	}
+}
+
+Test(packet, ipv4_fields_and_fragments)
+{
+	struct sk_ipv4 ip;
+	const struct vector *v = vec("ipv4_later_fragment");
+	cr_assert_eq(sk_ipv4_decode(B(v) + 14, v->len - 14, &ip), 20);
+	cr_expect_eq(ip.frag_off, 24);
+	cr_expect_not(ip.mf);
+	cr_expect_eq(ip.id, 9);
+	cr_expect(ip.checksum_ok);
+	v = vec("ipv4_first_fragment");
+	cr_assert_eq(sk_ipv4_decode(B(v) + 14, v->len - 14, &ip), 20);
+	cr_expect(ip.mf);
+	cr_expect_eq(ip.frag_off, 0);
+	struct sk_dissection d;
+	sk_dissect(1, B(v), v->len, v->len, &d);
+	/* The first fragment's UDP checksum covers bytes not here. */
+	cr_expect_not(sk_dissect_find(&d, SK_P_UDP)->csum_checked);
+	v = vec("ip_options");
+	cr_assert_eq(sk_ipv4_decode(B(v) + 14, v->len - 14, &ip), 24);
+	cr_expect_eq(ip.options_len, 4);
+	cr_expect_eq(ip.options[0], 0x94);
+	v = vec("udp_padded");
+	cr_assert_eq(sk_ipv4_decode(B(v) + 14, v->len - 14, &ip), 20);
+	cr_expect_eq(ip.payload_len, 10); /* the padding is not IP */
+}
+
+Test(packet, ipv6_extension_walk)
+{
+	struct sk_ipv6 ip;
+	const struct vector *v = vec("ipv6_ext_headers");
+	cr_assert_eq(sk_ipv6_decode(B(v) + 14, v->len - 14, &ip), 40);
+	cr_expect_eq(ip.n_ext, 3);
+	cr_expect_eq(ip.upper, SK_IPPROTO_UDP);
+	cr_expect_eq(ip.upper_off, 40 + 8 + 8 + 24);
+	cr_expect_not(ip.is_fragment);
+	v = vec("ipv6_fragment");
+	cr_assert_eq(sk_ipv6_decode(B(v) + 14, v->len - 14, &ip), 40);
+	cr_expect(ip.is_fragment);
+	cr_expect(ip.frag_mf);
+	cr_expect_eq(ip.frag_id, 7);
+	cr_expect_eq(ip.upper, SK_IPPROTO_UDP);
+	/* Cut inside the routing header: the walk stops, the decode does not. */
+	v = vec("ipv6_ext_headers");
+	cr_assert_eq(sk_ipv6_decode(B(v) + 14, 40 + 8 + 8 + 10, &ip), 40);
+	cr_expect(ip.ext_truncated);
+	cr_expect_eq(ip.upper, SK_IPPROTO_ROUTING);
+}
+
+Test(packet, tcp_options)
+{
+	struct sk_tcp t;
+	const struct vector *v = vec("tcp_syn_options");
+	cr_assert_eq(sk_tcp_decode(B(v) + 34, v->len - 34, &t), 40);
+	cr_expect_eq(t.flags, SK_TCP_SYN);
+	cr_expect_eq(t.seq, 1000);
+	struct sk_tcp_opts o;
+	cr_assert_eq(sk_tcp_options(t.options, t.options_len, &o), 0);
+	cr_expect(o.has_mss && o.mss == 1460);
+	cr_expect(o.sack_ok);
+	cr_expect(o.has_ts && o.ts_val == 1 && o.ts_ecr == 0);
+	cr_expect(o.has_wscale && o.wscale == 7);
+	v = vec("tcp_sack");
+	cr_assert_eq(sk_tcp_decode(B(v) + 34, v->len - 34, &t), 40);
+	cr_assert_eq(sk_tcp_options(t.options, t.options_len, &o), 0);
+	cr_expect_eq(o.n_sack, 2);
+	cr_expect_eq(o.sack[1][0], 300);
+	cr_expect_eq(o.sack[1][1], 400);
+	static const struct {
+		const char *opts;
+		size_t len;
+		int rc;
+	} cases[] = {
+		{ "\x02\x04\x05", 3, SK_EMALFORMED },         /* MSS cut */
+		{ "\x02\x03\x05\xb4", 4, SK_EMALFORMED },     /* MSS length 3 */
+		{ "\x03\x01", 2, SK_EMALFORMED },             /* length below 2 */
+		{ "\x08\x0a\x00", 3, SK_EMALFORMED },         /* TS runs past */
+		{ "\x01\x01\x00\xff", 4, 0 },                 /* EOL ends it */
+		{ "\x1e\x02", 2, 0 },                         /* unknown kind */
+		{ "\x02", 1, SK_EMALFORMED },                 /* kind without length */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		cr_expect_eq(sk_tcp_options(guarded((const uint8_t *)cases[i].opts, cases[i].len),
+					    cases[i].len, &o),
+			     cases[i].rc, "case %zu", i);
+	char buf[48];
+	sk_tcp_flags_str(SK_TCP_SYN | SK_TCP_ACK, buf, sizeof buf);
+	cr_expect_str_eq(buf, "SYN,ACK");
+	sk_tcp_flags_str(0, buf, sizeof buf);
+	cr_expect_str_eq(buf, "none");
+	sk_tcp_flags_letters(SK_TCP_SYN | SK_TCP_ACK, buf, sizeof buf);
+	cr_expect_str_eq(buf, "S.");
+	sk_tcp_flags_letters(SK_TCP_PSH | SK_TCP_ACK | SK_TCP_FIN, buf, sizeof buf);
+	cr_expect_str_eq(buf, "FP.");
+}
+
+Test(packet, neighbour_discovery_and_icmp_names)
+{
+	struct sk_nd nd;
+	const struct vector *v = vec("icmpv6_ns");
+	cr_assert_eq(sk_nd_decode(B(v) + 54, v->len - 54, &nd), 24);
+	cr_expect_eq(nd.target[0], 0xfe);
+	cr_assert(nd.src_lladdr);
+	cr_expect_eq(nd.src_lladdr[5], 1);
+	v = vec("icmpv6_na");
+	cr_assert_eq(sk_nd_decode(B(v) + 54, v->len - 54, &nd), 24);
+	cr_expect(nd.solicited && nd.override && !nd.router);
+	cr_assert(nd.tgt_lladdr);
+	v = vec("icmpv6_ra");
+	cr_assert_eq(sk_nd_decode(B(v) + 54, v->len - 54, &nd), 16);
+	cr_expect_eq(nd.router_lifetime, 1800);
+	cr_expect(nd.managed);
+	cr_expect_eq(nd.mtu, 1500);
+	cr_expect_str_eq(sk_icmp_type_name(8), "echo-request");
+	cr_expect_str_eq(sk_icmp_code_name(3, 3), "port-unreachable");
+	cr_expect_str_eq(sk_icmp6_type_name(135), "neighbor-solicitation");
+	cr_expect_str_eq(sk_icmp6_code_name(1, 4), "port-unreachable");
+	cr_expect_null(sk_icmp_type_name(200));
+	cr_expect_null(sk_icmp_code_name(8, 0));
+}
+
+Test(packet, link_types)
+{
+	struct sk_dissection d;
+	cr_expect_eq(sk_dissect(9999, (const uint8_t *)"", 0, 0, &d), SK_EUNSUPPORTED);
+	cr_expect_eq(sk_dissect(SK_LINK_ETHERNET, (const uint8_t *)"", 0, 0, &d), 0);
+	cr_expect_eq(sk_linktype_from_dlt(12), SK_LINK_RAW);
+	cr_expect_eq(sk_linktype_from_dlt(1), SK_LINK_ETHERNET);
+	/* Null link type in both byte orders, and OpenBSD's loop. */
+	const uint8_t le[] = { 2, 0, 0, 0 }, be[] = { 0, 0, 0, 24 };
+	struct sk_null nl;
+	cr_expect_eq(sk_null_decode(le, 4, false, &nl), 4);
+	cr_expect_eq(nl.type, SK_ETH_IPV4);
+	cr_expect_eq(sk_null_decode(be, 4, false, &nl), 4);
+	cr_expect_eq(nl.type, SK_ETH_IPV6);
+	cr_expect_eq(sk_null_decode(be, 4, true, &nl), 4);
+	cr_expect_eq(nl.family, 24);
+	const struct vector *v = vec("sll2_udp");
+	sk_dissect(v->linktype, B(v), v->len, v->len, &d);
+	cr_expect_eq(d.layer[0].u.sll.ifindex, 3);
+	cr_expect_eq(d.layer[0].u.sll.pkttype, 4);
+	cr_expect_eq(d.net, 1);
+	cr_expect_eq(d.transport, 2);
+}
+
+Test(packet, fields_are_named_and_typed)
+{
+	struct sk_dissection d;
+	const struct vector *v = vec("arp_reply_padded");
+	sk_dissect(1, B(v), v->len, v->len, &d);
+	struct sk_field f[SK_FIELDS_MAX];
+	int n = sk_layer_fields(&d, 1, f, SK_FIELDS_MAX);
+	bool seen_spa = false;
+	for (int i = 0; i < n; i++)
+		if (!strcmp(f[i].name, "spa")) {
+			seen_spa = true;
+			cr_expect_eq(f[i].kind, SK_FIELD_STR);
+			cr_expect_str_eq(f[i].str, "198.18.0.1");
+		}
+	cr_expect(seen_spa);
+	n = sk_layer_fields(&d, 2, f, SK_FIELDS_MAX);
+	cr_assert_eq(n, 2);
+	cr_expect_str_eq(f[0].name, "length");
+	cr_expect_eq(f[0].num, 18);
+	cr_expect_eq(f[1].kind, SK_FIELD_BOOL);
+	cr_expect_eq(f[1].num, 1);
+	/* The cap is respected. */
+	v = vec("tcp_syn_options");
+	sk_dissect(1, B(v), v->len, v->len, &d);
+	cr_expect_eq(sk_layer_fields(&d, 2, f, 3), 3);
+	cr_expect_eq(sk_layer_fields(&d, 99, f, SK_FIELDS_MAX), 0);
+}
+
+static void expect_built(const char *name, const uint8_t *got, int n)
+{
+	for (size_t i = 0; i < sizeof builts / sizeof builts[0]; i++) {
+		if (strcmp(builts[i].name, name))
+			continue;
+		cr_assert_eq(n, (int)builts[i].len, "%s", name);
+		for (int k = 0; k < n; k++)
+			cr_expect_eq(got[k], (uint8_t)builts[i].bytes[k], "%s byte %d", name, k);
+		return;
+	}
+	cr_assert_fail("no built %s", name);
+}
+
+static const uint8_t mac1[6] = { 2, 0, 0, 0, 0, 1 }, mac2[6] = { 2, 0, 0, 0, 0, 2 };
+static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, zero6[6];
+static const uint8_t a1[4] = { 198, 18, 0, 1 }, a2[4] = { 198, 18, 0, 2 };
+static const uint8_t v61[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+static const uint8_t v62[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+
+Test(packet, builders_match_scapy)
+{
+	uint8_t f[SK_BUILD_MAX];
+	expect_built("arp_request", f,
+		     sk_build_arp(f, sizeof f, SK_ARP_REQUEST, bcast, mac1, a1, zero6, a2, false));
+	expect_built("arp_reply_padded", f,
+		     sk_build_arp(f, sizeof f, SK_ARP_REPLY, mac1, mac2, a2, mac1, a1, true));
+	struct sk_l4_build b = { .eth_src = mac1, .eth_dst = mac2, .family = 4,
+				 .src = a1, .dst = a2, .sport = 40000, .dport = 80,
+				 .ip_id = 0x1234, .seq = 0xdeadbeef, .flags = SK_TCP_SYN,
+				 .mss = 1460 };
+	expect_built("syn4", f, sk_build_tcp(f, sizeof f, &b));
+	b = (struct sk_l4_build){ .family = 4, .src = a1, .dst = a2, .sport = 40000,
+				  .dport = 80, .seq = 0xdeadbef0, .flags = SK_TCP_RST };
+	expect_built("rst4_noeth", f, sk_build_tcp(f, sizeof f, &b));
+	b = (struct sk_l4_build){ .eth_src = mac1, .eth_dst = mac2, .family = 6,
+				  .src = v61, .dst = v62, .sport = 40000, .dport = 443,
+				  .seq = 1, .flags = SK_TCP_SYN };
+	expect_built("syn6", f, sk_build_tcp(f, sizeof f, &b));
+	b = (struct sk_l4_build){ .eth_src = mac1, .eth_dst = mac2, .family = 4,
+				  .src = a1, .dst = a2, .sport = 5000, .dport = 53, .ip_id = 7,
+				  .payload = (const uint8_t *)"probe", .payload_len = 5 };
+	expect_built("udp4", f, sk_build_udp(f, sizeof f, &b));
+	b = (struct sk_l4_build){ .family = 6, .src = v61, .dst = v62, .sport = 5000,
+				  .dport = 53, .payload = (const uint8_t *)"probe",
+				  .payload_len = 5 };
+	expect_built("udp6_noeth", f, sk_build_udp(f, sizeof f, &b));
+	const uint8_t ll1[16] = { 0xfe, 0x80, [15] = 1 }, ll2[16] = { 0xfe, 0x80, [15] = 2 };
+	expect_built("ns", f, sk_build_ns(f, sizeof f, mac1, ll1, ll2));
+}
+
+Test(packet, builders_refuse_small_buffers_and_bad_families)
+{
+	uint8_t f[SK_BUILD_MAX];
+	cr_expect_eq(sk_build_arp(f, 59, 1, bcast, mac1, a1, zero6, a2, true), SK_ELIMIT);
+	cr_expect_eq(sk_build_arp(f, 42, 1, bcast, mac1, a1, zero6, a2, false), 42);
+	struct sk_l4_build b = { .family = 4, .src = a1, .dst = a2, .flags = SK_TCP_SYN };
+	cr_expect_eq(sk_build_tcp(f, 39, &b), SK_ELIMIT);
+	cr_expect_eq(sk_build_tcp(f, 40, &b), 40);
+	b.family = 5;
+	cr_expect_eq(sk_build_tcp(f, sizeof f, &b), SK_EFAMILY);
+	cr_expect_eq(sk_build_ns(f, 85, mac1, v61, v62), SK_ELIMIT);
+	/* What the builders make, the dissector reads back with good sums. */
+	b = (struct sk_l4_build){ .eth_src = mac1, .eth_dst = mac2, .family = 6,
+				  .src = v61, .dst = v62, .sport = 1, .dport = 2,
+				  .flags = SK_TCP_RST | SK_TCP_ACK, .seq = 5, .ack = 6 };
+	int n = sk_build_tcp(f, sizeof f, &b);
+	struct sk_dissection d;
+	sk_dissect(SK_LINK_ETHERNET, f, (size_t)n, (size_t)n, &d);
+	const struct sk_layer *t = sk_dissect_find(&d, SK_P_TCP);
+	cr_assert(t);
+	cr_expect(t->csum_checked && !t->csum_bad);
+	cr_expect_eq(t->u.tcp.flags, SK_TCP_RST | SK_TCP_ACK);
+}
+
+Test(packet, mac_text)
+{
+	uint8_t m[6];
+	char buf[18];
+	cr_expect_eq(sk_mac_parse("02:00:5E:10:00:ff", m), 0);
+	sk_mac_format(m, buf);
+	cr_expect_str_eq(buf, "02:00:5e:10:00:ff");
+	cr_expect_eq(sk_mac_parse("02-00-5e-10-00-ff", m), 0);
+	static const char *const bad[] = { "", "02:00:5e:10:00", "02:00:5e:10:00:ff:",
+					   "0g:00:00:00:00:00", "02:00:5e:10:00:f",
+					   "020:0:5e:10:00:ff" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		cr_expect_eq(sk_mac_parse(bad[i], m), SK_EBADADDR, "%s", bad[i]);
+}
