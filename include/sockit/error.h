@@ -57,7 +57,15 @@
 	X(HTTPSTATUS, "HTTP error status")                                     \
 	X(HTTPREDIRECT, "redirect failed")
 
-#define SK_ERRORS_SCAN(X)
+#define SK_ERRORS_SCAN(X)                                                      \
+	X(BADTARGET, "invalid target")                                         \
+	X(NOTARGETS, "no targets left to scan")                                \
+	X(TOOMANY, "too many addresses")                                       \
+	X(BADPORTS, "invalid port list")                                       \
+	X(NOPORTS, "no ports to scan")                                         \
+	X(BADSHARD, "invalid shard")                                           \
+	X(BADCHECKPOINT, "invalid checkpoint")                                 \
+	X(NOROUTE, "no route to the target")
 
 #define SK_ERRORS_XFER(X)                                                      \
 	X(FRAMESHORT, "incomplete frame")                                      \

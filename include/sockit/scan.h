@@ -1,0 +1,245 @@
+/* The port scanner: what to scan (targets, ports), in which order (a keyed
+ * permutation of the target x port index, split into exact shards), where
+ * to resume, and the scan engines that report one result per probe.
+ *
+ * Targets, ports, the permutation and checkpoints are pure (no sockets);
+ * sk_targets_add resolves names unless told not to.  The engines own their
+ * sockets and threads and call back with results. */
+#ifndef SOCKIT_SCAN_H
+#define SOCKIT_SCAN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sockit/cidr.h"
+
+/* ---- targets ---------------------------------------------------------- */
+
+/* An ordered set of addresses, kept as merged ranges per family.  Opaque;
+ * sk_targets_new, add and exclude, sk_targets_finish, then index it. */
+struct sk_targets;
+
+enum {
+	SK_TARGETS_NORESOLVE = 1 << 0, /* names are an error (no DNS) */
+	SK_TARGETS_V4 = 1 << 1,        /* -4: IPv4 only */
+	SK_TARGETS_V6 = 1 << 2,        /* -6: IPv6 only */
+};
+
+/* The most addresses a scan takes without allow_large (2^24), and at all
+ * (2^32: the whole IPv4 space). */
+#define SK_TARGETS_DEFAULT_MAX (1ULL << 24)
+#define SK_TARGETS_HARD_MAX (1ULL << 32)
+
+/* Returns 0 or -ENOMEM. */
+int sk_targets_new(struct sk_targets **out);
+void sk_targets_free(struct sk_targets *t);
+
+/* Adds (or, for exclude, removes) one target spec: an address, a CIDR
+ * block (every address in it, network and broadcast included, as nmap and
+ * masscan do), a range "198.18.0.1-20" (last octet) or "A-B" (two
+ * addresses of one family), or a name (every address it resolves to,
+ * filtered by SK_TARGETS_V4/V6).  Returns 0 or SK_EBADTARGET,
+ * SK_ENONAME..., SK_ENOFAMILY, SK_ETOOMANY, -ENOMEM with err naming the
+ * spec. */
+int sk_targets_add(struct sk_targets *t, const char *spec, int flags,
+		   char *err);
+int sk_targets_exclude(struct sk_targets *t, const char *spec, int flags,
+		       char *err);
+
+/* Reads specs from a file ("-" is stdin), separated by white space or
+ * commas; '#' starts a comment.  exclude chooses add or exclude.
+ * Returns 0 or an error with err naming the file and line. */
+int sk_targets_add_file(struct sk_targets *t, const char *path, bool exclude,
+			int flags, char *err);
+
+/* Merges overlaps, applies exclusions and counts.  Refuses more than max
+ * addresses with SK_ETOOMANY, and an empty set with SK_ENOTARGETS.
+ * Returns 0 or an error; call once, before the queries below. */
+int sk_targets_finish(struct sk_targets *t, uint64_t max, char *err);
+
+uint64_t sk_targets_count(const struct sk_targets *t);
+
+/* The index-th address in ascending order (IPv4 before IPv6);
+ * index < sk_targets_count. */
+void sk_targets_get(const struct sk_targets *t, uint64_t index,
+		    struct sk_ip *out);
+
+/* Feeds the ranges to fn (for fingerprints and listings). */
+void sk_targets_each_range(const struct sk_targets *t,
+			   void (*fn)(const struct sk_ip *first,
+				      const struct sk_ip *last, void *ctx),
+			   void *ctx);
+
+/* ---- ports ------------------------------------------------------------ */
+
+enum sk_proto { SK_PROTO_TCP = 0, SK_PROTO_UDP = 1 };
+
+/* A set of (protocol, port); zero-initialise, then parse or top, then
+ * sk_ports_finish.  list[i] is proto << 16 | port, ascending. */
+struct sk_ports {
+	uint8_t bits[2][8192];
+	uint32_t *list;
+	uint32_t count;
+};
+
+/* Parses "22,80,1000-2000", "-" or "1-" or "-1024" (open ranges reach
+ * 1 and 65535), service names ("http", via /etc/services), and "T:" /
+ * "U:" prefixes that switch the protocol for what follows
+ * ("T:80,443,U:53").  Unprefixed ports get default_proto.  Port 0 is
+ * refused.  Returns 0 or SK_EBADPORTS / SK_ENOSERVICE with err. */
+int sk_ports_parse(struct sk_ports *p, const char *spec,
+		   enum sk_proto default_proto, char *err);
+
+/* Adds the n most frequent ports of proto: from nmap's frequency table at
+ * services_path (NULL: /usr/share/nmap/nmap-services) when it can be read,
+ * else from the built-in top 100.  Returns the number added (may be less
+ * than n with the built-in list) or a negative error. */
+int sk_ports_top(struct sk_ports *p, enum sk_proto proto, unsigned n,
+		 const char *services_path);
+
+/* Builds list/count from the bits.  Returns 0, SK_ENOPORTS or -ENOMEM. */
+int sk_ports_finish(struct sk_ports *p, char *err);
+void sk_ports_free(struct sk_ports *p);
+
+/* ---- order: permutation and shards ------------------------------------ */
+
+/* A keyed bijection of [0, n): a balanced Feistel network over the next
+ * even power of two with cycle-walking (as masscan's BlackRock), so any n
+ * up to 2^62 works and the order looks random. */
+struct sk_perm {
+	uint64_t n;
+	unsigned half; /* bits per Feistel half */
+	uint64_t mask;
+	uint64_t keys[6];
+};
+
+void sk_perm_init(struct sk_perm *p, uint64_t n, uint64_t seed);
+/* The image of i (< n). */
+uint64_t sk_perm_at(const struct sk_perm *p, uint64_t i);
+
+/* The plan of one scan: the index space is targets x ports, walked through
+ * the permutation; shard index/count (0-based) takes positions
+ * index, index + count, ... so that the shards are disjoint and cover it. */
+struct sk_plan {
+	const struct sk_targets *targets;
+	const struct sk_ports *ports;
+	struct sk_perm perm;
+	uint64_t total;       /* targets x ports */
+	uint64_t shard_index; /* 0-based */
+	uint64_t shard_count; /* >= 1 */
+	uint64_t steps;       /* positions in this shard */
+};
+
+/* Returns 0 or SK_ETOOMANY when targets x ports overflows 2^62. */
+int sk_plan_init(struct sk_plan *plan, const struct sk_targets *targets,
+		 const struct sk_ports *ports, uint64_t seed,
+		 uint64_t shard_index, uint64_t shard_count, char *err);
+
+/* The step-th probe of the shard (step < steps): its index in the whole
+ * space and its address, protocol and port. */
+uint64_t sk_plan_index(const struct sk_plan *plan, uint64_t step);
+void sk_plan_probe(const struct sk_plan *plan, uint64_t index,
+		   struct sk_ip *ip, enum sk_proto *proto, uint16_t *port);
+
+/* Parses "I/N" (1 <= I <= N <= 2^20) into a 0-based index and a count. */
+int sk_shard_parse(const char *text, uint64_t *index, uint64_t *count,
+		   char *err);
+
+/* ---- checkpoints ------------------------------------------------------ */
+
+/* What --resume needs: which scan (a fingerprint of targets, ports, kind
+ * and shard), its seed, and the step below which every probe is done and
+ * reported. */
+struct sk_checkpoint {
+	uint64_t fingerprint;
+	uint64_t seed;
+	uint64_t shard_index, shard_count;
+	unsigned phase; /* the engine: 0 TCP, 1 UDP */
+	uint64_t next;  /* steps before this are done */
+};
+
+/* A fingerprint of the scan's targets, ports and kind. */
+uint64_t sk_plan_fingerprint(const struct sk_plan *plan, unsigned kind);
+
+/* Writes the checkpoint atomically (a temporary file renamed over path),
+ * so a kill at any moment leaves the old or the new one.
+ * Returns 0 or -errno with err. */
+int sk_checkpoint_write(const char *path, const struct sk_checkpoint *c,
+			char *err);
+/* Returns 0, -ENOENT (no file), or SK_EBADCHECKPOINT / -errno with err. */
+int sk_checkpoint_read(const char *path, struct sk_checkpoint *c, char *err);
+
+/* ---- results ---------------------------------------------------------- */
+
+enum sk_port_state {
+	SK_STATE_OPEN,
+	SK_STATE_CLOSED,
+	SK_STATE_FILTERED,
+	SK_STATE_OPEN_FILTERED,
+	SK_STATE_COUNT
+};
+
+/* nmap's words: "open", "closed", "filtered", "open|filtered". */
+const char *sk_port_state_name(enum sk_port_state s);
+
+struct sk_scan_result {
+	uint64_t index; /* in the plan's space */
+	struct sk_ip ip;
+	uint16_t port;
+	enum sk_proto proto;
+	enum sk_port_state state;
+	const char *reason; /* "syn-ack", "rst", "conn-refused", "timeout"... */
+	int64_t rtt_us;     /* -1 unknown */
+	int ttl;            /* -1 unknown */
+	const uint8_t *banner; /* valid during the callback; NULL if none */
+	size_t banner_len;
+};
+
+/* Counters an engine keeps; read them in on_progress or after the scan. */
+struct sk_scan_stats {
+	uint64_t sent;      /* probes (retries included) */
+	uint64_t done;      /* probes with a final result */
+	uint64_t resume;    /* steps before this are done (for checkpoints) */
+	uint64_t retries;   /* probes sent again */
+	uint64_t backoffs;  /* EMFILE / port exhaustion pauses */
+	uint64_t received;  /* frames or replies seen (raw engines) */
+	uint64_t icmp_limited; /* probes answered late as ICMP rate limiting */
+};
+
+typedef void (*sk_scan_result_fn)(const struct sk_scan_result *r, void *ctx);
+typedef void (*sk_scan_progress_fn)(const struct sk_scan_stats *s, void *ctx);
+
+/* ---- the connect scan ------------------------------------------------- */
+
+struct sk_connect_opts {
+	const struct sk_plan *plan; /* TCP ports only */
+	uint64_t start;             /* first step (resume) */
+	unsigned concurrency;       /* 0: from RLIMIT_NOFILE */
+	unsigned retries;           /* extra tries for unanswered probes */
+	uint64_t max_timeout_ms;    /* cap on the adaptive timeout */
+	uint64_t min_timeout_ms;
+	unsigned threads;           /* 1 or 2 */
+	bool banner;                /* read the first bytes of open ports */
+	uint64_t banner_timeout_ms;
+	const uint8_t *probe;       /* sent after connect when banner */
+	size_t probe_len;
+	sk_scan_result_fn on_result; /* called under the engine's lock */
+	sk_scan_progress_fn on_progress; /* about every 200 ms, same thread */
+	void *ctx;
+	volatile sig_atomic_t *stop; /* set non-zero to end early */
+};
+
+/* Raises RLIMIT_NOFILE's soft limit to the hard one and returns the soft
+ * limit now in force. */
+uint64_t sk_raise_nofile(void);
+
+/* Runs the scan: non-blocking connects on epoll, a congestion window and
+ * timeouts adapted to measured RTTs, RST close (SO_LINGER 0), connections
+ * to oneself (local == remote endpoint) tried again.  Returns 0 when every
+ * step is done, 1 when stopped, or a negative error with err. */
+int sk_scan_connect(const struct sk_connect_opts *o,
+		    struct sk_scan_stats *stats, char *err);
+
+#endif
