@@ -217,6 +217,7 @@ struct sk_connect_opts {
 	const struct sk_plan *plan; /* TCP ports only */
 	uint64_t start;             /* first step (resume) */
 	unsigned concurrency;       /* 0: from RLIMIT_NOFILE */
+	uint64_t rate;              /* most probes per second; 0: no limit */
 	unsigned retries;           /* extra tries for unanswered probes */
 	uint64_t max_timeout_ms;    /* cap on the adaptive timeout */
 	uint64_t min_timeout_ms;

@@ -1,0 +1,340 @@
+/* sockit scan's output.  NDJSON goes out as results arrive; the text and
+ * grepable tables need every result of a host first, so they keep per
+ * host the counts of each state and the ports worth showing. */
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "scan_report.h"
+#include "sockit/bytes.h"
+#include "sockit/output.h"
+
+/* A state with more ports than this on a host is summarised ("Not shown:
+ * 65530 closed tcp ports"), as nmap does; open ports are always listed. */
+#define SHOW_MAX 25
+
+struct port_row {
+	uint16_t port;
+	uint8_t proto, state;
+	const char *reason;
+	int64_t rtt_us;
+	int ttl;
+	char *banner;
+	size_t banner_len;
+};
+
+struct host {
+	struct sk_ip ip;
+	uint64_t count[SK_STATE_COUNT][2]; /* per state and protocol */
+	const char *reason[SK_STATE_COUNT];
+	struct port_row *rows;
+	size_t n, cap;
+	bool used;
+};
+
+struct report {
+	FILE *out;
+	enum report_format fmt;
+	bool all, banner;
+	struct host *hosts; /* open addressing, by address */
+	size_t nhosts, cap;
+	uint64_t open;
+	struct sk_str line;
+};
+
+struct report *report_new(FILE *out, enum report_format fmt, bool all, bool banner)
+{
+	struct report *r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
+	r->out = out;
+	r->fmt = fmt;
+	r->all = all;
+	r->banner = banner;
+	return r;
+}
+
+static uint64_t hash_ip(const struct sk_ip *ip)
+{
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)ip->family;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ ip->bytes[i]) * 1099511628211ULL;
+	return h;
+}
+
+static bool same_ip(const struct sk_ip *a, const struct sk_ip *b)
+{
+	return a->family == b->family && !memcmp(a->bytes, b->bytes, 16);
+}
+
+static struct host *find_host(struct report *r, const struct sk_ip *ip)
+{
+	if ((r->nhosts + 1) * 2 > r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		struct host *h = calloc(cap, sizeof *h);
+		if (!h)
+			return NULL;
+		for (size_t i = 0; i < r->cap; i++) {
+			if (!r->hosts[i].used)
+				continue;
+			size_t k = hash_ip(&r->hosts[i].ip) & (cap - 1);
+			while (h[k].used)
+				k = (k + 1) & (cap - 1);
+			h[k] = r->hosts[i];
+		}
+		free(r->hosts);
+		r->hosts = h;
+		r->cap = cap;
+	}
+	size_t k = hash_ip(ip) & (r->cap - 1);
+	while (r->hosts[k].used && !same_ip(&r->hosts[k].ip, ip))
+		k = (k + 1) & (r->cap - 1);
+	struct host *h = &r->hosts[k];
+	if (!h->used) {
+		memset(h, 0, sizeof *h);
+		h->used = true;
+		h->ip = *ip;
+		r->nhosts++;
+	}
+	return h;
+}
+
+static const char *proto_name(unsigned proto)
+{
+	return proto == SK_PROTO_UDP ? "udp" : "tcp";
+}
+
+static void json_line(struct report *r, const struct sk_scan_result *res)
+{
+	struct sk_str *s = &r->line;
+	char ip[SK_IPSTRLEN];
+	sk_ip_format(&res->ip, ip);
+	sk_str_clear(s);
+	sk_str_printf(s, "{\"ip\":\"%s\",\"port\":%u,\"proto\":\"%s\",\"state\":\"%s\","
+			 "\"reason\":\"%s\",\"rtt_ms\":",
+		      ip, res->port, proto_name(res->proto), sk_port_state_name(res->state),
+		      res->reason);
+	if (res->rtt_us >= 0)
+		sk_str_printf(s, "%.3f", (double)res->rtt_us / 1000);
+	else
+		sk_str_puts(s, "null");
+	if (res->ttl >= 0)
+		sk_str_printf(s, ",\"ttl\":%d", res->ttl);
+	else
+		sk_str_puts(s, ",\"ttl\":null");
+	if (r->banner) {
+		sk_str_puts(s, ",");
+		sk_json_key(s, "banner");
+		if (res->banner)
+			sk_json_string(s, res->banner, res->banner_len);
+		else
+			sk_str_puts(s, "null");
+	}
+	sk_str_puts(s, "}\n");
+	if (s->p)
+		fwrite(s->p, 1, s->len, r->out);
+}
+
+void report_add(struct report *r, const struct sk_scan_result *res)
+{
+	if (res->state == SK_STATE_OPEN)
+		r->open++;
+	if (r->fmt == REPORT_JSON) {
+		if (r->all || res->state == SK_STATE_OPEN)
+			json_line(r, res);
+		return;
+	}
+	struct host *h = find_host(r, &res->ip);
+	if (!h)
+		return;
+	uint64_t *c = &h->count[res->state][res->proto];
+	(*c)++;
+	if (!h->reason[res->state])
+		h->reason[res->state] = res->reason;
+	/* Keep what may be shown: every open port, and the first few of
+	 * the other states (more than SHOW_MAX are summarised anyway). */
+	if (res->state != SK_STATE_OPEN && *c > SHOW_MAX + 1)
+		return;
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 8;
+		struct port_row *rows = realloc(h->rows, cap * sizeof *rows);
+		if (!rows)
+			return;
+		h->rows = rows;
+		h->cap = cap;
+	}
+	struct port_row *row = &h->rows[h->n++];
+	*row = (struct port_row){ res->port, (uint8_t)res->proto, (uint8_t)res->state,
+				  res->reason, res->rtt_us, res->ttl, NULL, 0 };
+	if (res->banner && res->banner_len) {
+		row->banner = malloc(res->banner_len);
+		if (row->banner) {
+			memcpy(row->banner, res->banner, res->banner_len);
+			row->banner_len = res->banner_len;
+		}
+	}
+}
+
+static int cmp_host(const void *pa, const void *pb)
+{
+	const struct host *a = pa, *b = pb;
+	if (a->ip.family != b->ip.family)
+		return a->ip.family < b->ip.family ? -1 : 1;
+	return memcmp(a->ip.bytes, b->ip.bytes, 16);
+}
+
+static int cmp_row(const void *pa, const void *pb)
+{
+	const struct port_row *a = pa, *b = pb;
+	if (a->proto != b->proto)
+		return a->proto < b->proto ? -1 : 1;
+	return (a->port > b->port) - (a->port < b->port);
+}
+
+static bool shown(const struct host *h, const struct port_row *row)
+{
+	return row->state == SK_STATE_OPEN || h->count[row->state][row->proto] <= SHOW_MAX;
+}
+
+static void service(unsigned port, unsigned proto, char *out, size_t cap)
+{
+	struct servent se, *res = NULL;
+	char buf[1024];
+	if (getservbyport_r((int)htons((uint16_t)port), proto_name(proto), &se, buf,
+			    sizeof buf, &res) == 0 &&
+	    res)
+		snprintf(out, cap, "%s", res->s_name);
+	else
+		snprintf(out, cap, "unknown");
+}
+
+static void print_text_host(struct report *r, const struct host *h, const char *ip)
+{
+	fprintf(r->out, "scan report for %s\n", ip);
+	for (int st = 0; st < SK_STATE_COUNT; st++)
+		for (unsigned p = 0; p < 2; p++)
+			if (st != SK_STATE_OPEN && h->count[st][p] > SHOW_MAX)
+				fprintf(r->out, "Not shown: %llu %s %s ports (%s)\n",
+					(unsigned long long)h->count[st][p],
+					sk_port_state_name((enum sk_port_state)st), proto_name(p),
+					h->reason[st]);
+	size_t visible = 0;
+	for (size_t i = 0; i < h->n; i++)
+		visible += shown(h, &h->rows[i]);
+	if (!visible) {
+		fputs("no ports to show\n\n", r->out);
+		return;
+	}
+	fprintf(r->out, "%-11s %-13s %-15s %-14s %s\n", "PORT", "STATE", "SERVICE", "REASON",
+		"RTT");
+	for (size_t i = 0; i < h->n; i++) {
+		const struct port_row *row = &h->rows[i];
+		if (!shown(h, row))
+			continue;
+		char port[16], svc[64], rtt[32];
+		snprintf(port, sizeof port, "%u/%s", row->port, proto_name(row->proto));
+		service(row->port, row->proto, svc, sizeof svc);
+		if (row->rtt_us >= 0)
+			snprintf(rtt, sizeof rtt, "%.2fms", (double)row->rtt_us / 1000);
+		else
+			snprintf(rtt, sizeof rtt, "-");
+		fprintf(r->out, "%-11s %-13s %-15s %-14s %s\n", port,
+			sk_port_state_name((enum sk_port_state)row->state), svc, row->reason, rtt);
+		if (row->banner_len) {
+			char text[200];
+			size_t n = row->banner_len < 120 ? row->banner_len : 120;
+			sk_escape((const uint8_t *)row->banner, n, text, sizeof text);
+			fprintf(r->out, "|_ %s%s\n", text, n < row->banner_len ? "..." : "");
+		}
+	}
+	fputc('\n', r->out);
+}
+
+static void print_grepable_host(struct report *r, const struct host *h, const char *ip)
+{
+	fprintf(r->out, "Host: %s ()\tPorts: ", ip);
+	bool first = true;
+	for (size_t i = 0; i < h->n; i++) {
+		const struct port_row *row = &h->rows[i];
+		if (!shown(h, row))
+			continue;
+		char svc[64];
+		service(row->port, row->proto, svc, sizeof svc);
+		fprintf(r->out, "%s%u/%s/%s//%s///", first ? "" : ", ", row->port,
+			sk_port_state_name((enum sk_port_state)row->state), proto_name(row->proto),
+			svc);
+		first = false;
+	}
+	for (int st = 0; st < SK_STATE_COUNT; st++) {
+		uint64_t hidden = 0;
+		for (unsigned p = 0; p < 2; p++)
+			if (st != SK_STATE_OPEN && h->count[st][p] > SHOW_MAX)
+				hidden += h->count[st][p];
+		if (hidden)
+			fprintf(r->out, "\tIgnored State: %s (%llu)",
+				sk_port_state_name((enum sk_port_state)st),
+				(unsigned long long)hidden);
+	}
+	fputc('\n', r->out);
+}
+
+void report_finish(struct report *r)
+{
+	if (r->fmt == REPORT_JSON) {
+		fflush(r->out);
+		return;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < r->cap; i++)
+		if (r->hosts[i].used)
+			r->hosts[k++] = r->hosts[i];
+	qsort(r->hosts, k, sizeof *r->hosts, cmp_host);
+	for (size_t i = 0; i < k; i++) {
+		struct host *h = &r->hosts[i];
+		qsort(h->rows, h->n, sizeof *h->rows, cmp_row);
+		bool any = false;
+		for (size_t j = 0; j < h->n; j++)
+			any |= shown(h, &h->rows[j]);
+		/* In a sweep, hosts with nothing to show are left out. */
+		if (!any && k > 1)
+			continue;
+		char ip[SK_IPSTRLEN];
+		sk_ip_format(&h->ip, ip);
+		if (r->fmt == REPORT_GREPABLE)
+			print_grepable_host(r, h, ip);
+		else
+			print_text_host(r, h, ip);
+	}
+	/* The hosts array is no longer a hash table. */
+	for (size_t i = k; i < r->cap; i++)
+		r->hosts[i].used = false;
+	r->cap = k;
+	fflush(r->out);
+}
+
+uint64_t report_open_count(const struct report *r)
+{
+	return r->open;
+}
+
+uint64_t report_host_count(const struct report *r)
+{
+	return r->nhosts;
+}
+
+void report_free(struct report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->cap; i++) {
+		if (!r->hosts[i].used)
+			continue;
+		for (size_t j = 0; j < r->hosts[i].n; j++)
+			free(r->hosts[i].rows[j].banner);
+		free(r->hosts[i].rows);
+	}
+	free(r->hosts);
+	sk_str_free(&r->line);
+	free(r);
+}
