@@ -11,6 +11,8 @@ const struct command commands[] = {
 	{ "cidr", cmd_cidr, "subnet calculator: network, mask, range, scope, splits" },
 	{ "resolve", cmd_resolve, "every address of a name, and its canonical name" },
 	{ "scan", cmd_scan, "port scanner: connect scans, random order, shards, resume" },
+	{ "file send", cmd_file_send, "send files and directories, verified by SHA-256, resumable" },
+	{ "file recv", cmd_file_recv, "receive files safely into a directory (atomic, verified)" },
 	{ "tour", cmd_tour, "the network-programming lesson, run and narrated on loopback" },
 	{ "help", cmd_help, "help on a command" },
 	{ NULL, NULL, NULL },

@@ -197,6 +197,7 @@ struct sk_xfer_recv_opts {
 /* What a receiver session did. */
 struct sk_xfer_recv_stats {
 	uint64_t files, dirs, bytes;
+	bool started;    /* a valid HELLO arrived: this was a session */
 	unsigned reason; /* the refusal sent, SK_XFER_R_OK otherwise */
 };
 
@@ -205,6 +206,20 @@ struct sk_xfer_recv_stats {
  * peer gives SK_EXFERREFUSED and stats->reason). */
 int sk_xfer_recv(struct sk_xfer_stream *s, const struct sk_xfer_recv_opts *opts,
 		 struct sk_xfer_recv_stats *stats, char *err);
+
+struct sk_endpoint;
+
+/* A blocking TCP connection to ep: every address of the name in turn, each
+ * given timeout_ms to connect (0: the kernel's own).  Returns the fd (with
+ * large socket buffers) or a negative error with err naming the address. */
+int sk_xfer_connect(const struct sk_endpoint *ep, int family,
+		    uint64_t timeout_ms, char *err);
+
+/* A listening TCP socket on ep (":PORT": IPv6 and IPv4 together where the
+ * host allows).  bound gets the address really bound ("[::]:40123"), so
+ * port 0 can be reported.  Returns the fd or a negative error with err. */
+int sk_xfer_listen(const struct sk_endpoint *ep, int family, char *bound,
+		   size_t cap, char *err);
 
 /* Reads and writes through a stream (plain fd or wrapper), retrying short
  * writes and EINTR.  sk_xfer_read returns like read(2) but as -errno. */

@@ -1,0 +1,243 @@
+/* The sending side of a session (docs/PROTOCOL.md): HELLO, then for each
+ * item FILE / OFFER / START / DATA... / END / VERDICT, then BYE. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "reader.h"
+#include "sockit/error.h"
+#include "sockit/xfer.h"
+
+struct snd {
+	struct sk_xfer_stream *s;
+	struct sk__rd rd;
+	const struct sk_xfer_send_opts *o;
+	uint8_t *buf; /* one DATA frame: header + payload */
+	char *err;
+};
+
+/* A refusal as the user reads it: "NAME: REASON: TEXT". */
+static int refused(struct snd *x, const char *name, const struct sk_xfer_msg *m)
+{
+	const char *r = sk_xfer_reason_name(m->u.verdict.reason);
+	char text[SK_XFER_TEXT_MAX + 1];
+	size_t n = m->u.verdict.text_len;
+	/* The text is the peer's: keep it to printable ASCII. */
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = m->u.verdict.text[i];
+		text[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	text[n] = 0;
+	char code[16];
+	snprintf(code, sizeof code, "reason %u", m->u.verdict.reason);
+	if (x->err)
+		snprintf(x->err, SK_ERRLEN, "%s: refused by the receiver: %s%s%s", name,
+			 r ? r : code, n ? ": " : "", text);
+	return SK_EXFERREFUSED;
+}
+
+/* Reads the receiver's next frame, expecting want; a refusing VERDICT
+ * becomes SK_EXFERREFUSED with the reason in err. */
+static int expect(struct snd *x, const char *name, uint8_t want,
+		  struct sk_xfer_msg *m)
+{
+	uint32_t len;
+	int rc = sk__rd_frame(&x->rd, m, &len);
+	if (rc == SK_EXFERCUT)
+		return sk_err_set(x->err, rc, "%s: the receiver closed the connection", name);
+	if (rc < 0)
+		return sk_err_set(x->err, rc == SK_EFRAMEBAD || rc == SK_EFRAMEBIG ? SK_EXFERPROTO : rc,
+				  "%s: reading the receiver's answer", name);
+	if (m->type == SK_XFER_VERDICT && m->u.verdict.status)
+		return refused(x, name, m);
+	if (m->type != want)
+		return sk_err_set(x->err, SK_EXFERPROTO,
+				  "%s: unexpected frame 0x%02x from the receiver", name, m->type);
+	return 0;
+}
+
+/* A write failed: the receiver may have said why before it closed. */
+static int write_failed(struct snd *x, const char *name, int rc)
+{
+	struct sk_xfer_msg m;
+	int r = expect(x, name, SK_XFER_VERDICT, &m);
+	if (r == SK_EXFERREFUSED)
+		return r;
+	return sk_err_set(x->err, rc, "%s: sending", name);
+}
+
+/* True when the receiver has sent something mid-file: only a refusal can
+ * come then, and there is no point sending the rest. */
+static bool peer_spoke(struct snd *x)
+{
+	if (x->rd.start < x->rd.end)
+		return true;
+	if (x->s->fd < 0)
+		return false;
+	struct pollfd p = { .fd = x->s->fd, .events = POLLIN };
+	return poll(&p, 1, 0) > 0;
+}
+
+static int send_dir(struct snd *x, const struct sk_xfer_item *it)
+{
+	struct stat st;
+	if (stat(it->path, &st))
+		return sk_err_set(x->err, -errno, "%s", it->path);
+	struct sk_xfer_msg m = { .type = SK_XFER_FILE };
+	m.u.file.kind = SK_XFER_DIR;
+	m.u.file.mode = st.st_mode & 07777;
+	m.u.file.mtime = st.st_mtime;
+	m.u.file.name = (const uint8_t *)it->name;
+	m.u.file.name_len = strlen(it->name);
+	int rc = sk__send_msg(x->s, &m);
+	if (rc)
+		return write_failed(x, it->name, rc);
+	return expect(x, it->name, SK_XFER_VERDICT, &m);
+}
+
+static int stream_file(struct snd *x, const struct sk_xfer_item *it, int fd,
+		       uint64_t size, EVP_MD_CTX *sha)
+{
+	const struct sk_xfer_progress *pr = x->o->progress;
+	struct sk_xfer_msg m = { .type = SK_XFER_FILE };
+	struct stat st;
+	if (fstat(fd, &st))
+		return sk_err_set(x->err, -errno, "%s", it->path);
+	m.u.file.kind = SK_XFER_REG;
+	m.u.file.size = size;
+	m.u.file.mode = st.st_mode & 07777;
+	m.u.file.mtime = st.st_mtime;
+	m.u.file.name = (const uint8_t *)it->name;
+	m.u.file.name_len = strlen(it->name);
+	int rc = sk__send_msg(x->s, &m);
+	if (rc)
+		return write_failed(x, it->name, rc);
+	rc = expect(x, it->name, SK_XFER_OFFER, &m);
+	if (rc)
+		return rc;
+	uint64_t off = 0;
+	if (m.u.offer.offset > size)
+		return sk_err_set(x->err, SK_EXFERPROTO, "%s: resume offer past the end", it->name);
+	if (x->o->resume && m.u.offer.offset) {
+		uint8_t mine[32];
+		rc = sk__sha_file(sha, fd, m.u.offer.offset, x->buf, SK_XFER_DATA_MAX);
+		if (rc)
+			return sk_err_set(x->err, rc, "%s", it->path);
+		if (sk__sha_peek(sha, mine))
+			return sk_err_set(x->err, -ENOMEM, "sha256");
+		if (!memcmp(mine, m.u.offer.sha256, 32)) {
+			off = m.u.offer.offset;
+		} else if (!EVP_DigestInit_ex(sha, EVP_sha256(), NULL)) {
+			return sk_err_set(x->err, -ENOMEM, "sha256");
+		}
+	}
+	if (pr && pr->file_begin)
+		pr->file_begin(pr->arg, it->name, size, off);
+	m = (struct sk_xfer_msg){ .type = SK_XFER_START, .u.start = { off } };
+	rc = sk__send_msg(x->s, &m);
+	if (rc)
+		return write_failed(x, it->name, rc);
+	while (off < size) {
+		size_t want = size - off < SK_XFER_DATA_MAX ? (size_t)(size - off)
+							  : SK_XFER_DATA_MAX;
+		ssize_t got = pread(fd, x->buf + SK_XFER_HEADLEN, want, (off_t)off);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return sk_err_set(x->err, -errno, "%s", it->path);
+		if (got == 0)
+			return sk_err_set(x->err, -EIO, "%s: the file shrank while being sent",
+					  it->path);
+		EVP_DigestUpdate(sha, x->buf + SK_XFER_HEADLEN, (size_t)got);
+		sk_xfer_head_encode(x->buf, SK_XFER_DATA, (uint32_t)got);
+		rc = sk_xfer_write_all(x->s, x->buf, SK_XFER_HEADLEN + (size_t)got);
+		if (rc)
+			return write_failed(x, it->name, rc);
+		off += (uint64_t)got;
+		if (pr && pr->file_bytes)
+			pr->file_bytes(pr->arg, off, size);
+		if (off < size && peer_spoke(x))
+			return expect(x, it->name, SK_XFER_VERDICT, &m) ?: sk_err_set(
+				x->err, SK_EXFERPROTO, "%s: verdict before the end", it->name);
+	}
+	m = (struct sk_xfer_msg){ .type = SK_XFER_END };
+	if (sk__sha_peek(sha, m.u.end.sha256))
+		return sk_err_set(x->err, -ENOMEM, "sha256");
+	rc = sk__send_msg(x->s, &m);
+	if (rc)
+		return write_failed(x, it->name, rc);
+	return expect(x, it->name, SK_XFER_VERDICT, &m);
+}
+
+static int send_file(struct snd *x, const struct sk_xfer_item *it)
+{
+	const struct sk_xfer_progress *pr = x->o->progress;
+	int fd = open(it->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sk_err_set(x->err, -errno, "%s", it->path);
+	struct stat st;
+	if (fstat(fd, &st)) {
+		int e = -errno;
+		close(fd);
+		return sk_err_set(x->err, e, "%s", it->path);
+	}
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	EVP_MD_CTX *sha = sk__sha_new();
+	int rc = sha ? stream_file(x, it, fd, (uint64_t)st.st_size, sha)
+		     : sk_err_set(x->err, -ENOMEM, "sha256");
+	EVP_MD_CTX_free(sha);
+	close(fd);
+	if (pr && pr->file_end)
+		pr->file_end(pr->arg, it->name, (uint64_t)st.st_size, rc);
+	return rc;
+}
+
+int sk_xfer_send(struct sk_xfer_stream *s, const struct sk_xfer_list *list,
+		 const struct sk_xfer_send_opts *opts, char *err)
+{
+	static const struct sk_xfer_send_opts none;
+	struct snd x = { .s = s, .o = opts ? opts : &none, .err = err };
+	int rc = sk__rd_init(&x.rd, s, SK_XFER_CONTROL_MAX * 2);
+	x.buf = malloc(SK_XFER_FRAME_MAX);
+	if (rc || !x.buf) {
+		rc = sk_err_set(err, -ENOMEM, "buffers");
+		goto out;
+	}
+	struct sk_xfer_msg m = { .type = SK_XFER_HELLO };
+	m.u.hello.version = SK_XFER_VERSION;
+	m.u.hello.flags = x.o->resume ? SK_XFER_FLAG_RESUME : 0;
+	rc = sk__send_msg(s, &m);
+	if (rc) {
+		rc = sk_err_set(err, rc, "sending hello");
+		goto out;
+	}
+	rc = expect(&x, "hello", SK_XFER_HELLO, &m);
+	if (rc)
+		goto out;
+	if (m.u.hello.version != SK_XFER_VERSION) {
+		rc = sk_err_set(err, SK_EXFERPROTO, "the receiver speaks version %u",
+				m.u.hello.version);
+		goto out;
+	}
+	for (size_t i = 0; i < list->count && !rc; i++)
+		rc = list->items[i].dir ? send_dir(&x, &list->items[i])
+					: send_file(&x, &list->items[i]);
+	if (rc)
+		goto out;
+	m = (struct sk_xfer_msg){ .type = SK_XFER_BYE };
+	rc = sk__send_msg(s, &m);
+	if (rc) {
+		rc = sk_err_set(err, rc, "sending bye");
+		goto out;
+	}
+	rc = expect(&x, "bye", SK_XFER_BYE, &m);
+out:
+	sk__rd_free(&x.rd);
+	free(x.buf);
+	return rc;
+}

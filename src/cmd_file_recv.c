@@ -1,0 +1,314 @@
+/* sockit file recv: the receiving side of sockit's framed protocol
+ * (docs/PROTOCOL.md), or one plain stream into a file with --raw. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "file_common.h"
+#include "sockit/bytes.h"
+#include "sockit/endpoint.h"
+#include "sockit/error.h"
+#include "sockit/xfer.h"
+
+static const char usage[] =
+	"usage: sockit file recv [ADDR]:PORT [-d DIR] [-k] [--overwrite] [--max-size N]\n"
+	"       sockit file recv --raw [ADDR]:PORT -o FILE|-\n"
+	"\n"
+	"Receives files from `sockit file send` into DIR (default: the current\n"
+	"directory).  Each file is written to DIR/.NAME.part, checked against the\n"
+	"sender's SHA-256, fsync'd, and only then renamed to NAME: a mismatch or\n"
+	"a cut connection never leaves a file under its final name (a cut one\n"
+	"keeps its .part for `file send --resume`).  Names with '..', absolute\n"
+	"names, NUL or control bytes, and paths through a symbolic link are\n"
+	"refused, and the sender is told why.  Nothing is written outside DIR.\n"
+	"\n"
+	"  -d DIR        where files go (must exist)\n"
+	"  -k            keep accepting sessions, one after another\n"
+	"  --overwrite   replace existing files (default: refuse them)\n"
+	"  --max-size N  refuse files over N bytes (suffixes K, M, G, T: 1024s)\n"
+	"  --raw         no protocol: write the one plain stream received (from\n"
+	"                `nc HOST PORT < f`, say) to -o FILE, renamed into place\n"
+	"                at its end; its size and SHA-256 are printed\n"
+	"  -o FILE       the file --raw writes (- for stdout)\n"
+	"  -4, -6        IPv4 or IPv6 only (default: both, for :PORT)\n"
+	"  -w SECS       the longest wait for the sender once connected\n"
+	"  -v            a line per file and per connection\n"
+	"  -q            no summary lines and no progress bars\n"
+	"  -h, --help    this help\n"
+	"\n"
+	"`listening on ADDR:PORT` goes to stderr once the socket is bound, with\n"
+	"the real port (so :0 picks a free one).\n"
+	"\n"
+	"examples:\n"
+	"  sockit file recv :9000 -d incoming\n"
+	"  sockit file recv 127.0.0.1:0 -k --max-size 1G\n"
+	"  sockit file recv --raw :9000 -o disk.img      # from nc host 9000 < disk.img\n"
+	"\n"
+	"A connection that closes or sends something else before the protocol's\n"
+	"hello is logged and does not count as the session.\n"
+	"\n"
+	"exit status: 0 the session completed, 1 it failed or a file was refused,\n"
+	"2 usage error.\n";
+
+struct recv_opts {
+	const char *dir, *out;
+	bool keep, overwrite, raw, verbose, quiet;
+	uint64_t max_size, timeout_ms;
+	int family;
+};
+
+static uint64_t parse_size(const char *opt, const char *text)
+{
+	char num[32];
+	size_t n = strlen(text);
+	uint64_t mult = 1;
+	if (n && strchr("kKmMgGtT", text[n - 1])) {
+		static const char units[] = "kmgt";
+		const char *u = strchr(units, text[n - 1] | 0x20);
+		for (const char *q = units; q <= u; q++)
+			mult *= 1024;
+		n--;
+	}
+	if (n == 0 || n >= sizeof num)
+		cli_usage("%s '%s': not a size", opt, text);
+	memcpy(num, text, n);
+	num[n] = 0;
+	uint64_t v = cli_number(opt, num, 1, UINT64_MAX / mult);
+	return v * mult;
+}
+
+static void set_timeouts(int fd, uint64_t ms)
+{
+	if (!ms)
+		return;
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+static int accept_one(int lfd, char *peer, size_t cap)
+{
+	struct sockaddr_storage ss;
+	for (;;) {
+		socklen_t sl = sizeof ss;
+		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+		if (fd >= 0) {
+			sk_sockaddr_format((struct sockaddr *)&ss, true, peer, cap);
+			return fd;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		/* Out of descriptors: wait a little for one to be freed. */
+		if (errno == EMFILE || errno == ENFILE) {
+			usleep(100000);
+			continue;
+		}
+		return -errno;
+	}
+}
+
+/* One framed session on fd; returns 0 when it completed, 1 when a
+ * connection ended before a valid hello (a port scanner's probe, say:
+ * that was no session), or the error. */
+static int session(int fd, const char *peer, int dirfd, const struct recv_opts *o)
+{
+	struct file_progress prog;
+	file_progress_init(&prog, !o->quiet && isatty(STDERR_FILENO), o->verbose,
+			   "received", 0);
+	struct sk_xfer_stream s = { .fd = fd };
+	struct sk_xfer_recv_opts ro = {
+		.dirfd = dirfd, .overwrite = o->overwrite, .max_size = o->max_size,
+		.progress = &prog.cbs,
+	};
+	struct sk_xfer_recv_stats st;
+	char err[SK_ERRLEN];
+	uint64_t t0 = file_now_ns();
+	int rc = sk_xfer_recv(&s, &ro, &st, err);
+	file_progress_done(&prog);
+	if (rc) {
+		cli_warn("%s: %s", peer, err);
+		return st.started ? rc : 1;
+	}
+	if (!o->quiet) {
+		char rate[32];
+		file_rate(st.bytes, file_now_ns() - t0, rate, sizeof rate);
+		fprintf(stderr, "received %llu file%s, %llu bytes from %s, verified (%s)\n",
+			(unsigned long long)st.files, st.files == 1 ? "" : "s",
+			(unsigned long long)st.bytes, peer, rate);
+	}
+	return 0;
+}
+
+/* --raw: the whole stream into o->out via .NAME.part, renamed at EOF. */
+static int raw_session(int fd, const char *peer, const struct recv_opts *o)
+{
+	bool to_stdout = !strcmp(o->out, "-");
+	char dir[PATH_MAX], base[PATH_MAX], part[PATH_MAX + 8];
+	int out = STDOUT_FILENO, dfd = -1;
+	if (!to_stdout) {
+		snprintf(dir, sizeof dir, "%s", o->out);
+		snprintf(base, sizeof base, "%s", o->out);
+		const char *d = dirname(dir), *b = basename(base);
+		dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0)
+			cli_fail(EXIT_FAIL, "%s: %s", d, strerror(errno));
+		snprintf(base, sizeof base, "%s", b);
+		snprintf(part, sizeof part, ".%s.part", base);
+		out = openat(dfd, part, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+			     0644);
+		if (out < 0)
+			cli_fail(EXIT_FAIL, "%s/%s: %s", d, part, strerror(errno));
+	}
+	static uint8_t buf[1 << 20];
+	EVP_MD_CTX *sha = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(sha, EVP_sha256(), NULL);
+	uint64_t total = 0, t0 = file_now_ns();
+	int rc = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = errno == EAGAIN ? -ETIMEDOUT : -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		EVP_DigestUpdate(sha, buf, (size_t)n);
+		if (!cli_write_all(out, buf, (size_t)n)) {
+			rc = -errno;
+			cli_warn("%s: %s", to_stdout ? "stdout" : o->out, strerror(errno));
+			break;
+		}
+		total += (uint64_t)n;
+	}
+	uint8_t md[32];
+	unsigned mdlen = 0;
+	EVP_DigestFinal_ex(sha, md, &mdlen);
+	EVP_MD_CTX_free(sha);
+	if (!to_stdout) {
+		if (!rc && fsync(out))
+			rc = -errno;
+		close(out);
+		if (!rc) {
+			int r = o->overwrite ? renameat(dfd, part, dfd, base)
+					     : renameat2(dfd, part, dfd, base, RENAME_NOREPLACE);
+			if (r) {
+				rc = -errno;
+				cli_warn("%s: %s (the data is in %s)", o->out, strerror(errno), part);
+			} else {
+				fsync(dfd);
+			}
+		} else {
+			cli_warn("%s: %s; %llu bytes kept in %s, not renamed", peer,
+				 sk_strerror(rc), (unsigned long long)total, part);
+		}
+		close(dfd);
+	}
+	if (!rc && !o->quiet) {
+		char hex[65], rate[32];
+		for (int i = 0; i < 32; i++)
+			snprintf(hex + 2 * i, 3, "%02x", md[i]);
+		file_rate(total, file_now_ns() - t0, rate, sizeof rate);
+		fprintf(stderr, "received %llu bytes from %s (%s), sha256 %s\n",
+			(unsigned long long)total, peer, rate, hex);
+	}
+	return rc;
+}
+
+int cmd_file_recv(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "overwrite", no_argument, NULL, 'O' },
+		{ "max-size", required_argument, NULL, 'M' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct recv_opts o = { .dir = ".", .family = AF_UNSPEC };
+	bool dir_given = false;
+	int c;
+	while ((c = cli_getopt(argc, argv, "46d:o:kw:vqh", longopts)) != -1) {
+		switch (c) {
+		case '4': o.family = AF_INET; break;
+		case '6': o.family = AF_INET6; break;
+		case 'd': o.dir = optarg; dir_given = true; break;
+		case 'o': o.out = optarg; break;
+		case 'k': o.keep = true; break;
+		case 'w': o.timeout_ms = cli_duration_ms("-w", optarg); break;
+		case 'v': o.verbose = true; break;
+		case 'q': o.quiet = true; break;
+		case 'O': o.overwrite = true; break;
+		case 'M': o.max_size = parse_size("--max-size", optarg); break;
+		case 'r': o.raw = true; break;
+		case 'h': cli_help(usage);
+		default: cli_usage("unexpected option");
+		}
+	}
+	if (optind >= argc)
+		cli_usage("missing [ADDR]:PORT to listen on");
+	const char *where = argv[optind++];
+	if (optind < argc)
+		cli_usage("unexpected argument '%s'", argv[optind]);
+	if (o.raw && !o.out)
+		cli_usage("--raw needs -o FILE (or -o - for stdout)");
+	if (!o.raw && o.out)
+		cli_usage("-o goes with --raw; the protocol names its own files (use -d DIR)");
+	if (o.raw && (o.keep || dir_given || o.max_size))
+		cli_usage("--raw receives one stream into -o FILE; -k, -d and --max-size do not apply");
+	char err[SK_ERRLEN];
+	struct sk_endpoint ep;
+	if (sk_endpoint_parse(where, "tcp", &ep, err))
+		cli_usage("%s", err);
+	if (ep.kind != SK_ENDPOINT_INET)
+		cli_usage("%s: file recv needs [ADDR]:PORT", where);
+
+	int dirfd = -1;
+	if (!o.raw) {
+		dirfd = open(o.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dirfd < 0)
+			cli_fail(EXIT_FAIL, "-d %s: %s", o.dir, strerror(errno));
+	} else if (strcmp(o.out, "-") && !o.overwrite && access(o.out, F_OK) == 0) {
+		cli_fail(EXIT_FAIL, "%s exists (--overwrite replaces it)", o.out);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	char bound[SK_ADDRSTRLEN];
+	int lfd = sk_xfer_listen(&ep, o.family, bound, sizeof bound, err);
+	if (lfd < 0)
+		cli_fail(EXIT_FAIL, "%s", err);
+	fprintf(stderr, "listening on %s\n", bound);
+	fflush(stderr);
+	int status = EXIT_OK;
+	for (;;) {
+		char peer[SK_ADDRSTRLEN];
+		int fd = accept_one(lfd, peer, sizeof peer);
+		if (fd < 0)
+			cli_fail(EXIT_FAIL, "accept: %s", sk_strerror(fd));
+		if (o.verbose)
+			fprintf(stderr, "connection from %s\n", peer);
+		set_timeouts(fd, o.timeout_ms);
+		int rc = o.raw ? raw_session(fd, peer, &o) : session(fd, peer, dirfd, &o);
+		close(fd);
+		if (rc == 1)
+			continue; /* not a session: keep waiting for one */
+		status = rc ? EXIT_FAIL : EXIT_OK;
+		if (!o.keep)
+			break;
+	}
+	close(lfd);
+	if (dirfd >= 0)
+		close(dirfd);
+	return status;
+}

@@ -1,0 +1,202 @@
+/* sockit file send: files and directories over sockit's framed protocol
+ * (docs/PROTOCOL.md), or one plain stream with --raw. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "file_common.h"
+#include "sockit/endpoint.h"
+#include "sockit/error.h"
+#include "sockit/xfer.h"
+
+static const char usage[] =
+	"usage: sockit file send HOST:PORT FILE|DIR... [--resume] [-4|-6] [-w SECS]\n"
+	"       sockit file send --raw HOST:PORT FILE|-\n"
+	"\n"
+	"Sends files to a `sockit file recv` over sockit's framed protocol: each\n"
+	"file with its relative name, size, mode and mtime, checked end to end\n"
+	"with SHA-256; directories go recursively with their relative names\n"
+	"(symbolic links and special files inside them are skipped).  The\n"
+	"receiver renames a file into place only after its hash matched, and may\n"
+	"refuse one (unsafe name, existing file, over its size limit): the\n"
+	"reason is printed and the exit status is 1.\n"
+	"\n"
+	"  --resume      continue files the receiver holds part of (it offers\n"
+	"                what it has and its SHA-256; a mismatch starts over)\n"
+	"  --raw         no protocol: the bytes of one FILE (or stdin for -),\n"
+	"                for a receiver such as `nc -l PORT > f`\n"
+	"  -4, -6        IPv4 or IPv6 only\n"
+	"  -w SECS       connect timeout, and the longest wait for the peer\n"
+	"                (500ms, 2s, 1m; default: connect 10s, then no limit)\n"
+	"  -v            a line per file\n"
+	"  -q            no summary line and no progress bars\n"
+	"  -h, --help    this help\n"
+	"\n"
+	"Progress bars (per file and in total) show on stderr when it is a\n"
+	"terminal.  The protocol is described in docs/PROTOCOL.md.\n"
+	"\n"
+	"examples:\n"
+	"  sockit file send 127.0.0.1:9000 report.pdf photos/\n"
+	"  sockit file send --resume [::1]:9000 big.iso\n"
+	"  sockit file send --raw 127.0.0.1:9000 notes.txt    # to nc -l 9000 > f\n"
+	"\n"
+	"exit status: 0 every file stored, 1 a failure or refusal, 2 usage error.\n";
+
+struct send_opts {
+	bool resume, raw, verbose, quiet;
+	int family;
+	uint64_t timeout_ms;
+};
+
+static void set_timeouts(int fd, uint64_t ms)
+{
+	if (!ms)
+		return;
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+/* Copies a file (sendfile) or stdin (read/write) to the socket as is. */
+static int send_raw(int sock, const char *path, uint64_t *sent)
+{
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+	if (fd < 0)
+		cli_fail(EXIT_FAIL, "%s: %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st))
+		cli_fail(EXIT_FAIL, "%s: %s", path, strerror(errno));
+	*sent = 0;
+	if (S_ISREG(st.st_mode)) {
+		while ((off_t)*sent < st.st_size) {
+			ssize_t n = sendfile(sock, fd, NULL, 1u << 30);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return -errno;
+			if (n == 0)
+				break;
+			*sent += (uint64_t)n;
+		}
+	} else {
+		static char buf[1 << 17];
+		for (;;) {
+			ssize_t n = read(fd, buf, sizeof buf);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				cli_fail(EXIT_FAIL, "%s: %s", path, strerror(errno));
+			if (n == 0)
+				break;
+			struct sk_xfer_stream s = { .fd = sock };
+			int rc = sk_xfer_write_all(&s, buf, (size_t)n);
+			if (rc)
+				return rc;
+			*sent += (uint64_t)n;
+		}
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return 0;
+}
+
+int cmd_file_send(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "resume", no_argument, NULL, 'R' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct send_opts o = { .family = AF_UNSPEC };
+	int c;
+	while ((c = cli_getopt(argc, argv, "46w:vqh", longopts)) != -1) {
+		switch (c) {
+		case '4': o.family = AF_INET; break;
+		case '6': o.family = AF_INET6; break;
+		case 'w': o.timeout_ms = cli_duration_ms("-w", optarg); break;
+		case 'v': o.verbose = true; break;
+		case 'q': o.quiet = true; break;
+		case 'R': o.resume = true; break;
+		case 'r': o.raw = true; break;
+		case 'h': cli_help(usage);
+		default: cli_usage("unexpected option");
+		}
+	}
+	if (optind >= argc)
+		cli_usage("missing HOST:PORT");
+	const char *target = argv[optind++];
+	if (optind >= argc)
+		cli_usage("missing FILE (or DIR) to send");
+	if (o.raw && argc - optind != 1)
+		cli_usage("--raw sends exactly one FILE (or - for stdin)");
+	if (o.raw && o.resume)
+		cli_usage("--resume needs the protocol; it does not go with --raw");
+	char err[SK_ERRLEN];
+	struct sk_endpoint ep;
+	if (sk_endpoint_parse(target, "tcp", &ep, err))
+		cli_usage("%s", err);
+	if (ep.kind != SK_ENDPOINT_INET)
+		cli_usage("%s: file send needs HOST:PORT", target);
+	if (ep.port == 0)
+		cli_usage("%s: port 0 cannot be connected to", target);
+
+	struct sk_xfer_list list = { 0 };
+	if (!o.raw)
+		for (int i = optind; i < argc; i++)
+			if (sk_xfer_list_add(&list, argv[i], err))
+				cli_fail(EXIT_FAIL, "%s", err);
+	if (list.skipped && !o.quiet)
+		cli_warn("skipped %zu symbolic links or special files", list.skipped);
+
+	int fd = sk_xfer_connect(&ep, o.family, o.timeout_ms ? o.timeout_ms : 10000, err);
+	if (fd < 0)
+		cli_fail(EXIT_FAIL, "%s", err);
+	set_timeouts(fd, o.timeout_ms);
+	uint64_t t0 = file_now_ns();
+	char rate[32];
+	if (o.raw) {
+		uint64_t sent = 0;
+		int rc = send_raw(fd, argv[optind], &sent);
+		if (rc)
+			cli_fail(EXIT_FAIL, "%s: sending: %s", target, sk_strerror(rc));
+		shutdown(fd, SHUT_WR);
+		close(fd);
+		file_rate(sent, file_now_ns() - t0, rate, sizeof rate);
+		if (!o.quiet)
+			fprintf(stderr, "sent %llu bytes (%s)\n", (unsigned long long)sent, rate);
+		return EXIT_OK;
+	}
+
+	struct file_progress prog;
+	file_progress_init(&prog, !o.quiet && isatty(STDERR_FILENO), o.verbose, "sent",
+			   list.total);
+	struct sk_xfer_stream s = { .fd = fd };
+	struct sk_xfer_send_opts so = { .resume = o.resume, .progress = &prog.cbs };
+	int rc = sk_xfer_send(&s, &list, &so, err);
+	file_progress_done(&prog);
+	close(fd);
+	if (rc) {
+		sk_xfer_list_free(&list);
+		cli_fail(EXIT_FAIL, "%s", err);
+	}
+	size_t files = 0, dirs = 0;
+	for (size_t i = 0; i < list.count; i++)
+		list.items[i].dir ? dirs++ : files++;
+	file_rate(prog.done_before, file_now_ns() - t0, rate, sizeof rate);
+	if (!o.quiet)
+		fprintf(stderr, "sent %zu file%s%s, %llu bytes, verified (%s)\n", files,
+			files == 1 ? "" : "s",
+			dirs ? (dirs == 1 ? " in 1 directory" : " in directories") : "",
+			(unsigned long long)prog.done_before, rate);
+	sk_xfer_list_free(&list);
+	return EXIT_OK;
+}

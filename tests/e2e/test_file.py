@@ -1,0 +1,646 @@
+"""file send / file recv: sockit's framed protocol against itself, against
+a hostile peer written from docs/PROTOCOL.md (xfer_peer.py), and --raw
+against nc, ncat and socat."""
+import hashlib
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+from conftest import SOCKIT, TIMEOUT, need_tool, one_line_error, run
+import xfer_peer as xp
+
+
+def sha(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def files_under(root):
+    """Every entry below root, relative, sorted (dot files included)."""
+    root = pathlib.Path(root)
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+class Receiver:
+    """sockit file recv on port 0; the real address is read from stderr."""
+
+    def __init__(self, *args, host="127.0.0.1"):
+        self.p = subprocess.Popen([SOCKIT, "file", "recv", f"{host}:0", *map(str, args)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        line = self._line()
+        assert line.startswith("listening on "), line
+        self.addr = line.split()[-1]
+        self.port = int(self.addr.rsplit(":", 1)[1])
+
+    def _line(self):
+        import select
+        r, _, _ = select.select([self.p.stderr], [], [], TIMEOUT)
+        assert r, "receiver did not report its address"
+        return self.p.stderr.readline().decode().strip()
+
+    def finish(self, timeout=TIMEOUT):
+        out, err = self.p.communicate(timeout=timeout)
+        return self.p.returncode, err.decode()
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.kill()
+        self.p.communicate(timeout=TIMEOUT)
+
+
+@pytest.fixture
+def dirs(tmp_path):
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    src.mkdir()
+    dst.mkdir()
+    return src, dst
+
+
+def send(addr, *paths, args=(), timeout=TIMEOUT):
+    return subprocess.run([SOCKIT, "file", "send", *args, addr, *map(str, paths)],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+# ---- sockit to sockit ----------------------------------------------------
+
+def test_empty_one_byte_and_random_files_arrive_identical(dirs):
+    src, dst = dirs
+    (src / "empty").write_bytes(b"")
+    (src / "one").write_bytes(b"x")
+    (src / "rand").write_bytes(os.urandom(5 * 1024 * 1024 + 17))
+    os.chmod(src / "rand", 0o640)
+    os.utime(src / "rand", (1_600_000_000, 1_600_000_000))
+    r = Receiver("-d", dst)
+    s = send(r.addr, src / "empty", src / "one", src / "rand")
+    assert s.returncode == 0, s.stderr
+    assert "sent 3 files" in s.stderr and "verified" in s.stderr
+    status, err = r.finish()
+    assert status == 0, err
+    assert "received 3 files" in err
+    for name in ("empty", "one", "rand"):
+        assert sha(dst / name) == sha(src / name)
+    st = os.stat(dst / "rand")
+    assert st.st_mode & 0o777 == 0o640 and int(st.st_mtime) == 1_600_000_000
+    assert files_under(dst) == ["empty", "one", "rand"]
+
+
+def test_directory_tree_keeps_relative_names(dirs):
+    src, dst = dirs
+    tree = src / "photos"
+    (tree / "2024" / "june").mkdir(parents=True)
+    (tree / "empty-dir").mkdir()
+    (tree / "a.txt").write_text("a")
+    (tree / "2024" / "b.bin").write_bytes(os.urandom(100_000))
+    (tree / "2024" / "june" / "c.bin").write_bytes(os.urandom(3_000_000))
+    os.symlink("/etc/passwd", tree / "link")
+    r = Receiver("-d", dst)
+    s = send(r.addr, tree)
+    assert s.returncode == 0, s.stderr
+    assert "skipped 1 symbolic links" in s.stderr
+    assert r.finish()[0] == 0
+    assert files_under(dst) == ["photos", "photos/2024", "photos/2024/b.bin",
+                                "photos/2024/june", "photos/2024/june/c.bin",
+                                "photos/a.txt", "photos/empty-dir"]
+    for rel in ("a.txt", "2024/b.bin", "2024/june/c.bin"):
+        assert sha(dst / "photos" / rel) == sha(tree / rel)
+
+
+def test_large_file_sha256sum(dirs):
+    src, dst = dirs
+    big = src / "big"
+    # 128 MiB: random blocks, so no run of it compresses or repeats.
+    with open(big, "wb") as f:
+        block = os.urandom(1 << 20)
+        for i in range(128):
+            f.write(hashlib.sha256(bytes([i % 256, i // 256])).digest() + block[32:])
+    r = Receiver("-d", dst)
+    s = send(r.addr, big, timeout=60)
+    assert s.returncode == 0, s.stderr
+    assert r.finish(timeout=60)[0] == 0
+    out = subprocess.run(["sha256sum", str(big), str(dst / "big")], capture_output=True,
+                         text=True, timeout=60).stdout.split()
+    assert out[0] == out[2]
+
+
+def test_ipv6_loopback(dirs):
+    src, dst = dirs
+    (src / "f").write_bytes(os.urandom(70_000))
+    r = Receiver("-d", dst, host="[::1]")
+    assert r.addr.startswith("[::1]:")
+    s = send(f"[::1]:{r.port}", src / "f")
+    assert s.returncode == 0, s.stderr
+    assert r.finish()[0] == 0
+    assert sha(dst / "f") == sha(src / "f")
+
+
+def test_existing_file_is_kept_and_the_sender_says_why(dirs):
+    src, dst = dirs
+    (src / "f").write_text("new")
+    (dst / "f").write_text("old")
+    r = Receiver("-d", dst)
+    s = send(r.addr, src / "f")
+    one_line_error(s, 1, "f: refused by the receiver: exists", "--overwrite")
+    status, err = r.finish()
+    assert status == 1 and "refused f: exists" in err
+    assert (dst / "f").read_text() == "old"
+    assert files_under(dst) == ["f"]
+
+
+def test_overwrite_replaces(dirs):
+    src, dst = dirs
+    (src / "f").write_text("new")
+    (dst / "f").write_text("old")
+    r = Receiver("-d", dst, "--overwrite")
+    assert send(r.addr, src / "f").returncode == 0
+    assert r.finish()[0] == 0
+    assert (dst / "f").read_text() == "new"
+
+
+def test_max_size_refuses_before_any_data(dirs):
+    src, dst = dirs
+    (src / "small").write_bytes(b"s" * 1000)
+    (src / "large").write_bytes(b"l" * 5000)
+    r = Receiver("-d", dst, "--max-size", "4K")
+    s = send(r.addr, src / "small", src / "large")
+    one_line_error(s, 1, "large: refused by the receiver: too-large", "5000 bytes; the limit is 4096")
+    assert r.finish()[0] == 1
+    assert files_under(dst) == ["small"]
+
+
+def test_symlinked_directory_in_receiver_is_refused(dirs, tmp_path):
+    src, dst = dirs
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.symlink(outside, dst / "photos")
+    (src / "photos").mkdir()
+    (src / "photos" / "x").write_text("x")
+    r = Receiver("-d", dst)
+    s = send(r.addr, src / "photos")
+    one_line_error(s, 1, "photos: refused by the receiver: symlink", "symbolic link")
+    assert r.finish()[0] == 1
+    assert list(outside.iterdir()) == []
+
+
+def test_keep_accepting_and_a_probe_is_no_session(dirs):
+    src, dst = dirs
+    (src / "a").write_text("a")
+    (src / "b").write_text("b")
+    r = Receiver("-d", dst)
+    # A port scanner's connect-and-close does not use up the one session.
+    socket.create_connection(("127.0.0.1", r.port), timeout=5).close()
+    assert send(r.addr, src / "a").returncode == 0
+    status, err = r.finish()
+    assert status == 0 and "before the hello" in err
+    r = Receiver("-d", dst, "-k")
+    try:
+        assert send(r.addr, src / "b").returncode == 0
+        (dst / "b").unlink()
+        assert send(r.addr, src / "b").returncode == 0
+        assert r.p.poll() is None
+    finally:
+        r.stop()
+    assert (dst / "b").read_text() == "b"
+
+
+# ---- cuts and resume -------------------------------------------------------
+
+def wait_for(pred, what, timeout=TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.002)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def part_size(path):
+    try:
+        return os.stat(path).st_size
+    except FileNotFoundError:
+        return 0
+
+
+def big_file(path, mib):
+    with open(path, "wb") as f:
+        for _ in range(mib):
+            f.write(os.urandom(1 << 20))
+
+
+def test_cut_connection_keeps_only_part_and_resume_completes(dirs):
+    src, dst = dirs
+    content = os.urandom(3 * 1024 * 1024 + 5)
+    (src / "f").write_bytes(content)
+    r = Receiver("-d", dst)
+    p = xp.Peer(r.port)
+    p.handshake()
+    p.send(xp.file_hdr("f", len(content)))
+    assert p.offer()[0] == 0
+    p.send(xp.start(0) + xp.data(content[:1 << 20]) + xp.data(content[1 << 20:1536 * 1024]))
+    p.close()  # cut mid-file, as a killed sender
+    status, err = r.finish()
+    assert status == 1 and "connection closed" in err
+    assert files_under(dst) == [".f.part"]
+    assert (dst / ".f.part").read_bytes() == content[:1536 * 1024]
+
+    r = Receiver("-d", dst, "-v")
+    s = send(r.addr, src / "f", args=("--resume",))
+    assert s.returncode == 0, s.stderr
+    status, err = r.finish()
+    assert status == 0, err
+    # Only the missing part travelled.
+    assert f"{len(content) - 1536 * 1024} bytes" in err.splitlines()[-1]
+    assert files_under(dst) == ["f"] and sha(dst / "f") == sha(src / "f")
+
+
+def test_resume_with_a_different_part_starts_over(dirs):
+    src, dst = dirs
+    content = os.urandom(2_000_000)
+    (src / "f").write_bytes(content)
+    (dst / ".f.part").write_bytes(b"not the same prefix" * 1000)
+    r = Receiver("-d", dst)
+    s = send(r.addr, src / "f", args=("--resume",))
+    assert s.returncode == 0, s.stderr
+    assert r.finish()[0] == 0
+    assert files_under(dst) == ["f"] and (dst / "f").read_bytes() == content
+
+
+def test_sender_killed_then_resume(dirs):
+    src, dst = dirs
+    big_file(src / "big", 200)
+    r = Receiver("-d", dst)
+    s = subprocess.Popen([SOCKIT, "file", "send", r.addr, str(src / "big")],
+                         stderr=subprocess.DEVNULL)
+    wait_for(lambda: part_size(dst / ".big.part") >= 8 << 20, ".part growing")
+    s.send_signal(signal.SIGKILL)
+    s.wait(timeout=TIMEOUT)
+    status, err = r.finish()
+    assert status == 1, err
+    assert files_under(dst) == [".big.part"]
+    r = Receiver("-d", dst)
+    s = send(r.addr, src / "big", args=("--resume",), timeout=60)
+    assert s.returncode == 0, s.stderr
+    assert r.finish(timeout=60)[0] == 0
+    assert files_under(dst) == ["big"] and sha(dst / "big") == sha(src / "big")
+
+
+def test_receiver_killed_leaves_only_the_part(dirs):
+    src, dst = dirs
+    big_file(src / "big", 200)
+    r = Receiver("-d", dst)
+    s = subprocess.Popen([SOCKIT, "file", "send", r.addr, str(src / "big")],
+                         stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: part_size(dst / ".big.part") >= 8 << 20, ".part growing")
+    r.p.send_signal(signal.SIGKILL)
+    r.stop()
+    _, err = s.communicate(timeout=TIMEOUT)
+    assert s.returncode == 1
+    assert err.startswith("sockit: file send: ") and len(err.splitlines()) == 1
+    assert files_under(dst) == [".big.part"]
+
+
+# ---- a hostile sender ------------------------------------------------------
+
+def hostile(dst, script, *args):
+    """Runs script(peer) against a fresh receiver; returns its status and
+    stderr once it exits."""
+    r = Receiver("-d", dst, *args)
+    p = xp.Peer(r.port)
+    try:
+        script(p)
+    finally:
+        p.close()
+    return r.finish()
+
+
+@pytest.mark.parametrize("name,why", [
+    (b"../escape", "component '..'"),
+    (b"a/../../escape", "component '..'"),
+    (b"/tmp/escape", "absolute name"),
+    (b"a\x00b", "NUL byte"),
+    (b"a//b", "empty component"),
+    (b"a/", "empty component"),
+    (b"./a", "component '.'"),
+    (b"esc\x1b[2Jape", "control byte 0x1b"),
+    (b"x" * 250, "component of 250 bytes"),
+])
+def test_unsafe_names_are_refused(dirs, name, why):
+    src, dst = dirs
+    seen = {}
+
+    def script(p):
+        p.handshake()
+        p.send(xp.file_hdr(name, 1))
+        seen["v"] = p.verdict()
+
+    status, err = hostile(dst, script)
+    assert seen["v"][:2] == (1, "bad-name") and why in seen["v"][2], seen
+    assert status == 1 and "bad-name" in err
+    assert files_under(dst) == []
+    assert not (dst.parent / "escape").exists()
+
+
+def test_part_file_that_is_a_symlink_is_refused(dirs, tmp_path):
+    _, dst = dirs
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    os.symlink(victim, dst / ".f.part")
+    seen = {}
+
+    def script(p):
+        p.handshake()
+        p.send(xp.file_hdr("f", 5))
+        seen["v"] = p.offer()[1]
+
+    hostile(dst, script)
+    assert seen["v"][:2] == (1, "symlink"), seen
+    assert victim.read_text() == "precious"
+
+
+def test_name_through_a_file_is_refused(dirs):
+    _, dst = dirs
+    (dst / "plain").write_text("p")
+    seen = {}
+
+    def script(p):
+        p.handshake()
+        p.send(xp.file_hdr("plain/x", 1))
+        seen["v"] = p.verdict()
+
+    hostile(dst, script)
+    assert seen["v"][:2] == (1, "type"), seen
+
+
+@pytest.mark.parametrize("bad", [
+    xp.frame(xp.FILE, b"", length=0xFFFFFFFF),          # oversize header
+    xp.frame(xp.FILE, b"\0" * 30, length=23 + 4097),     # name over its bound
+    xp.frame(xp.DATA, b"x"),                             # data before any file
+    xp.frame(0x42, b"?"),                                # unknown type
+    xp.frame(xp.FILE, bytes([0]) + b"\0" * 20 + b"\x00\x05ab"),  # name length lies
+])
+def test_malformed_frames_are_refused(dirs, bad):
+    _, dst = dirs
+    seen = {}
+
+    def script(p):
+        p.handshake()
+        p.send(bad)
+        seen["v"] = p.verdict()
+
+    status, _ = hostile(dst, script)
+    assert seen["v"][:2] == (1, "protocol"), seen
+    assert status == 1
+    assert files_under(dst) == []
+
+
+def test_not_the_protocol_at_all(dirs):
+    _, dst = dirs
+    seen = {}
+
+    def script(p):
+        p.send(b"GET / HTTP/1.0\r\n\r\n")
+        seen["v"] = p.verdict()
+
+    # That was no session: the receiver refuses it and keeps waiting.
+    r = Receiver("-d", dst)
+    p = xp.Peer(r.port)
+    script(p)
+    p.close()
+    assert seen["v"][:2] == (1, "protocol") and "--raw" in seen["v"][2]
+    q = xp.Peer(r.port)
+    q.handshake()
+    q.send(xp.frame(xp.BYE))
+    assert q.frame() == (xp.BYE, b"")
+    q.close()
+    status, err = r.finish()
+    assert status == 0 and "refused the session: protocol: not a sockit file transfer" in err
+
+
+def test_wrong_version(dirs):
+    _, dst = dirs
+    seen = {}
+
+    def script(p):
+        p.send(xp.hello(version=2, flags=0xFF))
+        seen["v"] = p.verdict()
+
+    status, _ = hostile(dst, script)
+    assert seen["v"][:2] == (1, "version"), seen
+    assert status == 1
+
+
+def test_more_data_than_declared(dirs):
+    _, dst = dirs
+    seen = {}
+
+    def script(p):
+        p.handshake()
+        p.send(xp.file_hdr("f", 10))
+        p.offer()
+        p.send(xp.start(0) + xp.data(b"0123456789") + xp.data(b"extra"))
+        seen["v"] = p.verdict()
+
+    status, _ = hostile(dst, script)
+    assert seen["v"][:2] == (1, "size"), seen
+    assert files_under(dst) == []
+
+
+def test_less_data_than_declared(dirs):
+    _, dst = dirs
+    seen = {}
+
+    def script(p):
+        p.handshake()
+        p.send(xp.file_hdr("f", 10))
+        p.offer()
+        p.send(xp.start(0) + xp.data(b"01234") + xp.end(hashlib.sha256(b"01234").digest()))
+        seen["v"] = p.verdict()
+
+    hostile(dst, script)
+    assert seen["v"][:2] == (1, "size") and "5 of 10" in seen["v"][2], seen
+    assert files_under(dst) == []
+
+
+def test_wrong_hash_leaves_nothing(dirs):
+    _, dst = dirs
+    seen = {}
+
+    def script(p):
+        p.handshake()
+        p.send(xp.file_hdr("f", 4))
+        p.offer()
+        p.send(xp.start(0) + xp.data(b"abcd") + xp.end(hashlib.sha256(b"abce").digest()))
+        seen["v"] = p.verdict()
+
+    status, err = hostile(dst, script)
+    assert seen["v"][:2] == (1, "mismatch"), seen
+    assert status == 1 and "refused f: mismatch" in err
+    assert files_under(dst) == []
+
+
+def test_start_at_an_offset_never_offered(dirs):
+    _, dst = dirs
+    seen = {}
+
+    def script(p):
+        p.handshake()
+        p.send(xp.file_hdr("f", 100))
+        assert p.offer()[0] == 0
+        p.send(xp.start(50))
+        seen["v"] = p.verdict()
+
+    hostile(dst, script)
+    assert seen["v"][:2] == (1, "protocol"), seen
+    assert not (dst / "f").exists()
+
+
+def test_truncated_frame_then_cut(dirs):
+    _, dst = dirs
+
+    def script(p):
+        p.handshake()
+        p.send(xp.file_hdr("f", 100))
+        p.offer()
+        p.send(xp.start(0) + xp.data(b"y" * 100)[:60])
+
+    status, err = hostile(dst, script)
+    assert status == 1 and "connection closed" in err
+    assert files_under(dst) == [".f.part"]
+
+
+def test_honest_python_peer_and_directories(dirs):
+    _, dst = dirs
+    seen = []
+
+    def script(p):
+        p.handshake()
+        p.send(xp.file_hdr("d", 0, kind=1, mode=0o750))
+        seen.append(p.verdict())
+        seen.append(p.send_file("d/e/f.txt", b"hello"))
+        p.send(xp.frame(xp.BYE))
+        seen.append(p.frame())
+
+    status, _ = hostile(dst, script)
+    assert status == 0
+    assert seen == [(0, "ok", ""), (0, "ok", ""), (xp.BYE, b"")]
+    assert (dst / "d" / "e" / "f.txt").read_bytes() == b"hello"
+
+
+# ---- --raw with netcat's habits --------------------------------------------
+
+def test_raw_send_to_nc(dirs):
+    need_tool("nc")
+    src, dst = dirs
+    content = os.urandom(3_000_000)
+    (src / "f").write_bytes(content)
+    port = socket_port()
+    with open(dst / "f", "wb") as out:
+        nc = subprocess.Popen(["nc", "-l", "127.0.0.1", str(port)], stdout=out,
+                              stdin=subprocess.DEVNULL)
+        try:
+            wait_listening(port)
+            s = send(f"127.0.0.1:{port}", src / "f", args=("--raw",))
+            assert s.returncode == 0, s.stderr
+            assert "sent 3000000 bytes" in s.stderr
+            nc.wait(timeout=TIMEOUT)
+        finally:
+            nc.kill()
+    assert (dst / "f").read_bytes() == content
+
+
+def test_raw_send_stdin_to_socat(dirs):
+    need_tool("socat")
+    _, dst = dirs
+    port = socket_port()
+    soc = subprocess.Popen(["socat", "-u", f"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr",
+                            f"OPEN:{dst / 'f'},creat"])
+    try:
+        wait_listening(port)
+        p = run("file", "send", "--raw", f"127.0.0.1:{port}", "-", input=b"from stdin\n")
+        assert p.returncode == 0, p.stderr
+        soc.wait(timeout=TIMEOUT)
+    finally:
+        soc.kill()
+    assert (dst / "f").read_bytes() == b"from stdin\n"
+
+
+@pytest.mark.parametrize("peer", ["nc", "ncat"])
+def test_raw_recv_from_netcat(dirs, peer):
+    need_tool(peer)
+    src, dst = dirs
+    content = os.urandom(2_500_000)
+    (src / "f").write_bytes(content)
+    r = Receiver("--raw", "-o", dst / "f")
+    argv = ["nc", "-N"] if peer == "nc" else ["ncat", "--send-only"]
+    with open(src / "f", "rb") as f:
+        subprocess.run([*argv, "127.0.0.1", str(r.port)], stdin=f, timeout=TIMEOUT,
+                       check=True, capture_output=True)
+    status, err = r.finish()
+    assert status == 0, err
+    assert f"received 2500000 bytes" in err
+    assert f"sha256 {hashlib.sha256(content).hexdigest()}" in err
+    assert files_under(dst) == ["f"] and (dst / "f").read_bytes() == content
+
+
+def test_raw_recv_refuses_existing_output(dirs):
+    _, dst = dirs
+    (dst / "f").write_text("keep")
+    p = run("file", "recv", "--raw", "127.0.0.1:0", "-o", dst / "f")
+    one_line_error(p, 1, "exists", "--overwrite")
+
+
+def socket_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_listening(port):
+    """Waits until something listens on port (ss, not a probe connection,
+    which would use up a one-shot listener)."""
+    def listening():
+        out = subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True,
+                             text=True, timeout=5).stdout
+        return str(port) in out
+    wait_for(listening, f"a listener on {port}")
+
+
+# ---- usage -----------------------------------------------------------------
+
+@pytest.mark.parametrize("args,needle", [
+    (("file", "send"), "missing HOST:PORT"),
+    (("file", "send", "127.0.0.1:9"), "missing FILE"),
+    (("file", "send", "--raw", "127.0.0.1:9", "a", "b"), "exactly one FILE"),
+    (("file", "send", "--raw", "--resume", "127.0.0.1:9", "a"), "--resume"),
+    (("file", "send", "127.0.0.1:0", "a"), "port 0"),
+    (("file", "send", "nohostport", "a"), ""),
+    (("file", "recv"), "missing [ADDR]:PORT"),
+    (("file", "recv", "--raw", ":0"), "needs -o FILE"),
+    (("file", "recv", ":0", "-o", "x"), "-o goes with --raw"),
+    (("file", "recv", ":0", "--max-size", "12Q"), "--max-size"),
+    (("file", "recv", ":0", "-w", "soon"), "bad duration"),
+])
+def test_usage_errors(args, needle):
+    one_line_error(run(*args), 2, needle)
+
+
+def test_missing_file_and_missing_dir():
+    one_line_error(run("file", "send", "127.0.0.1:9", "/nonexistent/x"), 1,
+                   "/nonexistent/x", "no such file")
+    one_line_error(run("file", "recv", "127.0.0.1:0", "-d", "/nonexistent"), 1,
+                   "-d /nonexistent")
+
+
+def test_connection_refused(tmp_path):
+    (tmp_path / "f").write_text("x")
+    one_line_error(run("file", "send", f"127.0.0.1:{socket_port()}", tmp_path / "f"), 1,
+                   "connection refused")
