@@ -13,6 +13,8 @@ const struct command commands[] = {
 	{ "scan", cmd_scan, "port scanner: connect scans, random order, shards, resume" },
 	{ "file send", cmd_file_send, "send files and directories, verified by SHA-256, resumable" },
 	{ "file recv", cmd_file_recv, "receive files safely into a directory (atomic, verified)" },
+	{ "http get", cmd_http_get, "fetch a URL with HTTP/1.1: body, headers, raw bytes, redirects" },
+	{ "http serve", cmd_http_serve, "serve a directory over HTTP: GET/HEAD, ranges, listings" },
 	{ "tour", cmd_tour, "the network-programming lesson, run and narrated on loopback" },
 	{ "help", cmd_help, "help on a command" },
 	{ NULL, NULL, NULL },

@@ -1,0 +1,71 @@
+/* HTTP over sockets (libuv): one request/response exchange for the
+ * client, and a static file server.  The parsing rules are in
+ * sockit/http.h; these functions only move bytes. */
+#ifndef SOCKIT_HTTP_IO_H
+#define SOCKIT_HTTP_IO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "sockit/endpoint.h"
+#include "sockit/http.h"
+
+enum sk_http_dir { SK_HTTP_SENT, SK_HTTP_RECEIVED };
+
+struct sk_http_exchange_opts {
+	const struct sk_url *url;
+	const uint8_t *request; /* the bytes to send, built by the caller */
+	size_t request_len;
+	int family;                  /* AF_UNSPEC, AF_INET, AF_INET6 */
+	uint64_t connect_timeout_ms; /* per address; 0: the system's */
+	uint64_t idle_timeout_ms;    /* no byte for this long fails; 0: none */
+	void *ctx;
+	/* Each address is tried in the resolver's order; this is called once
+	 * a connection is up.  May be NULL. */
+	void (*on_connected)(void *ctx, const struct sockaddr *peer);
+	/* Every byte as it crossed the socket, each way.  May be NULL. */
+	void (*on_wire)(void *ctx, enum sk_http_dir dir, const uint8_t *data,
+			size_t len);
+};
+
+/* Connects to url's host (every address tried in turn), sends the request
+ * and feeds what comes back to parser (whose callbacks see the head and
+ * the body) until the response is complete.  The connection is closed
+ * before returning.  Returns 0 when a whole response arrived, or a
+ * negative code with err (SK_ERRLEN) saying what failed: -ETIMEDOUT,
+ * -ECONNREFUSED..., SK_ENONAME, SK_EHTTPPARSE, SK_EHTTPSHORT... */
+int sk_http_exchange(const struct sk_http_exchange_opts *o,
+		     struct sk_http_parser *parser, char *err);
+
+/* One served request, for the log. */
+struct sk_http_log {
+	const char *peer;   /* "127.0.0.1:40112" */
+	const char *method; /* as sent, "" when the request did not parse */
+	const char *target;
+	int version_minor;
+	int status;
+	uint64_t bytes; /* body bytes sent */
+};
+
+struct sk_http_serve_opts {
+	const char *root;           /* the directory served */
+	const struct sk_endpoint *bind;
+	int family;
+	uint64_t idle_timeout_ms;   /* keep-alive connections idle this long close */
+	void *ctx;
+	/* Called for each bound address once listening.  May be NULL. */
+	void (*on_listening)(void *ctx, const struct sockaddr *addr);
+	/* Called once per answered request.  May be NULL. */
+	void (*on_request)(void *ctx, const struct sk_http_log *entry);
+};
+
+/* Serves GET and HEAD of the files under root until SIGINT or SIGTERM,
+ * then returns 0.  Nothing outside root is ever opened: ".." in any
+ * spelling is refused (403) and symbolic links are followed only while
+ * they stay beneath root.  Returns a negative code with err when it
+ * cannot start (bad root, bind failure). */
+int sk_http_serve(const struct sk_http_serve_opts *o, char *err);
+
+#endif

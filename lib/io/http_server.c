@@ -1,0 +1,691 @@
+/* http serve: a static file server on libuv.  Connections are raw
+ * non-blocking sockets watched with uv_poll, so that file bodies go out
+ * with sendfile(2) straight from the page cache; requests are parsed with
+ * the llhttp wrapper; files are opened with openat2(RESOLVE_BENEATH) so
+ * that neither ".." nor a symbolic link can lead outside the root. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "sockit/error.h"
+#include "sockit/http_io.h"
+#include "sockit/resolve.h"
+
+#define IN_BUF 16384
+#define MAX_LISTENERS 8
+#define LISTING_MAX (8u << 20)
+
+struct server;
+
+struct conn {
+	uv_poll_t poll;
+	uv_timer_t idle;
+	int fd;
+	struct server *srv;
+	struct sk_http_parser *parser;
+	uint8_t in[IN_BUF];
+	size_t in_len;
+	bool writing;  /* a response is being sent; reading waits */
+	bool close_after;
+	bool peer_done; /* the peer closed its side */
+	struct sk_str out; /* head, and the whole body when not a file */
+	size_t out_off;
+	int file_fd;
+	off_t file_off;
+	uint64_t file_left;
+	int closing; /* handles still to close */
+	char peer[SK_ADDRSTRLEN];
+	struct sk_http_log log;
+	char method[16], target[512];
+};
+
+struct listener {
+	uv_poll_t poll;
+	int fd;
+	struct server *srv;
+};
+
+struct server {
+	const struct sk_http_serve_opts *o;
+	uv_loop_t loop;
+	int root_fd;
+	struct listener lis[MAX_LISTENERS];
+	size_t nlis;
+	uv_signal_t sigint, sigterm;
+	uv_timer_t emfile; /* pauses accepting when out of descriptors */
+	bool stopping;
+};
+
+static void conn_close(struct conn *c);
+static void conn_process(struct conn *c);
+static void conn_on_poll(uv_poll_t *h, int status, int events);
+
+/* ---- opening files beneath the root ---- */
+
+static int open_beneath(int root, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, root, path[0] ? path : ".", &how, sizeof how);
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/* ---- responses ---- */
+
+static void http_date(char *buf, size_t cap, time_t t)
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, cap, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+static void start_head(struct conn *c, int status, const char *type, uint64_t length)
+{
+	char date[64];
+	http_date(date, sizeof date, time(NULL));
+	sk_str_clear(&c->out);
+	c->out_off = 0;
+	c->log.status = status;
+	sk_str_printf(&c->out,
+		      "HTTP/1.1 %d %s\r\nServer: sockit/%s\r\nDate: %s\r\n"
+		      "Content-Type: %s\r\nContent-Length: %llu\r\n%s",
+		      status, sk_http_reason_phrase(status), SK_VERSION, date, type,
+		      (unsigned long long)length,
+		      c->close_after ? "Connection: close\r\n" : "");
+}
+
+static void end_head(struct conn *c)
+{
+	sk_str_puts(&c->out, "\r\n");
+}
+
+static void simple(struct conn *c, int status, const char *extra)
+{
+	char body[128];
+	int n = snprintf(body, sizeof body, "%d %s\n", status, sk_http_reason_phrase(status));
+	start_head(c, status, "text/plain; charset=utf-8", (uint64_t)n);
+	if (extra)
+		sk_str_puts(&c->out, extra);
+	end_head(c);
+	if (strcmp(c->method, "HEAD")) {
+		sk_str_append(&c->out, body, (size_t)n);
+		c->log.bytes = (uint64_t)n;
+	}
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void listing(struct conn *c, int dirfd, const char *path)
+{
+	int fd = dup(dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		simple(c, 500, NULL);
+		return;
+	}
+	char **names = NULL;
+	size_t n = 0, cap = 0, bytes = 0;
+	struct dirent *e;
+	bool ok = true;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		struct stat st;
+		bool dir = fstatat(dirfd, e->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+		size_t len = strlen(e->d_name);
+		bytes += len;
+		if (bytes > LISTING_MAX) {
+			ok = false;
+			break;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			char **more = realloc(names, cap * sizeof *names);
+			if (!more) {
+				ok = false;
+				break;
+			}
+			names = more;
+		}
+		names[n] = malloc(len + 2);
+		if (!names[n]) {
+			ok = false;
+			break;
+		}
+		memcpy(names[n], e->d_name, len);
+		names[n][len] = dir ? '/' : 0;
+		names[n][len + 1] = 0;
+		n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof *names, name_cmp);
+	struct sk_str html = { .max = 4 * LISTING_MAX };
+	if (ok)
+		ok = sk_http_listing_html(&html, path, (const char *const *)names, n) == 0;
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (!ok) {
+		sk_str_free(&html);
+		simple(c, 500, NULL);
+		return;
+	}
+	start_head(c, 200, "text/html; charset=utf-8", html.len);
+	end_head(c);
+	if (strcmp(c->method, "HEAD")) {
+		sk_str_append(&c->out, html.p, html.len);
+		c->log.bytes = html.len;
+	}
+	sk_str_free(&html);
+}
+
+static void redirect_slash(struct conn *c)
+{
+	struct sk_str loc = { 0 };
+	const char *t = c->target;
+	size_t pathlen = strcspn(t, "?");
+	sk_str_printf(&loc, "Location: %.*s/%s\r\n", (int)pathlen, t, t + pathlen);
+	simple(c, 301, loc.p);
+	sk_str_free(&loc);
+}
+
+static void serve_file(struct conn *c, int fd, const struct stat *st, const char *path)
+{
+	uint64_t size = (uint64_t)st->st_size, first = 0, last = size ? size - 1 : 0;
+	int r = sk_http_range_parse(sk_http_header_get(c->parser, "Range"), size, &first, &last);
+	if (r == SK_EHTTPRANGE) {
+		char extra[64];
+		snprintf(extra, sizeof extra, "Content-Range: bytes */%llu\r\n",
+			 (unsigned long long)size);
+		close(fd);
+		simple(c, 416, extra);
+		return;
+	}
+	uint64_t len = r == 1 ? last - first + 1 : size;
+	start_head(c, r == 1 ? 206 : 200, sk_http_mime_type(path), len);
+	char lm[64];
+	http_date(lm, sizeof lm, st->st_mtime);
+	sk_str_printf(&c->out, "Accept-Ranges: bytes\r\nLast-Modified: %s\r\n", lm);
+	if (r == 1)
+		sk_str_printf(&c->out, "Content-Range: bytes %llu-%llu/%llu\r\n",
+			      (unsigned long long)first, (unsigned long long)last,
+			      (unsigned long long)size);
+	end_head(c);
+	if (!strcmp(c->method, "HEAD") || len == 0) {
+		close(fd);
+		return;
+	}
+	c->file_fd = fd;
+	c->file_off = (off_t)first;
+	c->file_left = len;
+	c->log.bytes = len;
+}
+
+/* Decides the response to the request the parser holds. */
+static void respond(struct conn *c)
+{
+	struct sk_http_parser *p = c->parser;
+	snprintf(c->method, sizeof c->method, "%s", sk_http_method(p));
+	snprintf(c->target, sizeof c->target, "%s", sk_http_target(p));
+	c->log.method = c->method;
+	c->log.target = c->target;
+	c->log.version_minor = sk_http_version_minor(p);
+	c->log.bytes = 0;
+	c->close_after = !sk_http_keep_alive(p) || c->srv->stopping;
+	if (strcmp(c->method, "GET") && strcmp(c->method, "HEAD")) {
+		simple(c, 405, "Allow: GET, HEAD\r\n");
+		return;
+	}
+	char path[SK_URL_TARGETLEN];
+	bool slash;
+	const char *target = sk_http_target(p);
+	int rc = sk_http_path_clean(target, path, sizeof path, &slash);
+	if (rc == SK_EHTTPFORBIDDEN) {
+		simple(c, 403, NULL);
+		return;
+	}
+	if (rc == -ENOSPC) {
+		simple(c, 414, NULL);
+		return;
+	}
+	if (rc) {
+		simple(c, 400, NULL);
+		return;
+	}
+	int fd = open_beneath(c->srv->root_fd, path, O_RDONLY | O_NONBLOCK);
+	if (fd == -ENOENT || fd == -ENOTDIR) {
+		simple(c, 404, NULL);
+		return;
+	}
+	if (fd < 0) {
+		/* EXDEV: a link leads out of the root; ELOOP, EACCES... */
+		simple(c, 403, NULL);
+		return;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		simple(c, 500, NULL);
+		return;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (!slash && path[0]) {
+			close(fd);
+			redirect_slash(c);
+			return;
+		}
+		char index[SK_URL_TARGETLEN + 16];
+		snprintf(index, sizeof index, "%s%sindex.html", path, path[0] ? "/" : "");
+		int ifd = open_beneath(c->srv->root_fd, index, O_RDONLY | O_NONBLOCK);
+		struct stat ist;
+		if (ifd >= 0 && fstat(ifd, &ist) == 0 && S_ISREG(ist.st_mode)) {
+			close(fd);
+			serve_file(c, ifd, &ist, index);
+			return;
+		}
+		if (ifd >= 0)
+			close(ifd);
+		listing(c, fd, path);
+		close(fd);
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		simple(c, 403, NULL);
+		return;
+	}
+	serve_file(c, fd, &st, path);
+}
+
+static void bad_request(struct conn *c, int rc)
+{
+	c->method[0] = 0;
+	snprintf(c->target, sizeof c->target, "%s", "");
+	c->log.method = "";
+	c->log.target = "";
+	c->log.version_minor = 1;
+	c->log.bytes = 0;
+	c->close_after = true;
+	simple(c, rc == SK_EHTTPTOOBIG ? 431 : 400, NULL);
+}
+
+/* ---- connection state ---- */
+
+static void set_events(struct conn *c)
+{
+	int ev = c->writing ? UV_WRITABLE : UV_READABLE;
+	uv_poll_start(&c->poll, ev, conn_on_poll);
+}
+
+static void on_idle(uv_timer_t *t)
+{
+	conn_close(t->data);
+}
+
+static void arm_idle(struct conn *c)
+{
+	uint64_t ms = c->srv->o->idle_timeout_ms;
+	if (ms)
+		uv_timer_start(&c->idle, on_idle, ms, 0);
+}
+
+static void on_conn_closed(uv_handle_t *h)
+{
+	struct conn *c = h->data;
+	if (--c->closing == 0) {
+		sk_http_parser_free(c->parser);
+		sk_str_free(&c->out);
+		free(c);
+	}
+}
+
+static void conn_close(struct conn *c)
+{
+	if (c->closing)
+		return;
+	if (c->file_fd >= 0)
+		close(c->file_fd);
+	c->file_fd = -1;
+	c->closing = 2;
+	uv_poll_stop(&c->poll);
+	uv_close((uv_handle_t *)&c->poll, on_conn_closed);
+	uv_close((uv_handle_t *)&c->idle, on_conn_closed);
+	close(c->fd);
+}
+
+/* A response is fully sent. */
+static void response_done(struct conn *c)
+{
+	if (c->srv->o->on_request) {
+		c->log.peer = c->peer;
+		c->srv->o->on_request(c->srv->o->ctx, &c->log);
+	}
+	c->writing = false;
+	if (c->close_after || c->srv->stopping) {
+		shutdown(c->fd, SHUT_WR);
+		conn_close(c);
+		return;
+	}
+	sk_http_parser_reset(c->parser);
+	set_events(c);
+	conn_process(c); /* a pipelined request may be waiting */
+}
+
+/* Sends as much as the socket takes; returns false once closed. */
+static void conn_write(struct conn *c)
+{
+	while (c->out_off < c->out.len) {
+		ssize_t n = send(c->fd, c->out.p + c->out_off, c->out.len - c->out_off,
+				 MSG_NOSIGNAL | (c->file_left ? MSG_MORE : 0));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return;
+			conn_close(c);
+			return;
+		}
+		c->out_off += (size_t)n;
+	}
+	while (c->file_left) {
+		size_t want = c->file_left > (1u << 30) ? (1u << 30) : (size_t)c->file_left;
+		ssize_t n = sendfile(c->fd, c->file_fd, &c->file_off, want);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return;
+			conn_close(c);
+			return;
+		}
+		if (n == 0) { /* the file shrank under us: nothing to pad with */
+			conn_close(c);
+			return;
+		}
+		c->file_left -= (uint64_t)n;
+	}
+	if (c->file_fd >= 0) {
+		close(c->file_fd);
+		c->file_fd = -1;
+	}
+	response_done(c);
+}
+
+static void conn_process(struct conn *c)
+{
+	if (c->closing || c->writing)
+		return;
+	if (c->in_len == 0) {
+		if (c->peer_done)
+			conn_close(c);
+		return;
+	}
+	size_t used = 0;
+	int rc = sk_http_parser_feed(c->parser, c->in, c->in_len, &used);
+	memmove(c->in, c->in + used, c->in_len - used);
+	c->in_len -= used;
+	if (rc == 0) {
+		if (c->peer_done)
+			conn_close(c);
+		return;
+	}
+	if (rc == 1)
+		respond(c);
+	else
+		bad_request(c, rc);
+	c->writing = true;
+	set_events(c);
+	conn_write(c);
+}
+
+static void conn_on_poll(uv_poll_t *h, int status, int events)
+{
+	struct conn *c = h->data;
+	if (c->closing)
+		return;
+	if (status < 0) {
+		conn_close(c);
+		return;
+	}
+	arm_idle(c);
+	if (c->writing && (events & UV_WRITABLE)) {
+		conn_write(c);
+		return;
+	}
+	if (!c->writing && (events & UV_READABLE)) {
+		ssize_t n;
+		do
+			n = recv(c->fd, c->in + c->in_len, IN_BUF - c->in_len, 0);
+		while (n < 0 && errno == EINTR);
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			c->peer_done = true;
+			if (n == 0 && c->in_len == 0 &&
+			    sk_http_wire_bytes(c->parser) == 0) {
+				conn_close(c);
+				return;
+			}
+			if (n < 0) {
+				conn_close(c);
+				return;
+			}
+			/* EOF in the middle of a request: nothing to answer. */
+			conn_close(c);
+			return;
+		}
+		c->in_len += (size_t)n;
+		conn_process(c);
+	}
+}
+
+/* ---- accepting ---- */
+
+static void listener_on_poll(uv_poll_t *h, int status, int events);
+
+static void resume_accept(uv_timer_t *t)
+{
+	struct server *s = t->data;
+	for (size_t i = 0; i < s->nlis; i++)
+		uv_poll_start(&s->lis[i].poll, UV_READABLE, listener_on_poll);
+}
+
+static void listener_on_poll(uv_poll_t *h, int status, int events)
+{
+	(void)events;
+	struct listener *l = h->data;
+	struct server *s = l->srv;
+	if (status < 0)
+		return;
+	for (int burst = 0; burst < 64; burst++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE) {
+				/* Out of descriptors: stop accepting for a moment
+				 * instead of spinning on a readable listener. */
+				for (size_t i = 0; i < s->nlis; i++)
+					uv_poll_stop(&s->lis[i].poll);
+				uv_timer_start(&s->emfile, resume_accept, 100, 0);
+			}
+			return;
+		}
+		struct conn *c = calloc(1, sizeof *c);
+		if (c)
+			c->parser = sk_http_parser_new(SK_HTTP_REQUEST, false, NULL, NULL);
+		if (!c || !c->parser) {
+			if (c)
+				free(c);
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->srv = s;
+		c->file_fd = -1;
+		c->out.max = 16u << 20;
+		sk_sockaddr_format((struct sockaddr *)&ss, true, c->peer, sizeof c->peer);
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		uv_poll_init(&s->loop, &c->poll, fd);
+		uv_timer_init(&s->loop, &c->idle);
+		c->poll.data = c->idle.data = c;
+		set_events(c);
+		arm_idle(c);
+	}
+}
+
+static void on_closed_walk(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (uv_is_closing(h))
+		return;
+	if (h->type == UV_POLL && h->data) {
+		/* A connection or a listener: connections close themselves. */
+		return;
+	}
+	uv_close(h, NULL);
+}
+
+static void on_signal(uv_signal_t *sig, int signum)
+{
+	(void)signum;
+	struct server *s = sig->data;
+	s->stopping = true;
+	for (size_t i = 0; i < s->nlis; i++) {
+		uv_poll_stop(&s->lis[i].poll);
+		uv_close((uv_handle_t *)&s->lis[i].poll, NULL);
+		close(s->lis[i].fd);
+	}
+	s->nlis = 0;
+	uv_stop(&s->loop);
+}
+
+static void close_conn_walk(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (uv_is_closing(h) || h->type != UV_POLL)
+		return;
+	struct conn *c = h->data;
+	conn_close(c);
+}
+
+static int listen_on(struct server *s, const struct sk_addr *a, uint16_t port, char *err)
+{
+	struct sockaddr_storage ss = a->ss;
+	if (ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+	char shown[SK_ADDRSTRLEN];
+	sk_sockaddr_format((struct sockaddr *)&ss, true, shown, sizeof shown);
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return sk_err_set(err, -errno, "socket");
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	if (bind(fd, (struct sockaddr *)&ss, a->len) != 0 || listen(fd, SOMAXCONN) != 0) {
+		int e = errno;
+		close(fd);
+		return sk_err_set(err, -e, "bind %s", shown);
+	}
+	struct listener *l = &s->lis[s->nlis++];
+	l->fd = fd;
+	l->srv = s;
+	uv_poll_init(&s->loop, &l->poll, fd);
+	l->poll.data = l;
+	uv_poll_start(&l->poll, UV_READABLE, listener_on_poll);
+	struct sockaddr_storage bound;
+	socklen_t bl = sizeof bound;
+	getsockname(fd, (struct sockaddr *)&bound, &bl);
+	if (s->o->on_listening)
+		s->o->on_listening(s->o->ctx, (struct sockaddr *)&bound);
+	return ntohs(bound.ss_family == AF_INET ? ((struct sockaddr_in *)&bound)->sin_port
+						 : ((struct sockaddr_in6 *)&bound)->sin6_port);
+}
+
+int sk_http_serve(const struct sk_http_serve_opts *o, char *err)
+{
+	struct server *s = calloc(1, sizeof *s);
+	if (!s)
+		return sk_err_set(err, -ENOMEM, "serve");
+	s->o = o;
+	s->root_fd = open(o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->root_fd < 0) {
+		int e = -errno;
+		free(s);
+		return sk_err_set(err, e, "%s", o->root);
+	}
+	struct sk_addrlist addrs;
+	int rc = sk_resolve_endpoint(o->bind, o->family, SOCK_STREAM, SK_RESOLVE_PASSIVE,
+				     &addrs, err);
+	if (rc < 0) {
+		close(s->root_fd);
+		free(s);
+		return rc;
+	}
+	uv_loop_init(&s->loop);
+	uint16_t port = o->bind->port;
+	for (size_t i = 0; i < addrs.count && s->nlis < MAX_LISTENERS; i++) {
+		rc = listen_on(s, &addrs.addrs[i], port, err);
+		if (rc < 0)
+			break;
+		port = (uint16_t)rc; /* port 0: every address gets the same port */
+	}
+	sk_addrlist_free(&addrs);
+	if (rc >= 0) {
+		signal(SIGPIPE, SIG_IGN);
+		uv_signal_init(&s->loop, &s->sigint);
+		uv_signal_init(&s->loop, &s->sigterm);
+		s->sigint.data = s->sigterm.data = s;
+		uv_signal_start(&s->sigint, on_signal, SIGINT);
+		uv_signal_start(&s->sigterm, on_signal, SIGTERM);
+		uv_timer_init(&s->loop, &s->emfile);
+		s->emfile.data = s;
+		uv_run(&s->loop, UV_RUN_DEFAULT);
+		rc = 0;
+	} else {
+		for (size_t i = 0; i < s->nlis; i++) {
+			uv_close((uv_handle_t *)&s->lis[i].poll, NULL);
+			close(s->lis[i].fd);
+		}
+		s->nlis = 0;
+	}
+	/* Close what is left: open connections, signals, timers. */
+	s->stopping = true;
+	for (size_t i = 0; i < s->nlis; i++) {
+		uv_close((uv_handle_t *)&s->lis[i].poll, NULL);
+		close(s->lis[i].fd);
+	}
+	uv_walk(&s->loop, close_conn_walk, NULL);
+	uv_walk(&s->loop, on_closed_walk, NULL);
+	uv_run(&s->loop, UV_RUN_DEFAULT);
+	uv_loop_close(&s->loop);
+	close(s->root_fd);
+	free(s);
+	return rc;
+}

@@ -1,0 +1,113 @@
+/* sockit http serve: the files under DIR over HTTP/1.1, for demos and
+ * tests.  The library does the serving; this file prints. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "sockit/error.h"
+#include "sockit/http_io.h"
+
+static const char usage[] =
+	"usage: sockit http serve [DIR] [--bind ADDR:PORT] [-4 | -6] [-q]\n"
+	"\n"
+	"Serves the files under DIR (default: the current directory) to GET and\n"
+	"HEAD requests: directory listings (index.html when there is one), single\n"
+	"byte ranges (206, 416), Content-Type by extension, keep-alive, bodies\n"
+	"sent with sendfile.  Nothing outside DIR is ever served: '..' in any\n"
+	"spelling gets 403, and symbolic links are followed only while they stay\n"
+	"inside DIR.  Prints 'listening on ADDR:PORT' on stderr, then one line per\n"
+	"request: PEER \"METHOD TARGET HTTP/1.x\" STATUS BYTES.\n"
+	"\n"
+	"  -b, --bind ADDR:PORT   where to listen (default 127.0.0.1:8000; port 0\n"
+	"                         picks a free port; ':PORT' means every interface)\n"
+	"  -4, -6                 IPv4 or IPv6 only\n"
+	"      --idle-timeout T   close keep-alive connections idle this long (60s)\n"
+	"  -q, --quiet            no per-request log lines\n"
+	"  -h, --help             this help\n"
+	"\n"
+	"Stops on SIGINT or SIGTERM.\n"
+	"exit status: 0 stopped by a signal, 1 could not start, 2 usage error.\n";
+
+struct serve {
+	bool quiet;
+};
+
+static void on_listening(void *ctx, const struct sockaddr *addr)
+{
+	(void)ctx;
+	char buf[SK_ADDRSTRLEN];
+	sk_sockaddr_format(addr, true, buf, sizeof buf);
+	fprintf(stderr, "listening on %s\n", buf);
+	fflush(stderr);
+}
+
+static void on_request(void *ctx, const struct sk_http_log *e)
+{
+	struct serve *s = ctx;
+	if (s->quiet)
+		return;
+	if (e->method[0])
+		fprintf(stderr, "%s \"%s %s HTTP/1.%d\" %d %llu\n", e->peer, e->method,
+			e->target, e->version_minor, e->status, (unsigned long long)e->bytes);
+	else
+		fprintf(stderr, "%s (bad request) %d %llu\n", e->peer, e->status,
+			(unsigned long long)e->bytes);
+	fflush(stderr);
+}
+
+int cmd_http_serve(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "bind", required_argument, NULL, 'b' },
+		{ "idle-timeout", required_argument, NULL, 'T' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct serve s = { false };
+	const char *bind = "127.0.0.1:8000";
+	int family = AF_UNSPEC, c;
+	uint64_t idle = 60000;
+	while ((c = cli_getopt(argc, argv, "b:46qh", longopts)) != -1) {
+		switch (c) {
+		case 'b': bind = optarg; break;
+		case 'T': idle = cli_duration_ms("--idle-timeout", optarg); break;
+		case '4': family = AF_INET; break;
+		case '6': family = AF_INET6; break;
+		case 'q': s.quiet = true; break;
+		case 'h': cli_help(usage);
+		default: cli_usage("unexpected option");
+		}
+	}
+	const char *root = ".";
+	if (optind < argc)
+		root = argv[optind++];
+	if (optind < argc)
+		cli_usage("unexpected argument '%s'", argv[optind]);
+	struct sk_endpoint ep;
+	char err[SK_ERRLEN];
+	if (sk_endpoint_parse(bind, "tcp", &ep, err))
+		cli_usage("--bind: %s", err);
+	if (ep.kind != SK_ENDPOINT_INET)
+		cli_usage("--bind: expected ADDR:PORT");
+	/* Many keep-alive clients need many descriptors. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	struct sk_http_serve_opts o = {
+		.root = root,
+		.bind = &ep,
+		.family = family,
+		.idle_timeout_ms = idle,
+		.ctx = &s,
+		.on_listening = on_listening,
+		.on_request = on_request,
+	};
+	if (sk_http_serve(&o, err) < 0)
+		cli_fail(EXIT_FAIL, "%s", err);
+	return EXIT_OK;
+}
