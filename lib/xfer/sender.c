@@ -36,7 +36,7 @@ static int refused(struct snd *x, const char *name, const struct sk_xfer_msg *m)
 	char code[16];
 	snprintf(code, sizeof code, "reason %u", m->u.verdict.reason);
 	if (x->err)
-		snprintf(x->err, SK_ERRLEN, "%s: refused by the receiver: %s%s%s", name,
+		snprintf(x->err, SK_ERRLEN, "%.64s: refused by the receiver: %s%s%.140s", name,
 			 r ? r : code, n ? ": " : "", text);
 	return SK_EXFERREFUSED;
 }
