@@ -143,8 +143,8 @@ static int session(int fd, const char *peer, int dirfd, const struct recv_opts *
 	}
 	if (!o->quiet) {
 		char rate[32];
-		file_rate(st.bytes, file_now_ns() - t0, rate, sizeof rate);
-		fprintf(stderr, "received %llu file%s, %llu bytes from %s, verified (%s)\n",
+		file_rate_note(st.bytes, file_now_ns() - t0, rate, sizeof rate);
+		fprintf(stderr, "received %llu file%s, %llu bytes from %s, verified%s\n",
 			(unsigned long long)st.files, st.files == 1 ? "" : "s",
 			(unsigned long long)st.bytes, peer, rate);
 	}
@@ -221,8 +221,8 @@ static int raw_session(int fd, const char *peer, const struct recv_opts *o)
 		char hex[65], rate[32];
 		for (int i = 0; i < 32; i++)
 			snprintf(hex + 2 * i, 3, "%02x", md[i]);
-		file_rate(total, file_now_ns() - t0, rate, sizeof rate);
-		fprintf(stderr, "received %llu bytes from %s (%s), sha256 %s\n",
+		file_rate_note(total, file_now_ns() - t0, rate, sizeof rate);
+		fprintf(stderr, "received %llu bytes from %s%s, sha256 %s\n",
 			(unsigned long long)total, peer, rate, hex);
 	}
 	return rc;

@@ -170,9 +170,9 @@ int cmd_file_send(int argc, char **argv)
 			cli_fail(EXIT_FAIL, "%s: sending: %s", target, sk_strerror(rc));
 		shutdown(fd, SHUT_WR);
 		close(fd);
-		file_rate(sent, file_now_ns() - t0, rate, sizeof rate);
+		file_rate_note(sent, file_now_ns() - t0, rate, sizeof rate);
 		if (!o.quiet)
-			fprintf(stderr, "sent %llu bytes (%s)\n", (unsigned long long)sent, rate);
+			fprintf(stderr, "sent %llu bytes%s\n", (unsigned long long)sent, rate);
 		return EXIT_OK;
 	}
 
@@ -191,9 +191,9 @@ int cmd_file_send(int argc, char **argv)
 	size_t files = 0, dirs = 0;
 	for (size_t i = 0; i < list.count; i++)
 		list.items[i].dir ? dirs++ : files++;
-	file_rate(prog.done_before, file_now_ns() - t0, rate, sizeof rate);
+	file_rate_note(prog.done_before, file_now_ns() - t0, rate, sizeof rate);
 	if (!o.quiet)
-		fprintf(stderr, "sent %zu file%s%s, %llu bytes, verified (%s)\n", files,
+		fprintf(stderr, "sent %zu file%s%s, %llu bytes, verified%s\n", files,
 			files == 1 ? "" : "s",
 			dirs ? (dirs == 1 ? " in 1 directory" : " in directories") : "",
 			(unsigned long long)prog.done_before, rate);

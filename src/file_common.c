@@ -24,6 +24,20 @@ void file_rate(uint64_t bytes, uint64_t ns, char *out, size_t cap)
 		snprintf(out, cap, "%.1f MB/s", r / 1e6);
 }
 
+void file_rate_note(uint64_t bytes, uint64_t ns, char *out, size_t cap)
+{
+	/* Below a megabyte the time is connection setup and fsync, and a
+	 * rate would only mislead. */
+	if (bytes < (1u << 20)) {
+		if (cap)
+			out[0] = 0;
+		return;
+	}
+	char r[32];
+	file_rate(bytes, ns, r, sizeof r);
+	snprintf(out, cap, " (%s)", r);
+}
+
 static void bar(char *out, size_t width, uint64_t done, uint64_t size)
 {
 	size_t fill = size ? (size_t)((double)done / (double)size * (double)width) : width;

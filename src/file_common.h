@@ -30,5 +30,7 @@ uint64_t file_now_ns(void);
 
 /* "12.3 MB/s" for bytes over ns. */
 void file_rate(uint64_t bytes, uint64_t ns, char *out, size_t cap);
+/* " (12.3 MB/s)" for a summary line, or "" below 1 MiB. */
+void file_rate_note(uint64_t bytes, uint64_t ns, char *out, size_t cap);
 
 #endif

@@ -30,4 +30,7 @@ pid_t tour_spawn(const char *const *args, int *stderr_fd);
 /* Stops a process started by tour_spawn and reaps it. */
 void tour_stop(pid_t pid);
 
+/* Steps that live in their own files (src/tour_MODULE.c). */
+int tour_xfer(void);
+
 #endif

@@ -58,5 +58,6 @@ const struct tour_step tour_steps[] = {
 	{ "Layers: OSI and TCP/IP side by side", "layer models, encapsulation", layers },
 	{ "Addresses: network part and host part", "IPv4 header, CIDR, 192.168.36.235/24", prefixes },
 	{ "Names: from a host name to addresses", "socket addresses, '' vs 127.0.0.1", names },
+	{ "File transfer: a framed, verified protocol", "file transfer over a home-made protocol", tour_xfer },
 	{ NULL, NULL, NULL },
 };

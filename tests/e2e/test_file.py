@@ -644,3 +644,16 @@ def test_connection_refused(tmp_path):
     (tmp_path / "f").write_text("x")
     one_line_error(run("file", "send", f"127.0.0.1:{socket_port()}", tmp_path / "f"), 1,
                    "connection refused")
+
+
+# ---- the tour's step ---------------------------------------------------------
+
+def test_tour_file_transfer_step_runs_and_cleans_up():
+    steps = run("tour", "--list", check=0).stdout.splitlines()
+    n = next(int(l.split()[0]) for l in steps if "File transfer" in l)
+    before = set(pathlib.Path("/tmp").glob("sockit-tour-*"))
+    p = run("tour", "--step", n, check=0)
+    assert "$ sockit file recv 127.0.0.1:0" in p.stdout
+    assert "[receiver] received 1 file, 11692 bytes" in p.stdout and "verified" in p.stdout
+    assert "sent 1 file, 11692 bytes, verified" in p.stderr
+    assert set(pathlib.Path("/tmp").glob("sockit-tour-*")) == before
