@@ -32,5 +32,6 @@ void tour_stop(pid_t pid);
 
 /* Steps that live in their own files (src/tour_MODULE.c). */
 int tour_xfer(void);
+int tour_http_get(void);
 
 #endif
