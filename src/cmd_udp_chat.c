@@ -1,0 +1,463 @@
+/* sockit udp chat: the two-way "network assistant" — what is typed goes
+ * out, what arrives is shown, both at once; a peer table names senders. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "sockit/bytes.h"
+#include "sockit/console.h"
+#include "sockit/error.h"
+#include "sockit/linein.h"
+#include "udp_common.h"
+
+static const char usage[] =
+	"usage: sockit udp chat [--local [ADDR]:PORT] [HOST:PORT] [options]\n"
+	"\n"
+	"Sends and receives at the same time.  Each datagram received is shown as\n"
+	"'[ID ip:port] message', ID being the sender's short id in the peer table.\n"
+	"Lines go to HOST:PORT when given, else to the last peer that sent\n"
+	"something.  --local fixes the local address and port (at least one of\n"
+	"--local and HOST:PORT is needed, or nobody could reach us).\n"
+	"\n"
+	"When stdin is a terminal, lines are typed at a console: text (C escapes)\n"
+	"goes to the current target; commands start with '/':\n"
+	"  /peers        peers with RX/TX counters\n"
+	"  /to ID        send to peer ID from now on\n"
+	"  /all          send to every peer\n"
+	"  /hex on|off   show datagrams as hexdumps and read typed lines as hex\n"
+	"  /quit         leave (also Ctrl-D)\n"
+	"  //text        sends '/text'\n"
+	"When stdin is not a terminal there is no console: each line of stdin is a\n"
+	"datagram, as it is (no escapes; hex with --hex-input).\n"
+	"\n"
+	"  --local [ADDR]:PORT  bind here (SO_REUSEADDR)\n"
+	"  -4, -6             IPv4 / IPv6 only\n"
+	"  --hex              show datagrams as hexdumps (console: /hex on)\n"
+	"  --hex-input        lines are hex\n"
+	"  -v, --verbose      time, direction, length; sent datagrams too\n"
+	"  --append SPEC      add crc16-modbus, crc32, sum8, xor8 or TEXT to each\n"
+	"                     datagram sent\n"
+	"  --echo, --reply TEXT, --rules FILE   answer datagrams automatically, as\n"
+	"                     udp listen does\n"
+	"  -q, --quit-after D after stdin ends, quit after D (default: keep\n"
+	"                     receiving until interrupted)\n"
+	"  -w, --timeout D    quit after D without a datagram\n"
+	"  --max-size N       receive buffer per datagram (1-65536)\n"
+	"  --stats            RX/TX per peer at exit and on SIGUSR1 (stderr)\n"
+	"  -h, --help         this help\n"
+	"\n"
+	"examples:\n"
+	"  sockit udp chat --local :5400\n"
+	"  sockit udp chat 127.0.0.1:5400\n"
+	"  sockit udp chat --local 127.0.0.1:5401 127.0.0.1:5400 --append '\\r\\n'\n"
+	"\n"
+	"exit status: 0 done, 1 failure (port in use, send failed), 2 usage error.\n";
+
+enum target { TARGET_LAST, TARGET_ONE, TARGET_ALL };
+
+struct chat {
+	uv_loop_t loop;
+	struct sk_udp *u;
+	struct sk_peers peers;
+	struct udp_show show;
+	struct udp_responder resp;
+	struct sk_append append;
+	bool has_append, hex_input, console, stats;
+	enum target target;
+	unsigned target_id; /* TARGET_ONE; TARGET_LAST: the last sender, 0 none */
+	struct sk_linein *in;
+	uint64_t quit_after_ms, idle_ms;
+	bool quit_after_set;
+	uv_timer_t quit, idle;
+	uv_signal_t sigint, sigterm, sigusr1;
+	uv_prepare_t flush;
+	size_t max_payload;
+	int status;
+	bool done;
+};
+
+static void finish(struct chat *c, int status)
+{
+	if (c->done)
+		return;
+	c->done = true;
+	c->status = status;
+	if (c->in)
+		sk_linein_close(c->in);
+	c->in = NULL;
+	uv_stop(&c->loop);
+}
+
+static void peer_tag(const struct sk_peer *p, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%u %s", p->id, p->name);
+}
+
+static void send_to(struct chat *c, struct sk_peer *p, const uint8_t *data,
+		    size_t n)
+{
+	int rc = udp_send_one(c->u, c->has_append ? &c->append : NULL, data, n,
+			      (const struct sockaddr *)&p->addr, p->addrlen);
+	if (rc < 0) {
+		cli_warn("send to %s: %s", p->name, sk_strerror(rc));
+		return;
+	}
+	sk_peer_tx(p, (size_t)rc, uv_now(&c->loop));
+	if (c->show.verbose) {
+		char tag[SK_ADDRSTRLEN + 16];
+		peer_tag(p, tag, sizeof tag);
+		udp_show(&c->show, '>', tag, data, n, n, NULL);
+	}
+}
+
+/* One datagram to the current target(s). */
+static void send_data(struct chat *c, const uint8_t *data, size_t n)
+{
+	uint8_t suffix[SK_APPEND_MAX];
+	size_t sn = c->has_append ? sk_append_suffix(&c->append, data, n, suffix) : 0;
+	if (n + sn > c->max_payload) {
+		cli_warn("%zu bytes: datagram too large (at most %zu)", n + sn, c->max_payload);
+		return;
+	}
+	if (c->target == TARGET_ALL) {
+		if (!c->peers.n)
+			cli_warn("no peers yet: nobody has sent anything");
+		for (size_t i = 0; i < c->peers.n; i++)
+			send_to(c, c->peers.v[i], data, n);
+		return;
+	}
+	struct sk_peer *p = c->target_id ? sk_peers_by_id(&c->peers, c->target_id) : NULL;
+	if (!p) {
+		cli_warn("nobody to send to yet: no peer has sent anything (give HOST:PORT or /to ID)");
+		return;
+	}
+	send_to(c, p, data, n);
+}
+
+/* Text typed or piped: decoded per the mode, then sent. */
+static void send_line(struct chat *c, const char *p, size_t n, bool escapes)
+{
+	uint8_t *buf = malloc(n + 1);
+	if (!buf)
+		return;
+	size_t bad = 0;
+	int rc = (int)n;
+	if (c->hex_input)
+		rc = sk_hex_decode(p, n, buf, &bad);
+	else if (escapes)
+		rc = sk_unescape(p, n, buf, &bad);
+	else
+		memcpy(buf, p, n);
+	if (rc < 0) {
+		if (c->console)
+			cli_warn("%s at offset %zu; nothing sent",
+				 c->hex_input ? "bad hex" : "bad escape", bad);
+		else {
+			cli_warn("stdin: %s at offset %zu", c->hex_input ? "bad hex" : "bad escape", bad);
+			finish(c, EXIT_USAGE);
+		}
+		free(buf);
+		return;
+	}
+	send_data(c, buf, (size_t)rc);
+	free(buf);
+}
+
+static void console_line(struct chat *c, const char *p, size_t n)
+{
+	struct sk_console_cmd cmd;
+	char err[SK_ERRLEN];
+	if (sk_console_parse(p, n, &cmd, err)) {
+		cli_warn("%s", err);
+		return;
+	}
+	struct sk_str s = { 0 };
+	struct sk_peer *peer;
+	switch (cmd.kind) {
+	case SK_CONSOLE_SEND:
+		send_line(c, cmd.data, cmd.len, true);
+		break;
+	case SK_CONSOLE_PEERS:
+		sk_peers_format(&c->peers, uv_now(&c->loop), "dgrams", &s);
+		fputs(s.p ? s.p : "", stdout);
+		fflush(stdout);
+		break;
+	case SK_CONSOLE_TO:
+		if (!(peer = sk_peers_by_id(&c->peers, cmd.id))) {
+			cli_warn("/to %u: no such peer (see /peers)", cmd.id);
+			break;
+		}
+		c->target = TARGET_ONE;
+		c->target_id = cmd.id;
+		cli_warn("sending to %u %s", peer->id, peer->name);
+		break;
+	case SK_CONSOLE_ALL:
+		c->target = TARGET_ALL;
+		cli_warn("sending to all %zu peers", c->peers.n);
+		break;
+	case SK_CONSOLE_HEX:
+		c->show.hex = c->hex_input = cmd.on;
+		cli_warn("hex %s", cmd.on ? "on" : "off");
+		break;
+	case SK_CONSOLE_KICK:
+		cli_warn("/kick: UDP has no connections to close");
+		break;
+	case SK_CONSOLE_QUIT:
+		finish(c, EXIT_OK);
+		break;
+	case SK_CONSOLE_HELP:
+		cli_warn("%s", sk_console_help(false));
+		break;
+	}
+	sk_str_free(&s);
+}
+
+static void on_line(void *arg, const char *p, size_t n)
+{
+	struct chat *c = arg;
+	if (c->done)
+		return;
+	if (c->console)
+		console_line(c, p, n);
+	else
+		send_line(c, p, n, false);
+}
+
+static void on_quit_timer(uv_timer_t *t)
+{
+	finish(t->data, EXIT_OK);
+}
+
+static void on_end(void *arg, int status)
+{
+	struct chat *c = arg;
+	if (status < 0)
+		cli_warn("stdin: %s", sk_strerror(status));
+	sk_linein_close(c->in);
+	c->in = NULL;
+	/* Ctrl-D at the console means leave; piped input ending only means
+	 * there is nothing more to send. */
+	if (c->console) {
+		finish(c, EXIT_OK);
+		return;
+	}
+	if (c->quit_after_set)
+		uv_timer_start(&c->quit, on_quit_timer, c->quit_after_ms, 0);
+}
+
+static void on_dgram(void *arg, const struct sk_dgram *d)
+{
+	struct chat *c = arg;
+	uint64_t now = uv_now(&c->loop);
+	struct sk_peer *p = NULL;
+	char tag[SK_ADDRSTRLEN + 16];
+	if (sk_peers_get(&c->peers, d->from, d->fromlen, now, &p) < 0)
+		return;
+	sk_peer_rx(p, d->size, now);
+	if (p->id)
+		peer_tag(p, tag, sizeof tag);
+	else
+		sk_sockaddr_format(d->from, true, tag, sizeof tag);
+	if (c->target == TARGET_LAST && p->id)
+		c->target_id = p->id;
+	if (d->size > d->len)
+		cli_warn("datagram from %s of %zu bytes cut to %zu (raise --max-size)",
+			 tag, d->size, d->len);
+	udp_show(&c->show, '<', tag, d->data, d->len, d->size, &d->ts);
+	int rc = udp_respond(&c->resp, c->u, d, p, &c->show, tag, now);
+	if (rc < 0)
+		cli_warn("reply to %s: %s", tag, sk_strerror(rc));
+	if (c->idle_ms)
+		uv_timer_again(&c->idle);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	struct chat *c = h->data;
+	if (signum == SIGUSR1) {
+		udp_stats_print(&c->peers, uv_now(&c->loop), "SIGUSR1");
+		return;
+	}
+	finish(c, EXIT_OK);
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+int cmd_udp_chat(int argc, char **argv)
+{
+	enum { OPT_LOCAL = 256, OPT_HEX, OPT_HEXIN, OPT_APPEND, OPT_ECHO, OPT_REPLY,
+	       OPT_RULES, OPT_MAX, OPT_STATS };
+	static const struct option longopts[] = {
+		{ "local", required_argument, NULL, OPT_LOCAL },
+		{ "hex", no_argument, NULL, OPT_HEX },
+		{ "hex-input", no_argument, NULL, OPT_HEXIN },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "append", required_argument, NULL, OPT_APPEND },
+		{ "echo", no_argument, NULL, OPT_ECHO },
+		{ "reply", required_argument, NULL, OPT_REPLY },
+		{ "rules", required_argument, NULL, OPT_RULES },
+		{ "quit-after", required_argument, NULL, 'q' },
+		{ "timeout", required_argument, NULL, 'w' },
+		{ "max-size", required_argument, NULL, OPT_MAX },
+		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct chat c;
+	memset(&c, 0, sizeof c);
+	int family = AF_UNSPEC, opt;
+	const char *local = NULL, *append = NULL, *reply = NULL, *rules = NULL;
+	size_t max_size = 65536;
+	while ((opt = cli_getopt(argc, argv, "46vq:w:h", longopts)) != -1) {
+		switch (opt) {
+		case '4': family = AF_INET; break;
+		case '6': family = AF_INET6; break;
+		case OPT_LOCAL: local = optarg; break;
+		case OPT_HEX: c.show.hex = true; break;
+		case OPT_HEXIN: c.hex_input = true; break;
+		case 'v': c.show.verbose = true; break;
+		case OPT_APPEND: append = optarg; break;
+		case OPT_ECHO: c.resp.echo = true; break;
+		case OPT_REPLY: reply = optarg; break;
+		case OPT_RULES: rules = optarg; break;
+		case 'q':
+			c.quit_after_ms = cli_duration_ms("--quit-after", optarg);
+			c.quit_after_set = true;
+			break;
+		case 'w': c.idle_ms = cli_duration_ms("--timeout", optarg); break;
+		case OPT_MAX: max_size = cli_number("--max-size", optarg, 1, 65536); break;
+		case OPT_STATS: c.stats = true; break;
+		case 'h': cli_help(usage);
+		default: cli_usage("unexpected option");
+		}
+	}
+	const char *peer_text = optind < argc ? argv[optind] : NULL;
+	if (argc - optind > 1)
+		cli_usage("unexpected argument '%s'", argv[optind + 1]);
+	if (!peer_text && !local)
+		cli_usage("give HOST:PORT, --local [ADDR]:PORT, or both");
+	if (c.resp.echo && (reply || rules))
+		cli_usage("--echo and --reply/--rules both answer: choose one");
+	char err[SK_ERRLEN];
+	if (append) {
+		if (sk_append_parse(append, &c.append, err))
+			cli_usage("--append: %s", err);
+		c.has_append = true;
+		c.resp.append = &c.append;
+	}
+	struct sk_endpoint pep, lep;
+	if (peer_text) {
+		if (sk_endpoint_parse(peer_text, "udp", &pep, err))
+			cli_usage("%s", err);
+		if (pep.kind != SK_ENDPOINT_INET)
+			cli_usage("%s: UDP needs HOST:PORT", peer_text);
+		if (pep.port == 0)
+			cli_usage("%s: port 0 is not a destination", peer_text);
+	}
+	if (local) {
+		if (sk_endpoint_parse(local, "udp", &lep, err))
+			cli_usage("--local: %s", err);
+		if (lep.kind != SK_ENDPOINT_INET)
+			cli_usage("--local %s: UDP needs [ADDR]:PORT", local);
+	} else {
+		memset(&lep, 0, sizeof lep);
+	}
+	c.resp.rules = udp_load_rules(rules, reply);
+
+	struct sk_addr to = { 0 }, bind_addr;
+	bool v6only;
+	if (peer_text) {
+		if (sk_udp_dest_addr(&pep, family, &to, err))
+			cli_fail(EXIT_FAIL, "%s", err);
+		/* The local side follows the peer's family unless it names an
+		 * address of its own. */
+		if (family == AF_UNSPEC && !lep.host[0])
+			family = to.ss.ss_family;
+	}
+	if (sk_udp_listen_addr(&lep, family, &bind_addr, &v6only, err))
+		cli_fail(EXIT_FAIL, "--local: %s", err);
+	if (peer_text && bind_addr.ss.ss_family == AF_INET && to.ss.ss_family == AF_INET6)
+		cli_usage("--local %s is IPv4 but %s is IPv6", local, peer_text);
+	if (peer_text && v6only && to.ss.ss_family == AF_INET)
+		cli_usage("--local %s is IPv6 only but %s is IPv4", local, peer_text);
+
+	uv_loop_init(&c.loop);
+	struct sk_udp_opts o = {
+		.family = bind_addr.ss.ss_family,
+		.v6only = v6only,
+		.reuse = local != NULL,
+		.rcvbuf = UDP_RCVBUF_DEFAULT,
+	};
+	int rc = sk_udp_new(&c.loop, &o, (const struct sockaddr *)&bind_addr.ss,
+			    bind_addr.len, &c.u, err);
+	if (rc)
+		cli_fail(EXIT_FAIL, "%s", err);
+	c.max_payload = udp_max_payload(to.len ? to.ss.ss_family : o.family);
+	sk_peers_init(&c.peers, 0, uv_now(&c.loop));
+	if (peer_text) {
+		struct sk_peer *p;
+		sk_peers_get(&c.peers, (const struct sockaddr *)&to.ss, to.len,
+			     uv_now(&c.loop), &p);
+		c.target = TARGET_ONE;
+		c.target_id = p->id;
+	}
+	rc = sk_udp_recv_start(c.u, max_size, UDP_BATCH, on_dgram, &c, err);
+	if (rc)
+		cli_fail(EXIT_FAIL, "%s", err);
+
+	struct sockaddr_storage ss;
+	socklen_t slen;
+	char name[SK_ADDRSTRLEN];
+	sk_udp_local(c.u, &ss, &slen);
+	sk_sockaddr_format((struct sockaddr *)&ss, true, name, sizeof name);
+	cli_warn("listening on %s", name);
+
+	uv_timer_init(&c.loop, &c.quit);
+	uv_timer_init(&c.loop, &c.idle);
+	c.quit.data = c.idle.data = &c;
+	uv_signal_init(&c.loop, &c.sigint);
+	uv_signal_init(&c.loop, &c.sigterm);
+	uv_signal_init(&c.loop, &c.sigusr1);
+	c.sigint.data = c.sigterm.data = c.sigusr1.data = &c;
+	uv_signal_start(&c.sigint, on_signal, SIGINT);
+	uv_signal_start(&c.sigterm, on_signal, SIGTERM);
+	if (c.stats)
+		uv_signal_start(&c.sigusr1, on_signal, SIGUSR1);
+	if (c.idle_ms)
+		uv_timer_start(&c.idle, on_quit_timer, c.idle_ms, c.idle_ms);
+	udp_flush_start(&c.loop, &c.flush, NULL);
+
+	rc = sk_linein_start(&c.loop, STDIN_FILENO, SK_LINEIN_LINES,
+			     c.hex_input ? 6 * c.max_payload + 64 : c.max_payload + 1,
+			     on_line, on_end, &c, &c.in, err);
+	if (rc)
+		cli_fail(EXIT_FAIL, "%s", err);
+	c.console = sk_linein_is_tty(c.in);
+	if (c.console)
+		cli_warn("%s", sk_console_help(false));
+
+	uv_run(&c.loop, UV_RUN_DEFAULT);
+
+	fflush(stdout);
+	if (c.stats)
+		udp_stats_print(&c.peers, uv_now(&c.loop), "exit");
+	if (c.in)
+		sk_linein_close(c.in);
+	sk_udp_close(c.u);
+	uv_walk(&c.loop, close_walk, NULL);
+	uv_run(&c.loop, UV_RUN_DEFAULT);
+	uv_loop_close(&c.loop);
+	sk_rules_free(c.resp.rules);
+	sk_peers_free(&c.peers);
+	return c.status;
+}

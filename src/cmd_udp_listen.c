@@ -1,0 +1,317 @@
+/* sockit udp listen: receive datagrams, show each with its sender, and
+ * optionally answer them. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "sockit/error.h"
+#include "udp_common.h"
+
+static const char usage[] =
+	"usage: sockit udp listen [ADDR]:PORT [options]\n"
+	"\n"
+	"Receives datagrams on PORT (':PORT' or 'PORT' is every interface, IPv4 and\n"
+	"IPv6) and prints one line per datagram: '[ip:port] message', the message\n"
+	"with non-printable bytes escaped (\\r \\n \\t \\0 \\\\ \\xHH; one final line\n"
+	"ending is not shown).  Datagrams are read in batches (recvmmsg) into a\n"
+	"large socket buffer, so bursts are not lost; a datagram longer than\n"
+	"--max-size is reported with its true size, never cut silently.\n"
+	"\n"
+	"  -4, -6             IPv4 only / IPv6 only\n"
+	"  --hex              show each datagram as a hexdump\n"
+	"  -v, --verbose      tag each datagram: time (microseconds), direction\n"
+	"                     ('<' received, '>' sent), peer and length\n"
+	"  -q, --quiet        print nothing per datagram\n"
+	"  --echo             send each datagram back to its sender\n"
+	"  --reply TEXT       answer every datagram with TEXT (C escapes, macros\n"
+	"                     {{peer}} {{len}} {{counter}} {{time}})\n"
+	"  --rules FILE       answer by rules (exact, prefix, contains, regex, hex;\n"
+	"                     see man sockit-udp-listen); --reply answers the rest\n"
+	"  --append SPEC      add crc16-modbus, crc32, sum8, xor8 or TEXT to answers\n"
+	"  -c, --count N      stop after N datagrams\n"
+	"  -w, --timeout D    stop after D without a datagram (500ms, 2s, 1m)\n"
+	"  -o, --output FILE  append the raw payloads to FILE (then nothing is\n"
+	"                     printed per datagram unless -v)\n"
+	"  --join GROUP       join a multicast group (IPv4 or IPv6); repeatable\n"
+	"  -i, --iface IF     the interface for --join\n"
+	"  --max-size N       receive buffer per datagram (1-65536, default 65536)\n"
+	"  --rcvbuf N         socket receive buffer in bytes (default 8 MiB)\n"
+	"  --stats            RX/TX per peer at exit and on SIGUSR1 (stderr)\n"
+	"  -h, --help         this help\n"
+	"\n"
+	"The bound address is reported on stderr: 'listening on [::]:5400'.\n"
+	"\n"
+	"examples:\n"
+	"  sockit udp listen :5400\n"
+	"  sockit udp listen 127.0.0.1:5400 --reply 'ACK {{counter}}\\n' -v\n"
+	"  sockit udp listen :5400 --rules proto.rules --stats\n"
+	"  sockit udp listen :5000 --join 239.1.2.3 -i eth0 --hex\n"
+	"\n"
+	"exit status: 0 done (--count reached, interrupted, or -w idle without\n"
+	"--count), 1 failure (port in use, fewer than --count datagrams before -w),\n"
+	"2 usage error.\n";
+
+#define MAX_JOIN 16
+
+struct listen {
+	uv_loop_t loop;
+	struct sk_udp *u;
+	struct udp_show show;
+	struct udp_responder resp;
+	struct sk_append append;
+	struct sk_peers peers;
+	bool stats;
+	uint64_t count, got;
+	FILE *out;
+	uint64_t idle_ms;
+	uv_timer_t idle;
+	uv_signal_t sigint, sigterm, sigusr1;
+	uv_prepare_t flush;
+	int status;
+	bool done;
+};
+
+static void finish(struct listen *l, int status)
+{
+	if (l->done)
+		return;
+	l->done = true;
+	l->status = status;
+	sk_udp_recv_stop(l->u);
+	uv_stop(&l->loop);
+}
+
+static void on_dgram(void *arg, const struct sk_dgram *d)
+{
+	struct listen *l = arg;
+	uint64_t now = uv_now(&l->loop);
+	struct sk_peer *peer = NULL;
+	char who[SK_ADDRSTRLEN];
+	if (sk_peers_get(&l->peers, d->from, d->fromlen, now, &peer) < 0)
+		peer = NULL;
+	if (peer && peer->id)
+		snprintf(who, sizeof who, "%s", peer->name);
+	else
+		sk_sockaddr_format(d->from, true, who, sizeof who);
+	if (peer)
+		sk_peer_rx(peer, d->size, now);
+	if (d->size > d->len)
+		cli_warn("datagram from %s of %zu bytes cut to %zu (raise --max-size)",
+			 who, d->size, d->len);
+	if (l->out) {
+		if (d->len && fwrite(d->data, 1, d->len, l->out) != d->len) {
+			cli_warn("--output: %s", strerror(errno));
+			finish(l, EXIT_FAIL);
+			return;
+		}
+	}
+	udp_show(&l->show, '<', who, d->data, d->len, d->size, &d->ts);
+	int rc = udp_respond(&l->resp, l->u, d, peer, &l->show, who, now);
+	if (rc < 0)
+		cli_warn("reply to %s: %s", who, sk_strerror(rc));
+	l->got++;
+	if (l->count && l->got >= l->count) {
+		finish(l, EXIT_OK);
+		return;
+	}
+	if (l->idle_ms)
+		uv_timer_again(&l->idle);
+}
+
+static void on_idle(uv_timer_t *t)
+{
+	struct listen *l = t->data;
+	if (l->count && l->got < l->count) {
+		cli_warn("timeout: %llu of %llu datagrams", (unsigned long long)l->got,
+			 (unsigned long long)l->count);
+		finish(l, EXIT_FAIL);
+		return;
+	}
+	finish(l, EXIT_OK);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+	struct listen *l = s->data;
+	if (signum == SIGUSR1) {
+		udp_stats_print(&l->peers, uv_now(&l->loop), "SIGUSR1");
+		return;
+	}
+	finish(l, EXIT_OK);
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+int cmd_udp_listen(int argc, char **argv)
+{
+	enum { OPT_HEX = 256, OPT_ECHO, OPT_REPLY, OPT_RULES, OPT_APPEND, OPT_JOIN, OPT_MAX,
+	       OPT_RCVBUF, OPT_STATS };
+	static const struct option longopts[] = {
+		{ "hex", no_argument, NULL, OPT_HEX },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "echo", no_argument, NULL, OPT_ECHO },
+		{ "reply", required_argument, NULL, OPT_REPLY },
+		{ "rules", required_argument, NULL, OPT_RULES },
+		{ "append", required_argument, NULL, OPT_APPEND },
+		{ "count", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 'w' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "join", required_argument, NULL, OPT_JOIN },
+		{ "iface", required_argument, NULL, 'i' },
+		{ "max-size", required_argument, NULL, OPT_MAX },
+		{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
+		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct listen l;
+	memset(&l, 0, sizeof l);
+	int family = AF_UNSPEC, c;
+	const char *reply = NULL, *rules = NULL, *append = NULL, *output = NULL;
+	const char *iface = NULL, *joins[MAX_JOIN];
+	size_t njoin = 0, max_size = 65536;
+	int rcvbuf = UDP_RCVBUF_DEFAULT;
+	while ((c = cli_getopt(argc, argv, "46vqc:w:o:i:h", longopts)) != -1) {
+		switch (c) {
+		case '4': family = AF_INET; break;
+		case '6': family = AF_INET6; break;
+		case 'v': l.show.verbose = true; break;
+		case 'q': l.show.quiet = true; break;
+		case OPT_HEX: l.show.hex = true; break;
+		case OPT_ECHO: l.resp.echo = true; break;
+		case OPT_REPLY: reply = optarg; break;
+		case OPT_RULES: rules = optarg; break;
+		case OPT_APPEND: append = optarg; break;
+		case 'c': l.count = cli_number("--count", optarg, 1, UINT64_MAX); break;
+		case 'w': l.idle_ms = cli_duration_ms("--timeout", optarg); break;
+		case 'o': output = optarg; break;
+		case OPT_JOIN:
+			if (njoin == MAX_JOIN)
+				cli_usage("--join: at most %d groups", MAX_JOIN);
+			joins[njoin++] = optarg;
+			break;
+		case 'i': iface = optarg; break;
+		case OPT_MAX: max_size = cli_number("--max-size", optarg, 1, 65536); break;
+		case OPT_RCVBUF: rcvbuf = (int)cli_number("--rcvbuf", optarg, 1024, 1 << 30); break;
+		case OPT_STATS: l.stats = true; break;
+		case 'h': cli_help(usage);
+		default: cli_usage("unexpected option");
+		}
+	}
+	if (optind >= argc)
+		cli_usage("missing [ADDR]:PORT");
+	if (argc - optind > 1)
+		cli_usage("unexpected argument '%s'", argv[optind + 1]);
+	if (l.resp.echo && (reply || rules))
+		cli_usage("--echo and --reply/--rules both answer: choose one");
+	if (iface && !njoin)
+		cli_usage("--iface is for --join");
+	char err[SK_ERRLEN];
+	struct sk_endpoint ep;
+	if (sk_endpoint_parse(argv[optind], "udp", &ep, err))
+		cli_usage("%s", err);
+	if (ep.kind != SK_ENDPOINT_INET)
+		cli_usage("%s: UDP needs [ADDR]:PORT", argv[optind]);
+	if (append) {
+		if (sk_append_parse(append, &l.append, err))
+			cli_usage("--append: %s", err);
+		l.resp.append = &l.append;
+	}
+	/* Groups decide the family of an every-interface socket. */
+	for (size_t i = 0; i < njoin; i++) {
+		struct in_addr a4;
+		struct in6_addr a6;
+		if (inet_pton(AF_INET, joins[i], &a4) == 1) {
+			if (family == AF_INET6)
+				cli_usage("--join %s: an IPv4 group on an IPv6 socket (-6)", joins[i]);
+			if (!ep.host[0] && family == AF_UNSPEC)
+				family = AF_INET;
+		} else if (inet_pton(AF_INET6, joins[i], &a6) == 1) {
+			if (family == AF_INET)
+				cli_usage("--join %s: an IPv6 group on an IPv4 socket (-4)", joins[i]);
+		} else {
+			cli_usage("--join %s: not an IP address", joins[i]);
+		}
+	}
+	l.resp.rules = udp_load_rules(rules, reply);
+
+	struct sk_addr bind_addr;
+	bool v6only;
+	if (sk_udp_listen_addr(&ep, family, &bind_addr, &v6only, err))
+		cli_fail(EXIT_FAIL, "%s", err);
+	if (output && !(l.out = fopen(output, "ab")))
+		cli_fail(EXIT_FAIL, "--output %s: %s", output, strerror(errno));
+
+	uv_loop_init(&l.loop);
+	struct sk_udp_opts o = {
+		.family = bind_addr.ss.ss_family,
+		.v6only = v6only,
+		.rcvbuf = rcvbuf,
+	};
+	int rc = sk_udp_new(&l.loop, &o, (const struct sockaddr *)&bind_addr.ss,
+			    bind_addr.len, &l.u, err);
+	if (rc)
+		cli_fail(EXIT_FAIL, "%s", err);
+	for (size_t i = 0; i < njoin; i++) {
+		rc = sk_udp_join(l.u, joins[i], iface, err);
+		if (rc)
+			cli_fail(rc == SK_EBADADDR || rc == SK_EFAMILY ? EXIT_USAGE : EXIT_FAIL,
+				 "%s", err);
+	}
+	if (l.out)
+		l.show.quiet = true;
+	sk_peers_init(&l.peers, 0, uv_now(&l.loop));
+	rc = sk_udp_recv_start(l.u, max_size, UDP_BATCH, on_dgram, &l, err);
+	if (rc)
+		cli_fail(EXIT_FAIL, "%s", err);
+
+	struct sockaddr_storage local;
+	socklen_t llen;
+	char name[SK_ADDRSTRLEN];
+	sk_udp_local(l.u, &local, &llen);
+	sk_sockaddr_format((struct sockaddr *)&local, true, name, sizeof name);
+	cli_warn("listening on %s", name);
+
+	uv_signal_init(&l.loop, &l.sigint);
+	uv_signal_init(&l.loop, &l.sigterm);
+	uv_signal_init(&l.loop, &l.sigusr1);
+	l.sigint.data = l.sigterm.data = l.sigusr1.data = &l;
+	uv_signal_start(&l.sigint, on_signal, SIGINT);
+	uv_signal_start(&l.sigterm, on_signal, SIGTERM);
+	if (l.stats)
+		uv_signal_start(&l.sigusr1, on_signal, SIGUSR1);
+	if (l.idle_ms) {
+		uv_timer_init(&l.loop, &l.idle);
+		l.idle.data = &l;
+		uv_timer_start(&l.idle, on_idle, l.idle_ms, l.idle_ms);
+	}
+	udp_flush_start(&l.loop, &l.flush, l.out);
+
+	uv_run(&l.loop, UV_RUN_DEFAULT);
+
+	fflush(stdout);
+	if (l.stats)
+		udp_stats_print(&l.peers, uv_now(&l.loop), "exit");
+	if (l.out && fclose(l.out) != 0 && l.status == EXIT_OK) {
+		cli_warn("--output %s: %s", output, strerror(errno));
+		l.status = EXIT_FAIL;
+	}
+	sk_udp_close(l.u);
+	uv_walk(&l.loop, close_walk, NULL);
+	uv_run(&l.loop, UV_RUN_DEFAULT);
+	uv_loop_close(&l.loop);
+	sk_rules_free(l.resp.rules);
+	sk_peers_free(&l.peers);
+	return l.status;
+}

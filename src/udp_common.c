@@ -1,0 +1,213 @@
+/* Shared by the udp commands: display, auto-response and stats. */
+#include "udp_common.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli.h"
+#include "sockit/bytes.h"
+#include "sockit/error.h"
+#include "sockit/hexdump.h"
+
+size_t udp_max_payload(int family)
+{
+	return family == AF_INET6 ? SK_UDP_MAX_V6 : SK_UDP_MAX_V4;
+}
+
+static void stamp(const struct timespec *ts, char *buf, size_t cap)
+{
+	struct timespec now;
+	if (!ts) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		ts = &now;
+	}
+	struct tm tm;
+	time_t t = ts->tv_sec;
+	localtime_r(&t, &tm);
+	char hms[16];
+	strftime(hms, sizeof hms, "%H:%M:%S", &tm);
+	snprintf(buf, cap, "%.8s.%06d", hms, (int)((ts->tv_nsec / 1000) % 1000000));
+}
+
+void udp_show(const struct udp_show *s, char dir, const char *who,
+	      const uint8_t *p, size_t len, size_t size,
+	      const struct timespec *ts)
+{
+	if (s->quiet && !s->verbose)
+		return;
+	char head[160];
+	char cut[64] = "";
+	if (size > len)
+		snprintf(cut, sizeof cut, " (cut to %zu)", len);
+	if (s->verbose) {
+		char when[48];
+		stamp(ts, when, sizeof when);
+		snprintf(head, sizeof head, "%s %c [%s] %zu bytes%s:", when, dir, who,
+			 size, cut);
+	} else {
+		snprintf(head, sizeof head, "[%s]%s", who, cut);
+	}
+	if (s->hex) {
+		size_t cap = SK_HEXDUMP_SIZE(len);
+		char *dump = malloc(cap);
+		if (!dump)
+			return;
+		sk_hexdump(p, len, 0, dump, cap);
+		if (s->verbose)
+			printf("%s\n%s", head, dump);
+		else
+			printf("%s %zu bytes\n%s", head, size, dump);
+		free(dump);
+		return;
+	}
+	/* One trailing line ending is the line's own end, not shown escaped;
+	 * -v's length and --hex show the exact bytes. */
+	size_t show = len;
+	if (show && p[show - 1] == '\n') {
+		show--;
+		if (show && p[show - 1] == '\r')
+			show--;
+	}
+	char small[1024];
+	size_t need = 4 * show + 1;
+	char *text = need <= sizeof small ? small : malloc(need);
+	if (!text)
+		return;
+	sk_escape(p, show, text, need);
+	printf("%s %s\n", head, text);
+	if (text != small)
+		free(text);
+}
+
+void udp_text_bytes(const char *opt, const char *text, bool hex_input,
+		    uint8_t **out, size_t *len)
+{
+	size_t n = strlen(text), bad = 0;
+	uint8_t *buf = malloc(n + 1);
+	if (!buf)
+		cli_fail(EXIT_FAIL, "out of memory");
+	int rc = hex_input ? sk_hex_decode(text, n, buf, &bad)
+			   : sk_unescape(text, n, buf, &bad);
+	if (rc < 0)
+		cli_usage("%s: %s at offset %zu ('%.8s')", opt,
+			  hex_input ? "bad hex" : "bad escape", bad, text + bad);
+	*out = buf;
+	*len = (size_t)rc;
+}
+
+struct sk_rules *udp_load_rules(const char *file, const char *reply)
+{
+	if (!file && !reply)
+		return NULL;
+	struct sk_rules *r = sk_rules_new();
+	if (!r)
+		cli_fail(EXIT_FAIL, "out of memory");
+	char err[SK_ERRLEN];
+	if (file) {
+		FILE *f = fopen(file, "rb");
+		if (!f)
+			cli_fail(EXIT_USAGE, "--rules %s: %s", file, strerror(errno));
+		char *buf = malloc(SK_RULES_FILE_MAX + 1);
+		if (!buf)
+			cli_fail(EXIT_FAIL, "out of memory");
+		size_t n = fread(buf, 1, SK_RULES_FILE_MAX + 1, f);
+		bool failed = ferror(f);
+		fclose(f);
+		if (failed)
+			cli_fail(EXIT_USAGE, "--rules %s: read error", file);
+		if (sk_rules_parse(r, buf, n, err) < 0)
+			cli_fail(EXIT_USAGE, "--rules %s: %s", file, err);
+		free(buf);
+		if (!sk_rules_count(r))
+			cli_fail(EXIT_USAGE, "--rules %s: no rules in the file", file);
+	}
+	if (reply && sk_rules_add(r, SK_MATCH_ANY, NULL, reply, err) < 0)
+		cli_fail(EXIT_USAGE, "--reply: %s", err);
+	return r;
+}
+
+int udp_send_one(struct sk_udp *u, const struct sk_append *append,
+		 const uint8_t *p, size_t n, const struct sockaddr *to,
+		 socklen_t tolen)
+{
+	uint8_t suffix[SK_APPEND_MAX];
+	size_t sn = append ? sk_append_suffix(append, p, n, suffix) : 0;
+	struct iovec iov[2] = {
+		{ .iov_base = (void *)p, .iov_len = n },
+		{ .iov_base = suffix, .iov_len = sn },
+	};
+	return sk_udp_send(u, iov, sn ? 2 : 1, to, tolen);
+}
+
+int udp_respond(struct udp_responder *r, struct sk_udp *u,
+		const struct sk_dgram *d, struct sk_peer *peer,
+		const struct udp_show *show, const char *who, uint64_t now_ms)
+{
+	r->counter++;
+	if (!r->rules && !r->echo)
+		return 0;
+	const uint8_t *p = d->data;
+	size_t n = d->len;
+	struct sk_str out = { .max = udp_max_payload(sk_udp_family(u)) };
+	if (r->rules) {
+		char name[SK_ADDRSTRLEN];
+		sk_sockaddr_format(d->from, true, name, sizeof name);
+		struct sk_rule_ctx ctx = { .peer = name, .counter = r->counter,
+					   .now = time(NULL) };
+		int rc = sk_rules_respond(r->rules, d->data, d->len, &ctx, &out);
+		/* An empty reply is a rule that swallows the message. */
+		if (rc <= 0 || out.len == 0) {
+			sk_str_free(&out);
+			return rc < 0 ? rc : 0;
+		}
+		p = (const uint8_t *)out.p;
+		n = out.len;
+	}
+	int rc = udp_send_one(u, r->append, p, n, d->from, d->fromlen);
+	if (rc >= 0) {
+		if (peer)
+			sk_peer_tx(peer, (size_t)rc, now_ms);
+		if (show->verbose) {
+			uint8_t suffix[SK_APPEND_MAX];
+			size_t sn = r->append ? sk_append_suffix(r->append, p, n, suffix) : 0;
+			uint8_t *all = malloc(n + sn + 1);
+			if (all) {
+				memcpy(all, p, n);
+				memcpy(all + n, suffix, sn);
+				udp_show(show, '>', who, all, n + sn, n + sn, NULL);
+				free(all);
+			}
+		}
+	}
+	sk_str_free(&out);
+	return rc;
+}
+
+void udp_stats_print(const struct sk_peers *peers, uint64_t now_ms,
+		     const char *why)
+{
+	struct sk_str s = { 0 };
+	sk_str_printf(&s, "stats (%s):\n", why);
+	sk_peers_format(peers, now_ms, "dgrams", &s);
+	fflush(stdout);
+	fputs(s.p ? s.p : "", stderr);
+	sk_str_free(&s);
+}
+
+static void flush_cb(uv_prepare_t *h)
+{
+	fflush(stdout);
+	if (h->data)
+		fflush(h->data);
+}
+
+void udp_flush_start(uv_loop_t *loop, uv_prepare_t *h, FILE *extra)
+{
+	uv_prepare_init(loop, h);
+	h->data = extra;
+	uv_prepare_start(h, flush_cb);
+	uv_unref((uv_handle_t *)h);
+}
