@@ -18,6 +18,7 @@ const struct command commands[] = {
 	{ "file recv", cmd_file_recv, "receive files safely into a directory (atomic, verified)" },
 	{ "http get", cmd_http_get, "fetch a URL with HTTP/1.1: body, headers, raw bytes, redirects" },
 	{ "http serve", cmd_http_serve, "serve a directory over HTTP: GET/HEAD, ranges, listings" },
+	{ "sniff", cmd_sniff, "capture or read packets and decode them: lines, layers, hex, JSON" },
 	{ "tour", cmd_tour, "the network-programming lesson, run and narrated on loopback" },
 	{ "help", cmd_help, "help on a command" },
 	{ NULL, NULL, NULL },

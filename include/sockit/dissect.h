@@ -56,6 +56,10 @@ struct sk_layer {
 	 * checked is false when it could not be verified (a cut capture, a
 	 * fragment, UDP's 0 = none); bad when it was checked and is wrong. */
 	bool csum_checked, csum_bad;
+	/* A TCP/UDP checksum that holds only the pseudo-header sum: checksum
+	 * offload, filled in by the NIC after the capture saw the packet
+	 * (every outgoing packet on lo and veth).  Not checked, not bad. */
+	bool csum_partial;
 	union {
 		struct sk_null null;
 		struct sk_sll sll;

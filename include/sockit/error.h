@@ -43,7 +43,11 @@
 #define SK_ERRORS_PACKET(X)                                                    \
 	X(TRUNCATED, "truncated")                                              \
 	X(MALFORMED, "malformed")                                              \
-	X(UNSUPPORTED, "unsupported")
+	X(UNSUPPORTED, "unsupported")                                          \
+	X(BADFILTER, "invalid filter expression")                              \
+	X(NOIFACE, "no usable network interface")                              \
+	X(NOPERM, "operation needs root or CAP_NET_RAW")                       \
+	X(CAPTURE, "capture failed")
 
 #define SK_ERRORS_HTTP(X)                                                      \
 	X(URL, "invalid URL")                                                  \

@@ -51,6 +51,23 @@ static int index_of(struct walk *w, const struct sk_layer *l)
 	return (int)(l - w->d->layer);
 }
 
+/* Checksum offload leaves the pseudo-header sum, folded but not
+ * complemented, in the field of an outgoing segment. */
+static void offload(struct sk_layer *l, int family, const uint8_t *src,
+		    const uint8_t *dst, uint8_t proto, size_t len, uint16_t field)
+{
+	if (!l->csum_bad)
+		return;
+	size_t alen = family == 6 ? 16 : 4;
+	uint32_t sum = sk_csum_add(sk_csum_add(0, src, alen), dst, alen);
+	sum += proto + (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff);
+	uint16_t partial = (uint16_t)~sk_csum_fold(sum);
+	if (partial == field) {
+		l->csum_bad = l->csum_checked = false;
+		l->csum_partial = true;
+	}
+}
+
 /* TCP, UDP, ICMP, ICMPv6 in seg[0..have); declared is the length the IP
  * layer gives (have < declared when cut).  src/dst for the pseudo-header;
  * verify false for fragments, whose checksum covers bytes not here. */
@@ -80,6 +97,7 @@ static void transport(struct walk *w, int family, const uint8_t *src,
 		if (whole) {
 			l->csum_checked = true;
 			l->csum_bad = sk_l4_checksum(family, src, dst, proto, seg, have) != 0;
+			offload(l, family, src, dst, proto, have, l->u.tcp.checksum);
 		}
 		return data(w, off + (size_t)rc, have - (size_t)rc);
 	case SK_IPPROTO_UDP:
@@ -96,6 +114,7 @@ static void transport(struct walk *w, int family, const uint8_t *src,
 		    (family == 6 || l->u.udp.checksum != 0)) {
 			l->csum_checked = true;
 			l->csum_bad = sk_l4_checksum(family, src, dst, proto, seg, have) != 0;
+			offload(l, family, src, dst, proto, have, l->u.udp.checksum);
 		}
 		return data(w, off + 8, l->u.udp.payload_len);
 	case SK_IPPROTO_ICMP:

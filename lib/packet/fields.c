@@ -75,6 +75,8 @@ static void checksum(struct out *o, const struct sk_layer *l, uint16_t value)
 	num(o, "checksum", value);
 	if (l->csum_checked)
 		boolean(o, "checksum_ok", !l->csum_bad);
+	if (l->csum_partial)
+		boolean(o, "checksum_offloaded", true);
 }
 
 static void tcp_fields(struct out *o, const struct sk_layer *l)

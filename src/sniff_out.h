@@ -1,0 +1,31 @@
+/* How sniff (and the tour) print one decoded frame: tcpdump-like line,
+ * the --layers encapsulation view, --hex with layer boundaries, NDJSON. */
+#ifndef SOCKIT_SNIFF_OUT_H
+#define SOCKIT_SNIFF_OUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/time.h>
+
+#include "sockit/dissect.h"
+#include "sockit/output.h"
+
+struct sniff_fmt {
+	bool link;     /* -e */
+	bool layers;   /* --layers */
+	bool hex;      /* --hex */
+	bool json;     /* --json */
+	bool no_time;  /* -t */
+	/* Cache of the formatted local time of the last second seen. */
+	time_t last_sec;
+	char sec_text[16];
+	struct sk_str js; /* reused JSON buffer */
+};
+
+/* Prints packet number n (from 1) decoded in d, captured at ts. */
+void sniff_print(FILE *out, struct sniff_fmt *f, unsigned long long n,
+		 const struct timeval *ts, const struct sk_dissection *d);
+
+void sniff_fmt_free(struct sniff_fmt *f);
+
+#endif

@@ -1,0 +1,294 @@
+"""sniff: decoding checked against tshark (field by field) and tcpdump
+(summary lines) on pcaps scapy writes; damaged frames; the encapsulation
+view; live capture on lo; writing pcaps; errors."""
+import json
+import os
+import select
+import socket
+import subprocess
+import time
+
+import pytest
+
+from conftest import SOCKIT, need_root, need_tool, one_line_error, run
+import packet_corpus as corpus
+
+from scapy.all import ARP, ICMP, IP, TCP, UDP, Ether, raw, wrpcap  # noqa: E402
+
+
+def write_corpus(tmp_path, linktype):
+    """The corpus frames of one link type (and the damaged ones) as a pcap."""
+    from scapy.all import PcapWriter
+    frames = [(n, raw(p)) for n, lt, p in corpus.FRAMES if lt == linktype]
+    if linktype == 1:
+        frames += [(n, b) for n, lt, b in corpus.damaged() if lt == 1]
+    path = tmp_path / f"corpus{linktype}.pcap"
+    with PcapWriter(str(path), linktype=linktype, sync=True) as w:
+        w.write_header(None)
+        for i, (_, b) in enumerate(frames):
+            w.write_packet(b, sec=1700000000 + i, usec=i, caplen=len(b), wirelen=len(b))
+    return path, [n for n, _ in frames]
+
+
+def sniff_json(path, *extra):
+    p = run("sniff", "-r", path, "--json", *extra, check=0)
+    return [json.loads(l) for l in p.stdout.splitlines()]
+
+
+# (tshark field, sockit layer, sockit field, how sockit's value becomes tshark's text)
+FIELDS = [
+    ("eth.src", "eth", "src", str), ("eth.dst", "eth", "dst", str),
+    ("vlan.id", "vlan", "vid", str), ("vlan.priority", "vlan", "pcp", str),
+    ("arp.opcode", "arp", "op", str), ("arp.src.hw_mac", "arp", "sha", str),
+    ("arp.src.proto_ipv4", "arp", "spa", str), ("arp.dst.proto_ipv4", "arp", "tpa", str),
+    ("ip.src", "ipv4", "src", str), ("ip.dst", "ipv4", "dst", str),
+    ("ip.ttl", "ipv4", "ttl", str), ("ip.id", "ipv4", "id", lambda v: f"0x{v:04x}"),
+    ("ip.len", "ipv4", "total_len", str), ("ip.proto", "ipv4", "proto", str),
+    ("ip.hdr_len", "ipv4", "hl", str), ("ip.frag_offset", "ipv4", "frag_off", lambda v: str(v // 8)),
+    ("ip.flags.mf", "ipv4", "mf", lambda v: "1" if v else "0"),
+    ("ip.checksum", "ipv4", "checksum", lambda v: f"0x{v:04x}"),
+    ("ipv6.src", "ipv6", "src", str), ("ipv6.dst", "ipv6", "dst", str),
+    ("ipv6.nxt", "ipv6", "next", str), ("ipv6.hlim", "ipv6", "hlim", str),
+    ("ipv6.plen", "ipv6", "payload_len", str),
+    ("tcp.srcport", "tcp", "sport", str), ("tcp.dstport", "tcp", "dport", str),
+    ("tcp.seq_raw", "tcp", "seq", str), ("tcp.hdr_len", "tcp", "hl", str),
+    ("tcp.window_size_value", "tcp", "window", str),
+    ("tcp.options.mss_val", "tcp", "mss", str),
+    ("tcp.options.wscale.shift", "tcp", "wscale", str),
+    ("tcp.checksum", "tcp", "checksum", lambda v: f"0x{v:04x}"),
+    ("udp.srcport", "udp", "sport", str), ("udp.dstport", "udp", "dport", str),
+    ("udp.length", "udp", "length", str),
+    ("udp.checksum", "udp", "checksum", lambda v: f"0x{v:04x}"),
+    ("icmp.type", "icmp", "type", str), ("icmp.code", "icmp", "code", str),
+    ("icmp.ident", "icmp", "id", str), ("icmp.seq", "icmp", "seq", str),
+    ("icmpv6.type", "icmpv6", "type", str), ("icmpv6.code", "icmpv6", "code", str),
+    ("icmpv6.nd.ns.target_address", "icmpv6", "target", str),
+    ("sll.pkttype", "sll", "pkttype", str), ("sll.etype", "sll", "protocol", lambda v: f"0x{v:04x}"),
+]
+
+
+def tshark_fields(path):
+    args = ["tshark", "-r", str(path), "-T", "fields", "-E", "occurrence=f",
+            "-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE"]
+    for f, *_ in FIELDS:
+        args += ["-e", f]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=60).stdout
+    return [dict(zip([f for f, *_ in FIELDS], l.split("\t"))) for l in out.splitlines()]
+
+
+@pytest.mark.parametrize("linktype", [1, 113, 276, 0, 101])
+def test_fields_match_tshark(tmp_path, linktype):
+    need_tool("tshark")
+    path, names = write_corpus(tmp_path, linktype)
+    ours = sniff_json(path)
+    theirs = tshark_fields(path)
+    assert len(ours) == len(theirs) == len(names)
+    compared = 0
+    for name, pkt, ref in zip(names, ours, theirs):
+        layers = {}
+        for l in pkt["layers"]:
+            # The outermost of each kind, but the innermost tag: tshark
+            # calls an 802.1ad service tag ieee8021ad, not vlan.
+            if l["name"] == "vlan":
+                layers["vlan"] = l
+            layers.setdefault(l["name"], l)
+        for tf, lname, field, conv in FIELDS:
+            layer = layers.get(lname)
+            if layer is None or field not in layer["fields"] or ref.get(tf, "") == "":
+                continue
+            assert conv(layer["fields"][field]) == ref[tf], (name, tf)
+            compared += 1
+    assert compared > 10 * len(names) // 2
+
+
+def summary_pcap(tmp_path):
+    m1, m2 = corpus.MAC1, corpus.MAC2
+    a, b = corpus.A1, corpus.A2
+    frames = [
+        Ether(src=m1, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=m1, psrc=a, pdst=b),
+        Ether(src=m2, dst=m1) / ARP(op=2, hwsrc=m2, psrc=b, hwdst=m1, pdst=a) / (b"\0" * 18),
+        Ether(src=m1, dst=m2) / IP(src=a, dst=b) / TCP(sport=40001, dport=5555, flags="S", seq=1,
+                                                      options=corpus.TS),
+        Ether(src=m2, dst=m1) / IP(src=b, dst=a) / TCP(sport=5555, dport=40001, flags="SA",
+                                                      seq=9, ack=2),
+        Ether(src=m1, dst=m2) / IP(src=a, dst=b) / TCP(sport=40001, dport=5555, flags="PA",
+                                                      seq=2, ack=10) / b"data",
+        Ether(src=m1, dst=m2) / IP(src=a, dst=b) / TCP(sport=40001, dport=5555, flags="FA",
+                                                      seq=6, ack=10),
+        Ether(src=m2, dst=m1) / IP(src=b, dst=a) / TCP(sport=5555, dport=40001, flags="R", seq=10),
+        Ether(src=m1, dst=m2) / IP(src=a, dst=b) / UDP(sport=40002, dport=5556) / b"hello",
+        Ether(src=m1, dst=m2) / IP(src=a, dst=b) / ICMP(type=8, id=7, seq=1) / (b"p" * 32),
+        Ether(src=m2, dst=m1) / IP(src=b, dst=a) / ICMP(type=0, id=7, seq=1) / (b"p" * 32),
+        Ether(src=m2, dst=m1) / IP(src=b, dst=a) / ICMP(type=3, code=3) /
+        IP(src=a, dst=b) / UDP(sport=40002, dport=5556),
+    ]
+    path = tmp_path / "summary.pcap"
+    wrpcap(str(path), frames)
+    return path
+
+
+@pytest.mark.parametrize("link", [False, True])
+def test_summary_lines_match_tcpdump(tmp_path, link):
+    need_tool("tcpdump")
+    path = summary_pcap(tmp_path)
+    flags = ["-e"] if link else []
+    ours = run("sniff", "-r", path, "-t", *flags, check=0).stdout.splitlines()
+    theirs = subprocess.run(["tcpdump", "-nn", "-S", "-t", *flags, "-r", str(path)],
+                            capture_output=True, text=True, timeout=20).stdout.splitlines()
+    assert len(ours) == 11
+    assert ours == theirs
+
+
+def test_filter_and_count(tmp_path):
+    path = summary_pcap(tmp_path)
+    p = run("sniff", "-r", path, "-t", "-c", "2", "tcp", "port", "5555", check=0)
+    assert len(p.stdout.splitlines()) == 2
+    assert all("Flags" in l for l in p.stdout.splitlines())
+    p = run("sniff", "-r", path, "-t", "arp", check=0)
+    assert [l.split(",")[0] for l in p.stdout.splitlines()] == ["ARP"] * 2
+
+
+def test_damaged_frames_are_shown_not_fatal(tmp_path):
+    path, names = write_corpus(tmp_path, 1)
+    p = run("sniff", "-r", path, "-t", check=0)
+    lines = dict(zip(names, p.stdout.splitlines()))
+    assert "[bad tcp cksum]" in lines["tcp_bad_checksum"]
+    assert "[bad ipv4 cksum]" in lines["ip_bad_checksum"]
+    assert "[bad udp cksum]" in lines["udp_bad_checksum"]
+    assert lines["truncated_tcp_header"].endswith("[|tcp]")
+    assert lines["truncated_ip_header"] == "[|ipv4]"
+    assert "[malformed tcp]" in lines["tcp_bad_offset"]
+    for pkt, name in zip(sniff_json(path), names):
+        if name.startswith("truncated_") and name != "truncated_udp_payload":
+            assert pkt["layers"][-1]["status"] == "truncated", name
+    p = run("sniff", "-r", path, "--layers", check=0)
+    assert "TRUNCATED" in p.stdout and "MALFORMED" in p.stdout and "BAD CHECKSUM" in p.stdout
+
+
+def test_layers_view_shows_the_arp_padding(tmp_path):
+    path, names = write_corpus(tmp_path, 1)
+    p = run("sniff", "-r", path, "-c", "2", "--layers", "arp", check=0)
+    out = p.stdout
+    assert "arp           bytes 14-41 (header 28, payload 0)" in out
+    assert "padding       bytes 42-59 (18 bytes)" in out
+    assert "28 bytes of arp + 18 of padding = 46" in out
+    pkts = sniff_json(path, "-c", "2", "arp")
+    assert [(l["name"], l["offset"], l["length"]) for l in pkts[1]["layers"]] == \
+        [("eth", 0, 14), ("arp", 14, 28), ("padding", 42, 18)]
+
+
+def test_hex_marks_layer_boundaries(tmp_path):
+    path = summary_pcap(tmp_path)
+    p = run("sniff", "-r", path, "-c", "1", "--hex", "udp", check=0)
+    out = p.stdout
+    for marker in ("-- eth: bytes 0-13 --", "-- ipv4: bytes 14-33 --", "-- udp: bytes 34-41 --",
+                   "-- data: bytes 42-46 --"):
+        assert marker in out
+    assert "|hello|" in out
+
+
+def test_pcapng_and_stdin(tmp_path):
+    need_tool("editcap")
+    path = summary_pcap(tmp_path)
+    ng = tmp_path / "summary.pcapng"
+    subprocess.run(["editcap", "-F", "pcapng", str(path), str(ng)], check=True, timeout=20)
+    a = run("sniff", "-r", path, "-t", check=0).stdout
+    b = run("sniff", "-r", ng, "-t", check=0).stdout
+    assert a == b and a
+    with open(path, "rb") as f:
+        c = subprocess.run([SOCKIT, "sniff", "-r", "-", "-t"], stdin=f, capture_output=True,
+                           text=True, timeout=20).stdout
+    assert c == a
+
+
+def test_write_then_read_back_with_tcpdump(tmp_path):
+    need_tool("tcpdump")
+    path = summary_pcap(tmp_path)
+    out = tmp_path / "out.pcap"
+    p = run("sniff", "-r", path, "-w", out, "icmp", check=0)
+    assert p.stdout == ""
+    theirs = subprocess.run(["tcpdump", "-nn", "-r", str(out)], capture_output=True, text=True,
+                            timeout=20).stdout.splitlines()
+    assert len(theirs) == 3 and all("ICMP" in l for l in theirs)
+
+
+def test_errors(tmp_path):
+    path = summary_pcap(tmp_path)
+    one_line_error(run("sniff", "-r", path, "tcp", "port", "nope"), 2, "filter", "nope")
+    one_line_error(run("sniff", "-r", tmp_path / "missing.pcap"), 1, "missing.pcap",
+                   "no such file")
+    notpcap = tmp_path / "not.pcap"
+    notpcap.write_bytes(b"this is not a capture file at all")
+    one_line_error(run("sniff", "-r", notpcap), 1, "not.pcap")
+    one_line_error(run("sniff", "-r", path, "-i", "lo"), 2, "exclude")
+    one_line_error(run("sniff", "-r", path, "-c", "0"), 2, "--count")
+    one_line_error(run("sniff", "-r", path, "--json", "--layers"), 2, "--json")
+    one_line_error(run("sniff", "-i", "nosuchif0", "-c", "1"), 1, "nosuchif0")
+
+
+def test_live_capture_without_privileges_is_a_clear_error():
+    need_root()
+    need_tool("setpriv")
+    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        "--inh-caps=-all", SOCKIT, "sniff", "-i", "lo", "-c", "1"],
+                       capture_output=True, text=True, timeout=20)
+    one_line_error(p, 1, "lo", "permission", "CAP_NET_RAW")
+
+
+def start_capture(*args):
+    """Starts a live sniff and waits for its 'listening on' line."""
+    p = subprocess.Popen([SOCKIT, "sniff", *map(str, args)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    ready, _, _ = select.select([p.stderr], [], [], 10)
+    assert ready, "sniff did not start"
+    line = p.stderr.readline()
+    assert line.startswith("listening on "), line
+    return p
+
+
+def test_live_capture_on_loopback_of_a_known_exchange():
+    need_root()
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rx.bind(("127.0.0.1", 0))
+    port = rx.getsockname()[1]
+    p = start_capture("-i", "lo", "-c", "3", "--json", "--timeout", "10s", "udp", "port", port)
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for msg in (b"one", b"two!", b"three"):
+        tx.sendto(msg, ("127.0.0.1", port))
+    out, err = p.communicate(timeout=15)
+    assert p.returncode == 0, err
+    pkts = [json.loads(l) for l in out.splitlines()]
+    assert [pk["layers"][-1]["length"] for pk in pkts] == [3, 4, 5]
+    src = tx.getsockname()[1]
+    for pk in pkts:
+        udp = next(l for l in pk["layers"] if l["name"] == "udp")
+        assert (udp["fields"]["sport"], udp["fields"]["dport"]) == (src, port)
+        # The kernel leaves loopback checksums to "offload": not bad.
+        assert udp["fields"].get("checksum_ok", True)
+    assert "3 packets captured" in err and "dropped by kernel" in err
+    rx.close()
+    tx.close()
+
+
+def test_live_capture_drops_root_with_user(tmp_path):
+    need_root()
+    srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    srv.bind(("127.0.0.1", 0))
+    port = srv.getsockname()[1]
+    p = start_capture("-i", "lo", "-c", "1", "-t", "--user", "nobody", "--timeout", "10s",
+                      "udp", "port", port)
+    # The capture runs as nobody now.
+    deadline = time.time() + 5
+    uid = None
+    while time.time() < deadline:
+        with open(f"/proc/{p.pid}/status") as f:
+            uid = next(l for l in f if l.startswith("Uid:")).split()[1]
+        if uid != "0":
+            break
+        time.sleep(0.05)
+    socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("127.0.0.1", port))
+    out, err = p.communicate(timeout=15)
+    assert p.returncode == 0, err
+    assert uid == "65534"
+    assert out.startswith("IP 127.0.0.1.") and f"127.0.0.1.{port}: UDP, length 1" in out
+    srv.close()
