@@ -33,5 +33,7 @@ void tour_stop(pid_t pid);
 /* Steps that live in their own files (src/tour_MODULE.c). */
 int tour_xfer(void);
 int tour_http_get(void);
+int tour_udp_send_listen(void);
+int tour_udp_chat(void);
 
 #endif

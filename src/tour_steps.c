@@ -58,6 +58,8 @@ const struct tour_step tour_steps[] = {
 	{ "Layers: OSI and TCP/IP side by side", "layer models, encapsulation", layers },
 	{ "Addresses: network part and host part", "IPv4 header, CIDR, 192.168.36.235/24", prefixes },
 	{ "Names: from a host name to addresses", "socket addresses, '' vs 127.0.0.1", names },
+	{ "UDP: send to a listener on a fixed port", "UDP sendto/recvfrom, bind to port 5400", tour_udp_send_listen },
+	{ "UDP chat: sending and receiving at once", "the two-way UDP network assistant", tour_udp_chat },
 	{ "HTTP GET: a page fetched by hand", "raw HTTP GET over a TCP socket, header/body split", tour_http_get },
 	{ "File transfer: a framed, verified protocol", "file transfer over a home-made protocol", tour_xfer },
 	{ NULL, NULL, NULL },

@@ -84,6 +84,12 @@ int sk_udp_join(struct sk_udp *u, const char *group, const char *ifname,
 int sk_udp_send(struct sk_udp *u, const struct iovec *iov, int iovcnt,
 		const struct sockaddr *to, socklen_t tolen);
 
+/* Sends the same datagram count times with sendmmsg (up to 64 a call).
+ * Returns how many were sent (> 0), or -errno when none could be. */
+int sk_udp_send_repeat(struct sk_udp *u, const struct iovec *iov, int iovcnt,
+		       const struct sockaddr *to, socklen_t tolen,
+		       unsigned count);
+
 /* Starts receiving: up to batch datagrams per recvmmsg call, each in a
  * buffer of max_size bytes.  Returns 0 or a negative code with err. */
 int sk_udp_recv_start(struct sk_udp *u, size_t max_size, unsigned batch,

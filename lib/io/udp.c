@@ -203,23 +203,64 @@ int sk_udp_join(struct sk_udp *u, const char *group, const char *ifname,
 	return sk_err_set(err, SK_EBADADDR, "--join %s: not an IP address", group);
 }
 
+/* Maps an AF_INET destination for a dual-stack socket; NULL when the
+ * families cannot meet. */
+static const struct sockaddr *dest_for(const struct sk_udp *u,
+				       const struct sockaddr *to,
+				       socklen_t *tolen,
+				       struct sockaddr_in6 *mapped)
+{
+	if (u->family == AF_INET6 && to->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)to;
+		memset(mapped, 0, sizeof *mapped);
+		mapped->sin6_family = AF_INET6;
+		mapped->sin6_port = s4->sin_port;
+		mapped->sin6_addr.s6_addr[10] = 0xff;
+		mapped->sin6_addr.s6_addr[11] = 0xff;
+		memcpy(&mapped->sin6_addr.s6_addr[12], &s4->sin_addr, 4);
+		*tolen = sizeof *mapped;
+		return (const struct sockaddr *)mapped;
+	}
+	if (u->family == AF_INET && to->sa_family == AF_INET6)
+		return NULL;
+	return to;
+}
+
+int sk_udp_send_repeat(struct sk_udp *u, const struct iovec *iov, int iovcnt,
+		       const struct sockaddr *to, socklen_t tolen,
+		       unsigned count)
+{
+	struct sockaddr_in6 mapped;
+	if (!(to = dest_for(u, to, &tolen, &mapped)))
+		return -EAFNOSUPPORT;
+	struct mmsghdr m[64];
+	unsigned done = 0;
+	while (done < count) {
+		unsigned n = count - done < 64 ? count - done : 64;
+		for (unsigned i = 0; i < n; i++) {
+			memset(&m[i], 0, sizeof m[i]);
+			m[i].msg_hdr.msg_name = (void *)to;
+			m[i].msg_hdr.msg_namelen = tolen;
+			m[i].msg_hdr.msg_iov = (struct iovec *)iov;
+			m[i].msg_hdr.msg_iovlen = (size_t)iovcnt;
+		}
+		int r = sendmmsg(u->fd, m, n, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return done ? (int)done : -errno;
+		}
+		done += (unsigned)r;
+	}
+	return (int)done;
+}
+
 int sk_udp_send(struct sk_udp *u, const struct iovec *iov, int iovcnt,
 		const struct sockaddr *to, socklen_t tolen)
 {
 	struct sockaddr_in6 mapped;
-	if (u->family == AF_INET6 && to->sa_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const void *)to;
-		memset(&mapped, 0, sizeof mapped);
-		mapped.sin6_family = AF_INET6;
-		mapped.sin6_port = s4->sin_port;
-		mapped.sin6_addr.s6_addr[10] = 0xff;
-		mapped.sin6_addr.s6_addr[11] = 0xff;
-		memcpy(&mapped.sin6_addr.s6_addr[12], &s4->sin_addr, 4);
-		to = (const struct sockaddr *)&mapped;
-		tolen = sizeof mapped;
-	} else if (u->family == AF_INET && to->sa_family == AF_INET6) {
+	if (!(to = dest_for(u, to, &tolen, &mapped)))
 		return -EAFNOSUPPORT;
-	}
 	struct msghdr m = {
 		.msg_name = (void *)to,
 		.msg_namelen = tolen,

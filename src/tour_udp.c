@@ -1,0 +1,142 @@
+/* The tour's UDP steps: send to a listener on a fixed port, then the
+ * two-way exchange of the lesson's "network assistant". */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tour.h"
+
+/* Reads the "... listening on ADDR:PORT" line from fd (2 s at most) and
+ * returns the port, or 0. */
+static unsigned read_port(int fd)
+{
+	char line[256];
+	size_t n = 0;
+	while (n + 1 < sizeof line) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 2000) <= 0)
+			return 0;
+		if (read(fd, line + n, 1) != 1)
+			return 0;
+		if (line[n] == '\n')
+			break;
+		n++;
+	}
+	line[n] = 0;
+	const char *at = strstr(line, "listening on ");
+	const char *colon = at ? strrchr(at, ':') : NULL;
+	unsigned port = 0;
+	if (colon && sscanf(colon + 1, "%u", &port) != 1)
+		port = 0;
+	return port < 65536 ? port : 0;
+}
+
+/* Starts a listener with stdin on /dev/null, so that a tour run from a
+ * terminal keeps its terminal: the listener must not take it as a console. */
+static pid_t spawn_quiet_stdin(const char *const *args, int *err_fd)
+{
+	int saved = dup(STDIN_FILENO);
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (saved < 0 || null < 0) {
+		if (saved >= 0)
+			close(saved);
+		if (null >= 0)
+			close(null);
+		return -1;
+	}
+	dup2(null, STDIN_FILENO);
+	close(null);
+	pid_t pid = tour_spawn(args, err_fd);
+	dup2(saved, STDIN_FILENO);
+	close(saved);
+	return pid;
+}
+
+/* Waits up to ms for pid to exit by itself, then stops it. */
+static void wait_then_stop(pid_t pid, int ms)
+{
+	for (int waited = 0; waited < ms; waited += 20) {
+		pid_t r = waitpid(pid, NULL, WNOHANG);
+		if (r == pid || (r < 0 && errno != EINTR))
+			return;
+		struct timespec ts = { 0, 20 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	tour_stop(pid);
+}
+
+int tour_udp_send_listen(void)
+{
+	tour_say("UDP sends datagrams: no connection, each message stands alone and\n"
+		 "arrives whole or not at all.  The lesson binds a receiver to port 5400\n"
+		 "and prints each message with the address it came from (recvfrom); the\n"
+		 "sender needs only the destination (sendto).  Here the listener binds\n"
+		 "port 0, so the kernel picks a free port that stands in for 5400, and\n"
+		 "it leaves after two datagrams (-c 2).");
+	const char *const listen[] = { "udp", "listen", "127.0.0.1:0", "-c", "2", "-v",
+				       "-w", "5s", NULL };
+	int err_fd = -1;
+	pid_t pid = spawn_quiet_stdin(listen, &err_fd);
+	if (pid <= 0)
+		return 1;
+	unsigned port = read_port(err_fd);
+	int rc = 1;
+	if (port) {
+		char dest[32];
+		snprintf(dest, sizeof dest, "127.0.0.1:%u", port);
+		const char *const text[] = { "udp", "send", dest, "hello, port 5400\\n", NULL };
+		const char *const hex[] = { "udp", "send", dest, "--hex-input", "de ad be ef 00",
+					    NULL };
+		rc = tour_run(text) == 0 && tour_run(hex) == 0 ? 0 : 1;
+		/* Let the listener print both and leave on its own (-c 2). */
+		wait_then_stop(pid, 3000);
+		pid = 0;
+		if (rc == 0)
+			tour_say("\nThe lesson's recvfrom(1024) would cut a longer datagram\n"
+				 "silently; sockit reads up to 65,536 bytes and, with a smaller\n"
+				 "--max-size, reports the true size of anything it had to cut.\n"
+				 "Bytes that are not printable are shown escaped (\\xde), never raw.");
+	}
+	tour_stop(pid);
+	close(err_fd);
+	return rc;
+}
+
+int tour_udp_chat(void)
+{
+	tour_say("The lesson's \"network assistant\" sends and receives at the same\n"
+		 "time: one side answers, the other asks.  'udp chat' is that tool: it\n"
+		 "reads lines to send and shows what arrives, each sender with a short\n"
+		 "id ([1 127.0.0.1:40112]).  Here it answers by itself (--reply, with\n"
+		 "the macros {{counter}} and {{peer}}), and -v shows both directions\n"
+		 "with microsecond timestamps.  'udp send --wait-reply' asks three times\n"
+		 "and prints each answer with its sender.");
+	const char *const chat[] = { "udp", "chat", "--local", "127.0.0.1:0", "-v", "--reply",
+				     "pong {{counter}} for {{peer}}\\n", "-w", "5s", NULL };
+	int err_fd = -1;
+	pid_t pid = spawn_quiet_stdin(chat, &err_fd);
+	if (pid <= 0)
+		return 1;
+	unsigned port = read_port(err_fd);
+	int rc = 1;
+	if (port) {
+		char dest[32];
+		snprintf(dest, sizeof dest, "127.0.0.1:%u", port);
+		const char *const ask[] = { "udp", "send", dest, "ping", "--repeat", "3",
+					    "--interval", "100ms", "--wait-reply", "2s", NULL };
+		rc = tour_run(ask) == 0 ? 0 : 1;
+	}
+	tour_stop(pid);
+	close(err_fd);
+	if (rc == 0)
+		tour_say("\nAt a terminal, 'sockit udp chat --local :5400' is interactive:\n"
+			 "type to send, /peers lists who sent what, /to ID picks the target,\n"
+			 "/hex on switches to hex, /quit leaves.");
+	return rc;
+}
