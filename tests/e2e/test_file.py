@@ -684,3 +684,46 @@ def test_tour_file_transfer_step_runs_and_cleans_up():
     assert "[receiver] received 1 file, 11692 bytes" in p.stdout and "verified" in p.stdout
     assert "sent 1 file, 11692 bytes, verified" in p.stderr
     assert set(pathlib.Path("/tmp").glob("sockit-tour-*")) == before
+
+
+def test_idle_timeout_ends_a_stalled_session(dirs):
+    _, dst = dirs
+    r = Receiver("-d", dst, "-w", "300ms")
+    p = xp.Peer(r.port)
+    p.handshake()
+    p.send(xp.file_hdr("f", 10))
+    p.offer()
+    p.send(xp.start(0) + xp.data(b"12345"))  # then nothing
+    status, err = r.finish()
+    p.close()
+    assert status == 1 and "timed out" in err, err
+    assert files_under(dst) == [".f.part"]
+
+
+def test_progress_bars_on_a_terminal(dirs):
+    import pty
+    src, dst = dirs
+    big_file(src / "a", 3)
+    r = Receiver("-d", dst)
+    master, slave = pty.openpty()
+    s = subprocess.Popen([SOCKIT, "file", "send", r.addr, str(src / "a")],
+                         stderr=slave, stdout=subprocess.DEVNULL)
+    os.close(slave)
+    out = b""
+    while True:
+        import select
+        if not select.select([master], [], [], TIMEOUT)[0]:
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    assert s.wait(timeout=TIMEOUT) == 0
+    assert r.finish()[0] == 0
+    text = out.decode(errors="replace")
+    assert "\r" in text and "[####################] 100%" in text and "total [" in text, text
+    assert "sent 1 file, 3145728 bytes, verified" in text
