@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct sk_ports p;
 	memset(&p, 0, sizeof p);
 	char err[SK_ERRLEN];
-	if (sk_ports_parse(&p, text, SK_PROTO_TCP, err) == 0) {
+	if (sk_ports_parse(&p, text, SK_SCAN_TCP, err) == 0) {
 		if (sk_ports_finish(&p, err) != 0 || p.count == 0)
 			abort();
 		for (uint32_t i = 0; i < p.count; i++) {

@@ -8,12 +8,15 @@
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "cli.h"
 #include "commands.h"
 #include "scan_report.h"
 #include "sockit/bytes.h"
 #include "sockit/error.h"
+#include "sockit/packet.h"
 #include "sockit/scan.h"
 
 static const char usage[] =
@@ -24,10 +27,22 @@ static const char usage[] =
 	"resolves to).  Probes go in a random order; one result per probe.\n"
 	"\n"
 	"  -p PORTS             22,80,1000-2000; -p- for 1-65535; names (http);\n"
-	"                       T:80,443 (default: the top 1000 ports by nmap's\n"
-	"                       frequency table, or a built-in top 100)\n"
+	"                       T:80,443,U:53 (default: the top 1000 TCP / 100 UDP\n"
+	"                       ports by nmap's frequency table, or a built-in\n"
+	"                       top 100)\n"
 	"  --top-ports N        the N most frequent ports\n"
-	"  --connect            TCP connect scan (needs no privileges)\n"
+	"  --syn                TCP SYN scan with raw frames (root; the default\n"
+	"                       as root)\n"
+	"  --connect            TCP connect scan (needs no privileges; the\n"
+	"                       default otherwise)\n"
+	"  --udp                UDP scan (root): DNS, NTP and SNMP probes where\n"
+	"                       they fit, ICMP unreachables read as closed or\n"
+	"                       filtered; with --syn or --connect, both\n"
+	"  --interface IF       raw scans: send on IF\n"
+	"  --source-ip IP       raw scans: our address in the probes\n"
+	"  --router-mac MAC     raw scans: the next hop's MAC (else from the\n"
+	"                       kernel's neighbour table)\n"
+	"  --source-port N      raw scans: our port (else a random one, held)\n"
 	"  -4, -6               only IPv4 / IPv6 addresses of names\n"
 	"  --targets-file FILE  more targets, one or more a line ('-' is stdin)\n"
 	"  --exclude LIST       leave out these targets (comma-separated)\n"
@@ -39,10 +54,13 @@ static const char usage[] =
 	"                       (written every 2 s, on Ctrl-C and at the end)\n"
 	"  --concurrency N      most probes in flight (default: from the\n"
 	"                       descriptor limit, raised to its hard maximum)\n"
-	"  --rate PPS           most probes per second (default: no limit)\n"
+	"  --rate PPS           most probes per second (default: 10000 for raw\n"
+	"                       scans, no limit for --connect)\n"
 	"  --retries N          send unanswered probes again N times (default 2)\n"
-	"  --timeout DUR        longest wait for an answer (default 3s; the\n"
-	"                       wait adapts to measured round trips below it)\n"
+	"  --timeout DUR        --connect: longest wait for an answer (default\n"
+	"                       3s; adapts to measured round trips below it);\n"
+	"                       raw scans: wait for late replies after each pass\n"
+	"                       (default 1s)\n"
 	"  --min-timeout DUR    shortest wait for an answer (default 200ms)\n"
 	"  --threads N          1 or 2 (default: 2 on a multi-core machine)\n"
 	"  --banner             read what open ports say first\n"
@@ -55,13 +73,16 @@ static const char usage[] =
 	"  -h, --help           this help\n"
 	"\n"
 	"States are nmap's: open, closed, filtered, open|filtered, each with the\n"
-	"reason (syn-ack, conn-refused, no-response, host-unreach...).\n"
+	"reason (syn-ack, rst, conn-refused, no-response, port-unreach,\n"
+	"admin-prohibited, udp-response...).\n"
 	"\n"
 	"examples:\n"
 	"  sockit scan 127.0.0.1 -p-\n"
 	"  sockit scan localhost -p 22,80,8000-8100 --json\n"
 	"  sockit scan 198.18.0.0/24 -p 80 --shard 1/4 --seed 7\n"
 	"  sockit scan 127.0.0.1 -p 22 --banner\n"
+	"  sockit scan 198.18.0.0/16 -p 80 --syn --rate 100000\n"
+	"  sockit scan 127.0.0.1 --udp -p 53,123,161\n"
 	"\n"
 	"exit status: 0 at least one port open, 1 none open (or the scan failed\n"
 	"or was interrupted), 2 usage error.\n";
@@ -89,6 +110,9 @@ struct scan_opts {
 	size_t probe_len;
 	enum report_format fmt;
 	bool all, quiet;
+	bool syn, connect, udp, timeout_set;
+	const char *iface, *source_ip, *router_mac;
+	uint16_t sport;
 };
 
 /* Set by SIGINT/SIGTERM; the engine polls it. */
@@ -105,12 +129,19 @@ static void parse_opts(int argc, char **argv, struct scan_opts *o)
 	enum {
 		OPT_TOP = 256, OPT_CONNECT, OPT_TFILE, OPT_EXCL, OPT_EFILE, OPT_LARGE, OPT_SEED,
 		OPT_SHARD, OPT_RESUME, OPT_CONC, OPT_RETRIES, OPT_TIMEOUT, OPT_MINTIMEOUT,
-		OPT_THREADS, OPT_BANNER, OPT_BTIMEOUT, OPT_PROBE, OPT_JSON, OPT_GREP, OPT_ALL, OPT_RATE,
+		OPT_THREADS, OPT_BANNER, OPT_BTIMEOUT, OPT_PROBE, OPT_JSON, OPT_GREP, OPT_ALL, OPT_RATE, OPT_SYN, OPT_UDP, OPT_IFACE, OPT_SRCIP, OPT_RMAC,
+		OPT_SPORT,
 	};
 	static const struct option longopts[] = {
 		{ "ports", required_argument, NULL, 'p' },
 		{ "top-ports", required_argument, NULL, OPT_TOP },
 		{ "connect", no_argument, NULL, OPT_CONNECT },
+		{ "syn", no_argument, NULL, OPT_SYN },
+		{ "udp", no_argument, NULL, OPT_UDP },
+		{ "interface", required_argument, NULL, OPT_IFACE },
+		{ "source-ip", required_argument, NULL, OPT_SRCIP },
+		{ "router-mac", required_argument, NULL, OPT_RMAC },
+		{ "source-port", required_argument, NULL, OPT_SPORT },
 		{ "targets-file", required_argument, NULL, OPT_TFILE },
 		{ "exclude", required_argument, NULL, OPT_EXCL },
 		{ "exclude-file", required_argument, NULL, OPT_EFILE },
@@ -153,7 +184,13 @@ static void parse_opts(int argc, char **argv, struct scan_opts *o)
 		switch (c) {
 		case 'p': o->ports = optarg; break;
 		case OPT_TOP: o->top = (unsigned)cli_number("--top-ports", optarg, 1, 65535); break;
-		case OPT_CONNECT: break;
+		case OPT_CONNECT: o->connect = true; break;
+		case OPT_SYN: o->syn = true; break;
+		case OPT_UDP: o->udp = true; break;
+		case OPT_IFACE: o->iface = optarg; break;
+		case OPT_SRCIP: o->source_ip = optarg; break;
+		case OPT_RMAC: o->router_mac = optarg; break;
+		case OPT_SPORT: o->sport = (uint16_t)cli_number("--source-port", optarg, 1, 65535); break;
 		case '4': o->family_flags = SK_TARGETS_V4; break;
 		case '6': o->family_flags = SK_TARGETS_V6; break;
 		case OPT_TFILE: o->targets_file = optarg; break;
@@ -172,7 +209,10 @@ static void parse_opts(int argc, char **argv, struct scan_opts *o)
 		case OPT_CONC: o->concurrency = (unsigned)cli_number("--concurrency", optarg, 1, 1u << 20); break;
 		case OPT_RATE: o->rate = cli_number("--rate", optarg, 1, 100000000); break;
 		case OPT_RETRIES: o->retries = (unsigned)cli_number("--retries", optarg, 0, 20); break;
-		case OPT_TIMEOUT: o->timeout_ms = cli_duration_ms("--timeout", optarg); break;
+		case OPT_TIMEOUT:
+			o->timeout_ms = cli_duration_ms("--timeout", optarg);
+			o->timeout_set = true;
+			break;
 		case OPT_MINTIMEOUT: o->min_timeout_ms = cli_duration_ms("--min-timeout", optarg); break;
 		case OPT_THREADS: o->threads = (unsigned)cli_number("--threads", optarg, 1, 2); break;
 		case OPT_BANNER: o->banner = true; break;
@@ -198,6 +238,20 @@ static void parse_opts(int argc, char **argv, struct scan_opts *o)
 		cli_usage("--min-timeout is above --timeout");
 	if (probe && !o->banner)
 		cli_usage("--probe needs --banner");
+	if (o->syn && o->connect)
+		cli_usage("--syn and --connect do not go together");
+	/* The default TCP scan: SYN as root, connect otherwise (and when
+	 * banners are wanted, which need a connection). */
+	if (!o->syn && !o->connect && !o->udp) {
+		if (geteuid() == 0 && !o->banner)
+			o->syn = true;
+		else
+			o->connect = true;
+	}
+	if (o->banner && !o->connect)
+		cli_usage("--banner needs --connect");
+	if ((o->iface || o->source_ip || o->router_mac || o->sport) && !o->syn && !o->udp)
+		cli_usage("--interface, --source-ip, --router-mac and --source-port are for --syn and --udp");
 	if (probe) {
 		size_t n = strlen(probe), bad = 0;
 		o->probe = malloc(n + 1);
@@ -237,25 +291,43 @@ static struct sk_targets *build_targets(const struct scan_opts *o)
 	return t;
 }
 
-static struct sk_ports *build_ports(const struct scan_opts *o)
+/* The ports of each protocol: unprefixed ports go to every protocol the
+ * scan covers (TCP with --syn or --connect, UDP with --udp), as nmap's
+ * -sS -sU does. */
+static void build_ports(const struct scan_opts *o, struct sk_ports *tcp, struct sk_ports *udp)
 {
-	struct sk_ports *p = calloc(1, sizeof *p);
 	char err[SK_ERRLEN];
-	if (!p)
+	bool want_tcp = o->syn || o->connect;
+	struct sk_ports *all = calloc(1, sizeof *all);
+	if (!all)
 		cli_fail(EXIT_FAIL, "out of memory");
 	if (o->ports) {
-		if (sk_ports_parse(p, o->ports, SK_PROTO_TCP, err))
+		if (want_tcp && sk_ports_parse(all, o->ports, SK_SCAN_TCP, err))
+			cli_fail(EXIT_USAGE, "-p %s", err);
+		if (o->udp && sk_ports_parse(all, o->ports, SK_SCAN_UDP, err))
 			cli_fail(EXIT_USAGE, "-p %s", err);
 	} else {
-		sk_ports_top(p, SK_PROTO_TCP, o->top ? o->top : 1000, NULL);
+		if (want_tcp)
+			sk_ports_top(all, SK_SCAN_TCP, o->top ? o->top : 1000, NULL);
+		if (o->udp)
+			sk_ports_top(all, SK_SCAN_UDP, o->top ? o->top : 100, NULL);
 	}
-	if (sk_ports_finish(p, err))
+	bool has[2] = { false, false };
+	for (unsigned i = 0; i < 8192; i++) {
+		has[0] |= all->bits[0][i] != 0;
+		has[1] |= all->bits[1][i] != 0;
+	}
+	if (has[1] && !o->udp)
+		cli_fail(EXIT_USAGE, "-p %s: UDP ports need --udp", o->ports);
+	if (has[0] && !want_tcp)
+		cli_fail(EXIT_USAGE, "-p %s: TCP ports need --syn or --connect", o->ports);
+	memcpy(tcp->bits[0], all->bits[0], sizeof all->bits[0]);
+	memcpy(udp->bits[1], all->bits[1], sizeof all->bits[1]);
+	free(all);
+	if (want_tcp && sk_ports_finish(tcp, err))
 		cli_fail(EXIT_USAGE, "%s", err);
-	for (uint32_t i = 0; i < p->count; i++)
-		if (p->list[i] >> 16 == SK_PROTO_UDP)
-			cli_fail(EXIT_USAGE, "-p %s: UDP ports cannot be scanned with --connect",
-				 o->ports);
-	return p;
+	if (o->udp && sk_ports_finish(udp, err))
+		cli_fail(EXIT_USAGE, "%s", err);
 }
 
 struct run {
@@ -328,22 +400,113 @@ static uint64_t random_seed(void)
 	return seed;
 }
 
+struct first_ctx {
+	int family;
+	struct sk_ip ip;
+	bool found;
+};
+
+static void first_of_family(const struct sk_ip *a, const struct sk_ip *b, void *ctx)
+{
+	(void)b;
+	struct first_ctx *c = ctx;
+	if (!c->found && a->family == c->family) {
+		c->ip = *a;
+		c->found = true;
+	}
+}
+
+/* The route raw frames to targets of one family take: the route of the
+ * first such target (one next hop for the whole scan, as masscan). */
+static bool raw_route(const struct scan_opts *o, const struct sk_targets *t, int family,
+		      struct sk_route *rt)
+{
+	struct first_ctx c = { .family = family };
+	sk_targets_each_range(t, first_of_family, &c);
+	if (!c.found)
+		return false;
+	char err[SK_ERRLEN];
+	if (sk_route_lookup(&c.ip, o->iface, rt, err))
+		cli_fail(EXIT_FAIL, "%s", err);
+	if (o->source_ip) {
+		struct sk_ip src;
+		if (sk_ip_parse(o->source_ip, &src))
+			cli_usage("--source-ip '%s': not an address", o->source_ip);
+		if (src.family == family)
+			rt->src = src;
+	}
+	if (o->router_mac) {
+		if (sk_mac_parse(o->router_mac, rt->dst_mac))
+			cli_usage("--router-mac '%s': expected aa:bb:cc:dd:ee:ff", o->router_mac);
+	} else if (sk_route_neighbour(rt, 2000, err)) {
+		cli_fail(EXIT_FAIL, "%s", err);
+	}
+	return true;
+}
+
+/* Picks our source port and holds it with a bound socket, so that the
+ * kernel gives it to no connection of its own while the scan runs. */
+static int reserve_port(const struct scan_opts *o, const struct sk_route *rt, int type,
+			uint16_t *port)
+{
+	for (int attempt = 0; attempt < 32; attempt++) {
+		uint16_t p = o->sport;
+		if (!p) {
+			uint16_t r = 0;
+			if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+				r = (uint16_t)(getpid() + attempt);
+			p = (uint16_t)(40000 + r % 20000);
+		}
+		int fd = socket(rt->src.family, type | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -1;
+		struct sockaddr_storage ss = { 0 };
+		socklen_t len;
+		if (rt->src.family == AF_INET) {
+			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+			sin->sin_family = AF_INET;
+			sin->sin_port = htons(p);
+			len = sizeof *sin;
+		} else {
+			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+			sin6->sin6_family = AF_INET6;
+			sin6->sin6_port = htons(p);
+			len = sizeof *sin6;
+		}
+		if (bind(fd, (struct sockaddr *)&ss, len) == 0) {
+			*port = p;
+			return fd;
+		}
+		close(fd);
+		if (o->sport)
+			cli_fail(EXIT_FAIL, "--source-port %u: %s", p, strerror(errno));
+	}
+	cli_fail(EXIT_FAIL, "no free source port");
+}
+
 int cmd_scan(int argc, char **argv)
 {
 	struct scan_opts o;
 	parse_opts(argc, argv, &o);
 	struct sk_targets *targets = build_targets(&o);
-	struct sk_ports *ports = build_ports(&o);
+	struct sk_ports *ports[2];
+	ports[0] = calloc(1, sizeof *ports[0]);
+	ports[1] = calloc(1, sizeof *ports[1]);
+	if (!ports[0] || !ports[1])
+		cli_fail(EXIT_FAIL, "out of memory");
+	build_ports(&o, ports[0], ports[1]);
 	char err[SK_ERRLEN];
 
-	struct sk_plan plan;
+	/* Phase 0 scans the TCP ports, phase 1 the UDP ports; each has its
+	 * own plan over the same targets, seed and shard. */
+	struct sk_plan plan[2];
+	bool want[2] = { o.syn || o.connect, o.udp };
 	uint64_t seed = o.have_seed ? o.seed : random_seed();
-	if (sk_plan_init(&plan, targets, ports, seed, o.shard_index, o.shard_count, err))
-		cli_fail(EXIT_USAGE, "%s", err);
+	unsigned first_phase = 0;
 	uint64_t start = 0;
-	struct sk_checkpoint ckpt = { 0 };
+	struct sk_checkpoint old = { 0 };
+	bool have_old = false;
 	if (o.resume) {
-		struct sk_checkpoint old;
 		int rc = sk_checkpoint_read(o.resume, &old, err);
 		if (rc && rc != -ENOENT)
 			cli_fail(EXIT_USAGE, "--resume %s", err);
@@ -352,76 +515,138 @@ int cmd_scan(int argc, char **argv)
 				cli_fail(EXIT_USAGE, "--resume %s: written with --seed %" PRIu64,
 					 o.resume, old.seed);
 			seed = old.seed;
-			sk_plan_init(&plan, targets, ports, seed, o.shard_index, o.shard_count, err);
-			if (old.fingerprint != sk_plan_fingerprint(&plan, 0) ||
-			    old.shard_index != o.shard_index || old.shard_count != o.shard_count)
-				cli_fail(EXIT_USAGE,
-					 "--resume %s: written by a different scan (targets, ports or shard differ)",
-					 o.resume);
-			start = old.next;
+			have_old = true;
 		}
-		ckpt = (struct sk_checkpoint){ sk_plan_fingerprint(&plan, 0), seed, o.shard_index,
-					       o.shard_count, 0, start };
+	}
+	for (unsigned ph = 0; ph < 2; ph++)
+		if (want[ph] && sk_plan_init(&plan[ph], targets, ports[ph], seed, o.shard_index,
+					     o.shard_count, err))
+			cli_fail(EXIT_USAGE, "%s", err);
+	if (have_old) {
+		unsigned ph = old.phase;
+		if (!want[ph] || old.fingerprint != sk_plan_fingerprint(&plan[ph], ph) ||
+		    old.shard_index != o.shard_index || old.shard_count != o.shard_count)
+			cli_fail(EXIT_USAGE,
+				 "--resume %s: written by a different scan (targets, ports or shard differ)",
+				 o.resume);
+		first_phase = ph;
+		start = old.next;
 	}
 
 	struct report *report = report_new(stdout, o.fmt, o.all, o.banner);
 	if (!report)
 		cli_fail(EXIT_FAIL, "out of memory");
-	struct run run = {
-		.o = &o,
-		.report = report,
-		.ckpt = ckpt,
-		.steps = plan.steps,
-		.started_ns = mono_ns(),
-		.progress = !o.quiet && isatty(2),
-	};
-	run.last_ckpt_ns = run.started_ns;
-	if (o.resume)
-		save_checkpoint(&run, start);
-
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	struct sk_connect_opts co = {
-		.plan = &plan,
-		.start = start,
-		.concurrency = o.concurrency,
-		.rate = o.rate,
-		.retries = o.retries,
-		.max_timeout_ms = o.timeout_ms,
-		.min_timeout_ms = o.min_timeout_ms,
-		.threads = o.threads,
-		.banner = o.banner,
-		.banner_timeout_ms = o.banner_timeout_ms,
-		.probe = o.probe,
-		.probe_len = o.probe_len,
-		.on_result = on_result,
-		.on_progress = on_progress,
-		.ctx = &run,
-		.stop = &stop_flag,
-	};
-	struct sk_scan_stats stats;
-	int rc = sk_scan_connect(&co, &stats, err);
-	if (run.bar_shown)
-		fputs("\r\033[K", stderr);
-	if (rc < 0)
-		cli_fail(EXIT_FAIL, "%s", err);
-	save_checkpoint(&run, stats.resume);
+	uint8_t key[16];
+	if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key)
+		cli_fail(EXIT_FAIL, "no randomness for the probe cookies");
+	struct sk_route rt4, rt6;
+	bool have4 = false, have6 = false;
+	if (o.syn || o.udp) {
+		have4 = raw_route(&o, targets, AF_INET, &rt4);
+		have6 = raw_route(&o, targets, AF_INET6, &rt6);
+	}
+
+	uint64_t t0 = mono_ns(), done = 0, retried = 0, icmp_late = 0;
+	int rc = 0;
+	for (unsigned ph = first_phase; ph < 2 && rc == 0; ph++) {
+		if (!want[ph])
+			continue;
+		struct run run = {
+			.o = &o,
+			.report = report,
+			.ckpt = { sk_plan_fingerprint(&plan[ph], ph), seed, o.shard_index,
+				  o.shard_count, ph, start },
+			.steps = plan[ph].steps,
+			.started_ns = mono_ns(),
+			.progress = !o.quiet && isatty(2),
+		};
+		run.last_ckpt_ns = run.started_ns;
+		save_checkpoint(&run, start);
+		struct sk_scan_stats stats;
+		if (ph == 0 && o.connect) {
+			struct sk_connect_opts co = {
+				.plan = &plan[ph],
+				.start = start,
+				.concurrency = o.concurrency,
+				.rate = o.rate,
+				.retries = o.retries,
+				.max_timeout_ms = o.timeout_ms,
+				.min_timeout_ms = o.min_timeout_ms,
+				.threads = o.threads,
+				.banner = o.banner,
+				.banner_timeout_ms = o.banner_timeout_ms,
+				.probe = o.probe,
+				.probe_len = o.probe_len,
+				.on_result = on_result,
+				.on_progress = on_progress,
+				.ctx = &run,
+				.stop = &stop_flag,
+			};
+			rc = sk_scan_connect(&co, &stats, err);
+		} else {
+			const struct sk_route *any = have4 ? &rt4 : &rt6;
+			uint16_t sport = 0;
+			int hold = reserve_port(&o, any, ph == 0 ? SOCK_STREAM : SOCK_DGRAM, &sport);
+			struct sk_raw_opts ro = {
+				.plan = &plan[ph],
+				.proto = ph == 0 ? SK_SCAN_TCP : SK_SCAN_UDP,
+				.start = start,
+				.rate = o.rate ? o.rate : 10000,
+				.retries = o.retries,
+				.wait_ms = o.timeout_set ? o.timeout_ms : 1000,
+				.route4 = have4 ? &rt4 : NULL,
+				.route6 = have6 ? &rt6 : NULL,
+				.sport = sport,
+				.key = key,
+				.on_result = on_result,
+				.on_progress = on_progress,
+				.ctx = &run,
+				.stop = &stop_flag,
+			};
+			rc = sk_scan_raw(&ro, &stats, err);
+			if (hold >= 0)
+				close(hold);
+		}
+		if (run.bar_shown)
+			fputs("\r\033[K", stderr);
+		if (rc < 0)
+			cli_fail(EXIT_FAIL, "%s", err);
+		if (rc == 0 && ph == 0 && want[1]) {
+			/* The TCP phase is over: a resume starts with UDP. */
+			run.ckpt = (struct sk_checkpoint){ sk_plan_fingerprint(&plan[1], 1), seed,
+							   o.shard_index, o.shard_count, 1, 0 };
+			save_checkpoint(&run, 0);
+		} else {
+			save_checkpoint(&run, stats.resume);
+		}
+		done += stats.done;
+		retried += stats.retries;
+		icmp_late += stats.icmp_limited;
+		start = 0;
+	}
 	report_finish(report);
-	double secs = (double)(mono_ns() - run.started_ns) / 1e9;
+	double secs = (double)(mono_ns() - t0) / 1e9;
 	uint64_t open = report_open_count(report);
 	if (!o.quiet)
 		fprintf(stderr,
 			"sockit: scan: %" PRIu64 " probes (%" PRIu64 " retried) in %.2fs, %" PRIu64
 			" open%s\n",
-			stats.done, stats.retries, secs, open,
-			rc == 1 ? "; interrupted" : "");
+			done, retried, secs, open, rc == 1 ? "; interrupted" : "");
+	if (icmp_late)
+		cli_warn("ICMP rate limiting: %" PRIu64 " ports answered only on a retry; "
+			 "open|filtered ports may be closed (raise --retries or lower --rate)",
+			 icmp_late);
 	if (rc == 1 && o.resume)
 		cli_warn("interrupted: run the same command again to resume from %s", o.resume);
 	report_free(report);
-	sk_ports_free(ports);
-	free(ports);
+	for (int i = 0; i < 2; i++) {
+		sk_ports_free(ports[i]);
+		free(ports[i]);
+	}
 	sk_targets_free(targets);
 	free(o.probe);
 	free(o.targets);

@@ -13,7 +13,7 @@ const struct command commands[] = {
 	{ "udp send", cmd_udp_send, "send datagrams (text, stdin lines, a file); --wait-reply" },
 	{ "udp listen", cmd_udp_listen, "receive datagrams, show each with its sender; --echo, --rules" },
 	{ "udp chat", cmd_udp_chat, "two-way UDP assistant: send and receive at once, peer table" },
-	{ "scan", cmd_scan, "port scanner: connect scans, random order, shards, resume" },
+	{ "scan", cmd_scan, "port scanner: SYN, connect and UDP scans; random order, shards, resume" },
 	{ "file send", cmd_file_send, "send files and directories, verified by SHA-256, resumable" },
 	{ "file recv", cmd_file_recv, "receive files safely into a directory (atomic, verified)" },
 	{ "http get", cmd_http_get, "fetch a URL with HTTP/1.1: body, headers, raw bytes, redirects" },

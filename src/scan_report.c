@@ -102,7 +102,7 @@ static struct host *find_host(struct report *r, const struct sk_ip *ip)
 
 static const char *proto_name(unsigned proto)
 {
-	return proto == SK_PROTO_UDP ? "udp" : "tcp";
+	return proto == SK_SCAN_UDP ? "udp" : "tcp";
 }
 
 static void json_line(struct report *r, const struct sk_scan_result *res)

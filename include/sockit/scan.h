@@ -74,7 +74,7 @@ void sk_targets_each_range(const struct sk_targets *t,
 
 /* ---- ports ------------------------------------------------------------ */
 
-enum sk_proto { SK_PROTO_TCP = 0, SK_PROTO_UDP = 1 };
+enum sk_scan_proto { SK_SCAN_TCP = 0, SK_SCAN_UDP = 1 };
 
 /* A set of (protocol, port); zero-initialise, then parse or top, then
  * sk_ports_finish.  list[i] is proto << 16 | port, ascending. */
@@ -90,13 +90,13 @@ struct sk_ports {
  * ("T:80,443,U:53").  Unprefixed ports get default_proto.  Port 0 is
  * refused.  Returns 0 or SK_EBADPORTS / SK_ENOSERVICE with err. */
 int sk_ports_parse(struct sk_ports *p, const char *spec,
-		   enum sk_proto default_proto, char *err);
+		   enum sk_scan_proto default_proto, char *err);
 
 /* Adds the n most frequent ports of proto: from nmap's frequency table at
  * services_path (NULL: /usr/share/nmap/nmap-services) when it can be read,
  * else from the built-in top 100.  Returns the number added (may be less
  * than n with the built-in list) or a negative error. */
-int sk_ports_top(struct sk_ports *p, enum sk_proto proto, unsigned n,
+int sk_ports_top(struct sk_ports *p, enum sk_scan_proto proto, unsigned n,
 		 const char *services_path);
 
 /* Builds list/count from the bits.  Returns 0, SK_ENOPORTS or -ENOMEM. */
@@ -141,7 +141,7 @@ int sk_plan_init(struct sk_plan *plan, const struct sk_targets *targets,
  * space and its address, protocol and port. */
 uint64_t sk_plan_index(const struct sk_plan *plan, uint64_t step);
 void sk_plan_probe(const struct sk_plan *plan, uint64_t index,
-		   struct sk_ip *ip, enum sk_proto *proto, uint16_t *port);
+		   struct sk_ip *ip, enum sk_scan_proto *proto, uint16_t *port);
 
 /* Parses "I/N" (1 <= I <= N <= 2^20) into a 0-based index and a count. */
 int sk_shard_parse(const char *text, uint64_t *index, uint64_t *count,
@@ -188,7 +188,7 @@ struct sk_scan_result {
 	uint64_t index; /* in the plan's space */
 	struct sk_ip ip;
 	uint16_t port;
-	enum sk_proto proto;
+	enum sk_scan_proto proto;
 	enum sk_port_state state;
 	const char *reason; /* "syn-ack", "rst", "conn-refused", "timeout"... */
 	int64_t rtt_us;     /* -1 unknown */
@@ -210,6 +210,103 @@ struct sk_scan_stats {
 
 typedef void (*sk_scan_result_fn)(const struct sk_scan_result *r, void *ctx);
 typedef void (*sk_scan_progress_fn)(const struct sk_scan_stats *s, void *ctx);
+
+
+/* ---- replies to raw probes (pure) -------------------------------------- */
+
+enum sk_reply_kind { SK_REPLY_TCP = 1, SK_REPLY_UDP, SK_REPLY_ICMP };
+
+/* What a frame says about a probe.  For TCP and UDP replies, from/to are
+ * the reply's addresses and sport/dport its ports (sport is the scanned
+ * port).  For ICMP errors, from is who sent the error, and the probe it
+ * quotes is described by probe_src/probe_dst, probe_proto, sport (our port)
+ * and dport (the scanned port), with seq when TCP quoted it. */
+struct sk_reply {
+	enum sk_reply_kind kind;
+	struct sk_ip from, to;
+	int ttl;
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint16_t flags; /* TCP */
+	uint8_t icmp_type, icmp_code;
+	bool icmp6;
+	struct sk_ip probe_src, probe_dst;
+	uint8_t probe_proto;
+};
+
+/* Decodes an Ethernet frame carrying IPv4 or IPv6 with TCP, UDP, or an ICMP
+ * / ICMPv6 destination-unreachable (or ICMPv4 time-exceeded) that quotes a
+ * TCP or UDP probe.  Returns 0, or a negative code for anything else
+ * (SK_ETRUNCATED, SK_EMALFORMED, SK_EUNSUPPORTED). */
+int sk_scan_decode_reply(const uint8_t *frame, size_t len, struct sk_reply *out);
+
+/* The 32-bit cookie of a probe: SipHash of the 4-tuple under key, so that
+ * a reply proves it answers a probe of ours with no state kept. */
+uint32_t sk_scan_cookie(const uint8_t key[16], const struct sk_ip *src,
+			const struct sk_ip *dst, uint16_t sport, uint16_t dport);
+
+/* The index of ip among the targets, or -ENOENT. */
+int sk_targets_find(const struct sk_targets *t, const struct sk_ip *ip,
+		    uint64_t *index);
+
+
+/* ---- routes for raw probes -------------------------------------------- */
+
+/* How frames reach a target: the interface, our address on it, the next
+ * hop (the gateway, or the target itself on a connected network) and both
+ * MACs.  Loopback and NOARP interfaces take all-zero MACs. */
+struct sk_route {
+	int ifindex;
+	char ifname[16];
+	struct sk_ip src, nexthop;
+	bool has_gateway, local, loopback;
+	uint8_t src_mac[6], dst_mac[6];
+};
+
+/* Asks the kernel (rtnetlink) for the route to dst, through ifname when
+ * not NULL; fills everything but dst_mac.  Returns 0 or SK_ENOROUTE /
+ * SK_EUNSUPPORTED with err. */
+int sk_route_lookup(const struct sk_ip *dst, const char *ifname,
+		    struct sk_route *out, char *err);
+
+/* Fills dst_mac from the neighbour table, asking the kernel to resolve the
+ * next hop and waiting up to wait_ms when it is not there yet.  Returns 0
+ * or SK_ENOROUTE with err. */
+int sk_route_neighbour(struct sk_route *r, unsigned wait_ms, char *err);
+
+
+/* ---- the raw scans: SYN and UDP ---------------------------------------- */
+
+struct sk_raw_opts {
+	const struct sk_plan *plan; /* ports of one protocol: proto */
+	enum sk_scan_proto proto;   /* TCP: a SYN scan; UDP: a UDP scan */
+	uint64_t start;             /* first step (resume) */
+	uint64_t rate;              /* frames per second; 0: no limit */
+	unsigned retries;           /* passes again over unanswered probes */
+	uint64_t wait_ms;           /* wait for late replies after each pass */
+	const struct sk_route *route4, *route6; /* NULL when no such targets */
+	uint16_t sport;             /* our source port (keep it reserved) */
+	const uint8_t *key;         /* 16 bytes: the cookie key */
+	sk_scan_result_fn on_result; /* from the receive thread, serialised */
+	sk_scan_progress_fn on_progress; /* from the sending thread */
+	void *ctx;
+	volatile sig_atomic_t *stop;
+};
+
+/* Runs a raw scan: frames through AF_PACKET on each route's interface,
+ * replies on a receive thread (validated by cookie and 4-tuple, each probe
+ * reported once); after the last pass, silent probes are reported as
+ * filtered (TCP) or open|filtered (UDP).  stats->icmp_limited counts ICMP
+ * errors that came only for a retry: the sign of ICMP rate limiting.
+ * Needs root (CAP_NET_RAW).  Returns 0, 1 when stopped, or a negative
+ * error with err. */
+int sk_scan_raw(const struct sk_raw_opts *o, struct sk_scan_stats *stats,
+		char *err);
+
+/* The payload a UDP probe to port carries: a DNS query (53), an NTP client
+ * request (123), an SNMPv1 get of sysDescr with community "public" (161),
+ * empty otherwise.  The bytes are static. */
+void sk_udp_payload(uint16_t port, const uint8_t **payload, size_t *len);
 
 /* ---- the connect scan ------------------------------------------------- */
 

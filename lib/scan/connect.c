@@ -269,7 +269,7 @@ static int issue(struct worker *w, uint64_t seq)
 {
 	struct slot *s = slot_of(w, seq);
 	struct sk_ip ip;
-	enum sk_proto proto;
+	enum sk_scan_proto proto;
 	uint16_t port;
 	sk_plan_probe(w->plan, s->index, &ip, &proto, &port);
 	struct sockaddr_storage ss;

@@ -94,12 +94,12 @@ uint64_t sk_plan_index(const struct sk_plan *plan, uint64_t step)
 }
 
 void sk_plan_probe(const struct sk_plan *plan, uint64_t index, struct sk_ip *ip,
-		   enum sk_proto *proto, uint16_t *port)
+		   enum sk_scan_proto *proto, uint16_t *port)
 {
 	uint64_t np = plan->ports->count;
 	uint32_t pp = plan->ports->list[index % np];
 	sk_targets_get(plan->targets, index / np, ip);
-	*proto = (enum sk_proto)(pp >> 16);
+	*proto = (enum sk_scan_proto)(pp >> 16);
 	*port = (uint16_t)pp;
 }
 

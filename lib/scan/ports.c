@@ -33,12 +33,12 @@ static const uint16_t top_udp[] = {
 	49190, 49188,
 };
 
-static void set_bit(struct sk_ports *p, enum sk_proto proto, unsigned port)
+static void set_bit(struct sk_ports *p, enum sk_scan_proto proto, unsigned port)
 {
 	p->bits[proto][port >> 3] |= (uint8_t)(1u << (port & 7));
 }
 
-static int one_port(const char *text, size_t n, enum sk_proto proto,
+static int one_port(const char *text, size_t n, enum sk_scan_proto proto,
 		    unsigned dflt, unsigned *out, char *err)
 {
 	char buf[64];
@@ -54,7 +54,7 @@ static int one_port(const char *text, size_t n, enum sk_proto proto,
 	char e[SK_ERRLEN];
 	if (buf[0] >= '0' && buf[0] <= '9' && strspn(buf, "0123456789") != n)
 		return sk_err_set(err, SK_EBADPORTS, "'%s': not a port 1-65535", buf);
-	int rc = sk_port_parse(buf, proto == SK_PROTO_UDP ? "udp" : "tcp", &port, e);
+	int rc = sk_port_parse(buf, proto == SK_SCAN_UDP ? "udp" : "tcp", &port, e);
 	if (rc == SK_ENOSERVICE)
 		return sk_err_set(err, rc, "'%s': no such service in /etc/services", buf);
 	if (rc)
@@ -66,9 +66,9 @@ static int one_port(const char *text, size_t n, enum sk_proto proto,
 }
 
 int sk_ports_parse(struct sk_ports *p, const char *spec,
-		   enum sk_proto default_proto, char *err)
+		   enum sk_scan_proto default_proto, char *err)
 {
-	enum sk_proto proto = default_proto;
+	enum sk_scan_proto proto = default_proto;
 	const char *s = spec;
 	if (!*s)
 		return sk_err_set(err, SK_EBADPORTS, "empty port list");
@@ -77,7 +77,7 @@ int sk_ports_parse(struct sk_ports *p, const char *spec,
 		const char *item = s;
 		if ((n >= 2 && item[1] == ':') &&
 		    (item[0] == 'T' || item[0] == 't' || item[0] == 'U' || item[0] == 'u')) {
-			proto = (item[0] == 'T' || item[0] == 't') ? SK_PROTO_TCP : SK_PROTO_UDP;
+			proto = (item[0] == 'T' || item[0] == 't') ? SK_SCAN_TCP : SK_SCAN_UDP;
 			item += 2;
 			n -= 2;
 		}
@@ -135,7 +135,7 @@ static int cmp_freq(const void *pa, const void *pb)
 }
 
 /* Reads "name<TAB>port/proto<TAB>frequency" lines of nmap-services. */
-static int read_freqs(const char *path, enum sk_proto proto, struct freq **out,
+static int read_freqs(const char *path, enum sk_scan_proto proto, struct freq **out,
 		      size_t *count)
 {
 	FILE *f = fopen(path, "r");
@@ -144,7 +144,7 @@ static int read_freqs(const char *path, enum sk_proto proto, struct freq **out,
 	size_t n = 0, cap = 0;
 	struct freq *v = NULL;
 	char line[512];
-	const char *want = proto == SK_PROTO_UDP ? "udp" : "tcp";
+	const char *want = proto == SK_SCAN_UDP ? "udp" : "tcp";
 	while (fgets(line, sizeof line, f)) {
 		if (line[0] == '#')
 			continue;
@@ -176,7 +176,7 @@ static int read_freqs(const char *path, enum sk_proto proto, struct freq **out,
 	return 0;
 }
 
-int sk_ports_top(struct sk_ports *p, enum sk_proto proto, unsigned n,
+int sk_ports_top(struct sk_ports *p, enum sk_scan_proto proto, unsigned n,
 		 const char *services_path)
 {
 	struct freq *v = NULL;
@@ -190,8 +190,8 @@ int sk_ports_top(struct sk_ports *p, enum sk_proto proto, unsigned n,
 		return (int)added;
 	}
 	free(v);
-	const uint16_t *list = proto == SK_PROTO_UDP ? top_udp : top_tcp;
-	size_t len = proto == SK_PROTO_UDP ? sizeof top_udp / sizeof *top_udp
+	const uint16_t *list = proto == SK_SCAN_UDP ? top_udp : top_tcp;
+	size_t len = proto == SK_SCAN_UDP ? sizeof top_udp / sizeof *top_udp
 					   : sizeof top_tcp / sizeof *top_tcp;
 	unsigned added = 0;
 	for (size_t i = 0; i < len && added < n; i++, added++)

@@ -396,3 +396,29 @@ void sk_targets_each_range(const struct sk_targets *t,
 		fn(&a, &b, ctx);
 	}
 }
+
+int sk_targets_find(const struct sk_targets *t, const struct sk_ip *ip, uint64_t *index)
+{
+	if (ip->family != AF_INET && ip->family != AF_INET6)
+		return -ENOENT;
+	struct range key = { ip->family, ip_value(ip), ip_value(ip) };
+	/* The last range that starts at or before the address. */
+	size_t lo = 0, hi = t->final.n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct range *r = &t->final.r[mid];
+		bool before = r->family != key.family ? r->family == AF_INET
+						      : r->lo <= key.lo;
+		if (before)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return -ENOENT;
+	const struct range *r = &t->final.r[lo - 1];
+	if (r->family != key.family || key.lo > r->hi)
+		return -ENOENT;
+	*index = t->before[lo - 1] + (uint64_t)(key.lo - r->lo);
+	return 0;
+}

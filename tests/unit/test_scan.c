@@ -210,7 +210,7 @@ Test(targets, file_with_comments)
 
 /* ---- ports ---- */
 
-static void ports_of(const char *spec, enum sk_proto dflt, struct sk_ports *p, int want_rc)
+static void ports_of(const char *spec, enum sk_scan_proto dflt, struct sk_ports *p, int want_rc)
 {
 	char err[SK_ERRLEN] = "";
 	memset(p, 0, sizeof *p);
@@ -223,33 +223,33 @@ static void ports_of(const char *spec, enum sk_proto dflt, struct sk_ports *p, i
 Test(ports, lists_ranges_and_protocols)
 {
 	struct sk_ports *p = calloc(1, sizeof *p);
-	ports_of("22,80,1000-2000", SK_PROTO_TCP, p, 0);
+	ports_of("22,80,1000-2000", SK_SCAN_TCP, p, 0);
 	cr_expect_eq(p->count, 2 + 1001);
 	cr_expect_eq(p->list[0], 22u);
 	cr_expect_eq(p->list[2], 1000u);
 	sk_ports_free(p);
-	ports_of("-", SK_PROTO_TCP, p, 0);
+	ports_of("-", SK_SCAN_TCP, p, 0);
 	cr_expect_eq(p->count, 65535);
 	cr_expect_eq(p->list[0], 1u);
 	cr_expect_eq(p->list[65534], 65535u);
 	sk_ports_free(p);
-	ports_of("-1024", SK_PROTO_TCP, p, 0);
+	ports_of("-1024", SK_SCAN_TCP, p, 0);
 	cr_expect_eq(p->count, 1024);
 	sk_ports_free(p);
-	ports_of("65000-", SK_PROTO_TCP, p, 0);
+	ports_of("65000-", SK_SCAN_TCP, p, 0);
 	cr_expect_eq(p->count, 536);
 	sk_ports_free(p);
-	ports_of("T:80,443,U:53,161", SK_PROTO_TCP, p, 0);
+	ports_of("T:80,443,U:53,161", SK_SCAN_TCP, p, 0);
 	cr_expect_eq(p->count, 4);
 	cr_expect_eq(p->list[0], 80u);
 	cr_expect_eq(p->list[1], 443u);
 	cr_expect_eq(p->list[2], 1u << 16 | 53);
 	cr_expect_eq(p->list[3], 1u << 16 | 161);
 	sk_ports_free(p);
-	ports_of("53", SK_PROTO_UDP, p, 0);
+	ports_of("53", SK_SCAN_UDP, p, 0);
 	cr_expect_eq(p->list[0], 1u << 16 | 53);
 	sk_ports_free(p);
-	ports_of("ssh,http,80", SK_PROTO_TCP, p, 0);
+	ports_of("ssh,http,80", SK_SCAN_TCP, p, 0);
 	cr_expect_eq(p->count, 2);
 	cr_expect_eq(p->list[0], 22u);
 	sk_ports_free(p);
@@ -277,7 +277,7 @@ Test(ports, errors)
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		struct sk_ports *p = calloc(1, sizeof *p);
 		char err[SK_ERRLEN] = "";
-		int rc = sk_ports_parse(p, cases[i].spec, SK_PROTO_TCP, err);
+		int rc = sk_ports_parse(p, cases[i].spec, SK_SCAN_TCP, err);
 		cr_expect_eq(rc, cases[i].code, "case %zu (%s): %d %s", i, cases[i].spec, rc, err);
 		cr_expect(strstr(err, cases[i].needle), "case %zu: %s", i, err);
 		free(p);
@@ -289,12 +289,12 @@ Test(ports, top_lists)
 	struct sk_ports *p = calloc(1, sizeof *p);
 	char err[SK_ERRLEN];
 	/* The built-in list when the file is absent. */
-	cr_expect_eq(sk_ports_top(p, SK_PROTO_TCP, 100, "/nonexistent"), 100);
+	cr_expect_eq(sk_ports_top(p, SK_SCAN_TCP, 100, "/nonexistent"), 100);
 	cr_assert_eq(sk_ports_finish(p, err), 0);
 	cr_expect_eq(p->count, 100);
 	sk_ports_free(p);
 	memset(p, 0, sizeof *p);
-	cr_expect_eq(sk_ports_top(p, SK_PROTO_TCP, 1000, "/nonexistent"), 100);
+	cr_expect_eq(sk_ports_top(p, SK_SCAN_TCP, 1000, "/nonexistent"), 100);
 	memset(p, 0, sizeof *p);
 	/* A small nmap-services file ranks by frequency. */
 	char path[] = "/tmp/sk-services-XXXXXX";
@@ -303,7 +303,7 @@ Test(ports, top_lists)
 			    "snmp\t161/udp\t0.43\nx\t7/tcp\t0.0001\ntelnet\t23/tcp\t0.22\n";
 	cr_assert_eq(write(fd, text, sizeof text - 1), (ssize_t)sizeof text - 1);
 	close(fd);
-	cr_expect_eq(sk_ports_top(p, SK_PROTO_TCP, 3, path), 3);
+	cr_expect_eq(sk_ports_top(p, SK_SCAN_TCP, 3, path), 3);
 	cr_assert_eq(sk_ports_finish(p, err), 0);
 	cr_expect_eq(p->count, 3);
 	cr_expect_eq(p->list[0], 22u);
@@ -386,7 +386,7 @@ Test(shard, union_is_whole_and_disjoint_for_n_1_to_8)
 	cr_assert_eq(sk_targets_add(t, "198.18.0.0/27", SK_TARGETS_NORESOLVE, err), 0);
 	cr_assert_eq(sk_targets_finish(t, 1000, err), 0);
 	struct sk_ports *p = calloc(1, sizeof *p);
-	cr_assert_eq(sk_ports_parse(p, "1-37", SK_PROTO_TCP, err), 0);
+	cr_assert_eq(sk_ports_parse(p, "1-37", SK_SCAN_TCP, err), 0);
 	cr_assert_eq(sk_ports_finish(p, err), 0);
 	uint64_t total = 32 * 37;
 	uint8_t *seen = malloc(total);
@@ -417,12 +417,12 @@ Test(shard, union_is_whole_and_disjoint_for_n_1_to_8)
 	/* Each index names one (address, port). */
 	cr_assert_eq(sk_plan_init(&plan, t, p, 1, 0, 1, err), 0);
 	struct sk_ip ip;
-	enum sk_proto proto;
+	enum sk_scan_proto proto;
 	uint16_t port;
 	sk_plan_probe(&plan, 37 * 5 + 3, &ip, &proto, &port);
 	cr_expect_eq(ip.bytes[3], 5);
 	cr_expect_eq(port, 4);
-	cr_expect_eq(proto, SK_PROTO_TCP);
+	cr_expect_eq(proto, SK_SCAN_TCP);
 	free(seen);
 	sk_ports_free(p);
 	free(p);
@@ -474,8 +474,8 @@ Test(checkpoint, fingerprint_depends_on_targets_ports_and_shard)
 	sk_targets_finish(t1, 100, err);
 	sk_targets_finish(t2, 100, err);
 	struct sk_ports *p1 = calloc(1, sizeof *p1), *p2 = calloc(1, sizeof *p2);
-	sk_ports_parse(p1, "80", SK_PROTO_TCP, err);
-	sk_ports_parse(p2, "81", SK_PROTO_TCP, err);
+	sk_ports_parse(p1, "80", SK_SCAN_TCP, err);
+	sk_ports_parse(p2, "81", SK_SCAN_TCP, err);
 	sk_ports_finish(p1, err);
 	sk_ports_finish(p2, err);
 	struct sk_plan a, b, c, d;
@@ -495,4 +495,161 @@ Test(checkpoint, fingerprint_depends_on_targets_ports_and_shard)
 	free(p2);
 	sk_targets_free(t1);
 	sk_targets_free(t2);
+}
+
+/* ---- replies to raw probes ---- */
+
+#include "sockit/packet.h"
+#include "sockit/pktbuild.h"
+
+static const uint8_t mac_a[6] = { 2, 0, 0, 0, 0, 1 }, mac_b[6] = { 2, 0, 0, 0, 0, 2 };
+static const uint8_t ip_us[4] = { 198, 18, 0, 1 }, ip_them[4] = { 198, 18, 0, 2 };
+
+Test(reply, syn_ack_and_every_truncation)
+{
+	uint8_t f[SK_BUILD_MAX];
+	struct sk_l4_build b = { .eth_src = mac_b, .eth_dst = mac_a, .family = 4, .src = ip_them,
+				 .dst = ip_us, .sport = 80, .dport = 40000, .seq = 7,
+				 .ack = 0x12345679, .flags = SK_TCP_SYN | SK_TCP_ACK, .ttl = 61 };
+	int n = sk_build_tcp(f, sizeof f, &b);
+	cr_assert_gt(n, 0);
+	struct sk_reply r;
+	cr_assert_eq(sk_scan_decode_reply(f, (size_t)n, &r), 0);
+	cr_expect_eq(r.kind, SK_REPLY_TCP);
+	cr_expect_eq(r.sport, 80);
+	cr_expect_eq(r.dport, 40000);
+	cr_expect_eq(r.ack, 0x12345679u);
+	cr_expect_eq(r.flags, SK_TCP_SYN | SK_TCP_ACK);
+	cr_expect_eq(r.ttl, 61);
+	cr_expect_eq(memcmp(r.from.bytes, ip_them, 4), 0);
+	cr_expect_eq(memcmp(r.to.bytes, ip_us, 4), 0);
+	for (int k = 0; k < n; k++)
+		cr_expect_lt(sk_scan_decode_reply(f, (size_t)k, &r), 0, "prefix %d", k);
+}
+
+Test(reply, ipv6_rst)
+{
+	uint8_t f[SK_BUILD_MAX], a[16] = { 0 }, c[16] = { 0 };
+	a[15] = 1;
+	c[15] = 2;
+	struct sk_l4_build b = { .eth_src = mac_b, .eth_dst = mac_a, .family = 6, .src = c,
+				 .dst = a, .sport = 22, .dport = 41000, .ack = 5,
+				 .flags = SK_TCP_RST | SK_TCP_ACK };
+	int n = sk_build_tcp(f, sizeof f, &b);
+	struct sk_reply r;
+	cr_assert_eq(sk_scan_decode_reply(f, (size_t)n, &r), 0);
+	cr_expect_eq(r.kind, SK_REPLY_TCP);
+	cr_expect_eq(r.from.family, AF_INET6);
+	cr_expect_eq(r.flags & SK_TCP_RST, SK_TCP_RST);
+	for (int k = 0; k < n; k++)
+		cr_expect_lt(sk_scan_decode_reply(f, (size_t)k, &r), 0, "prefix %d", k);
+}
+
+/* An ICMP port unreachable from them quoting our UDP probe to port 53. */
+static size_t icmp_unreach(uint8_t *f, uint8_t code)
+{
+	uint8_t probe[SK_BUILD_MAX];
+	struct sk_l4_build b = { .family = 4, .src = ip_us, .dst = ip_them, .sport = 40000,
+				 .dport = 53 };
+	int pn = sk_build_udp(probe, sizeof probe, &b);
+	cr_assert_eq(pn, 28);
+	memcpy(f, mac_a, 6);
+	memcpy(f + 6, mac_b, 6);
+	f[12] = 0x08;
+	f[13] = 0x00;
+	uint8_t *ip = f + 14;
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	sk_put_be16(ip + 2, (uint16_t)(20 + 8 + pn));
+	ip[8] = 64;
+	ip[9] = 1;
+	memcpy(ip + 12, ip_them, 4);
+	memcpy(ip + 16, ip_us, 4);
+	sk_put_be16(ip + 10, sk_inet_checksum(ip, 20));
+	uint8_t *ic = ip + 20;
+	memset(ic, 0, 8);
+	ic[0] = 3;
+	ic[1] = code;
+	memcpy(ic + 8, probe, (size_t)pn);
+	sk_put_be16(ic + 2, sk_inet_checksum(ic, 8 + (size_t)pn));
+	return 14 + 20 + 8 + (size_t)pn;
+}
+
+Test(reply, icmp_unreachable_quotes_the_probe)
+{
+	uint8_t f[256];
+	size_t n = icmp_unreach(f, 3);
+	struct sk_reply r;
+	cr_assert_eq(sk_scan_decode_reply(f, n, &r), 0);
+	cr_expect_eq(r.kind, SK_REPLY_ICMP);
+	cr_expect_eq(r.icmp_type, 3);
+	cr_expect_eq(r.icmp_code, 3);
+	cr_expect_eq(r.probe_proto, SK_IPPROTO_UDP);
+	cr_expect_eq(r.sport, 40000);
+	cr_expect_eq(r.dport, 53);
+	cr_expect_eq(memcmp(r.probe_dst.bytes, ip_them, 4), 0);
+	cr_expect_eq(memcmp(r.probe_src.bytes, ip_us, 4), 0);
+	/* Every cut before the quoted ports fails; after them it decodes. */
+	for (size_t k = 0; k < 14 + 20 + 8 + 20 + 4; k++)
+		cr_expect_lt(sk_scan_decode_reply(f, k, &r), 0, "prefix %zu", k);
+}
+
+Test(reply, cookie_depends_on_every_field_and_key)
+{
+	uint8_t k1[16] = { 1 }, k2[16] = { 2 };
+	struct sk_ip a, b, c;
+	sk_ip_parse("198.18.0.1", &a);
+	sk_ip_parse("198.18.0.2", &b);
+	sk_ip_parse("198.18.0.3", &c);
+	uint32_t base = sk_scan_cookie(k1, &a, &b, 40000, 80);
+	cr_expect_eq(base, sk_scan_cookie(k1, &a, &b, 40000, 80));
+	cr_expect_neq(base, sk_scan_cookie(k2, &a, &b, 40000, 80));
+	cr_expect_neq(base, sk_scan_cookie(k1, &a, &c, 40000, 80));
+	cr_expect_neq(base, sk_scan_cookie(k1, &c, &b, 40000, 80));
+	cr_expect_neq(base, sk_scan_cookie(k1, &a, &b, 40001, 80));
+	cr_expect_neq(base, sk_scan_cookie(k1, &a, &b, 40000, 81));
+}
+
+Test(targets, find_is_the_inverse_of_get)
+{
+	struct sk_targets *t;
+	char err[SK_ERRLEN];
+	sk_targets_new(&t);
+	sk_targets_add(t, "198.18.0.0/28", SK_TARGETS_NORESOLVE, err);
+	sk_targets_add(t, "198.18.5.7", SK_TARGETS_NORESOLVE, err);
+	sk_targets_add(t, "2001:db8::/126", SK_TARGETS_NORESOLVE, err);
+	sk_targets_exclude(t, "198.18.0.4", SK_TARGETS_NORESOLVE, err);
+	cr_assert_eq(sk_targets_finish(t, 100, err), 0);
+	for (uint64_t i = 0; i < sk_targets_count(t); i++) {
+		struct sk_ip ip;
+		uint64_t back;
+		sk_targets_get(t, i, &ip);
+		cr_assert_eq(sk_targets_find(t, &ip, &back), 0);
+		cr_expect_eq(back, i);
+	}
+	static const char *absent[] = { "198.18.0.4", "198.18.0.16", "198.18.5.6", "198.18.5.8",
+					"10.0.0.1", "2001:db8::4", "::1" };
+	for (size_t k = 0; k < sizeof absent / sizeof *absent; k++) {
+		struct sk_ip ip;
+		uint64_t back;
+		sk_ip_parse(absent[k], &ip);
+		cr_expect_eq(sk_targets_find(t, &ip, &back), -ENOENT, "%s", absent[k]);
+	}
+	sk_targets_free(t);
+}
+
+Test(payloads, known_ports_carry_requests)
+{
+	const uint8_t *p;
+	size_t n;
+	sk_udp_payload(53, &p, &n);
+	cr_expect_eq(n, 17);
+	sk_udp_payload(123, &p, &n);
+	cr_expect_eq(n, 48);
+	cr_expect_eq(p[0], 0xe3);
+	sk_udp_payload(161, &p, &n);
+	cr_expect_eq(n, 43);
+	cr_expect_eq(p[1] + 2u, n);
+	sk_udp_payload(9999, &p, &n);
+	cr_expect_eq(n, 0);
 }

@@ -1,0 +1,549 @@
+/* The raw scans (--syn, --udp): frames built by lib/packet, sent on an
+ * AF_PACKET socket at a set rate, and replies read by a thread of their
+ * own from another AF_PACKET socket with a large buffer.
+ *
+ * Stateless: a SYN's sequence number is a SipHash cookie of its 4-tuple,
+ * so a SYN-ACK or RST proves which probe it answers with no table of sent
+ * probes.  The only state is one bit per probe of the plan ("answered"),
+ * which removes duplicates and tells the retry passes what to send again;
+ * it is a sparse mapping, so untouched parts cost no memory. */
+#include "sockit/scan.h"
+#include "sockit/error.h"
+#include "sockit/packet.h"
+#include "sockit/pktbuild.h"
+
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <netinet/in.h>
+#include <pcap/pcap.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BATCH 64
+#define FRAME_MAX 256
+
+struct raw {
+	const struct sk_raw_opts *o;
+	const struct sk_plan *plan;
+	int send4, send6, recv_fd;
+	_Atomic uint8_t *answered; /* one bit per index */
+	size_t answered_len;
+	int32_t *port_pos; /* [proto][port] -> position in the port list, -1 */
+	pthread_mutex_t lock;
+	_Atomic int stop_recv;
+	_Atomic uint64_t sent, received, done, icmp_late;
+	_Atomic unsigned pass; /* which pass the sender is in */
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
+	nanosleep(&ts, NULL);
+}
+
+static bool test_and_set(struct raw *r, uint64_t index)
+{
+	uint8_t bit = (uint8_t)(1u << (index & 7));
+	return atomic_fetch_or(&r->answered[index >> 3], bit) & bit;
+}
+
+static bool is_set(struct raw *r, uint64_t index)
+{
+	return atomic_load(&r->answered[index >> 3]) & (1u << (index & 7));
+}
+
+static const struct sk_route *route_for(const struct raw *r, int family)
+{
+	return family == AF_INET ? r->o->route4 : r->o->route6;
+}
+
+static bool same_ip(const struct sk_ip *a, const struct sk_ip *b)
+{
+	return a->family == b->family && !memcmp(a->bytes, b->bytes, a->family == AF_INET ? 4 : 16);
+}
+
+static void report(struct raw *r, uint64_t index, enum sk_port_state state,
+		   const char *reason, int ttl)
+{
+	struct sk_scan_result res = {
+		.index = index,
+		.state = state,
+		.reason = reason,
+		.rtt_us = -1,
+		.ttl = ttl,
+	};
+	sk_plan_probe(r->plan, index, &res.ip, &res.proto, &res.port);
+	pthread_mutex_lock(&r->lock);
+	r->o->on_result(&res, r->o->ctx);
+	pthread_mutex_unlock(&r->lock);
+	atomic_fetch_add(&r->done, 1);
+}
+
+/* The index of the probe to (ip, proto, port), or -1. */
+static int64_t index_of(struct raw *r, const struct sk_ip *ip, unsigned proto, uint16_t port)
+{
+	uint64_t t;
+	int32_t pos = r->port_pos[proto * 65536u + port];
+	if (pos < 0 || sk_targets_find(r->plan->targets, ip, &t))
+		return -1;
+	return (int64_t)(t * r->plan->ports->count + (uint64_t)pos);
+}
+
+static const char *unreach_reason(bool v6, uint8_t code, enum sk_port_state *state,
+				  bool udp)
+{
+	*state = SK_STATE_FILTERED;
+	if (!v6) {
+		switch (code) {
+		case 3:
+			if (udp) {
+				*state = SK_STATE_CLOSED;
+				return "port-unreach";
+			}
+			return "port-unreach";
+		case 0: return "net-unreach";
+		case 1: return "host-unreach";
+		case 2: return "proto-unreach";
+		case 9:
+		case 10:
+		case 13: return "admin-prohibited";
+		default: return "icmp-unreach";
+		}
+	}
+	switch (code) {
+	case 4:
+		if (udp)
+			*state = SK_STATE_CLOSED;
+		return "port-unreach";
+	case 0: return "net-unreach";
+	case 1: return "admin-prohibited";
+	case 3: return "host-unreach";
+	default: return "icmp-unreach";
+	}
+}
+
+static void on_frame(struct raw *r, const uint8_t *p, size_t len)
+{
+	struct sk_reply rep;
+	if (sk_scan_decode_reply(p, len, &rep))
+		return;
+	const struct sk_raw_opts *o = r->o;
+	bool udp = o->proto == SK_SCAN_UDP;
+	if (rep.kind == SK_REPLY_ICMP) {
+		const struct sk_route *rt = route_for(r, rep.probe_dst.family);
+		if (!rt || !same_ip(&rep.probe_src, &rt->src) || rep.sport != o->sport ||
+		    rep.probe_proto != (udp ? SK_IPPROTO_UDP : SK_IPPROTO_TCP))
+			return;
+		if (!udp && rep.seq != sk_scan_cookie(o->key, &rt->src, &rep.probe_dst, o->sport,
+						      rep.dport))
+			return;
+		int64_t idx = index_of(r, &rep.probe_dst, o->proto, rep.dport);
+		if (idx < 0)
+			return;
+		atomic_fetch_add(&r->received, 1);
+		if (test_and_set(r, (uint64_t)idx))
+			return;
+		if (atomic_load(&r->pass) > 0)
+			atomic_fetch_add(&r->icmp_late, 1);
+		enum sk_port_state st;
+		const char *why = unreach_reason(rep.icmp6, rep.icmp_code, &st, udp);
+		report(r, (uint64_t)idx, st, why, rep.ttl);
+		return;
+	}
+	const struct sk_route *rt = route_for(r, rep.from.family);
+	if (!rt || !same_ip(&rep.to, &rt->src) || rep.dport != o->sport)
+		return;
+	if ((rep.kind == SK_REPLY_TCP) == udp)
+		return;
+	enum sk_port_state st;
+	const char *why;
+	if (rep.kind == SK_REPLY_TCP) {
+		uint32_t cookie = sk_scan_cookie(o->key, &rt->src, &rep.from, o->sport, rep.sport);
+		if (!(rep.flags & SK_TCP_ACK) || rep.ack != cookie + 1)
+			return;
+		if ((rep.flags & (SK_TCP_SYN | SK_TCP_RST)) == SK_TCP_SYN) {
+			st = SK_STATE_OPEN;
+			why = "syn-ack";
+		} else if (rep.flags & SK_TCP_RST) {
+			st = SK_STATE_CLOSED;
+			why = "rst";
+		} else {
+			return;
+		}
+	} else {
+		st = SK_STATE_OPEN;
+		why = "udp-response";
+	}
+	int64_t idx = index_of(r, &rep.from, o->proto, rep.sport);
+	if (idx < 0)
+		return;
+	atomic_fetch_add(&r->received, 1);
+	if (test_and_set(r, (uint64_t)idx))
+		return;
+	report(r, (uint64_t)idx, st, why, rep.ttl);
+}
+
+static void *receiver(void *arg)
+{
+	struct raw *r = arg;
+	static const unsigned n = BATCH;
+	uint8_t (*bufs)[2048] = malloc(n * sizeof *bufs);
+	struct mmsghdr *msgs = calloc(n, sizeof *msgs);
+	struct iovec *iov = calloc(n, sizeof *iov);
+	struct sockaddr_ll *from = calloc(n, sizeof *from);
+	if (!bufs || !msgs || !iov || !from)
+		goto out;
+	while (!atomic_load(&r->stop_recv)) {
+		for (unsigned i = 0; i < n; i++) {
+			iov[i] = (struct iovec){ bufs[i], sizeof bufs[i] };
+			msgs[i].msg_hdr = (struct msghdr){ .msg_name = &from[i],
+							   .msg_namelen = sizeof from[i],
+							   .msg_iov = &iov[i],
+							   .msg_iovlen = 1 };
+		}
+		int got = recvmmsg(r->recv_fd, msgs, n, MSG_WAITFORONE, NULL);
+		if (got < 0)
+			continue; /* the 100 ms receive timeout, or EINTR */
+		for (int i = 0; i < got; i++) {
+			/* Our own frames come back to us as "outgoing". */
+			if (from[i].sll_pkttype == PACKET_OUTGOING)
+				continue;
+			on_frame(r, bufs[i], msgs[i].msg_len);
+		}
+	}
+out:
+	free(bufs);
+	free(msgs);
+	free(iov);
+	free(from);
+	return NULL;
+}
+
+/* Frames for loopback go through a raw IP socket instead: a packet
+ * injected on lo with AF_PACKET has no route attached, so the kernel takes
+ * 127.0.0.1 arriving on it for a martian and drops it.  A raw IP socket
+ * takes the normal output path (as nmap does on loopback). */
+static int open_send(const struct sk_route *rt, char *err)
+{
+	int fd;
+	if (rt->loopback) {
+		fd = socket(rt->src.family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+		if (fd < 0)
+			return sk_err_set(err, -errno,
+					  "raw IP socket (raw scans need root or CAP_NET_RAW)");
+		int big = 4 << 20;
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+		return fd;
+	}
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return sk_err_set(err, -errno, "AF_PACKET socket (raw scans need root or CAP_NET_RAW)");
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = rt->ifindex };
+	if (bind(fd, (struct sockaddr *)&sll, sizeof sll)) {
+		int e = -errno;
+		close(fd);
+		return sk_err_set(err, e, "bind to %s", rt->ifname);
+	}
+	int big = 4 << 20;
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+	return fd;
+}
+
+static int open_recv(struct raw *r, int ifindex, char *err)
+{
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	if (fd < 0)
+		return sk_err_set(err, -errno, "AF_PACKET socket (raw scans need root or CAP_NET_RAW)");
+	/* Only what can answer us reaches user space. */
+	char expr[96];
+	snprintf(expr, sizeof expr, "%s dst port %u or icmp or icmp6",
+		 r->o->proto == SK_SCAN_UDP ? "udp" : "tcp", r->o->sport);
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 2048);
+	struct bpf_program prog;
+	if (!dead || pcap_compile(dead, &prog, expr, 1, PCAP_NETMASK_UNKNOWN)) {
+		if (dead)
+			pcap_close(dead);
+		close(fd);
+		return sk_err_set(err, SK_EUNSUPPORTED, "filter '%s'", expr);
+	}
+	struct sock_fprog fp = { (unsigned short)prog.bf_len, (struct sock_filter *)prog.bf_insns };
+	int rc = setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof fp);
+	pcap_freecode(&prog);
+	pcap_close(dead);
+	if (rc) {
+		rc = -errno;
+		close(fd);
+		return sk_err_set(err, rc, "attach filter");
+	}
+	/* A large buffer: replies arrive in bursts at high rates (masscan
+	 * loses up to 45% of them here with a small one). */
+	int big = 64 << 20;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+	struct timeval tv = { 0, 100000 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+				   .sll_ifindex = ifindex };
+	if (bind(fd, (struct sockaddr *)&sll, sizeof sll)) {
+		rc = -errno;
+		close(fd);
+		return sk_err_set(err, rc, "bind receive socket");
+	}
+	return fd;
+}
+
+static int build(struct raw *r, uint64_t index, uint8_t *out, int *fd,
+		 struct sockaddr_storage *to, socklen_t *tolen)
+{
+	struct sk_ip ip;
+	enum sk_scan_proto proto;
+	uint16_t port;
+	sk_plan_probe(r->plan, index, &ip, &proto, &port);
+	const struct sk_route *rt = route_for(r, ip.family);
+	if (!rt)
+		return -1;
+	*fd = ip.family == AF_INET ? r->send4 : r->send6;
+	*tolen = 0;
+	if (rt->loopback) {
+		memset(to, 0, sizeof *to);
+		if (ip.family == AF_INET) {
+			struct sockaddr_in *sin = (struct sockaddr_in *)to;
+			sin->sin_family = AF_INET;
+			memcpy(&sin->sin_addr, ip.bytes, 4);
+			*tolen = sizeof *sin;
+		} else {
+			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)to;
+			sin6->sin6_family = AF_INET6;
+			memcpy(&sin6->sin6_addr, ip.bytes, 16);
+			*tolen = sizeof *sin6;
+		}
+	}
+	struct sk_l4_build b = {
+		.eth_src = rt->loopback ? NULL : rt->src_mac,
+		.eth_dst = rt->loopback ? NULL : rt->dst_mac,
+		.family = ip.family == AF_INET ? 4 : 6,
+		.src = rt->src.bytes,
+		.dst = ip.bytes,
+		.sport = r->o->sport,
+		.dport = port,
+		.ttl = 64,
+		.ip_id = (uint16_t)index,
+	};
+	if (proto == SK_SCAN_TCP) {
+		b.seq = sk_scan_cookie(r->o->key, &rt->src, &ip, r->o->sport, port);
+		b.flags = SK_TCP_SYN;
+		b.mss = 1460;
+		return sk_build_tcp(out, FRAME_MAX, &b);
+	}
+	sk_udp_payload(port, &b.payload, &b.payload_len);
+	return sk_build_udp(out, FRAME_MAX, &b);
+}
+
+static void fill_stats(struct raw *r, struct sk_scan_stats *st, uint64_t resume)
+{
+	memset(st, 0, sizeof *st);
+	st->sent = atomic_load(&r->sent);
+	st->received = atomic_load(&r->received);
+	st->done = atomic_load(&r->done);
+	st->icmp_limited = atomic_load(&r->icmp_late);
+	st->resume = resume;
+}
+
+/* One pass over the steps [from, to): the probes not yet answered, at the
+ * rate asked.  Returns 1 when stopped. */
+static int pass(struct raw *r, uint64_t from, uint64_t to, uint64_t *resume_out)
+{
+	const struct sk_raw_opts *o = r->o;
+	uint8_t frames[BATCH][FRAME_MAX];
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+	int fds[BATCH];
+	struct sockaddr_storage tos[BATCH];
+	socklen_t tolens[BATCH];
+	uint64_t t0 = now_ns(), sent = 0, last_progress = t0;
+	uint64_t step = from;
+	/* Probes sent in the last wait are not yet known to be done. */
+	uint64_t window = o->rate * o->wait_ms / 1000 + BATCH;
+	while (step < to) {
+		if (o->stop && *o->stop)
+			return 1;
+		uint64_t now = now_ns();
+		uint64_t allowed = o->rate ? (now - t0) / 1000000000.0 * (double)o->rate : UINT64_MAX;
+		if (allowed <= sent) {
+			uint64_t gap = o->rate ? 1000000000u / o->rate : 0;
+			sleep_ns(gap > 1000000 ? 1000000 : (gap ? gap : 1000));
+			continue;
+		}
+		uint64_t can = allowed - sent;
+		unsigned n = 0;
+		while (n < BATCH && n < can && step < to) {
+			uint64_t index = sk_plan_index(r->plan, step++);
+			if (is_set(r, index))
+				continue;
+			int len = build(r, index, frames[n], &fds[n], &tos[n], &tolens[n]);
+			if (len <= 0)
+				continue;
+			iov[n] = (struct iovec){ frames[n], (size_t)len };
+			msgs[n].msg_hdr = (struct msghdr){ .msg_name = tolens[n] ? &tos[n] : NULL,
+							   .msg_namelen = tolens[n],
+							   .msg_iov = &iov[n],
+							   .msg_iovlen = 1 };
+			n++;
+		}
+		/* Frames of one family go together; split where it changes. */
+		unsigned i = 0;
+		while (i < n) {
+			unsigned j = i;
+			while (j < n && fds[j] == fds[i])
+				j++;
+			unsigned k = i;
+			while (k < j) {
+				int m = sendmmsg(fds[i], msgs + k, j - k, 0);
+				if (m < 0) {
+					if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR) {
+						sleep_ns(100000);
+						continue;
+					}
+					m = 1; /* drop the frame the kernel refused */
+				}
+				k += (unsigned)m;
+			}
+			i = j;
+		}
+		sent += n;
+		atomic_fetch_add(&r->sent, n);
+		if (atomic_load(&r->pass) == 0)
+			*resume_out = step > from + window ? step - window : from;
+		if (o->on_progress && now - last_progress > 200000000u) {
+			struct sk_scan_stats st;
+			fill_stats(r, &st, *resume_out);
+			o->on_progress(&st, o->ctx);
+			last_progress = now;
+		}
+	}
+	return 0;
+}
+
+static int wait_replies(struct raw *r, uint64_t resume)
+{
+	uint64_t end = now_ns() + r->o->wait_ms * 1000000u;
+	uint64_t all = r->plan->steps - r->o->start;
+	/* Every probe answered: nothing late is left to wait for. */
+	while (now_ns() < end && atomic_load(&r->done) < all) {
+		if (r->o->stop && *r->o->stop)
+			return 1;
+		sleep_ns(10000000);
+		if (r->o->on_progress) {
+			struct sk_scan_stats st;
+			fill_stats(r, &st, resume);
+			r->o->on_progress(&st, r->o->ctx);
+		}
+	}
+	return 0;
+}
+
+int sk_scan_raw(const struct sk_raw_opts *o, struct sk_scan_stats *stats, char *err)
+{
+	const struct sk_plan *plan = o->plan;
+	memset(stats, 0, sizeof *stats);
+	if (o->start >= plan->steps) {
+		stats->resume = plan->steps;
+		return 0;
+	}
+	struct raw r = { .o = o, .plan = plan, .send4 = -1, .send6 = -1, .recv_fd = -1 };
+	pthread_mutex_init(&r.lock, NULL);
+	int rc = 0;
+	r.answered_len = (size_t)(plan->total / 8 + 1);
+	void *map = mmap(NULL, r.answered_len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	r.port_pos = malloc(2 * 65536 * sizeof *r.port_pos);
+	if (map == MAP_FAILED || !r.port_pos) {
+		rc = sk_err_set(err, -ENOMEM, "raw scan: %llu probes",
+				(unsigned long long)plan->total);
+		goto out;
+	}
+	r.answered = map;
+	for (unsigned i = 0; i < 2 * 65536; i++)
+		r.port_pos[i] = -1;
+	for (uint32_t i = 0; i < plan->ports->count; i++)
+		r.port_pos[plan->ports->list[i]] = (int32_t)i;
+	if (o->route4 && (r.send4 = open_send(o->route4, err)) < 0) {
+		rc = r.send4;
+		goto out;
+	}
+	if (o->route6) {
+		if (o->route4 && o->route4->ifindex == o->route6->ifindex)
+			r.send6 = r.send4;
+		else if ((r.send6 = open_send(o->route6, err)) < 0) {
+			rc = r.send6;
+			goto out;
+		}
+	}
+	int ifindex = o->route4 ? o->route4->ifindex : o->route6->ifindex;
+	if (o->route4 && o->route6 && o->route4->ifindex != o->route6->ifindex)
+		ifindex = 0; /* two interfaces: listen on all */
+	if ((r.recv_fd = open_recv(&r, ifindex, err)) < 0) {
+		rc = r.recv_fd;
+		goto out;
+	}
+	pthread_t th;
+	if (pthread_create(&th, NULL, receiver, &r)) {
+		rc = sk_err_set(err, -EAGAIN, "raw scan: thread");
+		goto out;
+	}
+	uint64_t resume = o->start;
+	bool stopped = false;
+	uint64_t all = plan->steps - o->start, first_sent = 0;
+	for (unsigned p = 0; p <= o->retries && !stopped && atomic_load(&r.done) < all; p++) {
+		atomic_store(&r.pass, p);
+		stopped = pass(&r, o->start, plan->steps, &resume) || wait_replies(&r, resume);
+		if (p == 0)
+			first_sent = atomic_load(&r.sent);
+	}
+	atomic_store(&r.stop_recv, 1);
+	pthread_join(th, NULL);
+	if (!stopped) {
+		/* Silence after every retry: filtered (TCP) or open|filtered
+		 * (UDP), as nmap says. */
+		for (uint64_t s = o->start; s < plan->steps; s++) {
+			uint64_t index = sk_plan_index(plan, s);
+			if (!test_and_set(&r, index))
+				report(&r, index,
+				       o->proto == SK_SCAN_UDP ? SK_STATE_OPEN_FILTERED
+							       : SK_STATE_FILTERED,
+				       "no-response", -1);
+		}
+		resume = plan->steps;
+	}
+	fill_stats(&r, stats, resume);
+	stats->retries = first_sent && stats->sent > first_sent ? stats->sent - first_sent : 0;
+	rc = stopped ? 1 : 0;
+out:
+	if (r.recv_fd >= 0)
+		close(r.recv_fd);
+	if (r.send6 >= 0 && r.send6 != r.send4)
+		close(r.send6);
+	if (r.send4 >= 0)
+		close(r.send4);
+	if (r.answered)
+		munmap((void *)r.answered, r.answered_len);
+	free(r.port_pos);
+	pthread_mutex_destroy(&r.lock);
+	return rc;
+}
