@@ -35,10 +35,16 @@
 	X(FAMILY, "address family mismatch")                                   \
 	X(LIMIT, "limit exceeded")
 
-#define SK_ERRORS_IO(X)                                                       \
+#define SK_ERRORS_IO(X)                                                        \
 	X(BADRULE, "invalid rule")                                             \
 	X(BADCOMMAND, "unknown console command")                               \
-	X(TOOBIG, "datagram too large")
+	X(TOOBIG, "datagram too large")                                        \
+	X(TLS, "TLS error")                                                    \
+	X(TLSVERIFY, "certificate verification failed")                        \
+	X(TLSCLOSED, "TLS session closed by peer")                             \
+	X(TIMEDOUT, "timed out")                                               \
+	X(SELFCONNECT, "connected to itself (local and remote address equal)") \
+	X(SLOWPEER, "peer reads too slowly (output buffer full)")
 
 #define SK_ERRORS_PACKET(X)                                                    \
 	X(TRUNCATED, "truncated")                                              \

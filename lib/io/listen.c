@@ -1,0 +1,275 @@
+/* Listeners.  libuv already turns EMFILE at accept into "close the
+ * reserve descriptor, accept, drop, reopen", so the loop never spins on a
+ * full descriptor table; here we bind every address and use the kernel's
+ * maximum backlog (ncat's 10 and socat's 5 delay bursts by seconds). */
+#include "sockit/listen.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "sockit/cidr.h"
+#include "sockit/error.h"
+#include "sockit/resolve.h"
+
+#define MAXSOCK 8
+
+union handle {
+	uv_handle_t handle;
+	uv_stream_t stream;
+	uv_tcp_t tcp;
+	uv_pipe_t pipe;
+};
+
+struct sk_listener {
+	uv_loop_t *loop;
+	union handle socks[MAXSOCK];
+	struct sockaddr_storage addrs[MAXSOCK];
+	bool bound[MAXSOCK];
+	size_t count, open; /* handles initialised, not yet closed */
+	bool is_unix, closing;
+	char path[SK_PATHLEN];
+	sk_accept_cb cb;
+	void *data;
+};
+
+static void on_connection(uv_stream_t *server, int status)
+{
+	struct sk_listener *l = server->data;
+	if (l->closing)
+		return;
+	if (status < 0) {
+		l->cb(l, status, NULL, l->data);
+		return;
+	}
+	union handle *h = malloc(sizeof *h);
+	int rc = h ? 0 : -ENOMEM;
+	if (h)
+		rc = l->is_unix ? uv_pipe_init(l->loop, &h->pipe, 0)
+				: uv_tcp_init(l->loop, &h->tcp);
+	if (rc) {
+		free(h);
+		l->cb(l, rc, NULL, l->data);
+		return;
+	}
+	rc = uv_accept(server, &h->stream);
+	if (rc) {
+		uv_close(&h->handle, (uv_close_cb)free);
+		l->cb(l, rc, NULL, l->data);
+		return;
+	}
+	if (!l->is_unix)
+		uv_tcp_nodelay(&h->tcp, 1);
+	l->cb(l, 0, &h->stream, l->data);
+}
+
+static int backlog(const struct sk_listen_opts *o)
+{
+	/* The kernel caps the value at net.core.somaxconn; asking for more
+	 * gets the maximum rather than the 128 of old SOMAXCONN. */
+	return o->backlog > 0 ? o->backlog : 65535;
+}
+
+static int bind_one(struct sk_listener *l, const struct sockaddr *sa,
+		    bool dual, const struct sk_listen_opts *o, char *err)
+{
+	union handle *h = &l->socks[l->count];
+	char addr[SK_ADDRSTRLEN] = "?";
+	sk_sockaddr_format(sa, true, addr, sizeof addr);
+	int rc = uv_tcp_init_ex(l->loop, &h->tcp, sa->sa_family);
+	if (rc)
+		return sk_err_set(err, rc, "%s", addr);
+	h->handle.data = l;
+	l->count++;
+	l->open++;
+	rc = uv_tcp_bind(&h->tcp, sa,
+			 sa->sa_family == AF_INET6 && !dual ? UV_TCP_IPV6ONLY : 0);
+	if (!rc)
+		rc = uv_listen(&h->stream, backlog(o), on_connection);
+	if (rc)
+		return sk_err_set(err, rc, "%s", addr);
+	int len = sizeof l->addrs[0];
+	uv_tcp_getsockname(&h->tcp, (struct sockaddr *)&l->addrs[l->count - 1], &len);
+	l->bound[l->count - 1] = true;
+	return 0;
+}
+
+static int listen_inet(struct sk_listener *l, const struct sk_endpoint *ep,
+		       const struct sk_listen_opts *o, char *err)
+{
+	if (!ep->host[0] && o->family != AF_INET) {
+		/* All interfaces: one IPv6 socket that takes IPv4 too, or
+		 * plain 0.0.0.0 when IPv6 is off (or -4). */
+		struct sockaddr_in6 any6 = { .sin6_family = AF_INET6,
+					     .sin6_port = htons(ep->port),
+					     .sin6_addr = IN6ADDR_ANY_INIT };
+		char tmp[SK_ERRLEN];
+		int rc = bind_one(l, (struct sockaddr *)&any6, o->family == AF_UNSPEC, o, tmp);
+		if (rc == 0 || o->family == AF_INET6) {
+			if (rc)
+				snprintf(err, SK_ERRLEN, "%s", tmp);
+			return rc;
+		}
+		/* The failed socket stays unbound and is closed with the rest. */
+	}
+	struct sk_addrlist list;
+	int rc = sk_resolve(ep->host, ep->port, o->family, SOCK_STREAM,
+			    SK_RESOLVE_PASSIVE, &list, err);
+	if (rc < 0)
+		return rc;
+	rc = 0;
+	for (size_t i = 0; i < list.count && l->count < MAXSOCK && !rc; i++) {
+		struct sockaddr_storage *ss = &list.addrs[i].ss;
+		/* Port 0 on several addresses: one port, the first one's. */
+		if (ep->port == 0 && i > 0) {
+			uint16_t port = ((struct sockaddr_in *)&l->addrs[0])->sin_port;
+			if (ss->ss_family == AF_INET)
+				((struct sockaddr_in *)ss)->sin_port = port;
+			else
+				((struct sockaddr_in6 *)ss)->sin6_port = port;
+		}
+		rc = bind_one(l, (const struct sockaddr *)ss, false, o, err);
+	}
+	sk_addrlist_free(&list);
+	return rc;
+}
+
+static int listen_unix(struct sk_listener *l, const struct sk_endpoint *ep,
+		       const struct sk_listen_opts *o, char *err)
+{
+	union handle *h = &l->socks[0];
+	int rc = uv_pipe_init(l->loop, &h->pipe, 0);
+	if (rc)
+		return sk_err_set(err, rc, "unix:%s", ep->path);
+	h->handle.data = l;
+	l->count = l->open = 1;
+	l->is_unix = true;
+	rc = uv_pipe_bind(&h->pipe, ep->path);
+	if (rc)
+		return sk_err_set(err, rc, "unix:%s", ep->path);
+	snprintf(l->path, sizeof l->path, "%s", ep->path);
+	l->bound[0] = true;
+	rc = uv_listen(&h->stream, backlog(o), on_connection);
+	if (rc)
+		return sk_err_set(err, rc, "unix:%s", ep->path);
+	struct sockaddr_un *un = (struct sockaddr_un *)&l->addrs[0];
+	un->sun_family = AF_UNIX;
+	snprintf(un->sun_path, sizeof un->sun_path, "%s", ep->path);
+	return 0;
+}
+
+int sk_listen_start(uv_loop_t *loop, const struct sk_endpoint *ep,
+		    const struct sk_listen_opts *opts, sk_accept_cb cb,
+		    void *data, struct sk_listener **out, char *err)
+{
+	struct sk_listener *l = calloc(1, sizeof *l);
+	if (!l)
+		return sk_err_set(err, -ENOMEM, "listen");
+	l->loop = loop;
+	l->cb = cb;
+	l->data = data;
+	int rc = ep->kind == SK_ENDPOINT_UNIX ? listen_unix(l, ep, opts, err)
+					      : listen_inet(l, ep, opts, err);
+	if (rc) {
+		sk_listener_close(l);
+		return rc;
+	}
+	*out = l;
+	return 0;
+}
+
+int sk_listener_format(const struct sk_listener *l, char *buf, size_t cap)
+{
+	size_t len = 0;
+	if (cap)
+		buf[0] = 0;
+	for (size_t i = 0; i < l->count && len < cap; i++) {
+		if (!l->bound[i])
+			continue;
+		char a[SK_ADDRSTRLEN + SK_PATHLEN];
+		if (l->is_unix)
+			snprintf(a, sizeof a, "unix:%s", l->path);
+		else
+			sk_sockaddr_format((const struct sockaddr *)&l->addrs[i], true, a,
+					   sizeof a);
+		int n = snprintf(buf + len, cap - len, "%s%s", len ? ", " : "", a);
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	return (int)(len < cap ? len : cap - 1);
+}
+
+const struct sockaddr *sk_listener_addr(const struct sk_listener *l)
+{
+	for (size_t i = 0; i < l->count; i++)
+		if (l->bound[i])
+			return (const struct sockaddr *)&l->addrs[i];
+	return (const struct sockaddr *)&l->addrs[0];
+}
+
+bool sk_listener_is_local(const struct sk_listener *l)
+{
+	if (l->is_unix)
+		return true;
+	for (size_t i = 0; i < l->count; i++) {
+		if (!l->bound[i])
+			continue;
+		const struct sockaddr_storage *ss = &l->addrs[i];
+		struct sk_ip ip = { .family = ss->ss_family };
+		if (ss->ss_family == AF_INET)
+			memcpy(ip.bytes, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+		else
+			memcpy(ip.bytes, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+		if (strcmp(sk_ip_scope(&ip).name, "loopback") != 0)
+			return false;
+	}
+	return l->count > 0;
+}
+
+int sk_stream_peer(uv_stream_t *s, struct sockaddr_storage *out)
+{
+	memset(out, 0, sizeof *out);
+	if (s->type == UV_NAMED_PIPE) {
+		out->ss_family = AF_UNIX;
+		return 0;
+	}
+	int len = sizeof *out;
+	int rc = uv_tcp_getpeername((uv_tcp_t *)s, (struct sockaddr *)out, &len);
+	if (rc)
+		return rc;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)out;
+	if (out->ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = s6->sin6_port };
+		memcpy(&s4.sin_addr, &s6->sin6_addr.s6_addr[12], 4);
+		memset(out, 0, sizeof *out);
+		memcpy(out, &s4, sizeof s4);
+	}
+	return 0;
+}
+
+static void sock_closed(uv_handle_t *h)
+{
+	struct sk_listener *l = h->data;
+	if (--l->open == 0)
+		free(l);
+}
+
+void sk_listener_close(struct sk_listener *l)
+{
+	if (!l || l->closing)
+		return;
+	l->closing = true;
+	if (l->is_unix && l->path[0])
+		unlink(l->path);
+	if (l->open == 0) {
+		free(l);
+		return;
+	}
+	for (size_t i = 0; i < l->count; i++)
+		uv_close(&l->socks[i].handle, sock_closed);
+}
