@@ -14,6 +14,8 @@ int cmd_file_recv(int argc, char **argv);
 int cmd_http_get(int argc, char **argv);
 int cmd_http_serve(int argc, char **argv);
 int cmd_sniff(int argc, char **argv);
+int cmd_tcp_connect(int argc, char **argv);
+int cmd_tcp_listen(int argc, char **argv);
 int cmd_tour(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 

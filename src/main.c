@@ -19,6 +19,8 @@ const struct command commands[] = {
 	{ "http get", cmd_http_get, "fetch a URL with HTTP/1.1: body, headers, raw bytes, redirects" },
 	{ "http serve", cmd_http_serve, "serve a directory over HTTP: GET/HEAD, ranges, listings" },
 	{ "sniff", cmd_sniff, "capture or read packets and decode them: lines, layers, hex, JSON" },
+	{ "tcp connect", cmd_tcp_connect, "TCP client: stdin to socket, socket to stdout; TLS verified" },
+	{ "tcp listen", cmd_tcp_listen, "TCP server: one client like nc -l, or many with -k (echo, broker, chat, exec)" },
 	{ "tour", cmd_tour, "the network-programming lesson, run and narrated on loopback" },
 	{ "help", cmd_help, "help on a command" },
 	{ NULL, NULL, NULL },

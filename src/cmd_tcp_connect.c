@@ -1,0 +1,270 @@
+/* sockit tcp connect: a client like nc/ncat, with verified TLS. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "sockit/bytes.h"
+#include "sockit/conn.h"
+#include "sockit/connect.h"
+#include "sockit/endpoint.h"
+#include "sockit/error.h"
+#include "tcp.h"
+
+static const char usage[] =
+	"usage: sockit tcp connect HOST:PORT [options]\n"
+	"\n"
+	"Connects to HOST:PORT ([v6]:PORT, :PORT for this host, unix:PATH) and\n"
+	"relays stdin to the socket and the socket to stdout.  Every address of\n"
+	"HOST is tried in turn.  At the end of stdin the sending side is shut\n"
+	"down (the server sees EOF) and sockit exits when the server closes.\n"
+	"\n"
+	"  -4, -6              IPv4 or IPv6 addresses only\n"
+	"  -w, --timeout D     connect timeout per address (500ms, 2s, 1m)\n"
+	"  -s, --source ADDR   local address; --source [ADDR]:PORT sets both\n"
+	"  -p PORT             local port\n"
+	"  --retry N           retry all addresses N more times, backing off\n"
+	"  --send TEXT         send TEXT (C escapes: \\r \\n \\t \\xHH) instead of\n"
+	"                      stdin, print the reply, exit when the server closes\n"
+	"  --hex-input         --send TEXT is hex bytes (48 65 6c, 48656c, 0x48)\n"
+	"  --wait-reply D      with --send: exit D after sending (1 if no reply)\n"
+	"  -q SECS             exit SECS after the end of stdin (0: at once)\n"
+	"  --no-shutdown       keep the sending side open at the end of stdin\n"
+	"  -C, --crlf          send line ends as CRLF\n"
+	"  --hex               show received bytes as a hexdump\n"
+	"  -v, --verbose       connection lines and each chunk tagged on stderr\n"
+	"  --stats             byte counts and rates at exit (and on SIGUSR1)\n"
+	"  --tls               TLS; the certificate is verified against the system\n"
+	"                      store and HOST\n"
+	"  --sni NAME          server name sent in the handshake (default HOST)\n"
+	"  --cafile FILE       trust the CA certificates in FILE instead\n"
+	"  --alpn LIST         offer protocols, e.g. h2,http/1.1\n"
+	"  --insecure          do not verify the certificate (says so on stderr)\n"
+	"  --cert F --key F    client certificate\n"
+	"  -h, --help          this help\n"
+	"\n"
+	"examples:\n"
+	"  printf 'GET / HTTP/1.0\\r\\n\\r\\n' | sockit tcp connect localhost:80\n"
+	"  sockit tcp connect 127.0.0.1:7 --send 'hello\\n' --wait-reply 2s\n"
+	"  sockit tcp connect --tls --cafile ca.pem localhost:8443\n"
+	"  sockit tcp connect -v --retry 5 [::1]:9000 < file\n"
+	"\n"
+	"exit status: 0 the session ended normally, 1 connecting, TLS or the\n"
+	"session failed, 2 usage error.\n";
+
+struct opts {
+	struct sk_endpoint ep;
+	char host[SK_HOSTLEN];
+	struct sk_connect_opts co;
+	struct relay_opts ro;
+	struct tcp_tls_opts tls;
+	const char *send_text;
+	bool hex_input;
+	uint8_t *send_buf;
+	char source[SK_HOSTLEN];
+};
+
+struct client {
+	struct opts *o;
+	uv_loop_t *loop;
+	int status;
+	bool connected;
+	uv_stream_t *stream;
+	char peer[SK_ADDRSTRLEN + SK_PATHLEN];
+};
+
+static void on_attempt(void *data, const struct sockaddr *sa, int status,
+		       const char *msg)
+{
+	struct client *c = data;
+	if (!c->o->ro.show.verbose)
+		return;
+	char addr[SK_ADDRSTRLEN + SK_PATHLEN] = "";
+	if (sa)
+		sk_sockaddr_format(sa, true, addr, sizeof addr);
+	if (status == 1)
+		cli_warn("connecting to %s", addr);
+	else if (status == 2)
+		cli_warn("%s", msg);
+	else if (status < 0)
+		cli_warn("%s", msg);
+}
+
+static void on_connected(const struct sk_connect_result *res, void *data)
+{
+	struct client *c = data;
+	if (res->status) {
+		c->status = EXIT_FAIL;
+		cli_warn("%s", res->err);
+		return;
+	}
+	c->connected = true;
+	c->stream = res->stream;
+	sk_sockaddr_format((const struct sockaddr *)&res->peer, true, c->peer,
+			   sizeof c->peer);
+	if (c->o->ro.show.verbose) {
+		char local[SK_ADDRSTRLEN] = "";
+		if (res->local.ss_family)
+			sk_sockaddr_format((const struct sockaddr *)&res->local, true,
+					   local, sizeof local);
+		cli_warn("connected to %s%s%s", c->peer, *local ? " from " : "", local);
+	}
+}
+
+static void parse_source(struct opts *o, const char *text, char *buf)
+{
+	/* --source [ADDR]:PORT, or a bare address like -s. */
+	char err[SK_ERRLEN];
+	struct sk_endpoint ep;
+	if (strchr(text, ':') && (text[0] == '[' || strchr(text, ':') == strrchr(text, ':'))) {
+		if (sk_endpoint_parse(text, "tcp", &ep, err) || ep.kind != SK_ENDPOINT_INET)
+			cli_usage("--source '%s': %s", text, err);
+		snprintf(buf, SK_HOSTLEN, "%s", ep.host);
+		o->co.source = *buf ? buf : NULL;
+		o->co.source_port = ep.port;
+		return;
+	}
+	snprintf(buf, SK_HOSTLEN, "%s", text);
+	o->co.source = buf;
+}
+
+static void parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "timeout", required_argument, NULL, 'w' },
+		{ "source", required_argument, NULL, 's' },
+		{ "retry", required_argument, NULL, OPT_RETRY },
+		{ "send", required_argument, NULL, OPT_SEND },
+		{ "hex-input", no_argument, NULL, OPT_HEX_INPUT },
+		{ "wait-reply", required_argument, NULL, OPT_WAIT_REPLY },
+		{ "no-shutdown", no_argument, NULL, OPT_NO_SHUTDOWN },
+		{ "crlf", no_argument, NULL, 'C' },
+		{ "hex", no_argument, NULL, OPT_HEX },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "tls", no_argument, NULL, OPT_TLS },
+		{ "ssl", no_argument, NULL, OPT_TLS },
+		{ "sni", required_argument, NULL, OPT_SNI },
+		{ "cafile", required_argument, NULL, OPT_CAFILE },
+		{ "alpn", required_argument, NULL, OPT_ALPN },
+		{ "insecure", no_argument, NULL, OPT_INSECURE },
+		{ "cert", required_argument, NULL, OPT_CERT },
+		{ "key", required_argument, NULL, OPT_KEY },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	o->ro.quit_ms = -1;
+	bool tls_opt = false, wait_set = false;
+	int c;
+	while ((c = cli_getopt(argc, argv, "46w:s:p:q:Cvh", longopts)) != -1) {
+		switch (c) {
+		case '4': o->co.family = AF_INET; break;
+		case '6': o->co.family = AF_INET6; break;
+		case 'w': o->co.timeout_ms = cli_duration_ms("-w", optarg); break;
+		case 's': parse_source(o, optarg, o->source); break;
+		case 'p': o->co.source_port = cli_port("-p", optarg, "tcp"); break;
+		case 'q': o->ro.quit_ms = (int64_t)cli_duration_ms("-q", optarg); break;
+		case OPT_RETRY: o->co.retries = (unsigned)cli_number("--retry", optarg, 0, 1000); break;
+		case OPT_SEND: o->send_text = optarg; break;
+		case OPT_HEX_INPUT: o->hex_input = true; break;
+		case OPT_WAIT_REPLY:
+			o->ro.wait_reply_ms = cli_duration_ms("--wait-reply", optarg);
+			wait_set = true;
+			break;
+		case OPT_NO_SHUTDOWN: o->ro.no_shutdown = true; break;
+		case 'C': o->ro.crlf = true; break;
+		case OPT_HEX: o->ro.show.hex = true; break;
+		case 'v': o->ro.show.verbose = true; break;
+		case OPT_STATS: o->ro.stats = true; break;
+		case OPT_TLS: o->tls.on = true; break;
+		case OPT_SNI: o->tls.sni = optarg; tls_opt = true; break;
+		case OPT_CAFILE: o->tls.cafile = optarg; tls_opt = true; break;
+		case OPT_ALPN: o->tls.alpn = optarg; tls_opt = true; break;
+		case OPT_INSECURE: o->tls.insecure = true; tls_opt = true; break;
+		case OPT_CERT: o->tls.cert = optarg; tls_opt = true; break;
+		case OPT_KEY: o->tls.key = optarg; tls_opt = true; break;
+		case 'h': cli_help(usage);
+		default: cli_usage("unexpected option");
+		}
+	}
+	if (optind >= argc)
+		cli_usage("missing HOST:PORT");
+	if (optind + 1 < argc)
+		cli_usage("unexpected argument '%s'", argv[optind + 1]);
+	char err[SK_ERRLEN];
+	if (sk_endpoint_parse(argv[optind], "tcp", &o->ep, err))
+		cli_usage("%s", err);
+	if (o->ep.kind == SK_ENDPOINT_INET && o->ep.port == 0)
+		cli_usage("%s: port 0 cannot be connected to", argv[optind]);
+	if (tls_opt && !o->tls.on)
+		cli_usage("--sni, --cafile, --alpn, --insecure, --cert and --key need --tls");
+	if (o->tls.insecure && o->tls.cafile)
+		cli_usage("--insecure and --cafile contradict each other");
+	if ((o->hex_input || wait_set) && !o->send_text)
+		cli_usage("%s needs --send", o->hex_input ? "--hex-input" : "--wait-reply");
+	if (o->send_text && o->ro.quit_ms >= 0)
+		cli_usage("-q applies to stdin; with --send use --wait-reply");
+	if (o->ep.kind == SK_ENDPOINT_UNIX && (o->co.source || o->co.source_port))
+		cli_usage("-s/-p/--source make no sense for unix:%s", o->ep.path);
+	if (o->send_text) {
+		size_t n = strlen(o->send_text), bad = 0;
+		o->send_buf = malloc(n + 1);
+		if (!o->send_buf)
+			cli_fail(EXIT_FAIL, "out of memory");
+		int len = o->hex_input ? sk_hex_decode(o->send_text, n, o->send_buf, &bad)
+				       : sk_unescape(o->send_text, n, o->send_buf, &bad);
+		if (len < 0)
+			cli_usage("--send: %s at offset %zu", sk_strerror(len), bad);
+		o->ro.send = o->send_buf;
+		o->ro.send_len = (size_t)len;
+	}
+	snprintf(o->host, sizeof o->host, "%s", o->ep.host[0] ? o->ep.host : "localhost");
+	o->co.on_attempt = on_attempt;
+}
+
+static struct sk_tls *make_tls(struct opts *o, struct sk_tls_ctx **ctx)
+{
+	char err[SK_ERRLEN];
+	struct sk_tls_client_opts co = {
+		.cafile = o->tls.cafile, .alpn = o->tls.alpn,
+		.insecure = o->tls.insecure, .cert = o->tls.cert, .key = o->tls.key,
+	};
+	if (sk_tls_ctx_client(ctx, &co, err))
+		cli_fail(EXIT_FAIL, "%s", err);
+	if (o->tls.insecure)
+		cli_warn("warning: --insecure: the server's certificate is not verified");
+	struct sk_tls *t;
+	if (sk_tls_new(*ctx, false, o->host, o->tls.sni, &t, err))
+		cli_fail(EXIT_FAIL, "%s", err);
+	return t;
+}
+
+int cmd_tcp_connect(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	parse(argc, argv, &o);
+	tcp_process_setup();
+	uv_loop_t *loop = uv_default_loop();
+	struct sk_tls_ctx *ctx = NULL;
+	struct sk_tls *tls = o.tls.on ? make_tls(&o, &ctx) : NULL;
+
+	struct client cl = { .o = &o, .loop = loop };
+	char err[SK_ERRLEN];
+	int rc = sk_connect_start(loop, &o.ep, &o.co, on_connected, &cl, NULL, err);
+	if (rc)
+		cli_fail(EXIT_FAIL, "%s", err);
+	uv_run(loop, UV_RUN_DEFAULT);
+	int status = cl.status;
+	if (cl.connected) {
+		status = tcp_relay(loop, cl.stream, tls, cl.peer, &o.ro);
+		tls = NULL; /* the relay owns it */
+	}
+	sk_tls_free(tls);
+	sk_tls_ctx_free(ctx);
+	free(o.send_buf);
+	uv_loop_close(loop);
+	return status;
+}

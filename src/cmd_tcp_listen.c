@@ -1,0 +1,350 @@
+/* sockit tcp listen: nc -l for one client, ncat -lk and beyond for many. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "sockit/bytes.h"
+#include "sockit/cidr.h"
+#include "sockit/connect.h"
+#include "sockit/endpoint.h"
+#include "sockit/error.h"
+#include "sockit/listen.h"
+#include "tcp.h"
+
+static const char usage[] =
+	"usage: sockit tcp listen [ADDR]:PORT [options]\n"
+	"\n"
+	"Listens on ADDR:PORT (:PORT or PORT: every interface, IPv4 and IPv6;\n"
+	"port 0 picks a free port; unix:PATH) and prints 'listening on ADDR:PORT'\n"
+	"on stderr.  Without -k it serves one client like nc -l: the client's\n"
+	"bytes go to stdout, stdin goes to the client, and sockit exits when the\n"
+	"client leaves.  With -k it serves many clients at once on one thread,\n"
+	"logs each connect and disconnect with the client's id, shows what they\n"
+	"send on stdout as '[ID ADDR] line', and sends stdin to all of them.\n"
+	"\n"
+	"modes (one client, or many with -k):\n"
+	"  --echo              send every client its own bytes back\n"
+	"  --reply TEXT        answer every message with TEXT (C escapes)\n"
+	"  --broker            every client's bytes go to every other client\n"
+	"  --chat              broker with '<userN> ' before each line\n"
+	"  --exec CMD          run CMD per client, the socket as its stdin and\n"
+	"                      stdout; SOCKIT_PEER_ADDR / SOCKIT_PEER_PORT set\n"
+	"  --sh-exec CMD       the same through /bin/sh -c\n"
+	"                      (both refused off loopback unless --allow is given)\n"
+	"options:\n"
+	"  -k, --keep-open     serve many clients until interrupted\n"
+	"  -4, -6              IPv4 or IPv6 only\n"
+	"  --max-conns N       clients at once (default 1000); more are refused\n"
+	"  --allow CIDR        accept only these (repeatable); --deny CIDR refuses\n"
+	"  --allow-file FILE   CIDRs to accept, one a line, '#' comments\n"
+	"  --idle-timeout D    drop a client silent for D (500ms, 30s, 5m)\n"
+	"  --max-buffer SIZE   bytes queued to one client before it is dropped as\n"
+	"                      too slow (default 1048576)\n"
+	"  --raw               with -k: clients' bytes to stdout as they are\n"
+	"  --hex               show received bytes as a hexdump\n"
+	"  --no-shutdown       one client: keep sending side open at stdin EOF\n"
+	"  -C, --crlf          send stdin's line ends as CRLF\n"
+	"  -v, --verbose       each chunk tagged on stderr, TLS details\n"
+	"  --stats             byte counts and rates at exit (and on SIGUSR1)\n"
+	"  --tls               TLS; without --cert/--key an ephemeral self-signed\n"
+	"                      certificate is made and its SHA-256 printed\n"
+	"  --cert F --key F    the server's certificate chain and key (PEM)\n"
+	"  --alpn LIST         protocols accepted, in preference order\n"
+	"  -h, --help          this help\n"
+	"\n"
+	"examples:\n"
+	"  sockit tcp listen :8080 > received.bin\n"
+	"  sockit tcp listen -k 127.0.0.1:9000 --reply 'I Know\\n'\n"
+	"  sockit tcp listen -k :7000 --broker --max-conns 5000\n"
+	"  sockit tcp listen -k 127.0.0.1:2000 --sh-exec 'tr a-z A-Z'\n"
+	"  sockit tcp listen --tls localhost:8443\n"
+	"\n"
+	"exit status: 0 served (or interrupted), 1 cannot listen or a session\n"
+	"failed, 2 usage error.\n";
+
+struct opts {
+	struct sk_endpoint ep;
+	int family;
+	struct server_opts so;
+	struct tcp_tls_opts tls;
+	bool no_shutdown;
+	const char *reply_text;
+	uint8_t *reply_buf;
+	int modes;
+};
+
+static void add_cidr(struct sk_cidr **list, size_t *n, const char *text,
+		     const char *opt)
+{
+	struct sk_cidr c;
+	char err[SK_ERRLEN];
+	if (sk_cidr_parse(text, NULL, &c, err))
+		cli_usage("%s: %s", opt, err);
+	struct sk_cidr *grown = realloc(*list, (*n + 1) * sizeof c);
+	if (!grown)
+		cli_fail(EXIT_FAIL, "out of memory");
+	grown[(*n)++] = c;
+	*list = grown;
+}
+
+static void allow_file(struct opts *o, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		cli_usage("--allow-file %s: %s", path, strerror(errno));
+	char line[512];
+	unsigned lineno = 0;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		char *p = line + strspn(line, " \t");
+		p[strcspn(p, "#\r\n")] = 0;
+		size_t len = strlen(p);
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			p[--len] = 0;
+		if (!*p)
+			continue;
+		char opt[600];
+		snprintf(opt, sizeof opt, "--allow-file %s line %u", path, lineno);
+		add_cidr(&o->so.allow, &o->so.nallow, p, opt);
+	}
+	fclose(f);
+}
+
+static uint64_t parse_size(const char *opt, const char *text)
+{
+	/* Bytes, or with a K/M/G suffix (binary multiples). */
+	char num[32];
+	size_t len = strlen(text);
+	uint64_t mult = 1;
+	if (len && len < sizeof num) {
+		char last = text[len - 1];
+		if (last == 'K' || last == 'k')
+			mult = 1024;
+		else if (last == 'M' || last == 'm')
+			mult = 1024 * 1024;
+		else if (last == 'G' || last == 'g')
+			mult = 1024ULL * 1024 * 1024;
+		if (mult > 1)
+			len--;
+	}
+	snprintf(num, sizeof num, "%.*s", (int)len, text);
+	return cli_number(opt, num, 1, (1ULL << 40) / mult) * mult;
+}
+
+static void parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "keep-open", no_argument, NULL, 'k' },
+		{ "echo", no_argument, NULL, OPT_ECHO },
+		{ "reply", required_argument, NULL, OPT_REPLY },
+		{ "broker", no_argument, NULL, OPT_BROKER },
+		{ "chat", no_argument, NULL, OPT_CHAT },
+		{ "exec", required_argument, NULL, OPT_EXEC },
+		{ "sh-exec", required_argument, NULL, OPT_SH_EXEC },
+		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+		{ "allow", required_argument, NULL, OPT_ALLOW },
+		{ "deny", required_argument, NULL, OPT_DENY },
+		{ "allow-file", required_argument, NULL, OPT_ALLOW_FILE },
+		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+		{ "max-buffer", required_argument, NULL, OPT_MAX_BUFFER },
+		{ "raw", no_argument, NULL, OPT_RAW },
+		{ "hex", no_argument, NULL, OPT_HEX },
+		{ "no-shutdown", no_argument, NULL, OPT_NO_SHUTDOWN },
+		{ "crlf", no_argument, NULL, 'C' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "tls", no_argument, NULL, OPT_TLS },
+		{ "ssl", no_argument, NULL, OPT_TLS },
+		{ "cert", required_argument, NULL, OPT_CERT },
+		{ "key", required_argument, NULL, OPT_KEY },
+		{ "alpn", required_argument, NULL, OPT_ALPN },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	o->so.max_conns = 1000;
+	o->so.max_buffer = 1024 * 1024;
+	bool tls_opt = false;
+	int c;
+	while ((c = cli_getopt(argc, argv, "k46Cvh", longopts)) != -1) {
+		switch (c) {
+		case 'k': o->so.keep = true; break;
+		case '4': o->family = AF_INET; break;
+		case '6': o->family = AF_INET6; break;
+		case OPT_ECHO: o->so.mode = MODE_ECHO; o->modes++; break;
+		case OPT_REPLY: o->so.mode = MODE_REPLY; o->reply_text = optarg; o->modes++; break;
+		case OPT_BROKER: o->so.mode = MODE_BROKER; o->modes++; break;
+		case OPT_CHAT: o->so.mode = MODE_CHAT; o->modes++; break;
+		case OPT_EXEC:
+		case OPT_SH_EXEC:
+			o->so.mode = MODE_EXEC;
+			o->so.exec_cmd = optarg;
+			o->so.exec_shell = c == OPT_SH_EXEC;
+			o->modes++;
+			break;
+		case OPT_MAX_CONNS: o->so.max_conns = cli_number("--max-conns", optarg, 1, 10000000); break;
+		case OPT_ALLOW: add_cidr(&o->so.allow, &o->so.nallow, optarg, "--allow"); break;
+		case OPT_DENY: add_cidr(&o->so.deny, &o->so.ndeny, optarg, "--deny"); break;
+		case OPT_ALLOW_FILE: allow_file(o, optarg); break;
+		case OPT_IDLE: o->so.idle_ms = cli_duration_ms("--idle-timeout", optarg); break;
+		case OPT_MAX_BUFFER: o->so.max_buffer = parse_size("--max-buffer", optarg); break;
+		case OPT_RAW: o->so.raw = true; break;
+		case OPT_HEX: o->so.show.hex = true; break;
+		case OPT_NO_SHUTDOWN: o->no_shutdown = true; break;
+		case 'C': o->so.crlf = true; break;
+		case 'v': o->so.verbose = o->so.show.verbose = true; break;
+		case OPT_STATS: o->so.stats = true; break;
+		case OPT_TLS: o->tls.on = true; break;
+		case OPT_CERT: o->tls.cert = optarg; tls_opt = true; break;
+		case OPT_KEY: o->tls.key = optarg; tls_opt = true; break;
+		case OPT_ALPN: o->tls.alpn = optarg; tls_opt = true; break;
+		case 'h': cli_help(usage);
+		default: cli_usage("unexpected option");
+		}
+	}
+	if (optind >= argc)
+		cli_usage("missing [ADDR]:PORT");
+	if (optind + 1 < argc)
+		cli_usage("unexpected argument '%s'", argv[optind + 1]);
+	char err[SK_ERRLEN];
+	if (sk_endpoint_parse(argv[optind], "tcp", &o->ep, err))
+		cli_usage("%s", err);
+	if (o->modes > 1)
+		cli_usage("--echo, --reply, --broker, --chat and --exec exclude each other");
+	if (tls_opt && !o->tls.on)
+		cli_usage("--cert, --key and --alpn need --tls");
+	if (!o->tls.cert != !o->tls.key)
+		cli_usage("--cert and --key go together");
+	if (o->so.mode == MODE_EXEC && o->tls.on)
+		cli_usage("--exec hands the socket itself to the program, so it cannot use --tls");
+	if (o->so.raw && o->so.show.hex)
+		cli_usage("--raw and --hex exclude each other");
+	if (o->so.mode == MODE_REPLY) {
+		size_t n = strlen(o->reply_text), bad = 0;
+		o->reply_buf = malloc(n + 1);
+		if (!o->reply_buf)
+			cli_fail(EXIT_FAIL, "out of memory");
+		int len = sk_unescape(o->reply_text, n, o->reply_buf, &bad);
+		if (len < 0)
+			cli_usage("--reply: %s at offset %zu", sk_strerror(len), bad);
+		if (len == 0)
+			cli_usage("--reply: empty text");
+		o->so.reply = o->reply_buf;
+		o->so.reply_len = (size_t)len;
+	}
+}
+
+/* One client like nc -l: the first allowed client, then the relay. */
+struct first {
+	const struct opts *o;
+	uv_stream_t *stream;
+	char peer[SK_ADDRSTRLEN + SK_PATHLEN];
+};
+
+static bool permitted(const struct server_opts *o, const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family != AF_INET && ss->ss_family != AF_INET6)
+		return true;
+	struct sk_ip ip = { .family = ss->ss_family };
+	if (ss->ss_family == AF_INET)
+		memcpy(ip.bytes, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+	else
+		memcpy(ip.bytes, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+	for (size_t i = 0; i < o->ndeny; i++)
+		if (sk_cidr_contains(&o->deny[i], &ip))
+			return false;
+	for (size_t i = 0; i < o->nallow; i++)
+		if (sk_cidr_contains(&o->allow[i], &ip))
+			return true;
+	return o->nallow == 0;
+}
+
+static void first_accept(struct sk_listener *l, int status, uv_stream_t *stream,
+			 void *data)
+{
+	struct first *f = data;
+	if (status < 0) {
+		cli_warn("accept: %s", sk_strerror(status));
+		return;
+	}
+	if (f->stream) {
+		sk_stream_close(stream);
+		return;
+	}
+	struct sockaddr_storage peer;
+	snprintf(f->peer, sizeof f->peer, "unix");
+	if (sk_stream_peer(stream, &peer) == 0 && peer.ss_family != AF_UNIX)
+		sk_sockaddr_format((struct sockaddr *)&peer, true, f->peer, sizeof f->peer);
+	if (!permitted(&f->o->so, &peer)) {
+		cli_warn("[%s] refused: not allowed (--allow/--deny)", f->peer);
+		sk_stream_close(stream);
+		return;
+	}
+	if (f->o->so.verbose)
+		cli_warn("[%s] connected", f->peer);
+	f->stream = stream;
+	sk_listener_close(l);
+}
+
+int cmd_tcp_listen(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	parse(argc, argv, &o);
+	tcp_process_setup();
+	uv_loop_t *loop = uv_default_loop();
+	char err[SK_ERRLEN];
+
+	struct sk_tls_ctx *ctx = NULL;
+	if (o.tls.on) {
+		struct sk_tls_server_opts to = { .cert = o.tls.cert, .key = o.tls.key,
+						 .alpn = o.tls.alpn,
+						 .name = o.ep.host[0] ? o.ep.host : NULL };
+		if (sk_tls_ctx_server(&ctx, &to, err))
+			cli_fail(EXIT_FAIL, "%s", err);
+		char fp[SK_TLS_FPLEN];
+		if (sk_tls_ctx_fingerprint(ctx, fp) == 0)
+			cli_warn("TLS certificate%s SHA-256 %s",
+				 o.tls.cert ? "" : " (ephemeral, self-signed)", fp);
+		o.so.tls = ctx;
+	}
+
+	bool single = !o.so.keep && o.so.mode == MODE_PRINT;
+	struct first first = { .o = &o };
+	struct server *srv = single ? NULL : tcp_server_new(loop, &o.so);
+	struct sk_listener *l;
+	struct sk_listen_opts lo = { .family = o.family };
+	if (sk_listen_start(loop, &o.ep, &lo, single ? first_accept : tcp_server_accept,
+			    single ? (void *)&first : (void *)srv, &l, err))
+		cli_fail(EXIT_FAIL, "%s", err);
+	if (o.so.mode == MODE_EXEC && !o.so.nallow && !sk_listener_is_local(l)) {
+		sk_listener_close(l);
+		cli_usage("--exec on a non-loopback address lets anyone run the program: "
+			  "add --allow CIDR or listen on 127.0.0.1 / ::1");
+	}
+	char where[512];
+	sk_listener_format(l, where, sizeof where);
+	cli_warn("listening on %s", where);
+
+	int status;
+	if (single) {
+		uv_run(loop, UV_RUN_DEFAULT);
+		struct sk_tls *tls = NULL;
+		if (ctx && sk_tls_new(ctx, true, NULL, NULL, &tls, err))
+			cli_fail(EXIT_FAIL, "%s", err);
+		struct relay_opts ro = { .show = o.so.show, .no_shutdown = o.no_shutdown,
+					 .crlf = o.so.crlf, .stats = o.so.stats, .quit_ms = -1 };
+		status = first.stream ? tcp_relay(loop, first.stream, tls, first.peer, &ro)
+				      : EXIT_FAIL;
+	} else {
+		status = tcp_server_run(srv, l);
+	}
+	sk_tls_ctx_free(ctx);
+	free(o.so.allow);
+	free(o.so.deny);
+	free(o.reply_buf);
+	uv_loop_close(loop);
+	return status;
+}

@@ -1,0 +1,107 @@
+/* What tcp connect and tcp listen share: TLS options, how received and
+ * sent chunks are shown (-v tags, --hex), the one-stream relay between
+ * stdio and a connection, and process setup. */
+#ifndef SOCKIT_SRC_TCP_H
+#define SOCKIT_SRC_TCP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "sockit/tls.h"
+
+/* Long-option codes shared by both commands (above any short option). */
+enum {
+	OPT_TLS = 1000, OPT_SNI, OPT_CAFILE, OPT_ALPN, OPT_INSECURE, OPT_CERT,
+	OPT_KEY, OPT_HEX, OPT_STATS, OPT_NO_SHUTDOWN, OPT_SEND, OPT_WAIT_REPLY,
+	OPT_RETRY, OPT_SOURCE, OPT_HEX_INPUT, OPT_ECHO, OPT_BROKER, OPT_CHAT,
+	OPT_EXEC, OPT_SH_EXEC, OPT_MAX_CONNS, OPT_ALLOW, OPT_DENY,
+	OPT_ALLOW_FILE, OPT_IDLE, OPT_MAX_BUFFER, OPT_RAW, OPT_REPLY,
+};
+
+struct tcp_tls_opts {
+	bool on, insecure;
+	const char *sni, *cafile, *alpn, *cert, *key;
+};
+
+/* How chunks are shown: raw bytes (or a hexdump with --hex) on stdout,
+ * and with -v a tag line per chunk on stderr. */
+struct tcp_show {
+	bool verbose, hex;
+	uint64_t hex_off; /* bytes dumped so far, for the offsets */
+};
+
+/* Prints the tag "< HH:MM:SS.uuuuuu PEER N bytes" and the escaped bytes
+ * on stderr (dir '<' received, '>' sent). */
+void tcp_tag(char dir, const char *peer, const uint8_t *p, size_t n);
+
+/* Received bytes to stdout: raw, or as a hexdump.  Returns 0 or -errno
+ * (-EPIPE when stdout's reader went away). */
+int tcp_output(struct tcp_show *s, const uint8_t *p, size_t n);
+/* The hexdump's closing offset line, when anything was dumped. */
+void tcp_output_end(struct tcp_show *s);
+
+/* "rx 12 B tx 3 B in 1.20 s (10 B/s in, 2 B/s out)" */
+void tcp_stats_line(const char *who, uint64_t rx, uint64_t tx, uint64_t ms);
+
+/* Raises RLIMIT_NOFILE to its hard limit (select-free servers can use
+ * every descriptor) and ignores SIGPIPE. */
+void tcp_process_setup(void);
+
+/* Adds CR before every LF not already preceded by one (-C).  out holds
+ * 2 * n bytes; *last_cr carries state across chunks.  Returns the length. */
+size_t tcp_crlf(const uint8_t *in, size_t n, uint8_t *out, bool *last_cr);
+
+/* The relay between stdio and one connection: tcp connect, and tcp listen
+ * without -k. */
+struct relay_opts {
+	struct tcp_show show;
+	bool no_shutdown, crlf, stats;
+	int64_t quit_ms;         /* -q: exit this long after stdin EOF; -1 never */
+	const uint8_t *send;     /* --send bytes instead of stdin, or NULL */
+	size_t send_len;
+	uint64_t wait_reply_ms;  /* --wait-reply; 0 none */
+	bool quiet_eof;          /* no "closed" line */
+};
+
+/* Runs the loop until the relay is over; takes the stream and tls.
+ * Returns the exit status. */
+int tcp_relay(uv_loop_t *loop, uv_stream_t *stream, struct sk_tls *tls,
+	      const char *peer, const struct relay_opts *opts);
+
+#endif
+
+/* The many-client server of tcp listen (-k, or one client in a mode). */
+enum server_mode { MODE_PRINT, MODE_ECHO, MODE_REPLY, MODE_BROKER, MODE_CHAT, MODE_EXEC };
+
+struct sk_cidr;
+
+struct server_opts {
+	enum server_mode mode;
+	bool keep;              /* -k: many clients; otherwise exit after one */
+	bool raw, verbose, stats;
+	struct tcp_show show;
+	uint64_t max_conns;
+	uint64_t idle_ms;       /* 0: none */
+	uint64_t max_buffer;    /* per-client output cap */
+	const uint8_t *reply;   /* MODE_REPLY: answer to every chunk */
+	size_t reply_len;
+	const char *exec_cmd;   /* MODE_EXEC */
+	bool exec_shell;
+	struct sk_cidr *allow, *deny;
+	size_t nallow, ndeny;
+	struct sk_tls_ctx *tls;
+	bool crlf;
+};
+
+struct sk_listener;
+
+/* Use: s = tcp_server_new(loop, &o); sk_listen_start(..., tcp_server_accept,
+ * s, &l, err); then tcp_server_run(s, l) runs the loop until a signal, or
+ * (!keep) until the first client leaves, and returns the exit status. */
+struct server;
+struct server *tcp_server_new(uv_loop_t *loop, const struct server_opts *o);
+void tcp_server_accept(struct sk_listener *l, int status, uv_stream_t *client,
+		       void *data);
+int tcp_server_run(struct server *s, struct sk_listener *l);

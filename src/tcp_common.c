@@ -1,0 +1,112 @@
+/* Output and process setup shared by tcp connect and tcp listen. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "sockit/bytes.h"
+#include "sockit/fdio.h"
+#include "sockit/hexdump.h"
+#include "tcp.h"
+
+/* Shown per chunk in -v tags; the rest is summarised. */
+#define TAG_BYTES 1024
+
+void tcp_tag(char dir, const char *peer, const uint8_t *p, size_t n)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	struct tm tm;
+	localtime_r(&tv.tv_sec, &tm);
+	char text[4 * TAG_BYTES + 1];
+	size_t shown = n > TAG_BYTES ? TAG_BYTES : n;
+	sk_escape(p, shown, text, sizeof text);
+	fflush(stdout);
+	fprintf(stderr, "%c %02d:%02d:%02d.%06ld %s %zu bytes\n  %s%s\n", dir,
+		tm.tm_hour, tm.tm_min, tm.tm_sec, (long)tv.tv_usec, peer, n, text,
+		shown < n ? "..." : "");
+}
+
+int tcp_output(struct tcp_show *s, const uint8_t *p, size_t n)
+{
+	if (!s->hex)
+		return sk_fd_write_all(STDOUT_FILENO, p, n);
+	char dump[SK_HEXDUMP_SIZE(16 * 1024)];
+	while (n) {
+		size_t part = n > 16 * 1024 ? 16 * 1024 : n;
+		size_t len = sk_hexdump(p, part, (size_t)s->hex_off, dump, sizeof dump);
+		/* Drop the closing offset line: the dump continues with the
+		 * next chunk, and tcp_output_end writes the final one. */
+		while (len && dump[len - 1] == '\n')
+			len--;
+		while (len && dump[len - 1] != '\n')
+			len--;
+		int rc = sk_fd_write_all(STDOUT_FILENO, dump, len);
+		if (rc)
+			return rc;
+		s->hex_off += part;
+		p += part;
+		n -= part;
+	}
+	return 0;
+}
+
+void tcp_output_end(struct tcp_show *s)
+{
+	if (!s->hex || !s->hex_off)
+		return;
+	char line[32];
+	int len = snprintf(line, sizeof line, "%08llx\n", (unsigned long long)s->hex_off);
+	sk_fd_write_all(STDOUT_FILENO, line, (size_t)len);
+}
+
+static void rate(char *buf, size_t cap, double bytes)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	int u = 0;
+	while (bytes >= 1024 && u < 4) {
+		bytes /= 1024;
+		u++;
+	}
+	snprintf(buf, cap, u ? "%.2f %s" : "%.0f %s", bytes, unit[u]);
+}
+
+void tcp_stats_line(const char *who, uint64_t rx, uint64_t tx, uint64_t ms)
+{
+	char r[32], t[32], rr[32], tr[32];
+	double secs = ms ? (double)ms / 1000.0 : 0.001;
+	rate(r, sizeof r, (double)rx);
+	rate(t, sizeof t, (double)tx);
+	rate(rr, sizeof rr, (double)rx / secs);
+	rate(tr, sizeof tr, (double)tx / secs);
+	fflush(stdout);
+	fprintf(stderr, "sockit: %s: stats: %s rx %s tx %s in %.2f s (%s/s in, %s/s out)\n",
+		cli_command(), who, r, t, (double)ms / 1000.0, rr, tr);
+}
+
+void tcp_process_setup(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+size_t tcp_crlf(const uint8_t *in, size_t n, uint8_t *out, bool *last_cr)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (in[i] == '\n' && !*last_cr)
+			out[o++] = '\r';
+		out[o++] = in[i];
+		*last_cr = in[i] == '\r';
+	}
+	return o;
+}

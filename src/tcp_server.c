@@ -1,0 +1,622 @@
+/* tcp listen's server: many clients on one libuv thread.  Each client has
+ * a short id for the log and the stdout tags; output to a client is capped
+ * (--max-buffer) so a slow reader in broker or chat mode is dropped rather
+ * than buffered without bound; echo pauses the client instead, since it
+ * only slows itself. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "sockit/bytes.h"
+#include "sockit/cidr.h"
+#include "sockit/conn.h"
+#include "sockit/connect.h"
+#include "sockit/error.h"
+#include "sockit/fdio.h"
+#include "sockit/hexdump.h"
+#include "sockit/listen.h"
+#include "tcp.h"
+
+#define LINE_CAP 4096
+
+extern char **environ;
+
+struct client {
+	struct server *s;
+	struct sk_conn *conn;
+	uv_process_t proc; /* MODE_EXEC */
+	uv_timer_t idle;
+	unsigned id;
+	int refs; /* conn or process, and the idle timer */
+	char addr[SK_ADDRSTRLEN + SK_PATHLEN];
+	char tag[SK_ADDRSTRLEN + SK_PATHLEN + 16]; /* "[3 127.0.0.1:5000]" */
+	struct client *prev, *next;
+	char line[LINE_CAP];
+	size_t line_len;
+	bool gone, eof, paused;
+	uint64_t rx, tx;
+};
+
+struct server {
+	uv_loop_t *loop;
+	const struct server_opts *o;
+	struct sk_listener *l;
+	struct client *head;
+	size_t count;
+	unsigned next_id;
+	uint64_t served, rx, tx, start, last_err_ms;
+	struct sk_fdin *in;
+	uv_signal_t usr1, term, intr;
+	bool stopping, last_cr;
+	char **exec_argv;
+};
+
+static void client_unref(struct client *c)
+{
+	if (--c->refs == 0)
+		free(c);
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+	client_unref(h->data);
+}
+
+static void stats(struct server *s)
+{
+	uint64_t rx = s->rx, tx = s->tx;
+	for (struct client *c = s->head; c; c = c->next) {
+		rx += c->rx;
+		tx += c->tx;
+	}
+	char who[64];
+	snprintf(who, sizeof who, "%zu clients now, %llu served,", s->count,
+		 (unsigned long long)s->served);
+	tcp_stats_line(who, rx, tx, uv_now(s->loop) - s->start);
+}
+
+static void stop(struct server *s);
+
+/* Shows one line of a client's input on stdout: "[ID ADDR] text". */
+static void show_line(struct client *c, const char *p, size_t n)
+{
+	char text[4 * LINE_CAP + 1];
+	sk_escape((const uint8_t *)p, n, text, sizeof text);
+	char out[sizeof text + sizeof c->tag + 2];
+	int len = snprintf(out, sizeof out, "%s %s\n", c->tag, text);
+	sk_fd_write_all(STDOUT_FILENO, out, (size_t)len);
+}
+
+static void broadcast(struct server *s, struct client *from, const uint8_t *p,
+		      size_t n);
+
+/* A complete line from c (without its newline), for stdout and chat. */
+static void line_done(struct client *c, const char *p, size_t n)
+{
+	struct server *s = c->s;
+	if (s->o->mode != MODE_ECHO && s->o->mode != MODE_EXEC)
+		show_line(c, p, n);
+	if (s->o->mode == MODE_CHAT) {
+		char msg[LINE_CAP + 32];
+		int len = snprintf(msg, sizeof msg, "<user%u> %.*s\n", c->id, (int)n, p);
+		broadcast(s, c, (const uint8_t *)msg, (size_t)len);
+	}
+}
+
+static void flush_line(struct client *c)
+{
+	if (c->line_len) {
+		line_done(c, c->line, c->line_len);
+		c->line_len = 0;
+	}
+}
+
+static void assemble(struct client *c, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n && !c->gone; i++) {
+		if (p[i] == '\n') {
+			size_t len = c->line_len;
+			if (len && c->line[len - 1] == '\r')
+				len--;
+			line_done(c, c->line, len);
+			c->line_len = 0;
+			continue;
+		}
+		c->line[c->line_len++] = (char)p[i];
+		if (c->line_len == LINE_CAP)
+			flush_line(c);
+	}
+}
+
+static void drop(struct client *c, const char *reason)
+{
+	if (c->gone)
+		return;
+	struct server *s = c->s;
+	flush_line(c);
+	c->gone = true;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	s->count--;
+	s->rx += c->rx;
+	s->tx += c->tx;
+	cli_warn("%s disconnected: %s (rx %llu B, tx %llu B, %zu clients)", c->tag,
+		 reason, (unsigned long long)c->rx, (unsigned long long)c->tx, s->count);
+	if (s->o->mode == MODE_CHAT && !s->stopping) {
+		char msg[64];
+		int len = snprintf(msg, sizeof msg, "<announce> <user%u> is gone.\n", c->id);
+		broadcast(s, NULL, (const uint8_t *)msg, (size_t)len);
+	}
+	uv_close((uv_handle_t *)&c->idle, timer_closed);
+	if (c->conn)
+		sk_conn_close(c->conn);
+	if (!s->o->keep && s->count == 0)
+		stop(s);
+}
+
+/* Queues bytes to a client, dropping it when its queue passes the cap. */
+static void send_to(struct client *c, const uint8_t *p, size_t n)
+{
+	if (c->gone || !c->conn)
+		return;
+	struct server *s = c->s;
+	if (sk_conn_queued(c->conn) + n > s->o->max_buffer) {
+		char why[96];
+		snprintf(why, sizeof why, "slow reader (more than %llu bytes queued, --max-buffer)",
+			 (unsigned long long)s->o->max_buffer);
+		drop(c, why);
+		return;
+	}
+	if (s->o->show.verbose)
+		tcp_tag('>', c->addr, p, n);
+	c->tx += n;
+	sk_conn_write(c->conn, p, n);
+}
+
+static void broadcast(struct server *s, struct client *from, const uint8_t *p,
+		      size_t n)
+{
+	struct client *next;
+	for (struct client *c = s->head; c; c = next) {
+		next = c->next; /* send_to may drop c */
+		if (c != from)
+			send_to(c, p, n);
+	}
+}
+
+static void on_idle(uv_timer_t *t)
+{
+	struct client *c = t->data;
+	char why[64];
+	snprintf(why, sizeof why, "idle for %llu ms (--idle-timeout)",
+		 (unsigned long long)c->s->o->idle_ms);
+	drop(c, why);
+}
+
+static void touch(struct client *c)
+{
+	if (c->s->o->idle_ms && !c->gone)
+		uv_timer_again(&c->idle);
+}
+
+static void on_ready(struct sk_conn *conn)
+{
+	struct client *c = sk_conn_data(conn);
+	struct server *s = c->s;
+	if (sk_conn_tls(conn) && s->o->verbose) {
+		char desc[128];
+		sk_tls_describe(sk_conn_tls(conn), desc, sizeof desc);
+		cli_warn("%s TLS %s", c->tag, desc);
+	}
+	if (s->o->mode == MODE_CHAT) {
+		char msg[SK_ADDRSTRLEN + 64];
+		int len = snprintf(msg, sizeof msg, "<announce> %s is connected as <user%u>.\n",
+				   c->addr, c->id);
+		broadcast(s, c, (const uint8_t *)msg, (size_t)len);
+	}
+}
+
+static void on_data(struct sk_conn *conn, const uint8_t *p, size_t n)
+{
+	struct client *c = sk_conn_data(conn);
+	struct server *s = c->s;
+	c->rx += n;
+	touch(c);
+	if (s->o->show.verbose)
+		tcp_tag('<', c->addr, p, n);
+	switch (s->o->mode) {
+	case MODE_ECHO:
+		c->tx += n;
+		sk_conn_write(conn, p, n);
+		if (sk_conn_queued(conn) > s->o->max_buffer && !c->paused) {
+			c->paused = true;
+			sk_conn_pause(conn);
+		}
+		return;
+	case MODE_REPLY:
+		send_to(c, s->o->reply, s->o->reply_len);
+		break;
+	case MODE_BROKER:
+		broadcast(s, c, p, n);
+		break;
+	default:
+		break;
+	}
+	if (c->gone)
+		return;
+	if (s->o->raw) {
+		sk_fd_write_all(STDOUT_FILENO, p, n);
+	} else if (s->o->show.hex) {
+		char head[sizeof c->tag + 32];
+		int len = snprintf(head, sizeof head, "%s %zu bytes\n", c->tag, n);
+		sk_fd_write_all(STDOUT_FILENO, head, (size_t)len);
+		struct tcp_show show = { .hex = true };
+		tcp_output(&show, p, n);
+		tcp_output_end(&show);
+	} else {
+		assemble(c, p, n);
+	}
+}
+
+static void on_drain(struct sk_conn *conn)
+{
+	struct client *c = sk_conn_data(conn);
+	touch(c);
+	if (c->paused) {
+		c->paused = false;
+		sk_conn_resume(conn);
+	}
+	if (c->eof && sk_conn_queued(conn) == 0)
+		drop(c, "closed by peer");
+}
+
+static void on_eof(struct sk_conn *conn)
+{
+	struct client *c = sk_conn_data(conn);
+	c->eof = true;
+	/* Answers still queued go out before the close. */
+	if (sk_conn_queued(conn) == 0)
+		drop(c, "closed by peer");
+	else
+		sk_conn_shutdown(conn);
+}
+
+static void on_error(struct sk_conn *conn, int code, const char *msg)
+{
+	(void)code;
+	drop(sk_conn_data(conn), msg);
+}
+
+static void on_close(struct sk_conn *conn)
+{
+	client_unref(sk_conn_data(conn));
+}
+
+static bool allowed(const struct server_opts *o, const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family != AF_INET && ss->ss_family != AF_INET6)
+		return true; /* unix: the file's permissions decide */
+	struct sk_ip ip = { .family = ss->ss_family };
+	if (ss->ss_family == AF_INET)
+		memcpy(ip.bytes, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+	else
+		memcpy(ip.bytes, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+	for (size_t i = 0; i < o->ndeny; i++)
+		if (sk_cidr_contains(&o->deny[i], &ip))
+			return false;
+	if (!o->nallow)
+		return true;
+	for (size_t i = 0; i < o->nallow; i++)
+		if (sk_cidr_contains(&o->allow[i], &ip))
+			return true;
+	return false;
+}
+
+static void proc_closed(uv_handle_t *h)
+{
+	client_unref(h->data);
+}
+
+static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
+{
+	struct client *c = p->data;
+	char why[64];
+	if (sig)
+		snprintf(why, sizeof why, "program ended by signal %d", sig);
+	else
+		snprintf(why, sizeof why, "program exited with status %lld", (long long)status);
+	uv_close((uv_handle_t *)p, proc_closed);
+	drop(c, why);
+}
+
+static int spawn(struct server *s, struct client *c, uv_stream_t *stream,
+		 const struct sockaddr_storage *peer)
+{
+	uv_os_fd_t fd;
+	int rc = uv_fileno((uv_handle_t *)stream, &fd);
+	if (rc)
+		return rc;
+	/* The program expects ordinary blocking stdio. */
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **env = calloc(n + 3, sizeof *env);
+	if (!env)
+		return -ENOMEM;
+	char addr[SK_ADDRSTRLEN + 32], port[48];
+	char host[SK_ADDRSTRLEN] = "";
+	sk_sockaddr_format((const struct sockaddr *)peer, false, host, sizeof host);
+	uint16_t pn = peer->ss_family == AF_INET
+			      ? ntohs(((const struct sockaddr_in *)peer)->sin_port)
+		      : peer->ss_family == AF_INET6
+			      ? ntohs(((const struct sockaddr_in6 *)peer)->sin6_port)
+			      : 0;
+	snprintf(addr, sizeof addr, "SOCKIT_PEER_ADDR=%s", host);
+	snprintf(port, sizeof port, "SOCKIT_PEER_PORT=%u", pn);
+	size_t e = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "SOCKIT_PEER_", 12))
+			env[e++] = environ[i];
+	env[e++] = addr;
+	env[e++] = port;
+	uv_stdio_container_t io[3] = {
+		{ .flags = UV_INHERIT_FD, .data.fd = fd },
+		{ .flags = UV_INHERIT_FD, .data.fd = fd },
+		{ .flags = UV_INHERIT_FD, .data.fd = STDERR_FILENO },
+	};
+	uv_process_options_t po = {
+		.exit_cb = on_exit_cb, .file = s->exec_argv[0], .args = s->exec_argv,
+		.env = env, .stdio_count = 3, .stdio = io,
+	};
+	c->proc.data = c;
+	rc = uv_spawn(s->loop, &c->proc, &po);
+	free(env);
+	return rc;
+}
+
+static void add_client(struct server *s, uv_stream_t *stream,
+		       const struct sockaddr_storage *peer, const char *addr)
+{
+	static const struct sk_conn_cbs cbs = {
+		.on_ready = on_ready, .on_data = on_data, .on_eof = on_eof,
+		.on_error = on_error, .on_drain = on_drain, .on_close = on_close,
+	};
+	struct client *c = calloc(1, sizeof *c);
+	if (!c) {
+		cli_warn("%s refused: out of memory", addr);
+		sk_stream_close(stream);
+		return;
+	}
+	c->s = s;
+	c->id = ++s->next_id;
+	snprintf(c->addr, sizeof c->addr, "%s", addr);
+	snprintf(c->tag, sizeof c->tag, "[%u %s]", c->id, addr);
+	char err[SK_ERRLEN];
+	int rc;
+	if (s->o->mode == MODE_EXEC) {
+		rc = spawn(s, c, stream, peer);
+		sk_stream_close(stream); /* the program has its own copy */
+		if (rc) {
+			cli_warn("%s refused: exec %s: %s", c->tag, s->exec_argv[0], sk_strerror(rc));
+			free(c);
+			return;
+		}
+	} else {
+		struct sk_tls *tls = NULL;
+		if (s->o->tls && (rc = sk_tls_new(s->o->tls, true, NULL, NULL, &tls, err))) {
+			cli_warn("%s refused: %s", c->tag, err);
+			sk_stream_close(stream);
+			free(c);
+			return;
+		}
+		if (sk_conn_new(stream, tls, &cbs, c, &c->conn)) {
+			cli_warn("%s refused: out of memory", c->tag);
+			sk_tls_free(tls);
+			sk_stream_close(stream);
+			free(c);
+			return;
+		}
+	}
+	c->refs = 2;
+	uv_timer_init(s->loop, &c->idle);
+	c->idle.data = c;
+	c->next = s->head;
+	if (s->head)
+		s->head->prev = c;
+	s->head = c;
+	s->count++;
+	s->served++;
+	cli_warn("%s connected (%zu client%s)", c->tag, s->count, s->count == 1 ? "" : "s");
+	if (s->o->idle_ms)
+		uv_timer_start(&c->idle, on_idle, s->o->idle_ms, s->o->idle_ms);
+	if (c->conn && (rc = sk_conn_start(c->conn)) && !c->gone)
+		drop(c, sk_strerror(rc));
+}
+
+void tcp_server_accept(struct sk_listener *l, int status, uv_stream_t *stream,
+		       void *data)
+{
+	struct server *s = data;
+	if (status < 0) {
+		/* EMFILE and friends: libuv already dropped the connection
+		 * with its reserve descriptor; say so at most once a second. */
+		uint64_t now = uv_now(s->loop);
+		if (now - s->last_err_ms >= 1000 || !s->last_err_ms) {
+			s->last_err_ms = now;
+			cli_warn("accept: %s (connection dropped)", sk_strerror(status));
+		}
+		return;
+	}
+	struct sockaddr_storage peer;
+	char addr[SK_ADDRSTRLEN + SK_PATHLEN] = "unix";
+	if (sk_stream_peer(stream, &peer) == 0 && peer.ss_family != AF_UNIX)
+		sk_sockaddr_format((struct sockaddr *)&peer, true, addr, sizeof addr);
+	if (s->stopping || (!s->o->keep && s->served)) {
+		sk_stream_close(stream);
+		return;
+	}
+	if (!allowed(s->o, &peer)) {
+		cli_warn("[%s] refused: not allowed (--allow/--deny)", addr);
+		sk_stream_close(stream);
+		return;
+	}
+	if (s->count >= s->o->max_conns) {
+		cli_warn("[%s] refused: --max-conns %llu reached", addr,
+			 (unsigned long long)s->o->max_conns);
+		sk_stream_close(stream);
+		return;
+	}
+	add_client(s, stream, &peer, addr);
+	if (!s->o->keep && s->l == l) {
+		/* Like nc -l: one client, and nobody else gets in. */
+		sk_listener_close(l);
+		s->l = NULL;
+	}
+}
+
+static void in_data(void *data, const uint8_t *p, size_t n)
+{
+	struct server *s = data;
+	uint8_t conv[2 * 64 * 1024];
+	if (s->o->crlf && n <= 64 * 1024) {
+		n = tcp_crlf(p, n, conv, &s->last_cr);
+		p = conv;
+	}
+	broadcast(s, NULL, p, n);
+}
+
+static void in_end(void *data, int status)
+{
+	(void)status;
+	struct server *s = data;
+	sk_fdin_close(s->in);
+	s->in = NULL;
+}
+
+static void on_usr1(uv_signal_t *h, int sig)
+{
+	(void)sig;
+	stats(h->data);
+}
+
+static void on_term(uv_signal_t *h, int sig)
+{
+	(void)sig;
+	stop(h->data);
+}
+
+static void stop(struct server *s)
+{
+	if (s->stopping)
+		return;
+	s->stopping = true;
+	if (s->o->stats)
+		stats(s);
+	sk_listener_close(s->l);
+	s->l = NULL;
+	sk_fdin_close(s->in);
+	s->in = NULL;
+	while (s->head) {
+		struct client *c = s->head;
+		if (c->conn) {
+			drop(c, "server exiting");
+		} else {
+			/* An --exec program keeps running on its own socket. */
+			uv_process_kill(&c->proc, SIGTERM);
+			drop(c, "server exiting");
+		}
+	}
+	uv_close((uv_handle_t *)&s->usr1, NULL);
+	uv_close((uv_handle_t *)&s->term, NULL);
+	uv_close((uv_handle_t *)&s->intr, NULL);
+}
+
+static char **split_words(const char *cmd)
+{
+	size_t n = strlen(cmd);
+	char **argv = calloc(n / 2 + 2, sizeof *argv);
+	char *copy = strdup(cmd);
+	if (!argv || !copy) {
+		free(argv);
+		free(copy);
+		return NULL;
+	}
+	size_t k = 0;
+	for (char *p = copy; *p;) {
+		while (*p == ' ' || *p == '\t')
+			*p++ = 0;
+		if (!*p)
+			break;
+		argv[k++] = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+	}
+	if (k == 0) {
+		free(copy);
+		free(argv);
+		return NULL;
+	}
+	return argv;
+}
+
+struct server *tcp_server_new(uv_loop_t *loop, const struct server_opts *o)
+{
+	struct server *s = calloc(1, sizeof *s);
+	if (!s)
+		cli_fail(EXIT_FAIL, "out of memory");
+	s->loop = loop;
+	s->o = o;
+	if (o->mode == MODE_EXEC) {
+		if (o->exec_shell) {
+			s->exec_argv = calloc(4, sizeof *s->exec_argv);
+			if (s->exec_argv) {
+				s->exec_argv[0] = (char *)"/bin/sh";
+				s->exec_argv[1] = (char *)"-c";
+				s->exec_argv[2] = (char *)o->exec_cmd;
+			}
+		} else {
+			s->exec_argv = split_words(o->exec_cmd);
+		}
+		if (!s->exec_argv)
+			cli_usage("--exec: empty command");
+	}
+	return s;
+}
+
+int tcp_server_run(struct server *s, struct sk_listener *l)
+{
+	s->l = l;
+	s->start = uv_now(s->loop);
+	uv_signal_init(s->loop, &s->usr1);
+	s->usr1.data = s;
+	uv_signal_start(&s->usr1, on_usr1, SIGUSR1);
+	uv_signal_init(s->loop, &s->term);
+	s->term.data = s;
+	uv_signal_start(&s->term, on_term, SIGTERM);
+	uv_signal_init(s->loop, &s->intr);
+	s->intr.data = s;
+	uv_signal_start(&s->intr, on_term, SIGINT);
+	if (s->o->mode != MODE_EXEC) {
+		static const struct sk_fdin_cbs cbs = { in_data, in_end };
+		if (sk_fdin_open(s->loop, STDIN_FILENO, &cbs, s, &s->in))
+			s->in = NULL;
+	}
+	uv_run(s->loop, UV_RUN_DEFAULT);
+	if (s->exec_argv && !s->o->exec_shell)
+		free(s->exec_argv[0]);
+	free(s->exec_argv);
+	free(s);
+	return EXIT_OK;
+}
