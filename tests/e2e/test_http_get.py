@@ -257,3 +257,27 @@ def test_usage_errors():
     one_line_error(run("http", "get", "-w", "soon", "http://127.0.0.1/"), 2, "-w")
     one_line_error(run("http", "get", "--max-redirs", "-1", "http://127.0.0.1/"), 2)
     one_line_error(run("http", "get", "-I", "-o", "x", "http://127.0.0.1/"), 2, "-I")
+
+
+def test_failed_transfer_keeps_the_old_file(tmp_path):
+    out = tmp_path / "keep"
+    out.write_bytes(b"old contents\n")
+    with RawServer(b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n", b"short") as srv:
+        p = run("http", "get", srv.url(), "-o", out)
+        one_line_error(p, 1, "5 of 50 bytes")
+    assert out.read_bytes() == b"old contents\n"
+    assert not (tmp_path / "keep.part").exists()
+
+
+def test_progress_bar_on_a_terminal(nginx, tmp_path):
+    import shutil
+    import subprocess
+    if shutil.which("script") is None:
+        pytest.skip("script(1) is not installed: no way to give sockit a terminal")
+    from conftest import SOCKIT
+    out = tmp_path / "big"
+    p = subprocess.run(["script", "-qec", f"{SOCKIT} http get -o {out} {nginx.url('/big')}",
+                        "/dev/null"], capture_output=True, timeout=60)
+    assert p.returncode == 0
+    assert b"100%" in p.stdout and b"100.0 MiB" in p.stdout
+    assert out.stat().st_size == 100 * 1024 * 1024

@@ -194,3 +194,62 @@ def test_serve_errors(tmp_path):
                    "nope")
     one_line_error(run("http", "serve", "--bind", "nonsense:port:x"), 2, "--bind")
     one_line_error(run("http", "serve", "a", "b"), 2, "unexpected argument 'b'")
+
+
+def test_many_concurrent_keepalive_clients(server):
+    import socket
+    import threading
+    results = []
+
+    def client():
+        try:
+            s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            got = b""
+            for i in range(3):
+                last = i == 2
+                s.sendall(b"GET /hello.txt HTTP/1.1\r\nHost: x\r\n" +
+                          (b"Connection: close\r\n" if last else b"") + b"\r\n")
+                want = (i + 1) * 13
+                while got.count(b"hello, world\n") < i + 1:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    got += chunk
+            s.close()
+            results.append(got.count(b"HTTP/1.1 200 OK") == 3 and
+                           got.count(b"hello, world\n") == 3 and want == 39)
+        except OSError:
+            results.append(False)
+
+    threads = [threading.Thread(target=client) for _ in range(100)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=20)
+    assert results.count(True) == 100
+
+
+def test_idle_keepalive_connection_is_closed(tree):
+    import socket
+    import time
+    with Serve(tree, "--idle-timeout", "300ms", "-q") as s:
+        c = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+        t0 = time.monotonic()
+        assert c.recv(100) == b""
+        assert time.monotonic() - t0 < 4
+        c.close()
+
+
+def test_ipv6_bind(tree):
+    import subprocess as sp
+    p = sp.Popen([__import__("conftest").SOCKIT, "http", "serve", str(tree), "--bind", "[::1]:0"],
+                 stderr=sp.PIPE, stdout=sp.DEVNULL)
+    try:
+        line = p.stderr.readline().decode()
+        assert line.startswith("listening on [::1]:"), line
+        port = int(line.rsplit(":", 1)[1])
+        out = curl("-g", f"http://[::1]:{port}/hello.txt")
+        assert out.stdout == b"hello, world\n"
+    finally:
+        p.terminate()
+        p.wait(timeout=5)
