@@ -455,7 +455,10 @@ int cmd_udp_chat(int argc, char **argv)
 		sk_linein_close(c.in);
 	sk_udp_close(c.u);
 	uv_walk(&c.loop, close_walk, NULL);
-	uv_run(&c.loop, UV_RUN_DEFAULT);
+	/* A uv_stop before this run makes the first pass return at once;
+	 * the second runs the close callbacks. */
+	for (int i = 0; i < 2; i++)
+		uv_run(&c.loop, UV_RUN_DEFAULT);
 	uv_loop_close(&c.loop);
 	sk_rules_free(c.resp.rules);
 	sk_peers_free(&c.peers);

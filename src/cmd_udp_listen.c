@@ -309,7 +309,10 @@ int cmd_udp_listen(int argc, char **argv)
 	}
 	sk_udp_close(l.u);
 	uv_walk(&l.loop, close_walk, NULL);
-	uv_run(&l.loop, UV_RUN_DEFAULT);
+	/* A uv_stop before this run makes the first pass return at once;
+	 * the second runs the close callbacks. */
+	for (int i = 0; i < 2; i++)
+		uv_run(&l.loop, UV_RUN_DEFAULT);
 	uv_loop_close(&l.loop);
 	sk_rules_free(l.resp.rules);
 	sk_peers_free(&l.peers);

@@ -536,7 +536,10 @@ int cmd_udp_send(int argc, char **argv)
 		sk_linein_close(s.in);
 	sk_udp_close(s.u);
 	uv_walk(&s.loop, close_walk, NULL);
-	uv_run(&s.loop, UV_RUN_DEFAULT);
+	/* A uv_stop before this run makes the first pass return at once;
+	 * the second runs the close callbacks. */
+	for (int i = 0; i < 2; i++)
+		uv_run(&s.loop, UV_RUN_DEFAULT);
 	uv_loop_close(&s.loop);
 	free(s.cur);
 	sk_str_free(&s.all);

@@ -1,0 +1,119 @@
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sockit/error.h"
+#include "sockit/udp.h"
+
+struct seen {
+	int n;
+	size_t len[8], size[8];
+	int family[8];
+	struct sk_udp *u;
+	int want;
+};
+
+static void on_dgram(void *arg, const struct sk_dgram *d)
+{
+	struct seen *s = arg;
+	if (s->n < 8) {
+		s->len[s->n] = d->len;
+		s->size[s->n] = d->size;
+		s->family[s->n] = d->from->sa_family;
+	}
+	if (++s->n >= s->want)
+		sk_udp_recv_stop(s->u);
+}
+
+static uint16_t local_port(struct sk_udp *u)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	cr_assert_eq(sk_udp_local(u, &ss, &len), 0);
+	return ss.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&ss)->sin_port)
+				       : ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+static void send_v4(uint16_t port, size_t n)
+{
+	static char buf[4096];
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port) };
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	cr_assert_eq(sendto(fd, buf, n, 0, (void *)&to, sizeof to), (ssize_t)n);
+	close(fd);
+}
+
+Test(udp, cut_datagram_reports_true_size)
+{
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	struct sk_udp_opts o = { .family = AF_INET, .rcvbuf = 1 << 20 };
+	struct seen s = { .want = 2 };
+	char err[SK_ERRLEN];
+	cr_assert_eq(sk_udp_new(&loop, &o, (void *)&sa, sizeof sa, &s.u, err), 0, "%s", err);
+	cr_assert_eq(sk_udp_recv_start(s.u, 100, 4, on_dgram, &s, err), 0, "%s", err);
+	send_v4(local_port(s.u), 2000);
+	send_v4(local_port(s.u), 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	cr_expect_eq(s.n, 2);
+	cr_expect_eq(s.len[0], 100);
+	cr_expect_eq(s.size[0], 2000);
+	cr_expect_eq(s.len[1], 0);
+	cr_expect_eq(s.size[1], 0);
+	sk_udp_close(s.u);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	cr_expect_eq(uv_loop_close(&loop), 0);
+}
+
+Test(udp, dual_stack_sender_is_ipv4)
+{
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT };
+	struct sk_udp_opts o = { .family = AF_INET6, .v6only = false };
+	struct seen s = { .want = 1 };
+	char err[SK_ERRLEN];
+	cr_assert_eq(sk_udp_new(&loop, &o, (void *)&sa, sizeof sa, &s.u, err), 0, "%s", err);
+	cr_assert_eq(sk_udp_recv_start(s.u, 0, 0, on_dgram, &s, err), 0, "%s", err);
+	send_v4(local_port(s.u), 5);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	cr_expect_eq(s.family[0], AF_INET);
+	cr_expect_eq(s.size[0], 5);
+	sk_udp_close(s.u);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+}
+
+Test(udp, send_repeat_and_join_errors)
+{
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	struct sk_udp_opts o = { .family = AF_INET, .rcvbuf = 1 << 20 };
+	struct seen s = { .want = 5 };
+	char err[SK_ERRLEN];
+	cr_assert_eq(sk_udp_new(&loop, &o, (void *)&sa, sizeof sa, &s.u, err), 0);
+	cr_assert_eq(sk_udp_recv_start(s.u, 0, 2, on_dgram, &s, err), 0);
+	struct sockaddr_in to = sa;
+	to.sin_port = htons(local_port(s.u));
+	struct iovec iov = { .iov_base = (void *)"abc", .iov_len = 3 };
+	cr_expect_eq(sk_udp_send_repeat(s.u, &iov, 1, (void *)&to, sizeof to, 5), 5);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	cr_expect_eq(s.n, 5);
+	cr_expect_eq(sk_udp_join(s.u, "10.0.0.1", NULL, err), SK_EBADADDR);
+	cr_expect(strstr(err, "not a multicast group") != NULL, "%s", err);
+	cr_expect_eq(sk_udp_join(s.u, "ff02::1", NULL, err), SK_EFAMILY);
+	cr_expect_eq(sk_udp_join(s.u, "nope", NULL, err), SK_EBADADDR);
+	cr_expect_eq(sk_udp_join(s.u, "239.1.1.1", "nosuchif0", err), -ENODEV);
+	struct sockaddr_in6 v6 = { .sin6_family = AF_INET6, .sin6_port = htons(9) };
+	cr_expect_eq(sk_udp_send(s.u, &iov, 1, (void *)&v6, sizeof v6), -EAFNOSUPPORT);
+	sk_udp_close(s.u);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+}
