@@ -438,7 +438,7 @@ def test_chat_ipv6_echo_rules():
 
 def test_multicast_join_ipv4_on_lo_in_netns():
     need_root()
-    with Netns("mcst") as ns:
+    with Netns("mcst", host_ip="198.18.31.1", ns_ip="198.18.31.2") as ns:
         for args in (("link", "set", "lo", "multicast", "on"),
                      ("route", "add", "224.0.0.0/4", "dev", "lo")):
             ns.run("ip", *args, check=True)
@@ -455,7 +455,7 @@ def test_multicast_join_ipv4_on_lo_in_netns():
 
 def test_multicast_join_ipv6_membership_in_netns():
     need_root()
-    with Netns("mc6") as ns:
+    with Netns("mc6", host_ip="198.18.32.1", ns_ip="198.18.32.2") as ns:
         with listener(":0", "--join", "ff15::1234", "-i", "lo", "-c", "1", netns=ns.name) as l:
             maddr = ns.run("ip", "-6", "maddr", "show", "dev", "lo", text=True).stdout
             assert "ff15::1234" in maddr, maddr
@@ -464,15 +464,15 @@ def test_multicast_join_ipv6_membership_in_netns():
 
 def test_broadcast_into_netns_needs_the_flag():
     need_root()
-    with Netns("bcst") as ns:
+    with Netns("bcst", host_ip="198.18.33.1", ns_ip="198.18.33.2") as ns:
         with listener(":0", "-4", "-c", "1", netns=ns.name) as l:
-            dest = f"198.18.0.255:{l.port}"
+            dest = f"198.18.33.255:{l.port}"
             one_line_error(run("udp", "send", dest, "all?"), 1,
                            "permission denied (a broadcast address needs --broadcast)")
-            run("udp", "send", dest, "all!", "--broadcast", "--source", "198.18.0.1:0", check=0)
+            run("udp", "send", dest, "all!", "--broadcast", "--source", "198.18.33.1:0", check=0)
             status, out, err = l.finish()
         assert status == 0, err
-        assert out == "[198.18.0.1:" + out.split(":")[1].split("]")[0] + "] all!\n", out
+        assert out == "[198.18.33.1:" + out.split(":")[1].split("]")[0] + "] all!\n", out
 
 
 # --- bad input -----------------------------------------------------------------
