@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "sockit/append.h"
 #include "sockit/bytes.h"
 #include "sockit/conn.h"
 #include "sockit/connect.h"
@@ -30,6 +31,7 @@ static const char usage[] =
 	"  --send TEXT         send TEXT (C escapes: \\r \\n \\t \\xHH) instead of\n"
 	"                      stdin, print the reply, exit when the server closes\n"
 	"  --hex-input         --send TEXT is hex bytes (48 65 6c, 48656c, 0x48)\n"
+	"  --append SPEC       add crc16-modbus, crc32, sum8, xor8 or TEXT to --send\n"
 	"  --wait-reply D      with --send: exit D after sending (1 if no reply)\n"
 	"  -q SECS             exit SECS after the end of stdin (0: at once)\n"
 	"  --no-shutdown       keep the sending side open at the end of stdin\n"
@@ -63,6 +65,7 @@ struct opts {
 	struct tcp_tls_opts tls;
 	const char *send_text;
 	bool hex_input;
+	struct sk_append append;
 	uint8_t *send_buf;
 	char source[SK_HOSTLEN];
 };
@@ -139,6 +142,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "retry", required_argument, NULL, OPT_RETRY },
 		{ "send", required_argument, NULL, OPT_SEND },
 		{ "hex-input", no_argument, NULL, OPT_HEX_INPUT },
+		{ "append", required_argument, NULL, OPT_APPEND },
 		{ "wait-reply", required_argument, NULL, OPT_WAIT_REPLY },
 		{ "no-shutdown", no_argument, NULL, OPT_NO_SHUTDOWN },
 		{ "crlf", no_argument, NULL, 'C' },
@@ -157,6 +161,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	o->ro.quit_ms = -1;
+	char err[SK_ERRLEN];
 	bool tls_opt = false, wait_set = false;
 	int c;
 	while ((c = cli_getopt(argc, argv, "46w:s:p:q:Cvh", longopts)) != -1) {
@@ -170,6 +175,10 @@ static void parse(int argc, char **argv, struct opts *o)
 		case OPT_RETRY: o->co.retries = (unsigned)cli_number("--retry", optarg, 0, 1000); break;
 		case OPT_SEND: o->send_text = optarg; break;
 		case OPT_HEX_INPUT: o->hex_input = true; break;
+		case OPT_APPEND:
+			if (sk_append_parse(optarg, &o->append, err))
+				cli_usage("--append: %s", err);
+			break;
 		case OPT_WAIT_REPLY:
 			o->ro.wait_reply_ms = cli_duration_ms("--wait-reply", optarg);
 			wait_set = true;
@@ -194,7 +203,6 @@ static void parse(int argc, char **argv, struct opts *o)
 		cli_usage("missing HOST:PORT");
 	if (optind + 1 < argc)
 		cli_usage("unexpected argument '%s'", argv[optind + 1]);
-	char err[SK_ERRLEN];
 	if (sk_endpoint_parse(argv[optind], "tcp", &o->ep, err))
 		cli_usage("%s", err);
 	if (o->ep.kind == SK_ENDPOINT_INET && o->ep.port == 0)
@@ -203,21 +211,24 @@ static void parse(int argc, char **argv, struct opts *o)
 		cli_usage("--sni, --cafile, --alpn, --insecure, --cert and --key need --tls");
 	if (o->tls.insecure && o->tls.cafile)
 		cli_usage("--insecure and --cafile contradict each other");
-	if ((o->hex_input || wait_set) && !o->send_text)
-		cli_usage("%s needs --send", o->hex_input ? "--hex-input" : "--wait-reply");
+	if ((o->hex_input || wait_set || o->append.kind) && !o->send_text)
+		cli_usage("%s needs --send", o->hex_input ? "--hex-input"
+					     : wait_set ? "--wait-reply" : "--append");
 	if (o->send_text && o->ro.quit_ms >= 0)
 		cli_usage("-q applies to stdin; with --send use --wait-reply");
 	if (o->ep.kind == SK_ENDPOINT_UNIX && (o->co.source || o->co.source_port))
 		cli_usage("-s/-p/--source make no sense for unix:%s", o->ep.path);
 	if (o->send_text) {
 		size_t n = strlen(o->send_text), bad = 0;
-		o->send_buf = malloc(n + 1);
+		o->send_buf = malloc(n + 1 + SK_APPEND_MAX);
 		if (!o->send_buf)
 			cli_fail(EXIT_FAIL, "out of memory");
 		int len = o->hex_input ? sk_hex_decode(o->send_text, n, o->send_buf, &bad)
 				       : sk_unescape(o->send_text, n, o->send_buf, &bad);
 		if (len < 0)
 			cli_usage("--send: %s at offset %zu", sk_strerror(len), bad);
+		len += (int)sk_append_suffix(&o->append, o->send_buf, (size_t)len,
+					     o->send_buf + len);
 		o->ro.send = o->send_buf;
 		o->ro.send_len = (size_t)len;
 	}

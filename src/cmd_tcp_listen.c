@@ -7,13 +7,16 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "sockit/append.h"
 #include "sockit/bytes.h"
 #include "sockit/cidr.h"
 #include "sockit/connect.h"
 #include "sockit/endpoint.h"
 #include "sockit/error.h"
 #include "sockit/listen.h"
+#include "sockit/rules.h"
 #include "tcp.h"
+#include "udp_common.h"
 
 static const char usage[] =
 	"usage: sockit tcp listen [ADDR]:PORT [options]\n"
@@ -24,11 +27,17 @@ static const char usage[] =
 	"bytes go to stdout, stdin goes to the client, and sockit exits when the\n"
 	"client leaves.  With -k it serves many clients at once on one thread,\n"
 	"logs each connect and disconnect with the client's id, shows what they\n"
-	"send on stdout as '[ID ADDR] line', and sends stdin to all of them.\n"
+	"send on stdout as '[ID ADDR] line', and sends stdin to all of them.  When\n"
+	"stdin is a terminal, lines typed go to the last client heard from, and\n"
+	"/peers, /to ID, /all, /kick ID, /hex on|off, /quit, /help are commands.\n"
 	"\n"
 	"modes (one client, or many with -k):\n"
 	"  --echo              send every client its own bytes back\n"
-	"  --reply TEXT        answer every message with TEXT (C escapes)\n"
+	"  --reply TEXT        answer every message (each read) with TEXT (C escapes;\n"
+	"                      {{peer}} {{counter}} {{time}} {{len}} expand)\n"
+	"  --rules FILE        answer by rules (exact, prefix, contains, regex, hex;\n"
+	"                      see docs/RULES.md); --reply then answers the rest\n"
+	"  --append SPEC       add crc16-modbus, crc32, sum8, xor8 or TEXT to answers\n"
 	"  --broker            every client's bytes go to every other client\n"
 	"  --chat              broker with '<userN> ' before each line\n"
 	"  --exec CMD          run CMD per client, the socket as its stdin and\n"
@@ -72,8 +81,8 @@ struct opts {
 	struct server_opts so;
 	struct tcp_tls_opts tls;
 	bool no_shutdown;
-	const char *reply_text;
-	uint8_t *reply_buf;
+	const char *reply_text, *rules_file;
+	struct sk_append append;
 	int modes;
 };
 
@@ -141,6 +150,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "keep-open", no_argument, NULL, 'k' },
 		{ "echo", no_argument, NULL, OPT_ECHO },
 		{ "reply", required_argument, NULL, OPT_REPLY },
+		{ "rules", required_argument, NULL, OPT_RULES },
+		{ "append", required_argument, NULL, OPT_APPEND },
 		{ "broker", no_argument, NULL, OPT_BROKER },
 		{ "chat", no_argument, NULL, OPT_CHAT },
 		{ "exec", required_argument, NULL, OPT_EXEC },
@@ -168,6 +179,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	o->so.max_conns = 1000;
 	o->so.max_buffer = 1024 * 1024;
 	bool tls_opt = false;
+	char err[SK_ERRLEN];
 	int c;
 	while ((c = cli_getopt(argc, argv, "k46Cvh", longopts)) != -1) {
 		switch (c) {
@@ -175,7 +187,13 @@ static void parse(int argc, char **argv, struct opts *o)
 		case '4': o->family = AF_INET; break;
 		case '6': o->family = AF_INET6; break;
 		case OPT_ECHO: o->so.mode = MODE_ECHO; o->modes++; break;
-		case OPT_REPLY: o->so.mode = MODE_REPLY; o->reply_text = optarg; o->modes++; break;
+		case OPT_REPLY: o->reply_text = optarg; break;
+		case OPT_RULES: o->rules_file = optarg; break;
+		case OPT_APPEND:
+			if (sk_append_parse(optarg, &o->append, err))
+				cli_usage("--append: %s", err);
+			o->so.append = &o->append;
+			break;
 		case OPT_BROKER: o->so.mode = MODE_BROKER; o->modes++; break;
 		case OPT_CHAT: o->so.mode = MODE_CHAT; o->modes++; break;
 		case OPT_EXEC:
@@ -209,11 +227,14 @@ static void parse(int argc, char **argv, struct opts *o)
 		cli_usage("missing [ADDR]:PORT");
 	if (optind + 1 < argc)
 		cli_usage("unexpected argument '%s'", argv[optind + 1]);
-	char err[SK_ERRLEN];
+	if (o->reply_text || o->rules_file) {
+		o->so.mode = MODE_REPLY;
+		o->modes++;
+	}
 	if (sk_endpoint_parse(argv[optind], "tcp", &o->ep, err))
 		cli_usage("%s", err);
 	if (o->modes > 1)
-		cli_usage("--echo, --reply, --broker, --chat and --exec exclude each other");
+		cli_usage("--echo, --reply/--rules, --broker, --chat and --exec exclude each other");
 	if (tls_opt && !o->tls.on)
 		cli_usage("--cert, --key and --alpn need --tls");
 	if (!o->tls.cert != !o->tls.key)
@@ -222,19 +243,10 @@ static void parse(int argc, char **argv, struct opts *o)
 		cli_usage("--exec hands the socket itself to the program, so it cannot use --tls");
 	if (o->so.raw && o->so.show.hex)
 		cli_usage("--raw and --hex exclude each other");
-	if (o->so.mode == MODE_REPLY) {
-		size_t n = strlen(o->reply_text), bad = 0;
-		o->reply_buf = malloc(n + 1);
-		if (!o->reply_buf)
-			cli_fail(EXIT_FAIL, "out of memory");
-		int len = sk_unescape(o->reply_text, n, o->reply_buf, &bad);
-		if (len < 0)
-			cli_usage("--reply: %s at offset %zu", sk_strerror(len), bad);
-		if (len == 0)
-			cli_usage("--reply: empty text");
-		o->so.reply = o->reply_buf;
-		o->so.reply_len = (size_t)len;
-	}
+	if (o->so.append && o->so.mode != MODE_REPLY)
+		cli_usage("--append applies to the answers of --reply/--rules");
+	if (o->so.mode == MODE_REPLY)
+		o->so.rules = udp_load_rules(o->rules_file, o->reply_text);
 }
 
 /* One client like nc -l: the first allowed client, then the relay. */
@@ -344,7 +356,7 @@ int cmd_tcp_listen(int argc, char **argv)
 	sk_tls_ctx_free(ctx);
 	free(o.so.allow);
 	free(o.so.deny);
-	free(o.reply_buf);
+	sk_rules_free(o.so.rules);
 	uv_loop_close(loop);
 	return status;
 }

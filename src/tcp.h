@@ -17,7 +17,8 @@ enum {
 	OPT_KEY, OPT_HEX, OPT_STATS, OPT_NO_SHUTDOWN, OPT_SEND, OPT_WAIT_REPLY,
 	OPT_RETRY, OPT_SOURCE, OPT_HEX_INPUT, OPT_ECHO, OPT_BROKER, OPT_CHAT,
 	OPT_EXEC, OPT_SH_EXEC, OPT_MAX_CONNS, OPT_ALLOW, OPT_DENY,
-	OPT_ALLOW_FILE, OPT_IDLE, OPT_MAX_BUFFER, OPT_RAW, OPT_REPLY,
+	OPT_ALLOW_FILE, OPT_IDLE, OPT_MAX_BUFFER, OPT_RAW, OPT_REPLY, OPT_RULES,
+	OPT_APPEND,
 };
 
 struct tcp_tls_opts {
@@ -76,6 +77,8 @@ int tcp_relay(uv_loop_t *loop, uv_stream_t *stream, struct sk_tls *tls,
 enum server_mode { MODE_PRINT, MODE_ECHO, MODE_REPLY, MODE_BROKER, MODE_CHAT, MODE_EXEC };
 
 struct sk_cidr;
+struct sk_rules;
+struct sk_append;
 
 struct server_opts {
 	enum server_mode mode;
@@ -85,8 +88,8 @@ struct server_opts {
 	uint64_t max_conns;
 	uint64_t idle_ms;       /* 0: none */
 	uint64_t max_buffer;    /* per-client output cap */
-	const uint8_t *reply;   /* MODE_REPLY: answer to every chunk */
-	size_t reply_len;
+	struct sk_rules *rules; /* MODE_REPLY: --reply / --rules, per read */
+	const struct sk_append *append; /* suffix on every answer */
 	const char *exec_cmd;   /* MODE_EXEC */
 	bool exec_shell;
 	struct sk_cidr *allow, *deny;

@@ -9,18 +9,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "sockit/append.h"
 #include "sockit/bytes.h"
 #include "sockit/cidr.h"
 #include "sockit/conn.h"
+#include "sockit/console.h"
 #include "sockit/connect.h"
 #include "sockit/error.h"
 #include "sockit/fdio.h"
 #include "sockit/hexdump.h"
+#include "sockit/linein.h"
 #include "sockit/listen.h"
+#include "sockit/peers.h"
+#include "sockit/rules.h"
 #include "tcp.h"
+#include "udp_common.h"
 
 #define LINE_CAP 4096
 
@@ -32,6 +39,7 @@ struct client {
 	uv_process_t proc; /* MODE_EXEC */
 	uv_timer_t idle;
 	unsigned id;
+	struct sk_peer *peer; /* the peer table's row: id, counters */
 	int refs; /* conn or process, and the idle timer */
 	char addr[SK_ADDRSTRLEN + SK_PATHLEN];
 	char tag[SK_ADDRSTRLEN + SK_PATHLEN + 16]; /* "[3 127.0.0.1:5000]" */
@@ -48,11 +56,15 @@ struct server {
 	struct sk_listener *l;
 	struct client *head;
 	size_t count;
-	unsigned next_id;
 	uint64_t served, rx, tx, start, last_err_ms;
 	struct sk_fdin *in;
+	struct sk_linein *console; /* stdin a terminal, with -k */
+	enum { TO_LAST, TO_ONE, TO_ALL } to; /* console target */
+	unsigned target;           /* TO_LAST / TO_ONE: a client id */
+	uint64_t msgs;             /* messages received, for {{counter}} */
+	struct sk_peers peers;
 	uv_signal_t usr1, term, intr;
-	bool stopping, last_cr;
+	bool stopping, last_cr, hex;
 	char **exec_argv;
 };
 
@@ -67,17 +79,12 @@ static void timer_closed(uv_handle_t *h)
 	client_unref(h->data);
 }
 
-static void stats(struct server *s)
+static void stats(struct server *s, const char *why)
 {
-	uint64_t rx = s->rx, tx = s->tx;
-	for (struct client *c = s->head; c; c = c->next) {
-		rx += c->rx;
-		tx += c->tx;
-	}
-	char who[64];
-	snprintf(who, sizeof who, "%zu clients now, %llu served,", s->count,
+	char title[96];
+	snprintf(title, sizeof title, "%s; %zu clients now, %llu served", why, s->count,
 		 (unsigned long long)s->served);
-	tcp_stats_line(who, rx, tx, uv_now(s->loop) - s->start);
+	udp_stats_print(&s->peers, uv_now(s->loop), title);
 }
 
 static void stop(struct server *s);
@@ -149,8 +156,14 @@ static void drop(struct client *c, const char *reason)
 	s->count--;
 	s->rx += c->rx;
 	s->tx += c->tx;
-	cli_warn("%s disconnected: %s (rx %llu B, tx %llu B, %zu clients)", c->tag,
-		 reason, (unsigned long long)c->rx, (unsigned long long)c->tx, s->count);
+	if (c->peer)
+		sk_peers_remove(&s->peers, c->peer);
+	c->peer = NULL;
+	if (s->target == c->id)
+		s->target = 0; /* TO_ONE: nobody until /to or /all */
+	cli_warn("%s disconnected: %s (rx %llu B, tx %llu B, %zu client%s)", c->tag,
+		 reason, (unsigned long long)c->rx, (unsigned long long)c->tx, s->count,
+		 s->count == 1 ? "" : "s");
 	if (s->o->mode == MODE_CHAT && !s->stopping) {
 		char msg[64];
 		int len = snprintf(msg, sizeof msg, "<announce> <user%u> is gone.\n", c->id);
@@ -179,7 +192,29 @@ static void send_to(struct client *c, const uint8_t *p, size_t n)
 	if (s->o->show.verbose)
 		tcp_tag('>', c->addr, p, n);
 	c->tx += n;
+	if (c->peer)
+		sk_peer_tx(c->peer, n, uv_now(s->loop));
 	sk_conn_write(c->conn, p, n);
+}
+
+/* --reply / --rules: one answer per read, with --append after it. */
+static void respond(struct client *c, const uint8_t *p, size_t n)
+{
+	struct server *s = c->s;
+	struct sk_rule_ctx ctx = { .peer = c->addr, .counter = ++s->msgs, .now = time(NULL) };
+	struct sk_str out = { .max = s->o->max_buffer };
+	int rc = sk_rules_respond(s->o->rules, p, n, &ctx, &out);
+	if (rc > 0 && out.len) {
+		uint8_t suffix[SK_APPEND_MAX];
+		size_t sl = s->o->append ? sk_append_suffix(s->o->append, (uint8_t *)out.p,
+							    out.len, suffix) : 0;
+		if (sl)
+			sk_str_append(&out, (const char *)suffix, sl);
+		send_to(c, (const uint8_t *)out.p, out.len);
+	} else if (rc < 0) {
+		cli_warn("%s reply: %s", c->tag, sk_strerror(rc));
+	}
+	sk_str_free(&out);
 }
 
 static void broadcast(struct server *s, struct client *from, const uint8_t *p,
@@ -230,12 +265,18 @@ static void on_data(struct sk_conn *conn, const uint8_t *p, size_t n)
 	struct client *c = sk_conn_data(conn);
 	struct server *s = c->s;
 	c->rx += n;
+	if (c->peer)
+		sk_peer_rx(c->peer, n, uv_now(s->loop));
+	if (s->console && s->to == TO_LAST)
+		s->target = c->id; /* the console answers the last speaker */
 	touch(c);
 	if (s->o->show.verbose)
 		tcp_tag('<', c->addr, p, n);
 	switch (s->o->mode) {
 	case MODE_ECHO:
 		c->tx += n;
+		if (c->peer)
+			sk_peer_tx(c->peer, n, uv_now(s->loop));
 		sk_conn_write(conn, p, n);
 		if (sk_conn_queued(conn) > s->o->max_buffer && !c->paused) {
 			c->paused = true;
@@ -243,7 +284,7 @@ static void on_data(struct sk_conn *conn, const uint8_t *p, size_t n)
 		}
 		return;
 	case MODE_REPLY:
-		send_to(c, s->o->reply, s->o->reply_len);
+		respond(c, p, n);
 		break;
 	case MODE_BROKER:
 		broadcast(s, c, p, n);
@@ -255,7 +296,7 @@ static void on_data(struct sk_conn *conn, const uint8_t *p, size_t n)
 		return;
 	if (s->o->raw) {
 		sk_fd_write_all(STDOUT_FILENO, p, n);
-	} else if (s->o->show.hex) {
+	} else if (s->hex) {
 		char head[sizeof c->tag + 32];
 		int len = snprintf(head, sizeof head, "%s %zu bytes\n", c->tag, n);
 		sk_fd_write_all(STDOUT_FILENO, head, (size_t)len);
@@ -400,7 +441,18 @@ static void add_client(struct server *s, uv_stream_t *stream,
 		return;
 	}
 	c->s = s;
-	c->id = ++s->next_id;
+	int prc = sk_peers_get(&s->peers, (const struct sockaddr *)peer,
+			       sizeof *peer, uv_now(s->loop), &c->peer);
+	if (prc < 0 || prc == 2) {
+		cli_warn("[%s] refused: peer table full", addr);
+		if (prc == 2)
+			c->peer = NULL;
+		sk_stream_close(stream);
+		free(c);
+		return;
+	}
+	c->peer->user = c;
+	c->id = c->peer->id;
 	snprintf(c->addr, sizeof c->addr, "%s", addr);
 	snprintf(c->tag, sizeof c->tag, "[%u %s]", c->id, addr);
 	char err[SK_ERRLEN];
@@ -410,6 +462,7 @@ static void add_client(struct server *s, uv_stream_t *stream,
 		sk_stream_close(stream); /* the program has its own copy */
 		if (rc) {
 			cli_warn("%s refused: exec %s: %s", c->tag, s->exec_argv[0], sk_strerror(rc));
+			sk_peers_remove(&s->peers, c->peer);
 			free(c);
 			return;
 		}
@@ -417,12 +470,14 @@ static void add_client(struct server *s, uv_stream_t *stream,
 		struct sk_tls *tls = NULL;
 		if (s->o->tls && (rc = sk_tls_new(s->o->tls, true, NULL, NULL, &tls, err))) {
 			cli_warn("%s refused: %s", c->tag, err);
+			sk_peers_remove(&s->peers, c->peer);
 			sk_stream_close(stream);
 			free(c);
 			return;
 		}
 		if (sk_conn_new(stream, tls, &cbs, c, &c->conn)) {
 			cli_warn("%s refused: out of memory", c->tag);
+			sk_peers_remove(&s->peers, c->peer);
 			sk_tls_free(tls);
 			sk_stream_close(stream);
 			free(c);
@@ -438,6 +493,8 @@ static void add_client(struct server *s, uv_stream_t *stream,
 	s->head = c;
 	s->count++;
 	s->served++;
+	if (s->console && s->to == TO_LAST)
+		s->target = c->id;
 	cli_warn("%s connected (%zu client%s)", c->tag, s->count, s->count == 1 ? "" : "s");
 	if (s->o->idle_ms)
 		uv_timer_start(&c->idle, on_idle, s->o->idle_ms, s->o->idle_ms);
@@ -505,10 +562,99 @@ static void in_end(void *data, int status)
 	s->in = NULL;
 }
 
+static struct client *by_id(struct server *s, unsigned id)
+{
+	struct sk_peer *p = sk_peers_by_id(&s->peers, id);
+	return p ? p->user : NULL;
+}
+
+static void console_send(struct server *s, const char *p, size_t n)
+{
+	uint8_t *buf = malloc(n + 2);
+	if (!buf)
+		return;
+	memcpy(buf, p, n);
+	size_t len = n;
+	if (s->o->crlf)
+		buf[len++] = '\r';
+	buf[len++] = '\n';
+	struct client *c = s->to != TO_ALL && s->target ? by_id(s, s->target) : NULL;
+	if (s->to == TO_ALL && s->head)
+		broadcast(s, NULL, buf, len);
+	else if (c)
+		send_to(c, buf, len);
+	else
+		cli_warn("no client to send to (see /peers, /to ID, /all)");
+	free(buf);
+}
+
+static void console_line(void *arg, const char *p, size_t n)
+{
+	struct server *s = arg;
+	struct sk_console_cmd cmd;
+	char err[SK_ERRLEN];
+	if (s->stopping)
+		return;
+	if (sk_console_parse(p, n, &cmd, err)) {
+		cli_warn("%s", err);
+		return;
+	}
+	struct client *c;
+	struct sk_str out = { 0 };
+	switch (cmd.kind) {
+	case SK_CONSOLE_SEND:
+		console_send(s, cmd.data, cmd.len);
+		break;
+	case SK_CONSOLE_PEERS:
+		sk_peers_format(&s->peers, uv_now(s->loop), "reads", &out);
+		sk_fd_write_all(STDOUT_FILENO, out.p ? out.p : "", out.len);
+		break;
+	case SK_CONSOLE_TO:
+		if (!(c = by_id(s, cmd.id))) {
+			cli_warn("/to %u: no such client (see /peers)", cmd.id);
+			break;
+		}
+		s->to = TO_ONE;
+		s->target = c->id;
+		cli_warn("sending to %s", c->tag);
+		break;
+	case SK_CONSOLE_ALL:
+		s->to = TO_ALL;
+		cli_warn("sending to all %zu clients", s->count);
+		break;
+	case SK_CONSOLE_HEX:
+		s->hex = cmd.on;
+		cli_warn("hex %s", cmd.on ? "on" : "off");
+		break;
+	case SK_CONSOLE_KICK:
+		if (!(c = by_id(s, cmd.id)))
+			cli_warn("/kick %u: no such client (see /peers)", cmd.id);
+		else
+			drop(c, "kicked from the console");
+		break;
+	case SK_CONSOLE_QUIT:
+		stop(s);
+		break;
+	case SK_CONSOLE_HELP:
+		sk_fd_write_all(STDOUT_FILENO, sk_console_help(true),
+				strlen(sk_console_help(true)));
+		break;
+	}
+	sk_str_free(&out);
+}
+
+static void console_end(void *arg, int status)
+{
+	(void)status;
+	struct server *s = arg;
+	sk_linein_close(s->console);
+	s->console = NULL;
+}
+
 static void on_usr1(uv_signal_t *h, int sig)
 {
 	(void)sig;
-	stats(h->data);
+	stats(h->data, "SIGUSR1");
 }
 
 static void on_term(uv_signal_t *h, int sig)
@@ -523,11 +669,13 @@ static void stop(struct server *s)
 		return;
 	s->stopping = true;
 	if (s->o->stats)
-		stats(s);
+		stats(s, "exit");
 	sk_listener_close(s->l);
 	s->l = NULL;
 	sk_fdin_close(s->in);
 	s->in = NULL;
+	sk_linein_close(s->console);
+	s->console = NULL;
 	while (s->head) {
 		struct client *c = s->head;
 		if (c->conn) {
@@ -578,6 +726,8 @@ struct server *tcp_server_new(uv_loop_t *loop, const struct server_opts *o)
 		cli_fail(EXIT_FAIL, "out of memory");
 	s->loop = loop;
 	s->o = o;
+	s->hex = o->show.hex;
+	sk_peers_init(&s->peers, o->max_conns + 1, uv_now(loop));
 	if (o->mode == MODE_EXEC) {
 		if (o->exec_shell) {
 			s->exec_argv = calloc(4, sizeof *s->exec_argv);
@@ -608,12 +758,21 @@ int tcp_server_run(struct server *s, struct sk_listener *l)
 	uv_signal_init(s->loop, &s->intr);
 	s->intr.data = s;
 	uv_signal_start(&s->intr, on_term, SIGINT);
-	if (s->o->mode != MODE_EXEC) {
+	if (s->o->mode != MODE_EXEC && s->o->keep && isatty(STDIN_FILENO)) {
+		/* A person at a terminal: the console of udp chat. */
+		char err[SK_ERRLEN];
+		if (sk_linein_start(s->loop, STDIN_FILENO, SK_LINEIN_LINES, LINE_CAP,
+				    console_line, console_end, s, &s->console, err))
+			cli_warn("console: %s", err);
+		else
+			s->to = TO_LAST;
+	} else if (s->o->mode != MODE_EXEC) {
 		static const struct sk_fdin_cbs cbs = { in_data, in_end };
 		if (sk_fdin_open(s->loop, STDIN_FILENO, &cbs, s, &s->in))
 			s->in = NULL;
 	}
 	uv_run(s->loop, UV_RUN_DEFAULT);
+	sk_peers_free(&s->peers);
 	if (s->exec_argv && !s->o->exec_shell)
 		free(s->exec_argv[0]);
 	free(s->exec_argv);

@@ -35,5 +35,7 @@ int tour_xfer(void);
 int tour_http_get(void);
 int tour_udp_send_listen(void);
 int tour_udp_chat(void);
+int tour_tcp_client(void);
+int tour_tcp_server(void);
 
 #endif

@@ -60,7 +60,9 @@ const struct tour_step tour_steps[] = {
 	{ "Names: from a host name to addresses", "socket addresses, '' vs 127.0.0.1", names },
 	{ "UDP: send to a listener on a fixed port", "UDP sendto/recvfrom, bind to port 5400", tour_udp_send_listen },
 	{ "UDP chat: sending and receiving at once", "the two-way UDP network assistant", tour_udp_chat },
+	{ "TCP client: connect, send, read the reply", "TCP client: connect, send, recv", tour_tcp_client },
 	{ "HTTP GET: a page fetched by hand", "raw HTTP GET over a TCP socket, header/body split", tour_http_get },
+	{ "TCP server: one client, then many answering \"I Know\"", "TCP server: accept, a thread per client", tour_tcp_server },
 	{ "File transfer: a framed, verified protocol", "file transfer over a home-made protocol", tour_xfer },
 	{ NULL, NULL, NULL },
 };

@@ -353,3 +353,90 @@ def test_tls_client_that_does_not_trust_is_logged():
         p = run("tcp", "connect", "--tls", f"127.0.0.1:{port}", "--send", "x")
         one_line_error(p, 1, "self-signed certificate")
         srv.wait_line(r"disconnected: .*(alert|certificate)")
+
+
+# ---- rules, append, console, stats (shared with udp) ----
+
+def test_rules_file_and_reply_fallback(tmp_path):
+    need_tool("ncat")
+    rules = tmp_path / "r"
+    rules.write_text("prefix PING => PONG {{counter}}\\n\n"
+                     "regex ^GET (\\S+) => you asked for {{1}}\\n\n")
+    srv, port = sockit_listen("-k", "127.0.0.1:0", "--rules", str(rules),
+                              "--reply", r"I Know\n")
+    with srv:
+        for msg, want in ((b"PING\n", b"PONG 1\n"), (b"GET /x\n", b"you asked for /x\n"),
+                          (b"hello\n", b"I Know\n")):
+            c = client(["ncat", "127.0.0.1", str(port)], msg)
+            assert c.stdout == want, (msg, c.stdout)
+
+
+def test_reply_with_append_checksum():
+    srv, port = sockit_listen("-k", "127.0.0.1:0", "--reply", "123456789",
+                              "--append", "crc16-modbus")
+    with srv:
+        s = connect(port)
+        s.sendall(b"?")
+        assert recv_until(s, b"\x37\x4b") == b"123456789\x37\x4b"
+        s.close()
+
+
+def test_console_peers_to_all_kick():
+    import pty
+    master, slave = pty.openpty()
+    srv, port = sockit_listen("-k", "127.0.0.1:0", stdin=slave)
+    os.close(slave)
+    try:
+        with srv:
+            a = connect(port)
+            srv.wait_count(r"connected \(1 client\)", 1)
+            b = connect(port)
+            srv.wait_count(r"connected \(2 clients\)", 1)
+            os.write(master, b"to the last one\n")
+            assert recv_until(b, b"\n") == b"to the last one\n"
+            os.write(master, b"/all\n")
+            srv.wait_line(r"sending to all 2 clients")
+            os.write(master, b"everyone\n")
+            assert recv_until(a, b"\n") == b"everyone\n"
+            assert recv_until(b, b"\n") == b"everyone\n"
+            os.write(master, b"/to 1\n")
+            srv.wait_line(r"sending to \[1 127\.0\.0\.1")
+            os.write(master, b"/kick 2\n")
+            srv.wait_line(r"\[2 127\.0\.0\.1:\d+\] disconnected: kicked from the console")
+            assert b.recv(10) == b""
+            os.write(master, b"/peers\n")
+            os.write(master, b"/frobnicate\n")
+            srv.wait_line(r"frobnicate")
+            os.write(master, b"/quit\n")
+            assert srv.wait() == 0
+            out = srv.p.stdout.read().decode()
+            assert "127.0.0.1" in out  # the /peers table
+            a.close()
+    finally:
+        os.close(master)
+
+
+def test_stats_at_exit():
+    srv, port = sockit_listen("-k", "127.0.0.1:0", "--echo", "--stats")
+    with srv:
+        s = connect(port)
+        s.sendall(b"12345")
+        assert recv_until(s, b"5") == b"12345"
+        s.close()
+        srv.wait_line(r"disconnected")
+        srv.stop()
+        assert srv.wait() == 0
+        assert "stats (exit" in srv.stderr()
+
+
+def test_tour_tcp_steps():
+    listed = run("tour", "--list", check=0).stdout.splitlines()
+    nums = {l.split()[0]: l for l in listed if "TCP client" in l or "TCP server" in l}
+    assert len(nums) == 2, listed
+    for n, line in nums.items():
+        p = run("tour", "--step", n, check=0, timeout=60)
+        if "TCP server" in line:
+            assert p.stdout.count("I Know\n") == 4, p.stdout
+            assert "connected (1 client)" in p.stdout
+        else:
+            assert "hello over TCP\n" in p.stdout
