@@ -26,6 +26,7 @@ static const char usage[] =
 	"  --hex              show each datagram as a hexdump\n"
 	"  -v, --verbose      tag each datagram: time (microseconds), direction\n"
 	"                     ('<' received, '>' sent), peer and length\n"
+	"  -T, --timestamps   the time (microseconds) first on each line\n"
 	"  -q, --quiet        print nothing per datagram\n"
 	"  --echo             send each datagram back to its sender\n"
 	"  --reply TEXT       answer every datagram with TEXT (C escapes, macros\n"
@@ -39,6 +40,8 @@ static const char usage[] =
 	"                     printed per datagram unless -v)\n"
 	"  --join GROUP       join a multicast group (IPv4 or IPv6); repeatable\n"
 	"  -i, --iface IF     the interface for --join\n"
+	"  --source-filter A  source-specific multicast: only datagrams from\n"
+	"                     source A for the --join groups (IGMPv3/MLDv2)\n"
 	"  --max-size N       receive buffer per datagram (1-65536, default 65536)\n"
 	"  --rcvbuf N         socket receive buffer in bytes (default 8 MiB)\n"
 	"  --stats            RX/TX per peer at exit and on SIGUSR1 (stderr)\n"
@@ -155,11 +158,13 @@ static void close_walk(uv_handle_t *h, void *arg)
 int cmd_udp_listen(int argc, char **argv)
 {
 	enum { OPT_HEX = 256, OPT_ECHO, OPT_REPLY, OPT_RULES, OPT_APPEND, OPT_JOIN, OPT_MAX,
-	       OPT_RCVBUF, OPT_STATS };
+	       OPT_RCVBUF, OPT_STATS, OPT_SSM };
 	static const struct option longopts[] = {
 		{ "hex", no_argument, NULL, OPT_HEX },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "timestamps", no_argument, NULL, 'T' },
+		{ "source-filter", required_argument, NULL, OPT_SSM },
 		{ "echo", no_argument, NULL, OPT_ECHO },
 		{ "reply", required_argument, NULL, OPT_REPLY },
 		{ "rules", required_argument, NULL, OPT_RULES },
@@ -179,15 +184,17 @@ int cmd_udp_listen(int argc, char **argv)
 	memset(&l, 0, sizeof l);
 	int family = AF_UNSPEC, c;
 	const char *reply = NULL, *rules = NULL, *append = NULL, *output = NULL;
-	const char *iface = NULL, *joins[MAX_JOIN];
+	const char *iface = NULL, *ssm = NULL, *joins[MAX_JOIN];
 	size_t njoin = 0, max_size = 65536;
 	int rcvbuf = UDP_RCVBUF_DEFAULT;
-	while ((c = cli_getopt(argc, argv, "46vqc:w:o:i:h", longopts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "46vqTc:w:o:i:h", longopts)) != -1) {
 		switch (c) {
 		case '4': family = AF_INET; break;
 		case '6': family = AF_INET6; break;
 		case 'v': l.show.verbose = true; break;
 		case 'q': l.show.quiet = true; break;
+		case 'T': l.show.timestamps = true; break;
+		case OPT_SSM: ssm = optarg; break;
 		case OPT_HEX: l.show.hex = true; break;
 		case OPT_ECHO: l.resp.echo = true; break;
 		case OPT_REPLY: reply = optarg; break;
@@ -217,6 +224,8 @@ int cmd_udp_listen(int argc, char **argv)
 		cli_usage("--echo and --reply/--rules both answer: choose one");
 	if (iface && !njoin)
 		cli_usage("--iface is for --join");
+	if (ssm && !njoin)
+		cli_usage("--source-filter is for --join");
 	char err[SK_ERRLEN];
 	struct sk_endpoint ep;
 	if (sk_endpoint_parse(argv[optind], "udp", &ep, err))
@@ -264,7 +273,7 @@ int cmd_udp_listen(int argc, char **argv)
 	if (rc)
 		cli_fail(EXIT_FAIL, "%s", err);
 	for (size_t i = 0; i < njoin; i++) {
-		rc = sk_udp_join(l.u, joins[i], iface, err);
+		rc = sk_udp_join_source(l.u, joins[i], ssm, iface, err);
 		if (rc)
 			cli_fail(rc == SK_EBADADDR || rc == SK_EFAMILY ? EXIT_USAGE : EXIT_FAIL,
 				 "%s", err);

@@ -47,6 +47,10 @@ void udp_show(const struct udp_show *s, char dir, const char *who,
 		stamp(ts, when, sizeof when);
 		snprintf(head, sizeof head, "%s %c [%s] %zu bytes%s:", when, dir, who,
 			 size, cut);
+	} else if (s->timestamps) {
+		char when[48];
+		stamp(ts, when, sizeof when);
+		snprintf(head, sizeof head, "%s [%s]%s", when, who, cut);
 	} else {
 		snprintf(head, sizeof head, "[%s]%s", who, cut);
 	}

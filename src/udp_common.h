@@ -17,6 +17,7 @@
 struct udp_show {
 	bool hex;     /* hexdump instead of escaped text */
 	bool verbose; /* direction, length and a microsecond timestamp */
+	bool timestamps; /* the timestamp alone */
 	bool quiet;   /* nothing per datagram */
 };
 

@@ -79,6 +79,11 @@ int sk_udp_local(const struct sk_udp *u, struct sockaddr_storage *ss,
 int sk_udp_join(struct sk_udp *u, const char *group, const char *ifname,
 		char *err);
 
+/* Like sk_udp_join, but source-specific when source is not NULL: only
+ * datagrams from that address are delivered (MCAST_JOIN_SOURCE_GROUP). */
+int sk_udp_join_source(struct sk_udp *u, const char *group,
+		       const char *source, const char *ifname, char *err);
+
 /* Sends the iovecs as one datagram.  Returns the bytes sent or -errno
  * (-EMSGSIZE when too large, -EACCES for broadcast without SO_BROADCAST). */
 int sk_udp_send(struct sk_udp *u, const struct iovec *iov, int iovcnt,

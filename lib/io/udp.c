@@ -255,6 +255,46 @@ int sk_udp_send_repeat(struct sk_udp *u, const struct iovec *iov, int iovcnt,
 	return (int)done;
 }
 
+int sk_udp_join_source(struct sk_udp *u, const char *group,
+		       const char *source, const char *ifname, char *err)
+{
+	if (!source)
+		return sk_udp_join(u, group, ifname, err);
+	struct group_source_req g = { 0 };
+	if (ifname && !(g.gsr_interface = ifindex_of(ifname)))
+		return sk_err_set(err, -ENODEV, "interface %s", ifname);
+	struct sockaddr_in *g4 = (void *)&g.gsr_group, *s4 = (void *)&g.gsr_source;
+	struct sockaddr_in6 *g6 = (void *)&g.gsr_group, *s6 = (void *)&g.gsr_source;
+	int level;
+	if (inet_pton(AF_INET, group, &g4->sin_addr) == 1) {
+		if (!IN_MULTICAST(ntohl(g4->sin_addr.s_addr)))
+			return sk_err_set(err, SK_EBADADDR,
+					  "--join %s: not a multicast group (224.0.0.0/4)", group);
+		if (inet_pton(AF_INET, source, &s4->sin_addr) != 1)
+			return sk_err_set(err, SK_EBADADDR,
+					  "--source-filter %s: not an IPv4 address", source);
+		g4->sin_family = s4->sin_family = AF_INET;
+		level = IPPROTO_IP;
+	} else if (inet_pton(AF_INET6, group, &g6->sin6_addr) == 1) {
+		if (!IN6_IS_ADDR_MULTICAST(&g6->sin6_addr))
+			return sk_err_set(err, SK_EBADADDR,
+					  "--join %s: not a multicast group (ff00::/8)", group);
+		if (u->family != AF_INET6)
+			return sk_err_set(err, SK_EFAMILY,
+					  "--join %s: an IPv6 group needs an IPv6 socket", group);
+		if (inet_pton(AF_INET6, source, &s6->sin6_addr) != 1)
+			return sk_err_set(err, SK_EBADADDR,
+					  "--source-filter %s: not an IPv6 address", source);
+		g6->sin6_family = s6->sin6_family = AF_INET6;
+		level = IPPROTO_IPV6;
+	} else {
+		return sk_err_set(err, SK_EBADADDR, "--join %s: not an IP address", group);
+	}
+	if (setsockopt(u->fd, level, MCAST_JOIN_SOURCE_GROUP, &g, sizeof g) < 0)
+		return sk_err_set(err, -errno, "--join %s from %s", group, source);
+	return 0;
+}
+
 int sk_udp_send(struct sk_udp *u, const struct iovec *iov, int iovcnt,
 		const struct sockaddr *to, socklen_t tolen)
 {

@@ -453,13 +453,85 @@ def test_multicast_join_ipv4_on_lo_in_netns():
         assert out.endswith("] to the group\n"), out
 
 
-def test_multicast_join_ipv6_membership_in_netns():
+def test_multicast_ipv6_over_a_veth_into_netns():
     need_root()
     with Netns("mc6", host_ip="198.18.32.1", ns_ip="198.18.32.2") as ns:
-        with listener(":0", "--join", "ff15::1234", "-i", "lo", "-c", "1", netns=ns.name) as l:
-            maddr = ns.run("ip", "-6", "maddr", "show", "dev", "lo", text=True).stdout
+        # Link-local addresses without duplicate detection, so the host side
+        # has an IPv6 source at once: set accept_dad=0 and bring both ends
+        # down and up again.
+        subprocess.run(["sysctl", "-qw", f"net.ipv6.conf.{ns.host_if}.accept_dad=0"], check=True)
+        ns.run("sysctl", "-qw", f"net.ipv6.conf.{ns.ns_if}.accept_dad=0", check=True)
+        for cmd in (["ip", "link", "set", ns.host_if, "down"], ["ip", "link", "set", ns.host_if, "up"]):
+            subprocess.run(cmd, check=True)
+        for state in ("down", "up"):
+            ns.run("ip", "link", "set", ns.ns_if, state, check=True)
+        with listener(":0", "--join", "ff15::1234", "-i", ns.ns_if, "-c", "1", netns=ns.name) as l:
+            maddr = ns.run("ip", "-6", "maddr", "show", "dev", ns.ns_if, text=True).stdout
             assert "ff15::1234" in maddr, maddr
-            l.stop()
+            run("udp", "send", f"[ff15::1234]:{l.port}", "six to the group",
+                "--multicast-if", ns.host_if, check=0)
+            status, out, err = l.finish()
+        assert status == 0, err
+        assert out.startswith("[[fe80::") and out.endswith("] six to the group\n"), out
+
+
+def test_source_specific_multicast_on_lo_in_netns():
+    need_root()
+    with Netns("ssm", host_ip="198.18.34.1", ns_ip="198.18.34.2") as ns:
+        for args in (("link", "set", "lo", "multicast", "on"),
+                     ("route", "add", "224.0.0.0/4", "dev", "lo")):
+            ns.run("ip", *args, check=True)
+        with listener(":0", "--join", "232.1.1.1", "--source-filter", "127.0.0.1", "-i", "lo",
+                      "-c", "1", netns=ns.name) as l:
+            sockit = os.environ.get("SOCKIT", str(ROOT / "build" / "sockit"))
+            # The datagram from 127.0.0.2 comes first on lo and must be
+            # filtered out; the one from 127.0.0.1 is the one shown.
+            for src, text in (("127.0.0.2", "filtered"), ("127.0.0.1", "wanted")):
+                p = ns.run(sockit, "udp", "send", f"232.1.1.1:{l.port}", text, "--source",
+                           f"{src}:0", "--multicast-if", "127.0.0.1", text=True)
+                assert p.returncode == 0, p.stderr
+            status, out, err = l.finish()
+        assert status == 0, err
+        assert out.startswith("[127.0.0.1:") and out.endswith("] wanted\n"), out
+
+
+def test_ttl_seen_by_tcpdump():
+    need_root()
+    need_tool("tcpdump")
+    s = udp_socket()
+    port = s.getsockname()[1]
+    td = subprocess.Popen(["tcpdump", "-i", "lo", "-n", "-v", "-c", "1", "-l",
+                           f"udp and dst port {port}"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        # tcpdump says "listening on lo" once its capture is open.
+        line = b""
+        deadline = time.monotonic() + TIMEOUT
+        while b"listening on" not in line:
+            assert time.monotonic() < deadline and td.poll() is None, line
+            line = td.stderr.readline()
+        run("udp", "send", f"127.0.0.1:{port}", "hop", "--ttl", "7", check=0)
+        out, _ = td.communicate(timeout=TIMEOUT)
+    finally:
+        if td.poll() is None:
+            td.kill()
+            td.wait(timeout=TIMEOUT)
+    assert b"ttl 7," in out, out
+    assert s.recv(10) == b"hop"
+
+
+def test_send_stats_and_timestamps():
+    with listener("127.0.0.1:0", "-c", "2", "-T", "--echo") as l:
+        p = run("udp", "send", f"127.0.0.1:{l.port}", "tick", "--repeat", "2",
+                "--wait-reply", "5s", "--stats")
+        status, out, err = l.finish()
+    assert p.returncode == 0, p.stderr
+    assert "stats (exit):" in p.stderr
+    row = [x for x in p.stderr.splitlines() if x.startswith("1 ")][0].split()
+    assert row[1] == f"127.0.0.1:{l.port}" and row[2:6] == ["8", "2", "8", "2"], row
+    for line in out.splitlines():
+        stamp, rest = line.split(" ", 1)
+        assert len(stamp) == 15 and stamp[8] == "." and rest.endswith("] tick"), line
 
 
 def test_broadcast_into_netns_needs_the_flag():
@@ -496,6 +568,7 @@ def test_broadcast_into_netns_needs_the_flag():
     (["udp", "listen", ":0", "--join", "nonsense"], 2, "--join nonsense: not an IP address"),
     (["udp", "listen", ":0", "-6", "--join", "239.1.1.1"], 2, "an IPv4 group on an IPv6 socket"),
     (["udp", "listen", ":0", "--echo", "--reply", "x"], 2, "choose one"),
+    (["udp", "listen", ":0", "--source-filter", "127.0.0.1"], 2, "--source-filter is for --join"),
     (["udp", "listen", ":0", "--max-size", "70000"], 2, "--max-size 70000: out of range"),
     (["udp", "listen", ":0", "--rules", "/nonexistent/r"], 2, "--rules /nonexistent/r"),
     (["udp", "listen", ":0", "--reply", "{{nope}}"], 2, "--reply: unknown macro {{nope}}"),
