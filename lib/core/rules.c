@@ -222,6 +222,89 @@ static int parse_reply(struct rule *ru, const char *text, size_t n, char *err)
 	return add_literal(ru, text + lit, n - lit, err);
 }
 
+/* glibc's regcomp copies the parse tree for every bounded repeat, so
+ * (a{255}){255} makes 65,280 copies, nested repeats multiply, and stacked
+ * operators such as "S++++..." grew to gigabytes under the fuzzer.  This
+ * estimates the size of the expanded tree before regcomp sees the pattern;
+ * RE_TOO_BIG means "refuse".  Brackets and escapes count as one atom. */
+#define RE_TOO_BIG ((size_t)20000)
+
+static size_t re_mul(size_t a, size_t b)
+{
+	return a > RE_TOO_BIG / (b ? b : 1) ? RE_TOO_BIG : a * b;
+}
+
+static size_t re_cost(const char *p, size_t n, size_t *i, int depth)
+{
+	size_t total = 0;
+	while (*i < n && total < RE_TOO_BIG) {
+		char c = p[*i];
+		if (c == ')' && depth > 0)
+			break;
+		if (c == '|') {
+			(*i)++;
+			continue;
+		}
+		size_t cost = 1;
+		if (c == '(') {
+			(*i)++;
+			cost = re_cost(p, n, i, depth + 1) + 1;
+			if (*i < n && p[*i] == ')')
+				(*i)++;
+		} else if (c == '[') {
+			size_t j = *i + 1;
+			if (j < n && p[j] == '^')
+				j++;
+			if (j < n && p[j] == ']')
+				j++;
+			while (j < n && p[j] != ']') {
+				if (p[j] == '[' && j + 1 < n && strchr(":.=", p[j + 1])) {
+					char close = p[j + 1];
+					j += 2;
+					while (j + 1 < n && !(p[j] == close && p[j + 1] == ']'))
+						j++;
+					j++;
+				}
+				j++;
+			}
+			*i = j + 1;
+		} else {
+			*i += c == '\\' ? 2 : 1;
+		}
+		int quantifiers = 0;
+		while (*i < n && strchr("*+?{", p[*i])) {
+			if (++quantifiers > 1)
+				return RE_TOO_BIG; /* "a**", "a{2}+": undefined in ERE */
+			if (p[*i] != '{') {
+				cost = re_mul(cost, 2);
+				(*i)++;
+				continue;
+			}
+			size_t bound = 0, j = *i + 1;
+			for (; j < n && p[j] != '}'; j++)
+				if (p[j] >= '0' && p[j] <= '9')
+					bound = bound * 10 + (size_t)(p[j] - '0');
+				else
+					bound = 0; /* the larger of m and n: restart at ',' */
+			cost = re_mul(cost, bound + 1);
+			*i = j + 1;
+		}
+		total += cost;
+	}
+	return total < RE_TOO_BIG ? total : RE_TOO_BIG;
+}
+
+static bool regex_too_big(const char *p, size_t n)
+{
+	size_t i = 0, total = 0;
+	/* A stray ')' at depth 0 ends re_cost early: count on past it. */
+	while (i < n && total < RE_TOO_BIG) {
+		total += re_cost(p, n, &i, 0);
+		i++;
+	}
+	return total >= RE_TOO_BIG;
+}
+
 static int parse_pattern(struct rule *ru, const char *pat, size_t n, char *err)
 {
 	char ex[64];
@@ -259,6 +342,12 @@ static int parse_pattern(struct rule *ru, const char *pat, size_t n, char *err)
 	case SK_MATCH_REGEX: {
 		if (memchr(pat, 0, n))
 			return sk_err_set(err, SK_EBADRULE, "regex contains a NUL byte");
+		if (regex_too_big(pat, n)) {
+			excerpt(pat, n, ex, sizeof ex);
+			return sk_err_set(err, SK_EBADRULE,
+					  "regex '%s': too complex (stacked or deeply nested repetition)",
+					  ex);
+		}
 		char *z = malloc(n + 1);
 		if (!z)
 			return -ENOMEM;

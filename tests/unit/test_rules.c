@@ -198,3 +198,39 @@ Test(rules, kind_names)
 	cr_expect_eq(k, SK_MATCH_REGEX);
 	cr_expect_eq(sk_match_kind_parse("rege", 4, &k), SK_EBADRULE);
 }
+
+Test(rules, regex_that_would_blow_up_regcomp_is_refused)
+{
+	/* Found by fuzz_rules: glibc's regcomp needed over 2 GB for this. */
+	static const char *const refused[] = {
+		"^S+++++++++++++++++++++++++++++ET",
+		"a**",
+		"a{2}+",
+		"(a{255}){255}",
+		"((a{30}){30}){30}",
+		"([0-9]{1,100}){1,300}",
+	};
+	static const char *const accepted[] = {
+		"^SET ([a-z]+)=(.*)$",
+		"[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}",
+		"([0-9a-f]{1,4}:){7}[0-9a-f]{1,4}",
+		"[[:alpha:]]+[]a]*\\+\\{",
+		"a{255}",
+		"x|y|z",
+	};
+	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+		struct sk_rules *r = sk_rules_new();
+		char err[SK_ERRLEN] = "";
+		cr_expect_eq(sk_rules_add(r, SK_MATCH_REGEX, refused[i], "x", err), SK_EBADRULE,
+			     "%s", refused[i]);
+		cr_expect(strstr(err, "too complex"), "%s: %s", refused[i], err);
+		sk_rules_free(r);
+	}
+	for (size_t i = 0; i < sizeof accepted / sizeof *accepted; i++) {
+		struct sk_rules *r = sk_rules_new();
+		char err[SK_ERRLEN] = "";
+		cr_expect_eq(sk_rules_add(r, SK_MATCH_REGEX, accepted[i], "x", err), 0, "%s: %s",
+			     accepted[i], err);
+		sk_rules_free(r);
+	}
+}
