@@ -23,10 +23,12 @@
 static const char usage[] =
 	"usage: sockit http get URL [-o FILE] [-i | -I] [-H 'Name: value']... [-L]\n"
 	"                       [--raw] [-w TIME] [-4 | -6] [--fail-never]\n"
+	"                       [--cafile FILE | --insecure]\n"
 	"\n"
-	"Fetches URL (http://HOST[:PORT]/PATH) with one HTTP/1.1 GET and writes\n"
-	"the body to stdout.  Bodies sized by Content-Length, chunked or ended by\n"
-	"the connection closing are all read to their exact end.\n"
+	"Fetches URL (http:// or https://HOST[:PORT]/PATH) with one HTTP/1.1 GET\n"
+	"and writes the body to stdout.  Bodies sized by Content-Length, chunked\n"
+	"or ended by the connection closing are all read to their exact end.\n"
+	"https verifies the server's certificate and name by default.\n"
 	"\n"
 	"  -o, --output FILE   write the body to FILE.part, renamed to FILE only\n"
 	"                      when the body is complete and the status is 2xx/3xx\n"
@@ -41,6 +43,8 @@ static const char usage[] =
 	"  -w, --timeout TIME  connect timeout, and longest wait for data (2s, 500ms)\n"
 	"  -4, -6              IPv4 or IPv6 only\n"
 	"      --fail-never    exit 0 whenever a response arrived\n"
+	"      --cafile FILE   trust the CAs in FILE (PEM) instead of the system's\n"
+	"  -k, --insecure      https without any certificate check (says so)\n"
 	"  -q, --quiet         no progress bar\n"
 	"  -h, --help          this help\n"
 	"\n"
@@ -54,6 +58,9 @@ struct get {
 	unsigned max_redirs;
 	uint64_t timeout_ms;
 	int family;
+	bool insecure;
+	const char *cafile;
+	struct sk_tls_ctx *tls; /* made on the first https URL */
 	const char *headers[MAX_HEADERS];
 	size_t nheaders;
 
@@ -256,12 +263,14 @@ static void parse_args(struct get *g, int argc, char **argv, const char **url)
 		{ "timeout", required_argument, NULL, 'w' },
 		{ "fail-never", no_argument, NULL, 'F' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "insecure", no_argument, NULL, 'k' },
+		{ "cafile", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 	char err[SK_ERRLEN];
-	while ((c = cli_getopt(argc, argv, "o:iIH:Lw:46qh", longopts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:iIH:Lw:46qkh", longopts)) != -1) {
 		switch (c) {
 		case 'o': g->output = optarg; break;
 		case 'i': g->include = true; break;
@@ -281,6 +290,8 @@ static void parse_args(struct get *g, int argc, char **argv, const char **url)
 		case '6': g->family = AF_INET6; break;
 		case 'F': g->fail_never = true; break;
 		case 'q': g->quiet = true; break;
+		case 'k': g->insecure = true; break;
+		case 'C': g->cafile = optarg; break;
 		case 'h': cli_help(usage);
 		default: cli_usage("unexpected option");
 		}
@@ -294,6 +305,8 @@ static void parse_args(struct get *g, int argc, char **argv, const char **url)
 		cli_usage("--raw already shows the headers; drop -i/-I, or use --raw with -o");
 	if (g->head && g->output)
 		cli_usage("-I fetches no body: -o has nothing to write");
+	if (g->insecure && g->cafile)
+		cli_usage("--insecure turns verification off: --cafile would not be used");
 }
 
 int cmd_http_get(int argc, char **argv)
@@ -304,8 +317,6 @@ int cmd_http_get(int argc, char **argv)
 	parse_args(&g, argc, argv, &text);
 	if (sk_url_parse(text, &g.url, err))
 		cli_usage("URL '%s': %s", text, err);
-	if (g.url.https)
-		cli_fail(EXIT_FAIL, "%s: https is not available in this build", text);
 	open_output(&g);
 	g.show_progress = g.out_is_file && !g.quiet && isatty(STDERR_FILENO);
 
@@ -337,6 +348,15 @@ int cmd_http_get(int argc, char **argv)
 		if (sk_http_request_build(&req, method, &g.url, hdrs, nh))
 			cli_fail(EXIT_FAIL, "request too large");
 
+		if (g.url.https && !g.tls) {
+			struct sk_tls_client_opts to = {
+				.cafile = g.cafile,
+				.alpn = "http/1.1",
+				.insecure = g.insecure,
+			};
+			if (sk_tls_ctx_client(&g.tls, &to, err) < 0)
+				fail_transfer(&g, "%s", err);
+		}
 		struct sk_http_callbacks cb = { on_head, on_body };
 		g.parser = sk_http_parser_new(SK_HTTP_RESPONSE, !strcmp(method, "HEAD"), &cb, &g);
 		if (!g.parser)
@@ -351,6 +371,7 @@ int cmd_http_get(int argc, char **argv)
 			.family = g.family,
 			.connect_timeout_ms = g.timeout_ms,
 			.idle_timeout_ms = g.timeout_ms,
+			.tls = g.url.https ? g.tls : NULL,
 			.ctx = &g,
 			.on_connected = on_connected,
 			.on_wire = g.raw ? on_wire : NULL,
@@ -385,9 +406,6 @@ int cmd_http_get(int argc, char **argv)
 				if (!strcmp(visited[i], to))
 					fail_transfer(&g, "%s: redirect loop: %s was already fetched",
 						      shown, to);
-			if (next.https)
-				fail_transfer(&g, "%s: redirect to %s: https is not available in this build",
-					      shown, to);
 			method = sk_http_redirect_method(status, method);
 			g.url = next;
 			sk_http_parser_free(g.parser);
@@ -422,6 +440,7 @@ int cmd_http_get(int argc, char **argv)
 		close(g.out_fd);
 	}
 	sk_str_free(&g.pending);
+	sk_tls_ctx_free(g.tls);
 	free(visited);
 	return EXIT_OK;
 }

@@ -11,6 +11,7 @@
 
 #include "sockit/endpoint.h"
 #include "sockit/http.h"
+#include "sockit/tls.h"
 
 enum sk_http_dir { SK_HTTP_SENT, SK_HTTP_RECEIVED };
 
@@ -21,6 +22,9 @@ struct sk_http_exchange_opts {
 	int family;                  /* AF_UNSPEC, AF_INET, AF_INET6 */
 	uint64_t connect_timeout_ms; /* per address; 0: the system's */
 	uint64_t idle_timeout_ms;    /* no byte for this long fails; 0: none */
+	/* For https: the client context (trust, verification); the session
+	 * checks the certificate against url->host.  NULL for http. */
+	struct sk_tls_ctx *tls;
 	void *ctx;
 	/* Each address is tried in the resolver's order; this is called once
 	 * a connection is up.  May be NULL. */
@@ -30,12 +34,14 @@ struct sk_http_exchange_opts {
 			size_t len);
 };
 
-/* Connects to url's host (every address tried in turn), sends the request
+/* Connects to url's host (every address tried in turn), runs the TLS
+ * handshake when o->tls is set, sends the request
  * and feeds what comes back to parser (whose callbacks see the head and
  * the body) until the response is complete.  The connection is closed
  * before returning.  Returns 0 when a whole response arrived, or a
  * negative code with err (SK_ERRLEN) saying what failed: -ETIMEDOUT,
- * -ECONNREFUSED..., SK_ENONAME, SK_EHTTPPARSE, SK_EHTTPSHORT... */
+ * -ECONNREFUSED..., SK_ENONAME, SK_ETLSVERIFY, SK_EHTTPPARSE,
+ * SK_EHTTPSHORT...  With TLS, on_wire sees the plaintext. */
 int sk_http_exchange(const struct sk_http_exchange_opts *o,
 		     struct sk_http_parser *parser, char *err);
 

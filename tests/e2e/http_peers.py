@@ -32,7 +32,7 @@ http {{
     keepalive_timeout {keepalive};
     {extra_http}
     server {{
-        listen 127.0.0.1:{port};
+        listen 127.0.0.1:{port}{ssl};
         root {root};
         location = /r301 {{ return 301 /f1; }}
         location = /r302 {{ return 302 /f1; }}
@@ -52,11 +52,14 @@ http {{
 class Nginx:
     """nginx on 127.0.0.1 serving root, started and stopped by the test."""
 
-    def __init__(self, tmp, root, keepalive=65, extra_http="", extra_server="", listen=None):
+    def __init__(self, tmp, root, keepalive=65, extra_http="", extra_server="", tls=None):
+        """tls: (certfile, keyfile) to serve https."""
         need_tool("nginx")
         self.tmp, self.root = tmp, root
         self.keepalive, self.extra_http, self.extra_server = keepalive, extra_http, extra_server
-        self.listen = listen
+        self.tls = tls
+        if tls:
+            self.extra_server += f"ssl_certificate {tls[0]}; ssl_certificate_key {tls[1]};"
         self.proc = None
 
     def __enter__(self):
@@ -65,6 +68,7 @@ class Nginx:
             conf = os.path.join(self.tmp, "nginx.conf")
             with open(conf, "w") as f:
                 f.write(NGINX_CONF.format(tmp=self.tmp, root=self.root, port=self.port,
+                                          ssl=" ssl" if self.tls else "",
                                           keepalive=self.keepalive,
                                           extra_http=self.extra_http,
                                           extra_server=self.extra_server.replace(
@@ -89,8 +93,9 @@ class Nginx:
                 time.sleep(0.05)
         return False
 
-    def url(self, path="/"):
-        return f"http://127.0.0.1:{self.port}{path}"
+    def url(self, path="/", host="127.0.0.1"):
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{host}:{self.port}{path}"
 
     def __exit__(self, *exc):
         if self.proc and self.proc.poll() is None:
@@ -230,3 +235,25 @@ def raw_request(port, data, timeout=5):
         pass
     s.close()
     return out
+
+
+def make_ca(tmp, names=("DNS:localhost",)):
+    """A throw-away CA and a server certificate signed by it for the given
+    subjectAltNames.  Returns (ca.pem, server.pem, server.key)."""
+    need_tool("openssl")
+    tmp = str(tmp)
+
+    def ssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=30)
+
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    ssl("req", "-x509", *ec, "-keyout", f"{tmp}/ca.key", "-out", f"{tmp}/ca.pem",
+        "-days", "2", "-subj", "/CN=sockit test CA")
+    ssl("req", *ec, "-keyout", f"{tmp}/srv.key", "-out", f"{tmp}/srv.csr",
+        "-subj", "/CN=localhost")
+    with open(f"{tmp}/ext", "w") as f:
+        f.write("subjectAltName=" + ",".join(names) + "\n")
+    ssl("x509", "-req", "-in", f"{tmp}/srv.csr", "-CA", f"{tmp}/ca.pem", "-CAkey",
+        f"{tmp}/ca.key", "-CAcreateserial", "-out", f"{tmp}/srv.pem", "-days", "2",
+        "-extfile", f"{tmp}/ext")
+    return f"{tmp}/ca.pem", f"{tmp}/srv.pem", f"{tmp}/srv.key"
