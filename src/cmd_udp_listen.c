@@ -44,6 +44,8 @@ static const char usage[] =
 	"                     source A for the --join groups (IGMPv3/MLDv2)\n"
 	"  --max-size N       receive buffer per datagram (1-65536, default 65536)\n"
 	"  --rcvbuf N         socket receive buffer in bytes (default 8 MiB)\n"
+	"  --json             one JSON object per datagram: time (UTC, microseconds),\n"
+	"                     dir, peer, size, len, data (or hex with --hex)\n"
 	"  --stats            RX/TX per peer at exit and on SIGUSR1 (stderr)\n"
 	"  -h, --help         this help\n"
 	"\n"
@@ -177,6 +179,7 @@ int cmd_udp_listen(int argc, char **argv)
 		{ "max-size", required_argument, NULL, OPT_MAX },
 		{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
 		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -212,6 +215,7 @@ int cmd_udp_listen(int argc, char **argv)
 		case OPT_MAX: max_size = cli_number("--max-size", optarg, 1, 65536); break;
 		case OPT_RCVBUF: rcvbuf = (int)cli_number("--rcvbuf", optarg, 1024, 1 << 30); break;
 		case OPT_STATS: l.stats = true; break;
+		case 'j': l.show.json = true; break;
 		case 'h': cli_help(usage);
 		default: cli_usage("unexpected option");
 		}

@@ -43,6 +43,8 @@ static const char usage[] =
 	"                     replies as datagrams sent (not with --broadcast)\n"
 	"  --hex, -v          show replies as a hexdump / with time and length\n"
 	"  --max-size N       reply buffer (1-65536, default 65536)\n"
+	"  --json             one JSON object per datagram: time (UTC, microseconds),\n"
+	"                     dir, peer, size, len, data (or hex with --hex)\n"
 	"  --stats            TX/RX per peer at exit and on SIGUSR1 (stderr)\n"
 	"  -4, -6             IPv4 / IPv6 only\n"
 	"  -h, --help         this help\n"
@@ -392,6 +394,7 @@ int cmd_udp_send(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "max-size", required_argument, NULL, OPT_MAX },
 		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -424,6 +427,7 @@ int cmd_udp_send(int argc, char **argv)
 		case 'v': s.show.verbose = true; break;
 		case OPT_MAX: max_size = cli_number("--max-size", optarg, 1, 65536); break;
 		case OPT_STATS: s.stats = true; break;
+		case 'j': s.show.json = true; break;
 		case 'h': cli_help(usage);
 		default: cli_usage("unexpected option");
 		}

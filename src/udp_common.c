@@ -11,6 +11,7 @@
 #include "sockit/bytes.h"
 #include "sockit/error.h"
 #include "sockit/hexdump.h"
+#include "sockit/output.h"
 
 size_t udp_max_payload(int family)
 {
@@ -32,12 +33,55 @@ static void stamp(const struct timespec *ts, char *buf, size_t cap)
 	snprintf(buf, cap, "%.8s.%06d", hms, (int)((ts->tv_nsec / 1000) % 1000000));
 }
 
+/* {"time":"2026-11-25T11:31:22.123456Z","dir":"in","peer":"127.0.0.1:5000",
+ *  "size":6,"len":6,"data":"hello\n"} (or "hex":"68656c6c6f0a" with --hex). */
+static void show_json(const struct udp_show *s, char dir, const char *who,
+		      const uint8_t *p, size_t len, size_t size,
+		      const struct timespec *ts)
+{
+	struct timespec now;
+	if (!ts) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		ts = &now;
+	}
+	struct tm tm;
+	time_t t = ts->tv_sec;
+	gmtime_r(&t, &tm);
+	char when[32];
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+	struct sk_str j = { 0 };
+	sk_str_printf(&j, "{\"time\":\"%s.%06dZ\",\"dir\":\"%s\",", when,
+		      (int)((ts->tv_nsec / 1000) % 1000000), dir == '<' ? "in" : "out");
+	sk_json_key(&j, "peer");
+	sk_json_string(&j, (const uint8_t *)who, strlen(who));
+	sk_str_printf(&j, ",\"size\":%zu,\"len\":%zu,", size, len);
+	if (s->hex) {
+		char *hex = malloc(2 * len + 1);
+		if (hex) {
+			sk_hex_encode(p, len, hex, 2 * len + 1);
+			sk_str_printf(&j, "\"hex\":\"%s\"}\n", hex);
+			free(hex);
+		}
+	} else {
+		sk_json_key(&j, "data");
+		sk_json_string(&j, p, len);
+		sk_str_puts(&j, "}\n");
+	}
+	if (j.p)
+		fputs(j.p, stdout);
+	sk_str_free(&j);
+}
+
 void udp_show(const struct udp_show *s, char dir, const char *who,
 	      const uint8_t *p, size_t len, size_t size,
 	      const struct timespec *ts)
 {
 	if (s->quiet && !s->verbose)
 		return;
+	if (s->json) {
+		show_json(s, dir, who, p, len, size, ts);
+		return;
+	}
 	char head[160];
 	char cut[64] = "";
 	if (size > len)

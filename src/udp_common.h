@@ -18,6 +18,7 @@ struct udp_show {
 	bool hex;     /* hexdump instead of escaped text */
 	bool verbose; /* direction, length and a microsecond timestamp */
 	bool timestamps; /* the timestamp alone */
+	bool json;       /* one JSON object per datagram */
 	bool quiet;   /* nothing per datagram */
 };
 

@@ -96,6 +96,33 @@ def test_listen_all_interfaces_takes_ipv4_and_ipv6():
     assert lines[1].startswith("[[::1]:") and lines[1].endswith("six"), lines
 
 
+def test_listen_json_any_bytes():
+    import json
+    with listener("127.0.0.1:0", "-c", "2", "--json", "--echo") as l:
+        s = udp_socket()
+        s.sendto(b"caf\xc3\xa9 \xff\"\n", ("127.0.0.1", l.port))
+        s.sendto(b"\x00\x01", ("127.0.0.1", l.port))
+        status, out, err = l.finish()
+    assert status == 0, err
+    first, second = [json.loads(x) for x in out.splitlines()]
+    assert first["dir"] == "in" and first["peer"] == f"127.0.0.1:{s.getsockname()[1]}"
+    assert first["size"] == first["len"] == 9
+    assert first["data"] == "caf\u00e9 \u00ff\"\n"
+    assert second["data"] == "\u0000\u0001" and second["time"].endswith("Z")
+    assert s.recv(100) == b"caf\xc3\xa9 \xff\"\n"  # --echo answered both
+    assert s.recv(100) == b"\x00\x01"
+
+
+def test_send_json_hex_replies():
+    import json
+    with listener("127.0.0.1:0", "-c", "1", "--reply", "hex:00ff") as l:
+        p = run("udp", "send", f"127.0.0.1:{l.port}", "q", "--wait-reply", "5s", "--json", "--hex")
+        l.finish()
+    assert p.returncode == 0, p.stderr
+    reply = json.loads(p.stdout)
+    assert reply["hex"] == "00ff" and reply["peer"] == f"127.0.0.1:{l.port}" and reply["size"] == 2
+
+
 def test_truncation_reported_with_true_size():
     with listener("127.0.0.1:0", "-c", "1", "--max-size", "1024") as l:
         udp_socket().sendto(b"y" * 2000, ("127.0.0.1", l.port))
