@@ -13,6 +13,7 @@ int cmd_file_send(int argc, char **argv);
 int cmd_file_recv(int argc, char **argv);
 int cmd_http_get(int argc, char **argv);
 int cmd_http_serve(int argc, char **argv);
+int cmd_arp(int argc, char **argv);
 int cmd_sniff(int argc, char **argv);
 int cmd_tcp_connect(int argc, char **argv);
 int cmd_tcp_listen(int argc, char **argv);

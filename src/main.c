@@ -18,6 +18,7 @@ const struct command commands[] = {
 	{ "file recv", cmd_file_recv, "receive files safely into a directory (atomic, verified)" },
 	{ "http get", cmd_http_get, "fetch a URL with HTTP/1.1: body, headers, raw bytes, redirects" },
 	{ "http serve", cmd_http_serve, "serve a directory over HTTP: GET/HEAD, ranges, listings" },
+	{ "arp", cmd_arp, "ask the link who has an IPv4 address, or sweep a block (arp-scan)" },
 	{ "sniff", cmd_sniff, "capture or read packets and decode them: lines, layers, hex, JSON" },
 	{ "tcp connect", cmd_tcp_connect, "TCP client: stdin to socket, socket to stdout; TLS verified" },
 	{ "tcp listen", cmd_tcp_listen, "TCP server: one client like nc -l, or many with -k (echo, broker, chat, exec)" },

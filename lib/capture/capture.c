@@ -40,9 +40,7 @@ static int activate_error(pcap_t *p, int st, const char *iface, char *err)
 	const char *why = pcap_geterr(p);
 	switch (st) {
 	case PCAP_ERROR_PERM_DENIED:
-		return sk_err_set(err, SK_ENOPERM,
-				  "%s: no permission to capture (run as root or give "
-				  "sockit CAP_NET_RAW)", iface);
+		return sk_err_set(err, SK_ENOPERM, "%s: no permission to capture", iface);
 	case PCAP_ERROR_NO_SUCH_DEVICE:
 		return sk_err_set(err, -ENODEV, "%s: no such interface", iface);
 	case PCAP_ERROR_IFACE_NOT_UP:

@@ -99,8 +99,7 @@ int sk_packet_socket(int ifindex, uint16_t ethertype, char *err)
 	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ethertype));
 	if (fd < 0) {
 		if (errno == EPERM || errno == EACCES)
-			return sk_err_set(err, SK_ENOPERM,
-					  "raw socket: needs root or CAP_NET_RAW (try sudo)");
+			return sk_err_set(err, SK_ENOPERM, "raw socket");
 		return sk_err_set(err, -errno, "raw socket: %s", strerror(errno));
 	}
 	struct sockaddr_ll sa = { .sll_family = AF_PACKET, .sll_protocol = htons(ethertype),

@@ -1,0 +1,50 @@
+/* ARP on one Ethernet link: resolve one address the way arping does
+ * (probes at an interval, every reply timed), or sweep many (paced sends,
+ * rounds of retries with growing waits for the silent ones, duplicates
+ * flagged).  Needs an AF_PACKET socket: root or CAP_NET_RAW. */
+#ifndef SOCKIT_ARPSCAN_H
+#define SOCKIT_ARPSCAN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sk_arpscan {
+	const char *ifname;
+	const uint32_t *targets; /* IPv4 addresses, host byte order */
+	size_t n;
+	bool ping;          /* arping mode: count probes to targets[0] */
+	unsigned count;     /* ping mode: probes to send */
+	uint64_t interval_us; /* between two requests (scan: 1e6 / rate) */
+	unsigned retries;   /* scan mode: extra rounds for silent targets */
+	uint64_t wait_ms;   /* after a round (scan) or the last probe (ping) */
+	double backoff;     /* each retry round waits backoff times longer */
+	uint64_t deadline_ms; /* give up after this long (0: no limit) */
+	const volatile sig_atomic_t *stop; /* set by a signal handler, or NULL */
+};
+
+struct sk_arp_result {
+	uint8_t ip[4], mac[6];
+	double rtt_ms;   /* since the latest request to that address */
+	unsigned probe;  /* which request (from 1) it answered, in ping mode */
+	bool dup;        /* another MAC already answered for this address */
+};
+
+struct sk_arpscan_stats {
+	unsigned long sent, received, answered; /* answered: distinct addresses */
+	double elapsed_ms;
+	uint8_t src_ip[4], src_mac[6]; /* what the requests carried */
+};
+
+typedef void (*sk_arp_cb)(const struct sk_arp_result *r, void *ctx);
+
+/* Runs the resolve or the sweep; cb gets each reply as it arrives (in
+ * scan mode the first reply per address and every reply from another
+ * MAC, flagged dup; in ping mode every reply).  Returns 0, or a negative
+ * code with err: SK_ENOPERM without CAP_NET_RAW, -ENODEV, SK_ENOIFACE for an
+ * interface without Ethernet, -errno. */
+int sk_arpscan_run(const struct sk_arpscan *o, sk_arp_cb cb, void *ctx,
+		   struct sk_arpscan_stats *st, char *err);
+
+#endif

@@ -1,0 +1,261 @@
+/* The ARP engine: one AF_PACKET socket bound to the link for ARP frames,
+ * requests built by sk_build_arp, replies decoded by sk_eth_decode and
+ * sk_arp_decode; poll() waits for whichever comes first, the next send or a
+ * reply.  Targets are found by an open-addressing table keyed by address. */
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sockit/arpscan.h"
+#include "sockit/capture.h"
+#include "sockit/error.h"
+#include "sockit/pktbuild.h"
+
+struct target {
+	uint32_t ip;
+	bool answered;
+	uint8_t mac[6];
+	uint64_t sent_us; /* the latest request */
+	unsigned probes;
+};
+
+struct run {
+	const struct sk_arpscan *o;
+	struct target *t;
+	size_t *slot; /* hash table of indices + 1, 0 empty */
+	size_t mask;
+	int fd, ifindex;
+	uint8_t mac[6], ip[4];
+	sk_arp_cb cb;
+	void *ctx;
+	struct sk_arpscan_stats *st;
+	uint64_t start_us;
+};
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static size_t hash(uint32_t ip)
+{
+	return (size_t)(ip * 2654435761u);
+}
+
+static struct target *find(struct run *r, uint32_t ip)
+{
+	for (size_t i = hash(ip) & r->mask;; i = (i + 1) & r->mask) {
+		if (!r->slot[i])
+			return NULL;
+		if (r->t[r->slot[i] - 1].ip == ip)
+			return &r->t[r->slot[i] - 1];
+	}
+}
+
+static bool stopped(const struct run *r)
+{
+	if (r->o->stop && *r->o->stop)
+		return true;
+	return r->o->deadline_ms && now_us() - r->start_us >= r->o->deadline_ms * 1000;
+}
+
+static int send_request(struct run *r, struct target *t)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, zero[6] = { 0 };
+	uint8_t tpa[4] = { (uint8_t)(t->ip >> 24), (uint8_t)(t->ip >> 16),
+			   (uint8_t)(t->ip >> 8), (uint8_t)t->ip };
+	uint8_t f[SK_BUILD_MAX];
+	int n = sk_build_arp(f, sizeof f, SK_ARP_REQUEST, bcast, r->mac, r->ip, zero, tpa, true);
+	if (n < 0)
+		return n;
+	/* The time before the send: on veth the reply can be queued before
+	 * sendto returns. */
+	uint64_t at = now_us();
+	int rc = sk_packet_send(r->fd, r->ifindex, f, (size_t)n);
+	/* A full send queue is back-pressure, not failure: the retry rounds
+	 * cover it. */
+	if (rc == -EAGAIN || rc == -ENOBUFS)
+		return 0;
+	if (rc)
+		return rc;
+	t->sent_us = at;
+	t->probes++;
+	r->st->sent++;
+	return 0;
+}
+
+/* Reads every waiting frame; returns 0 or -errno. */
+static int receive(struct run *r)
+{
+	for (;;) {
+		uint8_t buf[256];
+		struct sockaddr_ll from;
+		socklen_t fl = sizeof from;
+		ssize_t n = recvfrom(r->fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+		if (from.sll_pkttype == PACKET_OUTGOING)
+			continue;
+		uint64_t at = now_us();
+		struct sk_eth eth;
+		struct sk_arp a;
+		if (sk_eth_decode(buf, (size_t)n, &eth) < 0 || eth.type != SK_ETH_ARP ||
+		    sk_arp_decode(buf + 14, (size_t)n - 14, &a) < 0 || !sk_arp_is_eth_ipv4(&a) ||
+		    a.op != SK_ARP_REPLY)
+			continue;
+		r->st->received++;
+		struct target *t = find(r, sk_be32(a.spa));
+		if (!t || !t->probes)
+			continue;
+		struct sk_arp_result res = { .rtt_ms = (double)(at - t->sent_us) / 1000.0,
+					     .probe = t->probes };
+		memcpy(res.ip, a.spa, 4);
+		memcpy(res.mac, a.sha, 6);
+		if (!t->answered) {
+			t->answered = true;
+			memcpy(t->mac, a.sha, 6);
+			r->st->answered++;
+		} else if (memcmp(t->mac, a.sha, 6)) {
+			res.dup = true;
+		} else if (!r->o->ping) {
+			continue; /* the same host answering a retry */
+		}
+		r->cb(&res, r->ctx);
+	}
+}
+
+/* Waits until `until` (µs) or a stop, taking replies as they come. */
+static int wait_until(struct run *r, uint64_t until, bool stop_when_all)
+{
+	for (;;) {
+		int rc = receive(r);
+		if (rc)
+			return rc;
+		uint64_t now = now_us();
+		if (now >= until || stopped(r) || (stop_when_all && r->st->answered == r->o->n))
+			return 0;
+		uint64_t left = until - now;
+		if (r->o->deadline_ms) {
+			uint64_t end = r->start_us + r->o->deadline_ms * 1000;
+			if (end > now && end - now < left)
+				left = end - now;
+		}
+		struct pollfd p = { .fd = r->fd, .events = POLLIN };
+		int ms = (int)((left + 999) / 1000);
+		if (poll(&p, 1, ms > 1000 ? 1000 : ms) < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+static int ping(struct run *r)
+{
+	struct target *t = &r->t[0];
+	uint64_t next = now_us();
+	for (unsigned i = 0; i < r->o->count && !stopped(r); i++) {
+		int rc = wait_until(r, next, false);
+		if (rc || stopped(r))
+			return rc;
+		if ((rc = send_request(r, t)))
+			return rc;
+		next = t->sent_us + r->o->interval_us;
+	}
+	/* The last probe gets the wait time (or the interval if longer). */
+	uint64_t wait = r->o->wait_ms * 1000;
+	if (wait < r->o->interval_us)
+		wait = r->o->interval_us;
+	return stopped(r) ? 0 : wait_until(r, t->sent_us + wait, false);
+}
+
+static int sweep(struct run *r)
+{
+	double wait_ms = (double)r->o->wait_ms;
+	for (unsigned round = 0; round <= r->o->retries && !stopped(r); round++) {
+		uint64_t next = now_us();
+		for (size_t i = 0; i < r->o->n && !stopped(r); i++) {
+			struct target *t = &r->t[i];
+			if (t->answered)
+				continue;
+			int rc = wait_until(r, next, false);
+			if (rc)
+				return rc;
+			if ((rc = send_request(r, t)))
+				return rc;
+			next += r->o->interval_us;
+			if (next < now_us())
+				next = now_us();
+		}
+		int rc = wait_until(r, now_us() + (uint64_t)(wait_ms * 1000), true);
+		if (rc)
+			return rc;
+		if (r->st->answered == r->o->n)
+			break;
+		wait_ms *= r->o->backoff > 1 ? r->o->backoff : 1;
+	}
+	return 0;
+}
+
+int sk_arpscan_run(const struct sk_arpscan *o, sk_arp_cb cb, void *ctx,
+		   struct sk_arpscan_stats *st, char *err)
+{
+	memset(st, 0, sizeof *st);
+	if (!o->n)
+		return sk_err_set(err, SK_EBADADDR, "no address to ask for");
+	struct sk_link_info li;
+	int rc = sk_link_info(o->ifname, &li, err);
+	if (rc)
+		return rc;
+	if (!li.has_mac)
+		return sk_err_set(err, SK_ENOIFACE, "%s: not an Ethernet interface", o->ifname);
+	struct run r = { .o = o, .cb = cb, .ctx = ctx, .st = st, .ifindex = li.ifindex };
+	memcpy(r.mac, li.mac, 6);
+	if (li.has_ipv4)
+		memcpy(r.ip, li.ipv4, 4); /* else 0.0.0.0: an ARP probe (RFC 5227) */
+	memcpy(st->src_ip, r.ip, 4);
+	memcpy(st->src_mac, r.mac, 6);
+	size_t size = 16;
+	while (size < o->n * 2)
+		size *= 2;
+	r.mask = size - 1;
+	r.t = calloc(o->n, sizeof *r.t);
+	r.slot = calloc(size, sizeof *r.slot);
+	if (!r.t || !r.slot) {
+		free(r.t);
+		free(r.slot);
+		return sk_err_set(err, -ENOMEM, "%zu targets", o->n);
+	}
+	size_t used = 0;
+	for (size_t i = 0; i < o->n; i++) {
+		if (find(&r, o->targets[i]))
+			continue; /* listed twice: asked once */
+		r.t[used].ip = o->targets[i];
+		size_t h = hash(o->targets[i]) & r.mask;
+		while (r.slot[h])
+			h = (h + 1) & r.mask;
+		r.slot[h] = ++used;
+	}
+	struct sk_arpscan copy = *o;
+	copy.n = used;
+	r.o = &copy;
+	r.fd = sk_packet_socket(li.ifindex, SK_ETH_ARP, err);
+	if (r.fd < 0) {
+		free(r.t);
+		free(r.slot);
+		return r.fd;
+	}
+	r.start_us = now_us();
+	rc = o->ping ? ping(&r) : sweep(&r);
+	if (rc)
+		sk_err_set(err, rc, "%s", o->ifname);
+	st->elapsed_ms = (double)(now_us() - r.start_us) / 1000.0;
+	close(r.fd);
+	free(r.t);
+	free(r.slot);
+	return rc;
+}

@@ -1,0 +1,304 @@
+/* sockit arp: resolve one IPv4 address on the link like arping, or sweep a
+ * block like arp-scan, with vendor names from the IEEE registries. */
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "sockit/arpscan.h"
+#include "sockit/capture.h"
+#include "sockit/cidr.h"
+#include "sockit/error.h"
+#include "sockit/oui.h"
+#include "sockit/packet.h"
+
+static const char usage[] =
+	"usage: sockit arp IP [-i IF] [-c N] [options]\n"
+	"       sockit arp --scan CIDR|RANGE... [-i IF] [options]\n"
+	"\n"
+	"Asks the link who has an IPv4 address (an ARP request, as arping does) and\n"
+	"prints each reply: the MAC address, the vendor from the IEEE registries\n"
+	"(Debian's ieee-data, the longest matching prefix) and the round-trip time.\n"
+	"With --scan, asks every address of the blocks (198.18.0.0/24,\n"
+	"198.18.0.1-198.18.0.50 or 198.18.0.1-50) at --rate, asks the silent ones\n"
+	"again in --retries rounds, each waiting longer, and prints one line per host\n"
+	"as arp-scan does; a second MAC for an address is flagged DUP.\n"
+	"\n"
+	"  -i IF             the interface (default: the one whose network holds the\n"
+	"                    first address)\n"
+	"  -c, --count N     resolve: requests to send (default 3)\n"
+	"  --interval D      resolve: time between requests (default 1s); scan: between\n"
+	"                    two requests (overrides --rate)\n"
+	"  --rate PPS        scan: requests per second (default 1000)\n"
+	"  --retries N       scan: extra rounds for silent addresses (default 2)\n"
+	"  --wait D          scan: wait after a round, growing 1.5x per retry (default\n"
+	"                    250ms); resolve: wait after the last request (default 1s)\n"
+	"  -w, --deadline D  stop after D whatever is left\n"
+	"  --json            one JSON object per reply\n"
+	"  -q, --quiet       no summary line on stderr\n"
+	"  -h, --help        this help\n"
+	"\n"
+	"Needs root or CAP_NET_RAW (raw Ethernet frames).\n"
+	"\n"
+	"examples:\n"
+	"  sockit arp 198.18.0.2 -i veth0\n"
+	"  sockit arp 198.18.0.2 -c 1 --json\n"
+	"  sockit arp --scan 198.18.0.0/24 -i veth0\n"
+	"  sockit arp --scan 198.18.0.1-40 --rate 200 --retries 4\n"
+	"\n"
+	"exit status: 0 an answer came, 1 nothing answered or the link could not be\n"
+	"used (no permission, no such interface), 2 usage error.\n";
+
+#define MAX_TARGETS 65536
+
+struct arp_opts {
+	const char *ifname;
+	bool scan, json, quiet;
+	uint64_t count, rate, retries;
+	uint64_t interval_ms, wait_ms, deadline_ms;
+	bool interval_set, wait_set;
+	uint32_t *targets;
+	size_t n;
+};
+
+static void add_target(struct arp_opts *o, uint32_t ip)
+{
+	if (o->n >= MAX_TARGETS)
+		cli_usage("more than %d addresses (a /16): split the sweep", MAX_TARGETS);
+	o->targets[o->n++] = ip;
+}
+
+static uint32_t ip4(const struct sk_ip *ip)
+{
+	return sk_be32(ip->bytes);
+}
+
+static bool parse_v4(const char *text, uint32_t *out)
+{
+	struct sk_ip ip;
+	if (sk_ip_parse(text, &ip) || ip.family != AF_INET)
+		return false;
+	*out = ip4(&ip);
+	return true;
+}
+
+/* CIDR (its usable hosts), A-B, A-N (last octet) or one address. */
+static void add_block(struct arp_opts *o, const char *text)
+{
+	char buf[128];
+	snprintf(buf, sizeof buf, "%s", text);
+	char *dash = strchr(buf, '-');
+	uint32_t a, b;
+	if (dash) {
+		*dash = 0;
+		if (!parse_v4(buf, &a))
+			cli_usage("'%s': not an IPv4 address", buf);
+		if (!parse_v4(dash + 1, &b)) {
+			char *end;
+			unsigned long last = strtoul(dash + 1, &end, 10);
+			if (!dash[1] || *end || last > 255)
+				cli_usage("'%s': a range is A-B or A-N (the last octet)", text);
+			b = (a & 0xffffff00u) | (uint32_t)last;
+		}
+		if (b < a)
+			cli_usage("'%s': the range ends before it starts", text);
+		if (b - a >= MAX_TARGETS)
+			cli_usage("'%s': more than %d addresses", text, MAX_TARGETS);
+		for (uint64_t x = a; x <= b; x++)
+			add_target(o, (uint32_t)x);
+		return;
+	}
+	struct sk_cidr c;
+	char err[SK_ERRLEN];
+	if (sk_cidr_parse(text, NULL, &c, err))
+		cli_usage("%s", err);
+	if (c.addr.family != AF_INET)
+		cli_usage("'%s': ARP is IPv4 only", text);
+	if (c.prefix < 16)
+		cli_usage("'%s': more than %d addresses (a /16)", text, MAX_TARGETS);
+	struct sk_ip first, last;
+	sk_cidr_first_host(&c, &first);
+	sk_cidr_last_host(&c, &last);
+	for (uint64_t x = ip4(&first); x <= ip4(&last); x++)
+		add_target(o, (uint32_t)x);
+}
+
+static void parse_opts(int argc, char **argv, struct arp_opts *o)
+{
+	enum { OPT_SCAN = 256, OPT_INTERVAL, OPT_RATE, OPT_RETRIES, OPT_WAIT, OPT_JSON };
+	static const struct option longopts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "scan", no_argument, NULL, OPT_SCAN },
+		{ "count", required_argument, NULL, 'c' },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "rate", required_argument, NULL, OPT_RATE },
+		{ "retries", required_argument, NULL, OPT_RETRIES },
+		{ "wait", required_argument, NULL, OPT_WAIT },
+		{ "deadline", required_argument, NULL, 'w' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	memset(o, 0, sizeof *o);
+	o->count = 3;
+	o->rate = 1000;
+	o->retries = 2;
+	int c;
+	while ((c = cli_getopt(argc, argv, "i:c:w:qh", longopts)) != -1) {
+		switch (c) {
+		case 'i': o->ifname = optarg; break;
+		case OPT_SCAN: o->scan = true; break;
+		case 'c': o->count = cli_number("--count", optarg, 1, 1000000); break;
+		case OPT_INTERVAL:
+			o->interval_ms = cli_duration_ms("--interval", optarg);
+			o->interval_set = true;
+			break;
+		case OPT_RATE: o->rate = cli_number("--rate", optarg, 1, 1000000); break;
+		case OPT_RETRIES: o->retries = cli_number("--retries", optarg, 0, 100); break;
+		case OPT_WAIT:
+			o->wait_ms = cli_duration_ms("--wait", optarg);
+			o->wait_set = true;
+			break;
+		case 'w': o->deadline_ms = cli_duration_ms("--deadline", optarg); break;
+		case OPT_JSON: o->json = true; break;
+		case 'q': o->quiet = true; break;
+		case 'h': cli_help(usage);
+		default: cli_usage("unexpected option");
+		}
+	}
+	if (optind >= argc)
+		cli_usage(o->scan ? "missing CIDR or RANGE to sweep" : "missing IP to resolve");
+	o->targets = malloc(MAX_TARGETS * sizeof *o->targets);
+	if (!o->targets)
+		cli_fail(EXIT_FAIL, "out of memory");
+	if (o->scan) {
+		for (int i = optind; i < argc; i++)
+			add_block(o, argv[i]);
+	} else {
+		if (argc - optind > 1)
+			cli_usage("one IP to resolve (use --scan for many)");
+		if (!parse_v4(argv[optind], &o->targets[0]))
+			cli_usage("'%s': not an IPv4 address (ARP is IPv4 only)", argv[optind]);
+		o->n = 1;
+	}
+	if (!o->n)
+		cli_usage("no address to ask for");
+}
+
+struct out {
+	struct arp_opts *o;
+	struct sk_oui *oui;
+	struct sk_str js;
+};
+
+static const char *vendor(struct out *w, const uint8_t mac[6], bool *known)
+{
+	const char *v = sk_oui_lookup(w->oui, mac);
+	*known = v != NULL;
+	if (v)
+		return v;
+	return mac[0] & 2 ? "(Unknown: locally administered)" : "(Unknown)";
+}
+
+static void on_reply(const struct sk_arp_result *r, void *ctx)
+{
+	struct out *w = ctx;
+	char ip[INET_ADDRSTRLEN], mac[18];
+	inet_ntop(AF_INET, r->ip, ip, sizeof ip);
+	sk_mac_format(r->mac, mac);
+	bool known;
+	const char *v = vendor(w, r->mac, &known);
+	if (w->o->json) {
+		struct sk_str *s = &w->js;
+		sk_str_clear(s);
+		sk_str_printf(s, "{\"ip\":\"%s\",\"mac\":\"%s\",\"vendor\":", ip, mac);
+		if (known)
+			sk_json_string(s, (const uint8_t *)v, strlen(v));
+		else
+			sk_str_puts(s, "null");
+		sk_str_printf(s, ",\"rtt_ms\":%.3f,\"dup\":%s", r->rtt_ms, r->dup ? "true" : "false");
+		if (!w->o->scan)
+			sk_str_printf(s, ",\"probe\":%u", r->probe);
+		sk_str_puts(s, "}\n");
+		fwrite(s->p, 1, s->len, stdout);
+	} else if (w->o->scan) {
+		printf("%s\t%s\t%s%s\n", ip, mac, v, r->dup ? "\t(DUP)" : "");
+	} else {
+		printf("reply from %s %s %s  probe %u  time %.3f ms%s\n", ip, mac, v, r->probe,
+		       r->rtt_ms, r->dup ? "  DUP" : "");
+	}
+	fflush(stdout);
+}
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+int cmd_arp(int argc, char **argv)
+{
+	struct arp_opts o;
+	parse_opts(argc, argv, &o);
+	char err[SK_ERRLEN], ifname[64];
+	if (!o.ifname) {
+		uint8_t first[4];
+		sk_put_be32(first, o.targets[0]);
+		if (sk_link_for_ipv4(first, ifname, sizeof ifname, err))
+			cli_fail(EXIT_FAIL, "%s", err);
+		o.ifname = ifname;
+	}
+	struct out w = { .o = &o, .oui = sk_oui_new() };
+	if (!w.oui || sk_oui_load(w.oui, NULL, err) < 0)
+		cli_fail(EXIT_FAIL, "vendor list: %s", err);
+	struct sk_arpscan a = {
+		.ifname = o.ifname, .targets = o.targets, .n = o.n, .ping = !o.scan,
+		.count = (unsigned)o.count, .retries = (unsigned)o.retries,
+		.backoff = 1.5, .deadline_ms = o.deadline_ms, .stop = &stop_flag,
+	};
+	if (o.scan) {
+		a.interval_us = o.interval_set ? o.interval_ms * 1000 : 1000000 / o.rate;
+		a.wait_ms = o.wait_set ? o.wait_ms : 250;
+	} else {
+		a.interval_us = (o.interval_set ? o.interval_ms : 1000) * 1000;
+		a.wait_ms = o.wait_set ? o.wait_ms : 1000;
+	}
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	struct sk_arpscan_stats st;
+	int rc = sk_arpscan_run(&a, on_reply, &w, &st, err);
+	sk_oui_free(w.oui);
+	sk_str_free(&w.js);
+	if (rc)
+		cli_fail(EXIT_FAIL, "%s", err);
+	char ip[INET_ADDRSTRLEN];
+	uint8_t b[4];
+	sk_put_be32(b, o.targets[0]);
+	inet_ntop(AF_INET, b, ip, sizeof ip);
+	if (!st.answered) {
+		if (o.scan)
+			cli_fail(EXIT_FAIL, "no host answered on %s (%lu requests for %zu addresses)",
+				 o.ifname, st.sent, o.n);
+		cli_fail(EXIT_FAIL, "%s: no reply on %s after %lu request%s", ip, o.ifname,
+			 st.sent, st.sent == 1 ? "" : "s");
+	}
+	if (!o.quiet) {
+		if (o.scan)
+			fprintf(stderr, "%lu hosts answered of %zu addresses on %s: %lu requests, "
+					"%lu replies in %.2f s\n",
+				st.answered, o.n, o.ifname, st.sent, st.received,
+				st.elapsed_ms / 1000.0);
+		else
+			fprintf(stderr, "%s on %s: %lu requests, %lu replies\n", ip, o.ifname,
+				st.sent, st.received);
+	}
+	free(o.targets);
+	return EXIT_OK;
+}
