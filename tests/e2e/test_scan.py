@@ -493,3 +493,15 @@ def test_udp_states_match_nmap():
                     nm[int(f[0])] = f[1]
         for port, state in want.items():
             assert nm.get(port, "closed") == state, (port, nm)
+
+
+def test_tour_scan_step_finds_its_servers_and_cleans_up():
+    steps = run("tour", "--list", check=0).stdout.splitlines()
+    (n,) = [line.split()[0] for line in steps if "Port scanner" in line]
+    before = set(os.listdir("/tmp"))
+    p = run("tour", "--step", n, timeout=120)
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    assert "3 of 3 found (all)" in p.stdout
+    assert "$ sockit scan 127.0.0.1 --connect -p-" in p.stdout
+    left = {d for d in set(os.listdir("/tmp")) - before if d.startswith("sockit-tour-scan-")}
+    assert not left
