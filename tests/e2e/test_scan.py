@@ -108,9 +108,16 @@ def test_full_range_in_netns_is_exact_and_equals_nmap():
         try:
             assert proc_listening(ns) == ports
             for _ in range(2):
-                r = ns.run(SOCKIT, "scan", "127.0.0.1", "--connect", "-p-", "--json", "-q", text=True)
+                r = ns.run(SOCKIT, "scan", "127.0.0.1", "--connect", "-p-", "--json", "--all",
+                           "-q", text=True)
                 assert r.returncode == 0, r.stderr
+                objs = ndjson(r.stdout)
+                assert len(objs) == 65535
+                assert {o["port"] for o in objs} == set(range(1, 65536))
                 assert open_ports(r.stdout) == ports
+                # Every other port was refused, each exactly once.
+                assert {(o["state"], o["reason"]) for o in objs if o["port"] not in ports} == {
+                    ("closed", "conn-refused")}
             assert nmap_open(ns, "-sT", "-p-", "-T5", "127.0.0.1") == ports
         finally:
             stop(p)
