@@ -11,7 +11,7 @@
 #      time and distinct (address, port) found (65,536 is right).
 # Prints one line per run, then "scan-connect  sockit S  peer S  ratio R"
 # (peer: nmap) and "scan-syn-RATE  sockit FOUND  peer FOUND  ratio R".
-# Bounded: every command runs under timeout 120.
+# Bounded: every command runs under timeout 120.  PART=connect runs (a) only.
 set -u
 SOCKIT=${SOCKIT:-build/sockit}
 if [ "$(id -u)" != 0 ]; then
