@@ -512,3 +512,59 @@ def test_tour_scan_step_finds_its_servers_and_cleans_up():
     assert "$ sockit scan 127.0.0.1 --connect -p-" in p.stdout
     left = {d for d in set(os.listdir("/tmp")) - before if d.startswith("sockit-tour-scan-")}
     assert not left
+
+
+def test_names_take_every_address_or_one_family():
+    p4, ports4 = listeners("127.0.0.1", 1)
+    p6, ports6 = listeners("::1", 1)
+    try:
+        spec = ",".join(map(str, sorted(ports4 | ports6)))
+        r = run("scan", "localhost", "--connect", "-p", spec, "--json", "-q", check=0)
+        found = {(o["ip"], o["port"]) for o in ndjson(r.stdout)}
+        assert ("127.0.0.1", min(ports4)) in found
+        try:
+            v6 = {a[4][0] for a in socket.getaddrinfo("localhost", 0, socket.AF_INET6)}
+        except socket.gaierror:
+            v6 = set()
+        r = run("scan", "localhost", "-6", "--connect", "-p", spec, "--json", "-q")
+        if "::1" in v6:
+            assert r.returncode == 0, r.stderr
+            assert {(o["ip"], o["port"]) for o in ndjson(r.stdout)} == {("::1", min(ports6))}
+        elif not v6:
+            # This machine's localhost has no IPv6 address.
+            one_line_error(r, 2, "localhost", "no address in the requested family")
+        r = run("scan", "localhost", "-4", "--connect", "-p", spec, "--json", "-q", check=0)
+        assert {(o["ip"], o["port"]) for o in ndjson(r.stdout)} == {("127.0.0.1", min(ports4))}
+    finally:
+        stop(p4)
+        stop(p6)
+
+
+def test_few_descriptors_slow_the_scan_but_lose_nothing():
+    """With 40 descriptors (hard limit), connects hit EMFILE: the scan backs
+    off and still gives one right answer per port."""
+    need_tool("prlimit")
+    p, ports = listeners("127.0.0.1", 2)
+    try:
+        spec = ",".join(map(str, sorted(ports))) + ",42000-42999"
+        r = subprocess.run(["prlimit", "--nofile=40:40", SOCKIT, "scan", "127.0.0.1",
+                            "--connect", "-p", spec, "--json", "--all"],
+                           capture_output=True, text=True, timeout=120)
+        objs = ndjson(r.stdout)
+        assert len(objs) == 1002
+        assert {o["port"] for o in objs if o["state"] == "open"} == ports
+    finally:
+        stop(p)
+
+
+def test_udp_reports_icmp_rate_limiting():
+    """Across a veth pair Linux sends a host only ~6 port unreachables at
+    once, then one a second: answers that come only for retries are
+    reported as rate limiting."""
+    with Netns("icmp", host_ip="198.18.72.1", ns_ip="198.18.72.2") as ns:
+        r = run("scan", ns.ns_ip, "--udp", "-p", "7000-7099", "--retries", "2",
+                "--json", "--all", timeout=60)
+        states = [o["state"] for o in ndjson(r.stdout)]
+        assert len(states) == 100
+        assert set(states) <= {"closed", "open|filtered"}
+        assert "ICMP rate limiting" in r.stderr, r.stderr
