@@ -13,7 +13,7 @@
 # (peer: nmap) and "scan-syn-RATE  sockit FOUND  peer FOUND  ratio R".
 # Bounded: every command runs under timeout 120.  PART=connect runs (a) only.
 set -u
-SOCKIT=${SOCKIT:-build/sockit}
+SOCKIT=$(realpath "${SOCKIT:-build/sockit}")
 if [ "$(id -u)" != 0 ]; then
 	echo "bench_scan: needs root (network namespaces, raw sockets); skipped"
 	exit 0
@@ -21,14 +21,14 @@ fi
 tag=skb$$
 lo_ns=${tag}l
 tgt_ns=${tag}t
+sc_ns=${tag}s
 dir=$(mktemp -d /tmp/sockit-bench-scan-XXXXXX)
 cleanup() {
 	[ -n "${lpid:-}" ] && kill "$lpid" 2>/dev/null
 	[ -n "${tpid:-}" ] && kill "$tpid" 2>/dev/null
-	ip route del 198.19.0.0/16 via 198.18.90.2 2>/dev/null
-	ip link del ${tag}h 2>/dev/null
 	ip netns del $lo_ns 2>/dev/null
 	ip netns del $tgt_ns 2>/dev/null
+	ip netns del $sc_ns 2>/dev/null
 	rm -rf "$dir"
 }
 trap cleanup EXIT INT TERM
@@ -80,15 +80,20 @@ echo "scan-connect  sockit $(awk "BEGIN{printf \"%.2fs\", $best_s/1000}")  peer 
 [ "${PART:-}" = connect ] && exit 0
 
 # ---- (b) SYN scan of a /16 across a veth pair --------------------------------
+# Two namespaces joined by their own veth pair: the host's routes are
+# never touched.
 ip netns add $tgt_ns
-ip link add ${tag}h type veth peer name ${tag}n netns $tgt_ns
-ip addr add 198.18.90.1/24 dev ${tag}h
-ip link set ${tag}h up
-ip -n $tgt_ns addr add 198.18.90.2/24 dev ${tag}n
-ip -n $tgt_ns link set ${tag}n up
-ip -n $tgt_ns link set lo up
+ip netns add $sc_ns
+ip link add v0 netns $sc_ns type veth peer name v1 netns $tgt_ns
+ip -n $sc_ns addr add 198.18.0.1/24 dev v0
+ip -n $tgt_ns addr add 198.18.0.2/24 dev v1
+for ns in $sc_ns $tgt_ns; do
+	ip -n $ns link set lo up
+done
+ip -n $sc_ns link set v0 up
+ip -n $tgt_ns link set v1 up
 ip -n $tgt_ns route add local 198.19.0.0/16 dev lo
-ip route add 198.19.0.0/16 via 198.18.90.2
+ip -n $sc_ns route add 198.19.0.0/16 via 198.18.0.2
 ip netns exec $tgt_ns /usr/bin/python3 -c '
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -96,21 +101,21 @@ s.bind(("0.0.0.0", 80)); s.listen(65535); time.sleep(600)' &
 tpid=$!
 sleep 0.5
 # Let the neighbour entry for the next hop exist before the timings.
-ping -c 1 -W 1 198.18.90.2 >/dev/null 2>&1
+ip netns exec $sc_ns ping -c 1 -W 1 198.18.0.2 >/dev/null 2>&1
 
 for rate in 100000 1000000; do
 	t0=$(now_ms)
-	timeout 120 "$SOCKIT" scan 198.19.0.0/16 -p 80 --syn --rate $rate --retries 0 --json -q >"$dir/syn.out" 2>/dev/null
+	ip netns exec $sc_ns timeout 120 "$SOCKIT" scan 198.19.0.0/16 -p 80 --syn --rate $rate --retries 0 --json -q >"$dir/syn.out" 2>/dev/null
 	ms=$(($(now_ms) - t0))
 	sfound=$(grep '"state":"open"' "$dir/syn.out" | sort -u | wc -l)
 	echo "syn --rate $rate: sockit   ${ms} ms, $sfound of 65536 found (one pass, no retries)"
 	t0=$(now_ms)
-	timeout 120 "$SOCKIT" scan 198.19.0.0/16 -p 80 --syn --rate $rate --json -q >"$dir/syn2.out" 2>/dev/null
+	ip netns exec $sc_ns timeout 120 "$SOCKIT" scan 198.19.0.0/16 -p 80 --syn --rate $rate --json -q >"$dir/syn2.out" 2>/dev/null
 	ms2=$(($(now_ms) - t0))
 	rfound=$(grep '"state":"open"' "$dir/syn2.out" | sort -u | wc -l)
 	echo "syn --rate $rate: sockit   ${ms2} ms, $rfound of 65536 found (default: 2 retries)"
 	t0=$(now_ms)
-	timeout 120 masscan 198.19.0.0/16 -p 80 --rate $rate --wait 2 -oL "$dir/m.out" >/dev/null 2>&1
+	ip netns exec $sc_ns timeout 120 masscan 198.19.0.0/16 -p 80 --rate $rate --wait 2 -oL "$dir/m.out" >/dev/null 2>&1
 	ms=$(($(now_ms) - t0))
 	mfound=$(grep '^open' "$dir/m.out" | awk '{print $4, $3}' | sort -u | wc -l)
 	echo "syn --rate $rate: masscan  ${ms} ms, $mfound of 65536 found (--wait 2)"
