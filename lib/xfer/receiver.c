@@ -348,6 +348,19 @@ static int recv_file(struct rcv *x, char *name, const struct sk_xfer_msg *fm)
 				    : refuse(x, SK_XFER_R_IO, "%s: %s", p.name, strerror(errno));
 		goto out;
 	}
+	/* A .part with other links is someone else's file under our name:
+	 * writing it would change that file.  Start a fresh one instead. */
+	struct stat ps;
+	if (!fstat(p.fd, &ps) && S_ISREG(ps.st_mode) && ps.st_nlink > 1) {
+		close(p.fd);
+		unlinkat(p.dfd, p.name, 0);
+		p.fd = openat(p.dfd, p.name,
+			      O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (p.fd < 0) {
+			rc = refuse(x, SK_XFER_R_IO, "%s: %s", p.name, strerror(errno));
+			goto out;
+		}
+	}
 	p.sha = sk__sha_new();
 	rc = p.sha ? transfer(x, &p, fm) : sk_err_set(x->err, -ENOMEM, "sha256");
 out:

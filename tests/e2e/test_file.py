@@ -391,6 +391,20 @@ def test_part_file_that_is_a_symlink_is_refused(dirs, tmp_path):
     assert victim.read_text() == "precious"
 
 
+def test_part_file_hard_linked_elsewhere_is_replaced_not_written(dirs, tmp_path):
+    src, dst = dirs
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    os.link(victim, dst / ".f.part")
+    (src / "f").write_text("delivered")
+    r = Receiver("-d", dst)
+    s = send(r.addr, src / "f", args=("--resume",))
+    assert s.returncode == 0, s.stderr
+    assert r.finish()[0] == 0
+    assert victim.read_text() == "precious"
+    assert (dst / "f").read_text() == "delivered"
+
+
 def test_name_through_a_file_is_refused(dirs):
     _, dst = dirs
     (dst / "plain").write_text("p")
