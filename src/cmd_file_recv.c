@@ -20,11 +20,13 @@
 #include "sockit/bytes.h"
 #include "sockit/endpoint.h"
 #include "sockit/error.h"
+#include "sockit/tls.h"
 #include "sockit/xfer.h"
 
 static const char usage[] =
 	"usage: sockit file recv [ADDR]:PORT [-d DIR] [-k] [--overwrite] [--max-size N]\n"
 	"       sockit file recv --raw [ADDR]:PORT -o FILE|-\n"
+	"       (either with --tls [--cert FILE --key FILE])\n"
 	"\n"
 	"Receives files from `sockit file send` into DIR (default: the current\n"
 	"directory).  Each file is written to DIR/.NAME.part, checked against the\n"
@@ -42,6 +44,10 @@ static const char usage[] =
 	"                `nc HOST PORT < f`, say) to -o FILE, renamed into place\n"
 	"                at its end; its size and SHA-256 are printed\n"
 	"  -o FILE       the file --raw writes (- for stdout)\n"
+	"  --tls         TLS, as `tcp listen --tls`: with --cert/--key, or an\n"
+	"                ephemeral self-signed certificate whose SHA-256\n"
+	"                fingerprint is printed (senders then need --insecure)\n"
+	"  --cert F, --key F  the certificate and key, PEM\n"
 	"  -4, -6        IPv4 or IPv6 only (default: both, for :PORT)\n"
 	"  -w SECS       the longest wait for the sender once connected\n"
 	"  -v            a line per file and per connection\n"
@@ -63,7 +69,8 @@ static const char usage[] =
 	"2 usage error.\n";
 
 struct recv_opts {
-	const char *dir, *out;
+	const char *dir, *out, *cert, *key;
+	bool tls;
 	bool keep, overwrite, raw, verbose, quiet;
 	uint64_t max_size, timeout_ms;
 	int family;
@@ -122,12 +129,12 @@ static int accept_one(int lfd, char *peer, size_t cap)
 /* One framed session on fd; returns 0 when it completed, 1 when a
  * connection ended before a valid hello (a port scanner's probe, say:
  * that was no session), or the error. */
-static int session(int fd, const char *peer, int dirfd, const struct recv_opts *o)
+static int session(struct sk_xfer_stream *s, const char *peer, int dirfd,
+		   const struct recv_opts *o)
 {
 	struct file_progress prog;
 	file_progress_init(&prog, !o->quiet && isatty(STDERR_FILENO), o->verbose,
 			   "received", 0);
-	struct sk_xfer_stream s = { .fd = fd };
 	struct sk_xfer_recv_opts ro = {
 		.dirfd = dirfd, .overwrite = o->overwrite, .max_size = o->max_size,
 		.progress = &prog.cbs,
@@ -135,7 +142,7 @@ static int session(int fd, const char *peer, int dirfd, const struct recv_opts *
 	struct sk_xfer_recv_stats st;
 	char err[SK_ERRLEN];
 	uint64_t t0 = file_now_ns();
-	int rc = sk_xfer_recv(&s, &ro, &st, err);
+	int rc = sk_xfer_recv(s, &ro, &st, err);
 	file_progress_done(&prog);
 	if (rc) {
 		cli_warn("%s: %s", peer, err);
@@ -152,7 +159,8 @@ static int session(int fd, const char *peer, int dirfd, const struct recv_opts *
 }
 
 /* --raw: the whole stream into o->out via .NAME.part, renamed at EOF. */
-static int raw_session(int fd, const char *peer, const struct recv_opts *o)
+static int raw_session(struct sk_xfer_stream *s, const char *peer,
+		       const struct recv_opts *o)
 {
 	bool to_stdout = !strcmp(o->out, "-");
 	char dir[PATH_MAX], base[PATH_MAX], part[PATH_MAX + 8];
@@ -177,11 +185,9 @@ static int raw_session(int fd, const char *peer, const struct recv_opts *o)
 	uint64_t total = 0, t0 = file_now_ns();
 	int rc = 0;
 	for (;;) {
-		ssize_t n = read(fd, buf, sizeof buf);
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = sk_xfer_read(s, buf, sizeof buf);
 		if (n < 0) {
-			rc = errno == EAGAIN ? -ETIMEDOUT : -errno;
+			rc = (int)n;
 			break;
 		}
 		if (n == 0)
@@ -234,6 +240,10 @@ int cmd_file_recv(int argc, char **argv)
 		{ "overwrite", no_argument, NULL, 'O' },
 		{ "max-size", required_argument, NULL, 'M' },
 		{ "raw", no_argument, NULL, 'r' },
+		{ "tls", no_argument, NULL, 'T' },
+		{ "ssl", no_argument, NULL, 'T' },
+		{ "cert", required_argument, NULL, 'C' },
+		{ "key", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -253,6 +263,9 @@ int cmd_file_recv(int argc, char **argv)
 		case 'O': o.overwrite = true; break;
 		case 'M': o.max_size = parse_size("--max-size", optarg); break;
 		case 'r': o.raw = true; break;
+		case 'T': o.tls = true; break;
+		case 'C': o.cert = optarg; break;
+		case 'K': o.key = optarg; break;
 		case 'h': cli_help(usage);
 		default: cli_usage("unexpected option");
 		}
@@ -268,6 +281,10 @@ int cmd_file_recv(int argc, char **argv)
 		cli_usage("-o goes with --raw; the protocol names its own files (use -d DIR)");
 	if (o.raw && (o.keep || dir_given || o.max_size))
 		cli_usage("--raw receives one stream into -o FILE; -k, -d and --max-size do not apply");
+	if ((o.cert || o.key) && !o.tls)
+		cli_usage("--cert and --key need --tls");
+	if (!o.cert != !o.key)
+		cli_usage("--cert and --key go together");
 	char err[SK_ERRLEN];
 	struct sk_endpoint ep;
 	if (sk_endpoint_parse(where, "tcp", &ep, err))
@@ -290,6 +307,16 @@ int cmd_file_recv(int argc, char **argv)
 		cli_fail(EXIT_FAIL, "%s", err);
 	fprintf(stderr, "listening on %s\n", bound);
 	fflush(stderr);
+	struct sk_tls_ctx *ctx = NULL;
+	if (o.tls) {
+		struct sk_tls_server_opts so = { .cert = o.cert, .key = o.key };
+		if (sk_tls_ctx_server(&ctx, &so, err))
+			cli_fail(EXIT_FAIL, "%s", err);
+		char fp[SK_TLS_FPLEN];
+		if (sk_tls_ctx_fingerprint(ctx, fp) == 0)
+			cli_warn("TLS certificate%s SHA-256 %s",
+				 o.cert ? "" : " (ephemeral, self-signed)", fp);
+	}
 	int status = EXIT_OK;
 	for (;;) {
 		char peer[SK_ADDRSTRLEN];
@@ -299,7 +326,22 @@ int cmd_file_recv(int argc, char **argv)
 		if (o.verbose)
 			fprintf(stderr, "connection from %s\n", peer);
 		set_timeouts(fd, o.timeout_ms);
-		int rc = o.raw ? raw_session(fd, peer, &o) : session(fd, peer, dirfd, &o);
+		struct sk_xfer_stream s = { .fd = fd };
+		struct sk_xfer_tls *tls = NULL;
+		if (ctx) {
+			struct sk_tls *t;
+			int e = sk_tls_new(ctx, true, NULL, NULL, &t, err);
+			if (!e)
+				e = sk_xfer_tls_open(fd, t, &s, &tls, err);
+			if (e) {
+				/* A failed handshake is no session either. */
+				cli_warn("%s: %s", peer, err);
+				close(fd);
+				continue;
+			}
+		}
+		int rc = o.raw ? raw_session(&s, peer, &o) : session(&s, peer, dirfd, &o);
+		sk_xfer_tls_close(tls);
 		close(fd);
 		if (rc == 1)
 			continue; /* not a session: keep waiting for one */
@@ -308,6 +350,7 @@ int cmd_file_recv(int argc, char **argv)
 			break;
 	}
 	close(lfd);
+	sk_tls_ctx_free(ctx);
 	if (dirfd >= 0)
 		close(dirfd);
 	return status;

@@ -2,6 +2,7 @@
  * (docs/PROTOCOL.md), or one plain stream with --raw. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/sendfile.h>
@@ -15,10 +16,12 @@
 #include "file_common.h"
 #include "sockit/endpoint.h"
 #include "sockit/error.h"
+#include "sockit/tls.h"
 #include "sockit/xfer.h"
 
 static const char usage[] =
 	"usage: sockit file send HOST:PORT FILE|DIR... [--resume] [-4|-6] [-w SECS]\n"
+	"                        [--tls [--cafile F | --insecure] [--sni NAME]]\n"
 	"       sockit file send --raw HOST:PORT FILE|-\n"
 	"\n"
 	"Sends files to a `sockit file recv` over sockit's framed protocol: each\n"
@@ -33,6 +36,13 @@ static const char usage[] =
 	"                what it has and its SHA-256; a mismatch starts over)\n"
 	"  --raw         no protocol: the bytes of one FILE (or stdin for -),\n"
 	"                for a receiver such as `nc -l PORT > f`\n"
+	"  --tls         TLS, as `tcp connect --tls`: the receiver's certificate is\n"
+	"                verified against the system's CAs and HOST\n"
+	"  --cafile FILE trust the CA certificates in FILE instead (for a\n"
+	"                receiver's own certificate, FILE can be that certificate)\n"
+	"  --insecure    do not verify the certificate (says so on stderr)\n"
+	"  --sni NAME    server name sent in the handshake (default HOST)\n"
+	"  --cert F, --key F  a client certificate\n"
 	"  -4, -6        IPv4 or IPv6 only\n"
 	"  -w SECS       connect timeout, and the longest wait for the peer\n"
 	"                (500ms, 2s, 1m; default: connect 10s, then no limit)\n"
@@ -47,11 +57,13 @@ static const char usage[] =
 	"  sockit file send 127.0.0.1:9000 report.pdf photos/\n"
 	"  sockit file send --resume [::1]:9000 big.iso\n"
 	"  sockit file send --raw 127.0.0.1:9000 notes.txt    # to nc -l 9000 > f\n"
+	"  sockit file send --tls --cafile recv.pem localhost:9000 notes.txt\n"
 	"\n"
 	"exit status: 0 every file stored, 1 a failure or refusal, 2 usage error.\n";
 
 struct send_opts {
-	bool resume, raw, verbose, quiet;
+	bool resume, raw, verbose, quiet, tls, insecure;
+	const char *cafile, *sni, *cert, *key;
 	int family;
 	uint64_t timeout_ms;
 };
@@ -65,9 +77,35 @@ static void set_timeouts(int fd, uint64_t ms)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
-/* Copies a file (sendfile) or stdin (read/write) to the socket as is. */
-static int send_raw(int sock, const char *path, uint64_t *sent)
+/* Closes after the peer has closed too (or ms passed): closing with bytes
+ * unread, a TLS session ticket say, would send a reset that can destroy
+ * data the peer has not read yet. */
+static void linger_close(int fd, uint64_t ms)
 {
+	static char sink[4096];
+	uint64_t end = file_now_ns() + ms * 1000000u;
+	for (;;) {
+		uint64_t now = file_now_ns();
+		if (now >= end)
+			break;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int n = poll(&p, 1, (int)((end - now) / 1000000u) + 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		ssize_t r = recv(fd, sink, sizeof sink, MSG_DONTWAIT);
+		if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
+			break;
+	}
+	close(fd);
+}
+
+/* Copies a file (sendfile when the socket is plain) or stdin to the
+ * stream as is. */
+static int send_raw(struct sk_xfer_stream *s, const char *path, uint64_t *sent)
+{
+	int sock = s->fd;
 	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
 	if (fd < 0)
 		cli_fail(EXIT_FAIL, "%s: %s", path, strerror(errno));
@@ -75,7 +113,7 @@ static int send_raw(int sock, const char *path, uint64_t *sent)
 	if (fstat(fd, &st))
 		cli_fail(EXIT_FAIL, "%s: %s", path, strerror(errno));
 	*sent = 0;
-	if (S_ISREG(st.st_mode)) {
+	if (S_ISREG(st.st_mode) && !s->write) {
 		while ((off_t)*sent < st.st_size) {
 			ssize_t n = sendfile(sock, fd, NULL, 1u << 30);
 			if (n < 0 && errno == EINTR)
@@ -96,8 +134,7 @@ static int send_raw(int sock, const char *path, uint64_t *sent)
 				cli_fail(EXIT_FAIL, "%s: %s", path, strerror(errno));
 			if (n == 0)
 				break;
-			struct sk_xfer_stream s = { .fd = sock };
-			int rc = sk_xfer_write_all(&s, buf, (size_t)n);
+			int rc = sk_xfer_write_all(s, buf, (size_t)n);
 			if (rc)
 				return rc;
 			*sent += (uint64_t)n;
@@ -108,15 +145,54 @@ static int send_raw(int sock, const char *path, uint64_t *sent)
 	return 0;
 }
 
+/* The TLS client session over fd; exits on failure. */
+static struct sk_xfer_tls *start_tls(const struct send_opts *o,
+				     const struct sk_endpoint *ep, int fd,
+				     struct sk_xfer_stream *s, struct sk_tls_ctx **ctxp)
+{
+	char err[SK_ERRLEN];
+	struct sk_tls_client_opts co = { .cafile = o->cafile, .insecure = o->insecure,
+					 .cert = o->cert, .key = o->key };
+	struct sk_tls_ctx *ctx;
+	if (sk_tls_ctx_client(&ctx, &co, err))
+		cli_fail(EXIT_FAIL, "%s", err);
+	if (o->insecure)
+		cli_warn("warning: --insecure: the receiver's certificate is not verified");
+	/* ":PORT" connects to this host: verify the name it is known by. */
+	const char *host = ep->host[0] ? ep->host : "localhost";
+	struct sk_tls *tls;
+	if (sk_tls_new(ctx, false, host, o->sni, &tls, err))
+		cli_fail(EXIT_FAIL, "%s", err);
+	struct sk_xfer_tls *t;
+	int rc = sk_xfer_tls_open(fd, tls, s, &t, err);
+	*ctxp = ctx;
+	if (rc)
+		cli_fail(EXIT_FAIL, "%s", err);
+	if (o->verbose) {
+		char d[128];
+		sk_tls_describe(sk_xfer_tls_engine(t), d, sizeof d);
+		fprintf(stderr, "TLS: %s\n", d);
+	}
+	return t;
+}
+
 int cmd_file_send(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "resume", no_argument, NULL, 'R' },
 		{ "raw", no_argument, NULL, 'r' },
+		{ "tls", no_argument, NULL, 'T' },
+		{ "ssl", no_argument, NULL, 'T' },
+		{ "cafile", required_argument, NULL, 'A' },
+		{ "insecure", no_argument, NULL, 'I' },
+		{ "sni", required_argument, NULL, 'S' },
+		{ "cert", required_argument, NULL, 'C' },
+		{ "key", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct send_opts o = { .family = AF_UNSPEC };
+	bool tls_opt = false;
 	int c;
 	while ((c = cli_getopt(argc, argv, "46w:vqh", longopts)) != -1) {
 		switch (c) {
@@ -127,6 +203,12 @@ int cmd_file_send(int argc, char **argv)
 		case 'q': o.quiet = true; break;
 		case 'R': o.resume = true; break;
 		case 'r': o.raw = true; break;
+		case 'T': o.tls = true; break;
+		case 'A': o.cafile = optarg; tls_opt = true; break;
+		case 'I': o.insecure = true; tls_opt = true; break;
+		case 'S': o.sni = optarg; tls_opt = true; break;
+		case 'C': o.cert = optarg; tls_opt = true; break;
+		case 'K': o.key = optarg; tls_opt = true; break;
 		case 'h': cli_help(usage);
 		default: cli_usage("unexpected option");
 		}
@@ -140,6 +222,12 @@ int cmd_file_send(int argc, char **argv)
 		cli_usage("--raw sends exactly one FILE (or - for stdin)");
 	if (o.raw && o.resume)
 		cli_usage("--resume needs the protocol; it does not go with --raw");
+	if (tls_opt && !o.tls)
+		cli_usage("--cafile, --insecure, --sni, --cert and --key need --tls");
+	if (o.insecure && o.cafile)
+		cli_usage("--insecure and --cafile contradict each other");
+	if (!o.cert != !o.key)
+		cli_usage("--cert and --key go together");
 	char err[SK_ERRLEN];
 	struct sk_endpoint ep;
 	if (sk_endpoint_parse(target, "tcp", &ep, err))
@@ -161,15 +249,20 @@ int cmd_file_send(int argc, char **argv)
 	if (fd < 0)
 		cli_fail(EXIT_FAIL, "%s", err);
 	set_timeouts(fd, o.timeout_ms);
+	struct sk_xfer_stream s = { .fd = fd };
+	struct sk_tls_ctx *ctx = NULL;
+	struct sk_xfer_tls *tls = o.tls ? start_tls(&o, &ep, fd, &s, &ctx) : NULL;
 	uint64_t t0 = file_now_ns();
 	char rate[32];
 	if (o.raw) {
 		uint64_t sent = 0;
-		int rc = send_raw(fd, argv[optind], &sent);
+		int rc = send_raw(&s, argv[optind], &sent);
 		if (rc)
 			cli_fail(EXIT_FAIL, "%s: sending: %s", target, sk_strerror(rc));
+		sk_xfer_tls_close(tls);
+		sk_tls_ctx_free(ctx);
 		shutdown(fd, SHUT_WR);
-		close(fd);
+		linger_close(fd, o.timeout_ms ? o.timeout_ms : 5000);
 		file_rate_note(sent, file_now_ns() - t0, rate, sizeof rate);
 		if (!o.quiet)
 			fprintf(stderr, "sent %llu bytes%s\n", (unsigned long long)sent, rate);
@@ -179,10 +272,11 @@ int cmd_file_send(int argc, char **argv)
 	struct file_progress prog;
 	file_progress_init(&prog, !o.quiet && isatty(STDERR_FILENO), o.verbose, "sent",
 			   list.total);
-	struct sk_xfer_stream s = { .fd = fd };
 	struct sk_xfer_send_opts so = { .resume = o.resume, .progress = &prog.cbs };
 	int rc = sk_xfer_send(&s, &list, &so, err);
 	file_progress_done(&prog);
+	sk_xfer_tls_close(tls);
+	sk_tls_ctx_free(ctx);
 	close(fd);
 	if (rc) {
 		sk_xfer_list_free(&list);

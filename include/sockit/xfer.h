@@ -140,6 +140,8 @@ struct sk_xfer_stream {
 	void *ctx;
 	ssize_t (*read)(void *ctx, void *buf, size_t n);
 	ssize_t (*write)(void *ctx, const void *buf, size_t n);
+	/* Wrappers only, may be NULL: 1 when read would not block. */
+	int (*ready)(void *ctx);
 };
 
 /* Progress, called often (at most every DATA frame) from inside send and
@@ -220,6 +222,21 @@ int sk_xfer_connect(const struct sk_endpoint *ep, int family,
  * port 0 can be reported.  Returns the fd or a negative error with err. */
 int sk_xfer_listen(const struct sk_endpoint *ep, int family, char *bound,
 		   size_t cap, char *err);
+
+struct sk_tls;
+struct sk_xfer_tls;
+
+/* Runs the TLS handshake of tls (a client or server session from
+ * sockit/tls.h, now owned here) over the connected blocking socket fd, then
+ * fills s so that sk_xfer_send / sk_xfer_recv go through TLS.  Returns 0
+ * with *out to close later, or an error (SK_ETLS, SK_ETLSVERIFY, -errno)
+ * with err; tls is freed either way on failure. */
+int sk_xfer_tls_open(int fd, struct sk_tls *tls, struct sk_xfer_stream *s,
+		     struct sk_xfer_tls **out, char *err);
+/* The session inside, for sk_tls_describe. */
+struct sk_tls *sk_xfer_tls_engine(struct sk_xfer_tls *t);
+/* Sends close_notify (best effort) and frees everything but the fd. */
+void sk_xfer_tls_close(struct sk_xfer_tls *t);
 
 /* Reads and writes through a stream (plain fd or wrapper), retrying short
  * writes and EINTR.  sk_xfer_read returns like read(2) but as -errno. */

@@ -77,6 +77,10 @@ static bool peer_spoke(struct snd *x)
 {
 	if (x->rd.start < x->rd.end)
 		return true;
+	/* Through TLS a readable socket may hold only a session ticket: the
+	 * wrapper decrypts what is there and says whether any data came. */
+	if (x->s->read)
+		return x->s->ready && x->s->ready(x->s->ctx) > 0;
 	if (x->s->fd < 0)
 		return false;
 	struct pollfd p = { .fd = x->s->fd, .events = POLLIN };

@@ -741,3 +741,97 @@ def test_progress_bars_on_a_terminal(dirs):
     text = out.decode(errors="replace")
     assert "\r" in text and "[####################] 100%" in text and "total [" in text, text
     assert "sent 1 file, 3145728 bytes, verified" in text
+
+
+# ---- TLS -------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def cert(tmp_path_factory):
+    need_tool("openssl")
+    d = tmp_path_factory.mktemp("tls")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                    "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem"), "-days", "2",
+                    "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    return d / "cert.pem", d / "key.pem"
+
+
+def test_tls_verified_against_the_receivers_certificate(dirs, cert):
+    src, dst = dirs
+    (src / "f").write_bytes(os.urandom(3_000_000))
+    r = Receiver("-d", dst, "--tls", "--cert", cert[0], "--key", cert[1])
+    s = send(f"localhost:{r.port}", src / "f", args=("--tls", "--cafile", cert[0], "-v"))
+    assert s.returncode == 0, s.stderr
+    assert "TLS: TLSv1.3" in s.stderr
+    status, err = r.finish()
+    assert status == 0, err
+    assert "TLS certificate SHA-256 " in err
+    assert sha(dst / "f") == sha(src / "f")
+
+
+def test_tls_refusal_reaches_the_sender_mid_file(dirs, cert):
+    src, dst = dirs
+    big_file(src / "big", 64)
+    r = Receiver("-d", dst, "--tls", "--cert", cert[0], "--key", cert[1],
+                 "--max-size", "1M")
+    s = send(f"localhost:{r.port}", src / "big", args=("--tls", "--cafile", cert[0]))
+    one_line_error(s, 1, "big: refused by the receiver: too-large")
+    assert r.finish()[0] == 1
+
+
+def test_tls_unverified_certificate_is_an_error(dirs, cert):
+    src, dst = dirs
+    (src / "f").write_text("x")
+    r = Receiver("-d", dst, "--tls")   # ephemeral, self-signed
+    s = send(f"localhost:{r.port}", src / "f", args=("--tls",))
+    assert s.returncode == 1 and "sockit: file send: " in s.stderr
+    assert "certificate" in s.stderr
+    # The failed handshake is no session: the receiver still waits, and an
+    # --insecure sender gets through.
+    s = send(f"127.0.0.1:{r.port}", src / "f", args=("--tls", "--insecure"))
+    assert s.returncode == 0, s.stderr
+    assert "--insecure" in s.stderr
+    assert r.finish()[0] == 0
+    assert (dst / "f").read_text() == "x"
+
+
+def test_tls_raw_to_ncat_ssl_and_back(dirs, cert):
+    need_tool("ncat")
+    src, dst = dirs
+    content = os.urandom(1_500_000)
+    (src / "f").write_bytes(content)
+    port = socket_port()
+    with open(dst / "from-sockit", "wb") as out:
+        nc = subprocess.Popen(["ncat", "--ssl", "--ssl-cert", str(cert[0]), "--ssl-key",
+                               str(cert[1]), "-l", "127.0.0.1", str(port), "--recv-only"],
+                              stdout=out, stdin=subprocess.DEVNULL)
+        try:
+            wait_listening(port)
+            s = send(f"localhost:{port}", src / "f",
+                     args=("--raw", "--tls", "--cafile", cert[0]))
+            assert s.returncode == 0, s.stderr
+            nc.wait(timeout=TIMEOUT)
+        finally:
+            nc.kill()
+    assert (dst / "from-sockit").read_bytes() == content
+
+    r = Receiver("--raw", "--tls", "--cert", cert[0], "--key", cert[1], "-o",
+                 dst / "from-ncat")
+    with open(src / "f", "rb") as f:
+        subprocess.run(["ncat", "--ssl", "--send-only", "127.0.0.1", str(r.port)],
+                       stdin=f, timeout=TIMEOUT, check=True, capture_output=True)
+    status, err = r.finish()
+    assert status == 0, err
+    assert (dst / "from-ncat").read_bytes() == content
+
+
+@pytest.mark.parametrize("args,needle", [
+    (("file", "send", "--insecure", "127.0.0.1:9", "f"), "need --tls"),
+    (("file", "send", "--tls", "--insecure", "--cafile", "x", "127.0.0.1:9", "f"),
+     "contradict"),
+    (("file", "recv", ":0", "--cert", "c.pem"), "need --tls"),
+    (("file", "recv", ":0", "--tls", "--cert", "c.pem"), "go together"),
+])
+def test_tls_usage_errors(args, needle):
+    one_line_error(run(*args), 2, needle)
