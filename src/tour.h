@@ -31,6 +31,7 @@ pid_t tour_spawn(const char *const *args, int *stderr_fd);
 void tour_stop(pid_t pid);
 
 /* Steps that live in their own files (src/tour_MODULE.c). */
+int tour_ethernet_arp(void);
 int tour_xfer(void);
 int tour_http_get(void);
 int tour_udp_send_listen(void);

@@ -56,6 +56,7 @@ static int names(void)
 
 const struct tour_step tour_steps[] = {
 	{ "Layers: OSI and TCP/IP side by side", "layer models, encapsulation", layers },
+	{ "Ethernet and ARP: frames and padding", "Ethernet frame, ARP (28 bytes + 18 padding)", tour_ethernet_arp },
 	{ "Addresses: network part and host part", "IPv4 header, CIDR, 192.168.36.235/24", prefixes },
 	{ "Names: from a host name to addresses", "socket addresses, '' vs 127.0.0.1", names },
 	{ "UDP: send to a listener on a fixed port", "UDP sendto/recvfrom, bind to port 5400", tour_udp_send_listen },

@@ -235,23 +235,34 @@ def test_live_capture_without_privileges_is_a_clear_error():
     one_line_error(p, 1, "lo", "permission", "CAP_NET_RAW")
 
 
-def start_capture(*args):
-    """Starts a live sniff and waits for its 'listening on' line."""
-    p = subprocess.Popen([SOCKIT, "sniff", *map(str, args)], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
-    ready, _, _ = select.select([p.stderr], [], [], 10)
-    assert ready, "sniff did not start"
-    line = p.stderr.readline()
-    assert line.startswith("listening on "), line
-    return p
+@pytest.fixture
+def capture():
+    """Starts live sniffs that wait for their 'listening on' line; kills
+    whatever is still running at the end, so a failure leaves nothing."""
+    procs = []
+
+    def start(*args):
+        p = subprocess.Popen([SOCKIT, "sniff", *map(str, args)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        procs.append(p)
+        ready, _, _ = select.select([p.stderr], [], [], 10)
+        assert ready, "sniff did not start"
+        line = p.stderr.readline()
+        assert line.startswith("listening on "), line
+        return p
+    yield start
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+        p.communicate(timeout=10)
 
 
-def test_live_capture_on_loopback_of_a_known_exchange():
+def test_live_capture_on_loopback_of_a_known_exchange(capture):
     need_root()
     rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     rx.bind(("127.0.0.1", 0))
     port = rx.getsockname()[1]
-    p = start_capture("-i", "lo", "-c", "3", "--json", "--timeout", "10s", "udp", "port", port)
+    p = capture("-i", "lo", "-c", "3", "--json", "--timeout", "10s", "udp", "port", port)
     tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     for msg in (b"one", b"two!", b"three"):
         tx.sendto(msg, ("127.0.0.1", port))
@@ -270,12 +281,12 @@ def test_live_capture_on_loopback_of_a_known_exchange():
     tx.close()
 
 
-def test_live_capture_drops_root_with_user(tmp_path):
+def test_live_capture_drops_root_with_user(capture):
     need_root()
     srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     srv.bind(("127.0.0.1", 0))
     port = srv.getsockname()[1]
-    p = start_capture("-i", "lo", "-c", "1", "-t", "--user", "nobody", "--timeout", "10s",
+    p = capture("-i", "lo", "-c", "1", "-t", "--user", "nobody", "--timeout", "10s",
                       "udp", "port", port)
     # The capture runs as nobody now.
     deadline = time.time() + 5
@@ -292,3 +303,17 @@ def test_live_capture_drops_root_with_user(tmp_path):
     assert uid == "65534"
     assert out.startswith("IP 127.0.0.1.") and f"127.0.0.1.{port}: UDP, length 1" in out
     srv.close()
+
+
+def test_tour_step_shows_the_arp_padding_from_sockits_own_frames():
+    listed = run("tour", "--list", check=0).stdout
+    step = next(l.split()[0].rstrip(".") for l in listed.splitlines() if "Ethernet and ARP" in l)
+    p = run("tour", "--step", step, check=0, timeout=60)
+    assert p.returncode == 0, p.stderr
+    out = p.stdout
+    assert "sniff -r" in out and "--layers" in out
+    assert "arp           bytes 14-41 (header 28, payload 0)" in out
+    assert "padding       bytes 42-59 (18 bytes)" in out
+    assert "-- padding: bytes 42-59 --" in out
+    if os.geteuid() == 0:
+        assert "hello, layers" in out and "data          bytes 42-54 (13 bytes)" in out

@@ -1,0 +1,154 @@
+/* The tour's Ethernet/ARP step: frames made by sockit's own ARP builder,
+ * written to a pcap and shown by sniff --layers (the 28-byte ARP message and
+ * the 18 bytes of padding that make up Ethernet's 46-byte minimum payload);
+ * as root, a UDP datagram on lo captured live and shown layer by layer. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "sockit/pktbuild.h"
+#include "tour.h"
+
+static int write_arp_pcap(const char *path)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, zero[6] = { 0 };
+	static const uint8_t m1[6] = { 0x02, 0, 0, 0, 0, 0x01 }, m2[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+	static const uint8_t a1[4] = { 198, 18, 0, 1 }, a2[4] = { 198, 18, 0, 2 };
+	uint8_t req[SK_BUILD_MAX], rep[SK_BUILD_MAX];
+	/* The request as the sender's capture sees it (the NIC pads it after
+	 * capture), the reply as it arrives from the wire: padded to 60. */
+	int nreq = sk_build_arp(req, sizeof req, SK_ARP_REQUEST, bcast, m1, a1, zero, a2, false);
+	int nrep = sk_build_arp(rep, sizeof rep, SK_ARP_REPLY, m1, m2, a2, m1, a1, true);
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
+	if (!dead || nreq < 0 || nrep < 0)
+		return -1;
+	pcap_dumper_t *d = pcap_dump_open(dead, path);
+	if (!d) {
+		pcap_close(dead);
+		return -1;
+	}
+	struct timeval now;
+	gettimeofday(&now, NULL);
+	struct pcap_pkthdr h = { .ts = now, .caplen = (bpf_u_int32)nreq, .len = (bpf_u_int32)nreq };
+	pcap_dump((u_char *)d, &h, req);
+	h.ts.tv_usec = (h.ts.tv_usec + 137) % 1000000;
+	h.caplen = h.len = (bpf_u_int32)nrep;
+	pcap_dump((u_char *)d, &h, rep);
+	pcap_dump_close(d);
+	pcap_close(dead);
+	return 0;
+}
+
+/* Reads one line from fd within ms milliseconds; -1 on timeout or EOF. */
+static int read_line(int fd, char *buf, size_t cap, int ms)
+{
+	size_t k = 0;
+	while (k + 1 < cap) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, ms) <= 0)
+			return -1;
+		char c;
+		if (read(fd, &c, 1) != 1)
+			return -1;
+		if (c == '\n')
+			break;
+		buf[k++] = c;
+	}
+	buf[k] = 0;
+	return (int)k;
+}
+
+static int live_udp(void)
+{
+	tour_say("\nAs root the tour can also capture for real: sockit sniff listens on\n"
+		 "lo while the tour sends one UDP datagram, and shows it peeled layer\n"
+		 "by layer.  Loopback has no real Ethernet: its frames carry zero MAC\n"
+		 "addresses, and the UDP checksum is left to \"offload\" (the kernel\n"
+		 "never computes it on lo), which sniff marks instead of calling bad.");
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t tl = sizeof to;
+	/* A port nobody listens on, chosen by the kernel: bind, read, close. */
+	int probe = socket(AF_INET, SOCK_DGRAM, 0);
+	if (s < 0 || probe < 0 || bind(probe, (struct sockaddr *)&to, sizeof to) ||
+	    getsockname(probe, (struct sockaddr *)&to, &tl)) {
+		if (s >= 0)
+			close(s);
+		if (probe >= 0)
+			close(probe);
+		return 1;
+	}
+	close(probe);
+	char filter[64], port[8];
+	snprintf(port, sizeof port, "%u", ntohs(to.sin_port));
+	snprintf(filter, sizeof filter, "udp dst port %s", port);
+	const char *const args[] = { "sniff", "-i", "lo", "-c", "1", "--layers", "--timeout",
+				     "5s", filter, NULL };
+	int errfd = -1;
+	pid_t pid = tour_spawn(args, &errfd);
+	char line[256];
+	int status = 1;
+	if (pid > 0 && read_line(errfd, line, sizeof line, 5000) >= 0 &&
+	    !strncmp(line, "listening on", 12)) {
+		static const char msg[] = "hello, layers";
+		printf("  (the tour sends \"%s\" to 127.0.0.1:%s)\n", msg, port);
+		fflush(stdout);
+		if (sendto(s, msg, sizeof msg - 1, 0, (struct sockaddr *)&to, sizeof to) > 0)
+			status = 0;
+		/* sniff exits after its one packet; its last words end the wait. */
+		while (read_line(errfd, line, sizeof line, 6000) >= 0)
+			;
+	}
+	if (errfd >= 0)
+		close(errfd);
+	tour_stop(pid);
+	close(s);
+	return status;
+}
+
+int tour_ethernet_arp(void)
+{
+	tour_say("On a LAN, IP packets travel inside Ethernet frames: destination MAC,\n"
+		 "source MAC and an EtherType (0x0800 IPv4, 0x0806 ARP, 0x86dd IPv6),\n"
+		 "then the payload, at least 46 bytes of it.  Before a host can send to\n"
+		 "an IP address on its link it must learn the MAC that owns it: ARP\n"
+		 "broadcasts \"who has 198.18.0.2? tell 198.18.0.1\" and the owner\n"
+		 "answers \"198.18.0.2 is at 02:00:00:00:00:02\".  An ARP message is\n"
+		 "only 28 bytes, so the frame is padded with 18 zero bytes.\n"
+		 "\n"
+		 "sockit built both frames with its own ARP builder (the same one\n"
+		 "`sockit arp` sends) and wrote them to a pcap file; sniff --layers\n"
+		 "shows each layer with the bytes it occupies:");
+	char dir[] = "/tmp/sockit-tour-arp-XXXXXX";
+	if (!mkdtemp(dir))
+		return 1;
+	char path[64];
+	snprintf(path, sizeof path, "%s/arp.pcap", dir);
+	int status = 1;
+	if (write_arp_pcap(path) == 0) {
+		const char *const args[] = { "sniff", "-r", path, "--layers", NULL };
+		status = tour_run(args) == 0 ? 0 : 1;
+		tour_say("\nThe request has no padding because it was captured on the way\n"
+			 "out, before the network card padded it; the reply arrived from the\n"
+			 "wire, 60 bytes (the 4-byte FCS is stripped by the card).  The same\n"
+			 "frame as bytes, each layer's range marked:");
+		const char *const hex[] = { "sniff", "-r", path, "--hex", "-t", "arp[7] = 2", NULL };
+		if (status == 0)
+			status = tour_run(hex) == 0 ? 0 : 1;
+	}
+	unlink(path);
+	rmdir(dir);
+	if (status == 0 && geteuid() == 0)
+		status = live_udp();
+	else if (status == 0)
+		tour_say("\n(Run the tour as root to also capture a live datagram on lo.)");
+	return status;
+}
