@@ -15,7 +15,7 @@
 #include "sockit/fdio.h"
 #include "tcp.h"
 
-#define HIGH_MARK (256 * 1024)
+#define HIGH_MARK (1024 * 1024)
 
 struct relay {
 	uv_loop_t *loop;

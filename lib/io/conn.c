@@ -12,7 +12,7 @@
 
 #include "sockit/error.h"
 
-#define READ_SIZE (64 * 1024)
+#define READ_SIZE (256 * 1024)
 #define TLS_CHUNK (16 * 1024 + 512)
 
 struct sk_conn {
