@@ -41,45 +41,58 @@ have() { command -v "$1" >/dev/null 2>&1; }
 zeros="$dir/zeros"
 truncate -s "$BYTES" "$zeros"
 
-# tput NAME "LISTENER" "CLIENT": both are shell commands with $PORT; prints
-# "tput NAME GB/s" and sets $rate.
+# tput NAME "LISTENER" "CLIENT": both are shell commands with $PORT; the
+# best of RUNS (default 2) wall-clock rates, and the CPU seconds (user +
+# system, both ends) of that run, which say more than wall time on a
+# shared machine.  Prints "tcp-throughput NAME R GB/s C cpu-s/GiB" and
+# sets $rate.
+RUNS=${RUNS:-2}
 tput() {
 	name=$1 lcmd=$2 ccmd=$3
-	PORT=$(free_port)
-	export PORT
-	sh -c "$lcmd" >/dev/null 2>&1 &
-	lp=$!
-	pids="$pids $lp"
-	if ! wait_listen "$PORT"; then
-		echo "bench_tcp: $name listener did not start" >&2
-		rate=0
-		return
-	fi
-	t0=$(now_ns)
-	timeout 60 sh -c "$ccmd" <"$zeros" >/dev/null 2>&1
-	timeout 10 sh -c "while kill -0 $lp 2>/dev/null; do sleep 0.01; done"
-	kill "$lp" 2>/dev/null
-	t1=$(now_ns)
-	rate=$(awk -v b="$BYTES" -v t=$((t1 - t0)) 'BEGIN { printf "%.2f", b / t }')
-	echo "tcp-throughput $name $rate GB/s"
+	rate=0 cpu=0
+	r=0
+	while [ $r -lt "$RUNS" ]; do
+		r=$((r + 1))
+		PORT=$(free_port)
+		export PORT
+		timeout 90 /usr/bin/time -f "%U %S" -o "$dir/cpu.l" sh -c "$lcmd" >/dev/null 2>&1 &
+		lp=$!
+		pids="$pids $lp"
+		if ! wait_listen "$PORT"; then
+			echo "bench_tcp: $name listener did not start" >&2
+			continue
+		fi
+		t0=$(now_ns)
+		timeout 60 /usr/bin/time -f "%U %S" -o "$dir/cpu.c" sh -c "$ccmd" <"$zeros" >/dev/null 2>&1
+		wait "$lp" 2>/dev/null
+		t1=$(now_ns)
+		one=$(awk -v b="$BYTES" -v t=$((t1 - t0)) 'BEGIN { printf "%.2f", b / t }')
+		c=$(cat "$dir/cpu.l" "$dir/cpu.c" | awk -v b="$BYTES" '{ s += $1 + $2 } END { printf "%.2f", s / (b / 1073741824) }')
+		if awk -v a="$one" -v b="$rate" 'BEGIN { exit !(a > b) }'; then rate=$one cpu=$c; fi
+	done
+	echo "tcp-throughput $name $rate GB/s  $cpu cpu-s/GiB"
 }
 
 tput sockit "$SOCKIT tcp listen 127.0.0.1:\$PORT" "$SOCKIT tcp connect 127.0.0.1:\$PORT"
-s_rate=$rate
+s_rate=$rate s_cpu=$cpu best_cpu=999
 best=0 bestname=none
 if have nc; then
 	tput nc "nc -l 127.0.0.1 \$PORT" "nc -N 127.0.0.1 \$PORT"
 	if awk -v a="$rate" -v b="$best" 'BEGIN { exit !(a > b) }'; then best=$rate bestname=nc; fi
+	if awk -v a="$cpu" -v b="$best_cpu" 'BEGIN { exit !(a < b) }'; then best_cpu=$cpu cpuname=nc; fi
 fi
 if have ncat; then
 	tput ncat "ncat -l --recv-only 127.0.0.1 \$PORT" "ncat --send-only 127.0.0.1 \$PORT"
 	if awk -v a="$rate" -v b="$best" 'BEGIN { exit !(a > b) }'; then best=$rate bestname=ncat; fi
+	if awk -v a="$cpu" -v b="$best_cpu" 'BEGIN { exit !(a < b) }'; then best_cpu=$cpu cpuname=ncat; fi
 fi
 if have socat; then
 	tput socat "socat -u TCP-LISTEN:\$PORT,bind=127.0.0.1,reuseaddr -" "socat -u - TCP:127.0.0.1:\$PORT"
 	if awk -v a="$rate" -v b="$best" 'BEGIN { exit !(a > b) }'; then best=$rate bestname=socat; fi
+	if awk -v a="$cpu" -v b="$best_cpu" 'BEGIN { exit !(a < b) }'; then best_cpu=$cpu cpuname=socat; fi
 fi
 echo "tcp-throughput  sockit $s_rate  peer $best ($bestname)  ratio $(awk -v a="$s_rate" -v b="$best" 'BEGIN { printf "%.2f", b ? a / b : 0 }')"
+echo "tcp-cpu-per-GiB  sockit $s_cpu  peer $best_cpu (${cpuname:-none})  ratio $(awk -v a="$s_cpu" -v b="$best_cpu" 'BEGIN { printf "%.2f", a ? b / a : 0 }') (peer CPU / sockit CPU)"
 if have iperf3; then
 	PORT=$(free_port)
 	iperf3 -s -1 -B 127.0.0.1 -p "$PORT" >/dev/null 2>&1 &
@@ -131,7 +144,7 @@ mkfifo "$dir/hold"
 hp=$!
 exec 9>"$dir/hold"
 i=0
-while [ $i -lt 600 ] && ! grep -q connected "$dir/held"; do sleep 0.1; i=$((i + 1)); done
+while [ $i -lt 600 ] && ! grep -qs connected "$dir/held"; do sleep 0.1; i=$((i + 1)); done
 sleep 0.5
 rss1=$(awk '/VmRSS/ { print $2 }' "/proc/$lp/status")
 exec 9>&-

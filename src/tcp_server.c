@@ -44,7 +44,7 @@ struct client {
 	char addr[SK_ADDRSTRLEN + SK_PATHLEN];
 	char tag[SK_ADDRSTRLEN + SK_PATHLEN + 16]; /* "[3 127.0.0.1:5000]" */
 	struct client *prev, *next;
-	char line[LINE_CAP];
+	char *line; /* a partial line, allocated only while one is pending */
 	size_t line_len;
 	bool gone, eof, paused;
 	uint64_t rx, tx;
@@ -70,8 +70,10 @@ struct server {
 
 static void client_unref(struct client *c)
 {
-	if (--c->refs == 0)
+	if (--c->refs == 0) {
+		free(c->line);
 		free(c);
+	}
 }
 
 static void timer_closed(uv_handle_t *h)
@@ -123,20 +125,41 @@ static void flush_line(struct client *c)
 	}
 }
 
+/* Cuts input into lines.  Whole lines are shown straight from the read
+ * buffer; only a partial line at the end is kept, so an idle client holds
+ * no line buffer. */
 static void assemble(struct client *c, const uint8_t *p, size_t n)
 {
-	for (size_t i = 0; i < n && !c->gone; i++) {
-		if (p[i] == '\n') {
-			size_t len = c->line_len;
-			if (len && c->line[len - 1] == '\r')
-				len--;
-			line_done(c, c->line, len);
-			c->line_len = 0;
-			continue;
+	while (n && !c->gone) {
+		const uint8_t *nl = memchr(p, '\n', n);
+		size_t take = nl ? (size_t)(nl - p) : n;
+		if (!c->line_len && nl && take <= LINE_CAP) {
+			size_t len = take && p[take - 1] == '\r' ? take - 1 : take;
+			line_done(c, (const char *)p, len);
+		} else {
+			if (!c->line && !(c->line = malloc(LINE_CAP)))
+				return;
+			for (size_t i = 0; i < take && !c->gone; i++) {
+				c->line[c->line_len++] = (char)p[i];
+				if (c->line_len == LINE_CAP)
+					flush_line(c);
+			}
+			if (nl && !c->gone) {
+				size_t len = c->line_len;
+				if (len && c->line[len - 1] == '\r')
+					len--;
+				line_done(c, c->line, len);
+				c->line_len = 0;
+			}
 		}
-		c->line[c->line_len++] = (char)p[i];
-		if (c->line_len == LINE_CAP)
-			flush_line(c);
+		if (!nl)
+			break;
+		p += take + 1;
+		n -= take + 1;
+		if (c->line && !c->line_len) {
+			free(c->line);
+			c->line = NULL;
+		}
 	}
 }
 
