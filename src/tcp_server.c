@@ -5,6 +5,7 @@
  * only slows itself. */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,8 +196,13 @@ static void drop(struct client *c, const char *reason)
 	uv_close((uv_handle_t *)&c->idle, timer_closed);
 	if (c->conn)
 		sk_conn_close(c->conn);
-	if (!s->o->keep && s->count == 0)
-		stop(s);
+	if (s->count == 0) {
+		if (!s->o->keep)
+			stop(s);
+		/* After a storm of clients the heap is mostly free: give it
+		 * back, so memory returns to its baseline. */
+		malloc_trim(0);
+	}
 }
 
 /* Queues bytes to a client, dropping it when its queue passes the cap. */
@@ -530,8 +536,8 @@ void tcp_server_accept(struct sk_listener *l, int status, uv_stream_t *stream,
 {
 	struct server *s = data;
 	if (status < 0) {
-		/* EMFILE and friends: libuv already dropped the connection
-		 * with its reserve descriptor; say so at most once a second. */
+		/* An accept error libuv passes on (ENOMEM, ENOBUFS...): the
+		 * connection is lost; say so at most once a second. */
 		uint64_t now = uv_now(s->loop);
 		if (now - s->last_err_ms >= 1000 || !s->last_err_ms) {
 			s->last_err_ms = now;

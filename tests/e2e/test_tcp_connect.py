@@ -283,3 +283,18 @@ def test_tls_against_ncat_ssl(ca):
         p = run("tcp", "connect", "--tls", "--cafile", cafile, f"127.0.0.1:{port}",
                 "--send", r"secret\n", "--no-shutdown", "--wait-reply", "2s", check=0)
         assert p.stdout == "secret\n"
+
+
+def test_stats_and_append():
+    need_tool("socat")
+    port = free_port()
+    with peer(["socat", f"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr", "EXEC:cat"], port):
+        p = run("tcp", "connect", "--stats", f"127.0.0.1:{port}", "--send", "123456789",
+                "--append", "crc32", input=b"", check=0)
+        assert p.stdout == b"123456789\xcb\xf4\x39\x26"
+        assert re.search(rb"stats: .* rx 13 B tx 13 B in", p.stderr), p.stderr
+
+
+def test_append_needs_send():
+    one_line_error(run("tcp", "connect", "--append", "crc32", "127.0.0.1:1"), 2,
+                   "--append needs --send")

@@ -440,3 +440,87 @@ def test_tour_tcp_steps():
             assert "connected (1 client)" in p.stdout
         else:
             assert "hello over TCP\n" in p.stdout
+
+
+# ---- robustness ----
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def test_reset_mid_write_does_not_take_the_server_down():
+    import struct
+    srv, port = sockit_listen("-k", "127.0.0.1:0", "--echo", stdout=subprocess.DEVNULL)
+    with srv:
+        for _ in range(20):
+            s = connect(port)
+            s.sendall(b"x" * 200000)
+            # Close with RST while the server is still echoing.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()
+        srv.wait_count(r"disconnected", 20)
+        s = connect(port)
+        s.sendall(b"alive")
+        assert recv_until(s, b"alive") == b"alive"
+        s.close()
+        assert srv.p.poll() is None
+
+
+def test_memory_returns_to_baseline_after_a_storm():
+    srv, port = sockit_listen("-k", "127.0.0.1:0", "--reply", r"I Know\n",
+                              "--max-conns", "5000", stdout=subprocess.DEVNULL)
+    with srv:
+        s = connect(port)
+        s.sendall(b"warm up\n")
+        recv_until(s, b"\n")
+        s.close()
+        srv.wait_count(r"disconnected", 1)
+        base = rss_kb(srv.p.pid)
+        socks = [connect(port) for _ in range(1500)]
+        for s in socks:
+            s.sendall(b"x" * 3000 + b"\n")  # partial lines and replies in flight
+        for s in socks:
+            recv_until(s, b"\n")
+        peak = rss_kb(srv.p.pid)
+        for s in socks:
+            s.close()
+        srv.wait_count(r"disconnected", 1501)
+        after = rss_kb(srv.p.pid)
+        assert peak > base
+        assert after < base + 2048, (base, peak, after)
+
+
+def cpu_ticks(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def test_emfile_at_accept_is_survived():
+    need_tool("prlimit")
+    p = Proc(["prlimit", "--nofile=40:40", SOCKIT, "tcp", "listen", "-k", "127.0.0.1:0",
+              "--echo"])
+    with p:
+        port = int(p.wait_line(r"listening on .*:(\d+)$").group(1))
+        socks = [connect(port) for _ in range(60)]
+        p.wait_line(r"connected \([23]\d clients\)")
+        # The table is full and clients keep arriving: the server must
+        # not spin on a listening socket it cannot drain.
+        more = [connect(port) for _ in range(10)]
+        t0 = cpu_ticks(p.p.pid)
+        time.sleep(1)
+        assert cpu_ticks(p.p.pid) - t0 < 30, "server spins at EMFILE"
+        n = p.count(r"\] connected")
+        assert n < 60, "the descriptor limit did not bite"
+        for s in socks + more:
+            s.close()
+        p.wait_count(r"disconnected", n)
+        # Descriptors are back: a new client is served.
+        s = connect(port)
+        s.sendall(b"ok")
+        assert recv_until(s, b"ok") == b"ok"
+        s.close()
