@@ -116,12 +116,15 @@ def wait_port(port, host="127.0.0.1", timeout=TIMEOUT):
             s.close()
 
 
-def wait_listening(port, timeout=TIMEOUT):
+def wait_listening(port, timeout=TIMEOUT, proc=None):
     """Like wait_port but without connecting (a one-shot peer would take
-    the probe as its client): polls /proc/net/tcp{,6} for LISTEN."""
+    the probe as its client): polls /proc/net/tcp{,6} for LISTEN.  With
+    proc, fails at once when that process has exited."""
     deadline = time.monotonic() + timeout
     hexport = f"{port:04X}"
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"the peer exited ({proc.returncode}) before listening")
         for f in ("/proc/net/tcp", "/proc/net/tcp6"):
             with open(f) as fh:
                 for line in fh.readlines()[1:]:

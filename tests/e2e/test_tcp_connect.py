@@ -6,38 +6,51 @@ import subprocess
 
 import pytest
 
-from conftest import SOCKIT, TIMEOUT, free_port, need_tool, one_line_error, run
+from conftest import SOCKIT, free_port, need_tool, one_line_error, run
 from tcp_helpers import Proc, make_ca, sockit_listen, wait_listening
 
 
-def peer(argv, port, **kw):
-    p = Proc(argv, hard=True, **kw)
-    wait_listening(port)
-    return p
+def peer(make_argv, **kw):
+    """Starts a peer tool listening on a free port (make_argv(port) gives
+    its command line) and waits until it listens.  The machine is shared,
+    so a port free a moment ago may be taken: then another port is tried.
+    Returns the Proc, with .port set."""
+    for attempt in range(3):
+        port = free_port()
+        p = Proc(make_argv(port), hard=True, **kw)
+        try:
+            wait_listening(port, proc=p.p)
+        except AssertionError:
+            p.stop()
+            if attempt == 2:
+                raise
+            continue
+        p.port = port
+        return p
 
 
 def test_half_close_gets_the_answer_after_eof():
     need_tool("socat")
-    port = free_port()
-    with peer(["socat", f"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr", "EXEC:tr a-z A-Z"], port):
+    with peer(lambda port: ["socat", f"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr", "EXEC:tr a-z A-Z"]) as _peer:
+        port = _peer.port
         p = run("tcp", "connect", f"127.0.0.1:{port}", input="abc", check=0)
         assert p.stdout == "ABC"
 
 
 def test_ipv6_loopback_and_send():
     need_tool("socat")
-    port = free_port()
-    with peer(["socat", f"TCP6-LISTEN:{port},bind=[::1],reuseaddr", "EXEC:tr a-z A-Z"], port):
+    with peer(lambda port: ["socat", f"TCP6-LISTEN:{port},bind=[::1],reuseaddr", "EXEC:tr a-z A-Z"]) as _peer:
+        port = _peer.port
         p = run("tcp", "connect", f"[::1]:{port}", "--send", r"hello\n", check=0)
         assert p.stdout == "HELLO\n"
 
 
 def test_to_nc_listener_both_ways():
     need_tool("nc")
-    port = free_port()
     # OpenBSD nc -l: answers with its stdin, prints what it receives.
-    with peer(["nc", "-N", "-l", "127.0.0.1", str(port)], port,
+    with peer(lambda port: ["nc", "-N", "-l", "127.0.0.1", str(port)],
               stdin=subprocess.PIPE) as n:
+        port = n.port
         n.p.stdin.write(b"from nc\n")
         n.p.stdin.close()
         p = run("tcp", "connect", f"127.0.0.1:{port}", input="from sockit\n", check=0)
@@ -47,17 +60,16 @@ def test_to_nc_listener_both_ways():
 
 def test_to_ncat_listener_with_crlf():
     need_tool("ncat")
-    port = free_port()
-    with peer(["ncat", "-l", "--recv-only", "127.0.0.1", str(port)], port) as n:
+    with peer(lambda port: ["ncat", "-l", "--recv-only", "127.0.0.1", str(port)]) as n:
+        port = n.port
         run("tcp", "connect", "-C", f"127.0.0.1:{port}", input="a\nb\n", check=0)
         assert n.p.stdout.read() == b"a\r\nb\r\n"
 
 
 def test_wait_reply_with_a_server_that_stays_open():
     need_tool("ncat")
-    port = free_port()
-    with peer(["ncat", "-lk", "127.0.0.1", str(port), "--sh-exec", "head -c 3; exec cat >/dev/null"],
-              port):
+    with peer(lambda port: ["ncat", "-lk", "127.0.0.1", str(port), "--sh-exec", "head -c 3; exec cat >/dev/null"]) as _peer:
+        port = _peer.port
         p = run("tcp", "connect", f"127.0.0.1:{port}", "--send", "xyz",
                 "--no-shutdown", "--wait-reply", "1s", check=0)
         assert p.stdout == "xyz"
@@ -65,8 +77,8 @@ def test_wait_reply_with_a_server_that_stays_open():
 
 def test_no_reply_is_a_failure():
     need_tool("ncat")
-    port = free_port()
-    with peer(["ncat", "-lk", "127.0.0.1", str(port), "--sh-exec", "exec cat >/dev/null"], port):
+    with peer(lambda port: ["ncat", "-lk", "127.0.0.1", str(port), "--sh-exec", "exec cat >/dev/null"]) as _peer:
+        port = _peer.port
         p = run("tcp", "connect", f"127.0.0.1:{port}", "--send", "x", "--no-shutdown",
                 "--wait-reply", "300ms")
         one_line_error(p, 1, "no reply within 300 ms")
@@ -76,16 +88,16 @@ def test_no_reply_is_a_failure():
 
 def test_quit_after_stdin_eof():
     need_tool("ncat")
-    port = free_port()
-    with peer(["ncat", "-lk", "127.0.0.1", str(port), "--sh-exec", "exec cat >/dev/null"], port):
+    with peer(lambda port: ["ncat", "-lk", "127.0.0.1", str(port), "--sh-exec", "exec cat >/dev/null"]) as _peer:
+        port = _peer.port
         p = run("tcp", "connect", "-q", "0", f"127.0.0.1:{port}", input="x", check=0)
         assert p.stdout == ""
 
 
 def test_no_shutdown_keeps_the_server_waiting():
     need_tool("socat")
-    port = free_port()
-    with peer(["socat", f"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr", "EXEC:tr a-z A-Z"], port):
+    with peer(lambda port: ["socat", f"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr", "EXEC:tr a-z A-Z"]) as _peer:
+        port = _peer.port
         # tr answers only at EOF, which --no-shutdown never sends.
         p = run("tcp", "connect", "--no-shutdown", "-q", "300ms", f"127.0.0.1:{port}",
                 input="abc", check=0)
@@ -94,8 +106,8 @@ def test_no_shutdown_keeps_the_server_waiting():
 
 def test_verbose_tags_and_hex():
     need_tool("socat")
-    port = free_port()
-    with peer(["socat", f"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr", "EXEC:cat"], port):
+    with peer(lambda port: ["socat", f"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr", "EXEC:cat"]) as _peer:
+        port = _peer.port
         p = run("tcp", "connect", "-v", "--hex", f"127.0.0.1:{port}", "--send", r"hi\x00",
                 check=0)
     assert p.stdout == ("00000000  68 69 00                                          |hi.|\n"
@@ -161,18 +173,20 @@ def test_retry_tries_again_and_says_so():
 
 def test_every_address_is_tried():
     need_tool("socat")
-    port = free_port()
     # localhost may resolve to ::1 and 127.0.0.1; only IPv4 listens.
-    with peer(["socat", f"TCP4-LISTEN:{port},bind=127.0.0.1,reuseaddr", "EXEC:cat"], port):
+    with peer(lambda port: ["socat", f"TCP4-LISTEN:{port},bind=127.0.0.1,reuseaddr",
+                            "EXEC:cat"]) as _peer:
+        port = _peer.port
         p = run("tcp", "connect", f"localhost:{port}", "--send", "ok", check=0)
         assert p.stdout == "ok"
 
 
 def test_source_port():
     need_tool("socat")
-    port, sport = free_port(), free_port()
-    with peer(["socat", f"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr",
-               "SYSTEM:echo $SOCAT_PEERPORT"], port):
+    sport = free_port()
+    with peer(lambda port: ["socat", f"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr",
+               "SYSTEM:echo $SOCAT_PEERPORT"]) as _peer:
+        port = _peer.port
         p = run("tcp", "connect", "-s", "127.0.0.1", "-p", str(sport), f"127.0.0.1:{port}",
                 check=0, input="")
         assert p.stdout.strip() == str(sport)
@@ -208,16 +222,16 @@ def ca(tmp_path_factory):
     return make_ca(tmp_path_factory.mktemp("ca"))
 
 
-def s_server(port, cert, key, *extra):
-    return peer(["openssl", "s_server", "-accept", f"127.0.0.1:{port}" if False else str(port),
-                 "-cert", cert, "-key", key, "-quiet", "-naccept", "1", *extra], port,
+def s_server(cert, key, *extra):
+    return peer(lambda port: ["openssl", "s_server", "-accept", str(port), "-cert", cert,
+                              "-key", key, "-quiet", "-naccept", "1", *extra],
                 stdin=subprocess.PIPE)
 
 
 def test_tls_verified_against_s_server(ca):
     cafile, cert, key = ca
-    port = free_port()
-    with s_server(port, cert, key) as s:
+    with s_server(cert, key) as s:
+        port = s.port
         s.p.stdin.write(b"from s_server\n")
         s.p.stdin.flush()
         p = run("tcp", "connect", "--tls", "--cafile", cafile, "-v", f"localhost:{port}",
@@ -228,8 +242,8 @@ def test_tls_verified_against_s_server(ca):
 
 def test_tls_wrong_name_fails_verification(ca):
     cafile, cert, key = ca
-    port = free_port()
-    with s_server(port, cert, key):
+    with s_server(cert, key) as _peer:
+        port = _peer.port
         p = run("tcp", "connect", "--tls", "--cafile", cafile, f"127.0.0.2:{port}",
                 "--send", "x")
         one_line_error(p, 1, "IP address mismatch", "certificate verification failed")
@@ -237,8 +251,8 @@ def test_tls_wrong_name_fails_verification(ca):
 
 def test_tls_sni_name_is_checked(ca):
     cafile, cert, key = ca
-    port = free_port()
-    with s_server(port, cert, key):
+    with s_server(cert, key) as _peer:
+        port = _peer.port
         # The name checked is the host; --sni only changes what is sent.
         p = run("tcp", "connect", "--tls", "--cafile", cafile, "--sni", "other.example",
                 f"localhost:{port}", "--send", "x", "--wait-reply", "300ms")
@@ -247,16 +261,16 @@ def test_tls_sni_name_is_checked(ca):
 
 def test_tls_untrusted_by_default(ca):
     _, cert, key = ca
-    port = free_port()
-    with s_server(port, cert, key):
+    with s_server(cert, key) as _peer:
+        port = _peer.port
         p = run("tcp", "connect", "--tls", f"localhost:{port}", "--send", "x")
         one_line_error(p, 1, "unable to get local issuer certificate")
 
 
 def test_tls_insecure_says_so(ca):
     _, cert, key = ca
-    port = free_port()
-    with s_server(port, cert, key) as s:
+    with s_server(cert, key) as s:
+        port = s.port
         s.p.stdin.write(b"ok\n")
         s.p.stdin.flush()
         p = run("tcp", "connect", "--tls", "--insecure", f"localhost:{port}",
@@ -267,8 +281,8 @@ def test_tls_insecure_says_so(ca):
 
 def test_tls_alpn_with_s_server(ca):
     cafile, cert, key = ca
-    port = free_port()
-    with s_server(port, cert, key, "-alpn", "sockit/1"):
+    with s_server(cert, key, "-alpn", "sockit/1") as _peer:
+        port = _peer.port
         p = run("tcp", "connect", "-v", "--tls", "--cafile", cafile, "--alpn", "x/2,sockit/1",
                 f"localhost:{port}", "--send", "x", "--wait-reply", "300ms")
         assert "alpn sockit/1" in p.stderr
@@ -277,9 +291,9 @@ def test_tls_alpn_with_s_server(ca):
 def test_tls_against_ncat_ssl(ca):
     need_tool("ncat")
     cafile, cert, key = ca
-    port = free_port()
-    with peer(["ncat", "-l", "127.0.0.1", str(port), "--ssl", "--ssl-cert", cert,
-               "--ssl-key", key, "--exec", "/bin/cat"], port):
+    with peer(lambda port: ["ncat", "-l", "127.0.0.1", str(port), "--ssl", "--ssl-cert", cert,
+               "--ssl-key", key, "--exec", "/bin/cat"]) as _peer:
+        port = _peer.port
         p = run("tcp", "connect", "--tls", "--cafile", cafile, f"127.0.0.1:{port}",
                 "--send", r"secret\n", "--no-shutdown", "--wait-reply", "2s", check=0)
         assert p.stdout == "secret\n"
@@ -287,8 +301,8 @@ def test_tls_against_ncat_ssl(ca):
 
 def test_stats_and_append():
     need_tool("socat")
-    port = free_port()
-    with peer(["socat", f"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr", "EXEC:cat"], port):
+    with peer(lambda port: ["socat", f"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr", "EXEC:cat"]) as _peer:
+        port = _peer.port
         p = run("tcp", "connect", "--stats", f"127.0.0.1:{port}", "--send", "123456789",
                 "--append", "crc32", input=b"", check=0)
         assert p.stdout == b"123456789\xcb\xf4\x39\x26"
