@@ -551,6 +551,7 @@ int cmd_scan(int argc, char **argv)
 	}
 
 	uint64_t t0 = mono_ns(), done = 0, retried = 0, icmp_late = 0;
+	uint64_t frames = 0, replies = 0, first_frames = 0, first_ns = 0;
 	int rc = 0;
 	for (unsigned ph = first_phase; ph < 2 && rc == 0; ph++) {
 		if (!want[ph])
@@ -625,6 +626,12 @@ int cmd_scan(int argc, char **argv)
 		}
 		done += stats.done;
 		retried += stats.retries;
+		if (!(ph == 0 && o.connect)) {
+			frames += stats.sent;
+			replies += stats.received;
+			first_frames += stats.sent - stats.retries;
+			first_ns += stats.first_pass_ns;
+		}
 		icmp_late += stats.icmp_limited;
 		start = 0;
 	}
@@ -636,6 +643,14 @@ int cmd_scan(int argc, char **argv)
 			"sockit: scan: %" PRIu64 " probes (%" PRIu64 " retried) in %.2fs, %" PRIu64
 			" open%s\n",
 			done, retried, secs, open, rc == 1 ? "; interrupted" : "");
+	/* Raw scans count what went out and came back, so that a rate the
+	 * machine cannot reach, or replies lost, show. */
+	if (!o.quiet && frames)
+		fprintf(stderr,
+			"sockit: scan: %" PRIu64 " frames sent (first pass at %.0f/s), %" PRIu64
+			" replies\n",
+			frames, first_ns ? (double)first_frames * 1e9 / (double)first_ns : 0.0,
+			replies);
 	if (icmp_late)
 		cli_warn("ICMP rate limiting: %" PRIu64 " ports answered only on a retry; "
 			 "open|filtered ports may be closed (raise --retries or lower --rate)",

@@ -206,6 +206,7 @@ struct sk_scan_stats {
 	uint64_t backoffs;  /* EMFILE / port exhaustion pauses */
 	uint64_t received;  /* frames or replies seen (raw engines) */
 	uint64_t icmp_limited; /* probes answered late as ICMP rate limiting */
+	uint64_t first_pass_ns; /* raw scans: how long the first pass sent */
 };
 
 typedef void (*sk_scan_result_fn)(const struct sk_scan_result *r, void *ctx);

@@ -509,12 +509,16 @@ int sk_scan_raw(const struct sk_raw_opts *o, struct sk_scan_stats *stats, char *
 	}
 	uint64_t resume = o->start;
 	bool stopped = false;
-	uint64_t all = plan->steps - o->start, first_sent = 0;
+	uint64_t all = plan->steps - o->start, first_sent = 0, first_ns = 0;
 	for (unsigned p = 0; p <= o->retries && !stopped && atomic_load(&r.done) < all; p++) {
 		atomic_store(&r.pass, p);
-		stopped = pass(&r, o->start, plan->steps, &resume) || wait_replies(&r, resume);
-		if (p == 0)
+		uint64_t t0 = now_ns();
+		stopped = pass(&r, o->start, plan->steps, &resume);
+		if (p == 0) {
 			first_sent = atomic_load(&r.sent);
+			first_ns = now_ns() - t0;
+		}
+		stopped = stopped || wait_replies(&r, resume);
 	}
 	atomic_store(&r.stop_recv, 1);
 	pthread_join(th, NULL);
@@ -533,6 +537,7 @@ int sk_scan_raw(const struct sk_raw_opts *o, struct sk_scan_stats *stats, char *
 	}
 	fill_stats(&r, stats, resume);
 	stats->retries = first_sent && stats->sent > first_sent ? stats->sent - first_sent : 0;
+	stats->first_pass_ns = first_ns;
 	rc = stopped ? 1 : 0;
 out:
 	if (r.recv_fd >= 0)
