@@ -316,7 +316,15 @@ static int issue(struct worker *w, uint64_t seq)
 		 * saves the epoll round trip for most probes of a scan. */
 		int soe = 0;
 		socklen_t sl = sizeof soe;
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soe, &sl) == 0 && soe == ECONNREFUSED) {
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soe, &sl) == 0 && soe &&
+		    soe != ECONNREFUSED) {
+			/* Reading SO_ERROR cleared it: decide now (an ICMP
+			 * error that came back inside connect()). */
+			s->rtt_us = (int64_t)((now_ns() - s->start_ns) / 1000);
+			finish(w, seq, SK_STATE_FILTERED, errno_reason(soe));
+			return 0;
+		}
+		if (soe == ECONNREFUSED) {
 			s->rtt_us = (int64_t)((now_ns() - s->start_ns) / 1000);
 			rtt_sample(w, (double)s->rtt_us);
 			on_answer(w);
@@ -349,13 +357,16 @@ static int issue(struct worker *w, uint64_t seq)
 	return 0;
 }
 
-static bool same_endpoint(int fd)
+/* 1: connected to itself (local == remote), 0: connected to the target,
+ * -1: not connected at all. */
+static int same_endpoint(int fd)
 {
 	struct sockaddr_storage a, b;
 	socklen_t la = sizeof a, lb = sizeof b;
-	if (getsockname(fd, (struct sockaddr *)&a, &la) ||
-	    getpeername(fd, (struct sockaddr *)&b, &lb))
-		return false;
+	if (getpeername(fd, (struct sockaddr *)&b, &lb))
+		return -1;
+	if (getsockname(fd, (struct sockaddr *)&a, &la))
+		return 0;
 	return la == lb && !memcmp(&a, &b, la);
 }
 
@@ -397,8 +408,11 @@ static int on_event(struct worker *w, uint64_t data, uint32_t events)
 	if (e == 0 && !(events & (EPOLLOUT)))
 		return 0;
 	s->rtt_us = (int64_t)((now - s->start_ns) / 1000);
+	int self = e == 0 ? same_endpoint(s->fd) : 0;
+	if (e == 0 && self < 0)
+		return retry_or_fail(w, seq, "no-response");
 	if (e == 0) {
-		if (same_endpoint(s->fd)) {
+		if (self) {
 			/* TCP simultaneous open with ourselves: the port is
 			 * not known to be open.  Ask again from another
 			 * source port. */

@@ -622,3 +622,48 @@ def test_udp_reports_icmp_rate_limiting():
         assert len(states) == 100
         assert set(states) <= {"closed", "open|filtered"}
         assert "ICMP rate limiting" in r.stderr, r.stderr
+
+
+def test_without_root_the_default_is_connect_and_syn_says_why():
+    need_root()
+    need_tool("setpriv")
+    drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    p, ports = listeners("127.0.0.1", 1)
+    try:
+        (port,) = ports
+        r = subprocess.run([*drop, SOCKIT, "scan", "127.0.0.1", "-p", str(port), "--json", "-q"],
+                           capture_output=True, text=True, timeout=TIMEOUT)
+        assert r.returncode == 0, r.stderr
+        (o,) = ndjson(r.stdout)
+        assert (o["port"], o["reason"]) == (port, "syn-ack") and o["rtt_ms"] is not None
+        r = subprocess.run([*drop, SOCKIT, "scan", "127.0.0.1", "--syn", "-p", str(port)],
+                           capture_output=True, text=True, timeout=TIMEOUT)
+        one_line_error(r, 1, "need root or CAP_NET_RAW")
+    finally:
+        stop(p)
+
+
+@pytest.mark.parametrize("mode", ["--connect", "--syn"])
+def test_dropped_ports_are_filtered_rejected_ones_say_why(mode):
+    """Dropped: filtered, no-response.  Rejected with ICMP admin-prohibited:
+    filtered with the reason (the connect scan only sees the errno, host
+    unreachable).  Three rejected ports stay within Linux's burst of ICMP
+    errors to one host."""
+    need_tool("nft")
+    with NsPair("filt") as pair:
+        rules = ("table inet t {\n chain input {\n type filter hook input priority 0;\n"
+                 " tcp dport 5000-5009 drop\n"
+                 " tcp dport 5010-5012 reject with icmp type admin-prohibited\n }\n}\n")
+        assert pair.on(pair.tg, "nft", "-f", "-", input=rules).returncode == 0
+        r = pair.scan(pair.tg_ip, mode, "-p", "5000-5012,5020-5029", "--timeout", "300ms",
+                      "--retries", "1", "--json", "--all")
+        got = {o["port"]: (o["state"], o["reason"]) for o in ndjson(r.stdout)}
+        assert len(got) == 23, r.stderr
+        for port in range(5000, 5010):
+            assert got[port] == ("filtered", "no-response"), (port, got[port])
+        why = "host-unreach" if mode == "--connect" else "admin-prohibited"
+        for port in range(5010, 5013):
+            assert got[port] == ("filtered", why), (port, got[port])
+        closed = "conn-refused" if mode == "--connect" else "rst"
+        for port in range(5020, 5030):
+            assert got[port] == ("closed", closed), (port, got[port])
