@@ -44,7 +44,7 @@ static const char usage[] =
 	"                     datagram sent\n"
 	"  --echo, --reply TEXT, --rules FILE   answer datagrams automatically, as\n"
 	"                     udp listen does\n"
-	"  -q, --quit-after D after stdin ends, quit after D (default: keep\n"
+	"  --quit-after D     after stdin ends, quit after D (default: keep\n"
 	"                     receiving until interrupted)\n"
 	"  -w, --timeout D    quit after D without a datagram\n"
 	"  --max-size N       receive buffer per datagram (1-65536)\n"
@@ -296,7 +296,7 @@ static void close_walk(uv_handle_t *h, void *arg)
 int cmd_udp_chat(int argc, char **argv)
 {
 	enum { OPT_LOCAL = 256, OPT_HEX, OPT_HEXIN, OPT_APPEND, OPT_ECHO, OPT_REPLY,
-	       OPT_RULES, OPT_MAX, OPT_STATS };
+	       OPT_RULES, OPT_MAX, OPT_STATS, OPT_QUIT };
 	static const struct option longopts[] = {
 		{ "local", required_argument, NULL, OPT_LOCAL },
 		{ "hex", no_argument, NULL, OPT_HEX },
@@ -306,7 +306,7 @@ int cmd_udp_chat(int argc, char **argv)
 		{ "echo", no_argument, NULL, OPT_ECHO },
 		{ "reply", required_argument, NULL, OPT_REPLY },
 		{ "rules", required_argument, NULL, OPT_RULES },
-		{ "quit-after", required_argument, NULL, 'q' },
+		{ "quit-after", required_argument, NULL, OPT_QUIT },
 		{ "timeout", required_argument, NULL, 'w' },
 		{ "max-size", required_argument, NULL, OPT_MAX },
 		{ "stats", no_argument, NULL, OPT_STATS },
@@ -318,7 +318,7 @@ int cmd_udp_chat(int argc, char **argv)
 	int family = AF_UNSPEC, opt;
 	const char *local = NULL, *append = NULL, *reply = NULL, *rules = NULL;
 	size_t max_size = 65536;
-	while ((opt = cli_getopt(argc, argv, "46vq:w:h", longopts)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "46vw:h", longopts)) != -1) {
 		switch (opt) {
 		case '4': family = AF_INET; break;
 		case '6': family = AF_INET6; break;
@@ -330,7 +330,7 @@ int cmd_udp_chat(int argc, char **argv)
 		case OPT_ECHO: c.resp.echo = true; break;
 		case OPT_REPLY: reply = optarg; break;
 		case OPT_RULES: rules = optarg; break;
-		case 'q':
+		case OPT_QUIT:
 			c.quit_after_ms = cli_duration_ms("--quit-after", optarg);
 			c.quit_after_set = true;
 			break;

@@ -367,7 +367,7 @@ def test_two_chats_through_pipes():
 def test_chat_quit_after_stdin_ends_and_sends_to_socat():
     need_tool("socat")
     s = udp_socket()
-    p = run("udp", "chat", f"127.0.0.1:{s.getsockname()[1]}", "-q", "0", "--hex-input",
+    p = run("udp", "chat", f"127.0.0.1:{s.getsockname()[1]}", "--quit-after", "0", "--hex-input",
             input="68 69\n", check=0)
     assert s.recvfrom(10)[0] == b"hi"
     assert "listening on 0.0.0.0:" in p.stderr
