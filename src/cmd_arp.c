@@ -17,6 +17,7 @@
 
 static const char usage[] =
 	"usage: sockit arp IP [-i IF] [-c N] [options]\n"
+	"       sockit arp -6 IPV6[%%IF] [-i IF] [-c N] [options]\n"
 	"       sockit arp --scan CIDR|RANGE... [-i IF] [options]\n"
 	"\n"
 	"Asks the link who has an IPv4 address (an ARP request, as arping does) and\n"
@@ -26,16 +27,19 @@ static const char usage[] =
 	"198.18.0.1-198.18.0.50 or 198.18.0.1-50) at --rate, asks the silent ones\n"
 	"again in --retries rounds, each waiting longer, and prints one line per host\n"
 	"as arp-scan does; a second MAC for an address is flagged DUP.\n"
+	"With an IPv6 address (or -6), resolves it by neighbour solicitation\n"
+	"(IPv6's ARP) from the interface's link-local address; -i or %%IF is needed.\n"
 	"\n"
+	"  -6                the address is IPv6: neighbour discovery\n"
 	"  -i IF             the interface (default: the one whose network holds the\n"
 	"                    first address)\n"
 	"  -c, --count N     resolve: requests to send (default 3)\n"
 	"  --interval D      resolve: time between requests (default 1s); scan: between\n"
 	"                    two requests (overrides --rate)\n"
-	"  --rate PPS        scan: requests per second (default 1000)\n"
+	"  --rate PPS        scan: requests per second (default 2000)\n"
 	"  --retries N       scan: extra rounds for silent addresses (default 2)\n"
-	"  --wait D          scan: wait after a round, growing 1.5x per retry (default\n"
-	"                    250ms); resolve: wait after the last request (default 1s)\n"
+	"  --wait D          scan: wait after a round, doubling per retry (default\n"
+	"                    100ms); resolve: wait after the last request (default 1s)\n"
 	"  -w, --deadline D  stop after D whatever is left\n"
 	"  --json            one JSON object per reply\n"
 	"  -q, --quiet       no summary line on stderr\n"
@@ -48,6 +52,7 @@ static const char usage[] =
 	"  sockit arp 198.18.0.2 -c 1 --json\n"
 	"  sockit arp --scan 198.18.0.0/24 -i veth0\n"
 	"  sockit arp --scan 198.18.0.1-40 --rate 200 --retries 4\n"
+	"  sockit arp -6 fe80::2 -i veth0\n"
 	"\n"
 	"exit status: 0 an answer came, 1 nothing answered or the link could not be\n"
 	"used (no permission, no such interface), 2 usage error.\n";
@@ -56,7 +61,9 @@ static const char usage[] =
 
 struct arp_opts {
 	const char *ifname;
-	bool scan, json, quiet;
+	bool scan, json, quiet, ipv6;
+	uint8_t target6[16];
+	char zone[64];
 	uint64_t count, rate, retries;
 	uint64_t interval_ms, wait_ms, deadline_ms;
 	bool interval_set, wait_set;
@@ -145,11 +152,12 @@ static void parse_opts(int argc, char **argv, struct arp_opts *o)
 	};
 	memset(o, 0, sizeof *o);
 	o->count = 3;
-	o->rate = 1000;
+	o->rate = 2000;
 	o->retries = 2;
 	int c;
-	while ((c = cli_getopt(argc, argv, "i:c:w:qh", longopts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "6i:c:w:qh", longopts)) != -1) {
 		switch (c) {
+		case '6': o->ipv6 = true; break;
 		case 'i': o->ifname = optarg; break;
 		case OPT_SCAN: o->scan = true; break;
 		case 'c': o->count = cli_number("--count", optarg, 1, 1000000); break;
@@ -176,11 +184,35 @@ static void parse_opts(int argc, char **argv, struct arp_opts *o)
 	if (!o->targets)
 		cli_fail(EXIT_FAIL, "out of memory");
 	if (o->scan) {
+		if (o->ipv6)
+			cli_usage("--scan is IPv4 only; resolve IPv6 neighbours one at a time");
 		for (int i = optind; i < argc; i++)
 			add_block(o, argv[i]);
 	} else {
 		if (argc - optind > 1)
 			cli_usage("one IP to resolve (use --scan for many)");
+		/* An IPv6 literal, maybe with %IF: neighbour discovery. */
+		char text[128];
+		snprintf(text, sizeof text, "%s", argv[optind]);
+		char *pct = strchr(text, '%');
+		if (pct) {
+			*pct++ = 0;
+			snprintf(o->zone, sizeof o->zone, "%s", pct);
+		}
+		struct sk_ip ip6;
+		if (!sk_ip_parse(text, &ip6) && ip6.family == AF_INET6) {
+			o->ipv6 = true;
+			memcpy(o->target6, ip6.bytes, 16);
+			o->targets[0] = 0;
+			o->n = 1;
+			if (!o->ifname && o->zone[0])
+				o->ifname = o->zone;
+			if (!o->ifname)
+				cli_usage("IPv6: name the interface with -i IF or ADDR%%IF");
+			return;
+		}
+		if (o->ipv6)
+			cli_usage("'%s': not an IPv6 address", argv[optind]);
 		if (!parse_v4(argv[optind], &o->targets[0]))
 			cli_usage("'%s': not an IPv4 address (ARP is IPv4 only)", argv[optind]);
 		o->n = 1;
@@ -207,8 +239,11 @@ static const char *vendor(struct out *w, const uint8_t mac[6], bool *known)
 static void on_reply(const struct sk_arp_result *r, void *ctx)
 {
 	struct out *w = ctx;
-	char ip[INET_ADDRSTRLEN], mac[18];
-	inet_ntop(AF_INET, r->ip, ip, sizeof ip);
+	char ip[INET6_ADDRSTRLEN], mac[18];
+	if (w->o->ipv6)
+		inet_ntop(AF_INET6, r->ip6, ip, sizeof ip);
+	else
+		inet_ntop(AF_INET, r->ip, ip, sizeof ip);
 	sk_mac_format(r->mac, mac);
 	bool known;
 	const char *v = vendor(w, r->mac, &known);
@@ -259,16 +294,18 @@ int cmd_arp(int argc, char **argv)
 		cli_fail(EXIT_FAIL, "vendor list: %s", err);
 	struct sk_arpscan a = {
 		.ifname = o.ifname, .targets = o.targets, .n = o.n, .ping = !o.scan,
+		.ipv6 = o.ipv6,
 		.count = (unsigned)o.count, .retries = (unsigned)o.retries,
-		.backoff = 1.5, .deadline_ms = o.deadline_ms, .stop = &stop_flag,
+		.backoff = 2, .deadline_ms = o.deadline_ms, .stop = &stop_flag,
 	};
 	if (o.scan) {
 		a.interval_us = o.interval_set ? o.interval_ms * 1000 : 1000000 / o.rate;
-		a.wait_ms = o.wait_set ? o.wait_ms : 250;
+		a.wait_ms = o.wait_set ? o.wait_ms : 100;
 	} else {
 		a.interval_us = (o.interval_set ? o.interval_ms : 1000) * 1000;
 		a.wait_ms = o.wait_set ? o.wait_ms : 1000;
 	}
+	memcpy(a.target6, o.target6, 16);
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -278,10 +315,13 @@ int cmd_arp(int argc, char **argv)
 	sk_str_free(&w.js);
 	if (rc)
 		cli_fail(EXIT_FAIL, "%s", err);
-	char ip[INET_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN];
 	uint8_t b[4];
 	sk_put_be32(b, o.targets[0]);
-	inet_ntop(AF_INET, b, ip, sizeof ip);
+	if (o.ipv6)
+		inet_ntop(AF_INET6, o.target6, ip, sizeof ip);
+	else
+		inet_ntop(AF_INET, b, ip, sizeof ip);
 	if (!st.answered) {
 		if (o.scan)
 			cli_fail(EXIT_FAIL, "no host answered on %s (%lu requests for %zu addresses)",

@@ -12,6 +12,11 @@
 
 struct sk_arpscan {
 	const char *ifname;
+	/* IPv6: resolve target6 by neighbour solicitation (ping mode only):
+	 * solicitations from the interface's link-local address to the
+	 * target's solicited-node group, answered by neighbour advertisements. */
+	bool ipv6;
+	uint8_t target6[16];
 	const uint32_t *targets; /* IPv4 addresses, host byte order */
 	size_t n;
 	bool ping;          /* arping mode: count probes to targets[0] */
@@ -26,6 +31,7 @@ struct sk_arpscan {
 
 struct sk_arp_result {
 	uint8_t ip[4], mac[6];
+	uint8_t ip6[16]; /* the IPv6 target, when ipv6 */
 	double rtt_ms;   /* since the latest request to that address */
 	unsigned probe;  /* which request (from 1) it answered, in ping mode */
 	bool dup;        /* another MAC already answered for this address */
@@ -35,6 +41,7 @@ struct sk_arpscan_stats {
 	unsigned long sent, received, answered; /* answered: distinct addresses */
 	double elapsed_ms;
 	uint8_t src_ip[4], src_mac[6]; /* what the requests carried */
+	uint8_t src_ip6[16];
 };
 
 typedef void (*sk_arp_cb)(const struct sk_arp_result *r, void *ctx);
@@ -43,7 +50,8 @@ typedef void (*sk_arp_cb)(const struct sk_arp_result *r, void *ctx);
  * scan mode the first reply per address and every reply from another
  * MAC, flagged dup; in ping mode every reply).  Returns 0, or a negative
  * code with err: SK_ENOPERM without CAP_NET_RAW, -ENODEV, SK_ENOIFACE for an
- * interface without Ethernet, -errno. */
+ * interface without Ethernet (or, for IPv6, without a link-local address),
+ * -errno. */
 int sk_arpscan_run(const struct sk_arpscan *o, sk_arp_cb cb, void *ctx,
 		   struct sk_arpscan_stats *st, char *err);
 

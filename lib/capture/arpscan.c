@@ -13,6 +13,7 @@
 
 #include "sockit/arpscan.h"
 #include "sockit/capture.h"
+#include "sockit/dissect.h"
 #include "sockit/error.h"
 #include "sockit/pktbuild.h"
 
@@ -30,7 +31,7 @@ struct run {
 	size_t *slot; /* hash table of indices + 1, 0 empty */
 	size_t mask;
 	int fd, ifindex;
-	uint8_t mac[6], ip[4];
+	uint8_t mac[6], ip[4], ip6[16];
 	sk_arp_cb cb;
 	void *ctx;
 	struct sk_arpscan_stats *st;
@@ -72,7 +73,9 @@ static int send_request(struct run *r, struct target *t)
 	uint8_t tpa[4] = { (uint8_t)(t->ip >> 24), (uint8_t)(t->ip >> 16),
 			   (uint8_t)(t->ip >> 8), (uint8_t)t->ip };
 	uint8_t f[SK_BUILD_MAX];
-	int n = sk_build_arp(f, sizeof f, SK_ARP_REQUEST, bcast, r->mac, r->ip, zero, tpa, true);
+	int n = r->o->ipv6 ? sk_build_ns(f, sizeof f, r->mac, r->ip6, r->o->target6)
+			   : sk_build_arp(f, sizeof f, SK_ARP_REQUEST, bcast, r->mac, r->ip,
+					  zero, tpa, true);
 	if (n < 0)
 		return n;
 	/* The time before the send: on veth the reply can be queued before
@@ -91,6 +94,23 @@ static int send_request(struct run *r, struct target *t)
 	return 0;
 }
 
+/* A neighbour advertisement for our target: the target's MAC from its
+ * link-layer option, else the frame's source. */
+static bool advert(const struct run *r, const uint8_t *buf, size_t n, uint8_t mac[6])
+{
+	struct sk_dissection d;
+	sk_dissect(SK_LINK_ETHERNET, buf, n, n, &d);
+	const struct sk_layer *l = sk_dissect_find(&d, SK_P_ICMP6);
+	if (!l || l->status || l->u.icmp.type != 136 || l->csum_bad)
+		return false;
+	struct sk_nd nd;
+	if (sk_nd_decode(buf + l->offset, l->hdr_len, &nd) < 0 || !nd.target ||
+	    memcmp(nd.target, r->o->target6, 16))
+		return false;
+	memcpy(mac, nd.tgt_lladdr ? nd.tgt_lladdr : buf + 6, 6);
+	return true;
+}
+
 /* Reads every waiting frame; returns 0 or -errno. */
 static int receive(struct run *r)
 {
@@ -104,6 +124,28 @@ static int receive(struct run *r)
 		if (from.sll_pkttype == PACKET_OUTGOING)
 			continue;
 		uint64_t at = now_us();
+		if (r->o->ipv6) {
+			uint8_t mac[6];
+			if (!advert(r, buf, (size_t)n, mac))
+				continue;
+			r->st->received++;
+			struct target *t = &r->t[0];
+			if (!t->probes)
+				continue;
+			struct sk_arp_result res = { .rtt_ms = (double)(at - t->sent_us) / 1000.0,
+						     .probe = t->probes };
+			memcpy(res.ip6, r->o->target6, 16);
+			memcpy(res.mac, mac, 6);
+			if (!t->answered) {
+				t->answered = true;
+				memcpy(t->mac, mac, 6);
+				r->st->answered++;
+			} else if (memcmp(t->mac, mac, 6)) {
+				res.dup = true;
+			}
+			r->cb(&res, r->ctx);
+			continue;
+		}
 		struct sk_eth eth;
 		struct sk_arp a;
 		if (sk_eth_decode(buf, (size_t)n, &eth) < 0 || eth.type != SK_ETH_ARP ||
@@ -205,6 +247,8 @@ int sk_arpscan_run(const struct sk_arpscan *o, sk_arp_cb cb, void *ctx,
 		   struct sk_arpscan_stats *st, char *err)
 {
 	memset(st, 0, sizeof *st);
+	if (o->ipv6 && !o->ping)
+		return sk_err_set(err, SK_EUNSUPPORTED, "IPv6 sweeps");
 	if (!o->n)
 		return sk_err_set(err, SK_EBADADDR, "no address to ask for");
 	struct sk_link_info li;
@@ -217,6 +261,13 @@ int sk_arpscan_run(const struct sk_arpscan *o, sk_arp_cb cb, void *ctx,
 	memcpy(r.mac, li.mac, 6);
 	if (li.has_ipv4)
 		memcpy(r.ip, li.ipv4, 4); /* else 0.0.0.0: an ARP probe (RFC 5227) */
+	if (o->ipv6) {
+		if (!li.has_ipv6_ll)
+			return sk_err_set(err, SK_ENOIFACE, "%s: no IPv6 link-local address",
+					  o->ifname);
+		memcpy(r.ip6, li.ipv6_ll, 16);
+		memcpy(st->src_ip6, r.ip6, 16);
+	}
 	memcpy(st->src_ip, r.ip, 4);
 	memcpy(st->src_mac, r.mac, 6);
 	size_t size = 16;
@@ -243,7 +294,7 @@ int sk_arpscan_run(const struct sk_arpscan *o, sk_arp_cb cb, void *ctx,
 	struct sk_arpscan copy = *o;
 	copy.n = used;
 	r.o = &copy;
-	r.fd = sk_packet_socket(li.ifindex, SK_ETH_ARP, err);
+	r.fd = sk_packet_socket(li.ifindex, o->ipv6 ? SK_ETH_IPV6 : SK_ETH_ARP, err);
 	if (r.fd < 0) {
 		free(r.t);
 		free(r.slot);

@@ -129,7 +129,7 @@ def test_without_cap_net_raw_the_error_says_so():
 @pytest.mark.parametrize("args,needles", [
     ([], ["missing IP"]),
     (["--scan"], ["missing CIDR"]),
-    (["::1"], ["IPv4 only"]),
+    (["::1"], ["-i IF"]),
     (["198.18.0.1", "198.18.0.2"], ["--scan"]),
     (["--scan", "10.0.0.0/8"], ["65536"]),
     (["--scan", "198.18.0.9-3"], ["ends before"]),
@@ -149,3 +149,32 @@ def test_no_interface_for_the_address():
         other = f"198.18.{(int(NET.split('.')[2]) + 1) % 256}.5"
         p = ns.run(SOCKIT, "arp", other, text=True)
         one_line_error(p, 1, other, "no local network")
+
+
+def test_ipv6_neighbour_solicitation_finds_the_peer():
+    """arp -6: a neighbour solicitation from the host's link-local address,
+    answered by the namespace's kernel with its MAC (link-local addresses
+    only, made without duplicate detection so that they work at once)."""
+    with Netns("arp9", host_ip=f"{NET}.1", ns_ip=f"{NET}.2") as ns:
+        subprocess.run(["ip", "-6", "addr", "add", "fe80::1/64", "dev", ns.host_if, "nodad"],
+                       check=True, timeout=10)
+        ns.run("ip", "-6", "addr", "add", "fe80::2/64", "dev", ns.ns_if, "nodad", check=True)
+        mac = mac_of(ns)
+        p = run("arp", "-6", "fe80::2", "-i", ns.host_if, "-c", "2", "--interval", "100ms",
+                "--json", check=0)
+        replies = [json.loads(l) for l in p.stdout.splitlines()]
+        assert [(r["ip"], r["mac"], r["probe"]) for r in replies] == \
+            [("fe80::2", mac, 1), ("fe80::2", mac, 2)]
+        p = run("arp", f"fe80::2%{ns.host_if}", "-c", "1", check=0)
+        assert p.stdout.startswith(f"reply from fe80::2 {mac} ")
+        p = run("arp", "fe80::99", "-i", ns.host_if, "-c", "1", "--wait", "200ms")
+        one_line_error(p, 1, "fe80::99", "no reply")
+
+
+@pytest.mark.parametrize("args,needles", [
+    (["-6", "198.18.0.1", "-i", "lo"], ["not an IPv6 address"]),
+    (["fe80::2"], ["-i IF", "%IF"]),
+    (["-6", "--scan", "198.18.0.0/24"], ["IPv4 only"]),
+])
+def test_ipv6_usage_errors(args, needles):
+    one_line_error(run("arp", *args), 2, *needles)

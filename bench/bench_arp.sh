@@ -1,0 +1,44 @@
+#!/bin/sh
+# arp: sweep a /24 where a namespace holds 250 addresses, across a veth pair
+# the script makes and removes (198.18.250.0/24 only): sockit arp --scan with
+# its defaults vs arp-scan with its defaults.  Needs root.  Prints
+# "NAME  sockit X s (N found)  peer Y s (M found)  ratio R".
+set -eu
+SOCKIT=${SOCKIT:-build/sockit}
+if [ "$(id -u)" != 0 ]; then
+	echo "bench_arp: needs root (network namespaces); skipped" >&2
+	exit 0
+fi
+ns=skbarp$$
+h=skbarp$$h
+n=skbarp$$n
+cleanup() {
+	ip link del "$h" 2>/dev/null || true
+	ip netns del "$ns" 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+ip netns add "$ns"
+ip link add "$h" type veth peer name "$n" netns "$ns"
+ip addr add 198.18.250.1/24 dev "$h"
+ip link set "$h" up
+ip -n "$ns" link set "$n" up
+i=2
+while [ $i -le 251 ]; do
+	echo "addr add 198.18.250.$i/24 dev $n"
+	i=$((i + 1))
+done | ip -n "$ns" -batch -
+
+timed() { # prints "seconds found"
+	start=$(date +%s.%N)
+	found=$("$@" 2>/dev/null | grep -c '^198\.18\.250\.' || true)
+	end=$(date +%s.%N)
+	echo "$(echo "$end - $start" | bc -l) $found"
+}
+
+set -- $(timed "$SOCKIT" arp --scan 198.18.250.0/24 -i "$h" -q)
+s=$1 sf=$2
+set -- $(timed arp-scan -I "$h" -x -q 198.18.250.0/24)
+p=$1 pf=$2
+awk -v s="$s" -v sf="$sf" -v p="$p" -v pf="$pf" 'BEGIN {
+	printf "arp-scan(250 hosts)  sockit %.2f s (%d found)  arp-scan %.2f s (%d found)  ratio %.2f\n",
+		s, sf, p, pf, p / s }'
