@@ -42,6 +42,7 @@ struct raw {
 	_Atomic int stop_recv;
 	_Atomic uint64_t sent, received, done, icmp_late;
 	_Atomic unsigned pass; /* which pass the sender is in */
+	_Atomic uint64_t drained_ns; /* the receiver had read everything up to here */
 };
 
 static uint64_t now_ns(void)
@@ -217,15 +218,23 @@ static void *receiver(void *arg)
 							   .msg_iov = &iov[i],
 							   .msg_iovlen = 1 };
 		}
+		/* Taken before the read: when the read comes back short,
+		 * every frame that had arrived by then has been handled. */
+		uint64_t before = now_ns();
 		int got = recvmmsg(r->recv_fd, msgs, n, MSG_WAITFORONE, NULL);
-		if (got < 0)
+		if (got < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				atomic_store(&r->drained_ns, before);
 			continue; /* the 100 ms receive timeout, or EINTR */
+		}
 		for (int i = 0; i < got; i++) {
 			/* Our own frames come back to us as "outgoing". */
 			if (from[i].sll_pkttype == PACKET_OUTGOING)
 				continue;
 			on_frame(r, bufs[i], msgs[i].msg_len);
 		}
+		if ((unsigned)got < n)
+			atomic_store(&r->drained_ns, before);
 	}
 out:
 	free(bufs);
@@ -378,8 +387,16 @@ static int pass(struct raw *r, uint64_t from, uint64_t to, uint64_t *resume_out)
 	socklen_t tolens[BATCH];
 	uint64_t t0 = now_ns(), sent = 0, last_progress = t0;
 	uint64_t step = from;
-	/* Probes sent in the last wait are not yet known to be done. */
-	uint64_t window = o->rate * o->wait_ms / 1000 + BATCH;
+	/* The resume point: the step sent one wait before the last moment
+	 * the receiver had read everything.  Probes sent before it have had
+	 * their wait, and their answers are reported.  A ring of (time,
+	 * step) samples finds it. */
+	enum { SAMPLES = 256 };
+	uint64_t st_t[SAMPLES], st_s[SAMPLES];
+	unsigned ns = 0;
+	uint64_t every = o->wait_ms * 1000000u / (SAMPLES / 4);
+	if (every < 5000000u)
+		every = 5000000u;
 	while (step < to) {
 		if (o->stop && *o->stop)
 			return 1;
@@ -391,6 +408,7 @@ static int pass(struct raw *r, uint64_t from, uint64_t to, uint64_t *resume_out)
 			continue;
 		}
 		uint64_t can = allowed - sent;
+		uint64_t batch_from = step; /* every step before it went out before now */
 		unsigned n = 0;
 		while (n < BATCH && n < can && step < to) {
 			uint64_t index = sk_plan_index(r->plan, step++);
@@ -428,8 +446,23 @@ static int pass(struct raw *r, uint64_t from, uint64_t to, uint64_t *resume_out)
 		}
 		sent += n;
 		atomic_fetch_add(&r->sent, n);
-		if (atomic_load(&r->pass) == 0)
-			*resume_out = step > from + window ? step - window : from;
+		if (atomic_load(&r->pass) == 0) {
+			if (!ns || now - st_t[(ns - 1) % SAMPLES] >= every) {
+				st_t[ns % SAMPLES] = now;
+				st_s[ns % SAMPLES] = batch_from;
+				ns++;
+			}
+			uint64_t drained = atomic_load(&r->drained_ns);
+			uint64_t wait = o->wait_ms * 1000000u;
+			for (unsigned k = ns; k > 0 && k + SAMPLES > ns; k--) {
+				unsigned si = (k - 1) % SAMPLES;
+				if (drained >= wait && st_t[si] <= drained - wait) {
+					if (st_s[si] > *resume_out)
+						*resume_out = st_s[si];
+					break;
+				}
+			}
+		}
 		if (o->on_progress && now - last_progress > 200000000u) {
 			struct sk_scan_stats st;
 			fill_stats(r, &st, *resume_out);

@@ -667,3 +667,32 @@ def test_dropped_ports_are_filtered_rejected_ones_say_why(mode):
         closed = "conn-refused" if mode == "--connect" else "rst"
         for port in range(5020, 5030):
             assert got[port] == ("closed", closed), (port, got[port])
+
+
+def test_syn_resume_after_sigkill_gives_the_same_set():
+    with Netns("synre", host_ip="198.18.73.1", ns_ip="198.18.73.2") as ns:
+        p, ports = listeners("127.0.0.1", 4, ns)
+        with tempfile.TemporaryDirectory() as d:
+            ckpt = os.path.join(d, "syn.ckpt")
+            argv = [SOCKIT, "scan", "127.0.0.1", "--syn", "-p-", "--json", "-q", "--resume", ckpt]
+            with open(os.path.join(d, "one.json"), "w") as out1:
+                first = ns.popen(argv + ["--rate", "3000"], stdout=out1)
+                deadline = time.monotonic() + TIMEOUT
+                nxt = 0
+                while nxt == 0:
+                    assert time.monotonic() < deadline, "no checkpoint written"
+                    time.sleep(0.1)
+                    try:
+                        text = open(ckpt).read()
+                        nxt = int(text.split("next ")[1]) if "next " in text else 0
+                    except (FileNotFoundError, IndexError, ValueError):
+                        pass
+                first.send_signal(signal.SIGKILL)
+                first.wait(timeout=5)
+            assert 0 < nxt < 65535
+            r = ns.run(*argv, "--rate", "100000", text=True, timeout=60)
+            assert r.returncode in (0, 1), r.stderr
+            found = open_ports(open(os.path.join(d, "one.json")).read()) | open_ports(r.stdout)
+            assert found == ports
+            assert "next 65535" in open(ckpt).read()
+        stop(p)
