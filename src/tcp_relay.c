@@ -28,6 +28,7 @@ struct relay {
 	uv_signal_t usr1;
 	bool done, last_cr, got_reply;
 	bool in_done, peer_eof, end_when_drained;
+	bool sending_file; /* stdin goes out with sendfile, not through in */
 	int status;
 	uint64_t start;
 };
@@ -132,6 +133,38 @@ static void in_end(void *data, int status)
 	input_done(r);
 }
 
+static void open_stdin(struct relay *r)
+{
+	static const struct sk_fdin_cbs cbs = { in_data, in_end };
+	if (sk_fdin_open(r->loop, STDIN_FILENO, &cbs, r, &r->in)) {
+		/* No usable stdin (closed): behave as if it ended. */
+		r->in = NULL;
+		input_done(r);
+	}
+}
+
+static void sendfile_done(struct sk_conn *c, int status)
+{
+	struct relay *r = sk_conn_data(c);
+	r->sending_file = false;
+	if (status == -EINVAL) {
+		open_stdin(r); /* the kernel cannot: copy the usual way */
+	} else if (status < 0) {
+		cli_warn("%s: %s", r->peer, sk_strerror(status));
+		finish(r, EXIT_FAIL);
+	} else {
+		input_done(r);
+	}
+}
+
+/* Nothing to show or transform: bytes can go from file to socket and
+ * socket to stdout without passing through this process. */
+static bool zero_copy(const struct relay *r, const struct sk_conn *c)
+{
+	const struct relay_opts *o = r->o;
+	return !sk_conn_tls(c) && !o->show.verbose && !o->show.hex && !o->crlf && !o->send;
+}
+
 static void on_ready(struct sk_conn *c)
 {
 	struct relay *r = sk_conn_data(c);
@@ -145,13 +178,11 @@ static void on_ready(struct sk_conn *c)
 		input_done(r);
 		return;
 	}
-	static const struct sk_fdin_cbs cbs = { in_data, in_end };
-	int rc = sk_fdin_open(r->loop, STDIN_FILENO, &cbs, r, &r->in);
-	if (rc) {
-		/* No usable stdin (closed): behave as if it ended. */
-		r->in = NULL;
-		input_done(r);
+	if (zero_copy(r, c) && sk_conn_sendfile(c, STDIN_FILENO, sendfile_done) == 0) {
+		r->sending_file = true;
+		return;
 	}
+	open_stdin(r);
 }
 
 static void on_data(struct sk_conn *c, const uint8_t *p, size_t n)
@@ -182,7 +213,7 @@ static void on_eof(struct sk_conn *c)
 	}
 	/* The peer may only have half-closed: what stdin still has goes out
 	 * first, unless a person at a terminal is typing. */
-	if (r->in_done || !r->in || isatty(STDIN_FILENO))
+	if (r->in_done || (!r->in && !r->sending_file) || isatty(STDIN_FILENO))
 		finish_when_drained(r);
 }
 
@@ -233,6 +264,8 @@ int tcp_relay(uv_loop_t *loop, uv_stream_t *stream, struct sk_tls *tls,
 	r.usr1.data = &r;
 	if (opts->stats)
 		uv_signal_start(&r.usr1, on_usr1, SIGUSR1);
+	if (zero_copy(&r, r.conn))
+		sk_conn_splice_out(r.conn, STDOUT_FILENO); /* or on_data as usual */
 	int rc = sk_conn_start(r.conn);
 	if (rc && !r.done) {
 		cli_warn("%s: %s", peer, sk_strerror(rc));

@@ -65,6 +65,21 @@ void sk_conn_shutdown(struct sk_conn *c);
 /* Closes now (queued bytes are dropped); on_close runs from the loop. */
 void sk_conn_close(struct sk_conn *c);
 
+/* Zero-copy paths for plain streams (not TLS), used by relays when both
+ * ends allow it:
+ *   sk_conn_splice_out: received bytes go to fd with splice(2) through a
+ *     pipe instead of through on_data (which is then not called); fd must
+ *     be a regular file, a pipe or /dev/null.  Call before sk_conn_start.
+ *   sk_conn_sendfile: sends the regular file fd from its current offset to
+ *     its end with sendfile(2), waiting for the socket to be writable, then
+ *     calls done(c, 0); done(c, -EINVAL) before anything was sent means the
+ *     kernel cannot do it here (send the normal way).  Do not sk_conn_write
+ *     while it runs.
+ * Both return 0 or -ENOTSUP (TLS, or fd of the wrong kind) / -errno. */
+int sk_conn_splice_out(struct sk_conn *c, int fd);
+int sk_conn_sendfile(struct sk_conn *c, int fd,
+		     void (*done)(struct sk_conn *c, int status));
+
 void *sk_conn_data(const struct sk_conn *c);
 uv_stream_t *sk_conn_stream(const struct sk_conn *c);
 struct sk_tls *sk_conn_tls(const struct sk_conn *c);

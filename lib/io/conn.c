@@ -6,17 +6,38 @@
 #include "sockit/conn.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "sockit/error.h"
 
 #define READ_SIZE (256 * 1024)
 #define TLS_CHUNK (16 * 1024 + 512)
 
+/* The zero-copy side channel: a uv_poll on a dup of the socket, so libuv
+ * watches it apart from the stream handle (its watchers are keyed by
+ * descriptor number). */
+struct zc {
+	uv_poll_t poll;
+	int sock;         /* the dup */
+	int pipe[2];      /* splice: socket -> pipe -> out */
+	int out, file;    /* splice target; sendfile source, or -1 */
+	int events;
+	void (*done)(struct sk_conn *c, int status);
+	struct sk_conn *c;
+	bool sent_any;
+};
+
 struct sk_conn {
 	uv_stream_t *stream;
+	struct zc *zc;
 	struct sk_tls *tls;
 	struct sk_conn_cbs cbs;
 	void *data;
@@ -212,10 +233,185 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	free(buf->base);
 }
 
+static void zc_closed(uv_handle_t *h)
+{
+	struct zc *z = h->data;
+	close(z->sock);
+	if (z->pipe[0] >= 0) {
+		close(z->pipe[0]);
+		close(z->pipe[1]);
+	}
+	free(z);
+}
+
+static void zc_event(uv_poll_t *h, int status, int events);
+
+static void zc_update(struct zc *z)
+{
+	if (z->events)
+		uv_poll_start(&z->poll, z->events, zc_event);
+	else
+		uv_poll_stop(&z->poll);
+}
+
+/* Moves n bytes from the pipe to the output, waiting when it is full. */
+static int drain_pipe(struct zc *z, size_t n)
+{
+	while (n) {
+		ssize_t m = splice(z->pipe[0], NULL, z->out, NULL, n, SPLICE_F_MOVE);
+		if (m < 0 && errno == EAGAIN) {
+			struct pollfd p = { .fd = z->out, .events = POLLOUT };
+			poll(&p, 1, -1);
+			continue;
+		}
+		if (m < 0 && errno == EINTR)
+			continue;
+		if (m <= 0)
+			return m < 0 ? -errno : -EIO;
+		n -= (size_t)m;
+	}
+	return 0;
+}
+
+static void zc_readable(struct sk_conn *c, struct zc *z)
+{
+	for (int i = 0; i < 16 && !c->closing && !c->failed && !c->paused; i++) {
+		ssize_t n = splice(z->sock, NULL, z->pipe[1], NULL, 1 << 20,
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n > 0) {
+			c->rx += (uint64_t)n;
+			int rc = drain_pipe(z, (size_t)n);
+			if (rc) {
+				fail(c, rc, NULL);
+				return;
+			}
+			continue;
+		}
+		if (n == 0) {
+			z->events &= ~UV_READABLE;
+			zc_update(z);
+			c->reading = false;
+			got_eof(c);
+			return;
+		}
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		fail(c, -errno, NULL);
+		return;
+	}
+}
+
+static void zc_writable(struct sk_conn *c, struct zc *z)
+{
+	for (int i = 0; i < 16 && !c->closing && !c->failed; i++) {
+		ssize_t n = sendfile(z->sock, z->file, NULL, 1 << 20);
+		if (n > 0) {
+			z->sent_any = true;
+			c->tx += (uint64_t)n;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		int status = n == 0 ? 0 : -errno;
+		if (status == -ENOSYS || (status == -EINVAL && !z->sent_any))
+			status = -EINVAL; /* not here: the caller sends normally */
+		z->events &= ~UV_WRITABLE;
+		zc_update(z);
+		z->file = -1;
+		z->done(c, status);
+		return;
+	}
+}
+
+static void zc_event(uv_poll_t *h, int status, int events)
+{
+	struct zc *z = h->data;
+	struct sk_conn *c = z->c;
+	if (status < 0) {
+		fail(c, status, NULL);
+		return;
+	}
+	if ((events & UV_WRITABLE) && z->file >= 0)
+		zc_writable(c, z);
+	if ((events & UV_READABLE) && z->out >= 0 && !c->closing && !c->failed)
+		zc_readable(c, z);
+}
+
+static int zc_get(struct sk_conn *c, struct zc **out)
+{
+	if (c->tls || c->stream->type != UV_TCP)
+		return -ENOTSUP;
+	if (c->zc) {
+		*out = c->zc;
+		return 0;
+	}
+	uv_os_fd_t fd;
+	int rc = uv_fileno((uv_handle_t *)c->stream, &fd);
+	if (rc)
+		return rc;
+	struct zc *z = calloc(1, sizeof *z);
+	if (!z)
+		return -ENOMEM;
+	z->pipe[0] = z->pipe[1] = z->out = z->file = -1;
+	z->c = c;
+	z->sock = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (z->sock < 0 || uv_poll_init(c->stream->loop, &z->poll, z->sock)) {
+		if (z->sock >= 0)
+			close(z->sock);
+		free(z);
+		return -EMFILE;
+	}
+	z->poll.data = z;
+	c->zc = z;
+	*out = z;
+	return 0;
+}
+
+int sk_conn_splice_out(struct sk_conn *c, int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) ||
+	    !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) ||
+	      (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))))
+		return -ENOTSUP;
+	struct zc *z;
+	int rc = zc_get(c, &z);
+	if (rc)
+		return rc;
+	if (pipe2(z->pipe, O_CLOEXEC))
+		return -errno;
+	fcntl(z->pipe[1], F_SETPIPE_SZ, 1 << 20);
+	z->out = fd;
+	return 0;
+}
+
+int sk_conn_sendfile(struct sk_conn *c, int fd,
+		     void (*done)(struct sk_conn *c, int status))
+{
+	struct stat st;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		return -ENOTSUP;
+	struct zc *z;
+	int rc = zc_get(c, &z);
+	if (rc)
+		return rc;
+	z->file = fd;
+	z->done = done;
+	z->events |= UV_WRITABLE;
+	zc_update(z);
+	return 0;
+}
+
 static int start_reading(struct sk_conn *c)
 {
 	if (c->reading || c->eof || c->closing || c->failed)
 		return 0;
+	if (c->zc && c->zc->out >= 0) {
+		c->zc->events |= UV_READABLE;
+		zc_update(c->zc);
+		c->reading = true;
+		return 0;
+	}
 	int rc = uv_read_start(c->stream, on_alloc, on_read);
 	if (rc == 0)
 		c->reading = true;
@@ -271,7 +467,11 @@ void sk_conn_set_low_mark(struct sk_conn *c, size_t low)
 void sk_conn_pause(struct sk_conn *c)
 {
 	c->paused = true;
-	if (c->reading) {
+	if (c->reading && c->zc && c->zc->out >= 0) {
+		c->zc->events &= ~UV_READABLE;
+		zc_update(c->zc);
+		c->reading = false;
+	} else if (c->reading) {
 		uv_read_stop(c->stream);
 		c->reading = false;
 	}
@@ -323,6 +523,10 @@ void sk_conn_close(struct sk_conn *c)
 	if (c->closing)
 		return;
 	c->closing = true;
+	if (c->zc) {
+		uv_close((uv_handle_t *)&c->zc->poll, zc_closed);
+		c->zc = NULL;
+	}
 	uv_close((uv_handle_t *)c->stream, closed);
 }
 

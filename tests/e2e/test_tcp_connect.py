@@ -312,3 +312,19 @@ def test_stats_and_append():
 def test_append_needs_send():
     one_line_error(run("tcp", "connect", "--append", "crc32", "127.0.0.1:1"), 2,
                    "--append needs --send")
+
+
+def test_zero_copy_file_to_socat_and_back(tmp_path):
+    # stdin a regular file (sendfile), stdout a pipe (splice), peer socat.
+    need_tool("socat")
+    data = os.urandom(20 * 1024 * 1024)
+    src = tmp_path / "src"
+    src.write_bytes(data)
+    with peer(lambda port: ["socat", f"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr",
+                            "EXEC:cat"]) as _peer:
+        with open(src, "rb") as f:
+            c = subprocess.run([SOCKIT, "tcp", "connect", "--stats", f"127.0.0.1:{_peer.port}"],
+                               stdin=f, capture_output=True, timeout=60)
+    assert c.returncode == 0, c.stderr
+    assert hashlib.sha256(c.stdout).digest() == hashlib.sha256(data).digest()
+    assert b"rx 20.00 MiB tx 20.00 MiB" in c.stderr, c.stderr
