@@ -317,3 +317,6 @@ def test_tour_step_shows_the_arp_padding_from_sockits_own_frames():
     assert "-- padding: bytes 42-59 --" in out
     if os.geteuid() == 0:
         assert "hello, layers" in out and "data          bytes 42-54 (13 bytes)" in out
+        assert "length 60: Request who-has 198.18.255.2 tell 198.18.255.1, length 46" in out
+        assert "length 42: Reply 198.18.255.2 is-at " in out
+        assert "reply from 198.18.255.2 " in out
