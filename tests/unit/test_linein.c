@@ -92,3 +92,79 @@ Test(linein, close_from_inside_a_callback)
 	cr_expect_eq(g.lines, 1);
 	cr_expect_eq(g.ends, 0);
 }
+
+struct raw {
+	size_t total;
+	int reads, ends;
+	struct sk_linein *in;
+	uv_timer_t timer;
+	bool paused_once;
+};
+
+static void on_resume(uv_timer_t *t)
+{
+	struct raw *r = t->data;
+	sk_linein_resume(r->in);
+	uv_close((uv_handle_t *)t, NULL);
+}
+
+static void on_raw(void *arg, const char *p, size_t n)
+{
+	(void)p;
+	struct raw *r = arg;
+	r->total += n;
+	r->reads++;
+	if (!r->paused_once) {
+		/* Backpressure: nothing may arrive until resumed. */
+		r->paused_once = true;
+		sk_linein_pause(r->in);
+		uv_timer_start(&r->timer, on_resume, 10, 0);
+	}
+}
+
+static void on_raw_end(void *arg, int status)
+{
+	struct raw *r = arg;
+	cr_expect_eq(status, 0);
+	r->ends++;
+	sk_linein_close(r->in);
+}
+
+static void raw_run(int fd, size_t want)
+{
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct raw r = { 0 };
+	uv_timer_init(&loop, &r.timer);
+	r.timer.data = &r;
+	cr_assert_eq(sk_linein_start(&loop, fd, SK_LINEIN_RAW, 0, on_raw, on_raw_end, &r, &r.in, NULL), 0);
+	cr_expect_not(sk_linein_is_tty(r.in));
+	uv_run(&loop, UV_RUN_DEFAULT);
+	cr_expect_eq(r.total, want);
+	cr_expect_eq(r.ends, 1);
+	cr_expect(r.paused_once);
+	cr_expect_eq(uv_loop_close(&loop), 0);
+}
+
+Test(linein, raw_file_with_pause_and_resume)
+{
+	char path[] = "/tmp/sockit-linein-XXXXXX";
+	int fd = mkstemp(path);
+	unlink(path);
+	static char big[200000];
+	memset(big, 'r', sizeof big);
+	cr_assert_eq(write(fd, big, sizeof big), (ssize_t)sizeof big);
+	lseek(fd, 0, SEEK_SET);
+	raw_run(fd, sizeof big);
+	close(fd);
+}
+
+Test(linein, raw_pipe_with_pause_and_resume)
+{
+	int fds[2];
+	cr_assert_eq(pipe(fds), 0);
+	cr_assert_eq(write(fds[1], "0123456789", 10), 10);
+	close(fds[1]);
+	raw_run(fds[0], 10);
+	close(fds[0]);
+}
