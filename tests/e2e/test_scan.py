@@ -696,3 +696,42 @@ def test_syn_resume_after_sigkill_gives_the_same_set():
             assert found == ports
             assert "next 65535" in open(ckpt).read()
         stop(p)
+
+
+def test_syn_ipv6_across_veth_finds_the_next_hop_by_neighbour_discovery():
+    """IPv6 inside the two namespaces only (2001:db8::/64, never routed
+    anywhere): the next hop's MAC comes from a neighbour solicitation the
+    scan asks the kernel for."""
+    with NsPair("syn6") as pair:
+        for ns, addr, dev in ((pair.sc, "2001:db8::1/64", "v0"), (pair.tg, "2001:db8::2/64", "v1")):
+            assert pair.on(ns, "ip", "-6", "addr", "add", addr, "dev", dev, "nodad").returncode == 0
+        p = pair.popen_tg(["/usr/bin/python3", "-c", LISTENER, "2001:db8::2", "2"],
+                          stdout=subprocess.PIPE)
+        ports = read_ports(p, 2)
+        spec = ",".join(map(str, sorted(ports))) + ",7000-7009"
+        r = pair.scan("2001:db8::2", "--syn", "-p", spec, "--json", "--all")
+        got = {o["port"]: (o["state"], o["reason"]) for o in ndjson(r.stdout)}
+        assert {k for k, v in got.items() if v == ("open", "syn-ack")} == ports, r.stderr
+        assert all(got[k] == ("closed", "rst") for k in range(7000, 7010))
+
+
+def test_syn_and_udp_in_one_scan():
+    need_tool("ncat")
+    with Netns("both", host_ip="198.18.74.1", ns_ip="198.18.74.2") as ns:
+        p, ports = listeners("127.0.0.1", 1, ns)
+        (tport,) = ports
+        ns.popen(["ncat", "-u", "-l", "-k", "127.0.0.1", "53", "-e", "/bin/cat"])
+        deadline = time.monotonic() + TIMEOUT
+        while ":53 " not in ns.run("ss", "-uln", text=True).stdout:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        r = ns.run(SOCKIT, "scan", "127.0.0.1", "--syn", "--udp", "-p",
+                   f"T:{tport},7000,U:53,7001", "--json", "--all", "--timeout", "300ms",
+                   text=True, timeout=60)
+        got = {(o["proto"], o["port"]): o["state"] for o in ndjson(r.stdout)}
+        assert got == {("tcp", tport): "open", ("tcp", 7000): "closed",
+                       ("udp", 53): "open", ("udp", 7001): "closed"}, r.stderr
+        r = ns.run(SOCKIT, "scan", "127.0.0.1", "--syn", "--udp", "-p", f"T:{tport},U:53",
+                   "--grepable", "-q", text=True, timeout=60)
+        assert f"{tport}/open/tcp//" in r.stdout and "53/open/udp//domain///" in r.stdout
+        stop(p)
