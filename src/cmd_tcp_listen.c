@@ -256,24 +256,6 @@ struct first {
 	char peer[SK_ADDRSTRLEN + SK_PATHLEN];
 };
 
-static bool permitted(const struct server_opts *o, const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family != AF_INET && ss->ss_family != AF_INET6)
-		return true;
-	struct sk_ip ip = { .family = ss->ss_family };
-	if (ss->ss_family == AF_INET)
-		memcpy(ip.bytes, &((const struct sockaddr_in *)ss)->sin_addr, 4);
-	else
-		memcpy(ip.bytes, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
-	for (size_t i = 0; i < o->ndeny; i++)
-		if (sk_cidr_contains(&o->deny[i], &ip))
-			return false;
-	for (size_t i = 0; i < o->nallow; i++)
-		if (sk_cidr_contains(&o->allow[i], &ip))
-			return true;
-	return o->nallow == 0;
-}
-
 static void first_accept(struct sk_listener *l, int status, uv_stream_t *stream,
 			 void *data)
 {
@@ -290,7 +272,7 @@ static void first_accept(struct sk_listener *l, int status, uv_stream_t *stream,
 	snprintf(f->peer, sizeof f->peer, "unix");
 	if (sk_stream_peer(stream, &peer) == 0 && peer.ss_family != AF_UNIX)
 		sk_sockaddr_format((struct sockaddr *)&peer, true, f->peer, sizeof f->peer);
-	if (!permitted(&f->o->so, &peer)) {
+	if (!tcp_allowed(&f->o->so, &peer)) {
 		cli_warn("[%s] refused: not allowed (--allow/--deny)", f->peer);
 		sk_stream_close(stream);
 		return;

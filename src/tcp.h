@@ -99,6 +99,10 @@ struct server_opts {
 };
 
 struct sk_listener;
+struct sockaddr_storage;
+
+/* Whether --allow/--deny let this peer in (unix peers always). */
+bool tcp_allowed(const struct server_opts *o, const struct sockaddr_storage *ss);
 
 /* Use: s = tcp_server_new(loop, &o); sk_listen_start(..., tcp_server_accept,
  * s, &l, err); then tcp_server_run(s, l) runs the loop until a signal, or

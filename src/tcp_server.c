@@ -371,7 +371,7 @@ static void on_close(struct sk_conn *conn)
 	client_unref(sk_conn_data(conn));
 }
 
-static bool allowed(const struct server_opts *o, const struct sockaddr_storage *ss)
+bool tcp_allowed(const struct server_opts *o, const struct sockaddr_storage *ss)
 {
 	if (ss->ss_family != AF_INET && ss->ss_family != AF_INET6)
 		return true; /* unix: the file's permissions decide */
@@ -553,7 +553,7 @@ void tcp_server_accept(struct sk_listener *l, int status, uv_stream_t *stream,
 		sk_stream_close(stream);
 		return;
 	}
-	if (!allowed(s->o, &peer)) {
+	if (!tcp_allowed(s->o, &peer)) {
 		cli_warn("[%s] refused: not allowed (--allow/--deny)", addr);
 		sk_stream_close(stream);
 		return;
