@@ -219,8 +219,11 @@ static void on_eof(struct sk_conn *c)
 
 static void on_error(struct sk_conn *c, int code, const char *msg)
 {
-	(void)code;
 	struct relay *r = sk_conn_data(c);
+	if (code == -EPIPE && !strncmp(msg, "output:", 7)) {
+		finish(r, EXIT_OK); /* `| head` with the zero-copy path */
+		return;
+	}
 	if (r->peer_eof) {
 		/* The peer closed both ways and reset what we still sent:
 		 * it hung up, which ends the session normally. */

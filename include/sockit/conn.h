@@ -70,6 +70,7 @@ void sk_conn_close(struct sk_conn *c);
  *   sk_conn_splice_out: received bytes go to fd with splice(2) through a
  *     pipe instead of through on_data (which is then not called); fd must
  *     be a regular file, a pipe or /dev/null.  Call before sk_conn_start.
+ *     A failed write to fd reaches on_error with msg "output: why".
  *   sk_conn_sendfile: sends the regular file fd from its current offset to
  *     its end with sendfile(2), waiting for the socket to be writable, then
  *     calls done(c, 0); done(c, -EINVAL) before anything was sent means the

@@ -282,7 +282,9 @@ static void zc_readable(struct sk_conn *c, struct zc *z)
 			c->rx += (uint64_t)n;
 			int rc = drain_pipe(z, (size_t)n);
 			if (rc) {
-				fail(c, rc, NULL);
+				char msg[SK_ERRLEN];
+				sk_err_set(msg, rc, "output");
+				fail(c, rc, msg);
 				return;
 			}
 			continue;

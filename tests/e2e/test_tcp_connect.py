@@ -328,3 +328,17 @@ def test_zero_copy_file_to_socat_and_back(tmp_path):
     assert c.returncode == 0, c.stderr
     assert hashlib.sha256(c.stdout).digest() == hashlib.sha256(data).digest()
     assert b"rx 20.00 MiB tx 20.00 MiB" in c.stderr, c.stderr
+
+
+def test_reader_going_away_ends_quietly(tmp_path):
+    # `sockit tcp connect ... | head -c 10`: stdout's reader leaves early.
+    src = tmp_path / "big"
+    src.write_bytes(b"z" * (8 * 1024 * 1024))
+    with open(src, "rb") as f:
+        srv, port = sockit_listen("127.0.0.1:0", stdin=f, stdout=subprocess.DEVNULL)
+    with srv:
+        sh = subprocess.run(["sh", "-c", f'"{SOCKIT}" tcp connect 127.0.0.1:{port} '
+                             '</dev/null | head -c 10; echo " rc=${PIPESTATUS:-0}"'],
+                            capture_output=True, timeout=30)
+        assert sh.stdout.startswith(b"zzzzzzzzzz"), sh
+        assert sh.stderr == b"", sh.stderr
