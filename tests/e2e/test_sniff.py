@@ -320,3 +320,21 @@ def test_tour_step_shows_the_arp_padding_from_sockits_own_frames():
         assert "length 60: Request who-has 198.18.255.2 tell 198.18.255.1, length 46" in out
         assert "length 42: Reply 198.18.255.2 is-at " in out
         assert "reply from 198.18.255.2 " in out
+
+
+def test_live_capture_on_any_uses_linux_cooked_headers(capture):
+    need_root()
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rx.bind(("127.0.0.1", 0))
+    port = rx.getsockname()[1]
+    p = capture("-i", "any", "-c", "1", "--json", "--timeout", "10s", "udp", "dst", "port", port)
+    socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"cooked", ("127.0.0.1", port))
+    out, err = p.communicate(timeout=15)
+    assert p.returncode == 0, err
+    pkt = json.loads(out)
+    assert pkt["linktype"] in (113, 276)
+    names = [l["name"] for l in pkt["layers"]]
+    assert names[0] in ("sll", "sll2") and names[1:] == ["ipv4", "udp", "data"]
+    assert pkt["layers"][0]["fields"]["protocol"] == 0x0800
+    assert pkt["layers"][2]["fields"]["dport"] == port
+    rx.close()

@@ -541,3 +541,29 @@ Test(packet, mac_text)
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		cr_expect_eq(sk_mac_parse(bad[i], m), SK_EBADADDR, "%s", bad[i]);
 }
+
+Test(packet, offloaded_checksums_are_not_bad)
+{
+	/* What lo and veth hand the capture for an outgoing segment: the
+	 * checksum field holds only the pseudo-header sum. */
+	uint8_t f[SK_BUILD_MAX];
+	struct sk_l4_build b = { .eth_src = mac1, .eth_dst = mac2, .family = 4, .src = a1,
+				 .dst = a2, .sport = 1, .dport = 2,
+				 .payload = (const uint8_t *)"abc", .payload_len = 3 };
+	int n = sk_build_udp(f, sizeof f, &b);
+	uint8_t *u = f + 34;
+	uint32_t sum = sk_csum_add(sk_csum_add(0, a1, 4), a2, 4) + SK_IPPROTO_UDP + 11;
+	sk_put_be16(u + 6, (uint16_t)~sk_csum_fold(sum));
+	struct sk_dissection d;
+	sk_dissect(SK_LINK_ETHERNET, f, (size_t)n, (size_t)n, &d);
+	const struct sk_layer *l = sk_dissect_find(&d, SK_P_UDP);
+	cr_assert(l);
+	cr_expect(l->csum_partial);
+	cr_expect_not(l->csum_checked);
+	cr_expect_not(l->csum_bad);
+	/* Any other wrong value is bad. */
+	sk_put_be16(u + 6, 0x1234);
+	sk_dissect(SK_LINK_ETHERNET, f, (size_t)n, (size_t)n, &d);
+	l = sk_dissect_find(&d, SK_P_UDP);
+	cr_expect(l->csum_checked && l->csum_bad && !l->csum_partial);
+}
