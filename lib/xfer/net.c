@@ -1,14 +1,17 @@
-/* Sockets for file transfer: a blocking connected stream (every address of
- * the name tried in turn, each with a connect timeout) and a listener. */
+/* Sockets for file transfer: a blocking connected stream (through lib/io's
+ * connector: every address of the name tried in turn, each with a connect
+ * timeout) and a listener. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "sockit/connect.h"
 #include "sockit/endpoint.h"
 #include "sockit/error.h"
 #include "sockit/resolve.h"
@@ -22,69 +25,58 @@ static void tune(int fd)
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
 }
 
-static int connect_one(const struct sk_addr *a, uint64_t timeout_ms)
+struct wait {
+	int fd, status;
+	char err[SK_ERRLEN];
+};
+
+static void on_connected(const struct sk_connect_result *res, void *data)
 {
-	int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	tune(fd);
-	int rc = 0;
-	if (connect(fd, (const struct sockaddr *)&a->ss, a->len) && errno != EINPROGRESS) {
-		rc = -errno;
-		goto fail;
+	struct wait *w = data;
+	if (res->status) {
+		w->status = res->status;
+		snprintf(w->err, sizeof w->err, "%s", res->err);
+		return;
 	}
-	struct pollfd p = { .fd = fd, .events = POLLOUT };
-	int n;
-	do
-		n = poll(&p, 1, timeout_ms ? (int)timeout_ms : -1);
-	while (n < 0 && errno == EINTR);
-	if (n == 0) {
-		rc = -ETIMEDOUT;
-		goto fail;
-	}
-	int soerr = 0;
-	socklen_t sl = sizeof soerr;
-	getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-	if (soerr) {
-		rc = -soerr;
-		goto fail;
-	}
-	/* A connect from port p to the same address and port p "succeeds"
-	 * by simultaneous open with itself: that is no peer. */
-	struct sockaddr_storage local;
-	socklen_t ll = sizeof local;
-	if (!getsockname(fd, (struct sockaddr *)&local, &ll) &&
-	    sk_sockaddr_equal((const struct sockaddr *)&local,
-			      (const struct sockaddr *)&a->ss)) {
-		rc = -ECONNREFUSED;
-		goto fail;
-	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	return fd;
-fail:
-	close(fd);
-	return rc;
+	/* The transfer runs on a blocking socket of its own: keep a copy of
+	 * the descriptor and let libuv close its handle. */
+	uv_os_fd_t fd;
+	if (uv_fileno((const uv_handle_t *)res->stream, &fd) == 0)
+		w->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (w->fd < 0)
+		w->status = -errno;
+	sk_stream_close(res->stream);
 }
 
 int sk_xfer_connect(const struct sk_endpoint *ep, int family, uint64_t timeout_ms,
 		    char *err)
 {
-	struct sk_addrlist l;
-	int rc = sk_resolve_endpoint(ep, family, SOCK_STREAM, 0, &l, err);
-	if (rc < 0)
+	/* lib/io's connector tries every address in turn with the timeout
+	 * and rejects a connection to itself; it runs on a private loop. */
+	uv_loop_t loop;
+	int rc = uv_loop_init(&loop);
+	if (rc)
+		return sk_err_set(err, rc, "event loop");
+	struct sk_connect_opts co = { .family = family, .timeout_ms = timeout_ms };
+	struct wait w = { .fd = -1 };
+	rc = sk_connect_start(&loop, ep, &co, on_connected, &w, NULL, err);
+	if (rc == 0)
+		uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	if (rc)
 		return rc;
-	char addr[SK_ADDRSTRLEN] = "";
-	for (size_t i = 0; i < l.count; i++) {
-		rc = connect_one(&l.addrs[i], timeout_ms);
-		if (rc >= 0)
-			break;
-		sk_sockaddr_format((const struct sockaddr *)&l.addrs[i].ss, true, addr,
-				   sizeof addr);
+	if (w.status) {
+		if (w.fd >= 0)
+			close(w.fd);
+		if (w.err[0]) {
+			snprintf(err, SK_ERRLEN, "%s", w.err);
+			return w.status;
+		}
+		return sk_err_set(err, w.status, "connect");
 	}
-	sk_addrlist_free(&l);
-	if (rc < 0)
-		return sk_err_set(err, rc, "%s", addr);
-	return rc;
+	fcntl(w.fd, F_SETFL, fcntl(w.fd, F_GETFL) & ~O_NONBLOCK);
+	tune(w.fd);
+	return w.fd;
 }
 
 int sk_xfer_listen(const struct sk_endpoint *ep, int family, char *bound,

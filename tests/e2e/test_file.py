@@ -835,3 +835,14 @@ def test_tls_raw_to_ncat_ssl_and_back(dirs, cert):
 ])
 def test_tls_usage_errors(args, needle):
     one_line_error(run(*args), 2, needle)
+
+
+def test_every_address_of_a_name_is_tried(dirs):
+    """localhost is ::1 and 127.0.0.1 here; the receiver listens on the
+    IPv4 one only, so whichever comes first, the send gets through."""
+    src, dst = dirs
+    (src / "f").write_text("x")
+    r = Receiver("-d", dst, "-4", host="127.0.0.1")
+    s = send(f"localhost:{r.port}", src / "f")
+    assert s.returncode == 0, s.stderr
+    assert r.finish()[0] == 0
