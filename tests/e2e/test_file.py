@@ -837,9 +837,9 @@ def test_tls_usage_errors(args, needle):
     one_line_error(run(*args), 2, needle)
 
 
-def test_every_address_of_a_name_is_tried(dirs):
-    """localhost is ::1 and 127.0.0.1 here; the receiver listens on the
-    IPv4 one only, so whichever comes first, the send gets through."""
+def test_send_to_a_host_name(dirs):
+    """A name is resolved and its addresses tried in turn (here localhost
+    is 127.0.0.1 only, where the receiver listens)."""
     src, dst = dirs
     (src / "f").write_text("x")
     r = Receiver("-d", dst, "-4", host="127.0.0.1")
