@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -261,7 +262,20 @@ static void respond(struct conn *c)
 	char path[SK_URL_TARGETLEN];
 	bool slash;
 	const char *target = sk_http_target(p);
+	/* The absolute form ("GET http://host/x") must be accepted too
+	 * (RFC 9112 section 3.2.2); its path is judged like any other. */
+	struct sk_url *abs = NULL;
+	if (!strncasecmp(target, "http://", 7) || !strncasecmp(target, "https://", 8)) {
+		abs = malloc(sizeof *abs);
+		if (!abs || sk_url_parse(target, abs, NULL)) {
+			free(abs);
+			simple(c, 400, NULL);
+			return;
+		}
+		target = abs->target;
+	}
 	int rc = sk_http_path_clean(target, path, sizeof path, &slash);
+	free(abs);
 	if (rc == SK_EHTTPFORBIDDEN) {
 		simple(c, 403, NULL);
 		return;

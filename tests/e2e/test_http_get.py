@@ -281,3 +281,16 @@ def test_progress_bar_on_a_terminal(nginx, tmp_path):
     assert p.returncode == 0
     assert b"100%" in p.stdout and b"100.0 MiB" in p.stdout
     assert out.stat().st_size == 100 * 1024 * 1024
+
+
+def test_connect_timeout_against_a_silent_host():
+    """A namespace whose firewall drops SYNs: -w bounds the connect."""
+    from conftest import Netns
+    with Netns("httpw", host_ip="198.18.80.1", ns_ip="198.18.80.2") as ns:
+        r = ns.run("nft", "add table inet sockit_http; "
+                   "add chain inet sockit_http in { type filter hook input priority 0; }; "
+                   "add rule inet sockit_http in tcp dport 9 drop")
+        assert r.returncode == 0, r.stderr
+        p = run("http", "get", "-w", "400ms", "http://198.18.80.2:9/", timeout=10)
+        one_line_error(p, 1, "connect 198.18.80.2:9")
+        assert "timed out" in p.stderr or "timeout" in p.stderr

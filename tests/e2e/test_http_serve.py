@@ -147,7 +147,10 @@ def test_symlink_inside_is_followed(server):
     (b"GET ../secret HTTP/1.1", b"400"),
     (b"GET /etc/passwd HTTP/1.1", b"404"),
     (b"GET //etc/passwd HTTP/1.1", b"404"),
-    (b"GET http://x/../secret HTTP/1.1", b"400"),
+    (b"GET http://x/../secret HTTP/1.1", b"403"),
+    (b"GET http://x/%2e%2e/secret HTTP/1.1", b"403"),
+    (b"GET http://x/hello.txt HTTP/1.1", b"200"),
+    (b"GET http://us@x/hello.txt HTTP/1.1", b"400"),
     (b"POST /hello.txt HTTP/1.1", b"405"),
     (b"BREW / HTTP/1.1", b"400"),
 ])
