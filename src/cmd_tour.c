@@ -1,5 +1,7 @@
 /* sockit tour: the lesson, run on loopback and narrated. */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,13 +43,20 @@ static void print_command(const char *const *args, bool background)
 	fflush(stdout);
 }
 
-static pid_t start(const char *const *args, int *stderr_fd)
+static pid_t start(const char *const *args, bool background, int *stderr_fd)
 {
 	int fds[2] = { -1, -1 };
 	if (stderr_fd && pipe(fds) != 0)
 		return -1;
 	pid_t pid = fork();
 	if (pid == 0) {
+		if (background) {
+			int null = open("/dev/null", O_RDONLY);
+			if (null >= 0 && null != STDIN_FILENO) {
+				dup2(null, STDIN_FILENO);
+				close(null);
+			}
+		}
 		if (stderr_fd) {
 			dup2(fds[1], STDERR_FILENO);
 			close(fds[0]);
@@ -78,7 +87,7 @@ static pid_t start(const char *const *args, int *stderr_fd)
 int tour_run(const char *const *args)
 {
 	print_command(args, false);
-	pid_t pid = start(args, NULL);
+	pid_t pid = start(args, false, NULL);
 	if (pid < 0)
 		return -1;
 	int status;
@@ -91,7 +100,48 @@ int tour_run(const char *const *args)
 pid_t tour_spawn(const char *const *args, int *stderr_fd)
 {
 	print_command(args, true);
-	return start(args, stderr_fd);
+	return start(args, true, stderr_fd);
+}
+
+int tour_read_line(int fd, char *buf, size_t cap, int ms)
+{
+	size_t n = 0;
+	bool any = false;
+	while (n + 1 < cap) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, ms) <= 0)
+			return -1;
+		ssize_t r = read(fd, buf + n, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		any = true;
+		if (buf[n] == '\n')
+			break;
+		n++;
+	}
+	buf[n] = 0;
+	return any ? (int)n : -1;
+}
+
+unsigned tour_listening(int fd, char *addr, size_t cap)
+{
+	char line[512];
+	while (tour_read_line(fd, line, sizeof line, 5000) >= 0) {
+		const char *at = strstr(line, "listening on ");
+		if (!at)
+			continue;
+		at += strlen("listening on ");
+		const char *colon = strrchr(at, ':');
+		unsigned port = 0;
+		if (!colon || sscanf(colon + 1, "%u", &port) != 1 || port > 65535)
+			return 0;
+		if (addr && snprintf(addr, cap, "%s", at) >= (int)cap)
+			return 0;
+		return port;
+	}
+	return 0;
 }
 
 void tour_stop(pid_t pid)

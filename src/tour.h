@@ -3,6 +3,7 @@
 #define SOCKIT_TOUR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 struct tour_step {
@@ -22,10 +23,22 @@ void tour_say(const char *text);
  * its output going to ours.  Returns its exit status. */
 int tour_run(const char *const *args);
 
-/* Starts this sockit in the background (its stderr line with the bound
- * address can be read by passing ready_fd != NULL: a pipe of its stderr),
- * prints "$ sockit ARGS... &".  Returns the pid or -1. */
+/* Starts this sockit in the background and prints "$ sockit ARGS... &".
+ * Its stdin is /dev/null: a listener must not take the terminal as its
+ * console.  With stderr_fd, its stderr comes back as a pipe, for
+ * tour_listening.  Returns the pid or -1. */
 pid_t tour_spawn(const char *const *args, int *stderr_fd);
+
+/* Reads one line from fd into buf without its '\n', waiting at most ms for
+ * each byte.  Returns its length, or -1 on a timeout or an end of file
+ * before any byte. */
+int tour_read_line(int fd, char *buf, size_t cap, int ms);
+
+/* Reads a listener's stderr until its "listening on ADDR:PORT" line (other
+ * lines, such as a TLS fingerprint, are skipped), copies ADDR:PORT into
+ * addr when addr is not NULL, and returns the port; 0 if no such line came
+ * within 5 seconds a line. */
+unsigned tour_listening(int fd, char *addr, size_t cap);
 
 /* Stops a process started by tour_spawn and reaps it. */
 void tour_stop(pid_t pid);

@@ -10,30 +10,6 @@
 
 #include "tour.h"
 
-/* Reads the "listening on ADDR:PORT" line from fd (2 s at most). */
-static bool read_listening(int fd, char *addr, size_t cap)
-{
-	char line[256];
-	size_t n = 0;
-	while (n + 1 < sizeof line) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (poll(&p, 1, 2000) <= 0)
-			return false;
-		ssize_t r = read(fd, line + n, 1);
-		if (r <= 0)
-			return false;
-		if (line[n] == '\n')
-			break;
-		n++;
-	}
-	line[n] = 0;
-	const char *prefix = "listening on ";
-	if (strncmp(line, prefix, strlen(prefix)))
-		return false;
-	int w = snprintf(addr, cap, "%s", line + strlen(prefix));
-	return w > 0 && (size_t)w < cap;
-}
-
 static bool write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -66,7 +42,7 @@ int tour_http_get(void)
 	int err_fd = -1;
 	pid_t pid = tour_spawn(serve, &err_fd);
 	char addr[256], url[300];
-	if (pid > 0 && read_listening(err_fd, addr, sizeof addr)) {
+	if (pid > 0 && tour_listening(err_fd, addr, sizeof addr)) {
 		snprintf(url, sizeof url, "http://%s/", addr);
 		const char *const raw[] = { "http", "get", "--raw", url, NULL };
 		rc = tour_run(raw) == 0 ? 0 : 1;

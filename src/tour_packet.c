@@ -50,25 +50,6 @@ static int write_arp_pcap(const char *path)
 	return 0;
 }
 
-/* Reads one line from fd within ms milliseconds; -1 on timeout or EOF. */
-static int read_line(int fd, char *buf, size_t cap, int ms)
-{
-	size_t k = 0;
-	while (k + 1 < cap) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (poll(&p, 1, ms) <= 0)
-			return -1;
-		char c;
-		if (read(fd, &c, 1) != 1)
-			return -1;
-		if (c == '\n')
-			break;
-		buf[k++] = c;
-	}
-	buf[k] = 0;
-	return (int)k;
-}
-
 static int live_udp(void)
 {
 	tour_say("\nAs root the tour can also capture for real: sockit sniff listens on\n"
@@ -99,7 +80,7 @@ static int live_udp(void)
 	pid_t pid = tour_spawn(args, &errfd);
 	char line[256];
 	int status = 1;
-	if (pid > 0 && read_line(errfd, line, sizeof line, 5000) >= 0 &&
+	if (pid > 0 && tour_read_line(errfd, line, sizeof line, 5000) >= 0 &&
 	    !strncmp(line, "listening on", 12)) {
 		static const char msg[] = "hello, layers";
 		printf("  (the tour sends \"%s\" to 127.0.0.1:%s)\n", msg, port);
@@ -107,7 +88,7 @@ static int live_udp(void)
 		if (sendto(s, msg, sizeof msg - 1, 0, (struct sockaddr *)&to, sizeof to) > 0)
 			status = 0;
 		/* sniff exits after its one packet; its last words end the wait. */
-		while (read_line(errfd, line, sizeof line, 6000) >= 0)
+		while (tour_read_line(errfd, line, sizeof line, 6000) >= 0)
 			;
 	}
 	if (errfd >= 0)
@@ -174,12 +155,12 @@ static int live_arp(void)
 	int errfd = -1;
 	pid_t pid = tour_spawn(sniff, &errfd);
 	char line[256];
-	if (pid > 0 && read_line(errfd, line, sizeof line, 5000) >= 0 &&
+	if (pid > 0 && tour_read_line(errfd, line, sizeof line, 5000) >= 0 &&
 	    !strncmp(line, "listening on", 12)) {
 		const char *const arp[] = { "arp", "198.18.255.2", "-i", host, "-c", "1",
 					    "--wait", "300ms", NULL };
 		status = tour_run(arp) == 0 ? 0 : 1;
-		while (read_line(errfd, line, sizeof line, 6000) >= 0)
+		while (tour_read_line(errfd, line, sizeof line, 6000) >= 0)
 			;
 	}
 	if (errfd >= 0)

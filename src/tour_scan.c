@@ -13,28 +13,6 @@
 
 #define SERVERS 3
 
-/* The port from a "listening on ADDR:PORT" line on fd (2 s at most). */
-static unsigned listening_port(int fd)
-{
-	char line[256];
-	size_t n = 0;
-	while (n + 1 < sizeof line) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (poll(&p, 1, 2000) <= 0 || read(fd, line + n, 1) != 1)
-			return 0;
-		if (line[n] == '\n')
-			break;
-		n++;
-	}
-	line[n] = 0;
-	const char *at = strstr(line, "listening on ");
-	const char *colon = at ? strrchr(at, ':') : NULL;
-	unsigned port = 0;
-	if (!colon || sscanf(colon + 1, "%u", &port) != 1 || port > 65535)
-		return 0;
-	return port;
-}
-
 /* Runs this sockit with a short argument string (digits, commas, dashes
  * and option names: nothing a shell would read specially) and returns
  * how many of want[] its NDJSON output lists as open. */
@@ -107,7 +85,7 @@ int tour_scan(void)
 		pids[started] = tour_spawn(serve, &fds[started]);
 		if (pids[started] <= 0)
 			break;
-		ports[started] = listening_port(fds[started]);
+		ports[started] = tour_listening(fds[started], NULL, 0);
 		if (!ports[started]) {
 			started++;
 			goto out;

@@ -11,54 +11,6 @@
 
 #include "tour.h"
 
-/* Reads the "listening on ADDR:PORT" line from fd (2 s at most) and
- * returns the port, or 0. */
-static unsigned listen_port(int fd)
-{
-	char line[512];
-	size_t n = 0;
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (n + 1 >= sizeof line || poll(&p, 1, 2000) <= 0 ||
-		    read(fd, line + n, 1) != 1)
-			return 0;
-		if (line[n] == '\n') {
-			line[n] = 0;
-			const char *at = strstr(line, "listening on ");
-			if (at) {
-				unsigned port = 0;
-				const char *colon = strrchr(at, ':');
-				if (colon && sscanf(colon + 1, "%u", &port) == 1 && port < 65536)
-					return port;
-				return 0;
-			}
-			n = 0; /* another line (a TLS fingerprint): keep reading */
-			continue;
-		}
-		n++;
-	}
-}
-
-/* A listener must not take a terminal as its console: stdin /dev/null. */
-static pid_t spawn_server(const char *const *args, int *err_fd)
-{
-	int saved = dup(STDIN_FILENO);
-	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (saved < 0 || null < 0) {
-		if (saved >= 0)
-			close(saved);
-		if (null >= 0)
-			close(null);
-		return -1;
-	}
-	dup2(null, STDIN_FILENO);
-	close(null);
-	pid_t pid = tour_spawn(args, err_fd);
-	dup2(saved, STDIN_FILENO);
-	close(saved);
-	return pid;
-}
-
 /* Prints what the server logged so far, indented, without waiting long. */
 static void show_log(int fd, int wait_ms)
 {
@@ -101,10 +53,10 @@ int tour_tcp_client(void)
 		 "file) and prints the reply until the server closes.");
 	static const char *const srv[] = { "tcp", "listen", "127.0.0.1:0", "--echo", NULL };
 	int err_fd = -1;
-	pid_t pid = spawn_server(srv, &err_fd);
+	pid_t pid = tour_spawn(srv, &err_fd);
 	if (pid < 0)
 		return 1;
-	unsigned port = listen_port(err_fd);
+	unsigned port = tour_listening(err_fd, NULL, 0);
 	if (!port) {
 		tour_stop(pid);
 		close(err_fd);
@@ -149,8 +101,8 @@ int tour_tcp_server(void)
 	static const char *const one[] = { "tcp", "listen", "127.0.0.1:0", "--reply",
 					   "I Know\\n", NULL };
 	int err_fd = -1;
-	pid_t pid = spawn_server(one, &err_fd);
-	unsigned port = pid > 0 ? listen_port(err_fd) : 0;
+	pid_t pid = tour_spawn(one, &err_fd);
+	unsigned port = pid > 0 ? tour_listening(err_fd, NULL, 0) : 0;
 	if (!port) {
 		tour_stop(pid);
 		if (err_fd >= 0)
@@ -173,8 +125,8 @@ int tour_tcp_server(void)
 		 "running; three clients now connect at the same moment.");
 	static const char *const many[] = { "tcp", "listen", "-k", "127.0.0.1:0",
 					    "--reply", "I Know\\n", NULL };
-	pid = spawn_server(many, &err_fd);
-	port = pid > 0 ? listen_port(err_fd) : 0;
+	pid = tour_spawn(many, &err_fd);
+	port = pid > 0 ? tour_listening(err_fd, NULL, 0) : 0;
 	if (!port) {
 		tour_stop(pid);
 		if (err_fd >= 0)

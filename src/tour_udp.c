@@ -12,52 +12,6 @@
 
 #include "tour.h"
 
-/* Reads the "... listening on ADDR:PORT" line from fd (2 s at most) and
- * returns the port, or 0. */
-static unsigned read_port(int fd)
-{
-	char line[256];
-	size_t n = 0;
-	while (n + 1 < sizeof line) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (poll(&p, 1, 2000) <= 0)
-			return 0;
-		if (read(fd, line + n, 1) != 1)
-			return 0;
-		if (line[n] == '\n')
-			break;
-		n++;
-	}
-	line[n] = 0;
-	const char *at = strstr(line, "listening on ");
-	const char *colon = at ? strrchr(at, ':') : NULL;
-	unsigned port = 0;
-	if (colon && sscanf(colon + 1, "%u", &port) != 1)
-		port = 0;
-	return port < 65536 ? port : 0;
-}
-
-/* Starts a listener with stdin on /dev/null, so that a tour run from a
- * terminal keeps its terminal: the listener must not take it as a console. */
-static pid_t spawn_quiet_stdin(const char *const *args, int *err_fd)
-{
-	int saved = dup(STDIN_FILENO);
-	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (saved < 0 || null < 0) {
-		if (saved >= 0)
-			close(saved);
-		if (null >= 0)
-			close(null);
-		return -1;
-	}
-	dup2(null, STDIN_FILENO);
-	close(null);
-	pid_t pid = tour_spawn(args, err_fd);
-	dup2(saved, STDIN_FILENO);
-	close(saved);
-	return pid;
-}
-
 /* Waits up to ms for pid to exit by itself, then stops it. */
 static void wait_then_stop(pid_t pid, int ms)
 {
@@ -82,10 +36,10 @@ int tour_udp_send_listen(void)
 	const char *const listen[] = { "udp", "listen", "127.0.0.1:0", "-c", "2", "-v",
 				       "-w", "5s", NULL };
 	int err_fd = -1;
-	pid_t pid = spawn_quiet_stdin(listen, &err_fd);
+	pid_t pid = tour_spawn(listen, &err_fd);
 	if (pid <= 0)
 		return 1;
-	unsigned port = read_port(err_fd);
+	unsigned port = tour_listening(err_fd, NULL, 0);
 	int rc = 1;
 	if (port) {
 		char dest[32];
@@ -120,10 +74,10 @@ int tour_udp_chat(void)
 	const char *const chat[] = { "udp", "chat", "--local", "127.0.0.1:0", "-v", "--reply",
 				     "pong {{counter}} for {{peer}}\\n", "-w", "5s", NULL };
 	int err_fd = -1;
-	pid_t pid = spawn_quiet_stdin(chat, &err_fd);
+	pid_t pid = tour_spawn(chat, &err_fd);
 	if (pid <= 0)
 		return 1;
-	unsigned port = read_port(err_fd);
+	unsigned port = tour_listening(err_fd, NULL, 0);
 	int rc = 1;
 	if (port) {
 		char dest[32];

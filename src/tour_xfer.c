@@ -11,27 +11,6 @@
 
 #include "tour.h"
 
-/* Reads one line from fd within timeout_ms; returns its length or -1. */
-static int read_line(int fd, char *buf, size_t cap, int timeout_ms)
-{
-	size_t n = 0;
-	while (n + 1 < cap) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (poll(&p, 1, timeout_ms) <= 0)
-			return -1;
-		ssize_t r = read(fd, buf + n, 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (buf[n] == '\n')
-			break;
-		n++;
-	}
-	buf[n] = 0;
-	return n ? (int)n : -1;
-}
-
 static void cleanup(const char *top)
 {
 	static const char *const rel[] = { "src/lesson.txt", "dst/lesson.txt",
@@ -80,7 +59,7 @@ int tour_xfer(void)
 	if (pid < 0)
 		goto out;
 	char line[256], addr[80];
-	if (read_line(errfd, line, sizeof line, 5000) < 0 ||
+	if (tour_read_line(errfd, line, sizeof line, 5000) < 0 ||
 	    sscanf(line, "listening on %79s", addr) != 1) {
 		tour_stop(pid);
 		close(errfd);
@@ -90,7 +69,7 @@ int tour_xfer(void)
 	const char *const send_args[] = { "file", "send", "-v", addr, file, NULL };
 	status = tour_run(send_args) == 0 ? 0 : 1;
 	/* The receiver ends after its one session: show what it said. */
-	while (read_line(errfd, line, sizeof line, 5000) >= 0)
+	while (tour_read_line(errfd, line, sizeof line, 5000) >= 0)
 		printf("  [receiver] %s\n", line);
 	close(errfd);
 	tour_stop(pid);
