@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The value of one hex digit (0-15), or -1 when c is not one. */
+int sk_hex_digit(char c);
+
 /* Decodes text with the escapes \r \n \t \0 \\ \xHH (exactly two hex
  * digits) into out, which must hold n bytes (the result is never longer than
  * the input).  Returns the number of bytes written, or SK_EBADESCAPE with

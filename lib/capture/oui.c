@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sockit/bytes.h"
 #include "sockit/error.h"
 #include "sockit/oui.h"
 
@@ -34,17 +35,6 @@ void sk_oui_free(struct sk_oui *db)
 		free(db->e[i].name);
 	free(db->e);
 	free(db);
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* One CSV field starting at *p (before end): quoted or not.  Writes the
@@ -124,7 +114,7 @@ int sk_oui_add_csv(struct sk_oui *db, const char *text, size_t len)
 		uint64_t v = 0;
 		bool ok = true;
 		for (size_t i = 0; i < digits; i++) {
-			int h = hexval(hex[i]);
+			int h = sk_hex_digit(hex[i]);
 			if (h < 0)
 				ok = false;
 			v = v << 4 | (uint64_t)(h < 0 ? 0 : h);

@@ -1,7 +1,7 @@
 #include "sockit/bytes.h"
 #include "sockit/error.h"
 
-static int hexval(char c)
+int sk_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -32,7 +32,7 @@ int sk_unescape(const char *in, size_t n, uint8_t *out, size_t *bad_off)
 		case 'x': {
 			if (n - i < 3)
 				goto bad;
-			int hi = hexval(in[i + 1]), lo = hexval(in[i + 2]);
+			int hi = sk_hex_digit(in[i + 1]), lo = sk_hex_digit(in[i + 2]);
 			if (hi < 0 || lo < 0)
 				goto bad;
 			out[o++] = (uint8_t)(hi << 4 | lo);
@@ -72,7 +72,7 @@ int sk_hex_decode(const char *in, size_t n, uint8_t *out, size_t *bad_off)
 			size_t digits = 0;
 			int v = 0;
 			while (i < n && !is_sep(in[i])) {
-				int d = hexval(in[i]);
+				int d = sk_hex_digit(in[i]);
 				if (d < 0 || digits == 2)
 					goto bad_at_i;
 				v = v << 4 | d;
@@ -88,18 +88,18 @@ int sk_hex_decode(const char *in, size_t n, uint8_t *out, size_t *bad_off)
 		}
 		/* A run of digit pairs up to the next separator. */
 		while (i < n && !is_sep(in[i])) {
-			if (hexval(in[i]) < 0)
+			if (sk_hex_digit(in[i]) < 0)
 				goto bad_at_i;
 			if (i + 1 >= n || is_sep(in[i + 1])) {
 				/* An odd digit out: name the run it spoils. */
 				i = start;
 				goto bad_at_i;
 			}
-			if (hexval(in[i + 1]) < 0) {
+			if (sk_hex_digit(in[i + 1]) < 0) {
 				i++;
 				goto bad_at_i;
 			}
-			out[o++] = (uint8_t)(hexval(in[i]) << 4 | hexval(in[i + 1]));
+			out[o++] = (uint8_t)(sk_hex_digit(in[i]) << 4 | sk_hex_digit(in[i + 1]));
 			i += 2;
 		}
 	}

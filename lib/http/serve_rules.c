@@ -5,18 +5,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sockit/bytes.h"
 #include "sockit/error.h"
 #include "sockit/http.h"
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 int sk_http_path_clean(const char *target, char *out, size_t cap,
 		       bool *dir_slash)
@@ -33,8 +24,8 @@ int sk_http_path_clean(const char *target, char *out, size_t cap,
 	for (size_t i = 0; i < n; i++) {
 		char c = target[i];
 		if (c == '%') {
-			int hi = i + 2 < n ? hexval(target[i + 1]) : -1;
-			int lo = hi >= 0 ? hexval(target[i + 2]) : -1;
+			int hi = i + 2 < n ? sk_hex_digit(target[i + 1]) : -1;
+			int lo = hi >= 0 ? sk_hex_digit(target[i + 2]) : -1;
 			if (hi < 0 || lo < 0)
 				return SK_EURL;
 			c = (char)(hi * 16 + lo);

@@ -1,6 +1,7 @@
 /* Names of EtherTypes and IP protocols; MAC address text. */
 #include <stdio.h>
 
+#include "sockit/bytes.h"
 #include "sockit/error.h"
 #include "sockit/packet.h"
 
@@ -61,21 +62,10 @@ void sk_mac_format(const uint8_t *mac, char buf[18])
 	}
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int sk_mac_parse(const char *t, uint8_t mac[6])
 {
 	for (int i = 0; i < 6; i++) {
-		int hi = hexval(t[0]), lo = hi < 0 ? -1 : hexval(t[1]);
+		int hi = sk_hex_digit(t[0]), lo = hi < 0 ? -1 : sk_hex_digit(t[1]);
 		if (hi < 0 || lo < 0)
 			return SK_EBADADDR;
 		mac[i] = (uint8_t)(hi << 4 | lo);
