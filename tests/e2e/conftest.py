@@ -56,6 +56,20 @@ def free_port(kind=None):
     return port
 
 
+def kill_netns_pids(name):
+    """Kills every process still in namespace name.  Peers that fork (ncat
+    -k -e, socat fork) leave children the test never saw; deleting the
+    namespace does not end them, and they would hold the test run's output
+    pipes open after it ends."""
+    out = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True,
+                         timeout=10).stdout
+    for pid in out.split():
+        try:
+            os.kill(int(pid), 9)
+        except (ProcessLookupError, ValueError):
+            pass
+
+
 class Netns:
     """A network namespace joined to this one by a veth pair, created by the
     test and deleted afterwards.  Addresses come from 198.18.0.0/15 only.
@@ -109,6 +123,7 @@ class Netns:
             if p.poll() is None:
                 p.kill()
                 p.wait(timeout=5)
+        kill_netns_pids(self.name)
         subprocess.run(["ip", "link", "del", self.host_if], capture_output=True, timeout=10)
         subprocess.run(["ip", "netns", "del", self.name], capture_output=True, timeout=10)
         return False

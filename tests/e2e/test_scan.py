@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import SOCKIT, TIMEOUT, Netns, need_root, need_tool, one_line_error, run
+from conftest import SOCKIT, TIMEOUT, Netns, kill_netns_pids, need_root, need_tool, one_line_error, run
 
 LISTENER = r"""
 import socket, sys, time
@@ -66,6 +66,7 @@ class NsPair:
                 p.kill()
                 p.wait(timeout=5)
         for ns in (self.sc, self.tg):
+            kill_netns_pids(ns)
             subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=10)
         return False
 
