@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Load client for bench_tcp.sh: N connections to 127.0.0.1:PORT opened at
+"""Load client for tcp.sh: N connections to 127.0.0.1:PORT opened at
 once, then ROUNDS request/replies on each ("hello\\n" -> a line), all from
 one epoll loop.  Bounded by --seconds.  Prints one line:
   connected C  completed K  rounds R  seconds S  replies/s X

@@ -6,7 +6,7 @@
 set -eu
 SOCKIT=${SOCKIT:-build/sockit}
 if [ "$(id -u)" != 0 ]; then
-	echo "bench_arp: needs root (network namespaces); skipped" >&2
+	echo "arp bench: needs root (network namespaces); skipped" >&2
 	exit 0
 fi
 ns=skbarp$$

@@ -18,8 +18,8 @@ ours=$(mean_ms "$SOCKIT cidr $block")
 for peer in "ipcalc -nb $block" "sipcalc $block"; do
 	name=${peer%% *}
 	theirs=$(mean_ms "$peer")
-	ratio=$(/usr/bin/python3 -c "print('%.1f'%($theirs/$ours))")
-	echo "cidr-one  sockit ${ours}ms  $name ${theirs}ms  ratio ${ratio}x faster"
+	ratio=$(/usr/bin/python3 -c "r=$theirs/$ours; print('%.1fx faster'%r if r>=1 else '%.1fx slower'%(1/r))")
+	echo "cidr-one  sockit ${ours}ms  $name ${theirs}ms  ratio ${ratio}"
 done
 
 /usr/bin/python3 - "$tmp/blocks" <<'PY'

@@ -41,7 +41,7 @@ run() {
 	pid=$!
 	if ! wait_bound "$port"; then
 		kill $pid 2>/dev/null
-		echo "bench_udp: $name did not bind" >&2
+		echo "udp bench: $name did not bind" >&2
 		return 1
 	fi
 	t0=$(now_ms)

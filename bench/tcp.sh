@@ -59,7 +59,7 @@ tput() {
 		lp=$!
 		pids="$pids $lp"
 		if ! wait_listen "$PORT"; then
-			echo "bench_tcp: $name listener did not start" >&2
+			echo "tcp bench: $name listener did not start" >&2
 			continue
 		fi
 		t0=$(now_ns)
@@ -111,7 +111,7 @@ conc() {
 	sh -c "$lcmd" >/dev/null 2>&1 &
 	lp=$!
 	pids="$pids $lp"
-	wait_listen "$PORT" || { echo "bench_tcp: $name did not listen" >&2; return; }
+	wait_listen "$PORT" || { echo "tcp bench: $name did not listen" >&2; return; }
 	out=$(timeout 90 /usr/bin/python3 "$here/tcp_clients.py" "$PORT" -n "$CLIENTS" --seconds 60)
 	alive=yes
 	kill -0 "$lp" 2>/dev/null || alive="no (died)"

@@ -16,7 +16,7 @@
 set -u
 SOCKIT=$(realpath "${SOCKIT:-build/sockit}")
 if [ "$(id -u)" != 0 ]; then
-	echo "bench_scan: needs root (network namespaces, raw sockets); skipped"
+	echo "scan bench: needs root (network namespaces, raw sockets); skipped"
 	exit 0
 fi
 tag=skb$$
