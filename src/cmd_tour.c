@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -142,6 +143,18 @@ unsigned tour_listening(int fd, char *addr, size_t cap)
 		return port;
 	}
 	return 0;
+}
+
+void tour_wait(pid_t pid, int ms)
+{
+	for (int waited = 0; waited < ms; waited += 20) {
+		pid_t r = waitpid(pid, NULL, WNOHANG);
+		if (r == pid || (r < 0 && errno != EINTR))
+			return;
+		struct timespec ts = { 0, 20 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	tour_stop(pid);
 }
 
 void tour_stop(pid_t pid)

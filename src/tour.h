@@ -40,6 +40,10 @@ int tour_read_line(int fd, char *buf, size_t cap, int ms);
  * within 5 seconds a line. */
 unsigned tour_listening(int fd, char *addr, size_t cap);
 
+/* Waits up to ms for a process started by tour_spawn to end by itself,
+ * then stops it; either way it is reaped. */
+void tour_wait(pid_t pid, int ms);
+
 /* Stops a process started by tour_spawn and reaps it. */
 void tour_stop(pid_t pid);
 

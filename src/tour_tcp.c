@@ -31,18 +31,6 @@ static void show_log(int fd, int wait_ms)
 	fflush(stdout);
 }
 
-static void wait_exit(pid_t pid, int ms)
-{
-	for (int waited = 0; waited < ms; waited += 20) {
-		pid_t r = waitpid(pid, NULL, WNOHANG);
-		if (r == pid || (r < 0 && errno != EINTR))
-			return;
-		struct timespec ts = { 0, 20 * 1000000L };
-		nanosleep(&ts, NULL);
-	}
-	tour_stop(pid);
-}
-
 int tour_tcp_client(void)
 {
 	tour_say("TCP is a connection: the client connects (the three-way handshake),\n"
@@ -67,7 +55,7 @@ int tour_tcp_client(void)
 	const char *const cli[] = { "tcp", "connect", "-v", target, "--send",
 				    "hello over TCP\\n", NULL };
 	int rc = tour_run(cli);
-	wait_exit(pid, 2000);
+	tour_wait(pid, 2000);
 	show_log(err_fd, 100);
 	close(err_fd);
 	return rc == 0 ? 0 : 1;

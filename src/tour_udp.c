@@ -12,19 +12,6 @@
 
 #include "tour.h"
 
-/* Waits up to ms for pid to exit by itself, then stops it. */
-static void wait_then_stop(pid_t pid, int ms)
-{
-	for (int waited = 0; waited < ms; waited += 20) {
-		pid_t r = waitpid(pid, NULL, WNOHANG);
-		if (r == pid || (r < 0 && errno != EINTR))
-			return;
-		struct timespec ts = { 0, 20 * 1000000L };
-		nanosleep(&ts, NULL);
-	}
-	tour_stop(pid);
-}
-
 int tour_udp_send_listen(void)
 {
 	tour_say("UDP sends datagrams: no connection, each message stands alone and\n"
@@ -49,7 +36,7 @@ int tour_udp_send_listen(void)
 					    NULL };
 		rc = tour_run(text) == 0 && tour_run(hex) == 0 ? 0 : 1;
 		/* Let the listener print both and leave on its own (-c 2). */
-		wait_then_stop(pid, 3000);
+		tour_wait(pid, 3000);
 		pid = 0;
 		if (rc == 0)
 			tour_say("\nThe lesson's recvfrom(1024) would cut a longer datagram\n"
