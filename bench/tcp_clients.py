@@ -2,10 +2,11 @@
 """Load client for tcp.sh: N connections to 127.0.0.1:PORT opened at
 once, then ROUNDS request/replies on each ("hello\\n" -> a line), all from
 one epoll loop.  Bounded by --seconds.  Prints one line:
-  connected C  completed K  rounds R  seconds S  replies/s X
+  connected C  completed K  rounds R  seconds S  replies/s X  failed WHY=N,...
 With --hold, connects and holds (no traffic) until stdin closes, printing
 "connected C" first: used to measure memory per idle connection."""
 import argparse
+import errno
 import resource
 import selectors
 import socket
@@ -36,11 +37,20 @@ for i in range(a.n):
 connected = 0
 completed = 0
 live = a.n
+failed = {}  # why -> count, for the clients that did not finish
+
+
+def fail(why):
+    failed[why] = failed.get(why, 0) + 1
+
+
 while live and time.monotonic() < deadline:
     for key, ev in sel.select(timeout=0.5):
         s, st = key.fileobj, key.data
         if ev & selectors.EVENT_WRITE:
-            if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+            e = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if e:
+                fail("connect:" + errno.errorcode.get(e, str(e)))
                 sel.unregister(s)
                 live -= 1
                 continue
@@ -51,7 +61,8 @@ while live and time.monotonic() < deadline:
                 continue
             try:
                 s.send(b"hello\n")
-            except OSError:
+            except OSError as e:
+                fail("send:" + errno.errorcode.get(e.errno, str(e.errno)))
                 sel.unregister(s)
                 live -= 1
                 continue
@@ -59,9 +70,12 @@ while live and time.monotonic() < deadline:
         else:
             try:
                 chunk = s.recv(4096)
-            except OSError:
-                chunk = b""
+            except OSError as e:
+                chunk = None
+                fail("recv:" + errno.errorcode.get(e.errno, str(e.errno)))
             if not chunk:
+                if chunk is not None:
+                    fail("closed-by-server" if st[1] or st[2] else "closed-before-reply")
                 sel.unregister(s)
                 live -= 1
                 continue
@@ -74,13 +88,21 @@ while live and time.monotonic() < deadline:
                     sel.unregister(s)
                     live -= 1
                 else:
-                    s.send(b"hello\n")
+                    try:
+                        s.send(b"hello\n")
+                    except OSError as e:
+                        fail("send:" + errno.errorcode.get(e.errno, str(e.errno)))
+                        sel.unregister(s)
+                        live -= 1
+if live and not a.hold:
+    failed["unfinished-at-deadline"] = live
 secs = time.monotonic() - t0
 if a.hold:
     print(f"connected {connected}", flush=True)
     sys.stdin.read()
 else:
     print(f"connected {connected}  completed {completed}  rounds {a.rounds}  "
-          f"seconds {secs:.2f}  replies/s {completed * a.rounds / secs:.0f}")
+          f"seconds {secs:.2f}  replies/s {completed * a.rounds / secs:.0f}  failed "
+          + (",".join(f"{k}={v}" for k, v in sorted(failed.items())) or "none"))
 for s in socks:
     s.close()

@@ -41,7 +41,8 @@ static const char usage[] =
 	"  --broker            every client's bytes go to every other client\n"
 	"  --chat              broker with '<userN> ' before each line\n"
 	"  --exec CMD          run CMD per client, the socket as its stdin and\n"
-	"                      stdout; SOCKIT_PEER_ADDR / SOCKIT_PEER_PORT set\n"
+	"                      stdout (with --tls, pipes sockit relays through\n"
+	"                      TLS); SOCKIT_PEER_ADDR / SOCKIT_PEER_PORT set\n"
 	"  --sh-exec CMD       the same through /bin/sh -c\n"
 	"                      (both refused off loopback unless --allow is given)\n"
 	"options:\n"
@@ -239,8 +240,6 @@ static void parse(int argc, char **argv, struct opts *o)
 		cli_usage("--cert, --key and --alpn need --tls");
 	if (!o->tls.cert != !o->tls.key)
 		cli_usage("--cert and --key go together");
-	if (o->so.mode == MODE_EXEC && o->tls.on)
-		cli_usage("--exec hands the socket itself to the program, so it cannot use --tls");
 	if (o->so.raw && o->so.show.hex)
 		cli_usage("--raw and --hex exclude each other");
 	if (o->so.append && o->so.mode != MODE_REPLY)
@@ -298,10 +297,6 @@ int cmd_tcp_listen(int argc, char **argv)
 						 .name = o.ep.host[0] ? o.ep.host : NULL };
 		if (sk_tls_ctx_server(&ctx, &to, err))
 			cli_fail(EXIT_FAIL, "%s", err);
-		char fp[SK_TLS_FPLEN];
-		if (sk_tls_ctx_fingerprint(ctx, fp) == 0)
-			cli_warn("TLS certificate%s SHA-256 %s",
-				 o.tls.cert ? "" : " (ephemeral, self-signed)", fp);
 		o.so.tls = ctx;
 	}
 
@@ -318,6 +313,10 @@ int cmd_tcp_listen(int argc, char **argv)
 		cli_usage("--exec on a non-loopback address lets anyone run the program: "
 			  "add --allow CIDR or listen on 127.0.0.1 / ::1");
 	}
+	char fp[SK_TLS_FPLEN];
+	if (ctx && sk_tls_ctx_fingerprint(ctx, fp) == 0)
+		cli_warn("TLS certificate%s SHA-256 %s",
+			 o.tls.cert ? "" : " (ephemeral, self-signed)", fp);
 	char where[512];
 	sk_listener_format(l, where, sizeof where);
 	cli_warn("listening on %s", where);

@@ -28,26 +28,27 @@
 #include "sockit/peers.h"
 #include "sockit/rules.h"
 #include "tcp.h"
+#include "tcp_exec.h"
 #include "udp_common.h"
 
 #define LINE_CAP 4096
 
-extern char **environ;
-
 struct client {
 	struct server *s;
-	struct sk_conn *conn;
-	uv_process_t proc; /* MODE_EXEC */
+	struct sk_conn *conn;  /* NULL for plain --exec: the program has the socket */
+	struct tcp_exec *exec; /* MODE_EXEC, until dropped */
 	uv_timer_t idle;
 	unsigned id;
 	struct sk_peer *peer; /* the peer table's row: id, counters */
-	int refs; /* conn or process, and the idle timer */
+	int refs; /* conn, and the idle timer */
 	char addr[SK_ADDRSTRLEN + SK_PATHLEN];
 	char tag[SK_ADDRSTRLEN + SK_PATHLEN + 16]; /* "[3 127.0.0.1:5000]" */
 	struct client *prev, *next;
 	char *line; /* a partial line, allocated only while one is pending */
 	size_t line_len;
 	bool gone, eof, paused;
+	bool exited, out_end, out_paused; /* MODE_EXEC */
+	char exit_why[48];
 	uint64_t rx, tx;
 };
 
@@ -194,6 +195,10 @@ static void drop(struct client *c, const char *reason)
 		broadcast(s, NULL, (const uint8_t *)msg, (size_t)len);
 	}
 	uv_close((uv_handle_t *)&c->idle, timer_closed);
+	/* A program that outlives its client (kicked, idle, reset, server
+	 * exiting) is told to stop; its pipes are closed either way. */
+	tcp_exec_release(c->exec, c->exited ? 0 : SIGTERM);
+	c->exec = NULL;
 	if (c->conn)
 		sk_conn_close(c->conn);
 	if (s->count == 0) {
@@ -272,6 +277,66 @@ static void touch(struct client *c)
 		uv_timer_again(&c->idle);
 }
 
+/* --exec over TLS: the program's output goes to the client, and the
+ * client is dropped once the program has exited, its output is closed
+ * (close_notify and FIN sent after it) and everything queued has gone. */
+static void exec_finish(struct client *c)
+{
+	if (c->exited && (!c->conn || (c->out_end && sk_conn_queued(c->conn) == 0)))
+		drop(c, c->exit_why);
+}
+
+static void exec_exit(void *data, int64_t status, int sig)
+{
+	struct client *c = data;
+	c->exited = true;
+	if (sig)
+		snprintf(c->exit_why, sizeof c->exit_why, "program ended by signal %d", sig);
+	else
+		snprintf(c->exit_why, sizeof c->exit_why, "program exited with status %lld",
+			 (long long)status);
+	exec_finish(c);
+}
+
+static void exec_out(void *data, const uint8_t *p, size_t n)
+{
+	struct client *c = data;
+	struct server *s = c->s;
+	touch(c);
+	if (s->o->show.verbose)
+		tcp_tag('>', c->addr, p, n);
+	c->tx += n;
+	if (c->peer)
+		sk_peer_tx(c->peer, n, uv_now(s->loop));
+	sk_conn_write(c->conn, p, n);
+	if (!c->gone && sk_conn_queued(c->conn) > s->o->max_buffer) {
+		c->out_paused = true;
+		tcp_exec_pause_out(c->exec);
+	}
+}
+
+static void exec_out_end(void *data)
+{
+	struct client *c = data;
+	c->out_end = true;
+	sk_conn_shutdown(c->conn);
+	exec_finish(c);
+}
+
+static void exec_in_drain(void *data)
+{
+	struct client *c = data;
+	if (c->paused) {
+		c->paused = false;
+		sk_conn_resume(c->conn);
+	}
+}
+
+static const struct tcp_exec_cbs exec_cbs = {
+	.on_out = exec_out, .on_out_end = exec_out_end,
+	.on_in_drain = exec_in_drain, .on_exit = exec_exit,
+};
+
 static void on_ready(struct sk_conn *conn)
 {
 	struct client *c = sk_conn_data(conn);
@@ -280,6 +345,20 @@ static void on_ready(struct sk_conn *conn)
 		char desc[128];
 		sk_tls_describe(sk_conn_tls(conn), desc, sizeof desc);
 		cli_warn("%s TLS %s", c->tag, desc);
+	}
+	if (s->o->mode == MODE_EXEC) {
+		/* TLS: the program starts once the handshake is done, on pipes
+		 * this side relays through the connection. */
+		struct sockaddr_storage peer = { .ss_family = AF_UNSPEC };
+		sk_stream_peer(sk_conn_stream(conn), &peer);
+		int rc = tcp_exec_spawn(s->loop, s->exec_argv, -1, &peer, &exec_cbs, c,
+					&c->exec);
+		if (rc) {
+			char why[SK_ERRLEN];
+			snprintf(why, sizeof why, "exec %s: %s", s->exec_argv[0], sk_strerror(rc));
+			drop(c, why);
+		}
+		return;
 	}
 	if (s->o->mode == MODE_CHAT) {
 		char msg[SK_ADDRSTRLEN + 64];
@@ -318,6 +397,15 @@ static void on_data(struct sk_conn *conn, const uint8_t *p, size_t n)
 	case MODE_BROKER:
 		broadcast(s, c, p, n);
 		break;
+	case MODE_EXEC:
+		/* Bytes after the program closed its stdin are dropped, as a
+		 * pipe would. */
+		tcp_exec_write(c->exec, p, n);
+		if (tcp_exec_queued(c->exec) > s->o->max_buffer && !c->paused) {
+			c->paused = true;
+			sk_conn_pause(conn);
+		}
+		return;
 	default:
 		break;
 	}
@@ -341,6 +429,14 @@ static void on_drain(struct sk_conn *conn)
 {
 	struct client *c = sk_conn_data(conn);
 	touch(c);
+	if (c->s->o->mode == MODE_EXEC) {
+		if (c->out_paused && c->exec) {
+			c->out_paused = false;
+			tcp_exec_resume_out(c->exec);
+		}
+		exec_finish(c);
+		return;
+	}
 	if (c->paused) {
 		c->paused = false;
 		sk_conn_resume(conn);
@@ -353,6 +449,13 @@ static void on_eof(struct sk_conn *conn)
 {
 	struct client *c = sk_conn_data(conn);
 	c->eof = true;
+	if (c->s->o->mode == MODE_EXEC) {
+		/* The client is done sending: the program reads EOF, and the
+		 * connection lives on until the program is done. */
+		if (c->exec)
+			tcp_exec_close_in(c->exec);
+		return;
+	}
 	/* Answers still queued go out before the close. */
 	if (sk_conn_queued(conn) == 0)
 		drop(c, "closed by peer");
@@ -391,70 +494,6 @@ bool tcp_allowed(const struct server_opts *o, const struct sockaddr_storage *ss)
 	return false;
 }
 
-static void proc_closed(uv_handle_t *h)
-{
-	client_unref(h->data);
-}
-
-static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
-{
-	struct client *c = p->data;
-	char why[64];
-	if (sig)
-		snprintf(why, sizeof why, "program ended by signal %d", sig);
-	else
-		snprintf(why, sizeof why, "program exited with status %lld", (long long)status);
-	uv_close((uv_handle_t *)p, proc_closed);
-	drop(c, why);
-}
-
-static int spawn(struct server *s, struct client *c, uv_stream_t *stream,
-		 const struct sockaddr_storage *peer)
-{
-	uv_os_fd_t fd;
-	int rc = uv_fileno((uv_handle_t *)stream, &fd);
-	if (rc)
-		return rc;
-	/* The program expects ordinary blocking stdio. */
-	int fl = fcntl(fd, F_GETFL);
-	if (fl >= 0)
-		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-	size_t n = 0;
-	while (environ[n])
-		n++;
-	char **env = calloc(n + 3, sizeof *env);
-	if (!env)
-		return -ENOMEM;
-	char addr[SK_ADDRSTRLEN + 32], port[48];
-	char host[SK_ADDRSTRLEN] = "";
-	sk_sockaddr_format((const struct sockaddr *)peer, false, host, sizeof host);
-	uint16_t pn = peer->ss_family == AF_INET
-			      ? ntohs(((const struct sockaddr_in *)peer)->sin_port)
-		      : peer->ss_family == AF_INET6
-			      ? ntohs(((const struct sockaddr_in6 *)peer)->sin6_port)
-			      : 0;
-	snprintf(addr, sizeof addr, "SOCKIT_PEER_ADDR=%s", host);
-	snprintf(port, sizeof port, "SOCKIT_PEER_PORT=%u", pn);
-	size_t e = 0;
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "SOCKIT_PEER_", 12))
-			env[e++] = environ[i];
-	env[e++] = addr;
-	env[e++] = port;
-	uv_stdio_container_t io[3] = {
-		{ .flags = UV_INHERIT_FD, .data.fd = fd },
-		{ .flags = UV_INHERIT_FD, .data.fd = fd },
-		{ .flags = UV_INHERIT_FD, .data.fd = STDERR_FILENO },
-	};
-	uv_process_options_t po = {
-		.exit_cb = on_exit_cb, .file = s->exec_argv[0], .args = s->exec_argv,
-		.env = env, .stdio_count = 3, .stdio = io,
-	};
-	c->proc.data = c;
-	rc = uv_spawn(s->loop, &c->proc, &po);
-	free(env);
-	return rc;
-}
 
 static void add_client(struct server *s, uv_stream_t *stream,
 		       const struct sockaddr_storage *peer, const char *addr)
@@ -486,8 +525,13 @@ static void add_client(struct server *s, uv_stream_t *stream,
 	snprintf(c->tag, sizeof c->tag, "[%u %s]", c->id, addr);
 	char err[SK_ERRLEN];
 	int rc;
-	if (s->o->mode == MODE_EXEC) {
-		rc = spawn(s, c, stream, peer);
+	if (s->o->mode == MODE_EXEC && !s->o->tls) {
+		/* Plain TCP: the program gets the socket itself. */
+		uv_os_fd_t fd = -1;
+		rc = uv_fileno((uv_handle_t *)stream, &fd);
+		if (!rc)
+			rc = tcp_exec_spawn(s->loop, s->exec_argv, fd, peer, &exec_cbs, c,
+					    &c->exec);
 		sk_stream_close(stream); /* the program has its own copy */
 		if (rc) {
 			cli_warn("%s refused: exec %s: %s", c->tag, s->exec_argv[0], sk_strerror(rc));
@@ -513,7 +557,7 @@ static void add_client(struct server *s, uv_stream_t *stream,
 			return;
 		}
 	}
-	c->refs = 2;
+	c->refs = c->conn ? 2 : 1; /* the conn and the idle timer */
 	uv_timer_init(s->loop, &c->idle);
 	c->idle.data = c;
 	c->next = s->head;
@@ -705,16 +749,8 @@ static void stop(struct server *s)
 	s->in = NULL;
 	sk_linein_close(s->console);
 	s->console = NULL;
-	while (s->head) {
-		struct client *c = s->head;
-		if (c->conn) {
-			drop(c, "server exiting");
-		} else {
-			/* An --exec program keeps running on its own socket. */
-			uv_process_kill(&c->proc, SIGTERM);
-			drop(c, "server exiting");
-		}
-	}
+	while (s->head)
+		drop(s->head, "server exiting");
 	uv_close((uv_handle_t *)&s->usr1, NULL);
 	uv_close((uv_handle_t *)&s->term, NULL);
 	uv_close((uv_handle_t *)&s->intr, NULL);

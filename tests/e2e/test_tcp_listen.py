@@ -294,7 +294,6 @@ def test_port_in_use_is_one_line_and_status_1():
     ((":0", "--tls", "--cert", "x.pem"), "--cert and --key go together"),
     ((":0", "--reply", r"\xZZ"), "invalid escape sequence"),
     ((":0", "--raw", "--hex"), "exclude each other"),
-    (("127.0.0.1:0", "--tls", "--exec", "/bin/cat"), "cannot use --tls"),
 ])
 def test_bad_input_is_a_usage_error(args, needle):
     one_line_error(run("tcp", "listen", *args), 2, needle)

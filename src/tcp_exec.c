@@ -1,0 +1,276 @@
+/* One program per client for tcp listen --exec / --sh-exec: spawning with
+ * the peer's environment, and for TLS the two pipes relayed with bounded
+ * queues. */
+#include "tcp_exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sockit/endpoint.h"
+
+#define READ_CHUNK (64 * 1024)
+
+extern char **environ;
+
+struct tcp_exec {
+	uv_process_t proc;
+	uv_pipe_t in, out; /* the program's stdin and stdout, when piped */
+	bool piped, exited, released, in_closed, out_reading, out_paused, out_ended;
+	bool in_cb;        /* inside on_exit: release must not free yet */
+	int handles;       /* open handles; freed when it reaches 0 */
+	size_t queued;     /* bytes in flight to stdin */
+	uv_shutdown_t shut;
+	struct tcp_exec_cbs cbs;
+	void *data;
+};
+
+struct wreq {
+	uv_write_t req;
+	struct tcp_exec *e;
+	size_t n;
+	uint8_t bytes[];
+};
+
+static void handle_closed(uv_handle_t *h)
+{
+	struct tcp_exec *e = h->data;
+	if (--e->handles == 0)
+		free(e);
+}
+
+static void close_pipes(struct tcp_exec *e)
+{
+	if (!e->piped)
+		return;
+	e->piped = false;
+	uv_close((uv_handle_t *)&e->in, handle_closed);
+	uv_close((uv_handle_t *)&e->out, handle_closed);
+}
+
+static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
+{
+	struct tcp_exec *e = p->data;
+	e->exited = true;
+	if (!e->released && e->cbs.on_exit) {
+		e->in_cb = true;
+		e->cbs.on_exit(e->data, status, sig);
+		e->in_cb = false;
+	}
+	if (e->released)
+		uv_close((uv_handle_t *)&e->proc, handle_closed);
+}
+
+void tcp_exec_release(struct tcp_exec *e, int sig)
+{
+	if (!e || e->released)
+		return;
+	e->released = true;
+	close_pipes(e);
+	if (!e->exited) {
+		if (sig)
+			uv_process_kill(&e->proc, sig);
+	} else if (!e->in_cb) {
+		uv_close((uv_handle_t *)&e->proc, handle_closed);
+	}
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	(void)h;
+	(void)hint;
+	buf->base = malloc(READ_CHUNK);
+	buf->len = buf->base ? READ_CHUNK : 0;
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct tcp_exec *e = s->data;
+	if (nread > 0 && !e->released) {
+		e->cbs.on_out(e->data, (const uint8_t *)buf->base, (size_t)nread);
+	} else if (nread < 0) {
+		uv_read_stop(s);
+		e->out_reading = false;
+		e->out_ended = true;
+		if (!e->released)
+			e->cbs.on_out_end(e->data);
+	}
+	free(buf->base);
+}
+
+static void start_out(struct tcp_exec *e)
+{
+	if (e->piped && !e->out_reading && !e->out_paused && !e->out_ended &&
+	    uv_read_start((uv_stream_t *)&e->out, on_alloc, on_read) == 0)
+		e->out_reading = true;
+}
+
+void tcp_exec_pause_out(struct tcp_exec *e)
+{
+	e->out_paused = true;
+	if (e->piped && e->out_reading) {
+		uv_read_stop((uv_stream_t *)&e->out);
+		e->out_reading = false;
+	}
+}
+
+void tcp_exec_resume_out(struct tcp_exec *e)
+{
+	e->out_paused = false;
+	start_out(e);
+}
+
+static void write_done(uv_write_t *req, int status)
+{
+	struct wreq *w = (struct wreq *)req;
+	struct tcp_exec *e = w->e;
+	e->queued -= w->n;
+	free(w);
+	/* A program that stopped reading (EPIPE) shows up at its exit. */
+	(void)status;
+	if (e->queued == 0 && !e->released && e->cbs.on_in_drain)
+		e->cbs.on_in_drain(e->data);
+}
+
+int tcp_exec_write(struct tcp_exec *e, const uint8_t *p, size_t n)
+{
+	if (!e->piped || e->in_closed)
+		return -EPIPE;
+	if (e->queued == 0) {
+		uv_buf_t b = uv_buf_init((char *)p, (unsigned)n);
+		int w = uv_try_write((uv_stream_t *)&e->in, &b, 1);
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+		} else if (w != UV_EAGAIN) {
+			return w;
+		}
+		if (n == 0)
+			return 0;
+	}
+	struct wreq *w = malloc(sizeof *w + n);
+	if (!w)
+		return -ENOMEM;
+	w->e = e;
+	w->n = n;
+	memcpy(w->bytes, p, n);
+	uv_buf_t b = uv_buf_init((char *)w->bytes, (unsigned)n);
+	int rc = uv_write(&w->req, (uv_stream_t *)&e->in, &b, 1, write_done);
+	if (rc) {
+		free(w);
+		return rc;
+	}
+	e->queued += n;
+	return 0;
+}
+
+size_t tcp_exec_queued(const struct tcp_exec *e)
+{
+	return e->queued;
+}
+
+static void shut_done(uv_shutdown_t *req, int status)
+{
+	(void)req;
+	(void)status;
+}
+
+void tcp_exec_close_in(struct tcp_exec *e)
+{
+	if (!e->piped || e->in_closed)
+		return;
+	e->in_closed = true;
+	/* libuv closes the write end after every queued write (a failure
+	 * means the pipe is broken already: the program's exit says the rest). */
+	uv_shutdown(&e->shut, (uv_stream_t *)&e->in, shut_done);
+}
+
+/* The environment: sockit's without any SOCKIT_PEER_*, plus the peer's.
+ * The strings live in addr and port; free only the array. */
+static char **peer_env(const struct sockaddr_storage *peer, char *addr,
+		       size_t addr_cap, char *port, size_t port_cap)
+{
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **env = calloc(n + 3, sizeof *env);
+	if (!env)
+		return NULL;
+	char host[SK_ADDRSTRLEN] = "";
+	sk_sockaddr_format((const struct sockaddr *)peer, false, host, sizeof host);
+	uint16_t pn = peer->ss_family == AF_INET
+			      ? ntohs(((const struct sockaddr_in *)peer)->sin_port)
+		      : peer->ss_family == AF_INET6
+			      ? ntohs(((const struct sockaddr_in6 *)peer)->sin6_port)
+			      : 0;
+	snprintf(addr, addr_cap, "SOCKIT_PEER_ADDR=%s", host);
+	snprintf(port, port_cap, "SOCKIT_PEER_PORT=%u", pn);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "SOCKIT_PEER_", 12))
+			env[k++] = environ[i];
+	env[k++] = addr;
+	env[k++] = port;
+	return env;
+}
+
+int tcp_exec_spawn(uv_loop_t *loop, char **argv, int sock,
+		   const struct sockaddr_storage *peer,
+		   const struct tcp_exec_cbs *cbs, void *data,
+		   struct tcp_exec **out)
+{
+	struct tcp_exec *e = calloc(1, sizeof *e);
+	if (!e)
+		return -ENOMEM;
+	e->cbs = *cbs;
+	e->data = data;
+	char addr[SK_ADDRSTRLEN + 32], port[48];
+	char **env = peer_env(peer, addr, sizeof addr, port, sizeof port);
+	if (!env) {
+		free(e);
+		return -ENOMEM;
+	}
+	uv_stdio_container_t io[3];
+	if (sock >= 0) {
+		/* The program expects ordinary blocking stdio. */
+		int fl = fcntl(sock, F_GETFL);
+		if (fl >= 0)
+			fcntl(sock, F_SETFL, fl & ~O_NONBLOCK);
+		io[0] = (uv_stdio_container_t){ .flags = UV_INHERIT_FD, .data.fd = sock };
+		io[1] = io[0];
+	} else {
+		uv_pipe_init(loop, &e->in, 0);
+		uv_pipe_init(loop, &e->out, 0);
+		e->in.data = e->out.data = e;
+		e->piped = true;
+		e->handles = 2;
+		io[0] = (uv_stdio_container_t){ .flags = UV_CREATE_PIPE | UV_READABLE_PIPE,
+						.data.stream = (uv_stream_t *)&e->in };
+		io[1] = (uv_stdio_container_t){ .flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE,
+						.data.stream = (uv_stream_t *)&e->out };
+	}
+	io[2] = (uv_stdio_container_t){ .flags = UV_INHERIT_FD, .data.fd = STDERR_FILENO };
+	uv_process_options_t po = {
+		.exit_cb = on_exit_cb, .file = argv[0], .args = argv,
+		.env = env, .stdio_count = 3, .stdio = io,
+	};
+	e->proc.data = e;
+	int rc = uv_spawn(loop, &e->proc, &po);
+	free(env);
+	e->handles++; /* the process handle: closed even when spawn failed */
+	if (rc) {
+		e->released = true;
+		close_pipes(e);
+		uv_close((uv_handle_t *)&e->proc, handle_closed);
+		return rc;
+	}
+	start_out(e);
+	*out = e;
+	return 0;
+}
