@@ -400,48 +400,31 @@ static uint64_t random_seed(void)
 	return seed;
 }
 
-struct first_ctx {
-	int family;
-	struct sk_ip ip;
-	bool found;
-};
-
-static void first_of_family(const struct sk_ip *a, const struct sk_ip *b, void *ctx)
+/* The routes raw frames take: the kernel's, per target (see
+ * sk_routes_build), with the overrides the options give. */
+static struct sk_routes *raw_routes(const struct scan_opts *o, const struct sk_targets *t)
 {
-	(void)b;
-	struct first_ctx *c = ctx;
-	if (!c->found && a->family == c->family) {
-		c->ip = *a;
-		c->found = true;
-	}
-}
-
-/* The route raw frames to targets of one family take: the route of the
- * first such target (one next hop for the whole scan, as masscan). */
-static bool raw_route(const struct scan_opts *o, const struct sk_targets *t, int family,
-		      struct sk_route *rt)
-{
-	struct first_ctx c = { .family = family };
-	sk_targets_each_range(t, first_of_family, &c);
-	if (!c.found)
-		return false;
-	char err[SK_ERRLEN];
-	if (sk_route_lookup(&c.ip, o->iface, rt, err))
-		cli_fail(EXIT_FAIL, "%s", err);
+	struct sk_ip src;
+	uint8_t mac[6];
+	struct sk_routes_opts ro = { .ifname = o->iface, .wait_ms = 2000 };
 	if (o->source_ip) {
-		struct sk_ip src;
 		if (sk_ip_parse(o->source_ip, &src))
 			cli_usage("--source-ip '%s': not an address", o->source_ip);
-		if (src.family == family)
-			rt->src = src;
+		if (src.family == AF_INET)
+			ro.src4 = &src;
+		else
+			ro.src6 = &src;
 	}
 	if (o->router_mac) {
-		if (sk_mac_parse(o->router_mac, rt->dst_mac))
+		if (sk_mac_parse(o->router_mac, mac))
 			cli_usage("--router-mac '%s': expected aa:bb:cc:dd:ee:ff", o->router_mac);
-	} else if (sk_route_neighbour(rt, 2000, err)) {
-		cli_fail(EXIT_FAIL, "%s", err);
+		ro.router_mac = mac;
 	}
-	return true;
+	struct sk_routes *r;
+	char err[SK_ERRLEN];
+	if (sk_routes_build(&r, t, &ro, err))
+		cli_fail(EXIT_FAIL, "%s", err);
+	return r;
 }
 
 /* Picks our source port and holds it with a bound socket, so that the
@@ -543,12 +526,7 @@ int cmd_scan(int argc, char **argv)
 	uint8_t key[16];
 	if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key)
 		cli_fail(EXIT_FAIL, "no randomness for the probe cookies");
-	struct sk_route rt4, rt6;
-	bool have4 = false, have6 = false;
-	if (o.syn || o.udp) {
-		have4 = raw_route(&o, targets, AF_INET, &rt4);
-		have6 = raw_route(&o, targets, AF_INET6, &rt6);
-	}
+	struct sk_routes *routes = o.syn || o.udp ? raw_routes(&o, targets) : NULL;
 
 	uint64_t t0 = mono_ns(), done = 0, retried = 0, icmp_late = 0;
 	uint64_t frames = 0, replies = 0, first_frames = 0, first_ns = 0;
@@ -589,7 +567,7 @@ int cmd_scan(int argc, char **argv)
 			};
 			rc = sk_scan_connect(&co, &stats, err);
 		} else {
-			const struct sk_route *any = have4 ? &rt4 : &rt6;
+			const struct sk_route *any = sk_routes_at(routes, 0);
 			uint16_t sport = 0;
 			int hold = reserve_port(&o, any, ph == 0 ? SOCK_STREAM : SOCK_DGRAM, &sport);
 			struct sk_raw_opts ro = {
@@ -599,8 +577,7 @@ int cmd_scan(int argc, char **argv)
 				.rate = o.rate ? o.rate : 10000,
 				.retries = o.retries,
 				.wait_ms = o.timeout_set ? o.timeout_ms : 1000,
-				.route4 = have4 ? &rt4 : NULL,
-				.route6 = have6 ? &rt6 : NULL,
+				.routes = routes,
 				.sport = sport,
 				.key = key,
 				.on_result = on_result,
@@ -658,6 +635,7 @@ int cmd_scan(int argc, char **argv)
 	if (rc == 1 && o.resume)
 		cli_warn("interrupted: run the same command again to resume from %s", o.resume);
 	report_free(report);
+	sk_routes_free(routes);
 	for (int i = 0; i < 2; i++) {
 		sk_ports_free(ports[i]);
 		free(ports[i]);

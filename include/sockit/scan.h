@@ -276,6 +276,36 @@ int sk_route_lookup(const struct sk_ip *dst, const char *ifname,
 int sk_route_neighbour(struct sk_route *r, unsigned wait_ms, char *err);
 
 
+/* Every route the targets of a raw scan take, looked up before it starts:
+ * one question to the kernel per stretch of addresses that no routing
+ * prefix divides (so a /16 behind one gateway costs one), each gateway's
+ * MAC resolved once, and every target on a connected network resolved as
+ * its own next hop (at most 65,536 of them; SK_ETOOMANY beyond).  Read-only
+ * afterwards: safe to share between threads.  Opaque. */
+struct sk_routes;
+
+struct sk_routes_opts {
+	const char *ifname;          /* --interface, or NULL */
+	const struct sk_ip *src4, *src6; /* --source-ip per family, or NULL */
+	const uint8_t *router_mac;   /* --router-mac: every frame to it; or NULL */
+	unsigned wait_ms;            /* longest wait for one next hop's MAC */
+};
+
+/* Returns 0 or SK_ENOROUTE, SK_ETOOMANY, SK_EUNSUPPORTED, -errno with err. */
+int sk_routes_build(struct sk_routes **out, const struct sk_targets *t,
+		    const struct sk_routes_opts *o, char *err);
+void sk_routes_free(struct sk_routes *r);
+
+/* The distinct routes, 0 <= i < sk_routes_count. */
+size_t sk_routes_count(const struct sk_routes *r);
+const struct sk_route *sk_routes_at(const struct sk_routes *r, size_t i);
+
+/* The route to ip (NULL when ip is no target) and, in *mac, the MAC of its
+ * next hop, or NULL when the next hop never answered (the target is down:
+ * "host-unreach"). */
+const struct sk_route *sk_routes_find(const struct sk_routes *r, const struct sk_ip *ip,
+				      const uint8_t **mac);
+
 /* ---- the raw scans: SYN and UDP ---------------------------------------- */
 
 struct sk_raw_opts {
@@ -285,7 +315,7 @@ struct sk_raw_opts {
 	uint64_t rate;              /* frames per second; 0: no limit */
 	unsigned retries;           /* passes again over unanswered probes */
 	uint64_t wait_ms;           /* wait for late replies after each pass */
-	const struct sk_route *route4, *route6; /* NULL when no such targets */
+	const struct sk_routes *routes; /* from sk_routes_build on the targets */
 	uint16_t sport;             /* our source port (keep it reserved) */
 	const uint8_t *key;         /* 16 bytes: the cookie key */
 	sk_scan_result_fn on_result; /* from the receive thread, serialised */
@@ -294,10 +324,11 @@ struct sk_raw_opts {
 	volatile sig_atomic_t *stop;
 };
 
-/* Runs a raw scan: frames through AF_PACKET on each route's interface,
+/* Runs a raw scan: frames through AF_PACKET out of each target's own route,
  * replies on a receive thread (validated by cookie and 4-tuple, each probe
  * reported once); after the last pass, silent probes are reported as
- * filtered (TCP) or open|filtered (UDP).  stats->icmp_limited counts ICMP
+ * filtered (TCP) or open|filtered (UDP), and probes to on-link targets that
+ * never answered ARP / neighbour discovery as filtered, "host-unreach".  stats->icmp_limited counts ICMP
  * errors that came only for a retry: the sign of ICMP rate limiting.
  * Needs root (CAP_NET_RAW).  Returns 0, 1 when stopped, or a negative
  * error with err. */

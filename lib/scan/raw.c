@@ -34,7 +34,7 @@
 struct raw {
 	const struct sk_raw_opts *o;
 	const struct sk_plan *plan;
-	int send4, send6, recv_fd;
+	int send_ll, send4, send6, recv_fd; /* AF_PACKET; raw IP for loopback */
 	_Atomic uint8_t *answered; /* one bit per index */
 	size_t answered_len;
 	int32_t *port_pos; /* [proto][port] -> position in the port list, -1 */
@@ -69,9 +69,10 @@ static bool is_set(struct raw *r, uint64_t index)
 	return atomic_load(&r->answered[index >> 3]) & (1u << (index & 7));
 }
 
-static const struct sk_route *route_for(const struct raw *r, int family)
+static const struct sk_route *route_for(const struct raw *r, const struct sk_ip *ip)
 {
-	return family == AF_INET ? r->o->route4 : r->o->route6;
+	const uint8_t *mac;
+	return sk_routes_find(r->o->routes, ip, &mac);
 }
 
 static bool same_ip(const struct sk_ip *a, const struct sk_ip *b)
@@ -147,7 +148,7 @@ static void on_frame(struct raw *r, const uint8_t *p, size_t len)
 	const struct sk_raw_opts *o = r->o;
 	bool udp = o->proto == SK_SCAN_UDP;
 	if (rep.kind == SK_REPLY_ICMP) {
-		const struct sk_route *rt = route_for(r, rep.probe_dst.family);
+		const struct sk_route *rt = route_for(r, &rep.probe_dst);
 		if (!rt || !same_ip(&rep.probe_src, &rt->src) || rep.sport != o->sport ||
 		    rep.probe_proto != (udp ? SK_IPPROTO_UDP : SK_IPPROTO_TCP))
 			return;
@@ -167,7 +168,7 @@ static void on_frame(struct raw *r, const uint8_t *p, size_t len)
 		report(r, (uint64_t)idx, st, why, rep.ttl);
 		return;
 	}
-	const struct sk_route *rt = route_for(r, rep.from.family);
+	const struct sk_route *rt = route_for(r, &rep.from);
 	if (!rt || !same_ip(&rep.to, &rt->src) || rep.dport != o->sport)
 		return;
 	if ((rep.kind == SK_REPLY_TCP) == udp)
@@ -248,11 +249,11 @@ out:
  * injected on lo with AF_PACKET has no route attached, so the kernel takes
  * 127.0.0.1 arriving on it for a martian and drops it.  A raw IP socket
  * takes the normal output path (as nmap does on loopback). */
-static int open_send(const struct sk_route *rt, char *err)
+static int open_send(int family, bool loopback, char *err)
 {
 	int fd;
-	if (rt->loopback) {
-		fd = socket(rt->src.family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (loopback) {
+		fd = socket(family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
 		if (fd < 0)
 			return sk_err_set(err, -errno,
 					  "raw IP socket (raw scans need root or CAP_NET_RAW)");
@@ -260,15 +261,10 @@ static int open_send(const struct sk_route *rt, char *err)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
 		return fd;
 	}
+	/* Not bound: each frame names its interface (sockaddr_ll). */
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return sk_err_set(err, -errno, "AF_PACKET socket (raw scans need root or CAP_NET_RAW)");
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = rt->ifindex };
-	if (bind(fd, (struct sockaddr *)&sll, sizeof sll)) {
-		int e = -errno;
-		close(fd);
-		return sk_err_set(err, e, "bind to %s", rt->ifname);
-	}
 	int big = 4 << 20;
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
 	return fd;
@@ -324,13 +320,22 @@ static int build(struct raw *r, uint64_t index, uint8_t *out, int *fd,
 	enum sk_scan_proto proto;
 	uint16_t port;
 	sk_plan_probe(r->plan, index, &ip, &proto, &port);
-	const struct sk_route *rt = route_for(r, ip.family);
-	if (!rt)
+	const uint8_t *mac;
+	const struct sk_route *rt = sk_routes_find(r->o->routes, &ip, &mac);
+	if (!rt || !mac)
 		return -1;
-	*fd = ip.family == AF_INET ? r->send4 : r->send6;
-	*tolen = 0;
-	if (rt->loopback) {
-		memset(to, 0, sizeof *to);
+	memset(to, 0, sizeof *to);
+	if (!rt->loopback) {
+		struct sockaddr_ll *sll = (struct sockaddr_ll *)to;
+		sll->sll_family = AF_PACKET;
+		sll->sll_protocol = htons(ip.family == AF_INET ? ETH_P_IP : ETH_P_IPV6);
+		sll->sll_ifindex = rt->ifindex;
+		sll->sll_halen = 6;
+		memcpy(sll->sll_addr, mac, 6);
+		*tolen = sizeof *sll;
+		*fd = r->send_ll;
+	} else {
+		*fd = ip.family == AF_INET ? r->send4 : r->send6;
 		if (ip.family == AF_INET) {
 			struct sockaddr_in *sin = (struct sockaddr_in *)to;
 			sin->sin_family = AF_INET;
@@ -345,7 +350,7 @@ static int build(struct raw *r, uint64_t index, uint8_t *out, int *fd,
 	}
 	struct sk_l4_build b = {
 		.eth_src = rt->loopback ? NULL : rt->src_mac,
-		.eth_dst = rt->loopback ? NULL : rt->dst_mac,
+		.eth_dst = rt->loopback ? NULL : mac,
 		.family = ip.family == AF_INET ? 4 : 6,
 		.src = rt->src.bytes,
 		.dst = ip.bytes,
@@ -418,7 +423,7 @@ static int pass(struct raw *r, uint64_t from, uint64_t to, uint64_t *resume_out)
 			if (len <= 0)
 				continue;
 			iov[n] = (struct iovec){ frames[n], (size_t)len };
-			msgs[n].msg_hdr = (struct msghdr){ .msg_name = tolens[n] ? &tos[n] : NULL,
+			msgs[n].msg_hdr = (struct msghdr){ .msg_name = &tos[n],
 							   .msg_namelen = tolens[n],
 							   .msg_iov = &iov[n],
 							   .msg_iovlen = 1 };
@@ -499,7 +504,8 @@ int sk_scan_raw(const struct sk_raw_opts *o, struct sk_scan_stats *stats, char *
 		stats->resume = plan->steps;
 		return 0;
 	}
-	struct raw r = { .o = o, .plan = plan, .send4 = -1, .send6 = -1, .recv_fd = -1 };
+	struct raw r = { .o = o, .plan = plan, .send_ll = -1, .send4 = -1, .send6 = -1,
+			 .recv_fd = -1 };
 	pthread_mutex_init(&r.lock, NULL);
 	int rc = 0;
 	r.answered_len = (size_t)(plan->total / 8 + 1);
@@ -516,21 +522,21 @@ int sk_scan_raw(const struct sk_raw_opts *o, struct sk_scan_stats *stats, char *
 		r.port_pos[i] = -1;
 	for (uint32_t i = 0; i < plan->ports->count; i++)
 		r.port_pos[plan->ports->list[i]] = (int32_t)i;
-	if (o->route4 && (r.send4 = open_send(o->route4, err)) < 0) {
-		rc = r.send4;
-		goto out;
-	}
-	if (o->route6) {
-		if (o->route4 && o->route4->ifindex == o->route6->ifindex)
-			r.send6 = r.send4;
-		else if ((r.send6 = open_send(o->route6, err)) < 0) {
-			rc = r.send6;
+	/* One AF_PACKET socket for every interface, a raw IP socket per
+	 * family for loopback; replies read on the one interface the routes
+	 * share, or on all. */
+	int ifindex = -1;
+	for (size_t i = 0; i < sk_routes_count(o->routes); i++) {
+		const struct sk_route *rt = sk_routes_at(o->routes, i);
+		int *fd = !rt->loopback ? &r.send_ll : rt->src.family == AF_INET ? &r.send4 : &r.send6;
+		if (*fd < 0 && (*fd = open_send(rt->src.family, rt->loopback, err)) < 0) {
+			rc = *fd;
 			goto out;
 		}
+		ifindex = ifindex < 0 || ifindex == rt->ifindex ? rt->ifindex : 0;
 	}
-	int ifindex = o->route4 ? o->route4->ifindex : o->route6->ifindex;
-	if (o->route4 && o->route6 && o->route4->ifindex != o->route6->ifindex)
-		ifindex = 0; /* two interfaces: listen on all */
+	if (ifindex < 0)
+		ifindex = 0;
 	if ((r.recv_fd = open_recv(&r, ifindex, err)) < 0) {
 		rc = r.recv_fd;
 		goto out;
@@ -560,7 +566,17 @@ int sk_scan_raw(const struct sk_raw_opts *o, struct sk_scan_stats *stats, char *
 		 * (UDP), as nmap says. */
 		for (uint64_t s = o->start; s < plan->steps; s++) {
 			uint64_t index = sk_plan_index(plan, s);
-			if (!test_and_set(&r, index))
+			if (is_set(&r, index))
+				continue;
+			test_and_set(&r, index);
+			struct sk_ip ip;
+			enum sk_scan_proto pr;
+			uint16_t port;
+			const uint8_t *mac;
+			sk_plan_probe(plan, index, &ip, &pr, &port);
+			if (!sk_routes_find(o->routes, &ip, &mac) || !mac)
+				report(&r, index, SK_STATE_FILTERED, "host-unreach", -1);
+			else
 				report(&r, index,
 				       o->proto == SK_SCAN_UDP ? SK_STATE_OPEN_FILTERED
 							       : SK_STATE_FILTERED,
@@ -575,8 +591,10 @@ int sk_scan_raw(const struct sk_raw_opts *o, struct sk_scan_stats *stats, char *
 out:
 	if (r.recv_fd >= 0)
 		close(r.recv_fd);
-	if (r.send6 >= 0 && r.send6 != r.send4)
+	if (r.send6 >= 0)
 		close(r.send6);
+	if (r.send_ll >= 0)
+		close(r.send_ll);
 	if (r.send4 >= 0)
 		close(r.send4);
 	if (r.answered)

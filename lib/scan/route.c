@@ -2,6 +2,7 @@
  * and the next hop's MAC from the neighbour table, over rtnetlink. */
 #include "sockit/scan.h"
 #include "sockit/error.h"
+#include "route_nl.h"
 
 #include <errno.h>
 #include <net/if_arp.h>
@@ -38,7 +39,7 @@ static void add_attr(struct nlmsghdr *n, size_t cap, unsigned short type,
 
 /* Sends one request and feeds every answer message to fn until DONE (or
  * the single answer of a non-dump request). */
-static int nl_talk(struct nlmsghdr *req, int (*fn)(struct nlmsghdr *, void *),
+int sk__nl_talk(struct nlmsghdr *req, int (*fn)(struct nlmsghdr *, void *),
 		   void *ctx)
 {
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
@@ -201,7 +202,7 @@ int sk_route_lookup(const struct sk_ip *dst, const char *ifname, struct sk_route
 			return sk_err_set(err, SK_ENOROUTE, "interface %s: no such interface", ifname);
 		add_attr(&req.h, sizeof req, RTA_OIF, &idx, 4);
 	}
-	int rc = nl_talk(&req.h, on_route, out);
+	int rc = sk__nl_talk(&req.h, on_route, out);
 	if (rc < 0 || !out->ifindex)
 		return sk_err_set(err, SK_ENOROUTE, "%s%s%s", dstr,
 				  rc < 0 ? ": " : "", rc < 0 ? sk_strerror(rc) : "");
@@ -259,7 +260,7 @@ static int neigh_dump(struct sk_route *r, bool *found)
 	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	req.n.ndm_family = (unsigned char)r->nexthop.family;
 	struct neigh_ctx c = { r, false };
-	int rc = nl_talk(&req.h, on_neigh, &c);
+	int rc = sk__nl_talk(&req.h, on_neigh, &c);
 	*found = c.found;
 	return rc;
 }

@@ -14,6 +14,7 @@ import time
 import pytest
 
 from conftest import SOCKIT, TIMEOUT, Netns, kill_netns_pids, need_root, need_tool, one_line_error, run
+from scan_net import ScanNet
 
 LISTENER = r"""
 import socket, sys, time
@@ -736,3 +737,45 @@ def test_syn_and_udp_in_one_scan():
                    "--grepable", "-q", text=True, timeout=60)
         assert f"{tport}/open/tcp//" in r.stdout and "53/open/udp//domain///" in r.stdout
         stop(p)
+
+
+def listeners_on(net, i, n):
+    """n listeners on every address of target namespace i."""
+    p = net.popen(i, ["/usr/bin/python3", "-c", LISTENER, "0.0.0.0", str(n)],
+                  stdout=subprocess.PIPE)
+    return read_ports(p, n)
+
+
+@pytest.mark.parametrize("mode", ["--syn", "--udp-and-syn"])
+def test_raw_scan_across_two_interfaces_takes_each_targets_route(mode):
+    """One scan over two veth pairs into two namespaces (198.18.82.0/24 and
+    198.19.82.0/24), each with its own listeners, an on-link address and a
+    block behind it as gateway: each frame leaves by its target's own
+    route, so the open set is exact on both sides; an on-link address
+    that never answers ARP is filtered, host-unreach."""
+    with ScanNet("two", ["198.18.82", "198.19.82"]) as net:
+        ports = [listeners_on(net, 0, 2), listeners_on(net, 1, 3)]
+        blocks = ["198.18.96.0/29", "198.19.96.0/29"]
+        for i, block in enumerate(blocks):
+            net.local_block(i, block)
+        addrs = [[net.ip_of(0)] + [f"198.18.96.{k}" for k in range(8)],
+                 [net.ip_of(1)] + [f"198.19.96.{k}" for k in range(8)]]
+        spec = ",".join(map(str, sorted(ports[0] | ports[1] | {7000})))
+        extra = ["--udp", "-p", f"T:{spec},U:7001"] if mode == "--udp-and-syn" else ["-p", spec]
+        r = net.scan(net.ip_of(0), net.ip_of(1), *blocks, "198.18.82.9", "--syn", *extra,
+                     "--json", "--all", "--timeout", "300ms", "--retries", "1")
+        objs = ndjson(r.stdout)
+        tcp = [o for o in objs if o["proto"] == "tcp"]
+        found = {(o["ip"], o["port"]) for o in tcp if o["state"] == "open"}
+        want = {(a, p) for i in (0, 1) for a in addrs[i] for p in ports[i]}
+        assert found == want, r.stderr
+        assert all(o["reason"] == "syn-ack" for o in tcp if o["state"] == "open")
+        gone = {(o["state"], o["reason"]) for o in objs if o["ip"] == "198.18.82.9"}
+        assert gone == {("filtered", "host-unreach")}, r.stderr
+        n_tcp = len(addrs[0] + addrs[1]) + 1
+        assert len(tcp) == n_tcp * len(spec.split(","))
+        if mode == "--udp-and-syn":
+            udp = {o["ip"]: o["state"] for o in objs if o["proto"] == "udp"}
+            # Port unreachables came back through both interfaces.
+            for i in (0, 1):
+                assert "closed" in {udp[a] for a in addrs[i]}, r.stderr
