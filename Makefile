@@ -72,9 +72,20 @@ $(BUILD)/libsockit.so: $(LIB_OBJ)
 	$(call say,LD,$@)
 	$(Q)$(CC) -shared -Wl,-soname,libsockit.so.0 $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+# The program loads OpenSSL and libpcap on first use (src/lazy.h): its own
+# definitions of their functions come first, so with --as-needed the real
+# libraries are not start-up dependencies unless a function is missing from
+# src/lazy_*.c.  The sonames to open are read off the libraries we link.
+soname = $(shell objdump -p $$($(CC) -print-file-name=lib$(1).so) 2>/dev/null | \
+	sed -n 's/^ *SONAME *//p')
+$(BUILD)/obj/src/lazy_openssl.o: ALL_CFLAGS += \
+	-DSK_SONAME_SSL='"$(call soname,ssl)"' -DSK_SONAME_CRYPTO='"$(call soname,crypto)"'
+$(BUILD)/obj/src/lazy_pcap.o: ALL_CFLAGS += -DSK_SONAME_PCAP='"$(call soname,pcap)"'
+
 $(BUILD)/sockit: $(CMD_OBJ) $(BUILD)/libsockit.a
 	$(call say,LD,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(BUILD)/libsockit.a $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(BUILD)/libsockit.a \
+		-Wl,--as-needed $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsockit.a
 	$(call say,CC,$<)

@@ -178,13 +178,28 @@ static int add_ext(X509 *x, int nid, const char *value)
 	return ok ? 0 : -1;
 }
 
+/* A fresh P-256 key, or NULL.  Not EVP_EC_gen: that is a macro over a
+ * variadic function, which the program's on-demand loading of OpenSSL
+ * (src/lazy.h) cannot forward. */
+static EVP_PKEY *p256_key(void)
+{
+	EVP_PKEY *pk = NULL;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	if (!ctx || EVP_PKEY_keygen_init(ctx) <= 0 ||
+	    EVP_PKEY_CTX_set_group_name(ctx, "P-256") <= 0 ||
+	    EVP_PKEY_generate(ctx, &pk) <= 0)
+		pk = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	return pk;
+}
+
 /* A P-256 key and a self-signed certificate for name, localhost,
  * 127.0.0.1 and ::1, valid from an hour ago for 30 days: enough for a
  * listener a client pins by fingerprint or trusts with --insecure. */
 static int ephemeral(SSL_CTX *ssl, const char *name, char *err)
 {
 	int rc = SK_ETLS;
-	EVP_PKEY *pk = EVP_EC_gen("P-256");
+	EVP_PKEY *pk = p256_key();
 	X509 *x = X509_new();
 	if (!pk || !x)
 		goto out;
