@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "file_common.h"
+#include "tls_opts.h"
 #include "sockit/bytes.h"
 #include "sockit/endpoint.h"
 #include "sockit/error.h"
@@ -26,7 +27,7 @@
 static const char usage[] =
 	"usage: sockit file recv [ADDR]:PORT [-d DIR] [-k] [--overwrite] [--max-size N]\n"
 	"       sockit file recv --raw [ADDR]:PORT -o FILE|-\n"
-	"       (either with --tls [--cert FILE --key FILE])\n"
+	"       (either with --tls [--cert FILE --key FILE] [--alpn LIST])\n"
 	"\n"
 	"Receives files from `sockit file send` into DIR (default: the current\n"
 	"directory).  Each file is written to DIR/.NAME.part, checked against the\n"
@@ -48,6 +49,7 @@ static const char usage[] =
 	"                ephemeral self-signed certificate whose SHA-256\n"
 	"                fingerprint is printed (senders then need --insecure)\n"
 	"  --cert F, --key F  the certificate and key, PEM\n"
+	"  --alpn LIST   ALPN protocols accepted, in preference order\n"
 	"  -4, -6        IPv4 or IPv6 only (default: both, for :PORT)\n"
 	"  -w SECS       the longest wait for the sender once connected\n"
 	"  -v            a line per file and per connection\n"
@@ -69,8 +71,8 @@ static const char usage[] =
 	"2 usage error.\n";
 
 struct recv_opts {
-	const char *dir, *out, *cert, *key;
-	bool tls;
+	const char *dir, *out;
+	struct tcp_tls_opts tls;
 	bool keep, overwrite, raw, verbose, quiet;
 	uint64_t max_size, timeout_ms;
 	int family;
@@ -240,10 +242,7 @@ int cmd_file_recv(int argc, char **argv)
 		{ "overwrite", no_argument, NULL, 'O' },
 		{ "max-size", required_argument, NULL, 'M' },
 		{ "raw", no_argument, NULL, 'r' },
-		{ "tls", no_argument, NULL, 'T' },
-		{ "ssl", no_argument, NULL, 'T' },
-		{ "cert", required_argument, NULL, 'C' },
-		{ "key", required_argument, NULL, 'K' },
+		TLS_SERVER_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -251,6 +250,8 @@ int cmd_file_recv(int argc, char **argv)
 	bool dir_given = false;
 	int c;
 	while ((c = cli_getopt(argc, argv, "46d:o:kw:vqh", longopts)) != -1) {
+		if (tls_opt_take(&o.tls, c, optarg))
+			continue;
 		switch (c) {
 		case '4': o.family = AF_INET; break;
 		case '6': o.family = AF_INET6; break;
@@ -263,9 +264,6 @@ int cmd_file_recv(int argc, char **argv)
 		case 'O': o.overwrite = true; break;
 		case 'M': o.max_size = parse_size("--max-size", optarg); break;
 		case 'r': o.raw = true; break;
-		case 'T': o.tls = true; break;
-		case 'C': o.cert = optarg; break;
-		case 'K': o.key = optarg; break;
 		case 'h': cli_help(usage);
 		default: cli_usage("unexpected option");
 		}
@@ -281,10 +279,7 @@ int cmd_file_recv(int argc, char **argv)
 		cli_usage("-o goes with --raw; the protocol names its own files (use -d DIR)");
 	if (o.raw && (o.keep || dir_given || o.max_size))
 		cli_usage("--raw receives one stream into -o FILE; -k, -d and --max-size do not apply");
-	if ((o.cert || o.key) && !o.tls)
-		cli_usage("--cert and --key need --tls");
-	if (!o.cert != !o.key)
-		cli_usage("--cert and --key go together");
+	tls_check_server(&o.tls);
 	char err[SK_ERRLEN];
 	struct sk_endpoint ep;
 	if (sk_endpoint_parse(where, "tcp", &ep, err))
@@ -308,15 +303,8 @@ int cmd_file_recv(int argc, char **argv)
 	fprintf(stderr, "listening on %s\n", bound);
 	fflush(stderr);
 	struct sk_tls_ctx *ctx = NULL;
-	if (o.tls) {
-		struct sk_tls_server_opts so = { .cert = o.cert, .key = o.key };
-		if (sk_tls_ctx_server(&ctx, &so, err))
-			cli_fail(EXIT_FAIL, "%s", err);
-		char fp[SK_TLS_FPLEN];
-		if (sk_tls_ctx_fingerprint(ctx, fp) == 0)
-			cli_warn("TLS certificate%s SHA-256 %s",
-				 o.cert ? "" : " (ephemeral, self-signed)", fp);
-	}
+	if (o.tls.on)
+		ctx = tls_server_ctx(&o.tls, ep.host[0] ? ep.host : NULL);
 	int status = EXIT_OK;
 	for (;;) {
 		char peer[SK_ADDRSTRLEN];

@@ -14,14 +14,15 @@
 #include "cli.h"
 #include "commands.h"
 #include "file_common.h"
+#include "tls_opts.h"
 #include "sockit/endpoint.h"
 #include "sockit/error.h"
 #include "sockit/tls.h"
 #include "sockit/xfer.h"
 
 static const char usage[] =
-	"usage: sockit file send HOST:PORT FILE|DIR... [--resume] [-4|-6] [-w SECS]\n"
-	"                        [--tls [--cafile F | --insecure] [--sni NAME]]\n"
+	"usage: sockit file send HOST:PORT FILE|DIR... [--resume] [-4|-6] [-w D]\n"
+	"                        [--idle D] [--tls [--cafile F | --insecure] [--sni NAME]]\n"
 	"       sockit file send --raw HOST:PORT FILE|-\n"
 	"\n"
 	"Sends files to a `sockit file recv` over sockit's framed protocol: each\n"
@@ -42,10 +43,13 @@ static const char usage[] =
 	"                receiver's own certificate, FILE can be that certificate)\n"
 	"  --insecure    do not verify the certificate (says so on stderr)\n"
 	"  --sni NAME    server name sent in the handshake (default HOST)\n"
+	"  --alpn LIST   ALPN protocols offered, comma-separated\n"
 	"  --cert F, --key F  a client certificate\n"
 	"  -4, -6        IPv4 or IPv6 only\n"
-	"  -w SECS       connect timeout, and the longest wait for the peer\n"
-	"                (500ms, 2s, 1m; default: connect 10s, then no limit)\n"
+	"  -w, --connect-timeout D  connect timeout per address, as `tcp connect\n"
+	"                -w` (500ms, 2s, 1m; default 10s)\n"
+	"  --idle D      once connected, give up when the receiver takes or\n"
+	"                says nothing for D (default: no limit)\n"
 	"  -v            a line per file\n"
 	"  -q            no summary line and no progress bars\n"
 	"  -h, --help    this help\n"
@@ -62,10 +66,10 @@ static const char usage[] =
 	"exit status: 0 every file stored, 1 a failure or refusal, 2 usage error.\n";
 
 struct send_opts {
-	bool resume, raw, verbose, quiet, tls, insecure;
-	const char *cafile, *sni, *cert, *key;
+	bool resume, raw, verbose, quiet;
+	struct tcp_tls_opts tls;
 	int family;
-	uint64_t timeout_ms;
+	uint64_t connect_ms, idle_ms;
 };
 
 static void set_timeouts(int fd, uint64_t ms)
@@ -151,17 +155,11 @@ static struct sk_xfer_tls *start_tls(const struct send_opts *o,
 				     struct sk_xfer_stream *s, struct sk_tls_ctx **ctxp)
 {
 	char err[SK_ERRLEN];
-	struct sk_tls_client_opts co = { .cafile = o->cafile, .insecure = o->insecure,
-					 .cert = o->cert, .key = o->key };
-	struct sk_tls_ctx *ctx;
-	if (sk_tls_ctx_client(&ctx, &co, err))
-		cli_fail(EXIT_FAIL, "%s", err);
-	if (o->insecure)
-		cli_warn("warning: --insecure: the receiver's certificate is not verified");
+	struct sk_tls_ctx *ctx = tls_client_ctx(&o->tls, "the receiver");
 	/* ":PORT" connects to this host: verify the name it is known by. */
 	const char *host = ep->host[0] ? ep->host : "localhost";
 	struct sk_tls *tls;
-	if (sk_tls_new(ctx, false, host, o->sni, &tls, err))
+	if (sk_tls_new(ctx, false, host, o->tls.sni, &tls, err))
 		cli_fail(EXIT_FAIL, "%s", err);
 	struct sk_xfer_tls *t;
 	int rc = sk_xfer_tls_open(fd, tls, s, &t, err);
@@ -181,34 +179,26 @@ int cmd_file_send(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "resume", no_argument, NULL, 'R' },
 		{ "raw", no_argument, NULL, 'r' },
-		{ "tls", no_argument, NULL, 'T' },
-		{ "ssl", no_argument, NULL, 'T' },
-		{ "cafile", required_argument, NULL, 'A' },
-		{ "insecure", no_argument, NULL, 'I' },
-		{ "sni", required_argument, NULL, 'S' },
-		{ "cert", required_argument, NULL, 'C' },
-		{ "key", required_argument, NULL, 'K' },
+		{ "connect-timeout", required_argument, NULL, 'w' },
+		{ "idle", required_argument, NULL, OPT_IDLE },
+		TLS_CLIENT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct send_opts o = { .family = AF_UNSPEC };
-	bool tls_opt = false;
 	int c;
 	while ((c = cli_getopt(argc, argv, "46w:vqh", longopts)) != -1) {
+		if (tls_opt_take(&o.tls, c, optarg))
+			continue;
 		switch (c) {
 		case '4': o.family = AF_INET; break;
 		case '6': o.family = AF_INET6; break;
-		case 'w': o.timeout_ms = cli_duration_ms("-w", optarg); break;
+		case 'w': o.connect_ms = cli_duration_ms("-w", optarg); break;
+		case OPT_IDLE: o.idle_ms = cli_duration_ms("--idle", optarg); break;
 		case 'v': o.verbose = true; break;
 		case 'q': o.quiet = true; break;
 		case 'R': o.resume = true; break;
 		case 'r': o.raw = true; break;
-		case 'T': o.tls = true; break;
-		case 'A': o.cafile = optarg; tls_opt = true; break;
-		case 'I': o.insecure = true; tls_opt = true; break;
-		case 'S': o.sni = optarg; tls_opt = true; break;
-		case 'C': o.cert = optarg; tls_opt = true; break;
-		case 'K': o.key = optarg; tls_opt = true; break;
 		case 'h': cli_help(usage);
 		default: cli_usage("unexpected option");
 		}
@@ -222,12 +212,7 @@ int cmd_file_send(int argc, char **argv)
 		cli_usage("--raw sends exactly one FILE (or - for stdin)");
 	if (o.raw && o.resume)
 		cli_usage("--resume needs the protocol; it does not go with --raw");
-	if (tls_opt && !o.tls)
-		cli_usage("--cafile, --insecure, --sni, --cert and --key need --tls");
-	if (o.insecure && o.cafile)
-		cli_usage("--insecure and --cafile contradict each other");
-	if (!o.cert != !o.key)
-		cli_usage("--cert and --key go together");
+	tls_check_client(&o.tls);
 	char err[SK_ERRLEN];
 	struct sk_endpoint ep;
 	if (sk_endpoint_parse(target, "tcp", &ep, err))
@@ -245,13 +230,13 @@ int cmd_file_send(int argc, char **argv)
 	if (list.skipped && !o.quiet)
 		cli_warn("skipped %zu symbolic links or special files", list.skipped);
 
-	int fd = sk_xfer_connect(&ep, o.family, o.timeout_ms ? o.timeout_ms : 10000, err);
+	int fd = sk_xfer_connect(&ep, o.family, o.connect_ms ? o.connect_ms : 10000, err);
 	if (fd < 0)
 		cli_fail(EXIT_FAIL, "%s", err);
-	set_timeouts(fd, o.timeout_ms);
+	set_timeouts(fd, o.idle_ms);
 	struct sk_xfer_stream s = { .fd = fd };
 	struct sk_tls_ctx *ctx = NULL;
-	struct sk_xfer_tls *tls = o.tls ? start_tls(&o, &ep, fd, &s, &ctx) : NULL;
+	struct sk_xfer_tls *tls = o.tls.on ? start_tls(&o, &ep, fd, &s, &ctx) : NULL;
 	uint64_t t0 = file_now_ns();
 	char rate[32];
 	if (o.raw) {
@@ -262,7 +247,7 @@ int cmd_file_send(int argc, char **argv)
 		sk_xfer_tls_close(tls);
 		sk_tls_ctx_free(ctx);
 		shutdown(fd, SHUT_WR);
-		linger_close(fd, o.timeout_ms ? o.timeout_ms : 5000);
+		linger_close(fd, o.idle_ms ? o.idle_ms : 5000);
 		file_rate_note(sent, file_now_ns() - t0, rate, sizeof rate);
 		if (!o.quiet)
 			fprintf(stderr, "sent %llu bytes%s\n", (unsigned long long)sent, rate);

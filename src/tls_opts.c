@@ -1,0 +1,69 @@
+/* TLS options shared by the commands that speak TLS like tcp (tls_opts.h). */
+#include "tls_opts.h"
+
+#include "cli.h"
+#include "sockit/error.h"
+#include "sockit/tls.h"
+
+bool tls_opt_take(struct tcp_tls_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_TLS: o->on = true; return true;
+	case OPT_SNI: o->sni = arg; return true;
+	case OPT_CAFILE: o->cafile = arg; return true;
+	case OPT_ALPN: o->alpn = arg; return true;
+	case OPT_INSECURE: o->insecure = true; return true;
+	case OPT_CERT: o->cert = arg; return true;
+	case OPT_KEY: o->key = arg; return true;
+	default: return false;
+	}
+}
+
+void tls_check_client(const struct tcp_tls_opts *o)
+{
+	bool given = o->sni || o->cafile || o->alpn || o->insecure || o->cert || o->key;
+	if (given && !o->on)
+		cli_usage("--sni, --cafile, --alpn, --insecure, --cert and --key need --tls");
+	if (o->insecure && o->cafile)
+		cli_usage("--insecure and --cafile contradict each other");
+	if (!o->cert != !o->key)
+		cli_usage("--cert and --key go together");
+}
+
+void tls_check_server(const struct tcp_tls_opts *o)
+{
+	if ((o->cert || o->key || o->alpn) && !o->on)
+		cli_usage("--cert, --key and --alpn need --tls");
+	if (!o->cert != !o->key)
+		cli_usage("--cert and --key go together");
+}
+
+struct sk_tls_ctx *tls_client_ctx(const struct tcp_tls_opts *o, const char *peer)
+{
+	char err[SK_ERRLEN];
+	struct sk_tls_client_opts co = {
+		.cafile = o->cafile, .alpn = o->alpn, .insecure = o->insecure,
+		.cert = o->cert, .key = o->key,
+	};
+	struct sk_tls_ctx *ctx;
+	if (sk_tls_ctx_client(&ctx, &co, err))
+		cli_fail(EXIT_FAIL, "%s", err);
+	if (o->insecure)
+		cli_warn("warning: --insecure: %s's certificate is not verified", peer);
+	return ctx;
+}
+
+struct sk_tls_ctx *tls_server_ctx(const struct tcp_tls_opts *o, const char *name)
+{
+	char err[SK_ERRLEN];
+	struct sk_tls_server_opts so = { .cert = o->cert, .key = o->key, .alpn = o->alpn,
+					 .name = name };
+	struct sk_tls_ctx *ctx;
+	if (sk_tls_ctx_server(&ctx, &so, err))
+		cli_fail(EXIT_FAIL, "%s", err);
+	char fp[SK_TLS_FPLEN];
+	if (sk_tls_ctx_fingerprint(ctx, fp) == 0)
+		cli_warn("TLS certificate%s SHA-256 %s",
+			 o->cert ? "" : " (ephemeral, self-signed)", fp);
+	return ctx;
+}
