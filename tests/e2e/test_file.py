@@ -113,21 +113,58 @@ def test_directory_tree_keeps_relative_names(dirs):
         assert sha(dst / "photos" / rel) == sha(tree / rel)
 
 
-def test_large_file_sha256sum(dirs):
-    src, dst = dirs
+@pytest.fixture
+def shm_dirs():
+    """src and dst on a tmpfs when there is one (the big file is not a disk
+    test), removed afterwards whatever happens."""
+    import shutil
+    import tempfile
+    base = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    top = pathlib.Path(tempfile.mkdtemp(prefix="sockit-xfer-", dir=base))
+    (top / "src").mkdir()
+    (top / "dst").mkdir()
+    try:
+        yield top / "src", top / "dst"
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def write_random(path, size):
+    """size random bytes (AES-CTR keystream under a fresh random key, made by
+    openssl in chunks: os.urandom is several times slower), hashed as they
+    are written.  Returns the SHA-256 hex digest."""
+    h = hashlib.sha256()
+    gen = subprocess.Popen(["openssl", "enc", "-aes-128-ctr", "-nosalt",
+                            "-K", os.urandom(16).hex(), "-iv", os.urandom(16).hex(),
+                            "-in", "/dev/zero"], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL)
+    left = size
+    try:
+        with open(path, "wb") as f:
+            while left:
+                block = gen.stdout.read(min(left, 1 << 20))
+                assert block, "openssl stopped early"
+                h.update(block)
+                f.write(block)
+                left -= len(block)
+    finally:
+        gen.kill()
+        gen.wait(timeout=TIMEOUT)
+    return h.hexdigest()
+
+
+def test_one_gib_random_file(shm_dirs):
+    src, dst = shm_dirs
     big = src / "big"
-    # 128 MiB: random blocks, so no run of it compresses or repeats.
-    with open(big, "wb") as f:
-        block = os.urandom(1 << 20)
-        for i in range(128):
-            f.write(hashlib.sha256(bytes([i % 256, i // 256])).digest() + block[32:])
-    r = Receiver("-d", dst)
-    s = send(r.addr, big, timeout=60)
+    want = write_random(big, 1 << 30)
+    r = Receiver("-d", dst, "-q")
+    s = send(r.addr, big, args=("-q",), timeout=120)
     assert s.returncode == 0, s.stderr
-    assert r.finish(timeout=60)[0] == 0
-    out = subprocess.run(["sha256sum", str(big), str(dst / "big")], capture_output=True,
-                         text=True, timeout=60).stdout.split()
-    assert out[0] == out[2]
+    assert r.finish(timeout=120)[0] == 0
+    big.unlink()  # half the tmpfs back before reading the copy
+    assert (dst / "big").stat().st_size == 1 << 30
+    assert sha(dst / "big") == want
+    assert files_under(dst) == ["big"]
 
 
 def test_ipv6_loopback(dirs):
@@ -669,6 +706,8 @@ def wait_listening(port):
     (("file", "recv", ":0", "-o", "x"), "-o goes with --raw"),
     (("file", "recv", ":0", "--max-size", "12Q"), "--max-size"),
     (("file", "recv", ":0", "-w", "soon"), "bad duration"),
+    (("file", "send", "--connect-timeout", "soon", "127.0.0.1:9", "a"), "bad duration"),
+    (("file", "send", "--idle", "x", "127.0.0.1:9", "a"), "bad duration"),
 ])
 def test_usage_errors(args, needle):
     one_line_error(run(*args), 2, needle)
@@ -679,6 +718,63 @@ def test_missing_file_and_missing_dir():
                    "/nonexistent/x", "no such file")
     one_line_error(run("file", "recv", "127.0.0.1:0", "-d", "/nonexistent"), 1,
                    "-d /nonexistent")
+
+
+@pytest.fixture
+def full_backlog():
+    """A loopback listener that never accepts, its backlog filled: Linux
+    drops further SYNs, so a connect to it neither succeeds nor fails."""
+    lst = socket.socket()
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(0)
+    port = lst.getsockname()[1]
+    fillers = []
+    # Backlog 0 holds one connection; a few more make sure it is full
+    # whatever the kernel rounds it to (the later ones stay in SYN-SENT).
+    for _ in range(4):
+        c = socket.socket()
+        c.setblocking(False)
+        c.connect_ex(("127.0.0.1", port))
+        fillers.append(c)
+    probe = socket.socket()
+    probe.settimeout(0.5)
+    with pytest.raises((socket.timeout, BlockingIOError)):
+        probe.connect(("127.0.0.1", port))  # the backlog really is full
+    probe.close()
+    yield port
+    for c in fillers:
+        c.close()
+    lst.close()
+
+
+@pytest.mark.parametrize("flag", ["-w", "--connect-timeout"])
+def test_connect_timeout_against_a_full_backlog(tmp_path, full_backlog, flag):
+    (tmp_path / "f").write_text("x")
+    t0 = time.monotonic()
+    p = run("file", "send", flag, "300ms", f"127.0.0.1:{full_backlog}", tmp_path / "f",
+            timeout=30)
+    # Well before the 10 s default: the flag, not the default, ended it.
+    assert time.monotonic() - t0 < 8
+    one_line_error(p, 1, f"127.0.0.1:{full_backlog}")
+    assert "timed out" in p.stderr or "timeout" in p.stderr, p.stderr
+
+
+def test_idle_timeout_of_the_sender(dirs):
+    """--idle, not -w, bounds the wait once connected: a peer that accepts
+    and says nothing."""
+    src, _ = dirs
+    (src / "f").write_text("x")
+    lst = socket.socket()
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(1)
+    port = lst.getsockname()[1]
+    try:
+        p = run("file", "send", "-w", "5s", "--idle", "300ms", f"127.0.0.1:{port}",
+                src / "f", timeout=30)
+    finally:
+        lst.close()
+    one_line_error(p, 1, "hello")
+    assert "timed out" in p.stderr, p.stderr
 
 
 def test_connection_refused(tmp_path):
