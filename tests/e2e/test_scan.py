@@ -476,10 +476,34 @@ def serve(pair, *ports):
     return p
 
 
-def test_syn_across_veth_slash20_is_exact_and_equals_nmap():
+def masscan_open(pair, spec, ports, *extra):
+    """masscan's open (address, port) set, run from the scanner side."""
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "m.txt")
+        r = pair.on(pair.sc, "masscan", spec, "-p", ports, "--interface", "v0",
+                    "--router-ip", pair.tg_ip, "-oL", out, *extra, timeout=120)
+        assert r.returncode == 0, r.stderr
+        found = set()
+        for line in open(out):
+            f = line.split()
+            if f and f[0] == "open":
+                found.add((f[3], int(f[2])))
+        return found
+
+
+def test_syn_across_veth_slash20_is_exact_and_equals_masscan_and_nmap():
     """A /20 x 3 ports through a veth pair, every address answering: the
-    open (address, port) set is exact; nmap -sS agrees on a slice."""
+    open (address, port) set is exact; masscan finds a subset of it, and
+    nmap -sS agrees on a slice.
+
+    masscan is not reliable here, so the test cannot ask for equality:
+    tcpdump on v0 sees every SYN-ACK, yet masscan reports 93-98% of them
+    at 2,000-20,000 frames/s when it sends from the address the kernel owns
+    (198.18.0.1).  With --adapter-ip set to an address nobody owns (it
+    answers ARP for it itself) it found all 8,192 in 5 of 6 runs at 3,000/s
+    and 89-95% at 20,000/s; when the machine is loaded it still loses some."""
     need_tool("nmap")
+    need_tool("masscan")
     with NsPair("syn20") as pair:
         pair.local_block("198.19.112.0/20")
         serve(pair, 8080, 8443)
@@ -489,6 +513,9 @@ def test_syn_across_veth_slash20_is_exact_and_equals_nmap():
         want = {(f"198.19.{112 + i // 256}.{i % 256}", port) for i in range(4096)
                 for port in (8080, 8443)}
         assert found == want, r.stderr
+        mass = masscan_open(pair, "198.19.112.0/20", "8080,8443,9000", "--rate", "3000",
+                            "--wait", "2", "--adapter-ip", "198.18.0.50")
+        assert mass and mass <= found, sorted(mass - found)[:10]
         out = pair.on(pair.sc, "nmap", "-sS", "-n", "-Pn", "-T5", "-p", "8080,8443,9000",
                       "198.19.120.0/26", "-oG", "-", timeout=120).stdout
         nm = set()
