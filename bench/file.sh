@@ -1,5 +1,5 @@
 #!/bin/sh
-# file send/recv: one random file (SIZE_MB, default 1024) over loopback
+# file send/recv: one random file (SIZE_MB, default 2048: the 2 GiB) over loopback
 # with sockit's protocol (SHA-256 on both sides, fsync, atomic rename)
 # against `nc -l > f` fed by `nc -N < f`, alone and followed by sha256sum of
 # both copies (the same guarantee).  Files live on tmpfs (/dev/shm) so the
@@ -8,7 +8,7 @@
 # they say more than wall-clock rates.
 set -eu
 : "${SOCKIT:?set SOCKIT to the sockit binary}"
-size_mb=${SIZE_MB:-1024}
+size_mb=${SIZE_MB:-2048}
 runs=${RUNS:-3}
 base=/dev/shm
 [ -d "$base" ] || base=${TMPDIR:-/tmp}
