@@ -24,7 +24,9 @@
  *
  * Errors are SK_ETLS (protocol or setup; err says what OpenSSL said),
  * SK_ETLSVERIFY (the peer's certificate; err says why, e.g. "hostname
- * mismatch"), SK_ETLSCLOSED (the peer sent close_notify) or -ENOMEM.
+ * mismatch"), SK_ETLSCLOSED (the peer sent close_notify) or -ENOMEM; a
+ * --cafile, --cert or --key file that cannot be read is -errno with err
+ * "--cafile PATH: no such file or directory" (the option and the reason).
  */
 #ifndef SOCKIT_TLS_H
 #define SOCKIT_TLS_H

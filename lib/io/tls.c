@@ -3,10 +3,13 @@
 #include "sockit/tls.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 #include <openssl/err.h>
@@ -97,18 +100,37 @@ void sk_tls_ctx_free(struct sk_tls_ctx *ctx)
 	free(ctx);
 }
 
+/* Whether a PEM file named by an option can be read at all: OpenSSL only
+ * says "system lib" for a missing or unreadable file, so check first and
+ * give the reason (err: "--cafile /x.pem: no such file or directory"). */
+static int readable(const char *opt, const char *path, char *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sk_err_set(err, -errno, "%s %s", opt, path);
+	struct stat st;
+	int rc = 0;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+		rc = sk_err_set(err, -EISDIR, "%s %s", opt, path);
+	close(fd);
+	return rc;
+}
+
 static int load_pair(SSL_CTX *ssl, const char *cert, const char *key,
 		     char *err)
 {
+	int rc;
+	if ((rc = readable("--cert", cert, err)) || (rc = readable("--key", key, err)))
+		return rc;
 	ERR_clear_error();
 	if (SSL_CTX_use_certificate_chain_file(ssl, cert) != 1)
-		return sk_err_set(err, SK_ETLS, "certificate %s: %s", cert,
-				  ossl_reason("cannot load"));
+		return sk_err_set(err, SK_ETLS, "--cert %s: no usable PEM certificate (%s)",
+				  cert, ossl_reason("cannot load"));
 	if (SSL_CTX_use_PrivateKey_file(ssl, key, SSL_FILETYPE_PEM) != 1)
-		return sk_err_set(err, SK_ETLS, "key %s: %s", key,
-				  ossl_reason("cannot load"));
+		return sk_err_set(err, SK_ETLS, "--key %s: no usable PEM private key (%s)",
+				  key, ossl_reason("cannot load"));
 	if (SSL_CTX_check_private_key(ssl) != 1)
-		return sk_err_set(err, SK_ETLS, "key %s: does not match certificate %s",
+		return sk_err_set(err, SK_ETLS, "--key %s: does not match --cert %s",
 				  key, cert);
 	return 0;
 }
@@ -124,9 +146,11 @@ int sk_tls_ctx_client(struct sk_tls_ctx **out,
 		SSL_CTX_set_verify(c->ssl, SSL_VERIFY_PEER, NULL);
 		ERR_clear_error();
 		if (opts->cafile) {
-			if (SSL_CTX_load_verify_locations(c->ssl, opts->cafile, NULL) != 1)
-				rc = sk_err_set(err, SK_ETLS, "--cafile %s: %s", opts->cafile,
-						ossl_reason("cannot load"));
+			rc = readable("--cafile", opts->cafile, err);
+			if (!rc && SSL_CTX_load_verify_locations(c->ssl, opts->cafile, NULL) != 1)
+				rc = sk_err_set(err, SK_ETLS,
+						"--cafile %s: no usable PEM certificate (%s)",
+						opts->cafile, ossl_reason("cannot load"));
 		} else if (SSL_CTX_set_default_verify_paths(c->ssl) != 1) {
 			rc = sk_err_set(err, SK_ETLS, "system trust store: %s",
 					ossl_reason("cannot load"));

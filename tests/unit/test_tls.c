@@ -1,5 +1,6 @@
 /* The TLS engine with no sockets: two sessions pump ciphertext into each
  * other, which is exactly how sk_conn drives it over a libuv stream. */
+#include <errno.h>
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -164,13 +165,21 @@ Test(tls, bad_settings_are_errors_with_messages)
 	static const struct {
 		const char *alpn, *cafile, *cert, *key, *needle;
 		bool server;
+		int rc;
 	} cases[] = {
-		{ "", NULL, NULL, NULL, "empty protocol list", false },
-		{ "h2,,x", NULL, NULL, NULL, "bad protocol list", false },
-		{ NULL, "/nonexistent/ca.pem", NULL, NULL, "--cafile /nonexistent/ca.pem", false },
-		{ NULL, NULL, "/nonexistent/c.pem", "/nonexistent/k.pem", "certificate /nonexistent/c.pem", true },
-		{ NULL, NULL, "/nonexistent/c.pem", NULL, "--cert and --key", true },
-		{ NULL, NULL, "/nonexistent/c.pem", NULL, "both --cert and --key", false },
+		{ "", NULL, NULL, NULL, "empty protocol list", false, SK_ETLS },
+		{ "h2,,x", NULL, NULL, NULL, "bad protocol list", false, SK_ETLS },
+		{ NULL, "/nonexistent/ca.pem", NULL, NULL,
+		  "--cafile /nonexistent/ca.pem: no such file", false, -ENOENT },
+		{ NULL, "/", NULL, NULL, "--cafile /: is a directory", false, -EISDIR },
+		{ NULL, "/dev/null", NULL, NULL, "--cafile /dev/null: no usable PEM", false, SK_ETLS },
+		{ NULL, NULL, "/nonexistent/c.pem", "/nonexistent/k.pem",
+		  "--cert /nonexistent/c.pem: no such file", true, -ENOENT },
+		{ NULL, NULL, "/dev/null", "/nonexistent/k.pem",
+		  "--key /nonexistent/k.pem: no such file", true, -ENOENT },
+		{ NULL, NULL, "/dev/null", "/dev/null", "--cert /dev/null: no usable PEM", true, SK_ETLS },
+		{ NULL, NULL, "/nonexistent/c.pem", NULL, "--cert and --key", true, SK_ETLS },
+		{ NULL, NULL, "/nonexistent/c.pem", NULL, "both --cert and --key", false, SK_ETLS },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct sk_tls_ctx *c = NULL;
@@ -183,7 +192,7 @@ Test(tls, bad_settings_are_errors_with_messages)
 			rc = sk_tls_ctx_client(&c, &(struct sk_tls_client_opts){
 				.alpn = cases[i].alpn, .cafile = cases[i].cafile,
 				.cert = cases[i].cert, .key = cases[i].key }, err);
-		cr_expect_eq(rc, SK_ETLS, "case %zu", i);
+		cr_expect_eq(rc, cases[i].rc, "case %zu: %d", i, rc);
 		cr_expect(strstr(err, cases[i].needle) != NULL, "case %zu: %s", i, err);
 		cr_expect(strchr(err, '\n') == NULL);
 	}
