@@ -64,6 +64,8 @@ static const char usage[] =
 	"                      certificate is made and its SHA-256 printed\n"
 	"  --cert F --key F    the server's certificate chain and key (PEM)\n"
 	"  --alpn LIST         protocols accepted, in preference order\n"
+	"  --client-ca FILE    require a client certificate signed by a CA in\n"
+	"                      FILE (PEM); others fail the handshake (logged)\n"
 	"  -h, --help          this help\n"
 	"\n"
 	"examples:\n"
@@ -83,6 +85,7 @@ struct opts {
 	struct tcp_tls_opts tls;
 	bool no_shutdown;
 	const char *reply_text, *rules_file;
+	const char *client_ca;
 	struct sk_append append;
 	int modes;
 };
@@ -174,6 +177,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "cert", required_argument, NULL, OPT_CERT },
 		{ "key", required_argument, NULL, OPT_KEY },
 		{ "alpn", required_argument, NULL, OPT_ALPN },
+		{ "client-ca", required_argument, NULL, OPT_CLIENT_CA },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -220,6 +224,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		case OPT_CERT: o->tls.cert = optarg; tls_opt = true; break;
 		case OPT_KEY: o->tls.key = optarg; tls_opt = true; break;
 		case OPT_ALPN: o->tls.alpn = optarg; tls_opt = true; break;
+		case OPT_CLIENT_CA: o->client_ca = optarg; tls_opt = true; break;
 		case 'h': cli_help(usage);
 		default: cli_usage("unexpected option");
 		}
@@ -237,7 +242,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	if (o->modes > 1)
 		cli_usage("--echo, --reply/--rules, --broker, --chat and --exec exclude each other");
 	if (tls_opt && !o->tls.on)
-		cli_usage("--cert, --key and --alpn need --tls");
+		cli_usage("--cert, --key, --alpn and --client-ca need --tls");
 	if (!o->tls.cert != !o->tls.key)
 		cli_usage("--cert and --key go together");
 	if (o->so.raw && o->so.show.hex)
@@ -293,7 +298,7 @@ int cmd_tcp_listen(int argc, char **argv)
 	struct sk_tls_ctx *ctx = NULL;
 	if (o.tls.on) {
 		struct sk_tls_server_opts to = { .cert = o.tls.cert, .key = o.tls.key,
-						 .alpn = o.tls.alpn,
+						 .alpn = o.tls.alpn, .client_ca = o.client_ca,
 						 .name = o.ep.host[0] ? o.ep.host : NULL };
 		if (sk_tls_ctx_server(&ctx, &to, err))
 			cli_fail(EXIT_FAIL, "%s", err);
@@ -328,7 +333,8 @@ int cmd_tcp_listen(int argc, char **argv)
 		if (ctx && sk_tls_new(ctx, true, NULL, NULL, &tls, err))
 			cli_fail(EXIT_FAIL, "%s", err);
 		struct relay_opts ro = { .show = o.so.show, .no_shutdown = o.no_shutdown,
-					 .crlf = o.so.crlf, .stats = o.so.stats, .quit_ms = -1 };
+					 .crlf = o.so.crlf, .stats = o.so.stats, .quit_ms = -1,
+					 .client_cert = o.client_ca != NULL };
 		status = first.stream ? tcp_relay(loop, first.stream, tls, first.peer, &ro)
 				      : EXIT_FAIL;
 	} else {

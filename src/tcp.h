@@ -18,7 +18,7 @@ enum {
 	OPT_RETRY, OPT_SOURCE, OPT_HEX_INPUT, OPT_ECHO, OPT_BROKER, OPT_CHAT,
 	OPT_EXEC, OPT_SH_EXEC, OPT_MAX_CONNS, OPT_ALLOW, OPT_DENY,
 	OPT_ALLOW_FILE, OPT_IDLE, OPT_MAX_BUFFER, OPT_RAW, OPT_REPLY, OPT_RULES,
-	OPT_APPEND,
+	OPT_APPEND, OPT_CLIENT_CA,
 };
 
 struct tcp_tls_opts {
@@ -64,6 +64,7 @@ struct relay_opts {
 	size_t send_len;
 	uint64_t wait_reply_ms;  /* --wait-reply; 0 none */
 	bool quiet_eof;          /* no "closed" line */
+	bool client_cert;        /* --client-ca: log the client's certificate */
 };
 
 /* Runs the loop until the relay is over; takes the stream and tls.

@@ -173,6 +173,10 @@ static void on_ready(struct sk_conn *c)
 		sk_tls_describe(sk_conn_tls(c), desc, sizeof desc);
 		cli_warn("%s: TLS %s", r->peer, desc);
 	}
+	char subj[256];
+	if (sk_conn_tls(c) && sk_tls_peer_subject(sk_conn_tls(c), subj, sizeof subj) == 0 &&
+	    (r->o->show.verbose || r->o->client_cert))
+		cli_warn("%s: certificate %s", r->peer, subj);
 	if (r->o->send) {
 		send_bytes(r, r->o->send, r->o->send_len);
 		input_done(r);

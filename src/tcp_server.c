@@ -346,6 +346,9 @@ static void on_ready(struct sk_conn *conn)
 		sk_tls_describe(sk_conn_tls(conn), desc, sizeof desc);
 		cli_warn("%s TLS %s", c->tag, desc);
 	}
+	char subj[256];
+	if (sk_conn_tls(conn) && sk_tls_peer_subject(sk_conn_tls(conn), subj, sizeof subj) == 0)
+		cli_warn("%s client certificate %s", c->tag, subj); /* --client-ca */
 	if (s->o->mode == MODE_EXEC) {
 		/* TLS: the program starts once the handshake is done, on pipes
 		 * this side relays through the connection. */

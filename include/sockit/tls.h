@@ -49,6 +49,8 @@ struct sk_tls_server_opts {
 	const char *cert, *key; /* PEM files; both NULL: ephemeral self-signed */
 	const char *alpn;       /* protocols accepted, in preference order */
 	const char *name;       /* ephemeral certificate's name; NULL "localhost" */
+	const char *client_ca;  /* PEM CAs: clients must show a certificate
+				 * they signed; NULL: no client certificate */
 };
 
 /* Create a context.  Return 0 or SK_ETLS / -ENOMEM with err filled.  The
@@ -102,6 +104,11 @@ size_t sk_tls_take(struct sk_tls *tls, uint8_t *buf, size_t cap);
 /* After the handshake: "TLSv1.3 TLS_AES_256_GCM_SHA384", then " alpn P"
  * when a protocol was agreed.  Writes at most cap - 1 characters. */
 void sk_tls_describe(const struct sk_tls *tls, char *buf, size_t cap);
+
+/* After the handshake: the subject of the peer's certificate, verified
+ * ("/CN=alice/O=example"), in at most cap - 1 characters.  Return 0, or
+ * SK_ETLS when the peer showed none. */
+int sk_tls_peer_subject(const struct sk_tls *tls, char *buf, size_t cap);
 
 /* The protocol ALPN agreed on, or NULL (*len set to its length). */
 const char *sk_tls_alpn(const struct sk_tls *tls, size_t *len);

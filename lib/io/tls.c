@@ -272,6 +272,26 @@ out:
 	return rc;
 }
 
+/* --client-ca: every client must show a certificate that chains to a CA
+ * in file; the CA names are also sent in the CertificateRequest, so a
+ * client with several certificates picks the right one. */
+static int require_client_cert(SSL_CTX *ssl, const char *file, char *err)
+{
+	int rc = readable("--client-ca", file, err);
+	if (rc)
+		return rc;
+	ERR_clear_error();
+	STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(file);
+	if (!names || SSL_CTX_load_verify_locations(ssl, file, NULL) != 1) {
+		sk_X509_NAME_pop_free(names, X509_NAME_free);
+		return sk_err_set(err, SK_ETLS, "--client-ca %s: no usable PEM certificate (%s)",
+				  file, ossl_reason("cannot load"));
+	}
+	SSL_CTX_set_client_CA_list(ssl, names);
+	SSL_CTX_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	return 0;
+}
+
 int sk_tls_ctx_server(struct sk_tls_ctx **out,
 		      const struct sk_tls_server_opts *opts, char *err)
 {
@@ -289,6 +309,8 @@ int sk_tls_ctx_server(struct sk_tls_ctx **out,
 	}
 	if (!rc && c->alpn_len)
 		SSL_CTX_set_alpn_select_cb(c->ssl, alpn_select, c);
+	if (!rc && opts->client_ca)
+		rc = require_client_cert(c->ssl, opts->client_ca, err);
 	if (rc) {
 		sk_tls_ctx_free(c);
 		return rc;
@@ -479,4 +501,17 @@ void sk_tls_describe(const struct sk_tls *tls, char *buf, size_t cap)
 	snprintf(buf, cap, "%s %s%s%.*s", SSL_get_version(tls->ssl),
 		 SSL_get_cipher_name(tls->ssl), alpn ? " alpn " : "",
 		 alpn ? (int)alen : 0, alpn ? alpn : "");
+}
+
+int sk_tls_peer_subject(const struct sk_tls *tls, char *buf, size_t cap)
+{
+	X509 *x = SSL_get0_peer_certificate(tls->ssl);
+	if (!x || !cap)
+		return SK_ETLS;
+	char *one = X509_NAME_oneline(X509_get_subject_name(x), NULL, 0);
+	if (!one)
+		return -ENOMEM;
+	snprintf(buf, cap, "%s", one);
+	OPENSSL_free(one);
+	return 0;
 }
