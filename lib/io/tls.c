@@ -281,13 +281,12 @@ static int require_client_cert(SSL_CTX *ssl, const char *file, char *err)
 	if (rc)
 		return rc;
 	ERR_clear_error();
-	STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(file);
-	if (!names || SSL_CTX_load_verify_locations(ssl, file, NULL) != 1) {
-		sk_X509_NAME_pop_free(names, X509_NAME_free);
+	STACK_OF(X509_NAME) *names = NULL;
+	if (SSL_CTX_load_verify_locations(ssl, file, NULL) != 1 ||
+	    !(names = SSL_load_client_CA_file(file)))
 		return sk_err_set(err, SK_ETLS, "--client-ca %s: no usable PEM certificate (%s)",
 				  file, ossl_reason("cannot load"));
-	}
-	SSL_CTX_set_client_CA_list(ssl, names);
+	SSL_CTX_set_client_CA_list(ssl, names); /* takes names */
 	SSL_CTX_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	return 0;
 }
@@ -508,10 +507,7 @@ int sk_tls_peer_subject(const struct sk_tls *tls, char *buf, size_t cap)
 	X509 *x = SSL_get0_peer_certificate(tls->ssl);
 	if (!x || !cap)
 		return SK_ETLS;
-	char *one = X509_NAME_oneline(X509_get_subject_name(x), NULL, 0);
-	if (!one)
-		return -ENOMEM;
-	snprintf(buf, cap, "%s", one);
-	OPENSSL_free(one);
-	return 0;
+	if (cap > INT_MAX)
+		cap = INT_MAX;
+	return X509_NAME_oneline(X509_get_subject_name(x), buf, (int)cap) ? 0 : SK_ETLS;
 }
