@@ -2,6 +2,7 @@
 #include "udp_common.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,19 +19,30 @@ size_t udp_max_payload(int family)
 	return family == AF_INET6 ? SK_UDP_MAX_V6 : SK_UDP_MAX_V4;
 }
 
-static void stamp(const struct timespec *ts, char *buf, size_t cap)
+/* ts (the kernel's receive time) or now, broken down in local time or UTC;
+ * returns the microseconds. */
+static int broken_down(const struct timespec *ts, bool utc, struct tm *tm)
 {
 	struct timespec now;
 	if (!ts) {
 		clock_gettime(CLOCK_REALTIME, &now);
 		ts = &now;
 	}
-	struct tm tm;
 	time_t t = ts->tv_sec;
-	localtime_r(&t, &tm);
+	if (utc)
+		gmtime_r(&t, tm);
+	else
+		localtime_r(&t, tm);
+	return (int)((ts->tv_nsec / 1000) % 1000000);
+}
+
+static void stamp(const struct timespec *ts, char *buf, size_t cap)
+{
+	struct tm tm;
+	int usec = broken_down(ts, false, &tm);
 	char hms[16];
 	strftime(hms, sizeof hms, "%H:%M:%S", &tm);
-	snprintf(buf, cap, "%.8s.%06d", hms, (int)((ts->tv_nsec / 1000) % 1000000));
+	snprintf(buf, cap, "%.8s.%06d", hms, usec);
 }
 
 /* {"time":"2026-11-25T11:31:22.123456Z","dir":"in","peer":"127.0.0.1:5000",
@@ -39,19 +51,13 @@ static void show_json(const struct udp_show *s, char dir, const char *who,
 		      const uint8_t *p, size_t len, size_t size,
 		      const struct timespec *ts)
 {
-	struct timespec now;
-	if (!ts) {
-		clock_gettime(CLOCK_REALTIME, &now);
-		ts = &now;
-	}
 	struct tm tm;
-	time_t t = ts->tv_sec;
-	gmtime_r(&t, &tm);
+	int usec = broken_down(ts, true, &tm);
 	char when[32];
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
 	struct sk_str j = { 0 };
-	sk_str_printf(&j, "{\"time\":\"%s.%06dZ\",\"dir\":\"%s\",", when,
-		      (int)((ts->tv_nsec / 1000) % 1000000), dir == '<' ? "in" : "out");
+	sk_str_printf(&j, "{\"time\":\"%s.%06dZ\",\"dir\":\"%s\",", when, usec,
+		      dir == '<' ? "in" : "out");
 	sk_json_key(&j, "peer");
 	sk_json_string(&j, (const uint8_t *)who, strlen(who));
 	sk_str_printf(&j, ",\"size\":%zu,\"len\":%zu,", size, len);
