@@ -59,6 +59,7 @@ struct server {
 	struct client *head;
 	size_t count;
 	uint64_t served, rx, tx, start, last_err_ms;
+	uint64_t shed; /* connections dropped in this EMFILE burst */
 	struct sk_fdin *in;
 	struct sk_linein *console; /* stdin a terminal, with -k */
 	enum { TO_LAST, TO_ONE, TO_ALL } to; /* console target */
@@ -578,10 +579,28 @@ static void add_client(struct server *s, uv_stream_t *stream,
 		drop(c, sk_strerror(rc));
 }
 
+static void shed_end(struct server *s)
+{
+	cli_warn("accept: %llu connection%s dropped for want of descriptors",
+		 (unsigned long long)s->shed, s->shed == 1 ? "" : "s");
+	s->shed = 0;
+}
+
 void tcp_server_accept(struct sk_listener *l, int status, uv_stream_t *stream,
 		       void *data)
 {
 	struct server *s = data;
+	if (status == -EMFILE || status == -ENFILE) {
+		/* Out of descriptors: the listener drops each waiting client.
+		 * One line when the burst starts, one with the count when a
+		 * client gets in again (or at exit), not one per attempt. */
+		if (s->shed++ == 0)
+			cli_warn("accept: %s: dropping new connections until descriptors "
+				 "are free (ulimit -n, --max-conns)", sk_strerror(status));
+		return;
+	}
+	if (s->shed && status == 0)
+		shed_end(s);
 	if (status < 0) {
 		/* An accept error libuv passes on (ENOMEM, ENOBUFS...): the
 		 * connection is lost; say so at most once a second. */
@@ -744,6 +763,8 @@ static void stop(struct server *s)
 	if (s->stopping)
 		return;
 	s->stopping = true;
+	if (s->shed)
+		shed_end(s);
 	if (s->o->stats)
 		stats(s, "exit");
 	sk_listener_close(s->l);

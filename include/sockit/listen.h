@@ -1,17 +1,19 @@
 /* Stream listeners on a libuv loop: TCP on every address a name gives
  * (":PORT" is one dual-stack socket for IPv4 and IPv6), or unix:PATH;
  * the kernel's largest backlog, so a burst of clients is not delayed by
- * SYN retries; EMFILE at accept survived: libuv keeps a reserve
- * descriptor, and when the table is full it closes that one, accepts and
- * closes the waiting connections and reopens it, so the loop never spins
- * on a listening socket it cannot drain.
+ * SYN retries; EMFILE at accept survived: a reserve descriptor is kept,
+ * and when the table is full it is closed, the waiting connections are
+ * accepted and closed, and it is reopened, so the loop never spins on a
+ * listening socket it cannot drain.
  *
  * How the other commands use it (tcp listen, http serve, file recv):
  *     sk_listen_start(loop, &ep, &opts, on_client, me, &l, err);
  *     sk_listener_format(l, buf, sizeof buf);  // "listening on [::]:40123"
  * on_client gets each accepted stream (malloc'ed; hand it to sk_conn_new
- * or sk_stream_close it).  status < 0 reports any other accept error
- * (ENOMEM, ENOBUFS ...): log it; the listener keeps going.
+ * or sk_stream_close it).  status < 0 reports an accept error (ENOMEM,
+ * ENOBUFS ...), and -EMFILE / -ENFILE once per connection dropped at the
+ * descriptor limit (client NULL): log it, once per burst; the listener
+ * keeps going.
  */
 #ifndef SOCKIT_LISTEN_H
 #define SOCKIT_LISTEN_H

@@ -1,7 +1,10 @@
-/* Listeners.  libuv already turns EMFILE at accept into "close the
- * reserve descriptor, accept, drop, reopen", so the loop never spins on a
- * full descriptor table; here we bind every address and use the kernel's
- * maximum backlog (ncat's 10 and socat's 5 delay bursts by seconds). */
+/* Listeners: every address bound, the kernel's maximum backlog (ncat's 10
+ * and socat's 5 delay bursts by seconds), and our own accept loop on a
+ * uv_poll of each listening socket.  libuv's uv_listen survives EMFILE by
+ * closing a reserve descriptor, accepting and dropping the waiting
+ * connections and reopening it, but tells nobody; here the same trick
+ * reports each dropped connection to the callback (-EMFILE / -ENFILE), so
+ * the server can say that clients are being turned away. */
 #include "sockit/listen.h"
 
 #include <errno.h>
@@ -9,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -28,6 +33,11 @@ union handle {
 struct sk_listener {
 	uv_loop_t *loop;
 	union handle socks[MAXSOCK];
+	uv_poll_t polls[MAXSOCK]; /* readable: connections waiting */
+	int pfds[MAXSOCK];        /* dup of each socket, for the poll */
+	size_t npolls;
+	int reserve;              /* a spare descriptor for EMFILE, or -1 */
+	uv_timer_t retry;         /* no reserve: accept again a bit later */
 	struct sockaddr_storage addrs[MAXSOCK];
 	bool bound[MAXSOCK];
 	size_t count, open; /* handles initialised, not yet closed */
@@ -37,27 +47,49 @@ struct sk_listener {
 	void *data;
 };
 
-static void on_connection(uv_stream_t *server, int status)
+static void on_readable(uv_poll_t *p, int status, int events);
+static void restart_polls(uv_timer_t *t);
+
+static void open_reserve(struct sk_listener *l)
 {
-	struct sk_listener *l = server->data;
-	if (l->closing)
-		return;
-	if (status < 0) {
-		l->cb(l, status, NULL, l->data);
+	if (l->reserve < 0)
+		l->reserve = open("/", O_RDONLY | O_CLOEXEC);
+}
+
+/* The descriptor table is full: give the reserve back, accept and close
+ * every waiting connection (each reported as dropped), take it again.
+ * Without a reserve, stop polling for a moment rather than spin. */
+static void shed(struct sk_listener *l, int fd, int code)
+{
+	if (l->reserve < 0) {
+		for (size_t i = 0; i < l->npolls; i++)
+			uv_poll_stop(&l->polls[i]);
+		uv_timer_start(&l->retry, restart_polls, 100, 0);
+		l->cb(l, code, NULL, l->data);
 		return;
 	}
-	union handle *h = malloc(sizeof *h);
-	int rc = h ? 0 : -ENOMEM;
-	if (h)
-		rc = l->is_unix ? uv_pipe_init(l->loop, &h->pipe, 0)
-				: uv_tcp_init(l->loop, &h->tcp);
-	if (rc) {
-		free(h);
-		l->cb(l, rc, NULL, l->data);
-		return;
+	close(l->reserve);
+	l->reserve = -1;
+	int c;
+	while ((c = accept4(fd, NULL, NULL, SOCK_CLOEXEC)) >= 0 || errno == EINTR) {
+		if (c >= 0) {
+			close(c);
+			l->cb(l, code, NULL, l->data);
+			if (l->closing)
+				break;
+		}
 	}
-	rc = uv_accept(server, &h->stream);
+	open_reserve(l);
+}
+
+static void accept_one(struct sk_listener *l, union handle *h, int fd)
+{
+	int rc = l->is_unix ? uv_pipe_init(l->loop, &h->pipe, 0)
+			    : uv_tcp_init(l->loop, &h->tcp);
+	if (!rc)
+		rc = l->is_unix ? uv_pipe_open(&h->pipe, fd) : uv_tcp_open(&h->tcp, fd);
 	if (rc) {
+		close(fd);
 		uv_close(&h->handle, (uv_close_cb)free);
 		l->cb(l, rc, NULL, l->data);
 		return;
@@ -65,6 +97,94 @@ static void on_connection(uv_stream_t *server, int status)
 	if (!l->is_unix)
 		uv_tcp_nodelay(&h->tcp, 1);
 	l->cb(l, 0, &h->stream, l->data);
+}
+
+static void on_readable(uv_poll_t *p, int status, int events)
+{
+	(void)events;
+	struct sk_listener *l = p->data;
+	int fd = l->pfds[p - l->polls];
+	if (status < 0) {
+		l->cb(l, status, NULL, l->data);
+		return;
+	}
+	/* A bounded batch per wake-up, so one listener cannot starve the
+	 * clients already connected. */
+	for (int n = 0; n < 256 && !l->closing; n++) {
+		int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (c < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			if (errno == EMFILE || errno == ENFILE) {
+				shed(l, fd, -errno);
+				return;
+			}
+			l->cb(l, -errno, NULL, l->data);
+			return;
+		}
+		union handle *h = malloc(sizeof *h);
+		if (!h) {
+			close(c);
+			l->cb(l, -ENOMEM, NULL, l->data);
+			continue;
+		}
+		accept_one(l, h, c);
+	}
+}
+
+static void restart_polls(uv_timer_t *t)
+{
+	struct sk_listener *l = t->data;
+	open_reserve(l);
+	if (l->reserve < 0) {
+		uv_timer_start(&l->retry, restart_polls, 100, 0);
+		return;
+	}
+	for (size_t i = 0; i < l->npolls; i++)
+		uv_poll_start(&l->polls[i], UV_READABLE, on_readable);
+}
+
+/* listen(2) on the handle's socket and poll a dup of it (the handle keeps
+ * owning the socket and closes it). */
+static int start_accepting(struct sk_listener *l, union handle *h, int backlog_n)
+{
+	uv_os_fd_t fd;
+	int rc = uv_fileno(&h->handle, &fd);
+	if (rc)
+		return rc;
+	if (listen(fd, backlog_n) < 0)
+		return -errno;
+	int d = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (d < 0)
+		return -errno;
+	int fl = fcntl(d, F_GETFL);
+	if (fl >= 0)
+		fcntl(d, F_SETFL, fl | O_NONBLOCK);
+	size_t i = l->npolls;
+	if ((rc = uv_poll_init(l->loop, &l->polls[i], d))) {
+		close(d);
+		return rc;
+	}
+	l->polls[i].data = l;
+	l->pfds[i] = d;
+	l->npolls++;
+	l->open++;
+	return uv_poll_start(&l->polls[i], UV_READABLE, on_readable);
+}
+
+/* libuv defers EADDRINUSE from uv_tcp_bind to uv_listen, which is not
+ * used here: a socket whose bind failed is still unbound (port 0), while
+ * a bind to port 0 got a port from the kernel. */
+static unsigned bound_port(uv_tcp_t *t)
+{
+	struct sockaddr_storage ss;
+	int len = sizeof ss;
+	if (uv_tcp_getsockname(t, (struct sockaddr *)&ss, &len))
+		return 0;
+	return ss.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&ss)->sin_port)
+				       : ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
 static int backlog(const struct sk_listen_opts *o)
@@ -89,7 +209,7 @@ static int bind_one(struct sk_listener *l, const struct sockaddr *sa,
 	rc = uv_tcp_bind(&h->tcp, sa,
 			 sa->sa_family == AF_INET6 && !dual ? UV_TCP_IPV6ONLY : 0);
 	if (!rc)
-		rc = uv_listen(&h->stream, backlog(o), on_connection);
+		rc = bound_port(&h->tcp) ? start_accepting(l, h, backlog(o)) : UV_EADDRINUSE;
 	if (rc)
 		return sk_err_set(err, rc, "%s", addr);
 	int len = sizeof l->addrs[0];
@@ -153,7 +273,7 @@ static int listen_unix(struct sk_listener *l, const struct sk_endpoint *ep,
 		return sk_err_set(err, rc, "unix:%s", ep->path);
 	snprintf(l->path, sizeof l->path, "%s", ep->path);
 	l->bound[0] = true;
-	rc = uv_listen(&h->stream, backlog(o), on_connection);
+	rc = start_accepting(l, h, backlog(o));
 	if (rc)
 		return sk_err_set(err, rc, "unix:%s", ep->path);
 	struct sockaddr_un *un = (struct sockaddr_un *)&l->addrs[0];
@@ -172,6 +292,11 @@ int sk_listen_start(uv_loop_t *loop, const struct sk_endpoint *ep,
 	l->loop = loop;
 	l->cb = cb;
 	l->data = data;
+	l->reserve = -1;
+	uv_timer_init(loop, &l->retry);
+	l->retry.data = l;
+	l->open++;
+	open_reserve(l);
 	int rc = ep->kind == SK_ENDPOINT_UNIX ? listen_unix(l, ep, opts, err)
 					      : listen_inet(l, ep, opts, err);
 	if (rc) {
@@ -259,6 +384,13 @@ static void sock_closed(uv_handle_t *h)
 		free(l);
 }
 
+static void poll_closed(uv_handle_t *h)
+{
+	struct sk_listener *l = h->data;
+	close(l->pfds[(uv_poll_t *)h - l->polls]);
+	sock_closed(h);
+}
+
 void sk_listener_close(struct sk_listener *l)
 {
 	if (!l || l->closing)
@@ -266,10 +398,12 @@ void sk_listener_close(struct sk_listener *l)
 	l->closing = true;
 	if (l->is_unix && l->path[0])
 		unlink(l->path);
-	if (l->open == 0) {
-		free(l);
-		return;
-	}
+	if (l->reserve >= 0)
+		close(l->reserve);
+	l->reserve = -1;
+	for (size_t i = 0; i < l->npolls; i++)
+		uv_close((uv_handle_t *)&l->polls[i], poll_closed);
+	uv_close((uv_handle_t *)&l->retry, sock_closed);
 	for (size_t i = 0; i < l->count; i++)
 		uv_close(&l->socks[i].handle, sock_closed);
 }

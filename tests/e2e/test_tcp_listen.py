@@ -526,3 +526,10 @@ def test_emfile_at_accept_is_survived():
         s.sendall(b"ok")
         assert recv_until(s, b"ok") == b"ok"
         s.close()
+        # One line when the burst began and one with the count when it
+        # ended, not one per dropped client.
+        m = p.wait_line(r"accept: (\d+) connections dropped for want of descriptors")
+        assert int(m.group(1)) == 70 - n, p.stderr()
+        assert p.count(r"accept: too many open files: dropping new connections") == 1, \
+            p.stderr()
+        assert p.count(r"accept:") == 2, p.stderr()
