@@ -2,12 +2,16 @@
  *
  * Each worker thread takes every T-th step of the plan.  Probes live in a
  * ring ordered by issue, so the oldest unfinished one tells how far the
- * scan is done (the resume point).  How many probes fly at once is the
- * smaller of the descriptor budget and a congestion window that grows with
- * answers and shrinks on silence, as nmap's; the timeout follows the
- * measured round-trip times (RFC 6298's SRTT + 4 RTTVAR). */
+ * scan is done (the resume point).  How many probes fly at once is bounded
+ * by the descriptor budget and a global window, and per target by the
+ * target's own congestion window, which grows with answers and halves on
+ * silence, as nmap's; each target's timeout follows its own measured round
+ * trips (RFC 6298's SRTT + 4 RTTVAR; a new target starts from everyone's).
+ * So one slow or lossy host slows only itself: its probes beyond its
+ * window wait in its own list while the other hosts' go on. */
 #include "sockit/scan.h"
 #include "sockit/error.h"
+#include "timing.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -25,6 +29,10 @@
 #define BANNER_MAX 1024
 #define SELF_RETRIES 8
 #define CWND_MIN 64.0
+/* nmap's floor is 1; 8 keeps a host that loses most probes moving. */
+#define HOST_CWND_MIN 8.0
+#define HOST_CWND_START 256.0
+#define NO_HOST UINT32_MAX
 #define ISSUE_BATCH 256 /* new probes between two looks at the answers */
 
 enum phase { PH_FREE, PH_WAIT, PH_CONNECTING, PH_BANNER, PH_DONE };
@@ -39,6 +47,8 @@ struct slot {
 	int64_t rtt_us;
 	uint8_t *banner;
 	size_t banner_len;
+	uint32_t host;      /* entry in the worker's host table, or NO_HOST */
+	uint64_t pend_next; /* next waiting probe of the host: seq + 1, 0 none */
 };
 
 struct tq {
@@ -70,9 +80,9 @@ struct worker {
 	_Atomic uint64_t head_pub;
 	unsigned inflight, cap, cap_max;
 	int spare4, spare6; /* a refused socket kept for the next probe, or -1 */
-	double cwnd, ssthresh;
-	bool have_rtt;
-	double srtt, rttvar; /* microseconds */
+	double cwnd, ssthresh; /* the global window */
+	struct sk__rtt rtt;    /* every host's samples: new hosts start here */
+	struct sk__hosts hosts;
 	uint64_t answered;
 	uint64_t backoff_until;
 	uint64_t gap_ns, next_send_ns; /* --rate: time between probes */
@@ -148,54 +158,87 @@ static int wait_push(struct worker *w, uint64_t seq)
 	return 0;
 }
 
-static uint64_t timeout_ns(const struct worker *w)
+static struct sk__host *host_at(struct worker *w, const struct slot *s)
 {
-	uint64_t ms;
-	if (!w->have_rtt) {
-		ms = 1000;
-	} else {
-		double us = w->srtt + 4 * w->rttvar;
-		ms = (uint64_t)(us / 1000) + 1;
-	}
-	if (ms < w->o->min_timeout_ms)
-		ms = w->o->min_timeout_ms;
-	if (ms > w->o->max_timeout_ms)
-		ms = w->o->max_timeout_ms;
-	return ms * 1000000u;
+	return s->host == NO_HOST ? NULL : &w->hosts.v[s->host];
 }
 
-static void rtt_sample(struct worker *w, double us)
+static uint64_t timeout_ns(struct worker *w, const struct slot *s)
 {
-	if (!w->have_rtt) {
-		w->srtt = us;
-		w->rttvar = us / 2;
-		w->have_rtt = true;
-	} else {
-		double d = us > w->srtt ? us - w->srtt : w->srtt - us;
-		w->rttvar = 0.75 * w->rttvar + 0.25 * d;
-		w->srtt = 0.875 * w->srtt + 0.125 * us;
-	}
+	const struct sk__host *h = host_at(w, s);
+	return sk__rtt_timeout_ms(h ? &h->rtt : NULL, &w->rtt, w->o->min_timeout_ms,
+				  w->o->max_timeout_ms) * 1000000u;
 }
 
-static void on_answer(struct worker *w)
+static void rtt_sample(struct worker *w, const struct slot *s, double us)
+{
+	struct sk__host *h = host_at(w, s);
+	if (h)
+		sk__rtt_sample(&h->rtt, us);
+	sk__rtt_sample(&w->rtt, us);
+}
+
+static void grow(double *cwnd, double ssthresh, double max)
+{
+	if (*cwnd < ssthresh)
+		*cwnd += 1;
+	else
+		*cwnd += 1 / *cwnd;
+	if (*cwnd > max)
+		*cwnd = max;
+}
+
+static void on_answer(struct worker *w, const struct slot *s)
 {
 	w->answered++;
-	if (w->cwnd < w->ssthresh)
-		w->cwnd += 1;
-	else
-		w->cwnd += 1 / w->cwnd;
-	if (w->cwnd > w->cap_max)
-		w->cwnd = w->cap_max;
+	grow(&w->cwnd, w->ssthresh, w->cap_max);
+	struct sk__host *h = host_at(w, s);
+	if (h) {
+		h->answered++;
+		grow(&h->cwnd, h->ssthresh, w->cap_max);
+	}
 }
 
-static void on_drop(struct worker *w)
+static void on_drop(struct worker *w, const struct slot *s)
 {
-	/* Silence after answers looks like loss: halve, as TCP and nmap do.
+	/* Silence after answers looks like loss on the way to that host:
+	 * halve its window, as TCP and nmap do; the others keep theirs.
 	 * Silence from the start is a filtered target, not congestion. */
-	if (!w->answered)
+	struct sk__host *h = host_at(w, s);
+	if (!h || !h->answered)
 		return;
-	w->ssthresh = w->cwnd / 2 > CWND_MIN ? w->cwnd / 2 : CWND_MIN;
-	w->cwnd = w->ssthresh;
+	h->ssthresh = h->cwnd / 2 > HOST_CWND_MIN ? h->cwnd / 2 : HOST_CWND_MIN;
+	h->cwnd = h->ssthresh;
+}
+
+static int wait_push(struct worker *w, uint64_t seq);
+
+/* Admits the host's waiting probes while its window has room. */
+static void admit(struct worker *w, struct sk__host *h)
+{
+	while (h->pend_head && h->out < (uint32_t)h->cwnd) {
+		uint64_t seq = h->pend_head - 1;
+		struct slot *s = slot_of(w, seq);
+		if (wait_push(w, seq))
+			return; /* out of memory: they stay waiting */
+		h->pend_head = s->pend_next;
+		if (!h->pend_head)
+			h->pend_tail = 0;
+		s->pend_next = 0;
+		h->out++;
+	}
+}
+
+static void pend_push(struct worker *w, struct sk__host *h, uint64_t seq)
+{
+	struct slot *s = slot_of(w, seq);
+	s->pend_next = 0;
+	s->phase = PH_WAIT;
+	if (h->pend_tail)
+		slot_of(w, h->pend_tail - 1)->pend_next = seq + 1;
+	else
+		h->pend_head = seq + 1;
+	h->pend_tail = seq + 1;
 }
 
 static void fill_sockaddr(const struct sk_ip *ip, uint16_t port,
@@ -249,6 +292,11 @@ static void finish(struct worker *w, uint64_t seq, enum sk_port_state state,
 	s->banner_len = 0;
 	s->phase = PH_DONE;
 	atomic_fetch_add(&w->sh->done, 1);
+	struct sk__host *h = host_at(w, s);
+	if (h) {
+		h->out--;
+		admit(w, h);
+	}
 }
 
 static const char *errno_reason(int e)
@@ -326,8 +374,8 @@ static int issue(struct worker *w, uint64_t seq)
 		}
 		if (soe == ECONNREFUSED) {
 			s->rtt_us = (int64_t)((now_ns() - s->start_ns) / 1000);
-			rtt_sample(w, (double)s->rtt_us);
-			on_answer(w);
+			rtt_sample(w, s, (double)s->rtt_us);
+			on_answer(w, s);
 			/* A refused socket is back in CLOSE state, unbound and
 			 * in no epoll set.  After a connect(AF_UNSPEC) resets
 			 * it to unconnected, Linux lets it connect again: one
@@ -351,7 +399,7 @@ static int issue(struct worker *w, uint64_t seq)
 		finish(w, seq, SK_STATE_FILTERED, "error");
 		return 0;
 	}
-	s->deadline_ns = s->start_ns + timeout_ns(w);
+	s->deadline_ns = s->start_ns + timeout_ns(w, s);
 	if (tq_push(w, seq, s->gen, s->deadline_ns))
 		return -ENOMEM;
 	return 0;
@@ -428,8 +476,8 @@ static int on_event(struct worker *w, uint64_t data, uint32_t events)
 		 * Only connections that were made need it. */
 		struct linger lg = { 1, 0 };
 		setsockopt(s->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-		rtt_sample(w, (double)s->rtt_us);
-		on_answer(w);
+		rtt_sample(w, s, (double)s->rtt_us);
+		on_answer(w, s);
 		if (!w->o->banner) {
 			finish(w, seq, SK_STATE_OPEN, "syn-ack");
 			return 0;
@@ -450,8 +498,8 @@ static int on_event(struct worker *w, uint64_t data, uint32_t events)
 		return tq_push(w, seq, s->gen, s->deadline_ns);
 	}
 	if (e == ECONNREFUSED) {
-		rtt_sample(w, (double)s->rtt_us);
-		on_answer(w);
+		rtt_sample(w, s, (double)s->rtt_us);
+		on_answer(w, s);
 		finish(w, seq, SK_STATE_CLOSED, "conn-refused");
 		return 0;
 	}
@@ -478,7 +526,7 @@ static int expire(struct worker *w, uint64_t now)
 			finish(w, t.seq, SK_STATE_OPEN, "syn-ack");
 			continue;
 		}
-		on_drop(w);
+		on_drop(w, slot_of(w, t.seq));
 		int rc = retry_or_fail(w, t.seq, "no-response");
 		if (rc)
 			return rc;
@@ -522,14 +570,33 @@ static void *run_worker(void *arg)
 			uint64_t seq;
 			bool fresh = false;
 			if (w->wait_n) {
-				seq = w->wait[w->wait_n - 1];
+				/* Taken off first: issuing may finish
+				 * probes, which admits waiting ones. */
+				seq = w->wait[--w->wait_n];
 			} else if (seq_next < w->k_total && seq_next - w->head < RING_SIZE) {
 				seq = seq_next;
 				fresh = true;
 				struct slot *s = slot_of(w, seq);
 				uint32_t gen = s->gen;
-				*s = (struct slot){ .fd = -1, .gen = gen };
+				*s = (struct slot){ .fd = -1, .gen = gen, .host = NO_HOST };
 				s->index = sk_plan_index(w->plan, step_of(w, seq));
+				struct sk__host init = { .cwnd = w->cwnd < HOST_CWND_START ? w->cwnd : HOST_CWND_START,
+							 .ssthresh = w->cap_max, .rtt = w->rtt };
+				struct sk__host *h = sk__hosts_get(&w->hosts, s->index / w->plan->ports->count,
+								   &init);
+				if (h) {
+					s->host = (uint32_t)(h - w->hosts.v);
+					if (h->out >= (uint32_t)h->cwnd) {
+						/* Its window is full: it waits its
+						 * turn, the next host's probe goes. */
+						pend_push(w, h, seq);
+						seq_next++;
+						w->tail = seq_next;
+						batch++;
+						continue;
+					}
+					h->out++;
+				}
 			} else {
 				break;
 			}
@@ -540,15 +607,21 @@ static void *run_worker(void *arg)
 			}
 			if (r == 1) {
 				backoff(w, now);
-				if (fresh)
-					slot_of(w, seq)->phase = PH_FREE;
+				if (fresh) {
+					struct slot *s = slot_of(w, seq);
+					struct sk__host *h = host_at(w, s);
+					if (h)
+						h->out--;
+					s->phase = PH_FREE;
+				} else {
+					w->wait[w->wait_n++] = seq;
+					slot_of(w, seq)->phase = PH_WAIT;
+				}
 				break;
 			}
 			if (fresh) {
 				seq_next++;
 				w->tail = seq_next;
-			} else {
-				w->wait_n--;
 			}
 			batch++;
 		}
@@ -683,7 +756,7 @@ int sk_scan_connect(const struct sk_connect_opts *o, struct sk_scan_stats *stats
 		w->spare4 = w->spare6 = -1;
 		w->ring = calloc(RING_SIZE, sizeof *w->ring);
 		w->ep = epoll_create1(EPOLL_CLOEXEC);
-		if (!w->ring || w->ep < 0) {
+		if (!w->ring || w->ep < 0 || sk__hosts_init(&w->hosts, 4 * (size_t)w->cap_max)) {
 			rc = sk_err_set(err, w->ring ? -errno : -ENOMEM, "connect scan");
 			break;
 		}
@@ -727,6 +800,7 @@ int sk_scan_connect(const struct sk_connect_opts *o, struct sk_scan_stats *stats
 		free(ws[t].ring);
 		free(ws[t].wait);
 		free(ws[t].tq);
+		sk__hosts_free(&ws[t].hosts);
 	}
 	free(ws);
 	pthread_mutex_destroy(&sh.lock);

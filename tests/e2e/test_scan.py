@@ -806,3 +806,27 @@ def test_raw_scan_across_two_interfaces_takes_each_targets_route(mode):
             # Port unreachables came back through both interfaces.
             for i in (0, 1):
                 assert "closed" in {udp[a] for a in addrs[i]}, r.stderr
+
+
+def test_connect_scan_keeps_a_lossy_host_to_itself():
+    """Two targets behind two veth pairs, one dropping 30% of the SYNs it
+    receives (nftables numgen): congestion windows and timeouts are per
+    host, the lossy one's drops shrink only its own window, and retries
+    find every open port of both."""
+    need_tool("nft")
+    with ScanNet("lossy", ["198.18.83", "198.19.83"]) as net:
+        ports = [listeners_on(net, 0, 3), listeners_on(net, 1, 3)]
+        net.syn_loss(1, 30)
+        spec = ",".join(map(str, sorted(ports[0] | ports[1]))) + ",7000-7149"
+        r = net.scan(net.ip_of(0), net.ip_of(1), "--connect", "-p", spec, "--retries", "8",
+                     "--json", "--all")
+        objs = ndjson(r.stdout)
+        found = {(o["ip"], o["port"]) for o in objs if o["state"] == "open"}
+        want = {(net.ip_of(i), p) for i in (0, 1) for p in ports[i]}
+        assert found == want, r.stderr
+        assert len(objs) == 2 * len(set(spec.split(",")[:-1])) + 2 * 150
+        # Every probe of the clean host was answered.
+        clean = [o for o in objs if o["ip"] == net.ip_of(0)]
+        assert {o["reason"] for o in clean} <= {"syn-ack", "conn-refused"}, r.stderr
+        retried = int(r.stderr.split("(")[1].split()[0])
+        assert retried > 0, r.stderr
