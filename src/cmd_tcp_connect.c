@@ -30,8 +30,12 @@ static const char usage[] =
 	"  --retry N           retry all addresses N more times, backing off\n"
 	"  --send TEXT         send TEXT (C escapes: \\r \\n \\t \\xHH) instead of\n"
 	"                      stdin, print the reply, exit when the server closes\n"
-	"  --hex-input         --send TEXT is hex bytes (48 65 6c, 48656c, 0x48)\n"
-	"  --append SPEC       add crc16-modbus, crc32, sum8, xor8 or TEXT to --send\n"
+	"  --hex-input         --send TEXT, or each stdin line, is hex bytes\n"
+	"                      (48 65 6c, 48656c, 0x48)\n"
+	"  --append SPEC       add crc16-modbus, crc32, sum8, xor8 or TEXT to --send,\n"
+	"                      or to each stdin line\n"
+	"                      (with either, stdin is read as lines: each line,\n"
+	"                      its line ending removed, is one message)\n"
 	"  --wait-reply D      with --send: exit D after sending (1 if no reply)\n"
 	"  -q SECS             exit SECS after the end of stdin (0: at once)\n"
 	"  --no-shutdown       keep the sending side open at the end of stdin\n"
@@ -211,9 +215,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		cli_usage("--sni, --cafile, --alpn, --insecure, --cert and --key need --tls");
 	if (o->tls.insecure && o->tls.cafile)
 		cli_usage("--insecure and --cafile contradict each other");
-	if ((o->hex_input || wait_set || o->append.kind) && !o->send_text)
-		cli_usage("%s needs --send", o->hex_input ? "--hex-input"
-					     : wait_set ? "--wait-reply" : "--append");
+	if (wait_set && !o->send_text)
+		cli_usage("--wait-reply needs --send");
 	if (o->send_text && o->ro.quit_ms >= 0)
 		cli_usage("-q applies to stdin; with --send use --wait-reply");
 	if (o->ep.kind == SK_ENDPOINT_UNIX && (o->co.source || o->co.source_port))
@@ -231,6 +234,10 @@ static void parse(int argc, char **argv, struct opts *o)
 					     o->send_buf + len);
 		o->ro.send = o->send_buf;
 		o->ro.send_len = (size_t)len;
+	} else {
+		/* stdin as lines, each one message (see relay_opts). */
+		o->ro.hex_input = o->hex_input;
+		o->ro.append = o->append.kind ? &o->append : NULL;
 	}
 	snprintf(o->host, sizeof o->host, "%s", o->ep.host[0] ? o->ep.host : "localhost");
 	o->co.on_attempt = on_attempt;

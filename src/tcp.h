@@ -65,6 +65,11 @@ struct relay_opts {
 	uint64_t wait_reply_ms;  /* --wait-reply; 0 none */
 	bool quiet_eof;          /* no "closed" line */
 	bool client_cert;        /* --client-ca: log the client's certificate */
+	/* Messages: with either, stdin is read as lines, and each line (its
+	 * line ending removed), hex-decoded with hex_input, plus the append
+	 * suffix, is sent as one message. */
+	bool hex_input;
+	const struct sk_append *append; /* NULL: none */
 };
 
 /* Runs the loop until the relay is over; takes the stream and tls.

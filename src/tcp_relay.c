@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "sockit/append.h"
+#include "sockit/bytes.h"
 #include "sockit/conn.h"
 #include "sockit/connect.h"
 #include "sockit/error.h"
@@ -16,6 +18,7 @@
 #include "tcp.h"
 
 #define HIGH_MARK (1024 * 1024)
+#define MSG_LINE (64 * 1024) /* longer stdin lines go as several messages */
 
 struct relay {
 	uv_loop_t *loop;
@@ -31,6 +34,9 @@ struct relay {
 	bool sending_file; /* stdin goes out with sendfile, not through in */
 	int status;
 	uint64_t start;
+	uint8_t *line;     /* message mode: the stdin line being gathered */
+	size_t line_len;
+	uint64_t line_no;
 };
 
 static void finish(struct relay *r, int status)
@@ -46,6 +52,8 @@ static void finish(struct relay *r, int status)
 	sk_conn_close(r->conn);
 	sk_fdin_close(r->in);
 	r->in = NULL;
+	free(r->line);
+	r->line = NULL;
 	uv_close((uv_handle_t *)&r->quit, NULL);
 	uv_close((uv_handle_t *)&r->usr1, NULL);
 }
@@ -89,11 +97,69 @@ static void send_bytes(struct relay *r, const uint8_t *p, size_t n)
 	}
 }
 
+static bool messages(const struct relay *r)
+{
+	return r->o->hex_input || r->o->append;
+}
+
+/* Message mode: one stdin line out as one message.  Returns false when
+ * the relay is over: bad hex (status 2, as udp send) or a failed write. */
+static bool send_line(struct relay *r)
+{
+	size_t n = r->line_len;
+	r->line_len = 0;
+	r->line_no++;
+	if (n && r->line[n - 1] == '\r')
+		n--;
+	uint8_t msg[MSG_LINE + SK_APPEND_MAX];
+	size_t len = n;
+	if (r->o->hex_input) {
+		size_t bad = 0;
+		int rc = sk_hex_decode((const char *)r->line, n, msg, &bad);
+		if (rc < 0) {
+			cli_warn("stdin line %llu: bad hex at offset %zu (--hex-input)",
+				 (unsigned long long)r->line_no, bad);
+			finish(r, EXIT_USAGE);
+			return false;
+		}
+		len = (size_t)rc;
+	} else {
+		memcpy(msg, r->line, n);
+	}
+	if (r->o->append)
+		len += sk_append_suffix(r->o->append, msg, len, msg + len);
+	if (len)
+		send_bytes(r, msg, len);
+	return !r->done; /* a write error may have ended the relay */
+}
+
+static void gather_lines(struct relay *r, const uint8_t *p, size_t n)
+{
+	if (!r->line && !(r->line = malloc(MSG_LINE))) {
+		cli_warn("stdin: out of memory");
+		finish(r, EXIT_FAIL);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\n') {
+			if (!send_line(r))
+				return;
+			continue;
+		}
+		r->line[r->line_len++] = p[i];
+		if (r->line_len == MSG_LINE && !send_line(r))
+			return;
+	}
+}
+
 static void in_data(void *data, const uint8_t *p, size_t n)
 {
 	struct relay *r = data;
-	send_bytes(r, p, n);
-	if (r->in && sk_conn_queued(r->conn) > HIGH_MARK)
+	if (messages(r))
+		gather_lines(r, p, n);
+	else
+		send_bytes(r, p, n);
+	if (r->in && !r->done && sk_conn_queued(r->conn) > HIGH_MARK)
 		sk_fdin_pause(r->in);
 }
 
@@ -130,6 +196,9 @@ static void in_end(void *data, int status)
 		finish(r, EXIT_FAIL);
 		return;
 	}
+	/* The last line counts even without its line ending. */
+	if (messages(r) && r->line_len && !send_line(r))
+		return;
 	input_done(r);
 }
 
@@ -162,7 +231,8 @@ static void sendfile_done(struct sk_conn *c, int status)
 static bool zero_copy(const struct relay *r, const struct sk_conn *c)
 {
 	const struct relay_opts *o = r->o;
-	return !sk_conn_tls(c) && !o->show.verbose && !o->show.hex && !o->crlf && !o->send;
+	return !sk_conn_tls(c) && !o->show.verbose && !o->show.hex && !o->crlf && !o->send &&
+	       !o->hex_input && !o->append;
 }
 
 static void on_ready(struct sk_conn *c)

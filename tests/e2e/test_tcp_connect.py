@@ -309,9 +309,33 @@ def test_stats_and_append():
         assert re.search(rb"stats: .* rx 13 B tx 13 B in", p.stderr), p.stderr
 
 
-def test_append_needs_send():
-    one_line_error(run("tcp", "connect", "--append", "crc32", "127.0.0.1:1"), 2,
-                   "--append needs --send")
+def crc16_modbus(b):
+    crc = 0xFFFF
+    for x in b:
+        crc ^= x
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return bytes([crc & 0xFF, crc >> 8])
+
+
+def test_hex_input_and_append_on_stdin_lines():
+    """Without --send, --hex-input and --append make each stdin line one
+    message: decoded, suffixed, line ending dropped (as udp send does)."""
+    need_tool("socat")
+    frames = [bytes.fromhex("010300000002"), bytes.fromhex("0a0b")]
+    assert crc16_modbus(frames[0]) == bytes.fromhex("c40b")  # the Modbus example
+    with peer(lambda port: ["socat", f"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr", "EXEC:cat"]) as _peer:
+        p = run("tcp", "connect", f"127.0.0.1:{_peer.port}", "--hex-input", "--append",
+                "crc16-modbus", input=b"01 03 00 00 00 02\r\n0x0a,0x0b", check=0)
+        assert p.stdout == b"".join(f + crc16_modbus(f) for f in frames), p.stdout
+    with peer(lambda port: ["socat", f"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr", "EXEC:cat"]) as _peer:
+        p = run("tcp", "connect", f"127.0.0.1:{_peer.port}", "--append", r"\r\n",
+                input=b"USER x\nQUIT", check=0)
+        assert p.stdout == b"USER x\r\nQUIT\r\n"
+    with peer(lambda port: ["socat", f"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr", "EXEC:cat"]) as _peer:
+        p = run("tcp", "connect", f"127.0.0.1:{_peer.port}", "--hex-input",
+                input="41 42\nzz\n")
+        one_line_error(p, 2, "stdin line 2: bad hex at offset 0")
 
 
 def test_zero_copy_file_to_socat_and_back(tmp_path):
