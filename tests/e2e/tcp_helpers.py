@@ -116,10 +116,27 @@ def wait_port(port, host="127.0.0.1", timeout=TIMEOUT):
             s.close()
 
 
+def _socket_inodes(pid):
+    inodes = set()
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                inodes.add(link[8:-1])
+    except OSError:
+        pass
+    return inodes
+
+
 def wait_listening(port, timeout=TIMEOUT, proc=None):
     """Like wait_port but without connecting (a one-shot peer would take
     the probe as its client): polls /proc/net/tcp{,6} for LISTEN.  With
-    proc, fails at once when that process has exited."""
+    proc, the listening socket must be that process's own (the machine is
+    shared: someone else may have taken the port the peer was told to
+    use), and it fails at once when that process has exited."""
     deadline = time.monotonic() + timeout
     hexport = f"{port:04X}"
     while time.monotonic() < deadline:
@@ -130,7 +147,8 @@ def wait_listening(port, timeout=TIMEOUT, proc=None):
                 for line in fh.readlines()[1:]:
                     parts = line.split()
                     if parts[1].endswith(":" + hexport) and parts[3] == "0A":
-                        return
+                        if proc is None or parts[9] in _socket_inodes(proc.pid):
+                            return
         time.sleep(0.05)
     raise AssertionError(f"port {port} never listened")
 

@@ -2,11 +2,13 @@
 import hashlib
 import os
 import re
+import select
 import subprocess
+import time
 
 import pytest
 
-from conftest import SOCKIT, free_port, need_tool, one_line_error, run
+from conftest import SOCKIT, TIMEOUT, free_port, need_tool, one_line_error, run
 from tcp_helpers import Proc, make_ca, sockit_listen, wait_listening
 
 
@@ -223,9 +225,22 @@ def ca(tmp_path_factory):
 
 
 def s_server(cert, key, *extra):
-    return peer(lambda port: ["openssl", "s_server", "-accept", str(port), "-cert", cert,
-                              "-key", key, "-quiet", "-naccept", "1", *extra],
-                stdin=subprocess.PIPE)
+    """openssl s_server on port 0 (every address, IPv4 and IPv6): it
+    prints "ACCEPT [::]:PORT" on stdout, so no port is picked in advance
+    and none can be taken by someone else in between."""
+    p = Proc(["openssl", "s_server", "-accept", "0", "-cert", cert, "-key", key,
+              "-naccept", "1", *extra], stdin=subprocess.PIPE, hard=True)
+    deadline = time.monotonic() + TIMEOUT
+    fd, out = p.p.stdout.fileno(), b""
+    while not (m := re.search(rb"^ACCEPT .*:(\d+)\r?\n", out, re.M)):
+        left = deadline - time.monotonic()
+        chunk = os.read(fd, 4096) if left > 0 and select.select([fd], [], [], left)[0] else b""
+        if not chunk:
+            p.stop()
+            raise AssertionError(f"s_server printed no ACCEPT line: {out!r} {p.stderr()}")
+        out += chunk
+    p.port = int(m.group(1))
+    return p
 
 
 def test_tls_verified_against_s_server(ca):
