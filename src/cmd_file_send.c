@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/sendfile.h>
@@ -149,6 +150,19 @@ static int send_raw(struct sk_xfer_stream *s, const char *path, uint64_t *sent)
 	return 0;
 }
 
+/* The sender hashes files from a mapping (sk_xfer_send_opts.map): a file
+ * another program truncates under it raises SIGBUS on the missing pages.
+ * That is the "file shrank while being sent" failure: say so and exit 1;
+ * the receiver sees the connection end mid-file and keeps only the .part. */
+static void on_sigbus(int sig)
+{
+	static const char msg[] =
+		"sockit: file send: a file shrank while being sent (truncated by another program)\n";
+	(void)sig;
+	(void)!write(STDERR_FILENO, msg, sizeof msg - 1);
+	_exit(EXIT_FAIL);
+}
+
 /* The TLS client session over fd; exits on failure. */
 static struct sk_xfer_tls *start_tls(const struct send_opts *o,
 				     const struct sk_endpoint *ep, int fd,
@@ -257,7 +271,11 @@ int cmd_file_send(int argc, char **argv)
 	struct file_progress prog;
 	file_progress_init(&prog, !o.quiet && isatty(STDERR_FILENO), o.verbose, "sent",
 			   list.total);
-	struct sk_xfer_send_opts so = { .resume = o.resume, .progress = &prog.cbs };
+	struct sigaction sa = { .sa_handler = on_sigbus };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+	struct sk_xfer_send_opts so = { .resume = o.resume, .map = true,
+					.progress = &prog.cbs };
 	int rc = sk_xfer_send(&s, &list, &so, err);
 	file_progress_done(&prog);
 	sk_xfer_tls_close(tls);

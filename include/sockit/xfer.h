@@ -157,6 +157,12 @@ struct sk_xfer_progress {
 
 struct sk_xfer_send_opts {
 	bool resume;                    /* ask for resume offers */
+	/* On a plain socket, hash each file from a read-only mmap of it while
+	 * sendfile(2) sends the same range: no copy in user space.  A file
+	 * truncated by someone else during the send then raises SIGBUS, which
+	 * the caller must handle (file send reports it and exits); false
+	 * reads with pread instead and reports the shrinking as an error. */
+	bool map;
 	const struct sk_xfer_progress *progress; /* may be NULL */
 };
 

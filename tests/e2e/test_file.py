@@ -777,6 +777,53 @@ def test_idle_timeout_of_the_sender(dirs):
     assert "timed out" in p.stderr, p.stderr
 
 
+def test_file_truncated_while_being_sent(dirs):
+    """The sender hashes from a mapping of the file: one truncated by another
+    program after its size was announced is a clean failure (one line, exit
+    1), not a crash, whatever page the hash was on."""
+    import struct
+    src, _ = dirs
+    f = src / "f"
+    f.write_bytes(os.urandom(3 << 20))
+    lst = socket.socket()
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(1)
+    lst.settimeout(TIMEOUT)
+    p = subprocess.Popen([SOCKIT, "file", "send", f"127.0.0.1:{lst.getsockname()[1]}", str(f)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        c, _ = lst.accept()
+        c.settimeout(TIMEOUT)
+        peer = xp.Peer.__new__(xp.Peer)
+        peer.s, peer.buf = c, b""
+        assert peer.frame()[0] == xp.HELLO
+        peer.send(xp.hello())
+        kind, payload = peer.frame()
+        assert kind == xp.FILE and struct.unpack(">Q", payload[1:9])[0] == 3 << 20
+        os.truncate(f, 100)  # after the size went out, before any data
+        peer.send(xp.frame(xp.OFFER, bytes(40)))
+        got = b""
+        while True:  # whatever it sends until it gives up
+            try:
+                chunk = c.recv(1 << 20)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            got += chunk
+        c.close()
+        out, err = p.communicate(timeout=TIMEOUT)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate(timeout=TIMEOUT)
+        lst.close()
+    one_line_error(subprocess.CompletedProcess(p.args, p.returncode, out, err), 1,
+                   "shrank while being sent")
+    # No END frame: the receiver could never have stored the file.
+    assert bytes([xp.END]) + struct.pack(">I", 32) not in got
+
+
 def test_connection_refused(tmp_path):
     (tmp_path / "f").write_text("x")
     one_line_error(run("file", "send", f"127.0.0.1:{socket_port()}", tmp_path / "f"), 1,
