@@ -528,7 +528,7 @@ int cmd_scan(int argc, char **argv)
 		cli_fail(EXIT_FAIL, "no randomness for the probe cookies");
 	struct sk_routes *routes = o.syn || o.udp ? raw_routes(&o, targets) : NULL;
 
-	uint64_t t0 = mono_ns(), done = 0, retried = 0, icmp_late = 0;
+	uint64_t t0 = mono_ns(), done = 0, retried = 0, icmp_late = 0, slowed = 0;
 	uint64_t frames = 0, replies = 0, first_frames = 0, first_ns = 0;
 	int rc = 0;
 	for (unsigned ph = first_phase; ph < 2 && rc == 0; ph++) {
@@ -610,6 +610,7 @@ int cmd_scan(int argc, char **argv)
 			first_ns += stats.first_pass_ns;
 		}
 		icmp_late += stats.icmp_limited;
+		slowed += stats.slowed;
 		start = 0;
 	}
 	report_finish(report);
@@ -629,9 +630,9 @@ int cmd_scan(int argc, char **argv)
 			frames, first_ns ? (double)first_frames * 1e9 / (double)first_ns : 0.0,
 			replies);
 	if (icmp_late)
-		cli_warn("ICMP rate limiting: %" PRIu64 " ports answered only on a retry; "
-			 "open|filtered ports may be closed (raise --retries or lower --rate)",
-			 icmp_late);
+		cli_warn("ICMP rate limiting: %" PRIu64 " ports answered only when asked again "
+			 "(%" PRIu64 " silent ports re-asked slowly, up to 1 probe/s)",
+			 icmp_late, slowed);
 	if (rc == 1 && o.resume)
 		cli_warn("interrupted: run the same command again to resume from %s", o.resume);
 	report_free(report);

@@ -207,6 +207,7 @@ struct sk_scan_stats {
 	uint64_t received;  /* frames or replies seen (raw engines) */
 	uint64_t icmp_limited; /* probes answered late as ICMP rate limiting */
 	uint64_t first_pass_ns; /* raw scans: how long the first pass sent */
+	uint64_t slowed;    /* UDP: silent ports asked again slowly (ICMP limits) */
 };
 
 typedef void (*sk_scan_result_fn)(const struct sk_scan_result *r, void *ctx);
@@ -328,7 +329,10 @@ struct sk_raw_opts {
  * replies on a receive thread (validated by cookie and 4-tuple, each probe
  * reported once); after the last pass, silent probes are reported as
  * filtered (TCP) or open|filtered (UDP), and probes to on-link targets that
- * never answered ARP / neighbour discovery as filtered, "host-unreach".  stats->icmp_limited counts ICMP
+ * never answered ARP / neighbour discovery as filtered, "host-unreach".
+ * UDP: the silent ports of targets that sent port unreachables are then
+ * asked again one at a time at a pace that adapts to ICMP rate limiting
+ * (as nmap does; up to a second between probes), stats->slowed of them.  stats->icmp_limited counts ICMP
  * errors that came only for a retry: the sign of ICMP rate limiting.
  * Needs root (CAP_NET_RAW).  Returns 0, 1 when stopped, or a negative
  * error with err. */

@@ -37,6 +37,8 @@ struct raw {
 	int send_ll, send4, send6, recv_fd; /* AF_PACKET; raw IP for loopback */
 	_Atomic uint8_t *answered; /* one bit per index */
 	size_t answered_len;
+	_Atomic uint8_t *icmp_from; /* UDP: one bit per target that sent an unreachable */
+	size_t icmp_from_len;
 	int32_t *port_pos; /* [proto][port] -> position in the port list, -1 */
 	pthread_mutex_t lock;
 	_Atomic int stop_recv;
@@ -163,6 +165,10 @@ static void on_frame(struct raw *r, const uint8_t *p, size_t len)
 			return;
 		if (atomic_load(&r->pass) > 0)
 			atomic_fetch_add(&r->icmp_late, 1);
+		if (udp) {
+			uint64_t t = (uint64_t)idx / r->plan->ports->count;
+			atomic_fetch_or(&r->icmp_from[t >> 3], (uint8_t)(1u << (t & 7)));
+		}
 		enum sk_port_state st;
 		const char *why = unreach_reason(rep.icmp6, rep.icmp_code, &st, udp);
 		report(r, (uint64_t)idx, st, why, rep.ttl);
@@ -496,6 +502,114 @@ static int wait_replies(struct raw *r, uint64_t resume)
 	return 0;
 }
 
+/* ---- UDP under ICMP rate limiting ----------------------------------------
+ *
+ * Linux sends one host about six port unreachables at once, then one a
+ * second (icmp_ratelimit), so a fast UDP scan hears "closed" for a few
+ * ports and silence for the rest.  As nmap does, once a target has shown
+ * it answers with unreachables, its silent ports are asked again slowly:
+ * one probe at a time, the gap doubling (up to a second) whenever the
+ * previous probe went unanswered and shrinking after answers.  The probes
+ * of every such target form one paced stream, because targets behind one
+ * kernel (a block of addresses it answers for) share its ICMP budget.
+ * Each silent port gets retries + 1 more chances this way. */
+
+#define SLOW_GAP_MIN 50000000ull    /* 50 ms */
+#define SLOW_GAP_START 125000000ull /* 125 ms */
+#define SLOW_GAP_MAX 1000000000ull  /* 1 s: Linux's default refill */
+
+static bool icmp_seen(struct raw *r, uint64_t index)
+{
+	uint64_t t = index / r->plan->ports->count;
+	return atomic_load(&r->icmp_from[t >> 3]) & (1u << (t & 7));
+}
+
+static int send_one(struct raw *r, uint64_t index)
+{
+	uint8_t frame[FRAME_MAX];
+	int fd;
+	struct sockaddr_storage to;
+	socklen_t tolen;
+	int len = build(r, index, frame, &fd, &to, &tolen);
+	if (len <= 0)
+		return -1;
+	if (sendto(fd, frame, (size_t)len, 0, (struct sockaddr *)&to, tolen) < 0)
+		return -1;
+	atomic_fetch_add(&r->sent, 1);
+	return 0;
+}
+
+static int slow_pass(struct raw *r, uint64_t *limited)
+{
+	const struct sk_raw_opts *o = r->o;
+	size_t n = 0, cap = 0;
+	uint64_t *todo = NULL;
+	for (uint64_t s = o->start; s < r->plan->steps; s++) {
+		uint64_t index = sk_plan_index(r->plan, s);
+		if (is_set(r, index) || !icmp_seen(r, index))
+			continue;
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 256;
+			uint64_t *v = realloc(todo, nc * sizeof *v);
+			if (!v)
+				break; /* without memory: the others stay open|filtered */
+			todo = v;
+			cap = nc;
+		}
+		todo[n++] = index;
+	}
+	*limited = n;
+	uint64_t gap = SLOW_GAP_START, last_progress = now_ns();
+	unsigned streak = 0;
+	int64_t prev = -1;
+	int rc = 0;
+	for (unsigned round = 0; round <= o->retries && n && !rc; round++) {
+		size_t k = 0;
+		for (size_t i = 0; i < n && !rc; i++) {
+			if (is_set(r, todo[i]))
+				continue;
+			todo[k++] = todo[i];
+			if (prev >= 0) {
+				/* Wait the gap, then judge the previous probe. */
+				uint64_t until = now_ns() + gap;
+				while (now_ns() < until) {
+					if (o->stop && *o->stop) {
+						rc = 1;
+						break;
+					}
+					sleep_ns(5000000);
+				}
+				if (rc)
+					break;
+				if (is_set(r, (uint64_t)prev)) {
+					if (++streak >= 4 && gap * 3 / 4 >= SLOW_GAP_MIN) {
+						gap = gap * 3 / 4;
+						streak = 0;
+					}
+				} else {
+					streak = 0;
+					gap = gap * 2 < SLOW_GAP_MAX ? gap * 2 : SLOW_GAP_MAX;
+				}
+			}
+			if (is_set(r, todo[i]))
+				continue;
+			send_one(r, todo[i]);
+			prev = (int64_t)todo[i];
+			if (o->on_progress && now_ns() - last_progress > 200000000u) {
+				struct sk_scan_stats st;
+				fill_stats(r, &st, o->start);
+				o->on_progress(&st, o->ctx);
+				last_progress = now_ns();
+			}
+		}
+		n = k;
+	}
+	free(todo);
+	if (!rc)
+		rc = wait_replies(r, o->start);
+	return rc;
+}
+
 int sk_scan_raw(const struct sk_raw_opts *o, struct sk_scan_stats *stats, char *err)
 {
 	const struct sk_plan *plan = o->plan;
@@ -518,6 +632,15 @@ int sk_scan_raw(const struct sk_raw_opts *o, struct sk_scan_stats *stats, char *
 		goto out;
 	}
 	r.answered = map;
+	r.icmp_from_len = (size_t)(sk_targets_count(plan->targets) / 8 + 1);
+	map = mmap(NULL, r.icmp_from_len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (map == MAP_FAILED) {
+		rc = sk_err_set(err, -ENOMEM, "raw scan: %llu targets",
+				(unsigned long long)sk_targets_count(plan->targets));
+		goto out;
+	}
+	r.icmp_from = map;
 	for (unsigned i = 0; i < 2 * 65536; i++)
 		r.port_pos[i] = -1;
 	for (uint32_t i = 0; i < plan->ports->count; i++)
@@ -559,6 +682,11 @@ int sk_scan_raw(const struct sk_raw_opts *o, struct sk_scan_stats *stats, char *
 		}
 		stopped = stopped || wait_replies(&r, resume);
 	}
+	uint64_t slowed = 0;
+	if (!stopped && o->proto == SK_SCAN_UDP && atomic_load(&r.done) < all) {
+		atomic_store(&r.pass, o->retries + 1);
+		stopped = slow_pass(&r, &slowed);
+	}
 	atomic_store(&r.stop_recv, 1);
 	pthread_join(th, NULL);
 	if (!stopped) {
@@ -587,6 +715,7 @@ int sk_scan_raw(const struct sk_raw_opts *o, struct sk_scan_stats *stats, char *
 	fill_stats(&r, stats, resume);
 	stats->retries = first_sent && stats->sent > first_sent ? stats->sent - first_sent : 0;
 	stats->first_pass_ns = first_ns;
+	stats->slowed = slowed;
 	rc = stopped ? 1 : 0;
 out:
 	if (r.recv_fd >= 0)
@@ -599,6 +728,8 @@ out:
 		close(r.send4);
 	if (r.answered)
 		munmap((void *)r.answered, r.answered_len);
+	if (r.icmp_from)
+		munmap((void *)r.icmp_from, r.icmp_from_len);
 	free(r.port_pos);
 	pthread_mutex_destroy(&r.lock);
 	return rc;

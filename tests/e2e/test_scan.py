@@ -640,16 +640,18 @@ def test_few_descriptors_slow_the_scan_but_lose_nothing():
         stop(p)
 
 
-def test_udp_reports_icmp_rate_limiting():
-    """Across a veth pair Linux sends a host only ~6 port unreachables at
-    once, then one a second: answers that come only for retries are
-    reported as rate limiting."""
+def test_udp_adapts_to_icmp_rate_limiting():
+    """Across a veth pair Linux (its default icmp_ratelimit) sends us only
+    ~6 port unreachables at once, then one a second: the scan notices,
+    asks the silent ports again at that pace, and every closed port comes
+    out closed, not open|filtered.  (20 ports take about 15 s; 300 take
+    five minutes, as with nmap.)"""
     with NsPair("icmp") as pair:
-        r = pair.scan(pair.tg_ip, "--udp", "-p", "7000-7099", "--retries", "2", "--json",
-                      "--all")
-        states = [o["state"] for o in ndjson(r.stdout)]
-        assert len(states) == 100
-        assert set(states) <= {"closed", "open|filtered"}
+        r = pair.on(pair.tg, "sysctl", "-n", "net.ipv4.icmp_ratelimit")
+        assert r.stdout.strip() == "1000", r.stdout
+        r = pair.scan(pair.tg_ip, "--udp", "-p", "7000-7019", "--json", "--all")
+        got = {o["port"]: (o["state"], o["reason"]) for o in ndjson(r.stdout)}
+        assert got == {p: ("closed", "port-unreach") for p in range(7000, 7020)}, r.stderr
         assert "ICMP rate limiting" in r.stderr, r.stderr
 
 
@@ -803,7 +805,10 @@ def test_raw_scan_across_two_interfaces_takes_each_targets_route(mode):
         assert len(tcp) == n_tcp * len(spec.split(","))
         if mode == "--udp-and-syn":
             udp = {o["ip"]: o["state"] for o in objs if o["proto"] == "udp"}
-            # Port unreachables came back through both interfaces.
+            # Port unreachables came back through both interfaces.  (Not
+            # for every address: the nine addresses of one namespace share
+            # its kernel's ICMP budget, and an address that never answered
+            # gives no sign of rate limiting, so it stays open|filtered.)
             for i in (0, 1):
                 assert "closed" in {udp[a] for a in addrs[i]}, r.stderr
 
