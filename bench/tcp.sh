@@ -6,9 +6,10 @@
 #      request/replies against sockit tcp listen -k --reply, and the same
 #      load against ncat -lk (--sh-exec per client) and socat fork;
 #  (c) resident memory per idle connection of sockit tcp listen -k.
-# PARTS (default abc) picks the parts to run.  Every run is bounded in time
-# (throughput 60 s, concurrency CAP=90 s per server), on 127.0.0.1 only.  Prints one line per
-# measurement and "NAME  sockit X  peer Y  ratio R" lines.
+# PARTS (default abc) picks the parts to run.  Every run is bounded in
+# time (throughput 60 s, concurrency CAP=90 s per server, with a watchdog
+# on the server's process count and memory), on 127.0.0.1 only.  Prints
+# one line per measurement and "NAME  sockit X  peer Y  ratio R" lines.
 set -u
 SOCKIT=${SOCKIT:-build/sockit}
 BYTES=${BYTES:-4294967296}

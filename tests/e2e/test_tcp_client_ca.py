@@ -73,3 +73,16 @@ def test_client_ca_file_errors(pki):
                    "need --tls")
     one_line_error(run("tcp", "listen", "--tls", "127.0.0.1:0", "--client-ca", "/nonexistent.pem"),
                    1, "--client-ca /nonexistent.pem: no such file or directory")
+
+
+def test_one_client_mode_logs_the_certificate(pki):
+    srv, port = sockit_listen("127.0.0.1:0", "--tls", "--cert", pki["cert"], "--key", pki["key"],
+                              "--client-ca", pki["ca"], stdin=subprocess.PIPE)
+    with srv:
+        srv.p.stdin.write(b"I Know\n")
+        srv.p.stdin.close()
+        rc, out, _ = s_client(pki, port, pki["alice"])
+        assert out == b"I Know\n"
+        srv.wait_line(r"certificate /CN=alice$")
+        assert srv.wait() == 0
+        assert srv.p.stdout.read() == b"hello\n"
