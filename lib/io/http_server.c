@@ -407,7 +407,7 @@ static void response_done(struct conn *c)
 	conn_process(c); /* a pipelined request may be waiting */
 }
 
-/* Sends as much as the socket takes; returns false once closed. */
+/* Sends as much as the socket takes; closes the connection on an error. */
 static void conn_write(struct conn *c)
 {
 	while (c->out_off < c->out.len) {
