@@ -127,3 +127,25 @@ class Netns:
         subprocess.run(["ip", "link", "del", self.host_if], capture_output=True, timeout=10)
         subprocess.run(["ip", "netns", "del", self.name], capture_output=True, timeout=10)
         return False
+
+
+def make_ca(d, names=("DNS:localhost", "IP:127.0.0.1", "IP:::1")):
+    """A throw-away CA and a server certificate it signed for the given
+    subjectAltNames, under directory d; returns the paths (ca, cert, key)."""
+    need_tool("openssl")
+    d = str(d)
+
+    def ossl(*a):
+        subprocess.run(["openssl", *a], check=True, capture_output=True, timeout=TIMEOUT)
+    ca, cakey = os.path.join(d, "ca.pem"), os.path.join(d, "ca.key")
+    cert, key = os.path.join(d, "srv.pem"), os.path.join(d, "srv.key")
+    csr, ext = os.path.join(d, "srv.csr"), os.path.join(d, "ext")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    ossl("req", "-x509", *ec, "-keyout", cakey, "-out", ca, "-days", "2",
+         "-subj", "/CN=sockit test CA")
+    ossl("req", *ec, "-keyout", key, "-out", csr, "-subj", "/CN=localhost")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=" + ",".join(names) + "\n")
+    ossl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", cakey, "-CAcreateserial",
+         "-out", cert, "-days", "2", "-extfile", ext)
+    return ca, cert, key

@@ -5,7 +5,6 @@ sockit's own http serve with its port read from stderr."""
 import os
 import re
 import select
-import shutil
 import socket
 import subprocess
 import threading
@@ -235,25 +234,3 @@ def raw_request(port, data, timeout=5):
         pass
     s.close()
     return out
-
-
-def make_ca(tmp, names=("DNS:localhost",)):
-    """A throw-away CA and a server certificate signed by it for the given
-    subjectAltNames.  Returns (ca.pem, server.pem, server.key)."""
-    need_tool("openssl")
-    tmp = str(tmp)
-
-    def ssl(*args):
-        subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=30)
-
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    ssl("req", "-x509", *ec, "-keyout", f"{tmp}/ca.key", "-out", f"{tmp}/ca.pem",
-        "-days", "2", "-subj", "/CN=sockit test CA")
-    ssl("req", *ec, "-keyout", f"{tmp}/srv.key", "-out", f"{tmp}/srv.csr",
-        "-subj", "/CN=localhost")
-    with open(f"{tmp}/ext", "w") as f:
-        f.write("subjectAltName=" + ",".join(names) + "\n")
-    ssl("x509", "-req", "-in", f"{tmp}/srv.csr", "-CA", f"{tmp}/ca.pem", "-CAkey",
-        f"{tmp}/ca.key", "-CAcreateserial", "-out", f"{tmp}/srv.pem", "-days", "2",
-        "-extfile", f"{tmp}/ext")
-    return f"{tmp}/ca.pem", f"{tmp}/srv.pem", f"{tmp}/srv.key"

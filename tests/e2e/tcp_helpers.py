@@ -151,23 +151,3 @@ def wait_listening(port, timeout=TIMEOUT, proc=None):
                             return
         time.sleep(0.05)
     raise AssertionError(f"port {port} never listened")
-
-
-def make_ca(d):
-    """A test CA and a server certificate for localhost, 127.0.0.1 and ::1
-    under directory d; returns the paths (ca, cert, key)."""
-    d = str(d)
-    def ossl(*a):
-        subprocess.run(["openssl", *a], check=True, capture_output=True, timeout=TIMEOUT)
-    ca, cakey = os.path.join(d, "ca.pem"), os.path.join(d, "ca.key")
-    cert, key = os.path.join(d, "srv.pem"), os.path.join(d, "srv.key")
-    csr, ext = os.path.join(d, "srv.csr"), os.path.join(d, "ext")
-    ossl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-         "-keyout", cakey, "-out", ca, "-days", "2", "-subj", "/CN=sockit test CA")
-    ossl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-         "-keyout", key, "-out", csr, "-subj", "/CN=localhost")
-    with open(ext, "w") as f:
-        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n")
-    ossl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", cakey, "-CAcreateserial",
-         "-out", cert, "-days", "2", "-extfile", ext)
-    return ca, cert, key

@@ -5,8 +5,8 @@ import hashlib
 
 import pytest
 
-from conftest import run, one_line_error
-from http_peers import Nginx, make_ca
+from conftest import make_ca, one_line_error, run
+from http_peers import Nginx
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from conftest import TIMEOUT, need_tool, one_line_error, run
-from tcp_helpers import make_ca, sockit_listen
+from conftest import TIMEOUT, make_ca, need_tool, one_line_error, run
+from tcp_helpers import sockit_listen
 
 
 def ossl(*a):

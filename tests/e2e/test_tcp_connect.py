@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from conftest import SOCKIT, TIMEOUT, free_port, need_tool, one_line_error, run
-from tcp_helpers import Proc, make_ca, sockit_listen, wait_listening
+from conftest import SOCKIT, TIMEOUT, free_port, make_ca, need_tool, one_line_error, run
+from tcp_helpers import Proc, sockit_listen, wait_listening
 
 
 def peer(make_argv, **kw):

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from conftest import SOCKIT, TIMEOUT, need_tool, one_line_error, run
-from tcp_helpers import Proc, make_ca, sockit_listen
+from conftest import SOCKIT, TIMEOUT, make_ca, need_tool, one_line_error, run
+from tcp_helpers import Proc, sockit_listen
 
 
 def client(argv, data=b"", timeout=TIMEOUT):

@@ -8,8 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import SOCKIT, TIMEOUT, need_tool, one_line_error, run
-from tcp_helpers import make_ca
+from conftest import SOCKIT, TIMEOUT, make_ca, need_tool, one_line_error, run
 
 
 @pytest.fixture(scope="module")
