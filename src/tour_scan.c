@@ -74,8 +74,12 @@ int tour_scan(void)
 	int fds[SERVERS];
 	unsigned ports[SERVERS] = { 0 };
 	int started = 0, rc = 1;
-	/* The servers serve an empty directory of their own. */
-	char dir[] = "/tmp/sockit-tour-scan-XXXXXX";
+	/* The servers serve an empty directory of their own, under $TMPDIR
+	 * as mkdtemp's users expect (else /tmp). */
+	const char *tmp = getenv("TMPDIR");
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s/sockit-tour-scan-XXXXXX",
+		 tmp && *tmp && strlen(tmp) < sizeof dir - 32 ? tmp : "/tmp");
 	if (!mkdtemp(dir))
 		return 1;
 	for (; started < SERVERS; started++) {
