@@ -316,7 +316,7 @@ Test(response, malformed)
 		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n",
 		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
 		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n",
-		"HTTP/1.1 200 OK\r\nX: a\x01" "b\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nX: a\001b\r\n\r\n",
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct sink s = { 0 };
