@@ -216,40 +216,35 @@ int sk_route_lookup(const struct sk_ip *dst, const char *ifname, struct sk_route
 	return link_info(out, err);
 }
 
-struct neigh_ctx {
-	struct sk_route *r;
-	bool found;
+struct neigh_walk {
+	int family;
+	void (*fn)(const struct sk__neigh *, void *);
+	void *ctx;
 };
 
 static int on_neigh(struct nlmsghdr *h, void *ctx)
 {
-	struct neigh_ctx *c = ctx;
+	struct neigh_walk *w = ctx;
 	if (h->nlmsg_type != RTM_NEWNEIGH)
 		return 0;
 	struct ndmsg *nd = NLMSG_DATA(h);
-	if (nd->ndm_ifindex != c->r->ifindex || nd->ndm_family != c->r->nexthop.family)
-		return 0;
-	if (nd->ndm_state & (NUD_INCOMPLETE | NUD_FAILED | NUD_NOARP))
+	if (nd->ndm_family != w->family || (nd->ndm_state & (NUD_INCOMPLETE | NUD_FAILED | NUD_NOARP)))
 		return 0;
 	int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *nd));
-	const uint8_t *mac = NULL;
-	bool match = false;
+	struct sk__neigh n = { .ifindex = nd->ndm_ifindex };
 	for (struct rtattr *a = (struct rtattr *)((char *)nd + NLMSG_ALIGN(sizeof *nd));
 	     RTA_OK(a, len); a = RTA_NEXT(a, len)) {
-		if (a->rta_type == NDA_DST && RTA_PAYLOAD(a) == ip_len(nd->ndm_family) &&
-		    !memcmp(RTA_DATA(a), c->r->nexthop.bytes, RTA_PAYLOAD(a)))
-			match = true;
+		if (a->rta_type == NDA_DST && RTA_PAYLOAD(a) == ip_len(w->family))
+			n.dst = RTA_DATA(a);
 		else if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == 6)
-			mac = RTA_DATA(a);
+			n.mac = RTA_DATA(a);
 	}
-	if (match && mac) {
-		memcpy(c->r->dst_mac, mac, 6);
-		c->found = true;
-	}
+	if (n.dst && n.mac)
+		w->fn(&n, w->ctx);
 	return 0;
 }
 
-static int neigh_dump(struct sk_route *r, bool *found)
+int sk__nl_neigh_dump(int family, void (*fn)(const struct sk__neigh *, void *), void *ctx)
 {
 	struct {
 		struct nlmsghdr h;
@@ -258,9 +253,30 @@ static int neigh_dump(struct sk_route *r, bool *found)
 	req.h.nlmsg_len = NLMSG_LENGTH(sizeof req.n);
 	req.h.nlmsg_type = RTM_GETNEIGH;
 	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	req.n.ndm_family = (unsigned char)r->nexthop.family;
+	req.n.ndm_family = (unsigned char)family;
+	struct neigh_walk w = { family, fn, ctx };
+	return sk__nl_talk(&req.h, on_neigh, &w);
+}
+
+struct neigh_ctx {
+	struct sk_route *r;
+	bool found;
+};
+
+static void on_nexthop(const struct sk__neigh *n, void *ctx)
+{
+	struct neigh_ctx *c = ctx;
+	if (n->ifindex == c->r->ifindex &&
+	    !memcmp(n->dst, c->r->nexthop.bytes, ip_len(c->r->nexthop.family))) {
+		memcpy(c->r->dst_mac, n->mac, 6);
+		c->found = true;
+	}
+}
+
+static int neigh_dump(struct sk_route *r, bool *found)
+{
 	struct neigh_ctx c = { r, false };
-	int rc = sk__nl_talk(&req.h, on_neigh, &c);
+	int rc = sk__nl_neigh_dump(r->nexthop.family, on_nexthop, &c);
 	*found = c.found;
 	return rc;
 }

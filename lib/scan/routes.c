@@ -357,45 +357,20 @@ struct neigh_fill {
 	int family;
 };
 
-static int on_neigh_fill(struct nlmsghdr *h, void *ctx)
+static void on_neigh_fill(const struct sk__neigh *n, void *ctx)
 {
 	struct neigh_fill *c = ctx;
-	if (h->nlmsg_type != RTM_NEWNEIGH)
-		return 0;
-	struct ndmsg *nd = NLMSG_DATA(h);
-	if (nd->ndm_family != c->family || (nd->ndm_state & (NUD_INCOMPLETE | NUD_FAILED | NUD_NOARP)))
-		return 0;
-	int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *nd));
-	const uint8_t *mac = NULL, *dst = NULL;
-	for (struct rtattr *a = (struct rtattr *)((char *)nd + NLMSG_ALIGN(sizeof *nd));
-	     RTA_OK(a, len); a = RTA_NEXT(a, len)) {
-		if (a->rta_type == NDA_DST && RTA_PAYLOAD(a) == ip_bytes(c->family))
-			dst = RTA_DATA(a);
-		else if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == 6)
-			mac = RTA_DATA(a);
-	}
-	if (!dst || !mac)
-		return 0;
-	struct hop *hp = find_hop(&c->r->f[fam_index(c->family)], value_of(c->family, dst));
-	if (hp && hp->state != HOP_OK && c->r->routes[hp->route].ifindex == nd->ndm_ifindex) {
-		memcpy(hp->mac, mac, 6);
+	struct hop *hp = find_hop(&c->r->f[fam_index(c->family)], value_of(c->family, n->dst));
+	if (hp && hp->state != HOP_OK && c->r->routes[hp->route].ifindex == n->ifindex) {
+		memcpy(hp->mac, n->mac, 6);
 		hp->state = HOP_OK;
 	}
-	return 0;
 }
 
 static int neigh_fill(struct sk_routes *r, int family)
 {
-	struct {
-		struct nlmsghdr h;
-		struct ndmsg n;
-	} req = { 0 };
-	req.h.nlmsg_len = NLMSG_LENGTH(sizeof req.n);
-	req.h.nlmsg_type = RTM_GETNEIGH;
-	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	req.n.ndm_family = (unsigned char)family;
 	struct neigh_fill c = { r, family };
-	return sk__nl_talk(&req.h, on_neigh_fill, &c);
+	return sk__nl_neigh_dump(family, on_neigh_fill, &c);
 }
 
 /* Makes the kernel resolve a neighbour: an empty datagram to its discard
