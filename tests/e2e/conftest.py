@@ -70,6 +70,18 @@ def kill_netns_pids(name):
             pass
 
 
+def delete_netns(procs, *names):
+    """Ends a test's namespaces: the processes it started, then whatever is
+    left inside each namespace, then the namespaces themselves."""
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait(timeout=5)
+    for name in names:
+        kill_netns_pids(name)
+        subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=10)
+
+
 class Netns:
     """A network namespace joined to this one by a veth pair, created by the
     test and deleted afterwards.  Addresses come from 198.18.0.0/15 only.
@@ -119,13 +131,8 @@ class Netns:
         return self
 
     def __exit__(self, *exc):
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait(timeout=5)
-        kill_netns_pids(self.name)
+        delete_netns(self.procs, self.name)
         subprocess.run(["ip", "link", "del", self.host_if], capture_output=True, timeout=10)
-        subprocess.run(["ip", "netns", "del", self.name], capture_output=True, timeout=10)
         return False
 
 

@@ -5,7 +5,7 @@ addresses or routes; everything is deleted afterwards."""
 import os
 import subprocess
 
-from conftest import SOCKIT, TIMEOUT, kill_netns_pids, need_root
+from conftest import SOCKIT, TIMEOUT, delete_netns, need_root
 
 
 class ScanNet:
@@ -41,13 +41,7 @@ class ScanNet:
         return self
 
     def __exit__(self, *exc):
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait(timeout=5)
-        for ns in (self.sc, *self.tg):
-            kill_netns_pids(ns)
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=10)
+        delete_netns(self.procs, self.sc, *self.tg)
         return False
 
     @staticmethod

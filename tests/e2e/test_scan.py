@@ -7,13 +7,12 @@ import select
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 
 import pytest
 
-from conftest import SOCKIT, TIMEOUT, Netns, kill_netns_pids, need_root, need_tool, one_line_error, run
+from conftest import SOCKIT, TIMEOUT, Netns, delete_netns, need_root, need_tool, one_line_error, run
 from scan_net import ScanNet
 
 LISTENER = r"""
@@ -62,13 +61,7 @@ class NsPair:
         return self
 
     def __exit__(self, *exc):
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait(timeout=5)
-        for ns in (self.sc, self.tg):
-            kill_netns_pids(ns)
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=10)
+        delete_netns(self.procs, self.sc, self.tg)
         return False
 
     def on(self, ns, *args, **kw):
@@ -374,7 +367,7 @@ def test_ranges_exclusions_and_files_in_a_local_block():
     port) set."""
     with NsPair("rang") as pair:
         pair.local_block("198.19.64.0/20")
-        p = serve(pair, 8080)
+        serve(pair, 8080)
         with tempfile.NamedTemporaryFile("w", suffix=".txt") as f:
             f.write("# more\n198.19.65.0/30\n")
             f.flush()
