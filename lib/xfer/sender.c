@@ -155,16 +155,11 @@ static int shrank(struct snd *x, const struct sk_xfer_item *it)
 	return sk_err_set(x->err, -EIO, "%s: the file shrank while being sent", it->path);
 }
 
-/* One DATA frame through a wrapper (TLS): read, hash and write from one
- * buffer, in cache-sized pieces. */
-static int data_copy(struct snd *x, const struct sk_xfer_item *it, int fd,
-		     uint64_t off, size_t want, EVP_MD_CTX *sha)
+/* want bytes of the file from off by read and write, in cache-sized
+ * pieces, hashed on the way when sha is given. */
+static int copy_range(struct snd *x, const struct sk_xfer_item *it, int fd,
+		      uint64_t off, size_t want, EVP_MD_CTX *sha)
 {
-	uint8_t head[SK_XFER_HEADLEN];
-	sk_xfer_head_encode(head, SK_XFER_DATA, (uint32_t)want);
-	int rc = sk_xfer_write_all(x->s, head, sizeof head);
-	if (rc)
-		return write_failed(x, it->name, rc);
 	while (want) {
 		size_t n = want < HASH_PIECE ? want : HASH_PIECE;
 		ssize_t got = pread(fd, x->buf, n, (off_t)off);
@@ -174,8 +169,9 @@ static int data_copy(struct snd *x, const struct sk_xfer_item *it, int fd,
 			return sk_err_set(x->err, -errno, "%s", it->path);
 		if (got == 0)
 			return shrank(x, it);
-		EVP_DigestUpdate(sha, x->buf, (size_t)got);
-		rc = sk_xfer_write_all(x->s, x->buf, (size_t)got);
+		if (sha)
+			EVP_DigestUpdate(sha, x->buf, (size_t)got);
+		int rc = sk_xfer_write_all(x->s, x->buf, (size_t)got);
 		if (rc)
 			return write_failed(x, it->name, rc);
 		off += (uint64_t)got;
@@ -184,27 +180,17 @@ static int data_copy(struct snd *x, const struct sk_xfer_item *it, int fd,
 	return 0;
 }
 
-/* The rest of a DATA frame (already hashed) by read and write, for files
- * sendfile(2) cannot read. */
-static int data_copy_rest(struct snd *x, const struct sk_xfer_item *it, int fd,
-			  uint64_t off, size_t want)
+/* One DATA frame through a wrapper (TLS): read, hash and write from one
+ * buffer. */
+static int data_copy(struct snd *x, const struct sk_xfer_item *it, int fd,
+		     uint64_t off, size_t want, EVP_MD_CTX *sha)
 {
-	while (want) {
-		size_t n = want < HASH_PIECE ? want : HASH_PIECE;
-		ssize_t got = pread(fd, x->buf, n, (off_t)off);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return sk_err_set(x->err, -errno, "%s", it->path);
-		if (got == 0)
-			return shrank(x, it);
-		int rc = sk_xfer_write_all(x->s, x->buf, (size_t)got);
-		if (rc)
-			return write_failed(x, it->name, rc);
-		off += (uint64_t)got;
-		want -= (size_t)got;
-	}
-	return 0;
+	uint8_t head[SK_XFER_HEADLEN];
+	sk_xfer_head_encode(head, SK_XFER_DATA, (uint32_t)want);
+	int rc = sk_xfer_write_all(x->s, head, sizeof head);
+	if (rc)
+		return write_failed(x, it->name, rc);
+	return copy_range(x, it, fd, off, want, sha);
 }
 
 /* sendfile(2) has no MSG_NOSIGNAL: a peer gone away would raise SIGPIPE
@@ -263,7 +249,7 @@ static int data_sendfile(struct snd *x, const struct sk_xfer_item *it, int fd,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EINVAL || errno == ENOSYS))
-			return data_copy_rest(x, it, fd, (uint64_t)pos, want);
+			return copy_range(x, it, fd, (uint64_t)pos, want, NULL);
 		if (n < 0)
 			return write_failed(x, it->name, errno == EAGAIN ? -ETIMEDOUT : -errno);
 		if (n == 0)

@@ -312,6 +312,22 @@ def test_seed_gives_the_same_order():
     assert order(a) != sorted(order(a))
 
 
+def checkpoint_next(ckpt):
+    """Waits for a scan's first checkpoint to name a probe index past 0 and
+    returns it."""
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            text = open(ckpt).read()
+            nxt = int(text.split("next ")[1]) if "next " in text else 0
+        except (FileNotFoundError, IndexError, ValueError):
+            nxt = 0
+        if nxt:
+            return nxt
+        time.sleep(0.1)
+    raise AssertionError("no checkpoint written")
+
+
 def test_resume_after_sigkill_gives_the_same_set():
     with Netns("resu", host_ip="198.18.62.1", ns_ip="198.18.62.2") as ns:
         p, ports = listeners("127.0.0.1", 4, ns)
@@ -320,16 +336,7 @@ def test_resume_after_sigkill_gives_the_same_set():
             out1 = open(os.path.join(d, "one.json"), "w")
             argv = [SOCKIT, "scan", "127.0.0.1", "--connect", "-p-", "--json", "-q", "--resume", ckpt]
             first = ns.popen(argv + ["--rate", "5000"], stdout=out1)
-            deadline = time.monotonic() + TIMEOUT
-            nxt = 0
-            while nxt == 0:
-                assert time.monotonic() < deadline, "no checkpoint written"
-                time.sleep(0.1)
-                try:
-                    text = open(ckpt).read()
-                    nxt = int(text.split("next ")[1]) if "next " in text else 0
-                except (FileNotFoundError, IndexError, ValueError):
-                    pass
+            nxt = checkpoint_next(ckpt)
             first.send_signal(signal.SIGKILL)
             first.wait(timeout=5)
             out1.close()
@@ -702,16 +709,7 @@ def test_syn_resume_after_sigkill_gives_the_same_set():
             argv = [SOCKIT, "scan", "127.0.0.1", "--syn", "-p-", "--json", "-q", "--resume", ckpt]
             with open(os.path.join(d, "one.json"), "w") as out1:
                 first = ns.popen(argv + ["--rate", "3000"], stdout=out1)
-                deadline = time.monotonic() + TIMEOUT
-                nxt = 0
-                while nxt == 0:
-                    assert time.monotonic() < deadline, "no checkpoint written"
-                    time.sleep(0.1)
-                    try:
-                        text = open(ckpt).read()
-                        nxt = int(text.split("next ")[1]) if "next " in text else 0
-                    except (FileNotFoundError, IndexError, ValueError):
-                        pass
+                nxt = checkpoint_next(ckpt)
                 first.send_signal(signal.SIGKILL)
                 first.wait(timeout=5)
             assert 0 < nxt < 65535
