@@ -20,23 +20,8 @@ truncate -s 1G "$tmp/www/1g"
 head -c 268435456 /dev/urandom >"$tmp/www/256m"
 head -c 1024 /dev/urandom >"$tmp/www/1k"
 
-free_port() {
-	/usr/bin/python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
-}
-wait_port() {
-	/usr/bin/python3 - "$1" <<'PY' || { echo "bench: port $1 never opened" >&2; exit 1; }
-import socket, sys, time
-deadline = time.monotonic() + 10
-while True:
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
-        break
-    except OSError:
-        if time.monotonic() > deadline:
-            sys.exit(1)
-        time.sleep(0.05)
-PY
-}
+. "$(dirname "$0")/lib.sh"
+wait_port() { wait_bound tcp "$1" || exit 1; }
 # secs CMD...: wall seconds of one run, bounded to 60 s.
 secs() {
 	t0=$(date +%s%N)

@@ -8,7 +8,7 @@ build=$(cd "${1:-build}" && pwd)
 export SOCKIT="$build/sockit"
 status=0
 for b in "$(dirname "$0")"/*.sh; do
-	case $(basename "$b") in run.sh) continue ;; esac
+	case $(basename "$b") in run.sh | lib.sh) continue ;; esac
 	[ -x "$b" ] || continue
 	"$b" || { status=1; echo "bench: $(basename "$b") failed" >&2; }
 done

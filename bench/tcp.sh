@@ -27,18 +27,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
 
-free_port() {
-	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_listen() {
-	i=0
-	while [ $i -lt 200 ]; do
-		ss -Htln "sport = :$1" | grep -q . && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
-}
+. "$(dirname "$0")/lib.sh"
 now_ns() { date +%s%N; }
 have() { command -v "$1" >/dev/null 2>&1; }
 
@@ -62,7 +51,7 @@ tput() {
 		timeout 90 /usr/bin/time -f "%U %S" -o "$dir/cpu.l" sh -c "$lcmd" >/dev/null 2>&1 &
 		lp=$!
 		pids="$pids $lp"
-		if ! wait_listen "$PORT"; then
+		if ! wait_bound tcp "$PORT"; then
 			echo "tcp bench: $name listener did not start" >&2
 			continue
 		fi
@@ -102,7 +91,7 @@ if want a; then
 		PORT=$(free_port)
 		iperf3 -s -1 -B 127.0.0.1 -p "$PORT" >/dev/null 2>&1 &
 		pids="$pids $!"
-		wait_listen "$PORT"
+		wait_bound tcp "$PORT"
 		ip=$(timeout 60 iperf3 -c 127.0.0.1 -p "$PORT" -n "$BYTES" -J 2>/dev/null |
 			/usr/bin/python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 8e9))')
 		echo "tcp-throughput  sockit $s_rate  peer $ip (iperf3, the loopback limit)  ratio $(awk -v a="$s_rate" -v b="$ip" 'BEGIN { printf "%.2f", b ? a / b : 0 }')"
@@ -123,7 +112,7 @@ conc() {
 	setsid sh -c "exec $lcmd" >/dev/null 2>"$dir/$name.err" &
 	lp=$!
 	pids="$pids $lp"
-	wait_listen "$PORT" || { echo "tcp bench: $name did not listen" >&2; return; }
+	wait_bound tcp "$PORT" || { echo "tcp bench: $name did not listen" >&2; return; }
 	rm -f "$dir/stop"
 	/usr/bin/python3 "$here/tcp_watch.py" "$lp" "$dir/stop" --max-procs "$MAX_PROCS" \
 		--min-avail-mb "$MIN_AVAIL_MB" --seconds $((CAP + 30)) >"$dir/watch" &
@@ -159,7 +148,7 @@ if want c; then
 	"$SOCKIT" tcp listen -k "127.0.0.1:$PORT" --max-conns 100000 </dev/null >/dev/null 2>&1 &
 	lp=$!
 	pids="$pids $lp"
-	wait_listen "$PORT"
+	wait_bound tcp "$PORT"
 	rss0=$(awk '/VmRSS/ { print $2 }' "/proc/$lp/status")
 	mkfifo "$dir/hold"
 	/usr/bin/python3 "$here/tcp_clients.py" "$PORT" -n "$IDLE" --hold --seconds 60 <"$dir/hold" >"$dir/held" &

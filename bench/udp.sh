@@ -16,20 +16,7 @@ payload=$(head -c $SIZE /dev/zero | tr '\0' x)
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
-free_udp_port() {
-	/usr/bin/python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# Waits until something is bound to UDP port $1 on 127.0.0.1 (5 s at most).
-wait_bound() {
-	i=0
-	while [ $i -lt 100 ]; do
-		ss -Huan "sport = :$1" | grep -q . && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
-}
+. "$(dirname "$0")/lib.sh"
 
 # run NAME OUTFILE COMMAND...: starts the receiver, sends the burst, waits
 # until the output stops growing, prints "NAME received rate".
@@ -39,7 +26,7 @@ run() {
 	: >"$out"
 	"$@" &
 	pid=$!
-	if ! wait_bound "$port"; then
+	if ! wait_bound udp "$port"; then
 		kill $pid 2>/dev/null
 		echo "udp bench: $name did not bind" >&2
 		return 1
@@ -71,11 +58,11 @@ run() {
 	echo "$rate" >"$dir/$name.rate"
 }
 
-p=$(free_udp_port)
+p=$(free_port udp)
 run sockit "$dir/sockit.out" "$p" sh -c "exec '$SOCKIT' udp listen 127.0.0.1:$p -o '$dir/sockit.out' 2>/dev/null"
-p=$(free_udp_port)
+p=$(free_port udp)
 run socat "$dir/socat.out" "$p" socat -u "UDP-RECV:$p,bind=127.0.0.1" "OPEN:$dir/socat.out,creat,append"
-p=$(free_udp_port)
+p=$(free_port udp)
 run nc "$dir/nc.out" "$p" sh -c "exec nc -ul 127.0.0.1 $p >'$dir/nc.out'"
 
 s=$(cat "$dir/sockit.rate" 2>/dev/null || echo 0)
