@@ -303,8 +303,10 @@ int cmd_file_recv(int argc, char **argv)
 	fprintf(stderr, "listening on %s\n", bound);
 	fflush(stderr);
 	struct sk_tls_ctx *ctx = NULL;
-	if (o.tls.on)
+	if (o.tls.on) {
 		ctx = tls_server_ctx(&o.tls, ep.host[0] ? ep.host : NULL);
+		tls_print_fingerprint(&o.tls, ctx);
+	}
 	int status = EXIT_OK;
 	for (;;) {
 		char peer[SK_ADDRSTRLEN];

@@ -14,6 +14,7 @@
 #include "sockit/endpoint.h"
 #include "sockit/error.h"
 #include "tcp.h"
+#include "tls_opts.h"
 
 static const char usage[] =
 	"usage: sockit tcp connect HOST:PORT [options]\n"
@@ -153,22 +154,17 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "hex", no_argument, NULL, OPT_HEX },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "stats", no_argument, NULL, OPT_STATS },
-		{ "tls", no_argument, NULL, OPT_TLS },
-		{ "ssl", no_argument, NULL, OPT_TLS },
-		{ "sni", required_argument, NULL, OPT_SNI },
-		{ "cafile", required_argument, NULL, OPT_CAFILE },
-		{ "alpn", required_argument, NULL, OPT_ALPN },
-		{ "insecure", no_argument, NULL, OPT_INSECURE },
-		{ "cert", required_argument, NULL, OPT_CERT },
-		{ "key", required_argument, NULL, OPT_KEY },
+		TLS_CLIENT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	o->ro.quit_ms = -1;
 	char err[SK_ERRLEN];
-	bool tls_opt = false, wait_set = false;
+	bool wait_set = false;
 	int c;
 	while ((c = cli_getopt(argc, argv, "46w:s:p:q:Cvh", longopts)) != -1) {
+		if (tls_opt_take(&o->tls, c, optarg))
+			continue;
 		switch (c) {
 		case '4': o->co.family = AF_INET; break;
 		case '6': o->co.family = AF_INET6; break;
@@ -192,13 +188,6 @@ static void parse(int argc, char **argv, struct opts *o)
 		case OPT_HEX: o->ro.show.hex = true; break;
 		case 'v': o->ro.show.verbose = true; break;
 		case OPT_STATS: o->ro.stats = true; break;
-		case OPT_TLS: o->tls.on = true; break;
-		case OPT_SNI: o->tls.sni = optarg; tls_opt = true; break;
-		case OPT_CAFILE: o->tls.cafile = optarg; tls_opt = true; break;
-		case OPT_ALPN: o->tls.alpn = optarg; tls_opt = true; break;
-		case OPT_INSECURE: o->tls.insecure = true; tls_opt = true; break;
-		case OPT_CERT: o->tls.cert = optarg; tls_opt = true; break;
-		case OPT_KEY: o->tls.key = optarg; tls_opt = true; break;
 		case 'h': cli_help(usage);
 		default: cli_usage("unexpected option");
 		}
@@ -211,10 +200,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		cli_usage("%s", err);
 	if (o->ep.kind == SK_ENDPOINT_INET && o->ep.port == 0)
 		cli_usage("%s: port 0 cannot be connected to", argv[optind]);
-	if (tls_opt && !o->tls.on)
-		cli_usage("--sni, --cafile, --alpn, --insecure, --cert and --key need --tls");
-	if (o->tls.insecure && o->tls.cafile)
-		cli_usage("--insecure and --cafile contradict each other");
+	tls_check_client(&o->tls);
 	if (wait_set && !o->send_text)
 		cli_usage("--wait-reply needs --send");
 	if (o->send_text && o->ro.quit_ms >= 0)
@@ -246,14 +232,7 @@ static void parse(int argc, char **argv, struct opts *o)
 static struct sk_tls *make_tls(struct opts *o, struct sk_tls_ctx **ctx)
 {
 	char err[SK_ERRLEN];
-	struct sk_tls_client_opts co = {
-		.cafile = o->tls.cafile, .alpn = o->tls.alpn,
-		.insecure = o->tls.insecure, .cert = o->tls.cert, .key = o->tls.key,
-	};
-	if (sk_tls_ctx_client(ctx, &co, err))
-		cli_fail(EXIT_FAIL, "%s", err);
-	if (o->tls.insecure)
-		cli_warn("warning: --insecure: the server's certificate is not verified");
+	*ctx = tls_client_ctx(&o->tls, "the server");
 	struct sk_tls *t;
 	if (sk_tls_new(*ctx, false, o->host, o->tls.sni, &t, err))
 		cli_fail(EXIT_FAIL, "%s", err);

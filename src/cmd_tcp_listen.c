@@ -16,6 +16,7 @@
 #include "sockit/listen.h"
 #include "sockit/rules.h"
 #include "tcp.h"
+#include "tls_opts.h"
 #include "udp_common.h"
 
 static const char usage[] =
@@ -172,21 +173,18 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "crlf", no_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "stats", no_argument, NULL, OPT_STATS },
-		{ "tls", no_argument, NULL, OPT_TLS },
-		{ "ssl", no_argument, NULL, OPT_TLS },
-		{ "cert", required_argument, NULL, OPT_CERT },
-		{ "key", required_argument, NULL, OPT_KEY },
-		{ "alpn", required_argument, NULL, OPT_ALPN },
+		TLS_SERVER_LONGOPTS,
 		{ "client-ca", required_argument, NULL, OPT_CLIENT_CA },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	o->so.max_conns = 1000;
 	o->so.max_buffer = 1024 * 1024;
-	bool tls_opt = false;
 	char err[SK_ERRLEN];
 	int c;
 	while ((c = cli_getopt(argc, argv, "k46Cvh", longopts)) != -1) {
+		if (tls_opt_take(&o->tls, c, optarg))
+			continue;
 		switch (c) {
 		case 'k': o->so.keep = true; break;
 		case '4': o->family = AF_INET; break;
@@ -220,11 +218,6 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'C': o->so.crlf = true; break;
 		case 'v': o->so.verbose = o->so.show.verbose = true; break;
 		case OPT_STATS: o->so.stats = true; break;
-		case OPT_TLS: o->tls.on = true; break;
-		case OPT_CERT: o->tls.cert = optarg; tls_opt = true; break;
-		case OPT_KEY: o->tls.key = optarg; tls_opt = true; break;
-		case OPT_ALPN: o->tls.alpn = optarg; tls_opt = true; break;
-		case OPT_CLIENT_CA: o->client_ca = optarg; tls_opt = true; break;
 		case 'h': cli_help(usage);
 		default: cli_usage("unexpected option");
 		}
@@ -241,10 +234,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		cli_usage("%s", err);
 	if (o->modes > 1)
 		cli_usage("--echo, --reply/--rules, --broker, --chat and --exec exclude each other");
-	if (tls_opt && !o->tls.on)
-		cli_usage("--cert, --key, --alpn and --client-ca need --tls");
-	if (!o->tls.cert != !o->tls.key)
-		cli_usage("--cert and --key go together");
+	tls_check_server(&o->tls);
 	if (o->so.raw && o->so.show.hex)
 		cli_usage("--raw and --hex exclude each other");
 	if (o->so.append && o->so.mode != MODE_REPLY)
@@ -297,11 +287,7 @@ int cmd_tcp_listen(int argc, char **argv)
 
 	struct sk_tls_ctx *ctx = NULL;
 	if (o.tls.on) {
-		struct sk_tls_server_opts to = { .cert = o.tls.cert, .key = o.tls.key,
-						 .alpn = o.tls.alpn, .client_ca = o.client_ca,
-						 .name = o.ep.host[0] ? o.ep.host : NULL };
-		if (sk_tls_ctx_server(&ctx, &to, err))
-			cli_fail(EXIT_FAIL, "%s", err);
+		ctx = tls_server_ctx(&o.tls, o.ep.host[0] ? o.ep.host : NULL);
 		o.so.tls = ctx;
 	}
 
@@ -318,10 +304,8 @@ int cmd_tcp_listen(int argc, char **argv)
 		cli_usage("--exec on a non-loopback address lets anyone run the program: "
 			  "add --allow CIDR or listen on 127.0.0.1 / ::1");
 	}
-	char fp[SK_TLS_FPLEN];
-	if (ctx && sk_tls_ctx_fingerprint(ctx, fp) == 0)
-		cli_warn("TLS certificate%s SHA-256 %s",
-			 o.tls.cert ? "" : " (ephemeral, self-signed)", fp);
+	if (ctx)
+		tls_print_fingerprint(&o.tls, ctx);
 	char where[512];
 	sk_listener_format(l, where, sizeof where);
 	cli_warn("listening on %s", where);
@@ -334,7 +318,7 @@ int cmd_tcp_listen(int argc, char **argv)
 			cli_fail(EXIT_FAIL, "%s", err);
 		struct relay_opts ro = { .show = o.so.show, .no_shutdown = o.no_shutdown,
 					 .crlf = o.so.crlf, .stats = o.so.stats, .quit_ms = -1,
-					 .client_cert = o.client_ca != NULL };
+					 .client_cert = o.tls.client_ca != NULL };
 		status = first.stream ? tcp_relay(loop, first.stream, tls, first.peer, &ro)
 				      : EXIT_FAIL;
 	} else {

@@ -24,6 +24,7 @@ enum {
 struct tcp_tls_opts {
 	bool on, insecure;
 	const char *sni, *cafile, *alpn, *cert, *key;
+	const char *client_ca; /* tcp listen --client-ca */
 };
 
 /* How chunks are shown: raw bytes (or a hexdump with --hex) on stdout,
@@ -77,8 +78,6 @@ struct relay_opts {
 int tcp_relay(uv_loop_t *loop, uv_stream_t *stream, struct sk_tls *tls,
 	      const char *peer, const struct relay_opts *opts);
 
-#endif
-
 /* The many-client server of tcp listen (-k, or one client in a mode). */
 enum server_mode { MODE_PRINT, MODE_ECHO, MODE_REPLY, MODE_BROKER, MODE_CHAT, MODE_EXEC };
 
@@ -118,3 +117,5 @@ struct server *tcp_server_new(uv_loop_t *loop, const struct server_opts *o);
 void tcp_server_accept(struct sk_listener *l, int status, uv_stream_t *client,
 		       void *data);
 int tcp_server_run(struct server *s, struct sk_listener *l);
+
+#endif

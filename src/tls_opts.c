@@ -15,6 +15,7 @@ bool tls_opt_take(struct tcp_tls_opts *o, int c, const char *arg)
 	case OPT_INSECURE: o->insecure = true; return true;
 	case OPT_CERT: o->cert = arg; return true;
 	case OPT_KEY: o->key = arg; return true;
+	case OPT_CLIENT_CA: o->client_ca = arg; return true;
 	default: return false;
 	}
 }
@@ -32,6 +33,8 @@ void tls_check_client(const struct tcp_tls_opts *o)
 
 void tls_check_server(const struct tcp_tls_opts *o)
 {
+	if (o->client_ca && !o->on)
+		cli_usage("--client-ca and the other TLS options need --tls");
 	if ((o->cert || o->key || o->alpn) && !o->on)
 		cli_usage("--cert, --key and --alpn need --tls");
 	if (!o->cert != !o->key)
@@ -57,13 +60,17 @@ struct sk_tls_ctx *tls_server_ctx(const struct tcp_tls_opts *o, const char *name
 {
 	char err[SK_ERRLEN];
 	struct sk_tls_server_opts so = { .cert = o->cert, .key = o->key, .alpn = o->alpn,
-					 .name = name };
+					 .client_ca = o->client_ca, .name = name };
 	struct sk_tls_ctx *ctx;
 	if (sk_tls_ctx_server(&ctx, &so, err))
 		cli_fail(EXIT_FAIL, "%s", err);
+	return ctx;
+}
+
+void tls_print_fingerprint(const struct tcp_tls_opts *o, struct sk_tls_ctx *ctx)
+{
 	char fp[SK_TLS_FPLEN];
 	if (sk_tls_ctx_fingerprint(ctx, fp) == 0)
 		cli_warn("TLS certificate%s SHA-256 %s",
 			 o->cert ? "" : " (ephemeral, self-signed)", fp);
-	return ctx;
 }

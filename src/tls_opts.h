@@ -50,9 +50,11 @@ void tls_check_server(const struct tcp_tls_opts *o);
 struct sk_tls_ctx *tls_client_ctx(const struct tcp_tls_opts *o, const char *peer);
 
 /* A server context from o (an ephemeral self-signed certificate named name,
- * or "localhost" for NULL, without --cert); prints the certificate's
- * SHA-256 fingerprint on stderr as tcp listen does; exits with status 1 on
+ * or "localhost" for NULL, without --cert); exits with status 1 on
  * failure. */
 struct sk_tls_ctx *tls_server_ctx(const struct tcp_tls_opts *o, const char *name);
+
+/* "TLS certificate SHA-256 ..." on stderr, so clients can pin it. */
+void tls_print_fingerprint(const struct tcp_tls_opts *o, struct sk_tls_ctx *ctx);
 
 #endif
