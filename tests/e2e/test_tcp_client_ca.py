@@ -4,7 +4,9 @@ signed by a CA in FILE.  ncat has no server-side equivalent (its
 client, with a certificate from the test's CA, without one, and with a
 self-signed one."""
 import os
+import select
 import subprocess
+import time
 
 import pytest
 
@@ -75,14 +77,39 @@ def test_client_ca_file_errors(pki):
                    1, "--client-ca /nonexistent.pem: no such file or directory")
 
 
+def read_exactly(f, n):
+    """n bytes from pipe f, waiting at most TIMEOUT for them."""
+    deadline, got = time.monotonic() + TIMEOUT, b""
+    while len(got) < n:
+        left = deadline - time.monotonic()
+        assert left > 0 and select.select([f], [], [], left)[0], got
+        chunk = os.read(f.fileno(), n - len(got))
+        assert chunk, got
+        got += chunk
+    return got
+
+
 def test_one_client_mode_logs_the_certificate(pki):
     srv, port = sockit_listen("127.0.0.1:0", "--tls", "--cert", pki["cert"], "--key", pki["key"],
                               "--client-ca", pki["ca"], stdin=subprocess.PIPE)
     with srv:
-        srv.p.stdin.write(b"I Know\n")
-        srv.p.stdin.close()
-        rc, out, _ = s_client(pki, port, pki["alice"])
+        cl = subprocess.Popen(["openssl", "s_client", "-quiet", "-CAfile", pki["ca"],
+                               "-connect", f"localhost:{port}", "-cert", pki["alice"][0],
+                               "-key", pki["alice"][1]],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+        try:
+            cl.stdin.write(b"hello\n")
+            cl.stdin.flush()
+            srv.p.stdin.write(b"I Know\n")
+            srv.p.stdin.flush()
+            # The server's stdin ends only once the client's line is in: a
+            # client that sees the server finish first may leave unsent.
+            assert read_exactly(srv.p.stdout, 6) == b"hello\n"
+            srv.p.stdin.close()
+            out, _ = cl.communicate(timeout=TIMEOUT)
+        finally:
+            cl.kill()
         assert out == b"I Know\n"
         srv.wait_line(r"certificate /CN=alice$")
         assert srv.wait() == 0
-        assert srv.p.stdout.read() == b"hello\n"
