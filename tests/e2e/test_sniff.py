@@ -328,7 +328,17 @@ def test_live_capture_on_any_uses_linux_cooked_headers(capture):
     rx.bind(("127.0.0.1", 0))
     port = rx.getsockname()[1]
     p = capture("-i", "any", "-c", "1", "--json", "--timeout", "10s", "udp", "dst", "port", port)
-    socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"cooked", ("127.0.0.1", port))
+    # Sent until the capture has one (at most 10 s): a datagram sent while
+    # a loaded machine is still setting up the "any" capture can be missed.
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for _ in range(100):
+        tx.sendto(b"cooked", ("127.0.0.1", port))
+        try:
+            p.wait(timeout=0.1)
+            break
+        except subprocess.TimeoutExpired:
+            pass
+    tx.close()
     out, err = p.communicate(timeout=15)
     assert p.returncode == 0, err
     pkt = json.loads(out)
