@@ -296,17 +296,19 @@ int cmd_file_recv(int argc, char **argv)
 		cli_fail(EXIT_FAIL, "%s exists (--overwrite replaces it)", o.out);
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* Certificate files are read before listening, so a bad one fails
+	 * before anyone is told to connect. */
+	struct sk_tls_ctx *ctx = NULL;
+	if (o.tls.on)
+		ctx = tls_server_ctx(&o.tls, ep.host[0] ? ep.host : NULL);
 	char bound[SK_ADDRSTRLEN];
 	int lfd = sk_xfer_listen(&ep, o.family, bound, sizeof bound, err);
 	if (lfd < 0)
 		cli_fail(EXIT_FAIL, "%s", err);
 	fprintf(stderr, "listening on %s\n", bound);
-	fflush(stderr);
-	struct sk_tls_ctx *ctx = NULL;
-	if (o.tls.on) {
-		ctx = tls_server_ctx(&o.tls, ep.host[0] ? ep.host : NULL);
+	if (ctx)
 		tls_print_fingerprint(&o.tls, ctx);
-	}
+	fflush(stderr);
 	int status = EXIT_OK;
 	for (;;) {
 		char peer[SK_ADDRSTRLEN];
