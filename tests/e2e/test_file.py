@@ -41,10 +41,17 @@ class Receiver:
         self.port = int(self.addr.rsplit(":", 1)[1])
 
     def _line(self):
+        """One line of stderr, read byte by byte: a buffered readline could
+        swallow the lines after it, which finish() must still see."""
         import select
-        r, _, _ = select.select([self.p.stderr], [], [], TIMEOUT)
-        assert r, "receiver did not report its address"
-        return self.p.stderr.readline().decode().strip()
+        fd, line = self.p.stderr.fileno(), b""
+        while not line.endswith(b"\n"):
+            r, _, _ = select.select([fd], [], [], TIMEOUT)
+            assert r, "receiver did not report its address"
+            c = os.read(fd, 1)
+            assert c, "receiver exited: " + line.decode()
+            line += c
+        return line.decode().strip()
 
     def finish(self, timeout=TIMEOUT):
         out, err = self.p.communicate(timeout=timeout)
