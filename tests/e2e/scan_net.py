@@ -8,7 +8,20 @@ import subprocess
 from conftest import SOCKIT, TIMEOUT, delete_netns, need_root
 
 
-class ScanNet:
+class InNamespaces:
+    """Running commands in the scanner namespace self.sc or any other."""
+
+    def on(self, ns, *args, **kw):
+        kw.setdefault("capture_output", True)
+        kw.setdefault("timeout", TIMEOUT)
+        kw.setdefault("text", True)
+        return subprocess.run(["ip", "netns", "exec", ns, *map(str, args)], **kw)
+
+    def scan(self, *args, timeout=60):
+        return self.on(self.sc, SOCKIT, "scan", *args, timeout=timeout)
+
+
+class ScanNet(InNamespaces):
     def __init__(self, tag, subnets):
         base = f"sk{os.getpid() % 100000}{tag[:5]}"
         self.sc = base + "s"
@@ -47,15 +60,6 @@ class ScanNet:
     @staticmethod
     def _ip(*args):
         subprocess.run(["ip", *args], check=True, timeout=10, capture_output=True)
-
-    def on(self, ns, *args, **kw):
-        kw.setdefault("capture_output", True)
-        kw.setdefault("timeout", TIMEOUT)
-        kw.setdefault("text", True)
-        return subprocess.run(["ip", "netns", "exec", ns, *map(str, args)], **kw)
-
-    def scan(self, *args, timeout=60):
-        return self.on(self.sc, SOCKIT, "scan", *args, timeout=timeout)
 
     def popen(self, i, argv, **kw):
         p = subprocess.Popen(["ip", "netns", "exec", self.tg[i], *argv], **kw)

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from conftest import SOCKIT, TIMEOUT, Netns, delete_netns, need_root, need_tool, one_line_error, run
-from scan_net import ScanNet
+from scan_net import InNamespaces, ScanNet
 
 LISTENER = r"""
 import socket, sys, time
@@ -29,7 +29,7 @@ time.sleep(120)
 """
 
 
-class NsPair:
+class NsPair(InNamespaces):
     """Two namespaces joined by their own veth pair: a scanner side
     (198.18.0.1) and a target side (198.18.0.2).  Nothing touches the
     host's addresses or routes, so concurrent runs cannot collide."""
@@ -63,15 +63,6 @@ class NsPair:
     def __exit__(self, *exc):
         delete_netns(self.procs, self.sc, self.tg)
         return False
-
-    def on(self, ns, *args, **kw):
-        kw.setdefault("capture_output", True)
-        kw.setdefault("timeout", TIMEOUT)
-        kw.setdefault("text", True)
-        return subprocess.run(["ip", "netns", "exec", ns, *map(str, args)], **kw)
-
-    def scan(self, *args, timeout=60):
-        return self.on(self.sc, SOCKIT, "scan", *args, timeout=timeout)
 
     def popen_tg(self, argv, **kw):
         p = subprocess.Popen(["ip", "netns", "exec", self.tg, *argv], **kw)
