@@ -260,7 +260,7 @@ def test_100mib_across_a_veth_with_3_percent_loss(dirs):
     need_tool("nft")
     src, dst = dirs
     big_file(src / "big", 100)
-    with Netns("xfer", host_ip="198.18.70.1", ns_ip="198.18.70.2") as ns:
+    with Netns("xfer", host_ip="198.18.90.1", ns_ip="198.18.90.2") as ns:
         rules = ("table inet sockitxfer {\n chain input {\n"
                  "  type filter hook input priority 0;\n"
                  "  numgen random mod 100 < 3 counter drop\n }\n}\n")
