@@ -72,7 +72,7 @@ $(BUILD)/libsockit.so: $(LIB_OBJ)
 	$(call say,LD,$@)
 	$(Q)$(CC) -shared -Wl,-soname,libsockit.so.0 $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-# The program loads OpenSSL and libpcap on first use (src/lazy.h): its own
+# The program loads libuv, OpenSSL and libpcap on first use (src/lazy.h): its own
 # definitions of their functions come first, so with --as-needed the real
 # libraries are not start-up dependencies unless a function is missing from
 # src/lazy_*.c.  The sonames to open are read off the libraries we link.
@@ -81,6 +81,7 @@ soname = $(shell objdump -p $$($(CC) -print-file-name=lib$(1).so) 2>/dev/null | 
 $(BUILD)/obj/src/lazy_openssl.o: ALL_CFLAGS += \
 	-DSK_SONAME_SSL='"$(call soname,ssl)"' -DSK_SONAME_CRYPTO='"$(call soname,crypto)"'
 $(BUILD)/obj/src/lazy_pcap.o: ALL_CFLAGS += -DSK_SONAME_PCAP='"$(call soname,pcap)"'
+$(BUILD)/obj/src/lazy_uv.o: ALL_CFLAGS += -DSK_SONAME_UV='"$(call soname,uv)"'
 
 $(BUILD)/sockit: $(CMD_OBJ) $(BUILD)/libsockit.a
 	$(call say,LD,$@)

@@ -1,6 +1,7 @@
-"""The program loads OpenSSL and libpcap only in the commands that use them
-(src/lazy.h): one-shot commands start as fast as the single-purpose peers,
-and a missing library is one clear error in the command that needs it."""
+"""The program loads libuv, OpenSSL and libpcap only in the commands that use
+them (src/lazy.h): one-shot commands start as fast as the single-purpose
+peers, and a missing library is one clear error in the command that needs
+it."""
 import os
 import subprocess
 
@@ -8,7 +9,7 @@ from scapy.all import IP, UDP, Ether, wrpcap
 
 from conftest import SOCKIT, need_root, one_line_error
 
-LAZY = ("libssl.so", "libcrypto.so", "libpcap.so")
+LAZY = ("libuv.so", "libssl.so", "libcrypto.so", "libpcap.so")
 
 
 def loaded_libraries(*args):
@@ -27,7 +28,7 @@ def test_none_is_a_startup_dependency():
     for lib in LAZY:
         assert not any(lib in ln for ln in needed), (
             f"{lib} is linked at start-up: a function it exports is missing "
-            "from src/lazy_openssl.c or src/lazy_pcap.c\n" + out)
+            "from src/lazy_uv.c, src/lazy_openssl.c or src/lazy_pcap.c\n" + out)
 
 
 def test_one_shot_commands_load_none():
@@ -46,7 +47,15 @@ def test_reading_a_capture_loads_libpcap(tmp_path):
     assert p.returncode == 0, p.stderr[-2000:]
     assert "127.0.0.1.5000 > 127.0.0.1.5001" in p.stdout
     assert any(x.startswith("libpcap.so") for x in libs), libs
-    assert not [x for x in libs if x.startswith(("libssl.so", "libcrypto.so"))]
+    assert not [x for x in libs if x.startswith(("libuv.so", "libssl.so", "libcrypto.so"))]
+
+
+def test_the_event_loop_loads_libuv_alone():
+    """udp send runs on libuv; it needs neither OpenSSL nor libpcap."""
+    p, libs = loaded_libraries("udp", "send", "127.0.0.1:9", "x")
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert any(x.startswith("libuv.so") for x in libs), libs
+    assert not [x for x in libs if x.startswith(("libssl.so", "libcrypto.so", "libpcap.so"))]
 
 
 def test_a_missing_library_is_one_clear_error(tmp_path):
