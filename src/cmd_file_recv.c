@@ -227,8 +227,7 @@ static int raw_session(struct sk_xfer_stream *s, const char *peer,
 	}
 	if (!rc && !o->quiet) {
 		char hex[65], rate[32];
-		for (int i = 0; i < 32; i++)
-			snprintf(hex + 2 * i, 3, "%02x", md[i]);
+		sk_hex_encode(md, 32, hex, sizeof hex);
 		file_rate_note(total, file_now_ns() - t0, rate, sizeof rate);
 		fprintf(stderr, "received %llu bytes from %s%s, sha256 %s\n",
 			(unsigned long long)total, peer, rate, hex);
