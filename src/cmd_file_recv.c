@@ -165,12 +165,14 @@ static int raw_session(struct sk_xfer_stream *s, const char *peer,
 		       const struct recv_opts *o)
 {
 	bool to_stdout = !strcmp(o->out, "-");
-	char dir[PATH_MAX], base[PATH_MAX], part[PATH_MAX + 8];
+	char dir[PATH_MAX], name[PATH_MAX], base[PATH_MAX], part[PATH_MAX + 8];
 	int out = STDOUT_FILENO, dfd = -1;
 	if (!to_stdout) {
 		snprintf(dir, sizeof dir, "%s", o->out);
-		snprintf(base, sizeof base, "%s", o->out);
-		const char *d = dirname(dir), *b = basename(base);
+		snprintf(name, sizeof name, "%s", o->out);
+		/* basename() may return name itself: copy it into a buffer of
+		 * its own (an overlapping snprintf left "disk.img" empty). */
+		const char *d = dirname(dir), *b = basename(name);
 		dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0)
 			cli_fail(EXIT_FAIL, "%s: %s", d, strerror(errno));
