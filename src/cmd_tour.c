@@ -205,8 +205,12 @@ int cmd_tour(int argc, char **argv)
 	if (optind < argc)
 		cli_usage("unexpected argument '%s'", argv[optind]);
 	if (list) {
+		int width = 0;
 		for (int i = 0; i < step_count(); i++)
-			printf("%2d  %-44s lesson: %s\n", i + 1, tour_steps[i].title,
+			if ((int)strlen(tour_steps[i].title) > width)
+				width = (int)strlen(tour_steps[i].title);
+		for (int i = 0; i < step_count(); i++)
+			printf("%2d  %-*s  lesson: %s\n", i + 1, width, tour_steps[i].title,
 			       tour_steps[i].lesson);
 		return EXIT_OK;
 	}

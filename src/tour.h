@@ -55,6 +55,7 @@ int tour_udp_send_listen(void);
 int tour_udp_chat(void);
 int tour_tcp_client(void);
 int tour_tcp_server(void);
+int tour_timeouts(void);
 int tour_scan(void);
 
 #endif

@@ -64,6 +64,7 @@ const struct tour_step tour_steps[] = {
 	{ "TCP client: connect, send, read the reply", "TCP client: connect, send, recv", tour_tcp_client },
 	{ "HTTP GET: a page fetched by hand", "raw HTTP GET over a TCP socket, header/body split", tour_http_get },
 	{ "TCP server: one client, then many answering \"I Know\"", "TCP server: accept, a thread per client", tour_tcp_server },
+	{ "Timeouts: never wait for ever", "socket timeouts (settimeout)", tour_timeouts },
 	{ "Port scanner: every port of 127.0.0.1", "concurrent connect scan checked against nmap", tour_scan },
 	{ "File transfer: a framed, verified protocol", "file transfer over a home-made protocol", tour_xfer },
 	{ NULL, NULL, NULL },

@@ -44,3 +44,23 @@ def test_file_recv_raw_to_a_relative_name_over_ipv6(tmp_path):
     assert r.returncode == 0, err
     assert (tmp_path / "disk.img").read_bytes() == content
     assert sorted(os.listdir(tmp_path)) == ["disk.img", "src.img"]
+
+
+def test_tour_has_design_lesson_order_with_timeouts():
+    """DESIGN.md's lesson order has a timeouts step between the TCP server
+    and the port scanner; its commands run out of time with status 1."""
+    from conftest import run
+    listed = run("tour", "--list", check=0).stdout.splitlines()
+    titles = [l[4:].split("  lesson:")[0].strip() for l in listed]
+    order = ["Layers", "Ethernet", "Addresses", "Names", "UDP:", "UDP chat", "TCP client",
+             "HTTP GET", "TCP server", "Timeouts", "Port scanner", "File transfer"]
+    assert [next(i for i, t in enumerate(titles) if t.startswith(w)) for w in order] == \
+        list(range(len(order)))
+    # every "lesson:" column starts at the same place
+    assert len({l.index("lesson:") for l in listed}) == 1
+    step = titles.index(next(t for t in titles if t.startswith("Timeouts"))) + 1
+    p = run("tour", "--step", step, check=0, timeout=30)
+    assert "$ sockit udp listen 127.0.0.1:0 -c 1 -w 500ms" in p.stdout
+    assert "timeout: 0 of 1 datagrams" in p.stderr
+    assert "no reply within 1000 ms" in p.stderr
+    assert "Both ended on time" in p.stdout
