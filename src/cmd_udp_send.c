@@ -41,10 +41,13 @@ static const char usage[] =
 	"  --wait-reply D     then wait up to D for replies and print each as\n"
 	"                     '[ip:port] message'; ends early once there are as many\n"
 	"                     replies as datagrams sent (not with --broadcast)\n"
-	"  --hex, -v          show replies as a hexdump / with time and length\n"
+	"  --hex              show replies as a hexdump\n"
+	"  -v, --verbose      each datagram sent ('>') and reply ('<') with time,\n"
+	"                     peer and length\n"
 	"  --max-size N       reply buffer (1-65536, default 65536)\n"
-	"  --json             one JSON object per datagram: time (UTC, microseconds),\n"
-	"                     dir, peer, size, len, data (or hex with --hex)\n"
+	"  --json             one JSON object per reply (and per datagram sent with\n"
+	"                     -v): time (UTC, microseconds), dir, peer, size, len,\n"
+	"                     data (or hex with --hex)\n"
 	"  --stats            TX/RX per peer at exit and on SIGUSR1 (stderr)\n"
 	"  -4, -6             IPv4 / IPv6 only\n"
 	"  -h, --help         this help\n"
@@ -125,6 +128,21 @@ static void after_send(struct send *s)
 
 static void pump(struct send *s);
 
+/* -v: one '>' line per datagram sent, the --append suffix included. */
+static void show_sent(struct send *s)
+{
+	uint8_t suffix[SK_APPEND_MAX];
+	size_t sn = s->has_append ? sk_append_suffix(&s->append, s->cur, s->curlen, suffix) : 0;
+	uint8_t *all = malloc(s->curlen + sn + 1);
+	if (!all)
+		return;
+	if (s->curlen)
+		memcpy(all, s->cur, s->curlen);
+	memcpy(all + s->curlen, suffix, sn);
+	udp_show(&s->show, '>', s->to_name, all, s->curlen + sn, s->curlen + sn, NULL);
+	free(all);
+}
+
 static void on_tick(uv_timer_t *t)
 {
 	struct send *s = t->data;
@@ -135,8 +153,10 @@ static void on_tick(uv_timer_t *t)
 /* Sends what is pending, one datagram per interval. */
 static void pump(struct send *s)
 {
-	/* Back-to-back copies go out 64 per system call. */
-	if (!s->done && s->have && s->left > 1 && !s->waiting && !s->interval_ms) {
+	/* Back-to-back copies go out 64 per system call (one at a time with
+	 * -v, which shows each). */
+	if (!s->done && s->have && s->left > 1 && !s->waiting && !s->interval_ms &&
+	    !s->show.verbose) {
 		uint8_t suffix[SK_APPEND_MAX];
 		size_t sn = s->has_append ? sk_append_suffix(&s->append, s->cur, s->curlen, suffix) : 0;
 		struct iovec iov[2] = {
@@ -170,6 +190,8 @@ static void pump(struct send *s)
 		}
 		s->sent++;
 		sk_peer_tx(s->peer, (size_t)rc, uv_now(&s->loop));
+		if (s->show.verbose)
+			show_sent(s);
 		s->left--;
 		if (s->interval_ms) {
 			s->waiting = true;

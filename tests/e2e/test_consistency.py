@@ -64,3 +64,43 @@ def test_tour_has_design_lesson_order_with_timeouts():
     assert "timeout: 0 of 1 datagrams" in p.stderr
     assert "no reply within 1000 ms" in p.stderr
     assert "Both ended on time" in p.stdout
+
+
+def wait_udp_bound(port, timeout=TIMEOUT):
+    """Waits (ss, bounded) until something has bound UDP port on ::1."""
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = subprocess.run(["ss", "-Hlun", f"sport = :{port}"], capture_output=True,
+                             text=True, timeout=5).stdout
+        if str(port) in out:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"nothing bound UDP port {port}")
+
+
+def test_udp_send_verbose_shows_what_it_sends_over_ipv6():
+    """DESIGN.md: with -v each chunk is tagged with its direction, '>' sent
+    and '<' received.  udp send -v showed the replies only."""
+    import re
+    import socket
+    from conftest import run
+    need_tool("socat")
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.bind(("::1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    echo = subprocess.Popen(["socat", "-T5", f"UDP6-RECVFROM:{port},bind=[::1]", "EXEC:cat"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_udp_bound(port)
+        p = run("udp", "send", f"[::1]:{port}", "ping", "--append", "\\r\\n", "-v",
+                "--wait-reply", "5s")
+    finally:
+        echo.kill()
+        echo.wait(timeout=TIMEOUT)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert len(lines) == 2, p.stdout
+    assert re.fullmatch(rf"\d\d:\d\d:\d\d\.\d{{6}} > \[\[::1\]:{port}\] 6 bytes: ping", lines[0])
+    assert re.fullmatch(rf"\d\d:\d\d:\d\d\.\d{{6}} < \[\[::1\]:{port}\] 6 bytes: ping", lines[1])
