@@ -26,7 +26,7 @@ static const char usage[] =
 	"range (198.18.0.1-20, 198.18.0.1-198.18.1.5) or a name (every address it\n"
 	"resolves to).  Probes go in a random order; one result per probe.\n"
 	"\n"
-	"  -p PORTS             22,80,1000-2000; -p- for 1-65535; names (http);\n"
+	"  -p, --ports PORTS    22,80,1000-2000; -p- for 1-65535; names (http);\n"
 	"                       T:80,443,U:53 (default: the top 1000 TCP / 100 UDP\n"
 	"                       ports by nmap's frequency table, or a built-in\n"
 	"                       top 100)\n"
