@@ -26,7 +26,7 @@
 
 static const char usage[] =
 	"usage: sockit file recv [ADDR]:PORT [-d DIR] [-k] [--overwrite] [--max-size N]\n"
-	"       sockit file recv --raw [ADDR]:PORT -o FILE|-\n"
+	"       sockit file recv --raw [ADDR]:PORT -o FILE|- [--overwrite]\n"
 	"       (either with --tls [--cert FILE --key FILE] [--alpn LIST])\n"
 	"\n"
 	"Receives files from `sockit file send` into DIR (default: the current\n"
@@ -39,7 +39,8 @@ static const char usage[] =
 	"\n"
 	"  -d DIR        where files go (must exist)\n"
 	"  -k            keep accepting sessions, one after another\n"
-	"  --overwrite   replace existing files (default: refuse them)\n"
+	"  --overwrite   replace existing files, or --raw's -o FILE (default:\n"
+	"                refuse them)\n"
 	"  --max-size N  refuse files over N bytes (suffixes K, M, G, T: 1024s)\n"
 	"  --raw         no protocol: write the one plain stream received (from\n"
 	"                `nc HOST PORT < f`, say) to -o FILE, renamed into place\n"

@@ -31,6 +31,7 @@ static const char usage[] =
 	"  /all          send to every peer\n"
 	"  /hex on|off   show datagrams as hexdumps and read typed lines as hex\n"
 	"  /quit         leave (also Ctrl-D)\n"
+	"  /help         this list of commands\n"
 	"  //text        sends '/text'\n"
 	"When stdin is not a terminal there is no console: each line of stdin is a\n"
 	"datagram, as it is (no escapes; hex with --hex-input).\n"

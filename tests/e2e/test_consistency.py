@@ -104,3 +104,57 @@ def test_udp_send_verbose_shows_what_it_sends_over_ipv6():
     assert len(lines) == 2, p.stdout
     assert re.fullmatch(rf"\d\d:\d\d:\d\d\.\d{{6}} > \[\[::1\]:{port}\] 6 bytes: ping", lines[0])
     assert re.fullmatch(rf"\d\d:\d\d:\d\d\.\d{{6}} < \[\[::1\]:{port}\] 6 bytes: ping", lines[1])
+
+
+def _options_in_source(command):
+    """The long and short options a command's getopt table accepts, read
+    from its source (the TLS tables of src/tls_opts.h expanded)."""
+    import re
+    from conftest import ROOT
+    src = (ROOT / "src" / f"cmd_{command.replace(' ', '_')}.c").read_text()
+    macros = (ROOT / "src" / "tls_opts.h").read_text()
+    table = re.search(r"longopts\[\] = \{(.*?)\n\t*\};", src, re.S).group(1)
+    for name in re.findall(r"\b(TLS_\w+_LONGOPTS)\b", table):
+        body = re.search(rf"#define {name}\b(.*?)\n\n", macros, re.S).group(1)
+        table += body
+    longs = set(re.findall(r'\{\s*"([a-z0-9-]+)"', table))
+    shorts = re.search(r'cli_getopt\(argc, argv,\s*"([^"]*)"', src).group(1)
+    return longs, {c for c in shorts if c != ":"}
+
+
+def _man_text(command):
+    import re
+    from conftest import ROOT
+    page = ROOT / "man" / f"sockit-{command.replace(' ', '-')}.1"
+    out = subprocess.run(["man", "-l", str(page)], capture_output=True, text=True,
+                         timeout=20, env={**os.environ, "MANWIDTH": "200"}).stdout
+    out = re.sub(r".\x08", "", out)
+    return out.replace("\u2010", "-").replace("\u2212", "-")
+
+
+# Aliases kept for other tools' habits, documented with the main spelling.
+ALIASES = {"colour": "color", "ssl": "tls"}
+
+
+def test_every_accepted_option_is_in_help_and_man_page():
+    import re
+    from conftest import run
+    out = run("--help", check=0).stdout
+    names = [m.group(1) for m in (re.match(r"^  (\S+(?: \S+)?)\s{2,}", l)
+                                  for l in out.splitlines()) if m and m.group(1) != "help"]
+    assert len(names) >= 15
+    missing = []
+    for name in names:
+        longs, shorts = _options_in_source(name)
+        helptext = run(*name.split(), "--help", check=0).stdout
+        man = _man_text(name)
+        for where, text in (("--help", helptext), ("man page", man)):
+            for opt in sorted(longs):
+                spelled = {opt, ALIASES.get(opt, opt)}
+                if not any(re.search(rf"(?<![\w-])--{re.escape(o)}\b", text) for o in spelled):
+                    if opt not in ALIASES or where == "man page":
+                        missing.append(f"{name}: --{opt} not in {where}")
+            for opt in sorted(shorts):
+                if not re.search(rf"(?<![\w-])-{re.escape(opt)}\b", text):
+                    missing.append(f"{name}: -{opt} not in {where}")
+    assert missing == []
