@@ -1,11 +1,16 @@
 /* sockit: dispatch to one command through a short table. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
+#include "sockit/error.h"
 
 const struct command commands[] = {
 	{ "cidr", cmd_cidr, "subnet calculator: network, mask, range, scope, splits" },
@@ -184,8 +189,50 @@ int cmd_help(int argc, char **argv)
 	return c->fn(2, args);
 }
 
+/* A closed stdin, stdout or stderr (`<&-`, `>&-`) would let the first
+ * socket or file opened take its number: output would go into a
+ * connection, and libuv asserts on such descriptors.  Each closed one is
+ * /dev/null instead: stdin reads as empty, and stdout and stderr are opened
+ * read-only so writes to them still fail (EBADF) and are reported. */
+static void std_fds_open(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int n = open("/dev/null", O_RDONLY);
+		if (n < 0)
+			_exit(EXIT_FAIL);
+		if (n != fd) {
+			/* Lower descriptors are open, so n > fd: move it down. */
+			if (dup2(n, fd) < 0)
+				_exit(EXIT_FAIL);
+			close(n);
+		}
+	}
+}
+
+/* Output that never reached stdout (a full disk, a closed descriptor) is
+ * lost data: say so and fail, whatever the command returned.  A reader
+ * that went away (EPIPE) ended the output on purpose, as with `| head`. */
+static void stdout_check(void)
+{
+	errno = 0;
+	if (fflush(stdout) != EOF && !ferror(stdout))
+		return;
+	/* errno is this flush's; an earlier failed write left only the
+	 * stream's error flag, and a pipe without a reader shows POLLERR. */
+	int err = errno;
+	struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
+	if (err == EPIPE || (!err && poll(&p, 1, 0) == 1 && (p.revents & POLLERR)))
+		return;
+	cli_warn("stdout: %s", err ? sk_strerror(-err) : "write error");
+	_exit(EXIT_FAIL);
+}
+
 int main(int argc, char **argv)
 {
+	std_fds_open();
+	atexit(stdout_check);
 	if (argc < 2) {
 		print_usage();
 		return EXIT_USAGE;

@@ -1,8 +1,12 @@
 """Bad input: a clear one-line error naming the problem and the documented
 exit status, for every command that exists."""
+import os
+import subprocess
+
 import pytest
 
-from conftest import run, one_line_error
+from conftest import SOCKIT, TIMEOUT, free_port, need_tool, one_line_error, run
+from tcp_helpers import wait_listening
 
 CASES = [
     # (args, status, needles)
@@ -55,3 +59,53 @@ def test_stdin_batch_reports_bad_lines_with_numbers():
     assert p.returncode == 1
     assert p.stdout.count("address:") == 2
     assert p.stderr.strip() == "sockit: cidr: stdin line 2: 'bad': invalid address"
+
+
+def run_fds(args, close=(), stdout=None, stdin=subprocess.DEVNULL):
+    """Runs sockit with some of its standard descriptors closed."""
+    def pre():
+        for fd in close:
+            os.close(fd)
+    return subprocess.run([SOCKIT, *args], stdin=stdin, stdout=stdout,
+                          stderr=subprocess.PIPE, preexec_fn=pre, timeout=TIMEOUT,
+                          text=True)
+
+
+@pytest.mark.parametrize("args", [["cidr", "10.0.0.0/8", "--split", "/20"],
+                                  ["cidr", "--help"], ["--help"], ["tour", "--list"]])
+def test_output_that_cannot_be_written_is_an_error(args):
+    with open("/dev/full", "w") as full:
+        p = run_fds(args, stdout=full)
+    one_line_error(p, 1, "stdout: no space left on device")
+    p = run_fds(args, close=(1,))
+    one_line_error(p, 1, "stdout: bad file descriptor")
+
+
+def test_closed_stdout_is_not_taken_by_a_socket():
+    # Without stdout, the socket would take descriptor 1 and the reply would
+    # be sent back to the server; libuv also aborts on such descriptors.
+    need_tool("ncat")
+    port = free_port()
+    with subprocess.Popen(["ncat", "-l", "127.0.0.1", str(port), "--send-only"],
+                          stdin=subprocess.PIPE, stdout=subprocess.DEVNULL) as peer:
+        wait_listening(port, proc=peer)
+        peer.stdin.write(b"reply\n")
+        peer.stdin.close()
+        p = run_fds(["tcp", "connect", f"127.0.0.1:{port}"], close=(1,))
+        peer.wait(timeout=TIMEOUT)
+    one_line_error(p, 1, "bad file descriptor")
+
+
+def test_closed_stdin_reads_as_empty():
+    need_tool("ncat")
+    port = free_port()
+    with subprocess.Popen(["ncat", "-l", "127.0.0.1", str(port)],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE) as peer:
+        wait_listening(port, proc=peer)
+        peer.stdin.write(b"from the server\n")
+        peer.stdin.close()
+        p = run_fds(["tcp", "connect", f"127.0.0.1:{port}"], close=(0,),
+                    stdout=subprocess.PIPE, stdin=None)
+        assert peer.stdout.read() == b""
+        peer.wait(timeout=TIMEOUT)
+    assert (p.returncode, p.stdout, p.stderr) == (0, "from the server\n", "")
