@@ -263,9 +263,7 @@ static void first_accept(struct sk_listener *l, int status, uv_stream_t *stream,
 		return;
 	}
 	struct sockaddr_storage peer;
-	snprintf(f->peer, sizeof f->peer, "unix");
-	if (sk_stream_peer(stream, &peer) == 0 && peer.ss_family != AF_UNIX)
-		sk_sockaddr_format((struct sockaddr *)&peer, true, f->peer, sizeof f->peer);
+	tcp_peer_name(stream, &peer, f->peer, sizeof f->peer);
 	if (!tcp_allowed(&f->o->so, &peer)) {
 		cli_warn("[%s] refused: not allowed (--allow/--deny)", f->peer);
 		sk_stream_close(stream);

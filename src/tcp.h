@@ -106,7 +106,13 @@ struct server_opts {
 struct sk_listener;
 struct sockaddr_storage;
 
-/* Whether --allow/--deny let this peer in (unix peers always). */
+/* Fills *peer and name ("1.2.3.4:5", "unix", or "unknown peer" when the
+ * client reset before it was accepted: then peer's family is 0). */
+void tcp_peer_name(uv_stream_t *stream, struct sockaddr_storage *peer,
+		   char *name, size_t size);
+
+/* Whether --allow/--deny let this peer in (unix peers always; a peer
+ * without an address only when there are no rules). */
 bool tcp_allowed(const struct server_opts *o, const struct sockaddr_storage *ss);
 
 /* Use: s = tcp_server_new(loop, &o); sk_listen_start(..., tcp_server_accept,

@@ -478,10 +478,25 @@ static void on_close(struct sk_conn *conn)
 	client_unref(sk_conn_data(conn));
 }
 
+void tcp_peer_name(uv_stream_t *stream, struct sockaddr_storage *peer,
+		   char *name, size_t size)
+{
+	if (sk_stream_peer(stream, peer))
+		snprintf(name, size, "unknown peer"); /* reset before accept */
+	else if (peer->ss_family == AF_UNIX)
+		snprintf(name, size, "unix");
+	else
+		sk_sockaddr_format((struct sockaddr *)peer, true, name, size);
+}
+
 bool tcp_allowed(const struct server_opts *o, const struct sockaddr_storage *ss)
 {
+	if (ss->ss_family == AF_UNIX)
+		return true; /* the file's permissions decide */
 	if (ss->ss_family != AF_INET && ss->ss_family != AF_INET6)
-		return true; /* unix: the file's permissions decide */
+		/* No address: the client reset before it was accepted, its
+		 * bytes still queued.  No rule can pass it. */
+		return !o->nallow && !o->ndeny;
 	struct sk_ip ip = { .family = ss->ss_family };
 	if (ss->ss_family == AF_INET)
 		memcpy(ip.bytes, &((const struct sockaddr_in *)ss)->sin_addr, 4);
@@ -612,9 +627,8 @@ void tcp_server_accept(struct sk_listener *l, int status, uv_stream_t *stream,
 		return;
 	}
 	struct sockaddr_storage peer;
-	char addr[SK_ADDRSTRLEN + SK_PATHLEN] = "unix";
-	if (sk_stream_peer(stream, &peer) == 0 && peer.ss_family != AF_UNIX)
-		sk_sockaddr_format((struct sockaddr *)&peer, true, addr, sizeof addr);
+	char addr[SK_ADDRSTRLEN + SK_PATHLEN];
+	tcp_peer_name(stream, &peer, addr, sizeof addr);
 	if (s->stopping || (!s->o->keep && s->served)) {
 		sk_stream_close(stream);
 		return;

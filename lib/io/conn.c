@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -329,14 +330,27 @@ static void zc_event(uv_poll_t *h, int status, int events)
 {
 	struct zc *z = h->data;
 	struct sk_conn *c = z->c;
-	if (status < 0) {
+	/* libuv reports a POLLERR (a reset, say) as EBADF.  The bytes that
+	 * arrived before it are still readable and the calls below then meet
+	 * the real error; only if they do not is it taken from the socket. */
+	bool pollerr = status == UV_EBADF;
+	if (status < 0 && !pollerr) {
 		fail(c, status, NULL);
 		return;
 	}
+	if (pollerr)
+		events = z->events;
 	if ((events & UV_WRITABLE) && z->file >= 0)
 		zc_writable(c, z);
 	if ((events & UV_READABLE) && z->out >= 0 && !c->closing && !c->failed)
 		zc_readable(c, z);
+	if (pollerr && c->reading && z->out >= 0 && !c->closing && !c->failed) {
+		int soerr = 0;
+		socklen_t len = sizeof soerr;
+		if (getsockopt(z->sock, SOL_SOCKET, SO_ERROR, &soerr, &len) || !soerr)
+			soerr = EIO;
+		fail(c, -soerr, NULL);
+	}
 }
 
 static int zc_get(struct sk_conn *c, struct zc **out)

@@ -5,6 +5,7 @@ import os
 import re
 import resource
 import selectors
+import signal
 import socket
 import subprocess
 import time
@@ -537,3 +538,46 @@ def test_emfile_at_accept_is_survived():
         assert p.count(r"accept: too many open files: dropping new connections") == 1, \
             p.stderr()
         assert p.count(r"accept:") == 2, p.stderr()
+
+
+def connect_send_reset(port, data):
+    """A client that sends data and resets the connection (RST)."""
+    import struct
+    s = connect(port)
+    s.sendall(data)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+
+
+@pytest.mark.parametrize("extra", [[], ["-k", "--sh-exec", "cat"]])
+def test_client_reset_before_accept_cannot_pass_allow(extra, tmp_path):
+    # sockit is stopped while the client connects, sends and resets, so the
+    # reset is in the accept queue before sockit sees it: the socket then
+    # has no peer address, and --allow must still refuse it.
+    srv, port = sockit_listen("127.0.0.1:0", "--allow", "10.0.0.0/8", *extra)
+    with srv:
+        srv.p.send_signal(signal.SIGSTOP)
+        try:
+            connect_send_reset(port, b"secret\n")
+        finally:
+            srv.p.send_signal(signal.SIGCONT)
+        srv.wait_line(r"\[unknown peer\] refused: not allowed")
+        srv.stop()
+        assert srv.p.stdout.read() == b""
+        assert "connected" not in srv.stderr()
+
+
+def test_reset_after_data_is_reported_as_a_reset():
+    # One client like nc -l, stdout a pipe (the spliced path): the bytes
+    # sent before the reset arrive, then the reset is named as one.
+    srv, port = sockit_listen("127.0.0.1:0")
+    with srv:
+        srv.p.send_signal(signal.SIGSTOP)
+        try:
+            connect_send_reset(port, b"last words\n")
+        finally:
+            srv.p.send_signal(signal.SIGCONT)
+        assert srv.wait() == 1
+        assert srv.p.stdout.read() == b"last words\n"
+        assert re.search(r"^sockit: tcp listen: \[?unknown peer\]?: connection: connection reset by peer$",
+                         srv.stderr(), re.M), srv.stderr()
