@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -115,6 +116,16 @@ static int accept_one(int lfd, char *peer, size_t cap)
 		socklen_t sl = sizeof ss;
 		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
 		if (fd >= 0) {
+			/* An IPv4 client of a dual-stack :PORT shows as 127.0.0.1,
+			 * as in tcp listen, not as ::ffff:127.0.0.1. */
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+			if (ss.ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+				struct sockaddr_in s4 = { .sin_family = AF_INET,
+							  .sin_port = s6->sin6_port };
+				memcpy(&s4.sin_addr, &s6->sin6_addr.s6_addr[12], 4);
+				memset(&ss, 0, sizeof ss);
+				memcpy(&ss, &s4, sizeof s4);
+			}
 			sk_sockaddr_format((struct sockaddr *)&ss, true, peer, cap);
 			return fd;
 		}

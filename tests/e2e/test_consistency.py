@@ -158,3 +158,22 @@ def test_every_accepted_option_is_in_help_and_man_page():
                 if not re.search(rf"(?<![\w-])-{re.escape(opt)}\b", text):
                     missing.append(f"{name}: -{opt} not in {where}")
     assert missing == []
+
+
+def test_file_recv_names_an_ipv4_sender_of_a_dual_stack_port_as_ipv4(tmp_path):
+    """tcp listen and udp listen on :PORT show an IPv4 client as 127.0.0.1;
+    file recv showed it as ::ffff:127.0.0.1."""
+    need_tool("nc")
+    (tmp_path / "f").write_bytes(b"abc")
+    r, port = listener(["file", "recv", "--raw", ":0", "-o", tmp_path / "out"])
+    try:
+        with open(tmp_path / "f", "rb") as f:
+            subprocess.run(["nc", "-N", "127.0.0.1", str(port)], stdin=f, timeout=TIMEOUT,
+                           check=True, capture_output=True)
+        _, err = r.communicate(timeout=TIMEOUT)
+    finally:
+        if r.poll() is None:
+            r.kill()
+            r.communicate(timeout=TIMEOUT)
+    assert r.returncode == 0, err
+    assert "received 3 bytes from 127.0.0.1:" in err.decode(), err
