@@ -16,7 +16,8 @@ static const char usage[] =
 	"\n"
 	"Looks HOST up the way every sockit command does (getaddrinfo: /etc/hosts,\n"
 	"then DNS as /etc/nsswitch.conf says) and prints each address with its\n"
-	"family, and the canonical name.\n"
+	"family, and the canonical name.  An IPv6 address may be written bare\n"
+	"(::1) or in brackets ([::1]) as endpoints write it.\n"
 	"\n"
 	"  -4, -6        only IPv4 or only IPv6 addresses\n"
 	"  --json        one JSON object per host:\n"
@@ -100,6 +101,15 @@ int cmd_resolve(int argc, char **argv)
 		const char *host = argv[i];
 		if (!*host)
 			cli_usage("empty host name");
+		/* [::1], as every endpoint writes an IPv6 address, is ::1. */
+		char bare[SK_HOSTLEN];
+		size_t n = strlen(host);
+		if (host[0] == '[' && n > 2 && host[n - 1] == ']' && n - 2 < sizeof bare &&
+		    memchr(host + 1, ':', n - 2)) {
+			memcpy(bare, host + 1, n - 2);
+			bare[n - 2] = 0;
+			host = bare;
+		}
 		struct sk_addrlist l;
 		char err[SK_ERRLEN];
 		if (sk_resolve(host, 0, family, SOCK_STREAM, SK_RESOLVE_CANON, &l,

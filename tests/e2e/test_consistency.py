@@ -177,3 +177,14 @@ def test_file_recv_names_an_ipv4_sender_of_a_dual_stack_port_as_ipv4(tmp_path):
             r.communicate(timeout=TIMEOUT)
     assert r.returncode == 0, err
     assert "received 3 bytes from 127.0.0.1:" in err.decode(), err
+
+
+def test_resolve_takes_an_ipv6_address_in_brackets():
+    """Every endpoint writes IPv6 as [::1]; resolve took only ::1."""
+    import json
+    from conftest import run
+    p = run("resolve", "[::1]", "--json", check=0)
+    assert json.loads(p.stdout)["addresses"] == [{"family": "ipv6", "address": "::1"}]
+    # getent, the peer, gives the same address for the bare form
+    assert subprocess.run(["getent", "ahostsv6", "::1"], capture_output=True, text=True,
+                          timeout=TIMEOUT).stdout.split()[0] == "::1"
