@@ -179,7 +179,16 @@ static int raw_session(struct sk_xfer_stream *s, const char *peer,
 	bool to_stdout = !strcmp(o->out, "-");
 	char dir[PATH_MAX], name[PATH_MAX], base[PATH_MAX], part[PATH_MAX + 8];
 	int out = STDOUT_FILENO, dfd = -1;
-	if (!to_stdout) {
+	bool direct = false;
+	struct stat st;
+	if (!to_stdout && stat(o->out, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* A device or a fifo: renaming a file over it would replace
+		 * it (as root, /dev/null itself), so the bytes go into it. */
+		out = open(o->out, O_WRONLY | O_CLOEXEC);
+		if (out < 0)
+			cli_fail(EXIT_FAIL, "%s: %s", o->out, strerror(errno));
+		direct = true;
+	} else if (!to_stdout) {
 		snprintf(dir, sizeof dir, "%s", o->out);
 		snprintf(name, sizeof name, "%s", o->out);
 		/* basename() may return name itself: copy it into a buffer of
@@ -220,7 +229,9 @@ static int raw_session(struct sk_xfer_stream *s, const char *peer,
 	unsigned mdlen = 0;
 	EVP_DigestFinal_ex(sha, md, &mdlen);
 	EVP_MD_CTX_free(sha);
-	if (!to_stdout) {
+	if (direct) {
+		close(out);
+	} else if (!to_stdout) {
 		if (!rc && fsync(out))
 			rc = -errno;
 		close(out);
@@ -286,7 +297,7 @@ int cmd_file_recv(int argc, char **argv)
 	const char *where = argv[optind++];
 	if (optind < argc)
 		cli_usage("unexpected argument '%s'", argv[optind]);
-	if (o.raw && !o.out)
+	if (o.raw && (!o.out || !*o.out))
 		cli_usage("--raw needs -o FILE (or -o - for stdout)");
 	if (!o.raw && o.out)
 		cli_usage("-o goes with --raw; the protocol names its own files (use -d DIR)");
@@ -305,8 +316,14 @@ int cmd_file_recv(int argc, char **argv)
 		dirfd = open(o.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dirfd < 0)
 			cli_fail(EXIT_FAIL, "-d %s: %s", o.dir, strerror(errno));
-	} else if (strcmp(o.out, "-") && !o.overwrite && access(o.out, F_OK) == 0) {
-		cli_fail(EXIT_FAIL, "%s exists (--overwrite replaces it)", o.out);
+	} else if (strcmp(o.out, "-")) {
+		struct stat st;
+		bool exists = stat(o.out, &st) == 0;
+		if (exists && S_ISDIR(st.st_mode))
+			cli_fail(EXIT_FAIL, "-o %s: is a directory", o.out);
+		/* /dev/null, a fifo: written into, never renamed over. */
+		if (exists && S_ISREG(st.st_mode) && !o.overwrite)
+			cli_fail(EXIT_FAIL, "%s exists (--overwrite replaces it)", o.out);
 	}
 	signal(SIGPIPE, SIG_IGN);
 	/* Certificate files are read before listening, so a bad one fails

@@ -681,6 +681,49 @@ def test_raw_recv_refuses_existing_output(dirs):
     one_line_error(p, 1, "exists", "--overwrite")
 
 
+@pytest.mark.parametrize("overwrite", [[], ["--overwrite"]])
+def test_raw_recv_into_a_fifo_writes_into_it(dirs, overwrite):
+    # -o naming a fifo or a device (/dev/null) is written into: a .part
+    # renamed over it would replace the node itself (as root, /dev/null).
+    need_tool("nc")
+    src, dst = dirs
+    fifo = dst / "pipe"
+    os.mkfifo(fifo)
+    content = os.urandom(300_000)
+    (src / "f").write_bytes(content)
+    r = Receiver("--raw", "-o", fifo, *overwrite)
+    got = {}
+    import threading
+
+    def read_fifo():
+        with open(fifo, "rb") as f:
+            got["data"] = f.read()
+    t = threading.Thread(target=read_fifo, daemon=True)
+    t.start()
+    with open(src / "f", "rb") as f:
+        subprocess.run(["nc", "-N", "127.0.0.1", str(r.port)], stdin=f, timeout=TIMEOUT,
+                       check=True, capture_output=True)
+    status, err = r.finish()
+    t.join(TIMEOUT)
+    assert status == 0, err
+    assert got["data"] == content
+    assert fifo.is_fifo() and files_under(dst) == ["pipe"]
+
+
+def test_raw_recv_to_dev_null_and_bad_outputs(dirs):
+    need_tool("nc")
+    r = Receiver("--raw", "-o", "/dev/null")
+    subprocess.run(["nc", "-N", "127.0.0.1", str(r.port)], input=b"gone\n",
+                   timeout=TIMEOUT, check=True, capture_output=True)
+    status, err = r.finish()
+    assert status == 0 and "received 5 bytes" in err, err
+    assert pathlib.Path("/dev/null").is_char_device()
+    _, dst = dirs
+    one_line_error(run("file", "recv", "--raw", "127.0.0.1:0", "-o", dst, "--overwrite"),
+                   1, "is a directory")
+    one_line_error(run("file", "recv", "--raw", "127.0.0.1:0", "-o", ""), 2, "needs -o FILE")
+
+
 def socket_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
