@@ -105,17 +105,38 @@ static void add_cidr(struct sk_cidr **list, size_t *n, const char *text,
 	*list = grown;
 }
 
+/* The file is read whole (at most ALLOW_FILE_MAX bytes): a directory, a
+ * read error, NUL bytes or an endless /dev/zero are refused, and so is a
+ * file without any address, which would otherwise let everyone in. */
+#define ALLOW_FILE_MAX (1u << 20)
+
 static void allow_file(struct opts *o, const char *path)
 {
 	FILE *f = fopen(path, "r");
 	if (!f)
 		cli_usage("--allow-file %s: %s", path, strerror(errno));
-	char line[512];
+	char *buf = malloc(ALLOW_FILE_MAX + 1);
+	if (!buf)
+		cli_fail(EXIT_FAIL, "out of memory");
+	size_t n = fread(buf, 1, ALLOW_FILE_MAX + 1, f);
+	int err = ferror(f) ? errno : 0;
+	fclose(f);
+	if (err)
+		cli_usage("--allow-file %s: %s", path, sk_strerror(-err));
+	if (n > ALLOW_FILE_MAX)
+		cli_usage("--allow-file %s: larger than %u bytes", path, ALLOW_FILE_MAX);
+	if (memchr(buf, 0, n))
+		cli_usage("--allow-file %s: NUL byte: not a text file", path);
+	buf[n] = 0;
+	size_t before = o->so.nallow;
 	unsigned lineno = 0;
-	while (fgets(line, sizeof line, f)) {
+	for (char *line = buf, *next; line < buf + n; line = next) {
 		lineno++;
+		char *end = line + strcspn(line, "\n");
+		next = *end ? end + 1 : end;
+		*end = 0;
 		char *p = line + strspn(line, " \t");
-		p[strcspn(p, "#\r\n")] = 0;
+		p[strcspn(p, "#\r")] = 0;
 		size_t len = strlen(p);
 		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
 			p[--len] = 0;
@@ -125,7 +146,9 @@ static void allow_file(struct opts *o, const char *path)
 		snprintf(opt, sizeof opt, "--allow-file %s line %u", path, lineno);
 		add_cidr(&o->so.allow, &o->so.nallow, p, opt);
 	}
-	fclose(f);
+	free(buf);
+	if (o->so.nallow == before)
+		cli_usage("--allow-file %s: no addresses in the file", path);
 }
 
 static uint64_t parse_size(const char *opt, const char *text)

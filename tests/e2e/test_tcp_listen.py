@@ -168,6 +168,36 @@ def test_allow_file(tmp_path):
     one_line_error(run("tcp", "listen", ":0", "--allow-file", str(f)), 2, "line 1")
 
 
+@pytest.mark.parametrize("content,needle", [
+    (None, "is a directory"),
+    ("", "no addresses"),
+    ("# nobody yet\n\n", "no addresses"),
+    ("\0" * 600, "NUL byte"),
+    ("::1\n" * 300_000, "larger than"),
+], ids=["directory", "empty", "comments", "nul", "huge"])
+def test_allow_file_that_lists_nobody_is_refused(tmp_path, content, needle):
+    # An empty or unreadable list used to allow every client (fail open);
+    # NUL bytes made the reader spin forever.
+    f = tmp_path / "allow"
+    if content is None:
+        f.mkdir()
+    else:
+        f.write_text(content)
+    p = run("tcp", "listen", "127.0.0.1:0", "--allow-file", f, timeout=TIMEOUT)
+    one_line_error(p, 2, "--allow-file", needle)
+    assert "listening" not in p.stderr
+
+
+def test_allow_file_last_line_without_newline(tmp_path):
+    f = tmp_path / "allow"
+    f.write_text("10.0.0.0/8\n::1")
+    srv, port = sockit_listen("-k", ":0", "--allow-file", str(f), "--echo")
+    with srv:
+        s6 = connect(port, "::1")
+        s6.sendall(b"x")
+        assert s6.recv(10) == b"x"
+
+
 def test_exec_refused_off_loopback_without_allow():
     one_line_error(run("tcp", "listen", "-k", ":0", "--exec", "/bin/cat"), 2,
                    "--exec on a non-loopback address")
