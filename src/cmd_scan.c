@@ -205,7 +205,11 @@ static void parse_opts(int argc, char **argv, struct scan_opts *o)
 			if (sk_shard_parse(optarg, &o->shard_index, &o->shard_count, err))
 				cli_usage("--shard %s", err);
 			break;
-		case OPT_RESUME: o->resume = optarg; break;
+		case OPT_RESUME:
+			if (!*optarg)
+				cli_usage("--resume needs a file name");
+			o->resume = optarg;
+			break;
 		case OPT_CONC: o->concurrency = (unsigned)cli_number("--concurrency", optarg, 1, 1u << 20); break;
 		case OPT_RATE: o->rate = cli_number("--rate", optarg, 1, 100000000); break;
 		case OPT_RETRIES: o->retries = (unsigned)cli_number("--retries", optarg, 0, 20); break;
@@ -338,6 +342,7 @@ struct run {
 	uint64_t started_ns, last_ckpt_ns;
 	bool progress;
 	bool bar_shown;
+	bool ckpt_written, ckpt_failed;
 };
 
 static uint64_t mono_ns(void)
@@ -362,8 +367,19 @@ static void save_checkpoint(struct run *run, uint64_t next)
 	fflush(stdout);
 	run->ckpt.next = next;
 	char err[SK_ERRLEN];
-	if (sk_checkpoint_write(run->o->resume, &run->ckpt, err))
+	if (!sk_checkpoint_write(run->o->resume, &run->ckpt, err)) {
+		run->ckpt_written = true;
+		run->ckpt_failed = false;
+		return;
+	}
+	/* The first write comes before any probe: a checkpoint that cannot
+	 * be written stops the scan there.  Later, a full disk is said once
+	 * (and again after it recovered), not every two seconds. */
+	if (!run->ckpt_written)
+		cli_fail(EXIT_FAIL, "--resume %s", err);
+	if (!run->ckpt_failed)
 		cli_warn("--resume %s", err);
+	run->ckpt_failed = true;
 }
 
 static void on_progress(const struct sk_scan_stats *s, void *ctx)
@@ -542,6 +558,7 @@ int cmd_scan(int argc, char **argv)
 			.steps = plan[ph].steps,
 			.started_ns = mono_ns(),
 			.progress = !o.quiet && isatty(2),
+			.ckpt_written = ph != first_phase,
 		};
 		run.last_ckpt_ns = run.started_ns;
 		save_checkpoint(&run, start);

@@ -31,8 +31,11 @@ int sk_checkpoint_write(const char *path, const struct sk_checkpoint *c, char *e
 	}
 	if (fclose(f))
 		return sk_err_set(err, -errno, "%s", tmp);
-	if (rename(tmp, path))
-		return sk_err_set(err, -errno, "%s", path);
+	if (rename(tmp, path)) {
+		int e = -errno;
+		unlink(tmp);
+		return sk_err_set(err, e, "%s", path);
+	}
 	return 0;
 }
 

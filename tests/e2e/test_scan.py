@@ -818,3 +818,15 @@ def test_connect_scan_keeps_a_lossy_host_to_itself():
         assert {o["reason"] for o in clean} <= {"syn-ack", "conn-refused"}, r.stderr
         retried = int(r.stderr.split("(")[1].split()[0])
         assert retried > 0, r.stderr
+
+
+def test_resume_file_that_cannot_be_written_stops_before_scanning(tmp_path):
+    # It used to scan anyway, saying so every two seconds and at the end;
+    # a cut scan then had nothing to resume from.
+    p = run("scan", "127.0.0.1", "--connect", "-p", "1-20", "-q",
+            "--resume", tmp_path / "missing" / "scan.ckpt")
+    one_line_error(p, 1, "--resume", "no such file or directory")
+    assert p.stdout == ""
+    one_line_error(run("scan", "127.0.0.1", "--connect", "-p", "1", "--resume", ""), 2,
+                   "--resume needs a file name")
+    assert os.listdir(tmp_path) == []
