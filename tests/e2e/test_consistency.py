@@ -188,3 +188,18 @@ def test_resolve_takes_an_ipv6_address_in_brackets():
     # getent, the peer, gives the same address for the bare form
     assert subprocess.run(["getent", "ahostsv6", "::1"], capture_output=True, text=True,
                           timeout=TIMEOUT).stdout.split()[0] == "::1"
+
+
+def test_rules_md_error_example_is_what_udp_listen_prints(tmp_path):
+    """docs/RULES.md quotes the error a bad regex gives; it must be the
+    real line (it had lost the '--rules ' prefix)."""
+    import re
+    from conftest import ROOT, one_line_error
+    doc = (ROOT / "docs" / "RULES.md").read_text()
+    quoted = re.search(r"`(sockit: udp listen: [^`]*line 3: regex[^`]*)`",
+                       doc.replace("\n", " ")).group(1)
+    (tmp_path / "rules.txt").write_text("exact A => B\n\nregex ([a-z] => x\n")
+    p = subprocess.run([SOCKIT, "udp", "listen", "127.0.0.1:0", "--rules", "rules.txt"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT)
+    one_line_error(p, 2)
+    assert p.stderr.strip() == quoted
