@@ -203,3 +203,16 @@ def test_rules_md_error_example_is_what_udp_listen_prints(tmp_path):
                        cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT)
     one_line_error(p, 2)
     assert p.stderr.strip() == quoted
+
+
+def test_the_error_line_readme_and_man_quote_is_the_real_one():
+    from conftest import ROOT, run
+    p = run("cidr", "1.2.3.4/33")
+    assert p.returncode == 2
+    line = p.stderr.strip()
+    assert f"`{line}`" in (ROOT / "README.md").read_text().replace("\n", " ")
+    man = subprocess.run(["man", "-l", str(ROOT / "man" / "sockit.1")], capture_output=True,
+                         text=True, timeout=TIMEOUT, env={**os.environ, "MANWIDTH": "200"})
+    import re
+    text = re.sub(r".\x08", "", man.stdout).replace("\u2010", "-").replace("\u2212", "-")
+    assert line in text.replace("\u2019", "'").replace("\u2018", "'")
