@@ -48,6 +48,13 @@ static const char usage[] =
 	"  -q, --quiet         no progress bar\n"
 	"  -h, --help          this help\n"
 	"\n"
+	"examples:\n"
+	"  sockit http get http://127.0.0.1:8000/\n"
+	"  sockit http get -i localhost:8000/hello.txt\n"
+	"  sockit http get -L -o page.html http://127.0.0.1:8000/docs\n"
+	"  sockit http get --raw http://127.0.0.1:8000/hello.txt\n"
+	"  sockit http get --cafile ca.pem https://localhost:8443/\n"
+	"\n"
 	"exit status: 0 a 2xx or 3xx response, 1 an error status, a failed or\n"
 	"incomplete transfer, 2 usage error.\n";
 

@@ -28,6 +28,12 @@ static const char usage[] =
 	"  -h, --help             this help\n"
 	"\n"
 	"Stops on SIGINT or SIGTERM.\n"
+	"\n"
+	"examples:\n"
+	"  sockit http serve\n"
+	"  sockit http serve ./public --bind :8080\n"
+	"  sockit http serve /srv/files --bind 127.0.0.1:0\n"
+	"\n"
 	"exit status: 0 stopped by a signal, 1 could not start, 2 usage error.\n";
 
 struct serve {

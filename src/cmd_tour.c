@@ -27,6 +27,11 @@ static const char usage[] =
 	"  --pause       wait for Enter between steps (when stdin is a terminal)\n"
 	"  -h, --help    this help\n"
 	"\n"
+	"examples:\n"
+	"  sockit tour\n"
+	"  sockit tour --list\n"
+	"  sockit tour --step 2\n"
+	"\n"
 	"exit status: 0 every step ran, 1 a step failed, 2 usage error.\n";
 
 void tour_say(const char *text)

@@ -216,3 +216,16 @@ def test_the_error_line_readme_and_man_quote_is_the_real_one():
     import re
     text = re.sub(r".\x08", "", man.stdout).replace("\u2010", "-").replace("\u2212", "-")
     assert line in text.replace("\u2019", "'").replace("\u2018", "'")
+
+
+def test_every_command_help_ends_with_examples_of_itself():
+    import re
+    from conftest import run
+    out = run("--help", check=0).stdout
+    names = [m.group(1) for m in (re.match(r"^  (\S+(?: \S+)?)\s{2,}", l)
+                                  for l in out.splitlines()) if m and m.group(1) != "help"]
+    for name in names:
+        text = run(*name.split(), "--help", check=0).stdout
+        assert "\nexamples:\n" in text, name
+        examples = text.split("\nexamples:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+        assert examples and all(f"sockit {name}" in e for e in examples), (name, examples)
