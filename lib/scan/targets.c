@@ -240,6 +240,33 @@ int sk_targets_exclude(struct sk_targets *t, const char *spec, int flags,
 	return rc;
 }
 
+/* One line of f into buf (NUL-terminated, its newline kept): 1 a line,
+ * 0 the end, SK_EBADTARGET for a line too long or a NUL byte (fgets would
+ * take /dev/zero for endless empty lines), -errno for a read error. */
+static int read_line(FILE *f, char *buf, size_t size, const char **why)
+{
+	size_t n = 0;
+	int c;
+	errno = 0;
+	while ((c = getc(f)) != EOF) {
+		if (c == 0) {
+			*why = "NUL byte (not a text file)";
+			return SK_EBADTARGET;
+		}
+		if (n + 2 > size) {
+			*why = "line too long";
+			return SK_EBADTARGET;
+		}
+		buf[n++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	buf[n] = 0;
+	if (c == EOF && ferror(f))
+		return errno ? -errno : -EIO;
+	return n > 0;
+}
+
 int sk_targets_add_file(struct sk_targets *t, const char *path, bool exclude,
 			int flags, char *err)
 {
@@ -249,12 +276,18 @@ int sk_targets_add_file(struct sk_targets *t, const char *path, bool exclude,
 	char line[4096];
 	unsigned long lineno = 0;
 	int rc = 0;
-	while (rc == 0 && fgets(line, sizeof line, f)) {
+	for (;;) {
+		const char *why = "";
+		int got = read_line(f, line, sizeof line, &why);
+		if (got == 0)
+			break;
 		lineno++;
-		size_t n = strlen(line);
-		if (n == sizeof line - 1 && line[n - 1] != '\n') {
-			rc = sk_err_set(err, SK_EBADTARGET, "%s:%lu: line too long", path,
-					lineno);
+		if (got == SK_EBADTARGET) {
+			rc = sk_err_set(err, got, "%s:%lu: %s", path, lineno, why);
+			break;
+		}
+		if (got < 0) {
+			rc = sk_err_set(err, got, "%s", path);
 			break;
 		}
 		char *hash = strchr(line, '#');
@@ -269,9 +302,9 @@ int sk_targets_add_file(struct sk_targets *t, const char *path, bool exclude,
 			if (rc)
 				sk_err_set(err, rc, "%s:%lu: %s", path, lineno, e);
 		}
+		if (rc)
+			break;
 	}
-	if (rc == 0 && ferror(f))
-		rc = sk_err_set(err, -EIO, "%s", path);
 	if (f != stdin)
 		fclose(f);
 	return rc;

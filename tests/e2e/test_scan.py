@@ -830,3 +830,12 @@ def test_resume_file_that_cannot_be_written_stops_before_scanning(tmp_path):
     one_line_error(run("scan", "127.0.0.1", "--connect", "-p", "1", "--resume", ""), 2,
                    "--resume needs a file name")
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("opt", ["--targets-file", "--exclude-file"])
+def test_target_files_that_are_not_text(opt, tmp_path):
+    # /dev/zero used to spin forever (fgets reads NULs as empty lines).
+    p = run("scan", "127.0.0.1", "-p", "1", "-q", opt, "/dev/zero", timeout=TIMEOUT)
+    one_line_error(p, 2, f"{opt} /dev/zero:1: NUL byte")
+    one_line_error(run("scan", "127.0.0.1", "-p", "1", "-q", opt, tmp_path), 2,
+                   "is a directory")

@@ -205,7 +205,29 @@ Test(targets, file_with_comments)
 		     SK_EBADTARGET);
 	cr_expect(strstr(err, ":2: "), "%s", err);
 	sk_targets_free(t);
+	/* NUL bytes (fgets would read /dev/zero as endless empty lines). */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	cr_assert_eq(write(fd, "198.18.0.1\n\0\0\n", 14), 14);
+	close(fd);
+	sk_targets_new(&t);
+	cr_expect_eq(sk_targets_add_file(t, path, false, SK_TARGETS_NORESOLVE, err),
+		     SK_EBADTARGET);
+	cr_expect(strstr(err, ":2: NUL byte"), "%s", err);
+	sk_targets_free(t);
+	/* A last line without its newline still counts. */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	cr_assert_eq(write(fd, "198.18.0.1\n198.18.0.9", 21), 21);
+	close(fd);
+	sk_targets_new(&t);
+	cr_assert_eq(sk_targets_add_file(t, path, false, SK_TARGETS_NORESOLVE, err), 0, "%s", err);
+	cr_assert_eq(sk_targets_finish(t, 100, err), 0);
+	cr_expect_eq(sk_targets_count(t), 2);
+	sk_targets_free(t);
 	unlink(path);
+	/* A directory is a read error with its reason. */
+	sk_targets_new(&t);
+	cr_expect_eq(sk_targets_add_file(t, "/", false, SK_TARGETS_NORESOLVE, err), -EISDIR);
+	sk_targets_free(t);
 }
 
 /* ---- ports ---- */
