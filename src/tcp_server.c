@@ -171,8 +171,11 @@ static void drop(struct client *c, const char *reason)
 	if (c->gone)
 		return;
 	struct server *s = c->s;
-	flush_line(c);
+	/* Gone before the partial line goes out: sending it may drop other
+	 * clients (their writes fail), and their "is gone" must not come
+	 * back here and drop c a second time. */
 	c->gone = true;
+	flush_line(c);
 	if (c->prev)
 		c->prev->next = c->next;
 	else

@@ -611,3 +611,35 @@ def test_reset_after_data_is_reported_as_a_reset():
         assert srv.p.stdout.read() == b"last words\n"
         assert re.search(r"^sockit: tcp listen: \[?unknown peer\]?: connection: connection reset by peer$",
                          srv.stderr(), re.M), srv.stderr()
+
+
+@pytest.mark.parametrize("mode", ["--chat", "--broker"])
+def test_clients_that_reset_together_are_dropped_once(mode):
+    # Dropping a client flushes its partial line to the others; a write to
+    # one that has reset too drops it, and its "is gone" went back to the
+    # first, not yet marked gone: dropped twice, the client count wrapped
+    # and libuv aborted on the second close.  sockit is stopped while both
+    # send a partial line and reset, so it meets both at once.
+    import struct
+    srv, port = sockit_listen("-k", "127.0.0.1:0", mode)
+    with srv:
+        a = connect(port)
+        srv.wait_count(r"connected", 1)
+        b = connect(port)
+        srv.wait_count(r"connected", 2)
+        srv.p.send_signal(signal.SIGSTOP)
+        try:
+            for s in (a, b):
+                s.sendall(b"no newline")
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                s.close()
+        finally:
+            srv.p.send_signal(signal.SIGCONT)
+        srv.wait_count(r"disconnected", 2)
+        c = connect(port)
+        srv.wait_line(r"\[3 127\.0\.0\.1:\d+\] connected \(1 client\)")
+        c.close()
+        srv.wait_count(r"disconnected", 3)
+        srv.p.terminate()
+        assert srv.wait() == 0, srv.stderr()
+        assert srv.count(r"\[1 .*disconnected") == 1 and srv.count(r"\[2 .*disconnected") == 1, srv.stderr()
