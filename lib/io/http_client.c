@@ -64,6 +64,14 @@ static void on_ready(struct sk_conn *c)
 		arm_idle(x);
 }
 
+/* The parser's message already ends with its reason: sk_err_set would
+ * say it twice. */
+static int parse_failed(struct xchg *x, int rc)
+{
+	snprintf(x->err, SK_ERRLEN, "%s: %s", x->peer, sk_http_parser_error(x->parser));
+	return rc;
+}
+
 static void on_data(struct sk_conn *c, const uint8_t *p, size_t n)
 {
 	struct xchg *x = sk_conn_data(c);
@@ -76,8 +84,7 @@ static void on_data(struct sk_conn *c, const uint8_t *p, size_t n)
 	if (rc == 1)
 		finish(x, 0);
 	else if (rc < 0)
-		finish(x, sk_err_set(x->err, rc, "%s: %s", x->peer,
-				     sk_http_parser_error(x->parser)));
+		finish(x, parse_failed(x, rc));
 }
 
 static void on_eof(struct sk_conn *c)
@@ -92,8 +99,7 @@ static void on_eof(struct sk_conn *c)
 		finish(x, sk_err_set(x->err, SK_EHTTPSHORT,
 				     "%s: closed the connection without a response", x->peer));
 	else
-		finish(x, sk_err_set(x->err, rc, "%s: %s", x->peer,
-				     sk_http_parser_error(x->parser)));
+		finish(x, parse_failed(x, rc));
 }
 
 static void on_error(struct sk_conn *c, int code, const char *msg)

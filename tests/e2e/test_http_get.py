@@ -185,6 +185,9 @@ def test_short_response_is_an_error_and_lands_nothing(tmp_path, pieces, needle):
         p = run("http", "get", srv.url(), "-o", out)
         one_line_error(p, 1, needle)
         assert not out.exists() and not (tmp_path / "f.part").exists()
+        # The reason once, not "...: closed before the end: closed before the end".
+        reason = p.stderr.strip().rsplit(": ", 1)[1]
+        assert p.stderr.count(reason) == 1, p.stderr
 
 
 @pytest.mark.parametrize("wire", [
@@ -202,6 +205,7 @@ def test_malformed_responses(wire):
         p = run("http", "get", srv.url())
         one_line_error(p, 1, "127.0.0.1:%d" % srv.port)
         assert "malformed" in p.stderr or "at byte" in p.stderr
+        assert p.stderr.count("malformed HTTP message") <= 1, p.stderr
 
 
 def test_huge_header_is_refused():
