@@ -266,7 +266,8 @@ static int listen_unix(struct sk_listener *l, const struct sk_endpoint *ep,
 	if (rc)
 		return sk_err_set(err, rc, "unix:%s", ep->path);
 	h->handle.data = l;
-	l->count = l->open = 1;
+	l->count = 1;
+	l->open++; /* the retry timer holds one already */
 	l->is_unix = true;
 	rc = uv_pipe_bind(&h->pipe, ep->path);
 	if (rc)

@@ -229,3 +229,39 @@ def test_every_command_help_ends_with_examples_of_itself():
         assert "\nexamples:\n" in text, name
         examples = text.split("\nexamples:\n", 1)[1].split("\n\n", 1)[0].splitlines()
         assert examples and all(f"sockit {name}" in e for e in examples), (name, examples)
+
+
+def test_tcp_listen_on_a_unix_socket_serves_one_client_and_exits_cleanly(tmp_path):
+    """tcp listen's man page: unix:PATH is a Unix domain socket, removed
+    again at exit.  The one-client server on one freed its listener twice
+    (heap use after free, abort) once its client left."""
+    need_tool("socat")
+    path = tmp_path / "l.sock"
+    srv, _ = listener_unix(["tcp", "listen", f"unix:{path}", "--reply", "hi\\n"])
+    try:
+        c = subprocess.run(["socat", "-t2", "-", f"UNIX-CONNECT:{path}"], input=b"x\n",
+                           capture_output=True, timeout=TIMEOUT)
+        out, err = srv.communicate(timeout=TIMEOUT)
+    finally:
+        if srv.poll() is None:
+            srv.kill()
+            srv.communicate(timeout=TIMEOUT)
+    assert c.stdout == b"hi\n", c
+    assert srv.returncode == 0, err
+    assert out == b"[1 unix] x\n"
+    assert not path.exists()
+
+
+def listener_unix(args):
+    """Like listener(), for a unix:PATH listener (no port in its line)."""
+    p = subprocess.Popen([SOCKIT, *map(str, args)], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    fd, line = p.stderr.fileno(), b""
+    while not line.endswith(b"\n"):
+        r, _, _ = select.select([fd], [], [], TIMEOUT)
+        assert r, "no 'listening on' line"
+        c = os.read(fd, 1)
+        assert c, "exited: " + line.decode()
+        line += c
+    assert b"listening on unix:" in line, line
+    return p, line.decode().strip()
