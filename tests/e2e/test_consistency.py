@@ -265,3 +265,10 @@ def listener_unix(args):
         line += c
     assert b"listening on unix:" in line, line
     return p, line.decode().strip()
+
+
+def test_man_sockit_sees_every_command_page():
+    from conftest import ROOT
+    text = (ROOT / "man" / "sockit.1").read_text().split(".SH SEE ALSO", 1)[1]
+    for page in sorted((ROOT / "man").glob("sockit-*.1")):
+        assert f".BR {page.stem.replace('-', chr(92) + '-')} (1)" in text, page.stem
