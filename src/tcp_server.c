@@ -389,6 +389,8 @@ static void on_data(struct sk_conn *conn, const uint8_t *p, size_t n)
 		tcp_tag('<', c->addr, p, n);
 	switch (s->o->mode) {
 	case MODE_ECHO:
+		if (s->o->show.verbose)
+			tcp_tag('>', c->addr, p, n);
 		c->tx += n;
 		if (c->peer)
 			sk_peer_tx(c->peer, n, uv_now(s->loop));

@@ -272,3 +272,22 @@ def test_man_sockit_sees_every_command_page():
     text = (ROOT / "man" / "sockit.1").read_text().split(".SH SEE ALSO", 1)[1]
     for page in sorted((ROOT / "man").glob("sockit-*.1")):
         assert f".BR {page.stem.replace('-', chr(92) + '-')} (1)" in text, page.stem
+
+
+def test_tcp_listen_echo_verbose_tags_both_directions_over_ipv6():
+    """man tcp listen: -v tags every chunk with its direction; --echo
+    showed what it received ('<') but not what it sent back ('>')."""
+    import re
+    need_tool("nc")
+    srv, port = listener(["tcp", "listen", "[::1]:0", "--echo", "-v"])
+    try:
+        c = subprocess.run(["nc", "-N", "::1", str(port)], input=b"x\n", capture_output=True,
+                           timeout=TIMEOUT)
+        _, err = srv.communicate(timeout=TIMEOUT)
+    finally:
+        if srv.poll() is None:
+            srv.kill()
+            srv.communicate(timeout=TIMEOUT)
+    assert c.stdout == b"x\n"
+    tags = re.findall(r"^([<>]) \d\d:\d\d:\d\d\.\d{6} \[::1\]:\d+ 2 bytes$", err.decode(), re.M)
+    assert tags == ["<", ">"], err.decode()
