@@ -222,8 +222,16 @@ static void parse_opts(int argc, char **argv, struct scan_opts *o)
 		case OPT_BANNER: o->banner = true; break;
 		case OPT_BTIMEOUT: o->banner_timeout_ms = cli_duration_ms("--banner-timeout", optarg); break;
 		case OPT_PROBE: probe = optarg; break;
-		case OPT_JSON: o->fmt = REPORT_JSON; break;
-		case OPT_GREP: o->fmt = REPORT_GREPABLE; break;
+		case OPT_JSON:
+			if (o->fmt == REPORT_GREPABLE)
+				cli_usage("--json and --grepable exclude each other");
+			o->fmt = REPORT_JSON;
+			break;
+		case OPT_GREP:
+			if (o->fmt == REPORT_JSON)
+				cli_usage("--json and --grepable exclude each other");
+			o->fmt = REPORT_GREPABLE;
+			break;
 		case OPT_ALL: o->all = true; break;
 		case 'q': o->quiet = true; break;
 		case 'h': cli_help(usage);
@@ -242,6 +250,8 @@ static void parse_opts(int argc, char **argv, struct scan_opts *o)
 		cli_usage("--min-timeout is above --timeout");
 	if (probe && !o->banner)
 		cli_usage("--probe needs --banner");
+	if (o->all && o->fmt != REPORT_JSON)
+		cli_usage("--all goes with --json (the table already counts every state)");
 	if (o->syn && o->connect)
 		cli_usage("--syn and --connect do not go together");
 	/* The default TCP scan: SYN as root, connect otherwise (and when

@@ -291,3 +291,13 @@ def test_tcp_listen_echo_verbose_tags_both_directions_over_ipv6():
     assert c.stdout == b"x\n"
     tags = re.findall(r"^([<>]) \d\d:\d\d:\d\d\.\d{6} \[::1\]:\d+ 2 bytes$", err.decode(), re.M)
     assert tags == ["<", ">"], err.decode()
+
+
+def test_scan_refuses_output_options_it_would_ignore():
+    """--all is documented 'with --json'; alone it was silently ignored, and
+    --json with --grepable silently printed only the grepable lines."""
+    from conftest import one_line_error, run
+    one_line_error(run("scan", "127.0.0.1", "-p", "1", "--connect", "--all"), 2,
+                   "--all goes with --json")
+    one_line_error(run("scan", "127.0.0.1", "-p", "1", "--connect", "--json", "--grepable"), 2,
+                   "--json and --grepable exclude each other")
