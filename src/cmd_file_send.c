@@ -288,12 +288,19 @@ int cmd_file_send(int argc, char **argv)
 	size_t files = 0, dirs = 0;
 	for (size_t i = 0; i < list.count; i++)
 		list.items[i].dir ? dirs++ : files++;
-	file_rate_note(prog.done_before, file_now_ns() - t0, rate, sizeof rate);
+	/* Bytes of a resumed file the receiver already held were not sent:
+	 * count them apart, as the receiver does. */
+	uint64_t moved = prog.done_before - prog.resumed;
+	file_rate_note(moved, file_now_ns() - t0, rate, sizeof rate);
+	char resumed[48] = "";
+	if (prog.resumed)
+		snprintf(resumed, sizeof resumed, " (%llu resumed)",
+			 (unsigned long long)prog.resumed);
 	if (!o.quiet)
-		fprintf(stderr, "sent %zu file%s%s, %llu bytes, verified%s\n", files,
+		fprintf(stderr, "sent %zu file%s%s, %llu bytes%s, verified%s\n", files,
 			files == 1 ? "" : "s",
 			dirs ? (dirs == 1 ? " in 1 directory" : " in directories") : "",
-			(unsigned long long)prog.done_before, rate);
+			(unsigned long long)moved, resumed, rate);
 	sk_xfer_list_free(&list);
 	return EXIT_OK;
 }

@@ -80,6 +80,7 @@ static void on_begin(void *arg, const char *name, uint64_t size, uint64_t from)
 	snprintf(p->name, sizeof p->name, "%s", name);
 	p->file_size = size;
 	p->file_done = from;
+	p->file_from = from;
 	if (p->on)
 		draw(p, true);
 }
@@ -102,13 +103,19 @@ static void on_end(void *arg, const char *name, uint64_t size, int result)
 	if (p->on)
 		draw(p, true);
 	p->done_before += size;
+	p->resumed += p->file_from;
 	p->file_done = 0;
 	if (p->verbose) {
 		if (p->on)
 			fputs("\r\033[K", stderr);
-		fprintf(stderr, "%s %s (%llu bytes)\n", p->verb, name,
-			(unsigned long long)size);
+		char from[48] = "";
+		if (p->file_from)
+			snprintf(from, sizeof from, ", resumed at %llu",
+				 (unsigned long long)p->file_from);
+		fprintf(stderr, "%s %s (%llu bytes%s)\n", p->verb, name,
+			(unsigned long long)size, from);
 	}
+	p->file_from = 0;
 }
 
 void file_progress_init(struct file_progress *p, bool on, bool verbose,

@@ -14,7 +14,8 @@ struct file_progress {
 	const char *verb;     /* "sent" / "received" */
 	uint64_t total;       /* bytes in all files, 0 when unknown */
 	uint64_t done_before; /* bytes of finished files */
-	uint64_t file_size, file_done;
+	uint64_t resumed;     /* of those, bytes the receiver already held */
+	uint64_t file_size, file_done, file_from;
 	char name[80];
 	uint64_t start_ns, last_ns;
 	struct sk_xfer_progress cbs;

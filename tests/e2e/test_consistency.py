@@ -301,3 +301,28 @@ def test_scan_refuses_output_options_it_would_ignore():
                    "--all goes with --json")
     one_line_error(run("scan", "127.0.0.1", "-p", "1", "--connect", "--json", "--grepable"), 2,
                    "--json and --grepable exclude each other")
+
+
+def test_file_send_resume_counts_only_what_it_sent(tmp_path):
+    """file send --resume sends only the rest of a file, yet its summary
+    (and rate) counted the whole file; the receiver counted what came."""
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    src.mkdir()
+    dst.mkdir()
+    data = os.urandom(300_000)
+    (src / "big").write_bytes(data)
+    (dst / ".big.part").write_bytes(data[:100_000])
+    r, port = listener(["file", "recv", "[::1]:0", "-d", dst, "-v"])
+    try:
+        s = subprocess.run([SOCKIT, "file", "send", "--resume", "-v", f"[::1]:{port}",
+                            src / "big"], capture_output=True, text=True, timeout=TIMEOUT)
+        _, err = r.communicate(timeout=TIMEOUT)
+    finally:
+        if r.poll() is None:
+            r.kill()
+            r.communicate(timeout=TIMEOUT)
+    assert s.returncode == 0 and r.returncode == 0, (s.stderr, err)
+    assert (dst / "big").read_bytes() == data
+    assert "sent big (300000 bytes, resumed at 100000)" in s.stderr
+    assert "sent 1 file, 200000 bytes (100000 resumed), verified" in s.stderr
+    assert "received 1 file, 200000 bytes from" in err.decode()
