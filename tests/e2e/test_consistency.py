@@ -4,7 +4,7 @@ import os
 import select
 import subprocess
 
-from conftest import SOCKIT, TIMEOUT, need_tool
+from conftest import ROOT, SOCKIT, TIMEOUT, need_tool
 
 
 def listener(args, cwd=None):
@@ -326,3 +326,26 @@ def test_file_send_resume_counts_only_what_it_sent(tmp_path):
     assert "sent big (300000 bytes, resumed at 100000)" in s.stderr
     assert "sent 1 file, 200000 bytes (100000 resumed), verified" in s.stderr
     assert "received 1 file, 200000 bytes from" in err.decode()
+
+
+def test_http_serve_every_interface_says_both_addresses_and_serves_both():
+    """--help and the man page: ':PORT' listens on every interface, IPv4
+    and IPv6, with a 'listening on' line for each address."""
+    need_tool("curl")
+    srv = subprocess.Popen([SOCKIT, "http", "serve", str(ROOT), "--bind", ":0"],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE)
+    try:
+        lines = [srv.stderr.readline().decode().strip() for _ in range(2)]
+        assert sorted(l.rsplit(":", 1)[0] for l in lines) == \
+            ["listening on 0.0.0.0", "listening on [::]"], lines
+        port = lines[0].rsplit(":", 1)[1]
+        assert lines[1].endswith(":" + port)
+        for url in (f"http://127.0.0.1:{port}/README.md", f"http://[::1]:{port}/README.md"):
+            c = subprocess.run(["curl", "-sg", "-o", "/dev/null", "-w", "%{http_code}", url],
+                               capture_output=True, text=True, timeout=TIMEOUT)
+            assert c.stdout == "200", (url, c)
+    finally:
+        srv.terminate()
+        srv.communicate(timeout=TIMEOUT)
+    assert srv.returncode == 0
