@@ -181,6 +181,12 @@ int cmd_help(int argc, char **argv)
 		print_usage();
 		return EXIT_OK;
 	}
+	if (argc == 2 && is_group(argv[1])) {
+		/* "help tcp" is "tcp --help": the group's commands. */
+		char *group[] = { argv[1], (char *)"--help", NULL };
+		int unused = 0;
+		find(2, group, &unused);
+	}
 	int used = 0;
 	const struct command *c = find(argc - 1, argv + 1, &used);
 	snprintf(current, sizeof current, "%s", c->name);
@@ -248,6 +254,12 @@ int main(int argc, char **argv)
 	}
 	if (first[0] == '-')
 		cli_fail(EXIT_USAGE, "unknown option '%s' (see 'sockit --help')", first);
+	if (argc == 2 && is_group(argv[1])) {
+		/* "help tcp" is "tcp --help": the group's commands. */
+		char *group[] = { argv[1], (char *)"--help", NULL };
+		int unused = 0;
+		find(2, group, &unused);
+	}
 	int used = 0;
 	const struct command *c = find(argc - 1, argv + 1, &used);
 	snprintf(current, sizeof current, "%s", c->name);

@@ -349,3 +349,14 @@ def test_http_serve_every_interface_says_both_addresses_and_serves_both():
         srv.terminate()
         srv.communicate(timeout=TIMEOUT)
     assert srv.returncode == 0
+
+
+def test_help_of_a_group_is_the_group_help():
+    """'sockit help COMMAND' is 'sockit COMMAND --help'; for a group such as
+    tcp, help failed with status 2 while 'tcp --help' listed its commands."""
+    from conftest import run
+    for group in ("udp", "tcp", "http", "file"):
+        a = run("help", group)
+        b = run(group, "--help")
+        assert a.returncode == b.returncode == 0, (a.stderr, b.stderr)
+        assert a.stdout == b.stdout and f"{group} " in a.stdout
