@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,8 +55,14 @@ static pid_t start(const char *const *args, bool background, int *stderr_fd)
 	int fds[2] = { -1, -1 };
 	if (stderr_fd && pipe(fds) != 0)
 		return -1;
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid == 0) {
+		/* A tour stopped by a signal must not leave its listeners
+		 * behind: each child ends with it ("leaves nothing running"). */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(127);
 		if (background) {
 			int null = open("/dev/null", O_RDONLY);
 			if (null >= 0 && null != STDIN_FILENO) {

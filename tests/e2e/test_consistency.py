@@ -360,3 +360,51 @@ def test_help_of_a_group_is_the_group_help():
         b = run(group, "--help")
         assert a.returncode == b.returncode == 0, (a.stderr, b.stderr)
         assert a.stdout == b.stdout and f"{group} " in a.stdout
+
+
+def test_tour_stopped_by_a_signal_leaves_nothing_running(tmp_path):
+    """tour --help and DESIGN.md: it leaves nothing running.  Killed in the
+    middle of a step, its listeners (http serve, scan) stayed behind,
+    adopted by init, for good."""
+    import signal
+    import time
+    from conftest import run
+    listed = run("tour", "--list", check=0).stdout.splitlines()
+    step = next(i for i, l in enumerate(listed, 1) if "Port scanner" in l)
+    # The step's scratch directory goes under tmp_path (a killed tour
+    # cannot remove it).
+    tour = subprocess.Popen([SOCKIT, "tour", "--step", str(step)], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "TMPDIR": str(tmp_path)})
+
+    def children():
+        kids = []
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    with open(f"/proc/{d}/stat") as f:
+                        if int(f.read().rsplit(")", 1)[1].split()[1]) == tour.pid:
+                            kids.append(int(d))
+                except (OSError, ValueError, IndexError):
+                    pass
+        return kids
+
+    deadline = time.monotonic() + TIMEOUT
+    kids = []
+    while not kids and tour.poll() is None and time.monotonic() < deadline:
+        kids = children()
+        time.sleep(0.001)
+    assert kids, "the step started nothing before it ended"
+    tour.send_signal(signal.SIGTERM)
+    tour.wait(timeout=TIMEOUT)
+
+    def running(pid):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    while time.monotonic() < deadline and any(running(k) for k in kids):
+        time.sleep(0.01)
+    assert [k for k in kids if running(k)] == [], kids
