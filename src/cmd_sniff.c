@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -140,7 +141,22 @@ struct sniff_run {
 	unsigned long long n;
 	bool live;
 	bool out_failed;
+	bool dump_failed;
+	int dump_errno;
 };
+
+/* Whether everything given to pcap_dump reached the -w file: pcap_dump
+ * itself reports nothing, so a full disk showed only as a short file. */
+static bool dump_ok(struct sniff_run *r)
+{
+	errno = 0;
+	if (pcap_dump_flush(r->dump) == 0 && !ferror(pcap_dump_file(r->dump)))
+		return true;
+	r->dump_failed = true;
+	if (!r->dump_errno)
+		r->dump_errno = errno;
+	return false;
+}
 
 /* The one piece of state a signal handler needs: the handle to break. */
 static pcap_t *volatile break_me;
@@ -156,8 +172,13 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 {
 	struct sniff_run *r = (struct sniff_run *)(void *)user;
 	r->n++;
-	if (r->dump)
+	if (r->dump) {
 		pcap_dump((u_char *)r->dump, h, bytes);
+		if (ferror(pcap_dump_file(r->dump)) && !r->dump_failed) {
+			r->dump_failed = true;
+			r->dump_errno = errno;
+		}
+	}
 	if (r->o->print) {
 		struct sk_dissection d;
 		sk_dissect(r->linktype, bytes, h->caplen, h->len, &d);
@@ -166,8 +187,8 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 			r->out_failed = true;
 	}
 	if (r->live && r->dump)
-		pcap_dump_flush(r->dump);
-	if ((r->o->count && r->n >= r->o->count) || r->out_failed)
+		dump_ok(r);
+	if ((r->o->count && r->n >= r->o->count) || r->out_failed || r->dump_failed)
 		pcap_breakloop(r->p);
 }
 
@@ -230,14 +251,26 @@ int cmd_sniff(int argc, char **argv)
 		cli_warn("%s: %s", o.cap.file ? o.cap.file : o.cap.iface, pcap_geterr(r.p));
 		status = EXIT_FAIL;
 	}
+	if (r.dump) {
+		if (!dump_ok(&r) || r.dump_failed) {
+			cli_warn("-w %s: %s", o.write,
+				 r.dump_errno ? sk_strerror(-r.dump_errno) : "write error");
+			status = EXIT_FAIL;
+		}
+		/* For '-' the dumper's FILE is stdout: it stays open for the
+		 * check at exit, which has nothing more to say once the
+		 * failure is told here. */
+		if (strcmp(o.write, "-")) {
+			pcap_dump_close(r.dump);
+		} else if (r.dump_failed) {
+			__fpurge(stdout);
+			clearerr(stdout);
+		}
+	}
 	if (fflush(stdout) == EOF || r.out_failed) {
 		if (errno != EPIPE)
-			cli_warn("stdout: %s", strerror(errno));
+			cli_warn("stdout: %s", sk_strerror(-errno));
 		status = EXIT_FAIL;
-	}
-	if (r.dump) {
-		pcap_dump_flush(r.dump);
-		pcap_dump_close(r.dump);
 	}
 	struct pcap_stat ps;
 	if (r.live && !o.quiet && pcap_stats(r.p, &ps) == 0)

@@ -16,6 +16,7 @@ SK_LAZY(lib_pcap, const char *, pcap_datalink_val_to_name, (int linktype), (link
 SK_LAZY(lib_pcap, int, pcap_dispatch, (pcap_t *p, int count, pcap_handler callback, u_char *user), (p, count, callback, user))
 SK_LAZY_VOID(lib_pcap, pcap_dump, (u_char *dumper, const struct pcap_pkthdr *h, const u_char *bytes), (dumper, h, bytes))
 SK_LAZY_VOID(lib_pcap, pcap_dump_close, (pcap_dumper_t *d), (d))
+SK_LAZY(lib_pcap, FILE *, pcap_dump_file, (pcap_dumper_t *d), (d))
 SK_LAZY(lib_pcap, int, pcap_dump_flush, (pcap_dumper_t *d), (d))
 SK_LAZY(lib_pcap, pcap_dumper_t *, pcap_dump_open, (pcap_t *p, const char *path), (p, path))
 SK_LAZY(lib_pcap, int, pcap_findalldevs, (pcap_if_t **devs, char *errbuf), (devs, errbuf))

@@ -212,6 +212,18 @@ def test_write_then_read_back_with_tcpdump(tmp_path):
     assert len(theirs) == 3 and all("ICMP" in l for l in theirs)
 
 
+def test_write_that_fails_is_an_error(tmp_path):
+    # pcap_dump reports nothing: a full disk used to end in a short file
+    # and exit 0.
+    path = summary_pcap(tmp_path)
+    one_line_error(run("sniff", "-r", path, "-w", "/dev/full"), 1,
+                   "-w /dev/full: no space left on device")
+    with open("/dev/full", "wb") as full:
+        p = subprocess.run([SOCKIT, "sniff", "-r", str(path), "-w", "-"], stdout=full,
+                           stderr=subprocess.PIPE, text=True, timeout=20)
+    one_line_error(p, 1, "-w -: no space left on device")
+
+
 def test_errors(tmp_path):
     path = summary_pcap(tmp_path)
     one_line_error(run("sniff", "-r", path, "tcp", "port", "nope"), 2, "filter", "nope")
