@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -116,6 +117,20 @@ enum sk_color_mode cli_color(const char *text)
 	if (sk_color_parse(text, &mode))
 		cli_usage("--color '%s': expected auto, always or never", text);
 	return mode;
+}
+
+void cli_stdout_flush(void)
+{
+	errno = 0;
+	if (fflush(stdout) != EOF && !ferror(stdout))
+		return;
+	int err = errno;
+	if (err != EPIPE)
+		cli_warn("stdout: %s", err ? sk_strerror(-err) : "write error");
+	/* Said once: the check at exit has nothing left to flush. */
+	__fpurge(stdout);
+	clearerr(stdout);
+	exit(EXIT_FAIL);
 }
 
 bool cli_write_all(int fd, const void *buf, size_t n)

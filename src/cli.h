@@ -49,6 +49,10 @@ uint64_t cli_duration_ms(const char *opt, const char *text);
 uint16_t cli_port(const char *opt, const char *text, const char *proto);
 enum sk_color_mode cli_color(const char *text);
 
+/* Flushes stdout; when that fails (a full disk, a closed descriptor) says
+ * so in one line and exits 1, for commands that print until interrupted. */
+void cli_stdout_flush(void);
+
 /* Writes all of buf to fd, retrying short writes; false on error. */
 bool cli_write_all(int fd, const void *buf, size_t n);
 

@@ -68,6 +68,8 @@ struct server {
 	struct sk_peers peers;
 	uv_signal_t usr1, term, intr;
 	bool stopping, last_cr, hex;
+	bool out_failed;
+	int status;
 	char **exec_argv;
 };
 
@@ -94,14 +96,35 @@ static void stats(struct server *s, const char *why)
 
 static void stop(struct server *s);
 
+/* Once stdout fails (a full disk, a closed descriptor) nothing the clients
+ * send can be delivered: the server stops and says why, with status 1.  A
+ * reader that went away (EPIPE, '| head') stops it quietly. */
+static void out_error(struct server *s, int rc)
+{
+	if (!rc || s->out_failed)
+		return;
+	s->out_failed = true;
+	if (rc != -EPIPE) {
+		cli_warn("stdout: %s", sk_strerror(rc));
+		s->status = EXIT_FAIL;
+	}
+	stop(s);
+}
+
+static void out(struct server *s, const void *p, size_t n)
+{
+	if (!s->out_failed)
+		out_error(s, sk_fd_write_all(STDOUT_FILENO, p, n));
+}
+
 /* Shows one line of a client's input on stdout: "[ID ADDR] text". */
 static void show_line(struct client *c, const char *p, size_t n)
 {
 	char text[4 * LINE_CAP + 1];
 	sk_escape((const uint8_t *)p, n, text, sizeof text);
-	char out[sizeof text + sizeof c->tag + 2];
-	int len = snprintf(out, sizeof out, "%s %s\n", c->tag, text);
-	sk_fd_write_all(STDOUT_FILENO, out, (size_t)len);
+	char line[sizeof text + sizeof c->tag + 2];
+	int len = snprintf(line, sizeof line, "%s %s\n", c->tag, text);
+	out(c->s, line, (size_t)len);
 }
 
 static void broadcast(struct server *s, struct client *from, const uint8_t *p,
@@ -421,14 +444,16 @@ static void on_data(struct sk_conn *conn, const uint8_t *p, size_t n)
 	if (c->gone)
 		return;
 	if (s->o->raw) {
-		sk_fd_write_all(STDOUT_FILENO, p, n);
+		out(s, p, n);
 	} else if (s->hex) {
 		char head[sizeof c->tag + 32];
 		int len = snprintf(head, sizeof head, "%s %zu bytes\n", c->tag, n);
-		sk_fd_write_all(STDOUT_FILENO, head, (size_t)len);
+		out(s, head, (size_t)len);
 		struct tcp_show show = { .hex = true };
-		tcp_output(&show, p, n);
-		tcp_output_end(&show);
+		if (!s->out_failed)
+			out_error(s, tcp_output(&show, p, n));
+		if (!s->out_failed)
+			tcp_output_end(&show);
 	} else {
 		assemble(c, p, n);
 	}
@@ -884,6 +909,7 @@ int tcp_server_run(struct server *s, struct sk_listener *l)
 	if (s->exec_argv && !s->o->exec_shell)
 		free(s->exec_argv[0]);
 	free(s->exec_argv);
+	int status = s->status;
 	free(s);
-	return EXIT_OK;
+	return status;
 }

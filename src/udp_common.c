@@ -253,7 +253,7 @@ void udp_stats_print(const struct sk_peers *peers, uint64_t now_ms,
 
 static void flush_cb(uv_prepare_t *h)
 {
-	fflush(stdout);
+	cli_stdout_flush();
 	if (h->data)
 		fflush(h->data);
 }

@@ -643,3 +643,17 @@ def test_clients_that_reset_together_are_dropped_once(mode):
         srv.p.terminate()
         assert srv.wait() == 0, srv.stderr()
         assert srv.count(r"\[1 .*disconnected") == 1 and srv.count(r"\[2 .*disconnected") == 1, srv.stderr()
+
+
+@pytest.mark.parametrize("extra", [[], ["--hex"], ["--raw"]])
+def test_keep_open_stdout_that_fails_stops_the_server(extra):
+    # Clients' bytes went to a full disk and were lost, the server running
+    # on and exiting 0.
+    need_tool("nc")
+    with open("/dev/full", "wb") as full:
+        srv, port = sockit_listen("-k", "127.0.0.1:0", *extra, stdout=full)
+    with srv:
+        client(["nc", "-N", "127.0.0.1", str(port)], b"lost?\n")
+        assert srv.wait() == 1
+        srv.wait_line(r"^sockit: tcp listen: stdout: no space left on device$")
+        assert srv.count(r"no space left") == 1

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import Netns, ROOT, TIMEOUT, free_port, need_root, need_tool, one_line_error, run
+from conftest import Netns, ROOT, SOCKIT, TIMEOUT, free_port, need_root, need_tool, one_line_error, run
 from udp_helpers import Proc, udp_socket
 
 BOUND = "10s"  # every listener's own idle bound, so nothing can hang
@@ -624,3 +624,27 @@ def test_port_in_use():
 def test_oversize_stdin_line():
     p = run("udp", "send", "127.0.0.1:9", input="x" * 65508 + "\n")
     one_line_error(p, 2, "stdin line 1: 65508 bytes: datagram too large")
+
+
+@pytest.mark.parametrize("cmd", [["udp", "listen", "127.0.0.1:0"],
+                                 ["udp", "chat", "--local", "127.0.0.1:0"]])
+def test_stdout_that_fails_stops_with_the_reason(cmd):
+    # Datagrams printed to a full disk were lost while the listener ran on
+    # (exit 0, or 'write error' without a reason at the end).
+    need_tool("nc")
+    with open("/dev/full", "wb") as full:
+        p = subprocess.Popen([SOCKIT, *cmd, "-w", BOUND], stdin=subprocess.DEVNULL,
+                             stdout=full, stderr=subprocess.PIPE, text=True)
+    try:
+        line = p.stderr.readline()
+        port = int(line.rsplit(":", 1)[1])
+        subprocess.run(["nc", "-u", "-q0", "127.0.0.1", str(port)], input=b"lost?\n",
+                       timeout=TIMEOUT, check=True)
+        err = p.stderr.read()
+        assert p.wait(timeout=TIMEOUT) == 1
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    name = " ".join(cmd[:2])
+    assert err == f"sockit: {name}: stdout: no space left on device\n", err
