@@ -57,7 +57,8 @@ static const char usage[] =
 	"  sockit udp chat 127.0.0.1:5400\n"
 	"  sockit udp chat --local 127.0.0.1:5401 127.0.0.1:5400 --append '\\r\\n'\n"
 	"\n"
-	"exit status: 0 done, 1 failure (port in use, send failed), 2 usage error.\n";
+	"exit status: 0 done, 1 failure (port in use, a datagram could not be sent),\n"
+	"2 usage error.\n";
 
 enum target { TARGET_LAST, TARGET_ONE, TARGET_ALL };
 
@@ -80,6 +81,7 @@ struct chat {
 	size_t max_payload;
 	int status;
 	bool done;
+	bool lost; /* a datagram was not sent: exit 1 at the end */
 };
 
 static void finish(struct chat *c, int status)
@@ -106,6 +108,7 @@ static void send_to(struct chat *c, struct sk_peer *p, const uint8_t *data,
 			      (const struct sockaddr *)&p->addr, p->addrlen);
 	if (rc < 0) {
 		cli_warn("send to %s: %s", p->name, sk_strerror(rc));
+		c->lost = true;
 		return;
 	}
 	sk_peer_tx(p, (size_t)rc, uv_now(&c->loop));
@@ -123,11 +126,14 @@ static void send_data(struct chat *c, const uint8_t *data, size_t n)
 	size_t sn = c->has_append ? sk_append_suffix(&c->append, data, n, suffix) : 0;
 	if (n + sn > c->max_payload) {
 		cli_warn("%zu bytes: datagram too large (at most %zu)", n + sn, c->max_payload);
+		c->lost = c->lost || !c->console;
 		return;
 	}
 	if (c->target == TARGET_ALL) {
-		if (!c->peers.n)
+		if (!c->peers.n) {
 			cli_warn("no peers yet: nobody has sent anything");
+			c->lost = c->lost || !c->console;
+		}
 		for (size_t i = 0; i < c->peers.n; i++)
 			send_to(c, c->peers.v[i], data, n);
 		return;
@@ -135,6 +141,7 @@ static void send_data(struct chat *c, const uint8_t *data, size_t n)
 	struct sk_peer *p = c->target_id ? sk_peers_by_id(&c->peers, c->target_id) : NULL;
 	if (!p) {
 		cli_warn("nobody to send to yet: no peer has sent anything (give HOST:PORT or /to ID)");
+		c->lost = c->lost || !c->console;
 		return;
 	}
 	send_to(c, p, data, n);
@@ -463,5 +470,7 @@ int cmd_udp_chat(int argc, char **argv)
 	uv_loop_close(&c.loop);
 	sk_rules_free(c.resp.rules);
 	sk_peers_free(&c.peers);
-	return c.status;
+	/* Lines that could not be sent were reported one by one; the run
+	 * still failed. */
+	return c.status == EXIT_OK && c.lost ? EXIT_FAIL : c.status;
 }

@@ -408,3 +408,19 @@ def test_tour_stopped_by_a_signal_leaves_nothing_running(tmp_path):
     while time.monotonic() < deadline and any(running(k) for k in kids):
         time.sleep(0.01)
     assert [k for k in kids if running(k)] == [], kids
+
+
+def test_udp_chat_exits_1_when_a_piped_line_could_not_be_sent():
+    """udp chat --help: exit 1 when a send failed.  Piped lines that went
+    nowhere (no peer yet, or refused by the kernel) were reported, but the
+    status was 0."""
+    from conftest import run
+    p = run("udp", "chat", "--local", "[::1]:0", "--quit-after", "200ms", input="lost\n")
+    assert p.returncode == 1, p.stderr
+    assert "nobody to send to yet" in p.stderr
+    p = run("udp", "chat", "127.255.255.255:9", "--quit-after", "200ms", input="x\n")
+    assert p.returncode == 1, p.stderr
+    assert "send to 127.255.255.255:9: permission denied" in p.stderr
+    # nothing to send is no failure
+    assert run("udp", "chat", "--local", "[::1]:0", "--quit-after", "200ms",
+               input="").returncode == 0
