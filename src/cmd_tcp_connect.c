@@ -82,6 +82,7 @@ struct client {
 	bool connected;
 	uv_stream_t *stream;
 	char peer[SK_ADDRSTRLEN + SK_PATHLEN];
+	char last[SK_ERRLEN]; /* the last attempt's failure, as -v showed it */
 };
 
 static void on_attempt(void *data, const struct sockaddr *sa, int status,
@@ -99,6 +100,7 @@ static void on_attempt(void *data, const struct sockaddr *sa, int status,
 		cli_warn("%s", msg);
 	else if (status < 0)
 		cli_warn("%s", msg);
+	snprintf(c->last, sizeof c->last, "%s", status < 0 && msg ? msg : "");
 }
 
 static void on_connected(const struct sk_connect_result *res, void *data)
@@ -106,7 +108,9 @@ static void on_connected(const struct sk_connect_result *res, void *data)
 	struct client *c = data;
 	if (res->status) {
 		c->status = EXIT_FAIL;
-		cli_warn("%s", res->err);
+		/* With -v the one address's failure was just shown. */
+		if (strcmp(res->err, c->last))
+			cli_warn("%s", res->err);
 		return;
 	}
 	c->connected = true;

@@ -381,3 +381,12 @@ def test_reader_going_away_ends_quietly(tmp_path):
                             capture_output=True, timeout=30)
         assert sh.stdout == b"zzzzzzzzzz", sh
         assert sh.stderr == b"", sh.stderr
+
+
+def test_verbose_refusal_is_said_once():
+    # -v showed the attempt's failure, then the same line again as the result.
+    port = free_port()
+    p = run("tcp", "connect", "-v", f"127.0.0.1:{port}")
+    assert p.returncode == 1
+    assert p.stderr.splitlines() == [f"sockit: tcp connect: connecting to 127.0.0.1:{port}",
+                                     f"sockit: tcp connect: 127.0.0.1:{port}: connection refused"]
