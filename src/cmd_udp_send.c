@@ -375,11 +375,12 @@ static uint8_t *read_file(const char *path, size_t max, bool hex, size_t *len)
 	uint8_t *buf = malloc(cap);
 	if (!buf)
 		cli_fail(EXIT_FAIL, "out of memory");
+	errno = 0;
 	size_t n = fread(buf, 1, cap, f);
-	bool failed = ferror(f);
+	int err = ferror(f) ? (errno ? errno : EIO) : 0;
 	fclose(f);
-	if (failed)
-		cli_fail(EXIT_FAIL, "--file %s: read error", path);
+	if (err)
+		cli_fail(EXIT_FAIL, "--file %s: %s", path, strerror(err));
 	if (hex) {
 		size_t bad = 0;
 		uint8_t *out = malloc(n / 2 + 1);

@@ -167,11 +167,12 @@ struct sk_rules *udp_load_rules(const char *file, const char *reply)
 		char *buf = malloc(SK_RULES_FILE_MAX + 1);
 		if (!buf)
 			cli_fail(EXIT_FAIL, "out of memory");
+		errno = 0;
 		size_t n = fread(buf, 1, SK_RULES_FILE_MAX + 1, f);
-		bool failed = ferror(f);
+		int rerr = ferror(f) ? (errno ? errno : EIO) : 0;
 		fclose(f);
-		if (failed)
-			cli_fail(EXIT_USAGE, "--rules %s: read error", file);
+		if (rerr)
+			cli_fail(EXIT_USAGE, "--rules %s: %s", file, strerror(rerr));
 		if (sk_rules_parse(r, buf, n, err) < 0)
 			cli_fail(EXIT_USAGE, "--rules %s: %s", file, err);
 		free(buf);

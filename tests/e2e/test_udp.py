@@ -589,6 +589,8 @@ def test_broadcast_into_netns_needs_the_flag():
     (["udp", "send", "127.0.0.1:9", "x", "--append", "\\z"], 2, "--append: append text at offset 0"),
     (["udp", "send", "127.0.0.1:9", "x", "--multicast-if", "nosuchif0"], 2, "--multicast-if nosuchif0"),
     (["udp", "send", "127.0.0.1:9", "--file", "/nonexistent/f"], 1, "--file /nonexistent/f: No such file"),
+    (["udp", "send", "127.0.0.1:9", "--file", "/"], 1, "--file /: Is a directory"),
+    (["udp", "listen", ":0", "--rules", "/"], 2, "--rules /: Is a directory"),
     (["udp", "listen"], 2, "missing [ADDR]:PORT"),
     (["udp", "listen", "unix:/tmp/x"], 2, "UDP needs [ADDR]:PORT"),
     (["udp", "listen", ":0", "--join", "10.0.0.1"], 2, "--join 10.0.0.1: not a multicast group"),
