@@ -22,6 +22,7 @@
 #include "sockit/bytes.h"
 #include "sockit/endpoint.h"
 #include "sockit/error.h"
+#include "sockit/parse.h"
 #include "sockit/tls.h"
 #include "sockit/xfer.h"
 
@@ -96,7 +97,13 @@ static uint64_t parse_size(const char *opt, const char *text)
 		cli_usage("%s '%s': not a size", opt, text);
 	memcpy(num, text, n);
 	num[n] = 0;
-	uint64_t v = cli_number(opt, num, 1, UINT64_MAX / mult);
+	/* Checked here so the message shows what was typed, suffix and all. */
+	uint64_t v;
+	int rc = sk_parse_u64(num, 1, UINT64_MAX / mult, &v);
+	if (rc == SK_ERANGE)
+		cli_usage("%s %s: out of range 1 byte to 16777215T", opt, text);
+	if (rc)
+		cli_usage("%s '%s': not a size (examples: 4096, 512K, 1G)", opt, text);
 	return v * mult;
 }
 

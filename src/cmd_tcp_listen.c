@@ -14,6 +14,7 @@
 #include "sockit/endpoint.h"
 #include "sockit/error.h"
 #include "sockit/listen.h"
+#include "sockit/parse.h"
 #include "sockit/rules.h"
 #include "tcp.h"
 #include "tls_opts.h"
@@ -169,7 +170,14 @@ static uint64_t parse_size(const char *opt, const char *text)
 			len--;
 	}
 	snprintf(num, sizeof num, "%.*s", (int)len, text);
-	return cli_number(opt, num, 1, (1ULL << 40) / mult) * mult;
+	/* Checked here so the message shows what was typed, suffix and all. */
+	uint64_t v;
+	int rc = sk_parse_u64(num, 1, (1ULL << 40) / mult, &v);
+	if (rc == SK_ERANGE)
+		cli_usage("%s %s: out of range 1 byte to 1024G", opt, text);
+	if (rc)
+		cli_usage("%s '%s': not a size (examples: 65536, 512K, 1M)", opt, text);
+	return v * mult;
 }
 
 static void parse(int argc, char **argv, struct opts *o)

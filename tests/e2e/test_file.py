@@ -755,6 +755,7 @@ def wait_listening(port):
     (("file", "recv", "--raw", ":0"), "needs -o FILE"),
     (("file", "recv", ":0", "-o", "x"), "-o goes with --raw"),
     (("file", "recv", ":0", "--max-size", "12Q"), "--max-size"),
+    (("file", "recv", ":0", "--max-size", "17000000T"), "--max-size 17000000T: out of range"),
     (("file", "recv", ":0", "-w", "soon"), "bad duration"),
     (("file", "send", "--connect-timeout", "soon", "127.0.0.1:9", "a"), "bad duration"),
     (("file", "send", "--idle", "x", "127.0.0.1:9", "a"), "bad duration"),
