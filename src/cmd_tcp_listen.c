@@ -53,7 +53,8 @@ static const char usage[] =
 	"  --max-conns N       clients at once (default 1000); more are refused\n"
 	"  --allow CIDR        accept only these (repeatable); --deny CIDR refuses\n"
 	"  --allow-file FILE   CIDRs to accept, one a line, '#' comments\n"
-	"  --idle-timeout D    drop a client silent for D (500ms, 30s, 5m)\n"
+	"  --idle-timeout D    drop a client silent for D (500ms, 30s, 5m); the one\n"
+	"                      client of plain nc -l mode ends the run, status 1\n"
 	"  --max-buffer SIZE   bytes queued to one client before it is dropped as\n"
 	"                      too slow (default 1048576)\n"
 	"  --raw               with -k: clients' bytes to stdout as they are\n"
@@ -347,7 +348,8 @@ int cmd_tcp_listen(int argc, char **argv)
 			cli_fail(EXIT_FAIL, "%s", err);
 		struct relay_opts ro = { .show = o.so.show, .no_shutdown = o.no_shutdown,
 					 .crlf = o.so.crlf, .stats = o.so.stats, .quit_ms = -1,
-					 .client_cert = o.tls.client_ca != NULL };
+					 .client_cert = o.tls.client_ca != NULL,
+					 .idle_ms = o.so.idle_ms };
 		status = first.stream ? tcp_relay(loop, first.stream, tls, first.peer, &ro)
 				      : EXIT_FAIL;
 	} else {

@@ -66,6 +66,8 @@ struct relay_opts {
 	uint64_t wait_reply_ms;  /* --wait-reply; 0 none */
 	bool quiet_eof;          /* no "closed" line */
 	bool client_cert;        /* --client-ca: log the client's certificate */
+	uint64_t idle_ms;        /* --idle-timeout: end (status 1) after this
+				  * long without a byte either way; 0 never */
 	/* Messages: with either, stdin is read as lines, and each line (its
 	 * line ending removed), hex-decoded with hex_input, plus the append
 	 * suffix, is sent as one message. */

@@ -28,6 +28,8 @@ struct relay {
 	struct sk_conn *conn;
 	struct sk_fdin *in;
 	uv_timer_t quit;  /* -q after stdin EOF, or --wait-reply */
+	uv_timer_t idle;  /* --idle-timeout: watches the byte counters */
+	uint64_t idle_bytes, idle_since;
 	uv_signal_t usr1;
 	bool done, last_cr, got_reply;
 	bool in_done, peer_eof, end_when_drained;
@@ -55,7 +57,26 @@ static void finish(struct relay *r, int status)
 	free(r->line);
 	r->line = NULL;
 	uv_close((uv_handle_t *)&r->quit, NULL);
+	uv_close((uv_handle_t *)&r->idle, NULL);
 	uv_close((uv_handle_t *)&r->usr1, NULL);
+}
+
+/* Counters rather than callbacks: the zero-copy paths move bytes without
+ * passing them through the relay, but they count them. */
+static void on_idle_check(uv_timer_t *t)
+{
+	struct relay *r = t->data;
+	uint64_t bytes = sk_conn_rx(r->conn) + sk_conn_tx(r->conn), now = uv_now(r->loop);
+	if (bytes != r->idle_bytes) {
+		r->idle_bytes = bytes;
+		r->idle_since = now;
+		return;
+	}
+	if (now - r->idle_since >= r->o->idle_ms) {
+		cli_warn("%s: idle for %llu ms (--idle-timeout)", r->peer,
+			 (unsigned long long)r->o->idle_ms);
+		finish(r, EXIT_FAIL);
+	}
 }
 
 static void on_quit(uv_timer_t *t)
@@ -337,6 +358,13 @@ int tcp_relay(uv_loop_t *loop, uv_stream_t *stream, struct sk_tls *tls,
 	}
 	uv_timer_init(loop, &r.quit);
 	r.quit.data = &r;
+	uv_timer_init(loop, &r.idle);
+	r.idle.data = &r;
+	if (opts->idle_ms) {
+		uint64_t every = opts->idle_ms / 8 > 10 ? opts->idle_ms / 8 : 10;
+		r.idle_since = r.start;
+		uv_timer_start(&r.idle, on_idle_check, every, every);
+	}
 	uv_signal_init(loop, &r.usr1);
 	r.usr1.data = &r;
 	if (opts->stats)

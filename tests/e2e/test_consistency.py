@@ -424,3 +424,38 @@ def test_udp_chat_exits_1_when_a_piped_line_could_not_be_sent():
     # nothing to send is no failure
     assert run("udp", "chat", "--local", "[::1]:0", "--quit-after", "200ms",
                input="").returncode == 0
+
+
+def test_tcp_listen_idle_timeout_also_ends_the_one_client_relay():
+    """--idle-timeout was accepted without -k (nc -l mode) but did nothing:
+    a silent client held the server for ever."""
+    need_tool("nc")
+    srv, port = listener(["tcp", "listen", "[::1]:0", "--idle-timeout", "300ms"])
+    nc = subprocess.Popen(["nc", "::1", str(port)], stdin=subprocess.PIPE,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _, err = srv.communicate(timeout=TIMEOUT)
+    finally:
+        nc.kill()
+        nc.wait(timeout=TIMEOUT)
+        if srv.poll() is None:
+            srv.kill()
+            srv.communicate(timeout=TIMEOUT)
+    assert srv.returncode == 1, err
+    assert "idle for 300 ms (--idle-timeout)" in err.decode()
+
+
+def test_tcp_listen_idle_timeout_spares_a_client_that_talks():
+    need_tool("nc")
+    srv, port = listener(["tcp", "listen", "127.0.0.1:0", "--idle-timeout", "5s"])
+    try:
+        c = subprocess.run(["nc", "-N", "127.0.0.1", str(port)], input=b"hello\n",
+                           capture_output=True, timeout=TIMEOUT)
+        out, err = srv.communicate(timeout=TIMEOUT)
+    finally:
+        if srv.poll() is None:
+            srv.kill()
+            srv.communicate(timeout=TIMEOUT)
+    assert c.returncode == 0
+    assert srv.returncode == 0, err
+    assert out == b"hello\n"
