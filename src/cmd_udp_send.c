@@ -248,6 +248,15 @@ static void on_line(void *arg, const char *p, size_t n)
 		return;
 	}
 	s->line_no++;
+	if (!s->hex_input && n > s->max_payload) {
+		/* linein cut the line at max_payload + 1 bytes: its real
+		 * length is unknown, only that it does not fit. */
+		cli_warn("stdin line %llu: over %zu bytes: datagram too large (%s carries at most %zu bytes)",
+			 (unsigned long long)s->line_no, s->max_payload,
+			 s->max_payload == SK_UDP_MAX_V6 ? "IPv6" : "IPv4", s->max_payload);
+		finish(s, EXIT_USAGE);
+		return;
+	}
 	char what[48];
 	snprintf(what, sizeof what, "stdin line %llu", (unsigned long long)s->line_no);
 	uint8_t *buf = malloc(n + 1);

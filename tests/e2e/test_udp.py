@@ -625,6 +625,11 @@ def test_port_in_use():
 
 def test_oversize_stdin_line():
     p = run("udp", "send", "127.0.0.1:9", input="x" * 65508 + "\n")
+    one_line_error(p, 2, "stdin line 1: over 65507 bytes: datagram too large")
+    # A longer line is not reported as 65508 bytes (where the reader cut it).
+    p = run("udp", "send", "127.0.0.1:9", input="x" * 200000 + "\n")
+    one_line_error(p, 2, "stdin line 1: over 65507 bytes: datagram too large")
+    p = run("udp", "send", "127.0.0.1:9", "--append", "xy", input="x" * 65506 + "\n")
     one_line_error(p, 2, "stdin line 1: 65508 bytes: datagram too large")
 
 
