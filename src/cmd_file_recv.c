@@ -55,8 +55,8 @@ static const char usage[] =
 	"  --alpn LIST   ALPN protocols accepted, in preference order\n"
 	"  -4, -6        IPv4 or IPv6 only (default: both, for :PORT)\n"
 	"  -w SECS       the longest wait for the sender once connected\n"
-	"  -v            a line per file and per connection\n"
-	"  -q            no summary lines and no progress bars\n"
+	"  -v, --verbose a line per file and per connection\n"
+	"  -q, --quiet   no summary lines and no progress bars\n"
 	"  -h, --help    this help\n"
 	"\n"
 	"`listening on ADDR:PORT` goes to stderr once the socket is bound, with\n"
@@ -273,6 +273,8 @@ int cmd_file_recv(int argc, char **argv)
 		{ "overwrite", no_argument, NULL, 'O' },
 		{ "max-size", required_argument, NULL, 'M' },
 		{ "raw", no_argument, NULL, 'r' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
 		TLS_SERVER_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },

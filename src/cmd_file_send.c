@@ -51,8 +51,8 @@ static const char usage[] =
 	"                -w` (500ms, 2s, 1m; default 10s)\n"
 	"  --idle D      once connected, give up when the receiver takes or\n"
 	"                says nothing for D (default: no limit)\n"
-	"  -v            a line per file\n"
-	"  -q            no summary line and no progress bars\n"
+	"  -v, --verbose a line per file\n"
+	"  -q, --quiet   no summary line and no progress bars\n"
 	"  -h, --help    this help\n"
 	"\n"
 	"Progress bars (per file and in total) show on stderr when it is a\n"
@@ -195,6 +195,8 @@ int cmd_file_send(int argc, char **argv)
 		{ "raw", no_argument, NULL, 'r' },
 		{ "connect-timeout", required_argument, NULL, 'w' },
 		{ "idle", required_argument, NULL, OPT_IDLE },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
 		TLS_CLIENT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },

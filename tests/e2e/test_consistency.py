@@ -459,3 +459,22 @@ def test_tcp_listen_idle_timeout_spares_a_client_that_talks():
     assert c.returncode == 0
     assert srv.returncode == 0, err
     assert out == b"hello\n"
+
+
+def test_file_commands_take_verbose_and_quiet_spelled_long(tmp_path):
+    """Every other command spells -v/-q as --verbose/--quiet too."""
+    need_tool("nc")
+    r, port = listener(["file", "recv", "--raw", "127.0.0.1:0", "-o", tmp_path / "f",
+                        "--quiet"])
+    try:
+        subprocess.run(["nc", "-N", "127.0.0.1", str(port)], input=b"abc", timeout=TIMEOUT,
+                       check=True, capture_output=True)
+        _, err = r.communicate(timeout=TIMEOUT)
+    finally:
+        if r.poll() is None:
+            r.kill()
+            r.communicate(timeout=TIMEOUT)
+    assert r.returncode == 0 and err == b"", err
+    from conftest import run
+    p = run("file", "send", "--verbose", "--quiet", "127.0.0.1:9", tmp_path / "f")
+    assert p.returncode == 1 and "connection refused" in p.stderr
