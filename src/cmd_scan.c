@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -353,6 +354,7 @@ struct run {
 	bool progress;
 	bool bar_shown;
 	bool ckpt_written, ckpt_failed;
+	int out_errno; /* stdout failed: the scan stops, its results lost */
 };
 
 static uint64_t mono_ns(void)
@@ -396,8 +398,13 @@ static void on_progress(const struct sk_scan_stats *s, void *ctx)
 {
 	struct run *run = ctx;
 	uint64_t now = mono_ns();
-	if (run->o->fmt == REPORT_JSON)
-		fflush(stdout);
+	errno = 0;
+	if (((run->o->fmt == REPORT_JSON && fflush(stdout) == EOF) || ferror(stdout)) &&
+	    !run->out_errno) {
+		/* Results that cannot be written are not worth probing for. */
+		run->out_errno = errno ? errno : -1; /* -1: an earlier write, errno gone */
+		stop_flag = 1;
+	}
 	if (now - run->last_ckpt_ns >= 2000000000u) {
 		save_checkpoint(run, s->resume);
 		run->last_ckpt_ns = now;
@@ -556,7 +563,7 @@ int cmd_scan(int argc, char **argv)
 
 	uint64_t t0 = mono_ns(), done = 0, retried = 0, icmp_late = 0, slowed = 0;
 	uint64_t frames = 0, replies = 0, first_frames = 0, first_ns = 0;
-	int rc = 0;
+	int rc = 0, out_errno = 0;
 	for (unsigned ph = first_phase; ph < 2 && rc == 0; ph++) {
 		if (!want[ph])
 			continue;
@@ -639,8 +646,20 @@ int cmd_scan(int argc, char **argv)
 		icmp_late += stats.icmp_limited;
 		slowed += stats.slowed;
 		start = 0;
+		out_errno = run.out_errno;
 	}
 	report_finish(report);
+	errno = 0;
+	if (report_errno(report) && (out_errno <= 0))
+		out_errno = report_errno(report);
+	if (!out_errno && (fflush(stdout) == EOF || ferror(stdout)))
+		out_errno = errno ? errno : -1;
+	if (out_errno && out_errno != EPIPE) {
+		__fpurge(stdout);
+		clearerr(stdout);
+		cli_fail(EXIT_FAIL, "stdout: %s",
+			 out_errno > 0 ? sk_strerror(-out_errno) : "write error");
+	}
 	double secs = (double)(mono_ns() - t0) / 1e9;
 	uint64_t open = report_open_count(report);
 	if (!o.quiet)

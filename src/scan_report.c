@@ -1,6 +1,7 @@
 /* sockit scan's output.  NDJSON goes out as results arrive; the text and
  * grepable tables need every result of a host first, so they keep per
  * host the counts of each state and the ports worth showing. */
+#include <errno.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,14 @@ struct report {
 	size_t nhosts, cap;
 	uint64_t open;
 	struct sk_str line;
+	int err; /* the first failed write's errno, while it is known */
 };
+
+static void note_error(struct report *r)
+{
+	if (!r->err && ferror(r->out))
+		r->err = errno ? errno : -1;
+}
 
 struct report *report_new(FILE *out, enum report_format fmt, bool all, bool banner)
 {
@@ -132,8 +140,11 @@ static void json_line(struct report *r, const struct sk_scan_result *res)
 			sk_str_puts(s, "null");
 	}
 	sk_str_puts(s, "}\n");
-	if (s->p)
+	if (s->p) {
+		errno = 0;
 		fwrite(s->p, 1, s->len, r->out);
+		note_error(r);
+	}
 }
 
 void report_add(struct report *r, const struct sk_scan_result *res)
@@ -282,7 +293,9 @@ static void print_grepable_host(struct report *r, const struct host *h, const ch
 void report_finish(struct report *r)
 {
 	if (r->fmt == REPORT_JSON) {
+		errno = 0;
 		fflush(r->out);
+		note_error(r);
 		return;
 	}
 	size_t k = 0;
@@ -310,12 +323,19 @@ void report_finish(struct report *r)
 	for (size_t i = k; i < r->cap; i++)
 		r->hosts[i].used = false;
 	r->cap = k;
+	errno = 0;
 	fflush(r->out);
+	note_error(r);
 }
 
 uint64_t report_open_count(const struct report *r)
 {
 	return r->open;
+}
+
+int report_errno(const struct report *r)
+{
+	return r->err;
 }
 
 uint64_t report_host_count(const struct report *r)

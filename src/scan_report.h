@@ -24,6 +24,9 @@ void report_add(struct report *r, const struct sk_scan_result *res);
 void report_finish(struct report *r);
 
 uint64_t report_open_count(const struct report *r);
+/* The errno of the first write to the output that failed (-1 when it was
+ * not known any more), or 0. */
+int report_errno(const struct report *r);
 uint64_t report_host_count(const struct report *r);
 void report_free(struct report *r);
 

@@ -839,3 +839,13 @@ def test_target_files_that_are_not_text(opt, tmp_path):
     one_line_error(p, 2, f"{opt} /dev/zero:1: NUL byte")
     one_line_error(run("scan", "127.0.0.1", "-p", "1", "-q", opt, tmp_path), 2,
                    "is a directory")
+
+
+def test_results_that_cannot_be_written_are_an_error():
+    # The scan ran to its end with every result lost and then said
+    # 'write error' without a reason.
+    with open("/dev/full", "wb") as full:
+        p = subprocess.run([SOCKIT, "scan", "127.0.0.1", "--connect", "-p", "1-50", "--json",
+                            "--all"], stdout=full, stderr=subprocess.PIPE, text=True,
+                           timeout=TIMEOUT)
+    one_line_error(p, 1, "stdout: no space left on device")
