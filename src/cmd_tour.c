@@ -1,6 +1,7 @@
 /* sockit tour: the lesson, run on loopback and narrated. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -194,6 +195,52 @@ static int run_step(int i)
 	return tour_steps[i].run();
 }
 
+/* The scratch directories of the step running.  Static because the signal
+ * handler that removes them when a signal stops the tour can reach nothing
+ * else. */
+#define MAX_SCRATCH 4
+static char scratch[MAX_SCRATCH][PATH_MAX];
+static volatile sig_atomic_t nscratch;
+
+void tour_scratch_add(const char *dir)
+{
+	if (nscratch < MAX_SCRATCH && strlen(dir) < PATH_MAX) {
+		snprintf(scratch[nscratch], PATH_MAX, "%s", dir);
+		nscratch++;
+	}
+}
+
+void tour_scratch_drop(const char *dir)
+{
+	for (int i = 0; i < nscratch; i++)
+		if (!strcmp(scratch[i], dir)) {
+			nscratch--;
+			if (i != nscratch)
+				memcpy(scratch[i], scratch[nscratch], PATH_MAX);
+			return;
+		}
+}
+
+/* SIGINT, SIGTERM, SIGHUP: the children end with the tour (PDEATHSIG); its
+ * scratch directories go too, with rm -rf (fork and exec are safe in a
+ * signal handler, a directory walk is not), then the signal does what it
+ * would have done. */
+static void on_stop(int sig)
+{
+	for (int i = 0; i < nscratch; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			execl("/bin/rm", "rm", "-rf", "--", scratch[i], (char *)NULL);
+			_exit(127);
+		}
+		if (pid > 0)
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 int cmd_tour(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -226,6 +273,11 @@ int cmd_tour(int argc, char **argv)
 			       tour_steps[i].lesson);
 		return EXIT_OK;
 	}
+	struct sigaction sa = { .sa_handler = on_stop };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	if (only)
 		return run_step(only - 1) ? EXIT_FAIL : EXIT_OK;
 	pause = pause && isatty(STDIN_FILENO);

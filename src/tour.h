@@ -47,6 +47,12 @@ void tour_wait(pid_t pid, int ms);
 /* Stops a process started by tour_spawn and reaps it. */
 void tour_stop(pid_t pid);
 
+/* A step's scratch directory (from mkdtemp): removed with its contents if
+ * a signal stops the tour before the step drops it (after removing it
+ * itself).  At most four at a time. */
+void tour_scratch_add(const char *dir);
+void tour_scratch_drop(const char *dir);
+
 /* Steps that live in their own files (src/tour_MODULE.c). */
 int tour_ethernet_arp(void);
 int tour_xfer(void);

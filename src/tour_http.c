@@ -30,12 +30,14 @@ int tour_http_get(void)
 	char dir[] = "/tmp/sockit-tour-http-XXXXXX";
 	if (!mkdtemp(dir))
 		return 1;
+	tour_scratch_add(dir);
 	char page[sizeof dir + 32], saved[sizeof dir + 32];
 	snprintf(page, sizeof page, "%s/index.html", dir);
 	snprintf(saved, sizeof saved, "%s/saved.html", dir);
 	int rc = 1;
 	if (!write_file(page, "<html><body><h1>Hello from sockit</h1></body></html>\n")) {
 		rmdir(dir);
+		tour_scratch_drop(dir);
 		return 1;
 	}
 	const char *const serve[] = { "http", "serve", dir, "--bind", "127.0.0.1:0", "-q", NULL };
@@ -72,5 +74,6 @@ int tour_http_get(void)
 	unlink(saved);
 	unlink(page);
 	rmdir(dir);
+	tour_scratch_drop(dir);
 	return rc;
 }

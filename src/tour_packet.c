@@ -190,6 +190,7 @@ int tour_ethernet_arp(void)
 	char dir[] = "/tmp/sockit-tour-arp-XXXXXX";
 	if (!mkdtemp(dir))
 		return 1;
+	tour_scratch_add(dir);
 	char path[64];
 	snprintf(path, sizeof path, "%s/arp.pcap", dir);
 	int status = 1;
@@ -206,6 +207,7 @@ int tour_ethernet_arp(void)
 	}
 	unlink(path);
 	rmdir(dir);
+	tour_scratch_drop(dir);
 	if (status == 0 && geteuid() == 0)
 		status = live_udp();
 	if (status == 0 && geteuid() == 0)

@@ -82,6 +82,7 @@ int tour_scan(void)
 		 tmp && *tmp && strlen(tmp) < sizeof dir - 32 ? tmp : "/tmp");
 	if (!mkdtemp(dir))
 		return 1;
+	tour_scratch_add(dir);
 	for (; started < SERVERS; started++) {
 		const char *const serve[] = { "http", "serve", dir, "--bind", "127.0.0.1:0", "-q",
 					      NULL };
@@ -131,5 +132,6 @@ out:
 			close(fds[i]);
 	}
 	rmdir(dir);
+	tour_scratch_drop(dir);
 	return rc;
 }

@@ -39,6 +39,7 @@ int tour_xfer(void)
 	char top[] = "/tmp/sockit-tour-XXXXXX";
 	if (!mkdtemp(top))
 		return 1;
+	tour_scratch_add(top);
 	char src[64], dst[64], file[96];
 	snprintf(src, sizeof src, "%s/src", top);
 	snprintf(dst, sizeof dst, "%s/dst", top);
@@ -79,5 +80,6 @@ int tour_xfer(void)
 		 "continues a cut transfer from what the receiver already holds.");
 out:
 	cleanup(top);
+	tour_scratch_drop(top);
 	return status;
 }

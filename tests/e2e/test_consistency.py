@@ -371,8 +371,8 @@ def test_tour_stopped_by_a_signal_leaves_nothing_running(tmp_path):
     from conftest import run
     listed = run("tour", "--list", check=0).stdout.splitlines()
     step = next(i for i, l in enumerate(listed, 1) if "Port scanner" in l)
-    # The step's scratch directory goes under tmp_path (a killed tour
-    # cannot remove it).
+    # The step's scratch directory goes under tmp_path, where it must not
+    # be left behind either.
     tour = subprocess.Popen([SOCKIT, "tour", "--step", str(step)], stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "TMPDIR": str(tmp_path)})
@@ -408,6 +408,8 @@ def test_tour_stopped_by_a_signal_leaves_nothing_running(tmp_path):
     while time.monotonic() < deadline and any(running(k) for k in kids):
         time.sleep(0.01)
     assert [k for k in kids if running(k)] == [], kids
+    assert tour.returncode == -signal.SIGTERM
+    assert os.listdir(tmp_path) == []
 
 
 def test_udp_chat_exits_1_when_a_piped_line_could_not_be_sent():
