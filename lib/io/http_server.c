@@ -71,6 +71,24 @@ struct server {
 	bool stopping;
 };
 
+/* A response cut short (the client went away, the file shrank, the server
+ * is stopping) is logged too, with the body bytes that did go out. */
+static void log_aborted(struct conn *c)
+{
+	if (!c->srv->o->on_request)
+		return;
+	uint64_t sent;
+	if (c->file_fd >= 0 || c->file_left) {
+		sent = c->out_off < c->out.len ? 0 : c->log.bytes - c->file_left;
+	} else {
+		size_t body = c->out.len - (size_t)c->log.bytes;
+		sent = c->out_off > body ? c->out_off - body : 0;
+	}
+	c->log.bytes = sent;
+	c->log.peer = c->peer;
+	c->srv->o->on_request(c->srv->o->ctx, &c->log);
+}
+
 static void conn_close(struct conn *c);
 static void conn_process(struct conn *c);
 static void conn_on_poll(uv_poll_t *h, int status, int events);
@@ -379,6 +397,8 @@ static void conn_close(struct conn *c)
 {
 	if (c->closing)
 		return;
+	if (c->writing)
+		log_aborted(c);
 	if (c->file_fd >= 0)
 		close(c->file_fd);
 	c->file_fd = -1;

@@ -256,3 +256,20 @@ def test_ipv6_bind(tree):
     finally:
         p.terminate()
         p.wait(timeout=5)
+
+
+def test_response_cut_short_is_logged_with_the_bytes_sent(tmp_path):
+    # A client that goes away mid-body left no log line at all.
+    import socket
+    import struct
+    (tmp_path / "big").write_bytes(b"\0" * 40_000_000)
+    with Serve(tmp_path) as s:
+        c = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+        c.sendall(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert c.recv(65536)
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        c.close()
+        line = s.log_lines(1)[0]
+        head, sent = line.rsplit(" ", 1)
+        assert head.endswith('"GET /big HTTP/1.1" 200'), line
+        assert 0 < int(sent) < 40_000_000, line
