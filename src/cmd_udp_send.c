@@ -193,7 +193,8 @@ static void pump(struct send *s)
 		if (s->show.verbose)
 			show_sent(s);
 		s->left--;
-		if (s->interval_ms) {
+		/* The interval is between datagrams: none after the last. */
+		if (s->interval_ms && (s->left || !s->input_done)) {
 			s->waiting = true;
 			uv_timer_start(&s->tick, on_tick, s->interval_ms, 0);
 		}

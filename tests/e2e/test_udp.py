@@ -655,3 +655,18 @@ def test_stdout_that_fails_stops_with_the_reason(cmd):
             p.wait()
     name = " ".join(cmd[:2])
     assert err == f"sockit: {name}: stdout: no space left on device\n", err
+
+
+def test_interval_is_between_datagrams_not_after_the_last():
+    # One datagram with --interval 1h took an hour to exit: the wait came
+    # after every datagram, the last one too.
+    s = udp_socket()
+    port = s.getsockname()[1]
+    p = run("udp", "send", f"127.0.0.1:{port}", "tick", "--repeat", "2", "--interval", "1s",
+            timeout=TIMEOUT)
+    assert p.returncode == 0, p.stderr
+    s.settimeout(TIMEOUT)
+    assert [s.recv(100), s.recv(100)] == [b"tick", b"tick"]
+    p = run("udp", "send", f"127.0.0.1:{port}", "once", "--interval", "1h", timeout=TIMEOUT)
+    assert p.returncode == 0 and s.recv(100) == b"once"
+    s.close()
