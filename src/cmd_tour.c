@@ -222,7 +222,7 @@ void tour_scratch_drop(const char *dir)
 }
 
 /* SIGINT, SIGTERM, SIGHUP: the children end with the tour (PDEATHSIG); its
- * scratch directories go too, with rm -rf (fork and exec are safe in a
+ * scratch directories go too, with rm -rf (fork and execve are safe in a
  * signal handler, a directory walk is not), then the signal does what it
  * would have done. */
 static void on_stop(int sig)
@@ -230,7 +230,9 @@ static void on_stop(int sig)
 	for (int i = 0; i < nscratch; i++) {
 		pid_t pid = fork();
 		if (pid == 0) {
-			execl("/bin/rm", "rm", "-rf", "--", scratch[i], (char *)NULL);
+			char *args[] = { "rm", "-rf", "--", scratch[i], NULL };
+			char *env[] = { NULL };
+			execve("/bin/rm", args, env);
 			_exit(127);
 		}
 		if (pid > 0)
