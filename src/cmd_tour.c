@@ -170,6 +170,22 @@ void tour_wait(pid_t pid, int ms)
 	tour_stop(pid);
 }
 
+pid_t tour_serve(const char *const *args, int *stderr_fd, char *target, size_t cap)
+{
+	*stderr_fd = -1;
+	pid_t pid = tour_spawn(args, stderr_fd);
+	unsigned port = pid > 0 ? tour_listening(*stderr_fd, NULL, 0) : 0;
+	if (!port) {
+		tour_stop(pid);
+		if (*stderr_fd >= 0)
+			close(*stderr_fd);
+		*stderr_fd = -1;
+		return -1;
+	}
+	snprintf(target, cap, "127.0.0.1:%u", port);
+	return pid;
+}
+
 void tour_stop(pid_t pid)
 {
 	if (pid <= 0)

@@ -40,6 +40,12 @@ int tour_read_line(int fd, char *buf, size_t cap, int ms);
  * within 5 seconds a line. */
 unsigned tour_listening(int fd, char *addr, size_t cap);
 
+/* tour_spawn for a server on 127.0.0.1:0 that says where it listens:
+ * writes "127.0.0.1:PORT" into target and returns the pid, its stderr in
+ * *stderr_fd.  If it does not start, it is stopped, nothing stays open and
+ * -1 is returned. */
+pid_t tour_serve(const char *const *args, int *stderr_fd, char *target, size_t cap);
+
 /* Waits up to ms for a process started by tour_spawn to end by itself,
  * then stops it; either way it is reaped. */
 void tour_wait(pid_t pid, int ms);

@@ -40,18 +40,11 @@ int tour_tcp_client(void)
 		 "sends one line, shuts down its sending side (the server sees end of\n"
 		 "file) and prints the reply until the server closes.");
 	static const char *const srv[] = { "tcp", "listen", "127.0.0.1:0", "--echo", NULL };
-	int err_fd = -1;
-	pid_t pid = tour_spawn(srv, &err_fd);
+	int err_fd;
+	char target[32];
+	pid_t pid = tour_serve(srv, &err_fd, target, sizeof target);
 	if (pid < 0)
 		return 1;
-	unsigned port = tour_listening(err_fd, NULL, 0);
-	if (!port) {
-		tour_stop(pid);
-		close(err_fd);
-		return 1;
-	}
-	char target[32];
-	snprintf(target, sizeof target, "127.0.0.1:%u", port);
 	const char *const cli[] = { "tcp", "connect", "-v", target, "--send",
 				    "hello over TCP\\n", NULL };
 	int rc = tour_run(cli);
@@ -88,17 +81,11 @@ int tour_tcp_server(void)
 		 "when that client leaves.");
 	static const char *const one[] = { "tcp", "listen", "127.0.0.1:0", "--reply",
 					   "I Know\\n", NULL };
-	int err_fd = -1;
-	pid_t pid = tour_spawn(one, &err_fd);
-	unsigned port = pid > 0 ? tour_listening(err_fd, NULL, 0) : 0;
-	if (!port) {
-		tour_stop(pid);
-		if (err_fd >= 0)
-			close(err_fd);
-		return 1;
-	}
+	int err_fd;
 	char target[32];
-	snprintf(target, sizeof target, "127.0.0.1:%u", port);
+	pid_t pid = tour_serve(one, &err_fd, target, sizeof target);
+	if (pid < 0)
+		return 1;
 	const char *const cli[] = { "tcp", "connect", target, "--send",
 				    "do you know?\\n", "--wait-reply", "2s", NULL };
 	int failed = tour_run(cli) != 0;
@@ -113,15 +100,9 @@ int tour_tcp_server(void)
 		 "running; three clients now connect at the same moment.");
 	static const char *const many[] = { "tcp", "listen", "-k", "127.0.0.1:0",
 					    "--reply", "I Know\\n", NULL };
-	pid = tour_spawn(many, &err_fd);
-	port = pid > 0 ? tour_listening(err_fd, NULL, 0) : 0;
-	if (!port) {
-		tour_stop(pid);
-		if (err_fd >= 0)
-			close(err_fd);
+	pid = tour_serve(many, &err_fd, target, sizeof target);
+	if (pid < 0)
 		return 1;
-	}
-	snprintf(target, sizeof target, "127.0.0.1:%u", port);
 	failed += ask(target, 3);
 	show_log(err_fd, 300);
 	tour_stop(pid);

@@ -19,17 +19,11 @@ int tour_timeouts(void)
 		 "side open), and a client that waits at most one second for a reply:");
 	static const char *const srv[] = { "tcp", "listen", "127.0.0.1:0", "--no-shutdown",
 					   NULL };
-	int err_fd = -1;
-	pid_t pid = tour_spawn(srv, &err_fd);
-	unsigned port = pid > 0 ? tour_listening(err_fd, NULL, 0) : 0;
-	if (!port) {
-		tour_stop(pid);
-		if (err_fd >= 0)
-			close(err_fd);
-		return 1;
-	}
+	int err_fd;
 	char target[32];
-	snprintf(target, sizeof target, "127.0.0.1:%u", port);
+	pid_t pid = tour_serve(srv, &err_fd, target, sizeof target);
+	if (pid < 0)
+		return 1;
 	const char *const cli[] = { "tcp", "connect", target, "--send", "are you there?\\n",
 				    "--no-shutdown", "--wait-reply", "1s", NULL };
 	failed += tour_run(cli) != 1;

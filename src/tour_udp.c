@@ -22,30 +22,22 @@ int tour_udp_send_listen(void)
 		 "it leaves after two datagrams (-c 2).");
 	const char *const listen[] = { "udp", "listen", "127.0.0.1:0", "-c", "2", "-v",
 				       "-w", "5s", NULL };
-	int err_fd = -1;
-	pid_t pid = tour_spawn(listen, &err_fd);
-	if (pid <= 0)
+	int err_fd;
+	char dest[32];
+	pid_t pid = tour_serve(listen, &err_fd, dest, sizeof dest);
+	if (pid < 0)
 		return 1;
-	unsigned port = tour_listening(err_fd, NULL, 0);
-	int rc = 1;
-	if (port) {
-		char dest[32];
-		snprintf(dest, sizeof dest, "127.0.0.1:%u", port);
-		const char *const text[] = { "udp", "send", dest, "hello, port 5400\\n", NULL };
-		const char *const hex[] = { "udp", "send", dest, "--hex-input", "de ad be ef 00",
-					    NULL };
-		rc = tour_run(text) == 0 && tour_run(hex) == 0 ? 0 : 1;
-		/* Let the listener print both and leave on its own (-c 2). */
-		tour_wait(pid, 3000);
-		pid = 0;
-		if (rc == 0)
-			tour_say("\nThe lesson's recvfrom(1024) would cut a longer datagram\n"
-				 "silently; sockit reads up to 65,536 bytes and, with a smaller\n"
-				 "--max-size, reports the true size of anything it had to cut.\n"
-				 "Bytes that are not printable are shown escaped (\\xde), never raw.");
-	}
-	tour_stop(pid);
+	const char *const text[] = { "udp", "send", dest, "hello, port 5400\\n", NULL };
+	const char *const hex[] = { "udp", "send", dest, "--hex-input", "de ad be ef 00", NULL };
+	int rc = tour_run(text) == 0 && tour_run(hex) == 0 ? 0 : 1;
+	/* Let the listener print both and leave on its own (-c 2). */
+	tour_wait(pid, 3000);
 	close(err_fd);
+	if (rc == 0)
+		tour_say("\nThe lesson's recvfrom(1024) would cut a longer datagram\n"
+			 "silently; sockit reads up to 65,536 bytes and, with a smaller\n"
+			 "--max-size, reports the true size of anything it had to cut.\n"
+			 "Bytes that are not printable are shown escaped (\\xde), never raw.");
 	return rc;
 }
 
@@ -60,19 +52,14 @@ int tour_udp_chat(void)
 		 "and prints each answer with its sender.");
 	const char *const chat[] = { "udp", "chat", "--local", "127.0.0.1:0", "-v", "--reply",
 				     "pong {{counter}} for {{peer}}\\n", "-w", "5s", NULL };
-	int err_fd = -1;
-	pid_t pid = tour_spawn(chat, &err_fd);
-	if (pid <= 0)
+	int err_fd;
+	char dest[32];
+	pid_t pid = tour_serve(chat, &err_fd, dest, sizeof dest);
+	if (pid < 0)
 		return 1;
-	unsigned port = tour_listening(err_fd, NULL, 0);
-	int rc = 1;
-	if (port) {
-		char dest[32];
-		snprintf(dest, sizeof dest, "127.0.0.1:%u", port);
-		const char *const ask[] = { "udp", "send", dest, "ping", "--repeat", "3",
-					    "--interval", "100ms", "--wait-reply", "2s", NULL };
-		rc = tour_run(ask) == 0 ? 0 : 1;
-	}
+	const char *const ask[] = { "udp", "send", dest, "ping", "--repeat", "3", "--interval",
+				    "100ms", "--wait-reply", "2s", NULL };
+	int rc = tour_run(ask) == 0 ? 0 : 1;
 	tour_stop(pid);
 	close(err_fd);
 	if (rc == 0)
