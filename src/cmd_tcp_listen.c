@@ -78,8 +78,9 @@ static const char usage[] =
 	"  sockit tcp listen -k 127.0.0.1:2000 --sh-exec 'tr a-z A-Z'\n"
 	"  sockit tcp listen --tls localhost:8443\n"
 	"\n"
-	"exit status: 0 served (or interrupted), 1 cannot listen or a session\n"
-	"failed, 2 usage error.\n";
+	"exit status: 0 served (with -k: or interrupted), 1 cannot listen or a\n"
+	"session failed, 2 usage error.  Without -k, SIGINT or SIGTERM ends it as\n"
+	"they end nc -l: by the signal.\n";
 
 struct opts {
 	struct sk_endpoint ep;

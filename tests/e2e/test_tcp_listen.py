@@ -50,6 +50,17 @@ def test_one_client_like_nc_l():
         assert srv.p.stdout.read() == b"to the server\n"
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_as_documented(sig):
+    """With -k an interrupt is the normal end (status 0); one-client mode
+    ends by the signal, as nc -l does."""
+    for extra, want in (([], -sig), (["-k"], 0)):
+        srv, _ = sockit_listen(*extra, "127.0.0.1:0")
+        with srv:
+            srv.p.send_signal(sig)
+            assert srv.wait() == want, (extra, srv.stderr())
+
+
 def test_port_zero_on_all_interfaces_takes_ipv4_and_ipv6():
     need_tool("ncat")
     srv, port = sockit_listen("-k", ":0", "--reply", r"I Know\n")
