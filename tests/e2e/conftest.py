@@ -35,6 +35,21 @@ def one_line_error(proc, status, *needles):
         assert n in lines[0], (n, lines[0])
 
 
+def stderr_line(proc, timeout=TIMEOUT):
+    """One line of proc's stderr without its newline, read byte by byte: a
+    buffered readline could swallow the lines after it, which the test
+    still has to read later."""
+    import select
+    fd, line = proc.stderr.fileno(), b""
+    while not line.endswith(b"\n"):
+        r, _, _ = select.select([fd], [], [], timeout)
+        assert r, "no line on stderr within %ss" % timeout
+        c = os.read(fd, 1)
+        assert c, "exited: " + line.decode(errors="replace")
+        line += c
+    return line.decode().strip()
+
+
 def need_root():
     if os.geteuid() != 0:
         pytest.skip("needs root (raw sockets / network namespaces)")

@@ -1,10 +1,9 @@
 """What the help, man pages and README say, checked against what the
 commands do: each test here pins one place where they had drifted apart."""
 import os
-import select
 import subprocess
 
-from conftest import ROOT, SOCKIT, TIMEOUT, need_tool
+from conftest import ROOT, SOCKIT, TIMEOUT, need_tool, stderr_line
 
 
 def listener(args, cwd=None):
@@ -13,16 +12,33 @@ def listener(args, cwd=None):
     lines after it stay in the pipe)."""
     p = subprocess.Popen([SOCKIT, *map(str, args)], cwd=cwd, stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    fd, line = p.stderr.fileno(), b""
-    while not line.endswith(b"\n"):
-        r, _, _ = select.select([fd], [], [], TIMEOUT)
-        assert r, "no 'listening on' line"
-        c = os.read(fd, 1)
-        assert c, "exited: " + line.decode()
-        line += c
-    text = line.decode().strip()
+    text = stderr_line(p)
     assert "listening on " in text, text
     return p, int(text.rsplit(":", 1)[1])
+
+
+def one_session(args, client, cwd=None):
+    """Starts a sockit listener with args, runs client(port) against it and
+    waits for the listener to end.  Returns (what client returned, the
+    listener's status, its stderr)."""
+    r, port = listener(args, cwd=cwd)
+    try:
+        c = client(port)
+        _, err = r.communicate(timeout=TIMEOUT)
+    finally:
+        if r.poll() is None:
+            r.kill()
+            r.communicate(timeout=TIMEOUT)
+    return c, r.returncode, err
+
+
+def nc_file(host, path):
+    """A client for one_session: nc -N sends the file at path."""
+    def client(port):
+        with open(path, "rb") as f:
+            return subprocess.run(["nc", "-N", host, str(port)], stdin=f, timeout=TIMEOUT,
+                                  check=True, capture_output=True)
+    return client
 
 
 def test_file_recv_raw_to_a_relative_name_over_ipv6(tmp_path):
@@ -31,17 +47,9 @@ def test_file_recv_raw_to_a_relative_name_over_ipv6(tmp_path):
     need_tool("nc")
     content = os.urandom(100_000)
     (tmp_path / "src.img").write_bytes(content)
-    r, port = listener(["file", "recv", "--raw", "[::1]:0", "-o", "disk.img"], cwd=tmp_path)
-    try:
-        with open(tmp_path / "src.img", "rb") as f:
-            subprocess.run(["nc", "-N", "::1", str(port)], stdin=f, timeout=TIMEOUT,
-                           check=True, capture_output=True)
-        _, err = r.communicate(timeout=TIMEOUT)
-    finally:
-        if r.poll() is None:
-            r.kill()
-            r.communicate(timeout=TIMEOUT)
-    assert r.returncode == 0, err
+    _, status, err = one_session(["file", "recv", "--raw", "[::1]:0", "-o", "disk.img"],
+                                 nc_file("::1", tmp_path / "src.img"), cwd=tmp_path)
+    assert status == 0, err
     assert (tmp_path / "disk.img").read_bytes() == content
     assert sorted(os.listdir(tmp_path)) == ["disk.img", "src.img"]
 
@@ -165,17 +173,9 @@ def test_file_recv_names_an_ipv4_sender_of_a_dual_stack_port_as_ipv4(tmp_path):
     file recv showed it as ::ffff:127.0.0.1."""
     need_tool("nc")
     (tmp_path / "f").write_bytes(b"abc")
-    r, port = listener(["file", "recv", "--raw", ":0", "-o", tmp_path / "out"])
-    try:
-        with open(tmp_path / "f", "rb") as f:
-            subprocess.run(["nc", "-N", "127.0.0.1", str(port)], stdin=f, timeout=TIMEOUT,
-                           check=True, capture_output=True)
-        _, err = r.communicate(timeout=TIMEOUT)
-    finally:
-        if r.poll() is None:
-            r.kill()
-            r.communicate(timeout=TIMEOUT)
-    assert r.returncode == 0, err
+    _, status, err = one_session(["file", "recv", "--raw", ":0", "-o", tmp_path / "out"],
+                                 nc_file("127.0.0.1", tmp_path / "f"))
+    assert status == 0, err
     assert "received 3 bytes from 127.0.0.1:" in err.decode(), err
 
 
@@ -256,15 +256,9 @@ def listener_unix(args):
     """Like listener(), for a unix:PATH listener (no port in its line)."""
     p = subprocess.Popen([SOCKIT, *map(str, args)], stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    fd, line = p.stderr.fileno(), b""
-    while not line.endswith(b"\n"):
-        r, _, _ = select.select([fd], [], [], TIMEOUT)
-        assert r, "no 'listening on' line"
-        c = os.read(fd, 1)
-        assert c, "exited: " + line.decode()
-        line += c
-    assert b"listening on unix:" in line, line
-    return p, line.decode().strip()
+    line = stderr_line(p)
+    assert "listening on unix:" in line, line
+    return p, line
 
 
 def test_man_sockit_sees_every_command_page():
@@ -312,16 +306,12 @@ def test_file_send_resume_counts_only_what_it_sent(tmp_path):
     data = os.urandom(300_000)
     (src / "big").write_bytes(data)
     (dst / ".big.part").write_bytes(data[:100_000])
-    r, port = listener(["file", "recv", "[::1]:0", "-d", dst, "-v"])
-    try:
-        s = subprocess.run([SOCKIT, "file", "send", "--resume", "-v", f"[::1]:{port}",
-                            src / "big"], capture_output=True, text=True, timeout=TIMEOUT)
-        _, err = r.communicate(timeout=TIMEOUT)
-    finally:
-        if r.poll() is None:
-            r.kill()
-            r.communicate(timeout=TIMEOUT)
-    assert s.returncode == 0 and r.returncode == 0, (s.stderr, err)
+    s, status, err = one_session(
+        ["file", "recv", "[::1]:0", "-d", dst, "-v"],
+        lambda port: subprocess.run([SOCKIT, "file", "send", "--resume", "-v",
+                                     f"[::1]:{port}", src / "big"],
+                                    capture_output=True, text=True, timeout=TIMEOUT))
+    assert s.returncode == 0 and status == 0, (s.stderr, err)
     assert (dst / "big").read_bytes() == data
     assert "sent big (300000 bytes, resumed at 100000)" in s.stderr
     assert "sent 1 file, 200000 bytes (100000 resumed), verified" in s.stderr
@@ -466,17 +456,10 @@ def test_tcp_listen_idle_timeout_spares_a_client_that_talks():
 def test_file_commands_take_verbose_and_quiet_spelled_long(tmp_path):
     """Every other command spells -v/-q as --verbose/--quiet too."""
     need_tool("nc")
-    r, port = listener(["file", "recv", "--raw", "127.0.0.1:0", "-o", tmp_path / "f",
-                        "--quiet"])
-    try:
-        subprocess.run(["nc", "-N", "127.0.0.1", str(port)], input=b"abc", timeout=TIMEOUT,
-                       check=True, capture_output=True)
-        _, err = r.communicate(timeout=TIMEOUT)
-    finally:
-        if r.poll() is None:
-            r.kill()
-            r.communicate(timeout=TIMEOUT)
-    assert r.returncode == 0 and err == b"", err
+    (tmp_path / "in").write_bytes(b"abc")
+    _, status, err = one_session(["file", "recv", "--raw", "127.0.0.1:0", "-o", tmp_path / "f",
+                                  "--quiet"], nc_file("127.0.0.1", tmp_path / "in"))
+    assert status == 0 and err == b"", err
     from conftest import run
     p = run("file", "send", "--verbose", "--quiet", "127.0.0.1:9", tmp_path / "f")
     assert p.returncode == 1 and "connection refused" in p.stderr

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import SOCKIT, TIMEOUT, Netns, need_tool, one_line_error, run
+from conftest import SOCKIT, TIMEOUT, Netns, need_tool, one_line_error, run, stderr_line
 import xfer_peer as xp
 
 
@@ -35,23 +35,10 @@ class Receiver:
     def __init__(self, *args, host="127.0.0.1"):
         self.p = subprocess.Popen([SOCKIT, "file", "recv", f"{host}:0", *map(str, args)],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        line = self._line()
+        line = stderr_line(self.p)
         assert line.startswith("listening on "), line
         self.addr = line.split()[-1]
         self.port = int(self.addr.rsplit(":", 1)[1])
-
-    def _line(self):
-        """One line of stderr, read byte by byte: a buffered readline could
-        swallow the lines after it, which finish() must still see."""
-        import select
-        fd, line = self.p.stderr.fileno(), b""
-        while not line.endswith(b"\n"):
-            r, _, _ = select.select([fd], [], [], TIMEOUT)
-            assert r, "receiver did not report its address"
-            c = os.read(fd, 1)
-            assert c, "receiver exited: " + line.decode()
-            line += c
-        return line.decode().strip()
 
     def finish(self, timeout=TIMEOUT):
         out, err = self.p.communicate(timeout=timeout)
@@ -669,7 +656,7 @@ def test_raw_recv_from_netcat(dirs, peer):
                        check=True, capture_output=True)
     status, err = r.finish()
     assert status == 0, err
-    assert f"received 2500000 bytes" in err
+    assert "received 2500000 bytes" in err
     assert f"sha256 {hashlib.sha256(content).hexdigest()}" in err
     assert files_under(dst) == ["f"] and (dst / "f").read_bytes() == content
 
