@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdio_ext.h>
@@ -119,14 +120,27 @@ enum sk_color_mode cli_color(const char *text)
 	return mode;
 }
 
-void cli_stdout_flush(void)
+bool cli_stdout_lost(bool *reader_gone)
 {
 	errno = 0;
 	if (fflush(stdout) != EOF && !ferror(stdout))
-		return;
+		return false;
+	/* errno is this flush's; an earlier failed write left only the
+	 * stream's error flag, and a pipe without a reader shows POLLERR. */
 	int err = errno;
-	if (err != EPIPE)
+	struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
+	*reader_gone = err == EPIPE ||
+		       (!err && poll(&p, 1, 0) == 1 && (p.revents & POLLERR));
+	if (!*reader_gone)
 		cli_warn("stdout: %s", err ? sk_strerror(-err) : "write error");
+	return true;
+}
+
+void cli_stdout_flush(void)
+{
+	bool reader_gone;
+	if (!cli_stdout_lost(&reader_gone))
+		return;
 	/* Said once: the check at exit has nothing left to flush. */
 	__fpurge(stdout);
 	clearerr(stdout);

@@ -49,8 +49,13 @@ uint64_t cli_duration_ms(const char *opt, const char *text);
 uint16_t cli_port(const char *opt, const char *text, const char *proto);
 enum sk_color_mode cli_color(const char *text);
 
-/* Flushes stdout; when that fails (a full disk, a closed descriptor) says
- * so in one line and exits 1, for commands that print until interrupted. */
+/* Flushes stdout and tells whether output was lost (a full disk, a closed
+ * descriptor: said in one line) or its reader went away (EPIPE, as with
+ * `| head`: *reader_gone, nothing said).  False when all of it went out. */
+bool cli_stdout_lost(bool *reader_gone);
+
+/* cli_stdout_lost, then exit 1 if anything was lost or the reader is
+ * gone: for commands that print until interrupted. */
 void cli_stdout_flush(void);
 
 /* Writes all of buf to fd, retrying short writes; false on error. */

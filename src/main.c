@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,17 +221,10 @@ static void std_fds_open(void)
  * that went away (EPIPE) ended the output on purpose, as with `| head`. */
 static void stdout_check(void)
 {
-	errno = 0;
-	if (fflush(stdout) != EOF && !ferror(stdout))
-		return;
-	/* errno is this flush's; an earlier failed write left only the
-	 * stream's error flag, and a pipe without a reader shows POLLERR. */
-	int err = errno;
-	struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
-	if (err == EPIPE || (!err && poll(&p, 1, 0) == 1 && (p.revents & POLLERR)))
-		return;
-	cli_warn("stdout: %s", err ? sk_strerror(-err) : "write error");
-	_exit(EXIT_FAIL);
+	bool reader_gone;
+	/* _exit: exit() from an atexit handler is undefined. */
+	if (cli_stdout_lost(&reader_gone) && !reader_gone)
+		_exit(EXIT_FAIL);
 }
 
 int main(int argc, char **argv)

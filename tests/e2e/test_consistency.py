@@ -17,19 +17,20 @@ def listener(args, cwd=None):
     return p, int(text.rsplit(":", 1)[1])
 
 
-def one_session(args, client, cwd=None):
-    """Starts a sockit listener with args, runs client(port) against it and
-    waits for the listener to end.  Returns (what client returned, the
-    listener's status, its stderr)."""
-    r, port = listener(args, cwd=cwd)
+def one_session(args, client, cwd=None, start=listener):
+    """Starts a sockit listener with args (by start: listener or
+    listener_unix), runs client(port) against it and waits for the listener
+    to end.  Returns (what client returned, the listener's status, its
+    stdout, its stderr)."""
+    r, port = start(args, cwd=cwd)
     try:
         c = client(port)
-        _, err = r.communicate(timeout=TIMEOUT)
+        out, err = r.communicate(timeout=TIMEOUT)
     finally:
         if r.poll() is None:
             r.kill()
             r.communicate(timeout=TIMEOUT)
-    return c, r.returncode, err
+    return c, r.returncode, out, err
 
 
 def nc_file(host, path):
@@ -47,7 +48,7 @@ def test_file_recv_raw_to_a_relative_name_over_ipv6(tmp_path):
     need_tool("nc")
     content = os.urandom(100_000)
     (tmp_path / "src.img").write_bytes(content)
-    _, status, err = one_session(["file", "recv", "--raw", "[::1]:0", "-o", "disk.img"],
+    _, status, _, err = one_session(["file", "recv", "--raw", "[::1]:0", "-o", "disk.img"],
                                  nc_file("::1", tmp_path / "src.img"), cwd=tmp_path)
     assert status == 0, err
     assert (tmp_path / "disk.img").read_bytes() == content
@@ -173,7 +174,7 @@ def test_file_recv_names_an_ipv4_sender_of_a_dual_stack_port_as_ipv4(tmp_path):
     file recv showed it as ::ffff:127.0.0.1."""
     need_tool("nc")
     (tmp_path / "f").write_bytes(b"abc")
-    _, status, err = one_session(["file", "recv", "--raw", ":0", "-o", tmp_path / "out"],
+    _, status, _, err = one_session(["file", "recv", "--raw", ":0", "-o", tmp_path / "out"],
                                  nc_file("127.0.0.1", tmp_path / "f"))
     assert status == 0, err
     assert "received 3 bytes from 127.0.0.1:" in err.decode(), err
@@ -237,24 +238,20 @@ def test_tcp_listen_on_a_unix_socket_serves_one_client_and_exits_cleanly(tmp_pat
     (heap use after free, abort) once its client left."""
     need_tool("socat")
     path = tmp_path / "l.sock"
-    srv, _ = listener_unix(["tcp", "listen", f"unix:{path}", "--reply", "hi\\n"])
-    try:
-        c = subprocess.run(["socat", "-t2", "-", f"UNIX-CONNECT:{path}"], input=b"x\n",
-                           capture_output=True, timeout=TIMEOUT)
-        out, err = srv.communicate(timeout=TIMEOUT)
-    finally:
-        if srv.poll() is None:
-            srv.kill()
-            srv.communicate(timeout=TIMEOUT)
+    c, status, out, err = one_session(
+        ["tcp", "listen", f"unix:{path}", "--reply", "hi\\n"],
+        lambda _: subprocess.run(["socat", "-t2", "-", f"UNIX-CONNECT:{path}"], input=b"x\n",
+                                 capture_output=True, timeout=TIMEOUT),
+        start=listener_unix)
     assert c.stdout == b"hi\n", c
-    assert srv.returncode == 0, err
+    assert status == 0, err
     assert out == b"[1 unix] x\n"
     assert not path.exists()
 
 
-def listener_unix(args):
+def listener_unix(args, cwd=None):
     """Like listener(), for a unix:PATH listener (no port in its line)."""
-    p = subprocess.Popen([SOCKIT, *map(str, args)], stdin=subprocess.DEVNULL,
+    p = subprocess.Popen([SOCKIT, *map(str, args)], cwd=cwd, stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     line = stderr_line(p)
     assert "listening on unix:" in line, line
@@ -273,15 +270,10 @@ def test_tcp_listen_echo_verbose_tags_both_directions_over_ipv6():
     showed what it received ('<') but not what it sent back ('>')."""
     import re
     need_tool("nc")
-    srv, port = listener(["tcp", "listen", "[::1]:0", "--echo", "-v"])
-    try:
-        c = subprocess.run(["nc", "-N", "::1", str(port)], input=b"x\n", capture_output=True,
-                           timeout=TIMEOUT)
-        _, err = srv.communicate(timeout=TIMEOUT)
-    finally:
-        if srv.poll() is None:
-            srv.kill()
-            srv.communicate(timeout=TIMEOUT)
+    c, _, _, err = one_session(
+        ["tcp", "listen", "[::1]:0", "--echo", "-v"],
+        lambda port: subprocess.run(["nc", "-N", "::1", str(port)], input=b"x\n",
+                                    capture_output=True, timeout=TIMEOUT))
     assert c.stdout == b"x\n"
     tags = re.findall(r"^([<>]) \d\d:\d\d:\d\d\.\d{6} \[::1\]:\d+ 2 bytes$", err.decode(), re.M)
     assert tags == ["<", ">"], err.decode()
@@ -306,7 +298,7 @@ def test_file_send_resume_counts_only_what_it_sent(tmp_path):
     data = os.urandom(300_000)
     (src / "big").write_bytes(data)
     (dst / ".big.part").write_bytes(data[:100_000])
-    s, status, err = one_session(
+    s, status, _, err = one_session(
         ["file", "recv", "[::1]:0", "-d", dst, "-v"],
         lambda port: subprocess.run([SOCKIT, "file", "send", "--resume", "-v",
                                      f"[::1]:{port}", src / "big"],
@@ -439,17 +431,12 @@ def test_tcp_listen_idle_timeout_also_ends_the_one_client_relay():
 
 def test_tcp_listen_idle_timeout_spares_a_client_that_talks():
     need_tool("nc")
-    srv, port = listener(["tcp", "listen", "127.0.0.1:0", "--idle-timeout", "5s"])
-    try:
-        c = subprocess.run(["nc", "-N", "127.0.0.1", str(port)], input=b"hello\n",
-                           capture_output=True, timeout=TIMEOUT)
-        out, err = srv.communicate(timeout=TIMEOUT)
-    finally:
-        if srv.poll() is None:
-            srv.kill()
-            srv.communicate(timeout=TIMEOUT)
+    c, status, out, err = one_session(
+        ["tcp", "listen", "127.0.0.1:0", "--idle-timeout", "5s"],
+        lambda port: subprocess.run(["nc", "-N", "127.0.0.1", str(port)], input=b"hello\n",
+                                    capture_output=True, timeout=TIMEOUT))
     assert c.returncode == 0
-    assert srv.returncode == 0, err
+    assert status == 0, err
     assert out == b"hello\n"
 
 
@@ -457,7 +444,7 @@ def test_file_commands_take_verbose_and_quiet_spelled_long(tmp_path):
     """Every other command spells -v/-q as --verbose/--quiet too."""
     need_tool("nc")
     (tmp_path / "in").write_bytes(b"abc")
-    _, status, err = one_session(["file", "recv", "--raw", "127.0.0.1:0", "-o", tmp_path / "f",
+    _, status, _, err = one_session(["file", "recv", "--raw", "127.0.0.1:0", "-o", tmp_path / "f",
                                   "--quiet"], nc_file("127.0.0.1", tmp_path / "in"))
     assert status == 0 and err == b"", err
     from conftest import run

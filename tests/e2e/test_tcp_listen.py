@@ -592,6 +592,16 @@ def connect_send_reset(port, data):
     s.close()
 
 
+def reset_while_stopped(srv, port, data):
+    """A client connects, sends data and resets while sockit is stopped, so
+    the reset is already queued when sockit accepts it."""
+    srv.p.send_signal(signal.SIGSTOP)
+    try:
+        connect_send_reset(port, data)
+    finally:
+        srv.p.send_signal(signal.SIGCONT)
+
+
 @pytest.mark.parametrize("extra", [[], ["-k", "--sh-exec", "cat"]])
 def test_client_reset_before_accept_cannot_pass_allow(extra, tmp_path):
     # sockit is stopped while the client connects, sends and resets, so the
@@ -599,11 +609,7 @@ def test_client_reset_before_accept_cannot_pass_allow(extra, tmp_path):
     # has no peer address, and --allow must still refuse it.
     srv, port = sockit_listen("127.0.0.1:0", "--allow", "10.0.0.0/8", *extra)
     with srv:
-        srv.p.send_signal(signal.SIGSTOP)
-        try:
-            connect_send_reset(port, b"secret\n")
-        finally:
-            srv.p.send_signal(signal.SIGCONT)
+        reset_while_stopped(srv, port, b"secret\n")
         srv.wait_line(r"\[unknown peer\] refused: not allowed")
         srv.stop()
         assert srv.p.stdout.read() == b""
@@ -615,11 +621,7 @@ def test_reset_after_data_is_reported_as_a_reset():
     # sent before the reset arrive, then the reset is named as one.
     srv, port = sockit_listen("127.0.0.1:0")
     with srv:
-        srv.p.send_signal(signal.SIGSTOP)
-        try:
-            connect_send_reset(port, b"last words\n")
-        finally:
-            srv.p.send_signal(signal.SIGCONT)
+        reset_while_stopped(srv, port, b"last words\n")
         assert srv.wait() == 1
         assert srv.p.stdout.read() == b"last words\n"
         assert re.search(r"^sockit: tcp listen: \[?unknown peer\]?: connection: connection reset by peer$",
