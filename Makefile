@@ -150,7 +150,9 @@ bench: deps
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
-		$(DESTDIR)$(PREFIX)/include/sockit $(DESTDIR)$(PREFIX)/share/man/man1
+		$(DESTDIR)$(PREFIX)/include/sockit $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions
 	install -m 755 $(BUILD)/sockit $(DESTDIR)$(PREFIX)/bin/sockit
 	install -m 644 $(BUILD)/libsockit.a $(DESTDIR)$(PREFIX)/lib/libsockit.a
 	install -m 755 $(BUILD)/libsockit.so $(DESTDIR)$(PREFIX)/lib/libsockit.so.$(VERSION)
@@ -158,6 +160,9 @@ install: all
 	ln -sf libsockit.so.0 $(DESTDIR)$(PREFIX)/lib/libsockit.so
 	install -m 644 include/sockit/*.h $(DESTDIR)$(PREFIX)/include/sockit/
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 completions/sockit.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/sockit
+	install -m 644 completions/_sockit $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_sockit
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
 		-e 's|@REQUIRES@|$(PKGS)|' sockit.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/sockit.pc
 
@@ -166,6 +171,8 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig/sockit.pc
 	rm -rf $(DESTDIR)$(PREFIX)/include/sockit
 	cd man && for m in *.1; do rm -f $(DESTDIR)$(PREFIX)/share/man/man1/$$m; done
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sockit \
+		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_sockit
 
 clean:
 	rm -rf build

@@ -15,7 +15,8 @@ def test_install_and_build_against_the_library(tmp_path):
                    (["SANITIZE=1"] if "san" in build else []),
                    check=True, capture_output=True, timeout=300)
     for rel in ("bin/sockit", "lib/libsockit.a", "lib/libsockit.so", "lib/pkgconfig/sockit.pc",
-                "include/sockit/cidr.h", "share/man/man1/sockit.1", "share/man/man1/sockit-cidr.1"):
+                "include/sockit/cidr.h", "share/man/man1/sockit.1", "share/man/man1/sockit-cidr.1",
+                "share/bash-completion/completions/sockit", "share/zsh/vendor-completions/_sockit"):
         assert (prefix / rel).exists(), rel
     src = tmp_path / "use.c"
     src.write_text('#include <sockit/cidr.h>\n#include <stdio.h>\n'
