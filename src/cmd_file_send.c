@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "file_common.h"
 #include "tls_opts.h"
+#include "sockit/clock.h"
 #include "sockit/endpoint.h"
 #include "sockit/error.h"
 #include "sockit/tls.h"
@@ -88,9 +89,9 @@ static void set_timeouts(int fd, uint64_t ms)
 static void linger_close(int fd, uint64_t ms)
 {
 	static char sink[4096];
-	uint64_t end = file_now_ns() + ms * 1000000u;
+	uint64_t end = sk_clock_ns() + ms * 1000000u;
 	for (;;) {
-		uint64_t now = file_now_ns();
+		uint64_t now = sk_clock_ns();
 		if (now >= end)
 			break;
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -253,7 +254,7 @@ int cmd_file_send(int argc, char **argv)
 	struct sk_xfer_stream s = { .fd = fd };
 	struct sk_tls_ctx *ctx = NULL;
 	struct sk_xfer_tls *tls = o.tls.on ? start_tls(&o, &ep, fd, &s, &ctx) : NULL;
-	uint64_t t0 = file_now_ns();
+	uint64_t t0 = sk_clock_ns();
 	char rate[32];
 	if (o.raw) {
 		uint64_t sent = 0;
@@ -264,7 +265,7 @@ int cmd_file_send(int argc, char **argv)
 		sk_tls_ctx_free(ctx);
 		shutdown(fd, SHUT_WR);
 		linger_close(fd, o.idle_ms ? o.idle_ms : 5000);
-		file_rate_note(sent, file_now_ns() - t0, rate, sizeof rate);
+		file_rate_note(sent, sk_clock_ns() - t0, rate, sizeof rate);
 		if (!o.quiet)
 			fprintf(stderr, "sent %llu bytes%s\n", (unsigned long long)sent, rate);
 		return EXIT_OK;
@@ -293,7 +294,7 @@ int cmd_file_send(int argc, char **argv)
 	/* Bytes of a resumed file the receiver already held were not sent:
 	 * count them apart, as the receiver does. */
 	uint64_t moved = prog.done_before - prog.resumed;
-	file_rate_note(moved, file_now_ns() - t0, rate, sizeof rate);
+	file_rate_note(moved, sk_clock_ns() - t0, rate, sizeof rate);
 	char resumed[48] = "";
 	if (prog.resumed)
 		snprintf(resumed, sizeof resumed, " (%llu resumed)",

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "sniff_out.h"
+#include "sockit/clock.h"
 #include "sockit/capture.h"
 #include "sockit/error.h"
 
@@ -192,13 +193,6 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 		pcap_breakloop(r->p);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 int cmd_sniff(int argc, char **argv)
 {
 	struct sniff_opts o;
@@ -236,13 +230,13 @@ int cmd_sniff(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	uint64_t deadline = o.timeout_ms ? now_ms() + o.timeout_ms : 0;
+	uint64_t deadline = o.timeout_ms ? sk_clock_ms() + o.timeout_ms : 0;
 	int st = 0;
 	for (;;) {
 		st = pcap_dispatch(r.p, -1, on_packet, (u_char *)&r);
 		if (st < 0 || (!r.live && st == 0))
 			break;
-		if (deadline && now_ms() >= deadline)
+		if (deadline && sk_clock_ms() >= deadline)
 			break;
 	}
 	break_me = NULL;

@@ -1,4 +1,5 @@
 /* Progress bars and rates for the file commands. */
+#include "sockit/clock.h"
 #include "file_common.h"
 
 #include <stdio.h>
@@ -6,13 +7,6 @@
 #include <time.h>
 
 #include "cli.h"
-
-uint64_t file_now_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
 
 void file_rate(uint64_t bytes, uint64_t ns, char *out, size_t cap)
 {
@@ -55,7 +49,7 @@ static int pct(uint64_t done, uint64_t size)
 
 static void draw(struct file_progress *p, bool force)
 {
-	uint64_t now = file_now_ns();
+	uint64_t now = sk_clock_ns();
 	if (!force && now - p->last_ns < 100000000u)
 		return;
 	p->last_ns = now;
@@ -126,7 +120,7 @@ void file_progress_init(struct file_progress *p, bool on, bool verbose,
 	p->verbose = verbose;
 	p->verb = verb;
 	p->total = total;
-	p->start_ns = file_now_ns();
+	p->start_ns = sk_clock_ns();
 	p->cbs = (struct sk_xfer_progress){ on_begin, on_bytes, on_end, p };
 }
 

@@ -27,8 +27,6 @@ void file_progress_init(struct file_progress *p, bool on, bool verbose,
 /* Ends the bar line, if one was drawn. */
 void file_progress_done(struct file_progress *p);
 
-uint64_t file_now_ns(void);
-
 /* "12.3 MB/s" for bytes over ns. */
 void file_rate(uint64_t bytes, uint64_t ns, char *out, size_t cap);
 /* " (12.3 MB/s)" for a summary line, or "" below 1 MiB. */

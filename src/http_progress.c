@@ -1,14 +1,8 @@
+#include "sockit/clock.h"
 #include "http_progress.h"
 
 #include <stdio.h>
 #include <time.h>
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 void progress_size(uint64_t bytes, char *buf, size_t cap)
 {
@@ -28,13 +22,13 @@ void progress_size(uint64_t bytes, char *buf, size_t cap)
 void progress_start(struct progress *p, int64_t total)
 {
 	p->total = total;
-	p->start_ms = p->last_ms = now_ms();
+	p->start_ms = p->last_ms = sk_clock_ms();
 	p->drawn = false;
 }
 
 void progress_update(struct progress *p, uint64_t done, bool force)
 {
-	uint64_t t = now_ms();
+	uint64_t t = sk_clock_ms();
 	if (!force && t - p->last_ms < 250)
 		return;
 	p->last_ms = t;

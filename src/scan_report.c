@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "scan_report.h"
+#include "sockit/array.h"
 #include "sockit/bytes.h"
 #include "sockit/output.h"
 
@@ -167,14 +168,8 @@ void report_add(struct report *r, const struct sk_scan_result *res)
 	 * the other states (more than SHOW_MAX are summarised anyway). */
 	if (res->state != SK_STATE_OPEN && *c > SHOW_MAX + 1)
 		return;
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 8;
-		struct port_row *rows = realloc(h->rows, cap * sizeof *rows);
-		if (!rows)
-			return;
-		h->rows = rows;
-		h->cap = cap;
-	}
+	if (sk_array_grow(&h->rows, &h->cap, h->n + 1, sizeof *h->rows))
+		return;
 	struct port_row *row = &h->rows[h->n++];
 	*row = (struct port_row){ res->port, (uint8_t)res->proto, (uint8_t)res->state,
 				  res->reason, res->rtt_us, res->ttl, NULL, 0 };

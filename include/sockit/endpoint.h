@@ -43,6 +43,12 @@ int sk_endpoint_format(const struct sk_endpoint *ep, char *buf, size_t cap);
 int sk_sockaddr_format(const struct sockaddr *sa, bool port, char *buf,
 		       size_t cap);
 
+/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d, how a dual-stack socket
+ * sees an IPv4 peer) becomes the plain IPv4 address a.b.c.d with the same
+ * port, in place; any other address is left alone.  Returns the length of
+ * the address now in ss (len when it was left alone). */
+socklen_t sk_sockaddr_unmap(struct sockaddr_storage *ss, socklen_t len);
+
 /* True when both addresses have the same family, address and port. */
 bool sk_sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b);
 

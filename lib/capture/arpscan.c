@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sockit/clock.h"
 #include "sockit/arpscan.h"
 #include "sockit/capture.h"
 #include "sockit/dissect.h"
@@ -38,13 +39,6 @@ struct run {
 	uint64_t start_us;
 };
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static size_t hash(uint32_t ip)
 {
 	return (size_t)(ip * 2654435761u);
@@ -64,7 +58,7 @@ static bool stopped(const struct run *r)
 {
 	if (r->o->stop && *r->o->stop)
 		return true;
-	return r->o->deadline_ms && now_us() - r->start_us >= r->o->deadline_ms * 1000;
+	return r->o->deadline_ms && (sk_clock_ns() / 1000) - r->start_us >= r->o->deadline_ms * 1000;
 }
 
 static int send_request(struct run *r, struct target *t)
@@ -80,7 +74,7 @@ static int send_request(struct run *r, struct target *t)
 		return n;
 	/* The time before the send: on veth the reply can be queued before
 	 * sendto returns. */
-	uint64_t at = now_us();
+	uint64_t at = (sk_clock_ns() / 1000);
 	int rc = sk_packet_send(r->fd, r->ifindex, f, (size_t)n);
 	/* A full send queue is back-pressure, not failure: the retry rounds
 	 * cover it. */
@@ -123,7 +117,7 @@ static int receive(struct run *r)
 			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 		if (from.sll_pkttype == PACKET_OUTGOING)
 			continue;
-		uint64_t at = now_us();
+		uint64_t at = (sk_clock_ns() / 1000);
 		if (r->o->ipv6) {
 			uint8_t mac[6];
 			if (!advert(r, buf, (size_t)n, mac))
@@ -180,7 +174,7 @@ static int wait_until(struct run *r, uint64_t until, bool stop_when_all)
 		int rc = receive(r);
 		if (rc)
 			return rc;
-		uint64_t now = now_us();
+		uint64_t now = (sk_clock_ns() / 1000);
 		if (now >= until || stopped(r) || (stop_when_all && r->st->answered == r->o->n))
 			return 0;
 		uint64_t left = until - now;
@@ -199,7 +193,7 @@ static int wait_until(struct run *r, uint64_t until, bool stop_when_all)
 static int ping(struct run *r)
 {
 	struct target *t = &r->t[0];
-	uint64_t next = now_us();
+	uint64_t next = (sk_clock_ns() / 1000);
 	for (unsigned i = 0; i < r->o->count && !stopped(r); i++) {
 		int rc = wait_until(r, next, false);
 		if (rc || stopped(r))
@@ -219,7 +213,7 @@ static int sweep(struct run *r)
 {
 	double wait_ms = (double)r->o->wait_ms;
 	for (unsigned round = 0; round <= r->o->retries && !stopped(r); round++) {
-		uint64_t next = now_us();
+		uint64_t next = (sk_clock_ns() / 1000);
 		for (size_t i = 0; i < r->o->n && !stopped(r); i++) {
 			struct target *t = &r->t[i];
 			if (t->answered)
@@ -230,10 +224,10 @@ static int sweep(struct run *r)
 			if ((rc = send_request(r, t)))
 				return rc;
 			next += r->o->interval_us;
-			if (next < now_us())
-				next = now_us();
+			if (next < (sk_clock_ns() / 1000))
+				next = (sk_clock_ns() / 1000);
 		}
-		int rc = wait_until(r, now_us() + (uint64_t)(wait_ms * 1000), true);
+		int rc = wait_until(r, (sk_clock_ns() / 1000) + (uint64_t)(wait_ms * 1000), true);
 		if (rc)
 			return rc;
 		if (r->st->answered == r->o->n)
@@ -300,11 +294,11 @@ int sk_arpscan_run(const struct sk_arpscan *o, sk_arp_cb cb, void *ctx,
 		free(r.slot);
 		return r.fd;
 	}
-	r.start_us = now_us();
+	r.start_us = (sk_clock_ns() / 1000);
 	rc = o->ping ? ping(&r) : sweep(&r);
 	if (rc)
 		sk_err_set(err, rc, "%s", o->ifname);
-	st->elapsed_ms = (double)(now_us() - r.start_us) / 1000.0;
+	st->elapsed_ms = (double)((sk_clock_ns() / 1000) - r.start_us) / 1000.0;
 	close(r.fd);
 	free(r.t);
 	free(r.slot);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sockit/array.h"
 #include "sockit/bytes.h"
 #include "sockit/error.h"
 #include "sockit/oui.h"
@@ -75,14 +76,8 @@ static void field(const char **p, const char *end, char *out, size_t cap)
 
 static int add(struct sk_oui *db, uint64_t prefix, uint8_t bits, const char *name)
 {
-	if (db->n == db->cap) {
-		size_t cap = db->cap ? db->cap * 2 : 1024;
-		struct entry *e = realloc(db->e, cap * sizeof *e);
-		if (!e)
-			return -ENOMEM;
-		db->e = e;
-		db->cap = cap;
-	}
+	if (sk_array_grow(&db->e, &db->cap, db->n + 1, sizeof *db->e))
+		return -ENOMEM;
 	char *copy = strdup(name);
 	if (!copy)
 		return -ENOMEM;

@@ -1,31 +1,13 @@
 #include "sockit/cidr.h"
 #include "sockit/error.h"
+#include "core/ipint.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef unsigned __int128 u128;
-
-/* Addresses are handled as one 128-bit integer; IPv4 in the low 32 bits. */
-static u128 to_int(const struct sk_ip *ip)
-{
-	u128 v = 0;
-	unsigned n = sk_ip_bits(ip) / 8;
-	for (unsigned i = 0; i < n; i++)
-		v = v << 8 | ip->bytes[i];
-	return v;
-}
-
-static void from_int(int family, u128 v, struct sk_ip *out)
-{
-	memset(out, 0, sizeof *out);
-	out->family = family;
-	unsigned n = family == AF_INET ? 4 : 16;
-	for (unsigned i = n; i-- > 0; v >>= 8)
-		out->bytes[i] = (uint8_t)v;
-}
+typedef sk__u128 u128;
 
 /* The low `bits` bits set (bits may be 128). */
 static u128 low_mask(unsigned bits)
@@ -109,7 +91,7 @@ void sk_ip_format_mask(const struct sk_ip *ip, char out[SK_IPSTRLEN])
 static int mask_to_prefix(const struct sk_ip *mask, unsigned *prefix)
 {
 	unsigned bits = sk_ip_bits(mask);
-	u128 v = to_int(mask);
+	u128 v = sk__u128_from_ip(mask);
 	unsigned ones = 0;
 	while (ones < bits && (v >> (bits - 1 - ones) & 1))
 		ones++;
@@ -192,33 +174,33 @@ static u128 host_mask(const struct sk_cidr *c)
 
 void sk_cidr_network(const struct sk_cidr *c, struct sk_ip *out)
 {
-	from_int(c->addr.family, to_int(&c->addr) & ~host_mask(c), out);
+	sk__u128_to_ip(c->addr.family, sk__u128_from_ip(&c->addr) & ~host_mask(c), out);
 }
 
 void sk_cidr_last(const struct sk_cidr *c, struct sk_ip *out)
 {
-	from_int(c->addr.family, to_int(&c->addr) | host_mask(c), out);
+	sk__u128_to_ip(c->addr.family, sk__u128_from_ip(&c->addr) | host_mask(c), out);
 }
 
 void sk_cidr_netmask(const struct sk_cidr *c, struct sk_ip *out)
 {
 	u128 all = low_mask(sk_ip_bits(&c->addr));
-	from_int(c->addr.family, all & ~host_mask(c), out);
+	sk__u128_to_ip(c->addr.family, all & ~host_mask(c), out);
 }
 
 void sk_cidr_wildcard(const struct sk_cidr *c, struct sk_ip *out)
 {
-	from_int(c->addr.family, host_mask(c), out);
+	sk__u128_to_ip(c->addr.family, host_mask(c), out);
 }
 
 void sk_cidr_hostpart(const struct sk_cidr *c, struct sk_ip *out)
 {
-	from_int(c->addr.family, to_int(&c->addr) & host_mask(c), out);
+	sk__u128_to_ip(c->addr.family, sk__u128_from_ip(&c->addr) & host_mask(c), out);
 }
 
 bool sk_cidr_is_canonical(const struct sk_cidr *c)
 {
-	return (to_int(&c->addr) & host_mask(c)) == 0;
+	return (sk__u128_from_ip(&c->addr) & host_mask(c)) == 0;
 }
 
 /* How many addresses at the ends of the block are not usable hosts. */
@@ -236,14 +218,14 @@ static unsigned reserved_high(const struct sk_cidr *c)
 
 void sk_cidr_first_host(const struct sk_cidr *c, struct sk_ip *out)
 {
-	u128 net = to_int(&c->addr) & ~host_mask(c);
-	from_int(c->addr.family, net + reserved_low(c), out);
+	u128 net = sk__u128_from_ip(&c->addr) & ~host_mask(c);
+	sk__u128_to_ip(c->addr.family, net + reserved_low(c), out);
 }
 
 void sk_cidr_last_host(const struct sk_cidr *c, struct sk_ip *out)
 {
-	u128 last = to_int(&c->addr) | host_mask(c);
-	from_int(c->addr.family, last - reserved_high(c), out);
+	u128 last = sk__u128_from_ip(&c->addr) | host_mask(c);
+	sk__u128_to_ip(c->addr.family, last - reserved_high(c), out);
 }
 
 static void u128_decimal(u128 v, char out[SK_COUNTSTRLEN])
@@ -275,7 +257,7 @@ bool sk_cidr_contains(const struct sk_cidr *c, const struct sk_ip *ip)
 	if (ip->family != c->addr.family)
 		return false;
 	u128 keep = ~host_mask(c);
-	return (to_int(ip) & keep) == (to_int(&c->addr) & keep);
+	return (sk__u128_from_ip(ip) & keep) == (sk__u128_from_ip(&c->addr) & keep);
 }
 
 uint64_t sk_cidr_subnet_count(const struct sk_cidr *c, unsigned newlen)
@@ -288,9 +270,9 @@ void sk_cidr_subnet(const struct sk_cidr *c, unsigned newlen, uint64_t index,
 		    struct sk_cidr *out)
 {
 	unsigned bits = sk_ip_bits(&c->addr);
-	u128 net = to_int(&c->addr) & ~host_mask(c);
+	u128 net = sk__u128_from_ip(&c->addr) & ~host_mask(c);
 	u128 step = (u128)index << (bits - newlen);
-	from_int(c->addr.family, net + step, &out->addr);
+	sk__u128_to_ip(c->addr.family, net + step, &out->addr);
 	out->prefix = newlen;
 }
 

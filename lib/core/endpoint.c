@@ -238,3 +238,15 @@ bool sk_sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b)
 	}
 	return false;
 }
+
+socklen_t sk_sockaddr_unmap(struct sockaddr_storage *ss, socklen_t len)
+{
+	const struct sockaddr_in6 *s6 = (const void *)ss;
+	if (ss->ss_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+		return len;
+	struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = s6->sin6_port };
+	memcpy(&s4.sin_addr, &s6->sin6_addr.s6_addr[12], 4);
+	memset(ss, 0, sizeof *ss);
+	memcpy(ss, &s4, sizeof s4);
+	return sizeof s4;
+}

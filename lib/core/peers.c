@@ -1,6 +1,7 @@
 /* The peer table: short ids and counters.  A linear table with a last-hit
  * cache: a burst comes from one sender, and consoles list peers in id order,
  * so a hash would buy little at the sizes a console can show. */
+#include "sockit/array.h"
 #include "sockit/peers.h"
 
 #include <errno.h>
@@ -63,14 +64,8 @@ int sk_peers_get(struct sk_peers *t, const struct sockaddr *sa, socklen_t len,
 		*out = &t->overflow;
 		return 2;
 	}
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-		struct sk_peer **v = realloc(t->v, cap * sizeof *v);
-		if (!v)
-			return -ENOMEM;
-		t->v = v;
-		t->cap = cap;
-	}
+	if (sk_array_grow(&t->v, &t->cap, t->n + 1, sizeof *t->v))
+		return -ENOMEM;
 	p = calloc(1, sizeof *p);
 	if (!p)
 		return -ENOMEM;

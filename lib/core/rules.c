@@ -2,6 +2,7 @@
  * and answering a message.  Templates are split into segments once, at load
  * time, so that answering never parses and a bad template is an error before
  * the first datagram arrives rather than a surprise in the middle of a run. */
+#include "sockit/array.h"
 #include "sockit/rules.h"
 
 #include <errno.h>
@@ -375,14 +376,8 @@ static int add_rule(struct sk_rules *r, enum sk_match_kind kind,
 {
 	if (r->n >= SK_RULES_MAX)
 		return sk_err_set(err, SK_ELIMIT, "more than %d rules", SK_RULES_MAX);
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 8;
-		struct rule *v = realloc(r->v, cap * sizeof *v);
-		if (!v)
-			return -ENOMEM;
-		r->v = v;
-		r->cap = cap;
-	}
+	if (sk_array_grow(&r->v, &r->cap, r->n + 1, sizeof *r->v))
+		return -ENOMEM;
 	struct rule ru = { .kind = kind };
 	int rc = parse_pattern(&ru, pat, patlen, err);
 	if (!rc)

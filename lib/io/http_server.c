@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "sockit/array.h"
 #include "sockit/error.h"
 #include "sockit/http_io.h"
 #include "sockit/resolve.h"
@@ -178,14 +179,9 @@ static void listing(struct conn *c, int dirfd, const char *path)
 			ok = false;
 			break;
 		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			char **more = realloc(names, cap * sizeof *names);
-			if (!more) {
-				ok = false;
-				break;
-			}
-			names = more;
+		if (sk_array_grow(&names, &cap, n + 1, sizeof *names)) {
+			ok = false;
+			break;
 		}
 		names[n] = malloc(len + 2);
 		if (!names[n]) {

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "sockit/cidr.h"
+#include "sockit/endpoint.h"
 #include "sockit/error.h"
 #include "sockit/resolve.h"
 
@@ -368,13 +369,7 @@ int sk_stream_peer(uv_stream_t *s, struct sockaddr_storage *out)
 	int rc = uv_tcp_getpeername((uv_tcp_t *)s, (struct sockaddr *)out, &len);
 	if (rc)
 		return rc;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)out;
-	if (out->ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-		struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = s6->sin6_port };
-		memcpy(&s4.sin_addr, &s6->sin6_addr.s6_addr[12], 4);
-		memset(out, 0, sizeof *out);
-		memcpy(out, &s4, sizeof s4);
-	}
+	sk_sockaddr_unmap(out, (socklen_t)len);
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 /* UDP sockets: options, multicast, and batched receiving with true sizes. */
 #include "sockit/udp.h"
+#include "sockit/endpoint.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -105,19 +106,6 @@ static int apply_opts(int fd, const struct sk_udp_opts *o, char *err)
 	return rc;
 }
 
-/* ::ffff:a.b.c.d becomes a.b.c.d, in place. */
-static socklen_t normalise(struct sockaddr_storage *ss, socklen_t len)
-{
-	struct sockaddr_in6 *s6 = (void *)ss;
-	if (ss->ss_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
-		return len;
-	struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = s6->sin6_port };
-	memcpy(&s4.sin_addr, &s6->sin6_addr.s6_addr[12], 4);
-	memset(ss, 0, sizeof *ss);
-	memcpy(ss, &s4, sizeof s4);
-	return sizeof s4;
-}
-
 int sk_udp_new(uv_loop_t *loop, const struct sk_udp_opts *o,
 	       const struct sockaddr *bind_sa, socklen_t bind_len,
 	       struct sk_udp **out, char *err)
@@ -165,7 +153,7 @@ int sk_udp_local(const struct sk_udp *u, struct sockaddr_storage *ss,
 	*len = sizeof *ss;
 	if (getsockname(u->fd, (struct sockaddr *)ss, len) < 0)
 		return -errno;
-	*len = normalise(ss, *len);
+	*len = sk_sockaddr_unmap(ss, *len);
 	return 0;
 }
 
@@ -348,7 +336,7 @@ static void poll_cb(uv_poll_t *h, int status, int events)
 				.len = size < u->max_size ? size : u->max_size,
 				.size = size,
 				.from = (const struct sockaddr *)&u->addrs[i],
-				.fromlen = normalise(&u->addrs[i], mh->msg_namelen),
+				.fromlen = sk_sockaddr_unmap(&u->addrs[i], mh->msg_namelen),
 				.ts = ts,
 			};
 			u->cb(u->arg, &d);

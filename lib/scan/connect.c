@@ -9,6 +9,8 @@
  * trips (RFC 6298's SRTT + 4 RTTVAR; a new target starts from everyone's).
  * So one slow or lossy host slows only itself: its probes beyond its
  * window wait in its own list while the other hosts' go on. */
+#include "sockit/array.h"
+#include "sockit/clock.h"
 #include "sockit/scan.h"
 #include "sockit/error.h"
 #include "timing.h"
@@ -94,13 +96,6 @@ struct worker {
 	size_t tq_head, tq_n, tq_cap;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 uint64_t sk_raise_nofile(void)
 {
 	struct rlimit rl;
@@ -145,14 +140,8 @@ static int tq_push(struct worker *w, uint64_t seq, uint32_t gen, uint64_t deadli
 
 static int wait_push(struct worker *w, uint64_t seq)
 {
-	if (w->wait_n == w->wait_cap) {
-		size_t cap = w->wait_cap ? w->wait_cap * 2 : 1024;
-		uint64_t *n = realloc(w->wait, cap * sizeof *n);
-		if (!n)
-			return -ENOMEM;
-		w->wait = n;
-		w->wait_cap = cap;
-	}
+	if (sk_array_grow(&w->wait, &w->wait_cap, w->wait_n + 1, sizeof *w->wait))
+		return -ENOMEM;
 	w->wait[w->wait_n++] = seq;
 	slot_of(w, seq)->phase = PH_WAIT;
 	return 0;
@@ -339,7 +328,7 @@ static int issue(struct worker *w, uint64_t seq)
 	w->inflight++;
 	s->gen++;
 	s->tries++;
-	s->start_ns = now_ns();
+	s->start_ns = sk_clock_ns();
 	s->rtt_us = -1;
 	s->phase = PH_CONNECTING;
 	atomic_fetch_add(&w->sh->sent, 1);
@@ -353,7 +342,7 @@ static int issue(struct worker *w, uint64_t seq)
 			atomic_fetch_sub(&w->sh->sent, 1);
 			return 1;
 		}
-		s->rtt_us = (int64_t)((now_ns() - s->start_ns) / 1000);
+		s->rtt_us = (int64_t)((sk_clock_ns() - s->start_ns) / 1000);
 		finish(w, seq, e == ECONNREFUSED ? SK_STATE_CLOSED : SK_STATE_FILTERED,
 		       errno_reason(e));
 		return 0;
@@ -368,12 +357,12 @@ static int issue(struct worker *w, uint64_t seq)
 		    soe != ECONNREFUSED) {
 			/* Reading SO_ERROR cleared it: decide now (an ICMP
 			 * error that came back inside connect()). */
-			s->rtt_us = (int64_t)((now_ns() - s->start_ns) / 1000);
+			s->rtt_us = (int64_t)((sk_clock_ns() - s->start_ns) / 1000);
 			finish(w, seq, SK_STATE_FILTERED, errno_reason(soe));
 			return 0;
 		}
 		if (soe == ECONNREFUSED) {
-			s->rtt_us = (int64_t)((now_ns() - s->start_ns) / 1000);
+			s->rtt_us = (int64_t)((sk_clock_ns() - s->start_ns) / 1000);
 			rtt_sample(w, s, (double)s->rtt_us);
 			on_answer(w, s);
 			/* A refused socket is back in CLOSE state, unbound and
@@ -438,7 +427,7 @@ static int on_event(struct worker *w, uint64_t data, uint32_t events)
 		return 0;
 	/* Recover the full sequence number from the ring position. */
 	uint64_t seq = w->head + ((idx - w->head) & (RING_SIZE - 1));
-	uint64_t now = now_ns();
+	uint64_t now = sk_clock_ns();
 	if (s->phase == PH_BANNER) {
 		size_t room = BANNER_MAX - s->banner_len;
 		ssize_t n = room ? read(s->fd, s->banner + s->banner_len, room) : 0;
@@ -552,7 +541,7 @@ static void *run_worker(void *arg)
 	int rc = 0;
 	uint64_t seq_next = 0; /* next new local sequence to issue */
 	while (!(w->o->stop && *w->o->stop) && !atomic_load(&w->sh->abort)) {
-		uint64_t now = now_ns();
+		uint64_t now = sk_clock_ns();
 		/* Issue: retries first, then new steps, within the window. */
 		unsigned batch = 0;
 		while (now >= w->backoff_until && batch < ISSUE_BATCH) {
@@ -661,7 +650,7 @@ static void *run_worker(void *arg)
 			if (n < 512)
 				break;
 		}
-		if ((rc = expire(w, now_ns())))
+		if ((rc = expire(w, sk_clock_ns())))
 			goto out;
 		/* Completions freed descriptors: let the budget grow back. */
 		if (w->cap < w->cap_max && w->backoff_until <= now)

@@ -1,4 +1,5 @@
 /* Port sets: nmap's -p syntax, and top-N lists by nmap's frequency data. */
+#include "sockit/array.h"
 #include "sockit/scan.h"
 #include "sockit/endpoint.h"
 #include "sockit/error.h"
@@ -157,15 +158,10 @@ static int read_freqs(const char *path, enum sk_scan_proto proto, struct freq **
 		    end[4] != '\t')
 			continue;
 		double fr = strtod(end + 5, NULL);
-		if (n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			struct freq *nv = realloc(v, cap * sizeof *v);
-			if (!nv) {
-				free(v);
-				fclose(f);
-				return -ENOMEM;
-			}
-			v = nv;
+		if (sk_array_grow(&v, &cap, n + 1, sizeof *v)) {
+			free(v);
+			fclose(f);
+			return -ENOMEM;
 		}
 		v[n++] = (struct freq){ fr, (uint16_t)port };
 	}

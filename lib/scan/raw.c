@@ -7,6 +7,8 @@
  * probes.  The only state is one bit per probe of the plan ("answered"),
  * which removes duplicates and tells the retry passes what to send again;
  * it is a sparse mapping, so untouched parts cost no memory. */
+#include "sockit/array.h"
+#include "sockit/clock.h"
 #include "sockit/scan.h"
 #include "sockit/error.h"
 #include "sockit/packet.h"
@@ -46,13 +48,6 @@ struct raw {
 	_Atomic unsigned pass; /* which pass the sender is in */
 	_Atomic uint64_t drained_ns; /* the receiver had read everything up to here */
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void sleep_ns(uint64_t ns)
 {
@@ -227,7 +222,7 @@ static void *receiver(void *arg)
 		}
 		/* Taken before the read: when the read comes back short,
 		 * every frame that had arrived by then has been handled. */
-		uint64_t before = now_ns();
+		uint64_t before = sk_clock_ns();
 		int got = recvmmsg(r->recv_fd, msgs, n, MSG_WAITFORONE, NULL);
 		if (got < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -396,7 +391,7 @@ static int pass(struct raw *r, uint64_t from, uint64_t to, uint64_t *resume_out)
 	int fds[BATCH];
 	struct sockaddr_storage tos[BATCH];
 	socklen_t tolens[BATCH];
-	uint64_t t0 = now_ns(), sent = 0, last_progress = t0;
+	uint64_t t0 = sk_clock_ns(), sent = 0, last_progress = t0;
 	uint64_t step = from;
 	/* The resume point: the step sent one wait before the last moment
 	 * the receiver had read everything.  Probes sent before it have had
@@ -411,7 +406,7 @@ static int pass(struct raw *r, uint64_t from, uint64_t to, uint64_t *resume_out)
 	while (step < to) {
 		if (o->stop && *o->stop)
 			return 1;
-		uint64_t now = now_ns();
+		uint64_t now = sk_clock_ns();
 		uint64_t allowed = o->rate ? (now - t0) / 1000000000.0 * (double)o->rate : UINT64_MAX;
 		if (allowed <= sent) {
 			uint64_t gap = o->rate ? 1000000000u / o->rate : 0;
@@ -486,10 +481,10 @@ static int pass(struct raw *r, uint64_t from, uint64_t to, uint64_t *resume_out)
 
 static int wait_replies(struct raw *r, uint64_t resume)
 {
-	uint64_t end = now_ns() + r->o->wait_ms * 1000000u;
+	uint64_t end = sk_clock_ns() + r->o->wait_ms * 1000000u;
 	uint64_t all = r->plan->steps - r->o->start;
 	/* Every probe answered: nothing late is left to wait for. */
-	while (now_ns() < end && atomic_load(&r->done) < all) {
+	while (sk_clock_ns() < end && atomic_load(&r->done) < all) {
 		if (r->o->stop && *r->o->stop)
 			return 1;
 		sleep_ns(10000000);
@@ -548,18 +543,12 @@ static int slow_pass(struct raw *r, uint64_t *limited)
 		uint64_t index = sk_plan_index(r->plan, s);
 		if (is_set(r, index) || !icmp_seen(r, index))
 			continue;
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 256;
-			uint64_t *v = realloc(todo, nc * sizeof *v);
-			if (!v)
-				break; /* without memory: the others stay open|filtered */
-			todo = v;
-			cap = nc;
-		}
+		if (sk_array_grow(&todo, &cap, n + 1, sizeof *todo))
+			break; /* without memory: the others stay open|filtered */
 		todo[n++] = index;
 	}
 	*limited = n;
-	uint64_t gap = SLOW_GAP_START, last_progress = now_ns();
+	uint64_t gap = SLOW_GAP_START, last_progress = sk_clock_ns();
 	unsigned streak = 0;
 	int64_t prev = -1;
 	int rc = 0;
@@ -571,8 +560,8 @@ static int slow_pass(struct raw *r, uint64_t *limited)
 			todo[k++] = todo[i];
 			if (prev >= 0) {
 				/* Wait the gap, then judge the previous probe. */
-				uint64_t until = now_ns() + gap;
-				while (now_ns() < until) {
+				uint64_t until = sk_clock_ns() + gap;
+				while (sk_clock_ns() < until) {
 					if (o->stop && *o->stop) {
 						rc = 1;
 						break;
@@ -595,11 +584,11 @@ static int slow_pass(struct raw *r, uint64_t *limited)
 				continue;
 			send_one(r, todo[i]);
 			prev = (int64_t)todo[i];
-			if (o->on_progress && now_ns() - last_progress > 200000000u) {
+			if (o->on_progress && sk_clock_ns() - last_progress > 200000000u) {
 				struct sk_scan_stats st;
 				fill_stats(r, &st, o->start);
 				o->on_progress(&st, o->ctx);
-				last_progress = now_ns();
+				last_progress = sk_clock_ns();
 			}
 		}
 		n = k;
@@ -674,11 +663,11 @@ int sk_scan_raw(const struct sk_raw_opts *o, struct sk_scan_stats *stats, char *
 	uint64_t all = plan->steps - o->start, first_sent = 0, first_ns = 0;
 	for (unsigned p = 0; p <= o->retries && !stopped && atomic_load(&r.done) < all; p++) {
 		atomic_store(&r.pass, p);
-		uint64_t t0 = now_ns();
+		uint64_t t0 = sk_clock_ns();
 		stopped = pass(&r, o->start, plan->steps, &resume);
 		if (p == 0) {
 			first_sent = atomic_load(&r.sent);
-			first_ns = now_ns() - t0;
+			first_ns = sk_clock_ns() - t0;
 		}
 		stopped = stopped || wait_replies(&r, resume);
 	}

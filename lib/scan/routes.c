@@ -10,8 +10,11 @@
  * its own next hop, resolved by a sweep that asks the kernel for a few
  * hundred neighbours at a time (its neighbour table holds about a
  * thousand). */
+#include "sockit/array.h"
+#include "sockit/clock.h"
 #include "sockit/scan.h"
 #include "sockit/error.h"
+#include "core/ipint.h"
 #include "route_nl.h"
 
 #include <errno.h>
@@ -24,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-typedef unsigned __int128 u128;
+typedef sk__u128 u128;
 
 /* Most on-link targets resolved one by one; beyond it, --router-mac. */
 #define MAX_HOPS 65536u
@@ -68,34 +71,9 @@ static unsigned ip_bytes(int family)
 	return family == AF_INET ? 4 : 16;
 }
 
-static u128 value_of(int family, const uint8_t *bytes)
-{
-	u128 v = 0;
-	for (unsigned i = 0; i < ip_bytes(family); i++)
-		v = v << 8 | bytes[i];
-	return v;
-}
-
-static void ip_from(int family, u128 v, struct sk_ip *out)
-{
-	memset(out, 0, sizeof *out);
-	out->family = family;
-	for (unsigned i = ip_bytes(family); i-- > 0;) {
-		out->bytes[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
 static u128 family_max(int family)
 {
 	return family == AF_INET ? (u128)0xffffffffu : ~(u128)0;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* ---- the boundaries of every routing prefix ------------------------------ */
@@ -111,15 +89,9 @@ static void bound_add(struct bounds *b, u128 x)
 {
 	if (b->error)
 		return;
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		u128 *v = realloc(b->v, cap * sizeof *v);
-		if (!v) {
-			b->error = -ENOMEM;
-			return;
-		}
-		b->v = v;
-		b->cap = cap;
+	if (sk_array_grow(&b->v, &b->cap, b->n + 1, sizeof *b->v)) {
+		b->error = -ENOMEM;
+		return;
 	}
 	b->v[b->n++] = x;
 }
@@ -140,7 +112,7 @@ static int on_dump_route(struct nlmsghdr *h, void *ctx)
 	for (struct rtattr *a = RTM_RTA(rt); RTA_OK(a, len); a = RTA_NEXT(a, len))
 		if (a->rta_type == RTA_DST && RTA_PAYLOAD(a) == ip_bytes(b->family))
 			memcpy(dst, RTA_DATA(a), ip_bytes(b->family));
-	u128 v = value_of(b->family, dst);
+	u128 v = sk__u128_from_bytes(b->family, dst);
 	unsigned host = bits - rt->rtm_dst_len;
 	u128 span = host >= 128 ? ~(u128)0 : ((u128)1 << host) - 1;
 	u128 lo = v & ~span, hi = lo | span;
@@ -225,14 +197,8 @@ static int add_route(struct sk_routes *r, const struct sk_route *rt, uint32_t *i
 			*idx = (uint32_t)i;
 			return 0;
 		}
-	if (r->nroutes == r->caproutes) {
-		size_t cap = r->caproutes ? r->caproutes * 2 : 8;
-		struct sk_route *v = realloc(r->routes, cap * sizeof *v);
-		if (!v)
-			return -ENOMEM;
-		r->routes = v;
-		r->caproutes = cap;
-	}
+	if (sk_array_grow(&r->routes, &r->caproutes, r->nroutes + 1, sizeof *r->routes))
+		return -ENOMEM;
 	r->routes[r->nroutes] = *rt;
 	*idx = (uint32_t)r->nroutes++;
 	return 0;
@@ -244,14 +210,8 @@ static int add_region(struct fam *f, u128 lo, u128 hi, uint32_t route)
 		f->reg[f->nreg - 1].hi = hi;
 		return 0;
 	}
-	if (f->nreg == f->capreg) {
-		size_t cap = f->capreg ? f->capreg * 2 : 16;
-		struct region *v = realloc(f->reg, cap * sizeof *v);
-		if (!v)
-			return -ENOMEM;
-		f->reg = v;
-		f->capreg = cap;
-	}
+	if (sk_array_grow(&f->reg, &f->capreg, f->nreg + 1, sizeof *f->reg))
+		return -ENOMEM;
 	f->reg[f->nreg++] = (struct region){ lo, hi, route };
 	return 0;
 }
@@ -259,14 +219,8 @@ static int add_region(struct fam *f, u128 lo, u128 hi, uint32_t route)
 static int add_hops(struct fam *f, u128 lo, u128 hi, uint32_t route)
 {
 	for (u128 x = lo;; x++) {
-		if (f->nhops == f->caphops) {
-			size_t cap = f->caphops ? f->caphops * 2 : 64;
-			struct hop *v = realloc(f->hops, cap * sizeof *v);
-			if (!v)
-				return -ENOMEM;
-			f->hops = v;
-			f->caphops = cap;
-		}
+		if (sk_array_grow(&f->hops, &f->caphops, f->nhops + 1, sizeof *f->hops))
+			return -ENOMEM;
 		f->hops[f->nhops++] = (struct hop){ .ip = x, .route = route };
 		if (x == hi)
 			break;
@@ -283,7 +237,7 @@ static int piece(struct build *bd, int family, u128 lo, u128 hi, size_t stretch)
 		idx = bd->stretch_route[fi][stretch] - 1;
 	} else {
 		struct sk_ip ip;
-		ip_from(family, lo, &ip);
+		sk__u128_to_ip(family, lo, &ip);
 		struct sk_route rt;
 		int rc = sk_route_lookup(&ip, bd->o->ifname, &rt, bd->err);
 		if (rc)
@@ -322,7 +276,7 @@ static void on_range(const struct sk_ip *first, const struct sk_ip *last, void *
 		return;
 	int family = first->family, fi = fam_index(family);
 	const struct bounds *b = &bd->b[fi];
-	u128 x = value_of(family, first->bytes), end = value_of(family, last->bytes);
+	u128 x = sk__u128_from_bytes(family, first->bytes), end = sk__u128_from_bytes(family, last->bytes);
 	for (;;) {
 		size_t s = stretch_of(b, x);
 		u128 hi = s < b->n && b->v[s] - 1 < end ? b->v[s] - 1 : end;
@@ -360,7 +314,7 @@ struct neigh_fill {
 static void on_neigh_fill(const struct sk__neigh *n, void *ctx)
 {
 	struct neigh_fill *c = ctx;
-	struct hop *hp = find_hop(&c->r->f[fam_index(c->family)], value_of(c->family, n->dst));
+	struct hop *hp = find_hop(&c->r->f[fam_index(c->family)], sk__u128_from_bytes(c->family, n->dst));
 	if (hp && hp->state != HOP_OK && c->r->routes[hp->route].ifindex == n->ifindex) {
 		memcpy(hp->mac, n->mac, 6);
 		hp->state = HOP_OK;
@@ -380,7 +334,7 @@ static void ask(int fd, int family, u128 ip, int ifindex)
 	struct sockaddr_storage ss = { 0 };
 	socklen_t len;
 	struct sk_ip a;
-	ip_from(family, ip, &a);
+	sk__u128_to_ip(family, ip, &a);
 	if (family == AF_INET) {
 		struct sockaddr_in *s = (struct sockaddr_in *)&ss;
 		s->sin_family = AF_INET;
@@ -419,7 +373,7 @@ static int sweep(struct sk_routes *r, int family, unsigned wait_ms, char *err)
 	size_t nopen = 0, next = 0;
 	uint64_t wait = (uint64_t)wait_ms * 1000000u;
 	for (;;) {
-		uint64_t now = now_ns();
+		uint64_t now = sk_clock_ns();
 		size_t k = 0;
 		for (size_t i = 0; i < nopen; i++) {
 			struct hop *hp = &f->hops[open[i]];
@@ -542,7 +496,7 @@ const struct sk_route *sk_routes_find(const struct sk_routes *r, const struct sk
 	if (ip->family != AF_INET && ip->family != AF_INET6)
 		return NULL;
 	const struct fam *f = &r->f[fam_index(ip->family)];
-	u128 v = value_of(ip->family, ip->bytes);
+	u128 v = sk__u128_from_bytes(ip->family, ip->bytes);
 	/* The last region starting at or below v. */
 	size_t lo = 0, hi = f->nreg;
 	while (lo < hi) {

@@ -1,9 +1,11 @@
 /* Target sets: specs in, merged address ranges out, indexable in order.
  * Addresses are 128-bit integers inside their family so that IPv4 and IPv6
  * share one range arithmetic. */
+#include "sockit/array.h"
 #include "sockit/scan.h"
 #include "sockit/error.h"
 #include "sockit/resolve.h"
+#include "core/ipint.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -12,7 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-typedef unsigned __int128 u128;
+typedef sk__u128 u128;
 
 struct range {
 	int family;
@@ -36,37 +38,13 @@ struct sk_targets {
  * addresses is fine, an unbounded one is not. */
 #define MAX_RANGES (1u << 24)
 
-static u128 ip_value(const struct sk_ip *ip)
-{
-	u128 v = 0;
-	unsigned n = ip->family == AF_INET ? 4 : 16;
-	for (unsigned i = 0; i < n; i++)
-		v = v << 8 | ip->bytes[i];
-	return v;
-}
-
-static void ip_from(int family, u128 v, struct sk_ip *out)
-{
-	memset(out, 0, sizeof *out);
-	out->family = family;
-	unsigned n = family == AF_INET ? 4 : 16;
-	for (unsigned i = n; i-- > 0;) {
-		out->bytes[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
 static int push(struct rvec *v, int family, u128 lo, u128 hi)
 {
 	if (v->n == v->cap) {
 		if (v->cap >= MAX_RANGES)
 			return SK_ETOOMANY;
-		size_t cap = v->cap ? v->cap * 2 : 16;
-		struct range *r = realloc(v->r, cap * sizeof *r);
-		if (!r)
+		if (sk_array_grow(&v->r, &v->cap, v->n + 1, sizeof *v->r))
 			return -ENOMEM;
-		v->r = r;
-		v->cap = cap;
 	}
 	v->r[v->n++] = (struct range){ family, lo, hi };
 	return 0;
@@ -146,7 +124,7 @@ static int add_name(struct rvec *v, const char *spec, int flags, char *err)
 			memcpy(ip.bytes, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
 		else
 			continue;
-		u128 x = ip_value(&ip);
+		u128 x = sk__u128_from_ip(&ip);
 		rc = push(v, ip.family, x, x);
 	}
 	sk_addrlist_free(&list);
@@ -174,14 +152,14 @@ static int parse_spec(struct rvec *v, const char *spec, int flags, char *err)
 		struct sk_ip first, last;
 		sk_cidr_network(&c, &first);
 		sk_cidr_last(&c, &last);
-		return push(v, c.addr.family, ip_value(&first), ip_value(&last));
+		return push(v, c.addr.family, sk__u128_from_ip(&first), sk__u128_from_ip(&last));
 	}
 	char *dash = strchr(buf, '-');
 	if (dash) {
 		*dash = 0;
 		const char *right = dash + 1;
 		if (sk_ip_parse(buf, &a) == 0) {
-			u128 lo = ip_value(&a), hi;
+			u128 lo = sk__u128_from_ip(&a), hi;
 			if (a.family == AF_INET && all_digits(right) && strlen(right) <= 3) {
 				unsigned last = (unsigned)strtoul(right, NULL, 10);
 				if (last > 255 || last < a.bytes[3])
@@ -193,7 +171,7 @@ static int parse_spec(struct rvec *v, const char *spec, int flags, char *err)
 				if (b.family != a.family)
 					return sk_err_set(err, SK_EBADTARGET,
 							  "'%.64s': range ends in two families", spec);
-				hi = ip_value(&b);
+				hi = sk__u128_from_ip(&b);
 				if (hi < lo)
 					return sk_err_set(err, SK_EBADTARGET,
 							  "'%.64s': range end is below its start", spec);
@@ -210,7 +188,7 @@ static int parse_spec(struct rvec *v, const char *spec, int flags, char *err)
 	if (sk_ip_parse(buf, &a) == 0) {
 		if (!family_ok(a.family, flags))
 			return sk_err_set(err, SK_ENOFAMILY, "'%.64s'", spec);
-		u128 x = ip_value(&a);
+		u128 x = sk__u128_from_ip(&a);
 		return push(v, a.family, x, x);
 	}
 	if (!name_like(buf) || all_digits(buf) || strchr(buf, ':'))
@@ -415,7 +393,7 @@ void sk_targets_get(const struct sk_targets *t, uint64_t index, struct sk_ip *ou
 			hi = mid;
 	}
 	const struct range *r = &t->final.r[lo];
-	ip_from(r->family, r->lo + (index - t->before[lo]), out);
+	sk__u128_to_ip(r->family, r->lo + (index - t->before[lo]), out);
 }
 
 void sk_targets_each_range(const struct sk_targets *t,
@@ -424,8 +402,8 @@ void sk_targets_each_range(const struct sk_targets *t,
 {
 	for (size_t i = 0; i < t->final.n; i++) {
 		struct sk_ip a, b;
-		ip_from(t->final.r[i].family, t->final.r[i].lo, &a);
-		ip_from(t->final.r[i].family, t->final.r[i].hi, &b);
+		sk__u128_to_ip(t->final.r[i].family, t->final.r[i].lo, &a);
+		sk__u128_to_ip(t->final.r[i].family, t->final.r[i].hi, &b);
 		fn(&a, &b, ctx);
 	}
 }
@@ -434,7 +412,7 @@ int sk_targets_find(const struct sk_targets *t, const struct sk_ip *ip, uint64_t
 {
 	if (ip->family != AF_INET && ip->family != AF_INET6)
 		return -ENOENT;
-	struct range key = { ip->family, ip_value(ip), ip_value(ip) };
+	struct range key = { ip->family, sk__u128_from_ip(ip), sk__u128_from_ip(ip) };
 	/* The last range that starts at or before the address. */
 	size_t lo = 0, hi = t->final.n;
 	while (lo < hi) {

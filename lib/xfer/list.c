@@ -9,20 +9,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "sockit/array.h"
 #include "sockit/error.h"
 #include "sockit/xfer.h"
 
 static int push(struct sk_xfer_list *l, const char *path, const char *name,
 		bool dir, uint64_t size, char *err)
 {
-	if (l->count == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct sk_xfer_item *n = realloc(l->items, cap * sizeof *n);
-		if (!n)
-			return sk_err_set(err, -ENOMEM, "%s", path);
-		l->items = n;
-		l->cap = cap;
-	}
+	if (sk_array_grow(&l->items, &l->cap, l->count + 1, sizeof *l->items))
+		return sk_err_set(err, -ENOMEM, "%s", path);
 	struct sk_xfer_item *it = &l->items[l->count];
 	it->path = strdup(path);
 	it->name = strdup(name);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "reader.h"
+#include "sockit/clock.h"
 #include "sockit/bytes.h"
 #include "sockit/error.h"
 #include "sockit/xfer.h"
@@ -433,11 +434,9 @@ static void drain(struct sk_xfer_stream *s)
 		return;
 	shutdown(s->fd, SHUT_WR);
 	static uint8_t sink[65536];
-	struct timespec t0, t;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	uint64_t t0 = sk_clock_ms();
 	for (size_t total = 0; total < (64u << 20);) {
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		long ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+		uint64_t ms = sk_clock_ms() - t0;
 		if (ms >= 2000)
 			return;
 		struct pollfd p = { .fd = s->fd, .events = POLLIN };
