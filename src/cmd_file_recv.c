@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "file_common.h"
 #include "tls_opts.h"
+#include "sockit/clock.h"
 #include "sockit/bytes.h"
 #include "sockit/endpoint.h"
 #include "sockit/error.h"
@@ -107,46 +108,6 @@ static uint64_t parse_size(const char *opt, const char *text)
 	return v * mult;
 }
 
-static void set_timeouts(int fd, uint64_t ms)
-{
-	if (!ms)
-		return;
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
-
-static int accept_one(int lfd, char *peer, size_t cap)
-{
-	struct sockaddr_storage ss;
-	for (;;) {
-		socklen_t sl = sizeof ss;
-		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
-		if (fd >= 0) {
-			/* An IPv4 client of a dual-stack :PORT shows as 127.0.0.1,
-			 * as in tcp listen, not as ::ffff:127.0.0.1. */
-			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-			if (ss.ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-				struct sockaddr_in s4 = { .sin_family = AF_INET,
-							  .sin_port = s6->sin6_port };
-				memcpy(&s4.sin_addr, &s6->sin6_addr.s6_addr[12], 4);
-				memset(&ss, 0, sizeof ss);
-				memcpy(&ss, &s4, sizeof s4);
-			}
-			sk_sockaddr_format((struct sockaddr *)&ss, true, peer, cap);
-			return fd;
-		}
-		if (errno == EINTR || errno == ECONNABORTED)
-			continue;
-		/* Out of descriptors: wait a little for one to be freed. */
-		if (errno == EMFILE || errno == ENFILE) {
-			usleep(100000);
-			continue;
-		}
-		return -errno;
-	}
-}
-
 /* One framed session on fd; returns 0 when it completed, 1 when a
  * connection ended before a valid hello (a port scanner's probe, say:
  * that was no session), or the error. */
@@ -162,7 +123,7 @@ static int session(struct sk_xfer_stream *s, const char *peer, int dirfd,
 	};
 	struct sk_xfer_recv_stats st;
 	char err[SK_ERRLEN];
-	uint64_t t0 = file_now_ns();
+	uint64_t t0 = sk_clock_ns();
 	int rc = sk_xfer_recv(s, &ro, &st, err);
 	file_progress_done(&prog);
 	if (rc) {
@@ -171,7 +132,7 @@ static int session(struct sk_xfer_stream *s, const char *peer, int dirfd,
 	}
 	if (!o->quiet) {
 		char rate[32];
-		file_rate_note(st.bytes, file_now_ns() - t0, rate, sizeof rate);
+		file_rate_note(st.bytes, sk_clock_ns() - t0, rate, sizeof rate);
 		fprintf(stderr, "received %llu file%s, %llu bytes from %s, verified%s\n",
 			(unsigned long long)st.files, st.files == 1 ? "" : "s",
 			(unsigned long long)st.bytes, peer, rate);
@@ -214,7 +175,7 @@ static int raw_session(struct sk_xfer_stream *s, const char *peer,
 	static uint8_t buf[1 << 20];
 	EVP_MD_CTX *sha = EVP_MD_CTX_new();
 	EVP_DigestInit_ex(sha, EVP_sha256(), NULL);
-	uint64_t total = 0, t0 = file_now_ns();
+	uint64_t total = 0, t0 = sk_clock_ns();
 	int rc = 0;
 	for (;;) {
 		ssize_t n = sk_xfer_read(s, buf, sizeof buf);
@@ -260,7 +221,7 @@ static int raw_session(struct sk_xfer_stream *s, const char *peer,
 	if (!rc && !o->quiet) {
 		char hex[65], rate[32];
 		sk_hex_encode(md, 32, hex, sizeof hex);
-		file_rate_note(total, file_now_ns() - t0, rate, sizeof rate);
+		file_rate_note(total, sk_clock_ns() - t0, rate, sizeof rate);
 		fprintf(stderr, "received %llu bytes from %s%s, sha256 %s\n",
 			(unsigned long long)total, peer, rate, hex);
 	}
@@ -351,12 +312,11 @@ int cmd_file_recv(int argc, char **argv)
 	int status = EXIT_OK;
 	for (;;) {
 		char peer[SK_ADDRSTRLEN];
-		int fd = accept_one(lfd, peer, sizeof peer);
+		int fd = sk_xfer_accept(lfd, o.timeout_ms, peer, sizeof peer);
 		if (fd < 0)
 			cli_fail(EXIT_FAIL, "accept: %s", sk_strerror(fd));
 		if (o.verbose)
 			fprintf(stderr, "connection from %s\n", peer);
-		set_timeouts(fd, o.timeout_ms);
 		struct sk_xfer_stream s = { .fd = fd };
 		struct sk_xfer_tls *tls = NULL;
 		if (ctx) {

@@ -229,6 +229,15 @@ int sk_xfer_connect(const struct sk_endpoint *ep, int family,
 int sk_xfer_listen(const struct sk_endpoint *ep, int family, char *bound,
 		   size_t cap, char *err);
 
+/* Waits for the next connection on lfd (from sk_xfer_listen) and returns
+ * it as a blocking socket whose reads and writes each give up after
+ * timeout_ms (0: never), so a peer that stalls cannot hold a session
+ * forever.  peer gets its address ("127.0.0.1:40112"; an IPv4 client of a
+ * dual-stack listener shows as IPv4).  Connections aborted before they
+ * were accepted are skipped, and when descriptors run out it waits for
+ * one to be freed.  Returns the fd or -errno. */
+int sk_xfer_accept(int lfd, uint64_t timeout_ms, char *peer, size_t cap);
+
 struct sk_tls;
 struct sk_xfer_tls;
 

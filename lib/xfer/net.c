@@ -1,6 +1,6 @@
 /* Sockets for file transfer: a blocking connected stream (through lib/io's
  * connector: every address of the name tried in turn, each with a connect
- * timeout) and a listener. */
+ * timeout), a listener and its accept. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "sockit/connect.h"
@@ -120,4 +121,37 @@ int sk_xfer_listen(const struct sk_endpoint *ep, int family, char *bound,
 out:
 	sk_addrlist_free(&l);
 	return rc;
+}
+
+static void set_timeouts(int fd, uint64_t ms)
+{
+	if (!ms)
+		return;
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+int sk_xfer_accept(int lfd, uint64_t timeout_ms, char *peer, size_t cap)
+{
+	for (;;) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+		if (fd >= 0) {
+			/* As in tcp listen: 127.0.0.1, not ::ffff:127.0.0.1. */
+			sk_sockaddr_unmap(&ss, sl);
+			sk_sockaddr_format((const struct sockaddr *)&ss, true, peer, cap);
+			set_timeouts(fd, timeout_ms);
+			return fd;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		/* Out of descriptors: wait a little for one to be freed. */
+		if (errno == EMFILE || errno == ENFILE) {
+			poll(NULL, 0, 100);
+			continue;
+		}
+		return -errno;
+	}
 }
