@@ -581,7 +581,7 @@ int cmd_scan(int argc, char **argv)
 		save_checkpoint(&run, start);
 		struct sk_scan_stats stats;
 		if (ph == 0 && o.connect) {
-			struct sk_connect_opts co = {
+			struct sk_scan_connect_opts co = {
 				.plan = &plan[ph],
 				.start = start,
 				.concurrency = o.concurrency,

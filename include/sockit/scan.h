@@ -346,7 +346,7 @@ void sk_udp_payload(uint16_t port, const uint8_t **payload, size_t *len);
 
 /* ---- the connect scan ------------------------------------------------- */
 
-struct sk_connect_opts {
+struct sk_scan_connect_opts {
 	const struct sk_plan *plan; /* TCP ports only */
 	uint64_t start;             /* first step (resume) */
 	unsigned concurrency;       /* 0: from RLIMIT_NOFILE */
@@ -373,7 +373,7 @@ uint64_t sk_raise_nofile(void);
  * timeouts adapted to measured RTTs, RST close (SO_LINGER 0), connections
  * to oneself (local == remote endpoint) tried again.  Returns 0 when every
  * step is done, 1 when stopped, or a negative error with err. */
-int sk_scan_connect(const struct sk_connect_opts *o,
+int sk_scan_connect(const struct sk_scan_connect_opts *o,
 		    struct sk_scan_stats *stats, char *err);
 
 #endif

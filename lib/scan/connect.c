@@ -59,7 +59,7 @@ struct tq {
 };
 
 struct shared {
-	const struct sk_connect_opts *o;
+	const struct sk_scan_connect_opts *o;
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* a worker finished */
 	unsigned finished;
@@ -71,7 +71,7 @@ struct shared {
 
 struct worker {
 	struct shared *sh;
-	const struct sk_connect_opts *o;
+	const struct sk_scan_connect_opts *o;
 	const struct sk_plan *plan;
 	pthread_t thread;
 	unsigned id, nthreads;
@@ -681,7 +681,7 @@ out:
 static void collect(struct shared *sh, struct worker *ws, unsigned nt,
 		    struct sk_scan_stats *st)
 {
-	const struct sk_connect_opts *o = sh->o;
+	const struct sk_scan_connect_opts *o = sh->o;
 	uint64_t resume = UINT64_MAX;
 	for (unsigned t = 0; t < nt; t++) {
 		uint64_t head = atomic_load(&ws[t].head_pub);
@@ -699,8 +699,8 @@ static void collect(struct shared *sh, struct worker *ws, unsigned nt,
 	st->resume = resume;
 }
 
-int sk_scan_connect(const struct sk_connect_opts *o, struct sk_scan_stats *stats,
-		    char *err)
+int sk_scan_connect(const struct sk_scan_connect_opts *o,
+		    struct sk_scan_stats *stats, char *err)
 {
 	const struct sk_plan *plan = o->plan;
 	memset(stats, 0, sizeof *stats);
