@@ -15,9 +15,14 @@ def test_install_and_build_against_the_library(tmp_path):
                    (["SANITIZE=1"] if "san" in build else []),
                    check=True, capture_output=True, timeout=300)
     for rel in ("bin/sockit", "lib/libsockit.a", "lib/libsockit.so", "lib/pkgconfig/sockit.pc",
-                "include/sockit/cidr.h", "share/man/man1/sockit.1", "share/man/man1/sockit-cidr.1",
+                "include/sockit/cidr.h", "include/sockit/sockit.h", "share/man/man1/sockit.1",
+                "share/man/man1/sockit-cidr.1",
                 "share/bash-completion/completions/sockit", "share/zsh/vendor-completions/_sockit"):
         assert (prefix / rel).exists(), rel
+    lib = prefix / "lib"
+    assert (lib / "libsockit.so.0.1.0").is_file() and not (lib / "libsockit.so.0.1.0").is_symlink()
+    assert os.readlink(lib / "libsockit.so.0") == "libsockit.so.0.1.0"
+    assert os.readlink(lib / "libsockit.so") == "libsockit.so.0"
     src = tmp_path / "use.c"
     src.write_text('#include <sockit/cidr.h>\n#include <stdio.h>\n'
                    'int main(void) { struct sk_cidr c; char h[SK_COUNTSTRLEN];\n'
