@@ -11,8 +11,10 @@
 /* lib/core: errors, endpoints, names, data notation, pure helpers */
 #include <sockit/error.h>
 #include <sockit/append.h>
+#include <sockit/array.h>
 #include <sockit/bytes.h>
 #include <sockit/cidr.h>
+#include <sockit/clock.h>
 #include <sockit/console.h>
 #include <sockit/endpoint.h>
 #include <sockit/hexdump.h>
