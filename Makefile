@@ -93,6 +93,13 @@ $(BUILD)/obj/src/lazy_openssl.o: ALL_CFLAGS += \
 	-DSK_SONAME_SSL='"$(call soname,ssl)"' -DSK_SONAME_CRYPTO='"$(call soname,crypto)"'
 $(BUILD)/obj/src/lazy_pcap.o: ALL_CFLAGS += -DSK_SONAME_PCAP='"$(call soname,pcap)"'
 $(BUILD)/obj/src/lazy_uv.o: ALL_CFLAGS += -DSK_SONAME_UV='"$(call soname,uv)"'
+# Debian's libncursesw.so is a linker script naming the real library:
+# INPUT(libncursesw.so.6 -ltinfo).  The program never links it (sockit ui
+# alone opens it), so a curses function missing from lazy_curses.c fails
+# the link instead of adding a start-up dependency.
+curses_soname = $(or $(call soname,ncursesw),$(shell sed -n \
+	's/^INPUT(\([^ )]*\).*/\1/p' $$($(CC) -print-file-name=libncursesw.so)))
+$(BUILD)/obj/src/lazy_curses.o: ALL_CFLAGS += -DSK_SONAME_CURSES='"$(curses_soname)"'
 
 $(BUILD)/sockit: $(CMD_OBJ) $(BUILD)/libsockit.a
 	$(call say,LD,$@)

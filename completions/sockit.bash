@@ -45,6 +45,8 @@ _sockit_options()
 		--sh-exec= -k --keep-open -4 -6 --max-conns= --allow= --deny= --allow-file= \
 		--idle-timeout= --max-buffer= --raw --hex --no-shutdown -C --crlf -v --verbose \
 		--stats --tls --cert= --key= --alpn= --client-ca= -h --help" ;;
+	ui) echo "--local= -4 -6 --view= --hex-input --append= --every= --count= \
+		--send= --reply= --rules= --history= -h --help" ;;
 	tour) echo "--list --step= --pause -h --help" ;;
 	help) echo "-h --help" ;;
 	esac
@@ -101,7 +103,7 @@ _sockit()
 
 	# The command: one word, or a group and its subcommand ("udp send").
 	local groups="udp file http tcp"
-	local singles="cidr resolve scan arp sniff tour help"
+	local singles="cidr resolve scan arp sniff ui tour help"
 	if [ "$COMP_CWORD" -eq 1 ]; then
 		COMPREPLY=($(compgen -W "$groups $singles --help --version" -- "$cur"))
 		return 0

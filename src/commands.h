@@ -17,6 +17,7 @@ int cmd_arp(int argc, char **argv);
 int cmd_sniff(int argc, char **argv);
 int cmd_tcp_connect(int argc, char **argv);
 int cmd_tcp_listen(int argc, char **argv);
+int cmd_ui(int argc, char **argv);
 int cmd_tour(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 

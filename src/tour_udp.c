@@ -65,6 +65,7 @@ int tour_udp_chat(void)
 	if (rc == 0)
 		tour_say("\nAt a terminal, 'sockit udp chat --local :5400' is interactive:\n"
 			 "type to send, /peers lists who sent what, /to ID picks the target,\n"
-			 "/hex on switches to hex, /quit leaves.");
+			 "/hex on switches to hex, /quit leaves.  'sockit ui' is the same\n"
+			 "assistant full screen (receive pane, hex, checksums, repeat timer).");
 	return rc;
 }

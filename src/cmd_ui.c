@@ -1,0 +1,217 @@
+/* sockit ui: the network debugging assistant (NetAssist, Packet Sender) as
+ * a full-screen terminal program.  This file reads the command line and
+ * runs the loop; ui_*.c do the rest. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "udp_common.h"
+#include "ui.h"
+
+static const char usage[] =
+	"usage: sockit ui [udp|tcp] [HOST:PORT] [--local [ADDR]:PORT] [options]\n"
+	"\n"
+	"The network debugging assistant, full screen: a mode (udp: bind Local,\n"
+	"send to Remote or to the last sender; tcp: a client connected to\n"
+	"Remote), a receive pane with each message's time, sender and length in\n"
+	"text, hex or both, a send box (text with C escapes, or hex), an\n"
+	"appended checksum, a repeat timer, counters and a status line.  Mode\n"
+	"and addresses can be changed inside (Tab to a field, Enter applies).\n"
+	"F1 or Ctrl-G shows the keys; Ctrl-Q quits.\n"
+	"\n"
+	"  --local [ADDR]:PORT  udp: bind here (default :0, a port of the kernel's\n"
+	"                     choice); tcp: the source address and port\n"
+	"  -4, -6             IPv4 / IPv6 only\n"
+	"  --view text|hex|both  how messages are shown (default text)\n"
+	"  --hex-input        the send box takes hex bytes\n"
+	"  --append SPEC      add crc16-modbus, crc32, sum8, xor8 or TEXT to each\n"
+	"                     message sent\n"
+	"  --every D          repeat each send every D (500ms, 1s)\n"
+	"  --count N          with --every, send N times (0: until Esc)\n"
+	"  --send TEXT        put TEXT in the send box\n"
+	"  --reply TEXT, --rules FILE   answer messages automatically, as udp\n"
+	"                     listen does\n"
+	"  --history N        messages kept for scrolling back (default 10000);\n"
+	"                     older ones are dropped, and counted\n"
+	"  -h, --help         this help\n"
+	"\n"
+	"Colours are used when the terminal has them and NO_COLOR is not set.\n"
+	"\n"
+	"examples:\n"
+	"  sockit ui udp --local :5400 127.0.0.1:5401\n"
+	"  sockit ui tcp 127.0.0.1:8080 --append '\\r\\n'\n"
+	"\n"
+	"exit status: 0 quit, 1 no terminal, 2 usage error.\n";
+
+static void parse_endpoint(const char *what, const char *text, const char *proto)
+{
+	struct sk_endpoint ep;
+	char err[SK_ERRLEN];
+	if (text && sk_endpoint_parse(text, proto, &ep, err))
+		cli_usage("%s%s", what, err);
+	if (text && ep.kind != SK_ENDPOINT_INET)
+		cli_usage("%s%s: needs HOST:PORT", what, text);
+}
+
+/* Positional arguments: an optional mode word, then HOST:PORT. */
+static void positional(struct ui *ui, int argc, char **argv)
+{
+	if (optind < argc && !strcmp(argv[optind], "udp"))
+		optind++;
+	else if (optind < argc && !strcmp(argv[optind], "tcp"))
+		ui->mode = UI_TCP, optind++;
+	if (optind < argc) {
+		parse_endpoint("", argv[optind], ui->mode == UI_TCP ? "tcp" : "udp");
+		ui_edit_set(&ui->edit[UI_F_REMOTE], argv[optind++]);
+	}
+	if (optind < argc)
+		cli_usage("unexpected argument '%s'", argv[optind]);
+}
+
+static void set_append(struct ui *ui, const char *spec)
+{
+	char err[SK_ERRLEN];
+	if (sk_append_parse(spec, &ui->append, err))
+		cli_usage("--append: %s", err);
+	ui->append_i = UI_APPEND_CHOICES; /* "text" */
+	for (size_t i = 1; i < UI_APPEND_CHOICES; i++)
+		if (!strcmp(spec, ui_append_names[i]))
+			ui->append_i = i;
+}
+
+static void set_view(struct ui *ui, const char *v)
+{
+	if (!strcmp(v, "text"))
+		ui->view = UI_VIEW_TEXT;
+	else if (!strcmp(v, "hex"))
+		ui->view = UI_VIEW_HEX;
+	else if (!strcmp(v, "both"))
+		ui->view = UI_VIEW_BOTH;
+	else
+		cli_usage("--view: '%s' is not text, hex or both", v);
+}
+
+struct ui_args {
+	size_t history;
+	const char *rules, *reply;
+};
+
+static void parse(struct ui *ui, int argc, char **argv, struct ui_args *a)
+{
+	enum { OPT_LOCAL = 256, OPT_VIEW, OPT_HEXIN, OPT_APPEND, OPT_EVERY,
+	       OPT_COUNT, OPT_SEND, OPT_REPLY, OPT_RULES, OPT_HISTORY };
+	static const struct option longopts[] = {
+		{ "local", required_argument, NULL, OPT_LOCAL },
+		{ "view", required_argument, NULL, OPT_VIEW },
+		{ "hex-input", no_argument, NULL, OPT_HEXIN },
+		{ "append", required_argument, NULL, OPT_APPEND },
+		{ "every", required_argument, NULL, OPT_EVERY },
+		{ "count", required_argument, NULL, OPT_COUNT },
+		{ "send", required_argument, NULL, OPT_SEND },
+		{ "reply", required_argument, NULL, OPT_REPLY },
+		{ "rules", required_argument, NULL, OPT_RULES },
+		{ "history", required_argument, NULL, OPT_HISTORY },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char num[32];
+	int opt;
+	while ((opt = cli_getopt(argc, argv, "46h", longopts)) != -1) {
+		switch (opt) {
+		case '4': ui->family = AF_INET; break;
+		case '6': ui->family = AF_INET6; break;
+		case OPT_LOCAL:
+			parse_endpoint("--local: ", optarg, "udp");
+			ui_edit_set(&ui->edit[UI_F_LOCAL], optarg);
+			break;
+		case OPT_VIEW: set_view(ui, optarg); break;
+		case OPT_HEXIN: ui->input = UI_IN_HEX; break;
+		case OPT_APPEND: set_append(ui, optarg); break;
+		case OPT_EVERY:
+			snprintf(num, sizeof num, "%llu", (unsigned long long)
+				 cli_duration_ms("--every", optarg));
+			ui_edit_set(&ui->edit[UI_F_EVERY], num);
+			break;
+		case OPT_COUNT:
+			snprintf(num, sizeof num, "%llu", (unsigned long long)
+				 cli_number("--count", optarg, 0, 1000000000));
+			ui_edit_set(&ui->edit[UI_F_COUNT], num);
+			break;
+		case OPT_SEND: ui_edit_set(&ui->edit[UI_F_SEND], optarg); break;
+		case OPT_REPLY: a->reply = optarg; break;
+		case OPT_RULES: a->rules = optarg; break;
+		case OPT_HISTORY:
+			a->history = cli_number("--history", optarg, 10, 1000000);
+			break;
+		case 'h': cli_help(usage);
+		default: cli_usage("unexpected option");
+		}
+	}
+	positional(ui, argc, argv);
+}
+
+static void on_rate(uv_timer_t *t)
+{
+	struct ui *ui = t->data;
+	ui->rx_rate = ui->n.rx_bytes - ui->rate_rx_prev;
+	ui->tx_rate = ui->n.tx_bytes - ui->rate_tx_prev;
+	ui->rate_rx_prev = ui->n.rx_bytes;
+	ui->rate_tx_prev = ui->n.tx_bytes;
+	ui_dirty(ui);
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static void timer_init(struct ui *ui, uv_timer_t *t)
+{
+	uv_timer_init(&ui->loop, t);
+	t->data = ui;
+}
+
+int cmd_ui(int argc, char **argv)
+{
+	struct ui *ui = calloc(1, sizeof *ui);
+	if (!ui)
+		cli_fail(EXIT_FAIL, "%s", strerror(ENOMEM));
+	struct ui_args a = { .history = 10000 };
+	ui->focus = UI_F_SEND;
+	ui_edit_set(&ui->edit[UI_F_EVERY], "0");
+	ui_edit_set(&ui->edit[UI_F_COUNT], "0");
+	parse(ui, argc, argv, &a);
+	ui->rules = udp_load_rules(a.rules, a.reply);
+	/* 64 MiB of message bytes at most, whatever --history says. */
+	if (ui_hist_init(&ui->hist, a.history, 64u << 20) < 0)
+		cli_fail(EXIT_FAIL, "%s", strerror(ENOMEM));
+
+	uv_loop_init(&ui->loop);
+	timer_init(ui, &ui->draw);
+	timer_init(ui, &ui->rate);
+	timer_init(ui, &ui->repeat);
+	char err[SK_ERRLEN];
+	if (ui_term_open(ui, err) < 0)
+		cli_fail(EXIT_FAIL, "%s", err);
+	ui_net_open(ui);
+	uv_timer_start(&ui->rate, on_rate, 1000, 1000);
+	ui_draw(ui);
+
+	uv_run(&ui->loop, UV_RUN_DEFAULT);
+
+	ui_net_close(ui);
+	ui_term_close(ui);
+	uv_walk(&ui->loop, close_walk, NULL);
+	for (int i = 0; i < 2; i++)
+		uv_run(&ui->loop, UV_RUN_DEFAULT);
+	uv_loop_close(&ui->loop);
+	ui_hist_free(&ui->hist);
+	sk_rules_free(ui->rules);
+	free(ui);
+	return EXIT_OK;
+}

@@ -1,0 +1,88 @@
+/* Messages as screen text.  Unlike sk_escape, valid UTF-8 is kept as it
+ * is (people send Chinese and accented text); control characters and bytes
+ * that are not UTF-8 are shown escaped, so nothing unseen reaches the
+ * terminal and nothing is silently altered. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "sockit/bytes.h"
+#include "ui.h"
+
+/* The length of the valid UTF-8 sequence at p (2-4), or 0. */
+static size_t utf8_len(const uint8_t *p, size_t n)
+{
+	size_t need;
+	uint32_t cp;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		need = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		need = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		need = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (n < need)
+		return 0;
+	for (size_t i = 1; i < need; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and code points past U+10FFFF. */
+	if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	/* C1 controls and the line/paragraph separators are escaped too. */
+	if (cp < 0xa0 || cp == 0x2028 || cp == 0x2029)
+		return 0;
+	return need;
+}
+
+size_t ui_render_text(const uint8_t *p, size_t n, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 5 <= cap;) {
+		size_t u = p[i] >= 0x80 ? utf8_len(p + i, n - i) : 0;
+		if (u) {
+			memcpy(out + o, p + i, u);
+			o += u;
+			i += u;
+			continue;
+		}
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\') {
+			out[o++] = (char)p[i++];
+			continue;
+		}
+		/* sk_escape spells one byte the way the data notation does. */
+		o += sk_escape(p + i, 1, out + o, cap - o);
+		i++;
+	}
+	if (cap)
+		out[o < cap ? o : cap - 1] = '\0';
+	return o;
+}
+
+size_t ui_render_hex(const uint8_t *p, size_t n, char *out, size_t cap)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 4 <= cap; i++) {
+		if (i)
+			out[o++] = ' ';
+		out[o++] = digits[p[i] >> 4];
+		out[o++] = digits[p[i] & 15];
+	}
+	if (cap)
+		out[o] = '\0';
+	return o;
+}
+
+void ui_time(int64_t ms, char *buf, size_t cap)
+{
+	time_t s = (time_t)(ms / 1000);
+	struct tm tm;
+	localtime_r(&s, &tm);
+	snprintf(buf, cap, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min,
+		 tm.tm_sec, (int)(ms % 1000));
+}

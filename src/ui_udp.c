@@ -1,0 +1,143 @@
+/* UDP mode on the library's engine (sockit/udp.h): bind Local, send to
+ * Remote, or to whoever spoke last when Remote is empty. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "udp_common.h"
+#include "ui.h"
+
+static void on_dgram(void *arg, const struct sk_dgram *d)
+{
+	struct ui *ui = arg;
+	char who[SK_ADDRSTRLEN];
+	sk_sockaddr_format(d->from, true, who, sizeof who);
+	memcpy(&ui->last.ss, d->from, d->fromlen);
+	ui->last.len = d->fromlen;
+	struct sk_addr from = ui->last;
+	ui_received(ui, who, &from, d->data, d->len, d->size);
+}
+
+/* Reads an address field into ep; "" stays "" (any / last sender). */
+static int field_endpoint(struct ui *ui, enum ui_field f, const char *name,
+			  struct sk_endpoint *ep, char *text, size_t cap)
+{
+	char err[SK_ERRLEN];
+	ui_edit_utf8(&ui->edit[f], text, cap);
+	memset(ep, 0, sizeof *ep);
+	if (!text[0])
+		return 0;
+	int rc = sk_endpoint_parse(text, "udp", ep, err);
+	if (rc == 0 && ep->kind != SK_ENDPOINT_INET) {
+		snprintf(err, sizeof err, "%s: UDP needs HOST:PORT", text);
+		rc = SK_EBADENDPOINT;
+	}
+	if (rc < 0)
+		ui_status(ui, true, "%s: %s", name, err);
+	return rc;
+}
+
+static int resolve(struct ui *ui, struct sk_addr *bind_addr, bool *v6only)
+{
+	char ltext[UI_EDIT_MAX], rtext[UI_EDIT_MAX], err[SK_ERRLEN];
+	struct sk_endpoint lep, rep;
+	int rc, family = ui->family;
+	if ((rc = field_endpoint(ui, UI_F_LOCAL, "Local", &lep, ltext, sizeof ltext)) < 0 ||
+	    (rc = field_endpoint(ui, UI_F_REMOTE, "Remote", &rep, rtext, sizeof rtext)) < 0)
+		return rc;
+	memset(&ui->to, 0, sizeof ui->to);
+	if (rtext[0]) {
+		if (rep.port == 0) {
+			ui_status(ui, true, "Remote: %s: port 0 is not a destination", rtext);
+			return SK_EBADPORT;
+		}
+		if ((rc = sk_udp_dest_addr(&rep, family, &ui->to, err)) < 0) {
+			ui_status(ui, true, "Remote: %s", err);
+			return rc;
+		}
+		if (family == AF_UNSPEC && !lep.host[0])
+			family = ui->to.ss.ss_family;
+	}
+	if ((rc = sk_udp_listen_addr(&lep, family, bind_addr, v6only, err)) < 0) {
+		ui_status(ui, true, "Local: %s", err);
+		return rc;
+	}
+	if (ui->to.len && ((bind_addr->ss.ss_family == AF_INET &&
+			    ui->to.ss.ss_family == AF_INET6) ||
+			   (*v6only && ui->to.ss.ss_family == AF_INET))) {
+		ui_status(ui, true, "Local %s and Remote %s are of different families",
+			  ltext, rtext);
+		return SK_EFAMILY;
+	}
+	return 0;
+}
+
+int ui_udp_open(struct ui *ui)
+{
+	struct sk_addr bind_addr;
+	bool v6only = false;
+	char err[SK_ERRLEN];
+	snprintf(ui->state, sizeof ui->state, "UDP: closed");
+	int rc = resolve(ui, &bind_addr, &v6only);
+	if (rc < 0)
+		return rc;
+	struct sk_udp_opts o = {
+		.family = bind_addr.ss.ss_family,
+		.v6only = v6only,
+		.reuse = true,
+		.rcvbuf = UDP_RCVBUF_DEFAULT,
+	};
+	rc = sk_udp_new(&ui->loop, &o, (const struct sockaddr *)&bind_addr.ss,
+			bind_addr.len, &ui->udp, err);
+	if (rc == 0)
+		rc = sk_udp_recv_start(ui->udp, 65536, UDP_BATCH, on_dgram, ui, err);
+	if (rc < 0) {
+		ui_status(ui, true, "Local: %s", err);
+		ui_udp_close(ui);
+		return rc;
+	}
+	memset(&ui->last, 0, sizeof ui->last);
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	char local[SK_ADDRSTRLEN], remote[SK_ADDRSTRLEN] = "the last sender";
+	sk_udp_local(ui->udp, &ss, &len);
+	sk_sockaddr_format((const struct sockaddr *)&ss, true, local, sizeof local);
+	if (ui->to.len)
+		sk_sockaddr_format((const struct sockaddr *)&ui->to.ss, true,
+				   remote, sizeof remote);
+	snprintf(ui->state, sizeof ui->state, "UDP on %s, sending to %s",
+		 local, remote);
+	ui_status(ui, false, "listening on %s", local);
+	return 0;
+}
+
+void ui_udp_close(struct ui *ui)
+{
+	if (!ui->udp)
+		return;
+	sk_udp_close(ui->udp);
+	ui->udp = NULL;
+}
+
+int ui_udp_send(struct ui *ui, const struct sk_addr *to, const uint8_t *p,
+		size_t n, const uint8_t *sfx, size_t sn, char *who,
+		size_t whocap)
+{
+	if (!ui->udp) {
+		ui_status(ui, true, "not open: fix Local or Remote and press Enter");
+		return -ENOTCONN;
+	}
+	if (!to)
+		to = ui->to.len ? &ui->to : &ui->last;
+	if (!to->len) {
+		ui_status(ui, true, "no one to send to: fill Remote, or wait for a datagram");
+		return -ENOTCONN;
+	}
+	sk_sockaddr_format((const struct sockaddr *)&to->ss, true, who, whocap);
+	struct iovec iov[2] = {
+		{ .iov_base = (void *)p, .iov_len = n },
+		{ .iov_base = (void *)sfx, .iov_len = sn },
+	};
+	return sk_udp_send(ui->udp, iov, sn ? 2 : 1,
+			   (const struct sockaddr *)&to->ss, to->len);
+}
