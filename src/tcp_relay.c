@@ -15,6 +15,7 @@
 #include "sockit/connect.h"
 #include "sockit/error.h"
 #include "sockit/fdio.h"
+#include "sockit/lines.h"
 #include "tcp.h"
 
 #define HIGH_MARK (1024 * 1024)
@@ -36,8 +37,7 @@ struct relay {
 	bool sending_file; /* stdin goes out with sendfile, not through in */
 	int status;
 	uint64_t start;
-	uint8_t *line;     /* message mode: the stdin line being gathered */
-	size_t line_len;
+	struct sk_lines lines; /* message mode: stdin cut into lines */
 	uint64_t line_no;
 };
 
@@ -54,8 +54,7 @@ static void finish(struct relay *r, int status)
 	sk_conn_close(r->conn);
 	sk_fdin_close(r->in);
 	r->in = NULL;
-	free(r->line);
-	r->line = NULL;
+	sk_lines_free(&r->lines);
 	uv_close((uv_handle_t *)&r->quit, NULL);
 	uv_close((uv_handle_t *)&r->idle, NULL);
 	uv_close((uv_handle_t *)&r->usr1, NULL);
@@ -125,18 +124,14 @@ static bool messages(const struct relay *r)
 
 /* Message mode: one stdin line out as one message.  Returns false when
  * the relay is over: bad hex (status 2, as udp send) or a failed write. */
-static bool send_line(struct relay *r)
+static bool send_line(struct relay *r, const struct sk_line *line)
 {
-	size_t n = r->line_len;
-	r->line_len = 0;
 	r->line_no++;
-	if (n && r->line[n - 1] == '\r')
-		n--;
 	uint8_t msg[MSG_LINE + SK_APPEND_MAX];
-	size_t len = n;
+	size_t len = line->len;
 	if (r->o->hex_input) {
 		size_t bad = 0;
-		int rc = sk_hex_decode((const char *)r->line, n, msg, &bad);
+		int rc = sk_hex_decode((const char *)line->p, line->len, msg, &bad);
 		if (rc < 0) {
 			cli_warn("stdin line %llu: bad hex at offset %zu (--hex-input)",
 				 (unsigned long long)r->line_no, bad);
@@ -145,7 +140,7 @@ static bool send_line(struct relay *r)
 		}
 		len = (size_t)rc;
 	} else {
-		memcpy(msg, r->line, n);
+		memcpy(msg, line->p, line->len);
 	}
 	if (r->o->append)
 		len += sk_append_suffix(r->o->append, msg, len, msg + len);
@@ -156,20 +151,14 @@ static bool send_line(struct relay *r)
 
 static void gather_lines(struct relay *r, const uint8_t *p, size_t n)
 {
-	if (!r->line && !(r->line = malloc(MSG_LINE))) {
-		cli_warn("stdin: out of memory");
-		finish(r, EXIT_FAIL);
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '\n') {
-			if (!send_line(r))
-				return;
-			continue;
-		}
-		r->line[r->line_len++] = p[i];
-		if (r->line_len == MSG_LINE && !send_line(r))
+	struct sk_line line;
+	int rc;
+	while ((rc = sk_lines_next(&r->lines, &p, &n, &line)) > 0)
+		if (!send_line(r, &line))
 			return;
+	if (rc < 0) {
+		cli_warn("stdin: %s", sk_strerror(rc));
+		finish(r, EXIT_FAIL);
 	}
 }
 
@@ -218,7 +207,8 @@ static void in_end(void *data, int status)
 		return;
 	}
 	/* The last line counts even without its line ending. */
-	if (messages(r) && r->line_len && !send_line(r))
+	struct sk_line line;
+	if (messages(r) && sk_lines_end(&r->lines, &line) > 0 && !send_line(r, &line))
 		return;
 	input_done(r);
 }
@@ -351,6 +341,7 @@ int tcp_relay(uv_loop_t *loop, uv_stream_t *stream, struct sk_tls *tls,
 	};
 	struct relay r = { .loop = loop, .o = opts, .show = opts->show, .peer = peer };
 	r.start = uv_now(loop);
+	sk_lines_init(&r.lines, MSG_LINE);
 	if (sk_conn_new(stream, tls, &cbs, &r, &r.conn)) {
 		sk_tls_free(tls);
 		sk_stream_close(stream);

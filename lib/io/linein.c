@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "sockit/error.h"
+#include "sockit/lines.h"
 
 enum kind { IN_TTY, IN_PIPE, IN_FILE };
 
@@ -25,52 +26,25 @@ struct sk_linein {
 	bool req_busy;   /* a file read is in flight */
 	bool paused, closing, ended;
 	int fd;
-	size_t max_line;
-	char *line; /* partial line, max_line bytes */
-	size_t used;
+	struct sk_lines lines;
 	char rbuf[65536];
 	sk_linein_data_cb data;
 	sk_linein_end_cb end;
 	void *arg;
 };
 
-static void deliver_line(struct sk_linein *in, const char *p, size_t n)
-{
-	if (n && p[n - 1] == '\r')
-		n--;
-	in->data(in->arg, p, n);
-}
-
-/* Splits a read into lines, keeping a partial line for the next read. */
+/* Splits a read into lines (sockit/lines.h), keeping a partial line for
+ * the next read. */
 static void feed(struct sk_linein *in, const char *p, size_t n)
 {
 	if (in->mode == SK_LINEIN_RAW) {
 		in->data(in->arg, p, n);
 		return;
 	}
-	while (n && !in->closing) {
-		const char *nl = memchr(p, '\n', n);
-		size_t take = nl ? (size_t)(nl - p) : n;
-		size_t room = in->max_line - in->used;
-		if (take > room) {
-			/* Too long for one line: hand over what fits, keep going. */
-			memcpy(in->line + in->used, p, room);
-			in->data(in->arg, in->line, in->max_line);
-			in->used = 0;
-			p += room;
-			n -= room;
-			continue;
-		}
-		memcpy(in->line + in->used, p, take);
-		in->used += take;
-		if (!nl)
-			return;
-		size_t len = in->used;
-		in->used = 0;
-		deliver_line(in, in->line, len);
-		p += take + 1;
-		n -= take + 1;
-	}
+	const uint8_t *b = (const uint8_t *)p;
+	struct sk_line line;
+	while (!in->closing && sk_lines_next(&in->lines, &b, &n, &line) > 0)
+		in->data(in->arg, (const char *)line.p, line.len);
 }
 
 static void finish(struct sk_linein *in, int status)
@@ -78,11 +52,9 @@ static void finish(struct sk_linein *in, int status)
 	if (in->ended || in->closing)
 		return;
 	in->ended = true;
-	if (in->used && in->mode == SK_LINEIN_LINES) {
-		size_t len = in->used;
-		in->used = 0;
-		deliver_line(in, in->line, len);
-	}
+	struct sk_line line;
+	if (in->mode == SK_LINEIN_LINES && sk_lines_end(&in->lines, &line) > 0)
+		in->data(in->arg, (const char *)line.p, line.len);
 	if (!in->closing)
 		in->end(in->arg, status);
 }
@@ -120,7 +92,7 @@ static void fs_cb(uv_fs_t *req)
 		feed(in, in->rbuf, (size_t)n);
 	in->req_busy = false;
 	if (in->closing) {
-		free(in->line);
+		sk_lines_free(&in->lines);
 		free(in);
 		return;
 	}
@@ -155,15 +127,14 @@ int sk_linein_start(uv_loop_t *loop, int fd, enum sk_linein_mode mode,
 	in->loop = loop;
 	in->fd = fd;
 	in->mode = mode;
-	in->max_line = max_line ? max_line : 65536;
 	in->data = data;
 	in->end = end;
 	in->arg = arg;
-	if (mode == SK_LINEIN_LINES && !(in->line = malloc(in->max_line))) {
+	int rc = sk_lines_init(&in->lines, max_line ? max_line : 65536);
+	if (rc) {
 		free(in);
-		return sk_err_set(err, -ENOMEM, "stdin");
+		return sk_err_set(err, rc, "stdin");
 	}
-	int rc = 0;
 	switch (uv_guess_handle(fd)) {
 	case UV_TTY:
 		in->kind = IN_TTY;
@@ -187,7 +158,7 @@ int sk_linein_start(uv_loop_t *loop, int fd, enum sk_linein_mode mode,
 		break;
 	}
 	if (rc < 0) {
-		free(in->line);
+		sk_lines_free(&in->lines);
 		free(in);
 		return sk_err_set(err, rc, "stdin");
 	}
@@ -235,7 +206,7 @@ void sk_linein_resume(struct sk_linein *in)
 static void close_cb(uv_handle_t *h)
 {
 	struct sk_linein *in = h->data;
-	free(in->line);
+	sk_lines_free(&in->lines);
 	free(in);
 }
 
@@ -247,7 +218,7 @@ void sk_linein_close(struct sk_linein *in)
 	if (in->kind == IN_FILE) {
 		/* A read in flight frees us from its callback. */
 		if (!in->req_busy) {
-			free(in->line);
+			sk_lines_free(&in->lines);
 			free(in);
 		}
 		return;
