@@ -131,7 +131,8 @@ static bool send_line(struct relay *r, const struct sk_line *line)
 	size_t len = line->len;
 	if (r->o->hex_input) {
 		size_t bad = 0;
-		int rc = sk_hex_decode((const char *)line->p, line->len, msg, &bad);
+		int rc =
+		    sk_hex_decode((const char *)line->p, line->len, msg, &bad);
 		if (rc < 0) {
 			cli_warn("stdin line %llu: bad hex at offset %zu (--hex-input)",
 				 (unsigned long long)r->line_no, bad);
@@ -208,7 +209,8 @@ static void in_end(void *data, int status)
 	}
 	/* The last line counts even without its line ending. */
 	struct sk_line line;
-	if (messages(r) && sk_lines_end(&r->lines, &line) > 0 && !send_line(r, &line))
+	if (messages(r) && sk_lines_end(&r->lines, &line) > 0 &&
+	    !send_line(r, &line))
 		return;
 	input_done(r);
 }

@@ -43,7 +43,7 @@ struct sk_lines {
 	size_t max;
 	uint8_t *buf; /* the partial line: max + 1 bytes, or NULL */
 	size_t len;
-	int carry;    /* a byte held back after a cut piece, or -1 */
+	int carry; /* a byte held back after a cut piece, or -1 */
 };
 
 /* One line (or piece).  p points into the caller's bytes or into the

@@ -103,13 +103,15 @@ static int next_buffered(struct sk_lines *l, const uint8_t *p, size_t n,
 	if (nl) {
 		size_t len = strip_cr(l->buf, l->len);
 		if (len > l->max)
-			return cut_buffer(l, out); /* the LF stays, for the held byte */
+			return cut_buffer(
+			    l, out); /* the LF stays, for the held byte */
 		set(out, l->buf, len, false);
 		l->len = 0;
 		*took = take + 1;
 		return 1;
 	}
-	/* Full: cut, unless the last byte is a CR whose next byte is unknown. */
+	/* Full: cut, unless the last byte is a CR whose next byte is unknown.
+	 */
 	if (l->len == l->max + 1 && (l->buf[l->max] != '\r' || n > take))
 		return cut_buffer(l, out);
 	return 0;

@@ -15,18 +15,18 @@ struct line_case {
 static const struct line_case cases[] = {
 	{ "ab\ncd\n", 4, "ab|cd|" },
 	{ "ab\r\ncd\r\n", 4, "ab|cd|" },
-	{ "a\rb\n", 4, "a\rb|" },            /* a lone CR is data */
-	{ "\n\r\n\n", 4, "|||" },             /* empty lines */
-	{ "abcd\n", 4, "abcd|" },             /* exactly max */
-	{ "abcd\r\n", 4, "abcd|" },           /* exactly max, CRLF */
+	{ "a\rb\n", 4, "a\rb|" },   /* a lone CR is data */
+	{ "\n\r\n\n", 4, "|||" },   /* empty lines */
+	{ "abcd\n", 4, "abcd|" },   /* exactly max */
+	{ "abcd\r\n", 4, "abcd|" }, /* exactly max, CRLF */
 	{ "abcde\n", 4, "abcd+e|" },
-	{ "abcd\rx\n", 4, "abcd+\rx|" },      /* CR at the cut, not a line end */
+	{ "abcd\rx\n", 4, "abcd+\rx|" }, /* CR at the cut, not a line end */
 	{ "abcdefghij\n", 4, "abcd+efgh+ij|" },
 	{ "abcdefgh\n", 4, "abcd+efgh|" },
 	{ "abcdefgh\r\n", 4, "abcd+efgh|" },
 	{ "abcd\r\r\n", 4, "abcd+\r|" },
 	{ "abc\r\r\n", 4, "abc\r|" },
-	{ "last", 4, "last|" },               /* the end ends the last line */
+	{ "last", 4, "last|" }, /* the end ends the last line */
 	{ "last\r", 4, "last|" },
 	{ "abcd\r", 4, "abcd|" },
 	{ "abcde", 4, "abcd+e|" },
@@ -78,8 +78,8 @@ static void split3(const struct line_case *c, size_t i, size_t j)
 	cr_expect_eq(sk_lines_end(&l, &line), 0);
 	cr_expect_eq(sk_lines_pending(&l), 0);
 	cr_expect(s.len == strlen(c->out) && !memcmp(s.text, c->out, s.len),
-		  "input '%s' max %zu cut at %zu,%zu: got '%.*s', want '%s'", c->in,
-		  c->max, i, j, (int)s.len, s.text, c->out);
+		  "input '%s' max %zu cut at %zu,%zu: got '%.*s', want '%s'",
+		  c->in, c->max, i, j, (int)s.len, s.text, c->out);
 	sk_lines_free(&l);
 }
 
@@ -105,8 +105,10 @@ Test(lines, byte_by_byte)
 		struct sk_line line;
 		if (sk_lines_end(&l, &line) > 0)
 			put(&s, &line);
-		cr_expect(s.len == strlen(c->out) && !memcmp(s.text, c->out, s.len),
-			  "input '%s' byte by byte: got '%.*s'", c->in, (int)s.len, s.text);
+		cr_expect(s.len == strlen(c->out) &&
+			      !memcmp(s.text, c->out, s.len),
+			  "input '%s' byte by byte: got '%.*s'", c->in,
+			  (int)s.len, s.text);
 		sk_lines_free(&l);
 	}
 }
@@ -123,7 +125,8 @@ Test(lines, every_prefix_needs_more)
 		const uint8_t *p = (const uint8_t *)line;
 		size_t left = k;
 		struct sk_line out;
-		cr_expect_eq(sk_lines_next(&l, &p, &left, &out), 0, "prefix %zu", k);
+		cr_expect_eq(sk_lines_next(&l, &p, &left, &out), 0,
+			     "prefix %zu", k);
 		cr_expect_eq(sk_lines_pending(&l), k);
 		left = n - k;
 		cr_expect_eq(sk_lines_next(&l, &p, &left, &out), 1);
@@ -202,8 +205,10 @@ Test(lines, crlf)
 	for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
 		uint8_t out[32];
 		bool last_cr = false;
-		size_t n = sk_lines_crlf((const uint8_t *)t[k].in, strlen(t[k].in), out, &last_cr);
-		cr_expect(n == strlen(t[k].out) && !memcmp(out, t[k].out, n), "case %zu", k);
+		size_t n = sk_lines_crlf((const uint8_t *)t[k].in,
+					 strlen(t[k].in), out, &last_cr);
+		cr_expect(n == strlen(t[k].out) && !memcmp(out, t[k].out, n),
+			  "case %zu", k);
 	}
 	/* A CR at the end of one call and the LF at the start of the next. */
 	uint8_t out[4];
