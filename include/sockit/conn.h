@@ -32,7 +32,7 @@ struct sk_conn_cbs {
 	void (*on_eof)(struct sk_conn *c); /* may be NULL */
 	/* code: -errno, SK_ETLS, SK_ETLSVERIFY; msg: "what: why". */
 	void (*on_error)(struct sk_conn *c, int code, const char *msg);
-	/* The queue fell to or below the low mark (default 64 KiB). */
+	/* A write completed and the queue holds 64 KiB or less. */
 	void (*on_drain)(struct sk_conn *c); /* may be NULL */
 	void (*on_close)(struct sk_conn *c); /* may be NULL */
 };
@@ -53,7 +53,6 @@ int sk_conn_write(struct sk_conn *c, const void *p, size_t n);
 
 /* Bytes accepted by sk_conn_write not yet handed to the kernel. */
 size_t sk_conn_queued(const struct sk_conn *c);
-void sk_conn_set_low_mark(struct sk_conn *c, size_t low);
 
 /* Stop / restart delivering on_data (backpressure on the peer). */
 void sk_conn_pause(struct sk_conn *c);

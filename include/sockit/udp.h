@@ -67,7 +67,6 @@ int sk_udp_new(uv_loop_t *loop, const struct sk_udp_opts *o,
 	       const struct sockaddr *bind_sa, socklen_t bind_len,
 	       struct sk_udp **out, char *err);
 
-int sk_udp_fd(const struct sk_udp *u);
 int sk_udp_family(const struct sk_udp *u);
 
 /* The bound address (normalised as above). */

@@ -475,11 +475,6 @@ size_t sk_conn_queued(const struct sk_conn *c)
 	return c->queued;
 }
 
-void sk_conn_set_low_mark(struct sk_conn *c, size_t low)
-{
-	c->low = low;
-}
-
 void sk_conn_pause(struct sk_conn *c)
 {
 	c->paused = true;

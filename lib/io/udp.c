@@ -137,11 +137,6 @@ int sk_udp_new(uv_loop_t *loop, const struct sk_udp_opts *o,
 	return 0;
 }
 
-int sk_udp_fd(const struct sk_udp *u)
-{
-	return u->fd;
-}
-
 int sk_udp_family(const struct sk_udp *u)
 {
 	return u->family;

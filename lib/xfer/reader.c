@@ -137,13 +137,3 @@ int sk__sha_file(EVP_MD_CTX *ctx, int fd, uint64_t n, uint8_t *buf, size_t cap)
 	}
 	return 0;
 }
-
-void sk__hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = 0;
-}

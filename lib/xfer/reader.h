@@ -38,6 +38,4 @@ int sk__sha_peek(EVP_MD_CTX *ctx, uint8_t out[32]);
 /* Hashes the first n bytes of fd into ctx (from offset 0, with pread). */
 int sk__sha_file(EVP_MD_CTX *ctx, int fd, uint64_t n, uint8_t *buf, size_t cap);
 
-void sk__hex(const uint8_t *p, size_t n, char *out);
-
 #endif
