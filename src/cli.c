@@ -34,6 +34,19 @@ void cli_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+void cli_name_option(char *err, size_t cap, const struct cli_subject *map)
+{
+	for (; map->subject; map++) {
+		size_t n = strlen(map->subject);
+		if (strncmp(err, map->subject, n) != 0)
+			continue;
+		char rest[SK_ERRLEN];
+		snprintf(rest, sizeof rest, "%s", err + n);
+		snprintf(err, cap, "%s%s", map->option, rest);
+		return;
+	}
+}
+
 void cli_fail(int status, const char *fmt, ...)
 {
 	va_list ap;

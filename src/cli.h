@@ -5,6 +5,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdnoreturn.h>
 
@@ -32,6 +33,17 @@ noreturn void cli_fail(int status, const char *fmt, ...)
 /* A usage error: the message and a pointer to --help, then exit 2. */
 noreturn void cli_usage(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
+
+/* A library message starts with what it is about ("certificate c.pem: no
+ * usable PEM certificate"), never with an option: the library does not know
+ * the program's flags.  cli_name_option puts the option that supplied the
+ * value in its place ("--cert c.pem: ..."): the first subject of map
+ * (ending with { NULL, NULL }) that err starts with is replaced.  err has
+ * room for cap bytes. */
+struct cli_subject {
+	const char *subject, *option;
+};
+void cli_name_option(char *err, size_t cap, const struct cli_subject *map);
 
 /* getopt_long with sockit's conventions: errors are one line and exit 2,
  * and every command accepts -h/--help (the caller handles 'h'). */

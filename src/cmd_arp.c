@@ -286,8 +286,10 @@ int cmd_arp(int argc, char **argv)
 	if (!o.ifname) {
 		uint8_t first[4];
 		sk_put_be32(first, o.targets[0]);
-		if (sk_link_for_ipv4(first, ifname, sizeof ifname, err))
-			cli_fail(EXIT_FAIL, "%s", err);
+		int rc = sk_link_for_ipv4(first, ifname, sizeof ifname, err);
+		if (rc)
+			cli_fail(EXIT_FAIL, "%s%s", err,
+				 rc == SK_ENOIFACE ? " (use -i IF)" : "");
 		o.ifname = ifname;
 	}
 	struct out w = { .o = &o, .oui = sk_oui_new() };

@@ -118,8 +118,12 @@ static int session(struct sk_xfer_stream *s, const char *peer, int dirfd,
 	file_progress_init(&prog, !o->quiet && isatty(STDERR_FILENO), o->verbose,
 			   "received", 0);
 	struct sk_xfer_recv_opts ro = {
-		.dirfd = dirfd, .overwrite = o->overwrite, .max_size = o->max_size,
+		.dirfd = dirfd,
+		.overwrite = o->overwrite,
+		.max_size = o->max_size,
 		.progress = &prog.cbs,
+		.hint_exists = "--overwrite replaces them",
+		.hint_protocol = "a plain stream needs --raw",
 	};
 	struct sk_xfer_recv_stats st;
 	char err[SK_ERRLEN];

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "http_progress.h"
+#include "tls_opts.h"
 #include "sockit/error.h"
 #include "sockit/http.h"
 #include "sockit/http_io.h"
@@ -361,8 +362,10 @@ int cmd_http_get(int argc, char **argv)
 				.alpn = "http/1.1",
 				.insecure = g.insecure,
 			};
-			if (sk_tls_ctx_client(&g.tls, &to, err) < 0)
+			if (sk_tls_ctx_client(&g.tls, &to, err) < 0) {
+				cli_name_option(err, sizeof err, tls_subjects);
 				fail_transfer(&g, "%s", err);
+			}
 		}
 		struct sk_http_callbacks cb = { on_head, on_body };
 		g.parser = sk_http_parser_new(SK_HTTP_RESPONSE, !strcmp(method, "HEAD"), &cb, &g);

@@ -203,7 +203,9 @@ int cmd_sniff(int argc, char **argv)
 	if (r.live && !o.cap.iface) {
 		int rc = sk_capture_default_iface(ifname, sizeof ifname, err);
 		if (rc)
-			cli_fail(EXIT_FAIL, "%s", err);
+			cli_fail(EXIT_FAIL, "%s%s", err,
+				 rc == SK_ENOIFACE ? " (use -i IF or -i any)"
+						   : "");
 		o.cap.iface = ifname;
 	}
 	o.cap.immediate = r.live;
@@ -217,8 +219,13 @@ int cmd_sniff(int argc, char **argv)
 		if (!r.dump)
 			cli_fail(EXIT_FAIL, "%s: %s", o.write, pcap_geterr(r.p));
 	}
-	if (o.user && sk_drop_privileges(o.user, err) != 0)
+	if (o.user && sk_drop_privileges(o.user, err) != 0) {
+		static const struct cli_subject user[] = {
+			{ "user ", "--user " }, { NULL, NULL }
+		};
+		cli_name_option(err, sizeof err, user);
 		cli_fail(EXIT_FAIL, "%s", err);
+	}
 	if (!r.live)
 		setvbuf(stdout, NULL, _IOFBF, 1 << 20);
 	if (r.live && !o.quiet) {

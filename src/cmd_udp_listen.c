@@ -278,6 +278,12 @@ int cmd_udp_listen(int argc, char **argv)
 		cli_fail(EXIT_FAIL, "%s", err);
 	for (size_t i = 0; i < njoin; i++) {
 		rc = sk_udp_join_source(l.u, joins[i], ssm, iface, err);
+		static const struct cli_subject join_subjects[] = {
+			{ "group ", "--join " },
+			{ "source ", "--source-filter " },
+			{ NULL, NULL },
+		};
+		cli_name_option(err, sizeof err, join_subjects);
 		if (rc)
 			cli_fail(rc == SK_EBADADDR || rc == SK_EFAMILY ? EXIT_USAGE : EXIT_FAIL,
 				 "%s", err);

@@ -527,8 +527,15 @@ int cmd_udp_send(int argc, char **argv)
 	};
 	rc = sk_udp_new(&s.loop, &o, have_src ? (const struct sockaddr *)&src.ss : NULL,
 			have_src ? src.len : 0, &s.u, err);
-	if (rc)
+	if (rc) {
+		static const struct cli_subject subjects[] = {
+			{ "TTL", "--ttl" },
+			{ "multicast interface ", "--multicast-if " },
+			{ NULL, NULL },
+		};
+		cli_name_option(err, sizeof err, subjects);
 		cli_fail(rc == SK_EBADADDR ? EXIT_USAGE : EXIT_FAIL, "%s", err);
+	}
 	sk_peers_init(&s.peers, 0, uv_now(&s.loop));
 	sk_peers_get(&s.peers, (const struct sockaddr *)&s.to.ss, s.to.len,
 		     uv_now(&s.loop), &s.peer);

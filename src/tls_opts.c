@@ -41,6 +41,18 @@ void tls_check_server(const struct tcp_tls_opts *o)
 		cli_usage("--cert and --key go together");
 }
 
+const struct cli_subject tls_subjects[] = {
+	{ "certificate ", "--cert " },
+	{ "private key ", "--key " },
+	{ "CA file ", "--cafile " },
+	{ "client CA file ", "--client-ca " },
+	{ "ALPN list", "--alpn" },
+	{ "a certificate and a private key", "--cert and --key" },
+	{ "a client certificate needs both a certificate and a private key",
+	  "a client certificate needs both --cert and --key" },
+	{ NULL, NULL },
+};
+
 struct sk_tls_ctx *tls_client_ctx(const struct tcp_tls_opts *o, const char *peer)
 {
 	char err[SK_ERRLEN];
@@ -49,8 +61,10 @@ struct sk_tls_ctx *tls_client_ctx(const struct tcp_tls_opts *o, const char *peer
 		.cert = o->cert, .key = o->key,
 	};
 	struct sk_tls_ctx *ctx;
-	if (sk_tls_ctx_client(&ctx, &co, err))
+	if (sk_tls_ctx_client(&ctx, &co, err)) {
+		cli_name_option(err, sizeof err, tls_subjects);
 		cli_fail(EXIT_FAIL, "%s", err);
+	}
 	if (o->insecure)
 		cli_warn("warning: --insecure: %s's certificate is not verified", peer);
 	return ctx;
@@ -62,8 +76,10 @@ struct sk_tls_ctx *tls_server_ctx(const struct tcp_tls_opts *o, const char *name
 	struct sk_tls_server_opts so = { .cert = o->cert, .key = o->key, .alpn = o->alpn,
 					 .client_ca = o->client_ca, .name = name };
 	struct sk_tls_ctx *ctx;
-	if (sk_tls_ctx_server(&ctx, &so, err))
+	if (sk_tls_ctx_server(&ctx, &so, err)) {
+		cli_name_option(err, sizeof err, tls_subjects);
 		cli_fail(EXIT_FAIL, "%s", err);
+	}
 	return ctx;
 }
 

@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 
+#include "cli.h"
 #include "tcp.h"
 
 /* tcp connect's spelling: --tls (--ssl as ncat), --sni, --cafile, --alpn,
@@ -43,6 +44,10 @@ bool tls_opt_take(struct tcp_tls_opts *o, int c, const char *arg);
 void tls_check_client(const struct tcp_tls_opts *o);
 /* The same for a server (tcp listen's rules). */
 void tls_check_server(const struct tcp_tls_opts *o);
+
+/* The options that name what a TLS context's error is about (sockit/tls.h),
+ * for cli_name_option. */
+extern const struct cli_subject tls_subjects[];
 
 /* A client context from o; exits with status 1 on failure.  Warns on
  * stderr that the peer ("the receiver", "the server") goes unverified

@@ -38,7 +38,8 @@ int sk_capture_open(const struct sk_capture_opts *o, pcap_t **out, char *err);
 int sk_capture_default_iface(char *name, size_t cap, char *err);
 
 /* As root: switch to user (its groups, group and uid), keeping nothing.
- * Returns 0, -EPERM when not root, -ENOENT for an unknown user. */
+ * Returns 0, -EPERM when not root, -ENOENT for an unknown user, with err
+ * "user NAME: why". */
 int sk_drop_privileges(const char *user, char *err);
 
 struct sk_link_info {

@@ -25,8 +25,10 @@
  * Errors are SK_ETLS (protocol or setup; err says what OpenSSL said),
  * SK_ETLSVERIFY (the peer's certificate; err says why, e.g. "hostname
  * mismatch"), SK_ETLSCLOSED (the peer sent close_notify) or -ENOMEM; a
- * --cafile, --cert or --key file that cannot be read is -errno with err
- * "--cafile PATH: no such file or directory" (the option and the reason).
+ * file that cannot be read is -errno.  err starts with what it is about,
+ * so a program can name its own option for it: "certificate PATH: ...",
+ * "private key PATH: ...", "CA file PATH: ...", "client CA file PATH: ...",
+ * "ALPN list ...", e.g. "CA file /x.pem: no such file or directory".
  */
 #ifndef SOCKIT_TLS_H
 #define SOCKIT_TLS_H

@@ -62,7 +62,8 @@ typedef void (*sk_udp_recv_cb)(void *arg, const struct sk_dgram *d);
 /* Opens a socket with the options, bound to bind_sa when not NULL (else
  * the kernel picks a port at the first send).  loop may be NULL for a
  * socket that only sends.  Returns 0 or a negative code with err filled
- * ("bind 127.0.0.1:53: address in use"). */
+ * ("bind 127.0.0.1:53: address in use"); an error of an option starts
+ * with its name: "TTL: ...", "multicast interface eth9: ...". */
 int sk_udp_new(uv_loop_t *loop, const struct sk_udp_opts *o,
 	       const struct sockaddr *bind_sa, socklen_t bind_len,
 	       struct sk_udp **out, char *err);
@@ -76,7 +77,8 @@ int sk_udp_local(const struct sk_udp *u, struct sockaddr_storage *ss,
 /* Joins a multicast group given as text (IPv4 or IPv6), on the interface
  * named ifname (NULL: the kernel's choice by route).  Returns 0, or
  * SK_EBADADDR (not an address / not multicast), SK_EFAMILY, or -errno,
- * with err filled. */
+ * with err filled: "group 10.0.0.1: not a multicast group (224.0.0.0/4)",
+ * "source S: ..." for sk_udp_join_source's source. */
 int sk_udp_join(struct sk_udp *u, const char *group, const char *ifname,
 		char *err);
 

@@ -200,6 +200,13 @@ struct sk_xfer_recv_opts {
 	bool overwrite;    /* replace existing files */
 	uint64_t max_size; /* 0 for no limit */
 	const struct sk_xfer_progress *progress; /* may be NULL */
+	/* Said in parentheses after a refusal's reason, so that the sender's
+	 * user learns how the receiving program would accept (the library
+	 * knows no program's options); NULL: nothing.  hint_exists follows
+	 * "the receiver keeps existing files", hint_protocol follows "not a
+	 * sockit file transfer". */
+	const char *hint_exists;
+	const char *hint_protocol;
 };
 
 /* What a receiver session did. */

@@ -31,7 +31,7 @@ int sk_capture_default_iface(char *name, size_t cap, char *err)
 	}
 	pcap_freealldevs(all);
 	if (rc)
-		sk_err_set(err, rc, "no interface given and none is up (use -i IF or -i any)");
+		sk_err_set(err, rc, "no interface is up");
 	return rc;
 }
 
@@ -132,17 +132,20 @@ int sk_capture_open(const struct sk_capture_opts *o, pcap_t **out, char *err)
 int sk_drop_privileges(const char *user, char *err)
 {
 	if (geteuid() != 0)
-		return sk_err_set(err, -EPERM, "--user %s: only root can change user", user);
+		return sk_err_set(err, -EPERM,
+				  "user %s: only root can change user", user);
 	errno = 0;
 	struct passwd *pw = getpwnam(user);
 	if (!pw)
-		return sk_err_set(err, errno ? -errno : -ENOENT, "--user %s: no such user",
-				  user);
+		return sk_err_set(err, errno ? -errno : -ENOENT,
+				  "user %s: no such user", user);
 	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
 	    setuid(pw->pw_uid) != 0)
-		return sk_err_set(err, -errno, "--user %s: %s", user, strerror(errno));
+		return sk_err_set(err, -errno, "user %s: %s", user,
+				  strerror(errno));
 	/* Make sure there is no way back. */
 	if (pw->pw_uid != 0 && setuid(0) == 0)
-		return sk_err_set(err, -EPERM, "--user %s: could regain root", user);
+		return sk_err_set(err, -EPERM, "user %s: could regain root",
+				  user);
 	return 0;
 }

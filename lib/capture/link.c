@@ -89,7 +89,7 @@ int sk_link_for_ipv4(const uint8_t addr[4], char *name, size_t cap, char *err)
 	if (rc) {
 		char t[INET_ADDRSTRLEN];
 		inet_ntop(AF_INET, addr, t, sizeof t);
-		sk_err_set(err, rc, "%s is on no local network (use -i IF)", t);
+		sk_err_set(err, rc, "%s is on no local network", t);
 	}
 	return rc;
 }

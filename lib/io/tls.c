@@ -50,7 +50,8 @@ static int alpn_encode(const char *list, uint8_t *out, size_t cap,
 	while (*p) {
 		size_t l = strcspn(p, ",");
 		if (l == 0 || l > 255 || n + 1 + l > cap)
-			return sk_err_set(err, SK_ETLS, "--alpn '%s': bad protocol list",
+			return sk_err_set(err, SK_ETLS,
+					  "ALPN list '%s': bad protocol list",
 					  list);
 		out[n++] = (uint8_t)l;
 		memcpy(out + n, p, l);
@@ -60,7 +61,7 @@ static int alpn_encode(const char *list, uint8_t *out, size_t cap,
 			p++;
 	}
 	if (n == 0)
-		return sk_err_set(err, SK_ETLS, "--alpn: empty protocol list");
+		return sk_err_set(err, SK_ETLS, "ALPN list: empty");
 	*len = n;
 	return 0;
 }
@@ -100,18 +101,18 @@ void sk_tls_ctx_free(struct sk_tls_ctx *ctx)
 	free(ctx);
 }
 
-/* Whether a PEM file named by an option can be read at all: OpenSSL only
+/* Whether a PEM file (what: "CA file") can be read at all: OpenSSL only
  * says "system lib" for a missing or unreadable file, so check first and
- * give the reason (err: "--cafile /x.pem: no such file or directory"). */
-static int readable(const char *opt, const char *path, char *err)
+ * give the reason (err: "CA file /x.pem: no such file or directory"). */
+static int readable(const char *what, const char *path, char *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return sk_err_set(err, -errno, "%s %s", opt, path);
+		return sk_err_set(err, -errno, "%s %s", what, path);
 	struct stat st;
 	int rc = 0;
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
-		rc = sk_err_set(err, -EISDIR, "%s %s", opt, path);
+		rc = sk_err_set(err, -EISDIR, "%s %s", what, path);
 	close(fd);
 	return rc;
 }
@@ -120,18 +121,24 @@ static int load_pair(SSL_CTX *ssl, const char *cert, const char *key,
 		     char *err)
 {
 	int rc;
-	if ((rc = readable("--cert", cert, err)) || (rc = readable("--key", key, err)))
+	if ((rc = readable("certificate", cert, err)) ||
+	    (rc = readable("private key", key, err)))
 		return rc;
 	ERR_clear_error();
 	if (SSL_CTX_use_certificate_chain_file(ssl, cert) != 1)
-		return sk_err_set(err, SK_ETLS, "--cert %s: no usable PEM certificate (%s)",
-				  cert, ossl_reason("cannot load"));
+		return sk_err_set(
+		    err, SK_ETLS,
+		    "certificate %s: no usable PEM certificate (%s)", cert,
+		    ossl_reason("cannot load"));
 	if (SSL_CTX_use_PrivateKey_file(ssl, key, SSL_FILETYPE_PEM) != 1)
-		return sk_err_set(err, SK_ETLS, "--key %s: no usable PEM private key (%s)",
-				  key, ossl_reason("cannot load"));
+		return sk_err_set(
+		    err, SK_ETLS,
+		    "private key %s: no usable PEM private key (%s)", key,
+		    ossl_reason("cannot load"));
 	if (SSL_CTX_check_private_key(ssl) != 1)
-		return sk_err_set(err, SK_ETLS, "--key %s: does not match --cert %s",
-				  key, cert);
+		return sk_err_set(
+		    err, SK_ETLS,
+		    "private key %s: does not match certificate %s", key, cert);
 	return 0;
 }
 
@@ -146,11 +153,12 @@ int sk_tls_ctx_client(struct sk_tls_ctx **out,
 		SSL_CTX_set_verify(c->ssl, SSL_VERIFY_PEER, NULL);
 		ERR_clear_error();
 		if (opts->cafile) {
-			rc = readable("--cafile", opts->cafile, err);
+			rc = readable("CA file", opts->cafile, err);
 			if (!rc && SSL_CTX_load_verify_locations(c->ssl, opts->cafile, NULL) != 1)
-				rc = sk_err_set(err, SK_ETLS,
-						"--cafile %s: no usable PEM certificate (%s)",
-						opts->cafile, ossl_reason("cannot load"));
+				rc = sk_err_set(
+				    err, SK_ETLS,
+				    "CA file %s: no usable PEM certificate (%s)",
+				    opts->cafile, ossl_reason("cannot load"));
 		} else if (SSL_CTX_set_default_verify_paths(c->ssl) != 1) {
 			rc = sk_err_set(err, SK_ETLS, "system trust store: %s",
 					ossl_reason("cannot load"));
@@ -158,11 +166,13 @@ int sk_tls_ctx_client(struct sk_tls_ctx **out,
 	}
 	if (!rc && c->alpn_len &&
 	    SSL_CTX_set_alpn_protos(c->ssl, c->alpn, (unsigned)c->alpn_len) != 0)
-		rc = sk_err_set(err, SK_ETLS, "--alpn: %s", ossl_reason("refused"));
+		rc = sk_err_set(err, SK_ETLS, "ALPN list: %s",
+				ossl_reason("refused"));
 	if (!rc && (opts->cert || opts->key)) {
 		if (!opts->cert || !opts->key)
 			rc = sk_err_set(err, SK_ETLS,
-					"a client certificate needs both --cert and --key");
+					"a client certificate needs both a "
+					"certificate and a private key");
 		else
 			rc = load_pair(c->ssl, opts->cert, opts->key, err);
 	}
@@ -272,20 +282,22 @@ out:
 	return rc;
 }
 
-/* --client-ca: every client must show a certificate that chains to a CA
+/* Client certificates: every client must show a certificate that chains to a CA
  * in file; the CA names are also sent in the CertificateRequest, so a
  * client with several certificates picks the right one. */
 static int require_client_cert(SSL_CTX *ssl, const char *file, char *err)
 {
-	int rc = readable("--client-ca", file, err);
+	int rc = readable("client CA file", file, err);
 	if (rc)
 		return rc;
 	ERR_clear_error();
 	STACK_OF(X509_NAME) *names = NULL;
 	if (SSL_CTX_load_verify_locations(ssl, file, NULL) != 1 ||
 	    !(names = SSL_load_client_CA_file(file)))
-		return sk_err_set(err, SK_ETLS, "--client-ca %s: no usable PEM certificate (%s)",
-				  file, ossl_reason("cannot load"));
+		return sk_err_set(
+		    err, SK_ETLS,
+		    "client CA file %s: no usable PEM certificate (%s)", file,
+		    ossl_reason("cannot load"));
 	SSL_CTX_set_client_CA_list(ssl, names); /* takes names */
 	SSL_CTX_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	return 0;
@@ -300,7 +312,9 @@ int sk_tls_ctx_server(struct sk_tls_ctx **out,
 		return rc;
 	if (opts->cert || opts->key) {
 		if (!opts->cert || !opts->key)
-			rc = sk_err_set(err, SK_ETLS, "--cert and --key go together");
+			rc = sk_err_set(
+			    err, SK_ETLS,
+			    "a certificate and a private key go together");
 		else
 			rc = load_pair(c->ssl, opts->cert, opts->key, err);
 	} else {

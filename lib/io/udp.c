@@ -59,18 +59,23 @@ static int set_mcast_if(int fd, int family, const char *spec, char *err)
 		if (inet_pton(AF_INET, spec, &m.imr_address) != 1 &&
 		    !(m.imr_ifindex = (int)ifindex_of(spec)))
 			return sk_err_set(err, SK_EBADADDR,
-					  "--multicast-if %s: not an IPv4 address or interface", spec);
+					  "multicast interface %s: not an IPv4 "
+					  "address or interface",
+					  spec);
 		if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &m, sizeof m) < 0)
-			return sk_err_set(err, -errno, "--multicast-if %s", spec);
+			return sk_err_set(err, -errno, "multicast interface %s",
+					  spec);
 		return 0;
 	}
 	unsigned idx = ifindex_of(spec);
 	if (!idx)
 		return sk_err_set(err, SK_EBADADDR,
-				  "--multicast-if %s: IPv6 needs an interface name or index", spec);
+				  "multicast interface %s: IPv6 needs an "
+				  "interface name or index",
+				  spec);
 	int v = (int)idx;
 	if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &v, sizeof v) < 0)
-		return sk_err_set(err, -errno, "--multicast-if %s", spec);
+		return sk_err_set(err, -errno, "multicast interface %s", spec);
 	return 0;
 }
 
@@ -85,13 +90,18 @@ static int apply_opts(int fd, const struct sk_udp_opts *o, char *err)
 		rc = set_int(fd, SOL_SOCKET, SO_BROADCAST, 1, "SO_BROADCAST", err);
 	if (!rc && o->ttl > 0) {
 		if (o->family == AF_INET) {
-			rc = set_int(fd, IPPROTO_IP, IP_TTL, o->ttl, "--ttl", err);
+			rc =
+			    set_int(fd, IPPROTO_IP, IP_TTL, o->ttl, "TTL", err);
 			if (!rc)
-				rc = set_int(fd, IPPROTO_IP, IP_MULTICAST_TTL, o->ttl, "--ttl", err);
+				rc = set_int(fd, IPPROTO_IP, IP_MULTICAST_TTL,
+					     o->ttl, "TTL", err);
 		} else {
-			rc = set_int(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, o->ttl, "--ttl", err);
+			rc = set_int(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS,
+				     o->ttl, "TTL", err);
 			if (!rc)
-				rc = set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, o->ttl, "--ttl", err);
+				rc = set_int(fd, IPPROTO_IPV6,
+					     IPV6_MULTICAST_HOPS, o->ttl, "TTL",
+					     err);
 		}
 	}
 	if (!rc && o->mcast_if)
@@ -162,28 +172,35 @@ int sk_udp_join(struct sk_udp *u, const char *group, const char *ifname,
 		return sk_err_set(err, -ENODEV, "interface %s", ifname);
 	if (inet_pton(AF_INET, group, &a4) == 1) {
 		if (!IN_MULTICAST(ntohl(a4.s_addr)))
-			return sk_err_set(err, SK_EBADADDR,
-					  "--join %s: not a multicast group (224.0.0.0/4)", group);
+			return sk_err_set(
+			    err, SK_EBADADDR,
+			    "group %s: not a multicast group (224.0.0.0/4)",
+			    group);
 		struct ip_mreqn m = { .imr_multiaddr = a4, .imr_ifindex = (int)idx };
 		/* A dual-stack IPv6 socket takes IPv4 memberships too (Linux
 		 * passes SOL_IP options of UDPv6 sockets to IPv4). */
 		if (setsockopt(u->fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof m) < 0)
-			return sk_err_set(err, -errno, "--join %s", group);
+			return sk_err_set(err, -errno, "group %s", group);
 		return 0;
 	}
 	if (inet_pton(AF_INET6, group, &a6) == 1) {
 		if (!IN6_IS_ADDR_MULTICAST(&a6))
-			return sk_err_set(err, SK_EBADADDR,
-					  "--join %s: not a multicast group (ff00::/8)", group);
+			return sk_err_set(
+			    err, SK_EBADADDR,
+			    "group %s: not a multicast group (ff00::/8)",
+			    group);
 		if (u->family != AF_INET6)
-			return sk_err_set(err, SK_EFAMILY,
-					  "--join %s: an IPv6 group needs an IPv6 socket", group);
+			return sk_err_set(
+			    err, SK_EFAMILY,
+			    "group %s: an IPv6 group needs an IPv6 socket",
+			    group);
 		struct ipv6_mreq m = { .ipv6mr_multiaddr = a6, .ipv6mr_interface = idx };
 		if (setsockopt(u->fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &m, sizeof m) < 0)
-			return sk_err_set(err, -errno, "--join %s", group);
+			return sk_err_set(err, -errno, "group %s", group);
 		return 0;
 	}
-	return sk_err_set(err, SK_EBADADDR, "--join %s: not an IP address", group);
+	return sk_err_set(err, SK_EBADADDR, "group %s: not an IP address",
+			  group);
 }
 
 /* Maps an AF_INET destination for a dual-stack socket; NULL when the
@@ -251,30 +268,40 @@ int sk_udp_join_source(struct sk_udp *u, const char *group,
 	int level;
 	if (inet_pton(AF_INET, group, &g4->sin_addr) == 1) {
 		if (!IN_MULTICAST(ntohl(g4->sin_addr.s_addr)))
-			return sk_err_set(err, SK_EBADADDR,
-					  "--join %s: not a multicast group (224.0.0.0/4)", group);
+			return sk_err_set(
+			    err, SK_EBADADDR,
+			    "group %s: not a multicast group (224.0.0.0/4)",
+			    group);
 		if (inet_pton(AF_INET, source, &s4->sin_addr) != 1)
 			return sk_err_set(err, SK_EBADADDR,
-					  "--source-filter %s: not an IPv4 address", source);
+					  "source %s: not an IPv4 address",
+					  source);
 		g4->sin_family = s4->sin_family = AF_INET;
 		level = IPPROTO_IP;
 	} else if (inet_pton(AF_INET6, group, &g6->sin6_addr) == 1) {
 		if (!IN6_IS_ADDR_MULTICAST(&g6->sin6_addr))
-			return sk_err_set(err, SK_EBADADDR,
-					  "--join %s: not a multicast group (ff00::/8)", group);
+			return sk_err_set(
+			    err, SK_EBADADDR,
+			    "group %s: not a multicast group (ff00::/8)",
+			    group);
 		if (u->family != AF_INET6)
-			return sk_err_set(err, SK_EFAMILY,
-					  "--join %s: an IPv6 group needs an IPv6 socket", group);
+			return sk_err_set(
+			    err, SK_EFAMILY,
+			    "group %s: an IPv6 group needs an IPv6 socket",
+			    group);
 		if (inet_pton(AF_INET6, source, &s6->sin6_addr) != 1)
 			return sk_err_set(err, SK_EBADADDR,
-					  "--source-filter %s: not an IPv6 address", source);
+					  "source %s: not an IPv6 address",
+					  source);
 		g6->sin6_family = s6->sin6_family = AF_INET6;
 		level = IPPROTO_IPV6;
 	} else {
-		return sk_err_set(err, SK_EBADADDR, "--join %s: not an IP address", group);
+		return sk_err_set(err, SK_EBADADDR,
+				  "group %s: not an IP address", group);
 	}
 	if (setsockopt(u->fd, level, MCAST_JOIN_SOURCE_GROUP, &g, sizeof g) < 0)
-		return sk_err_set(err, -errno, "--join %s from %s", group, source);
+		return sk_err_set(err, -errno, "group %s from %s", group,
+				  source);
 	return 0;
 }
 

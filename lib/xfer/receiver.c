@@ -30,6 +30,10 @@ struct rcv {
 	char shown[4 * 64 + 8]; /* the current name, escaped, for messages */
 };
 
+/* The program's hint after a refusal's reason, as three %s: " (", hint,
+ * ")", or nothing at all. */
+#define HINT(h) (h) ? " (" : "", (h) ? (h) : "", (h) ? ")" : ""
+
 /* Sends a refusing VERDICT and fills err with the same words. */
 static int refuse(struct rcv *x, unsigned reason, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -338,7 +342,8 @@ static int recv_file(struct rcv *x, char *name, const struct sk_xfer_msg *fm)
 			rc = refuse(x, SK_XFER_R_TYPE, "exists as a directory");
 		else if (!x->o->overwrite)
 			rc = refuse(x, SK_XFER_R_EXISTS,
-				    "the receiver keeps existing files (--overwrite replaces them)");
+				    "the receiver keeps existing files%s%s%s",
+				    HINT(x->o->hint_exists));
 		if (rc)
 			goto out;
 	}
@@ -394,7 +399,8 @@ static int session(struct rcv *x)
 	int rc = sk__rd_frame(&x->rd, &m, &len);
 	if (rc == SK_EFRAMEBAD || rc == SK_EFRAMEBIG || (!rc && m.type != SK_XFER_HELLO))
 		return refuse(x, SK_XFER_R_PROTOCOL,
-			      "not a sockit file transfer (a plain stream needs --raw)");
+			      "not a sockit file transfer%s%s%s",
+			      HINT(x->o->hint_protocol));
 	if (rc == SK_EXFERCUT)
 		return sk_err_set(x->err, rc, "before the hello");
 	if (rc)
