@@ -2,7 +2,9 @@
 # sniff: decode a pcap to /dev/null.  Summary lines: sockit sniff -r vs
 # tcpdump -nn -r over N packets (default 1,000,000); full dissection:
 # sockit sniff -r --json vs tshark -r -T json over a tenth of them (tshark is
-# slow enough that the full file would take minutes).  The pcap comes from
+# slow enough that the full file would take minutes), and --layers vs
+# tshark -V; the JSON and layer views are also set against sockit's own
+# summary of the same file (a ratio under 1 is the view's cost).  The pcap comes from
 # bench/gen_pcap.py (bounded, no network).  Prints
 # "NAME  sockit X  peer Y  ratio R" lines, in packets per second.
 set -eu
@@ -40,6 +42,12 @@ line() { # name packets sockit_secs peer peer_secs
 s=$(best "$SOCKIT" sniff -r "$tmp/big.pcap")
 t=$(best tcpdump -nn -r "$tmp/big.pcap")
 line "sniff-summary($N)" "$N" "$s" tcpdump "$t"
+sum=$(best "$SOCKIT" sniff -r "$tmp/small.pcap")
 s=$(best "$SOCKIT" sniff -r "$tmp/small.pcap" --json)
 t=$(secs tshark -r "$tmp/small.pcap" -T json)
 line "sniff-json($small)" "$small" "$s" tshark "$t"
+line "sniff-json-vs-summary($small)" "$small" "$s" "sockit-summary" "$sum"
+s=$(best "$SOCKIT" sniff -r "$tmp/small.pcap" --layers)
+t=$(secs tshark -r "$tmp/small.pcap" -V)
+line "sniff-layers($small)" "$small" "$s" "tshark-V" "$t"
+line "sniff-layers-vs-summary($small)" "$small" "$s" "sockit-summary" "$sum"

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* A growable string with a hard maximum: appends past max fail with
  * SK_ELIMIT and leave the contents as they were.  Zero-initialise, then
@@ -15,8 +16,39 @@ struct sk_str {
 	size_t max; /* 0 means 64 MiB */
 };
 
-int sk_str_append(struct sk_str *s, const char *text, size_t n);
-int sk_str_puts(struct sk_str *s, const char *text);
+/* Makes room for extra more bytes (and the NUL).  0, SK_ELIMIT or -ENOMEM. */
+int sk_str_reserve(struct sk_str *s, size_t extra);
+
+/* The appends are inline: emitters call them for every few bytes. */
+static inline int sk_str_append(struct sk_str *s, const char *text, size_t n)
+{
+	if (n >= s->cap - s->len) {
+		int rc = sk_str_reserve(s, n);
+		if (rc)
+			return rc;
+	}
+	memcpy(s->p + s->len, text, n);
+	s->len += n;
+	s->p[s->len] = 0;
+	return 0;
+}
+
+static inline int sk_str_puts(struct sk_str *s, const char *text)
+{
+	return sk_str_append(s, text, strlen(text));
+}
+
+static inline int sk_str_putc(struct sk_str *s, char c)
+{
+	return sk_str_append(s, &c, 1);
+}
+
+/* Appends v in decimal, or as "0x" and at least width hex digits: formatted
+ * by hand, for emitters that write millions of numbers. */
+int sk_str_u64(struct sk_str *s, uint64_t v);
+int sk_str_hex(struct sk_str *s, uint64_t v, unsigned width);
+/* Appends text padded with spaces to at least width bytes (printf's %-*s). */
+int sk_str_pad(struct sk_str *s, const char *text, unsigned width);
 int sk_str_printf(struct sk_str *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void sk_str_clear(struct sk_str *s);

@@ -355,6 +355,9 @@ const char *sk_ipproto_name(uint8_t proto);
 
 /* Formats 6 bytes as "aa:bb:cc:dd:ee:ff" (buf >= 18 bytes). */
 void sk_mac_format(const uint8_t *mac, char buf[18]);
+/* Formats 4 bytes as dotted decimal, as inet_ntop does without its printf
+ * (buf >= 16 bytes). */
+void sk_ipv4_format(const uint8_t *a, char buf[16]);
 /* Parses "aa:bb:cc:dd:ee:ff" (also '-' separated).  Returns 0 or
  * SK_EBADADDR. */
 int sk_mac_parse(const char *text, uint8_t mac[6]);

@@ -2,12 +2,13 @@
 #include "sockit/error.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int reserve(struct sk_str *s, size_t extra)
+int sk_str_reserve(struct sk_str *s, size_t extra)
 {
 	size_t max = s->max ? s->max : 64u << 20;
 	if (extra > max || s->len + extra > max)
@@ -28,20 +29,41 @@ static int reserve(struct sk_str *s, size_t extra)
 	return 0;
 }
 
-int sk_str_append(struct sk_str *s, const char *text, size_t n)
+int sk_str_u64(struct sk_str *s, uint64_t v)
 {
-	int rc = reserve(s, n);
-	if (rc)
-		return rc;
-	memcpy(s->p + s->len, text, n);
-	s->len += n;
-	s->p[s->len] = 0;
-	return 0;
+	char buf[20], *e = buf + sizeof buf, *p = e;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return sk_str_append(s, p, (size_t)(e - p));
 }
 
-int sk_str_puts(struct sk_str *s, const char *text)
+int sk_str_hex(struct sk_str *s, uint64_t v, unsigned width)
 {
-	return sk_str_append(s, text, strlen(text));
+	char buf[18], *e = buf + sizeof buf, *p = e;
+	if (width > 16)
+		width = 16;
+	do {
+		*--p = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v || e - p < (long)width);
+	*--p = 'x';
+	*--p = '0';
+	return sk_str_append(s, p, (size_t)(e - p));
+}
+
+int sk_str_pad(struct sk_str *s, const char *text, unsigned width)
+{
+	static const char spaces[] = "                                ";
+	size_t n = strlen(text);
+	int rc = sk_str_append(s, text, n);
+	while (!rc && n < width) {
+		size_t k = width - n < sizeof spaces - 1 ? width - n : sizeof spaces - 1;
+		rc = sk_str_append(s, spaces, k);
+		n += k;
+	}
+	return rc;
 }
 
 int sk_str_printf(struct sk_str *s, const char *fmt, ...)
@@ -52,7 +74,7 @@ int sk_str_printf(struct sk_str *s, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return -EINVAL;
-	int rc = reserve(s, (size_t)n);
+	int rc = sk_str_reserve(s, (size_t)n);
 	if (rc)
 		return rc;
 	va_start(ap, fmt);
@@ -110,11 +132,25 @@ static size_t utf8_len(const uint8_t *p, size_t n)
 	return len;
 }
 
+/* Printable ASCII that JSON takes as it is. */
+static bool json_plain(uint8_t c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 int sk_json_string(struct sk_str *s, const uint8_t *bytes, size_t n)
 {
-	int rc = sk_str_append(s, "\"", 1);
+	int rc = sk_str_putc(s, '"');
 	size_t i = 0;
 	while (!rc && i < n) {
+		size_t run = i;
+		while (run < n && json_plain(bytes[run]))
+			run++;
+		if (run > i) {
+			rc = sk_str_append(s, (const char *)bytes + i, run - i);
+			i = run;
+			continue;
+		}
 		uint8_t c = bytes[i];
 		char esc[8];
 		switch (c) {
@@ -135,13 +171,14 @@ int sk_json_string(struct sk_str *s, const uint8_t *bytes, size_t n)
 			i += len;
 		}
 	}
-	return rc ? rc : sk_str_append(s, "\"", 1);
+	return rc ? rc : sk_str_putc(s, '"');
 }
 
 int sk_json_key(struct sk_str *s, const char *key)
 {
-	int rc = sk_json_string(s, (const uint8_t *)key, strlen(key));
-	return rc ? rc : sk_str_append(s, ":", 1);
+	int rc = sk_str_putc(s, '"');
+	rc = rc ? rc : sk_str_puts(s, key);
+	return rc ? rc : sk_str_append(s, "\":", 2);
 }
 
 int sk_color_parse(const char *text, enum sk_color_mode *out)

@@ -45,7 +45,12 @@ static void str(struct out *o, const char *name, const char *v)
 	struct sk_field *f = next(o, name);
 	if (f) {
 		f->kind = SK_FIELD_STR;
-		snprintf(f->str, sizeof f->str, "%s", v ? v : "");
+		size_t n = v ? strlen(v) : 0;
+		if (n >= sizeof f->str)
+			n = sizeof f->str - 1;
+		if (n)
+			memcpy(f->str, v, n);
+		f->str[n] = 0;
 	}
 }
 
@@ -58,8 +63,8 @@ static void mac(struct out *o, const char *name, const uint8_t *m)
 
 static void ip4(struct out *o, const char *name, const uint8_t *a)
 {
-	char buf[INET_ADDRSTRLEN];
-	inet_ntop(AF_INET, a, buf, sizeof buf);
+	char buf[16];
+	sk_ipv4_format(a, buf);
 	str(o, name, buf);
 }
 

@@ -62,6 +62,20 @@ void sk_mac_format(const uint8_t *mac, char buf[18])
 	}
 }
 
+void sk_ipv4_format(const uint8_t *a, char buf[16])
+{
+	char *p = buf;
+	for (int i = 0; i < 4; i++) {
+		unsigned v = a[i];
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = i < 3 ? '.' : 0;
+	}
+}
+
 int sk_mac_parse(const char *t, uint8_t mac[6])
 {
 	for (int i = 0; i < 6; i++) {

@@ -29,7 +29,10 @@ __attribute__((format(printf, 2, 3))) static void say(struct line *o,
 
 static const char *addr(const uint8_t *a, bool v6, char *buf, size_t cap)
 {
-	inet_ntop(v6 ? AF_INET6 : AF_INET, a, buf, (socklen_t)cap);
+	if (v6)
+		inet_ntop(AF_INET6, a, buf, (socklen_t)cap);
+	else if (cap >= 16)
+		sk_ipv4_format(a, buf);
 	return buf;
 }
 

@@ -360,3 +360,36 @@ def test_live_capture_on_any_uses_linux_cooked_headers(capture):
     assert pkt["layers"][0]["fields"]["protocol"] == 0x0800
     assert pkt["layers"][2]["fields"]["dport"] == port
     rx.close()
+
+
+def raw_pcap(path, records):
+    """A classic pcap (microseconds, Ethernet) of (seconds, fraction, frame)
+    records, the header fields written as given, nonsense included."""
+    import struct
+    out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
+    for sec, frac, frame in records:
+        out += struct.pack("<IIII", sec, frac, len(frame), len(frame)) + frame
+    path.write_bytes(out)
+
+
+def test_capture_times_after_2038_and_bad_fractions(tmp_path):
+    """pcap seconds are unsigned 32-bit: 2040 is not before 1970.  A fraction
+    of a million microseconds or more is flagged, never printed as digits.
+    tshark agrees on the date (tcpdump 4.99 prints "[Error converting time]")."""
+    need_tool("tshark")
+    frame = raw(Ether() / IP(src="198.18.0.1", dst="198.18.0.2") / UDP(sport=1, dport=2))
+    after_2038 = 2_208_988_800  # 2040-01-01T00:00:00Z
+    raw_pcap(tmp_path / "t.pcap", [(after_2038, 123456, frame),
+                                   (1_418_145_370, 0x80000000, frame)])
+    recs = sniff_json(tmp_path / "t.pcap")
+    assert recs[0]["time"] == pytest.approx(after_2038 + 0.123456)
+    assert "time_fraction_bad" not in recs[0]
+    assert recs[1]["time"] == 1_418_145_370 and recs[1]["time_fraction_bad"] is True
+    env = dict(os.environ, TZ="UTC")
+    text = subprocess.run([SOCKIT, "sniff", "-r", tmp_path / "t.pcap"], env=env,
+                          capture_output=True, timeout=30).stdout.decode().splitlines()
+    assert text[0].startswith("00:00:00.123456 IP 198.18.0.1.1 > 198.18.0.2.2")
+    assert text[1].split()[0].endswith(".??????")
+    ts = subprocess.run(["tshark", "-r", tmp_path / "t.pcap", "-c", "1", "-T", "fields",
+                         "-e", "frame.time_epoch"], capture_output=True, timeout=60)
+    assert float(ts.stdout) == pytest.approx(recs[0]["time"]), ts

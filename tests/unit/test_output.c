@@ -1,4 +1,6 @@
 #include <criterion/criterion.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,4 +90,44 @@ Test(output, colour_modes)
 	setenv("NO_COLOR", "1", 1);
 	cr_expect_not(sk_color_enabled(m, true));
 	cr_expect_neq(sk_color_parse("sometimes", &m), 0);
+}
+
+Test(output, numbers_by_hand_match_printf)
+{
+	static const uint64_t values[] = { 0, 1, 9, 10, 99, 100, 65535, 4294967296ull,
+					   UINT64_MAX };
+	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+		struct sk_str s = { 0 };
+		char want[64];
+		sk_str_u64(&s, values[i]);
+		snprintf(want, sizeof want, "%" PRIu64, values[i]);
+		cr_expect_str_eq(s.p, want);
+		sk_str_clear(&s);
+		sk_str_hex(&s, values[i], 4);
+		snprintf(want, sizeof want, "0x%04" PRIx64, values[i]);
+		cr_expect_str_eq(s.p, want);
+		sk_str_free(&s);
+	}
+}
+
+Test(output, pad_is_printfs_left_justify)
+{
+	struct sk_str s = { 0 };
+	sk_str_pad(&s, "ipv4", 13);
+	sk_str_pad(&s, "a-name-longer-than-its-width", 4);
+	sk_str_pad(&s, "x", 60);
+	char want[128];
+	snprintf(want, sizeof want, "%-13s%-4s%-60s", "ipv4", "a-name-longer-than-its-width", "x");
+	cr_expect_str_eq(s.p, want);
+	sk_str_free(&s);
+}
+
+Test(output, appends_past_the_maximum_fail_and_keep_the_contents)
+{
+	struct sk_str s = { .max = 8 };
+	cr_expect_eq(sk_str_puts(&s, "12345678"), 0);
+	cr_expect_eq(sk_str_putc(&s, '9'), SK_ELIMIT);
+	cr_expect_eq(sk_str_u64(&s, 1), SK_ELIMIT);
+	cr_expect_str_eq(s.p, "12345678");
+	sk_str_free(&s);
 }

@@ -1,6 +1,7 @@
 /* lib/packet: decoders, the dissect walk, summaries and builders against
  * frames scapy built (packet_vectors.h, from tests/e2e/packet_corpus.py),
  * with every truncation point read against a guard page. */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -566,4 +567,16 @@ Test(packet, offloaded_checksums_are_not_bad)
 	sk_dissect(SK_LINK_ETHERNET, f, (size_t)n, (size_t)n, &d);
 	l = sk_dissect_find(&d, SK_P_UDP);
 	cr_expect(l->csum_checked && l->csum_bad && !l->csum_partial);
+}
+
+Test(packet, ipv4_text_matches_inet_ntop)
+{
+	static const uint8_t addrs[][4] = { { 0, 0, 0, 0 }, { 255, 255, 255, 255 },
+					    { 198, 18, 0, 1 }, { 10, 9, 100, 99 } };
+	for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++) {
+		char got[16], want[16];
+		sk_ipv4_format(addrs[i], got);
+		inet_ntop(AF_INET, addrs[i], want, sizeof want);
+		cr_expect_str_eq(got, want);
+	}
 }
