@@ -6,8 +6,6 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -125,6 +123,8 @@ static void on_signal(int sig)
 	stop_flag = 1;
 }
 
+static void check_opts(struct scan_opts *o, const char *probe);
+
 static void parse_opts(int argc, char **argv, struct scan_opts *o)
 {
 	enum {
@@ -241,6 +241,13 @@ static void parse_opts(int argc, char **argv, struct scan_opts *o)
 	}
 	while (optind < argc)
 		o->targets[o->ntargets++] = argv[optind++];
+	check_opts(o, probe);
+}
+
+/* The options that go together (or not), the default TCP scan, and the
+ * probe's escapes. */
+static void check_opts(struct scan_opts *o, const char *probe)
+{
 	if (!o->ntargets && !o->targets_file)
 		cli_usage("missing target (an address, CIDR block, range or name)");
 	if (o->ports && o->top)
@@ -345,24 +352,34 @@ static void build_ports(const struct scan_opts *o, struct sk_ports *tcp, struct 
 		cli_fail(EXIT_USAGE, "%s", err);
 }
 
+/* The routes raw frames take are the kernel's, with the overrides the
+ * options give; src keeps their parsing, the library the look-ups. */
+static void route_opts(const struct scan_opts *o, struct sk_routes_opts *ro, struct sk_ip *src,
+		       uint8_t mac[6])
+{
+	ro->ifname = o->iface;
+	if (o->source_ip) {
+		if (sk_ip_parse(o->source_ip, src))
+			cli_usage("--source-ip '%s': not an address", o->source_ip);
+		if (src->family == AF_INET)
+			ro->src4 = src;
+		else
+			ro->src6 = src;
+	}
+	if (o->router_mac) {
+		if (sk_mac_parse(o->router_mac, mac))
+			cli_usage("--router-mac '%s': expected aa:bb:cc:dd:ee:ff", o->router_mac);
+		ro->router_mac = mac;
+	}
+}
+
+/* What the callbacks share while the scan runs. */
 struct run {
 	const struct scan_opts *o;
 	struct report *report;
-	struct sk_checkpoint ckpt;
-	uint64_t steps;
-	uint64_t started_ns, last_ckpt_ns;
-	bool progress;
-	bool bar_shown;
-	bool ckpt_written, ckpt_failed;
+	struct scan_bar bar;
 	int out_errno; /* stdout failed: the scan stops, its results lost */
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void on_result(const struct sk_scan_result *r, void *ctx)
 {
@@ -370,34 +387,9 @@ static void on_result(const struct sk_scan_result *r, void *ctx)
 	report_add(run->report, r);
 }
 
-static void save_checkpoint(struct run *run, uint64_t next)
-{
-	if (!run->o->resume)
-		return;
-	/* Everything reported for steps below next must be out before the
-	 * checkpoint says so. */
-	fflush(stdout);
-	run->ckpt.next = next;
-	char err[SK_ERRLEN];
-	if (!sk_checkpoint_write(run->o->resume, &run->ckpt, err)) {
-		run->ckpt_written = true;
-		run->ckpt_failed = false;
-		return;
-	}
-	/* The first write comes before any probe: a checkpoint that cannot
-	 * be written stops the scan there.  Later, a full disk is said once
-	 * (and again after it recovered), not every two seconds. */
-	if (!run->ckpt_written)
-		cli_fail(EXIT_FAIL, "--resume %s", err);
-	if (!run->ckpt_failed)
-		cli_warn("--resume %s", err);
-	run->ckpt_failed = true;
-}
-
-static void on_progress(const struct sk_scan_stats *s, void *ctx)
+static void on_progress(const struct sk_scan_progress *p, void *ctx)
 {
 	struct run *run = ctx;
-	uint64_t now = mono_ns();
 	errno = 0;
 	if (((run->o->fmt == REPORT_JSON && fflush(stdout) == EOF) || ferror(stdout)) &&
 	    !run->out_errno) {
@@ -405,99 +397,65 @@ static void on_progress(const struct sk_scan_stats *s, void *ctx)
 		run->out_errno = errno ? errno : -1; /* -1: an earlier write, errno gone */
 		stop_flag = 1;
 	}
-	if (now - run->last_ckpt_ns >= 2000000000u) {
-		save_checkpoint(run, s->resume);
-		run->last_ckpt_ns = now;
-	}
-	if (!run->progress)
+	scan_bar_draw(&run->bar, p);
+}
+
+/* Everything reported must be out before a checkpoint says it is done. */
+static void on_flush(void *ctx)
+{
+	(void)ctx;
+	fflush(stdout);
+}
+
+static void on_checkpoint_error(int rc, const char *err, void *ctx)
+{
+	(void)rc;
+	(void)ctx;
+	cli_warn("--resume %s", err);
+}
+
+/* The summary on stderr: probes, time, open ports; raw scans also count
+ * what went out and came back, so that a rate the machine cannot reach,
+ * or replies lost, show. */
+static void print_summary(const struct scan_opts *o, const struct sk_scan_summary *s, int rc,
+			  uint64_t open)
+{
+	if (o->quiet)
 		return;
-	double secs = (double)(now - run->started_ns) / 1e9;
-	double rate = secs > 0 ? (double)s->sent / secs : 0;
-	uint64_t left = run->steps > s->done ? run->steps - s->done : 0;
-	double eta = rate > 0 ? (double)left / rate : 0;
-	unsigned width = 30, fill = run->steps ? (unsigned)(width * s->done / run->steps) : 0;
-	char bar[40];
-	for (unsigned i = 0; i < width; i++)
-		bar[i] = i < fill ? '=' : ' ';
-	bar[width] = 0;
-	fprintf(stderr, "\r[%s] %" PRIu64 "/%" PRIu64 " %.0f/s ETA %.0fs  ", bar, s->done,
-		run->steps, rate, eta);
-	run->bar_shown = true;
+	fprintf(stderr,
+		"sockit: scan: %" PRIu64 " probes (%" PRIu64 " retried) in %.2fs, %" PRIu64
+		" open%s\n",
+		s->done, s->retries, (double)s->elapsed_ns / 1e9, open,
+		rc == 1 ? "; interrupted" : "");
+	if (s->frames)
+		fprintf(stderr,
+			"sockit: scan: %" PRIu64 " frames sent (first pass at %.0f/s), %" PRIu64
+			" replies\n",
+			s->frames,
+			s->first_pass_ns ? (double)s->first_pass_frames * 1e9 / (double)s->first_pass_ns
+					 : 0.0,
+			s->replies);
+	if (s->icmp_limited)
+		cli_warn("ICMP rate limiting: %" PRIu64 " ports answered only when asked again "
+			 "(%" PRIu64 " silent ports re-asked slowly, up to 1 probe/s)",
+			 s->icmp_limited, s->slowed);
 }
 
-static uint64_t random_seed(void)
+/* A write error on stdout ends the command with its reason (a closed pipe
+ * is the reader's choice, not an error). */
+static void check_stdout(struct report *report, int out_errno)
 {
-	uint64_t seed = 0;
-	if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
-		seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
-	return seed;
-}
-
-/* The routes raw frames take: the kernel's, per target (see
- * sk_routes_build), with the overrides the options give. */
-static struct sk_routes *raw_routes(const struct scan_opts *o, const struct sk_targets *t)
-{
-	struct sk_ip src;
-	uint8_t mac[6];
-	struct sk_routes_opts ro = { .ifname = o->iface, .wait_ms = 2000 };
-	if (o->source_ip) {
-		if (sk_ip_parse(o->source_ip, &src))
-			cli_usage("--source-ip '%s': not an address", o->source_ip);
-		if (src.family == AF_INET)
-			ro.src4 = &src;
-		else
-			ro.src6 = &src;
+	errno = 0;
+	if (report_errno(report) && out_errno <= 0)
+		out_errno = report_errno(report);
+	if (!out_errno && (fflush(stdout) == EOF || ferror(stdout)))
+		out_errno = errno ? errno : -1;
+	if (out_errno && out_errno != EPIPE) {
+		__fpurge(stdout);
+		clearerr(stdout);
+		cli_fail(EXIT_FAIL, "stdout: %s",
+			 out_errno > 0 ? sk_strerror(-out_errno) : "write error");
 	}
-	if (o->router_mac) {
-		if (sk_mac_parse(o->router_mac, mac))
-			cli_usage("--router-mac '%s': expected aa:bb:cc:dd:ee:ff", o->router_mac);
-		ro.router_mac = mac;
-	}
-	struct sk_routes *r;
-	char err[SK_ERRLEN];
-	if (sk_routes_build(&r, t, &ro, err))
-		cli_fail(EXIT_FAIL, "%s", err);
-	return r;
-}
-
-/* Picks our source port and holds it with a bound socket, so that the
- * kernel gives it to no connection of its own while the scan runs. */
-static int reserve_port(const struct scan_opts *o, const struct sk_route *rt, int type,
-			uint16_t *port)
-{
-	for (int attempt = 0; attempt < 32; attempt++) {
-		uint16_t p = o->sport;
-		if (!p) {
-			uint16_t r = 0;
-			if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
-				r = (uint16_t)(getpid() + attempt);
-			p = (uint16_t)(40000 + r % 20000);
-		}
-		int fd = socket(rt->src.family, type | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return -1;
-		struct sockaddr_storage ss = { 0 };
-		socklen_t len;
-		if (rt->src.family == AF_INET) {
-			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-			sin->sin_family = AF_INET;
-			sin->sin_port = htons(p);
-			len = sizeof *sin;
-		} else {
-			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-			sin6->sin6_family = AF_INET6;
-			sin6->sin6_port = htons(p);
-			len = sizeof *sin6;
-		}
-		if (bind(fd, (struct sockaddr *)&ss, len) == 0) {
-			*port = p;
-			return fd;
-		}
-		close(fd);
-		if (o->sport)
-			cli_fail(EXIT_FAIL, "--source-port %u: %s", p, strerror(errno));
-	}
-	cli_fail(EXIT_FAIL, "no free source port");
 }
 
 int cmd_scan(int argc, char **argv)
@@ -511,178 +469,62 @@ int cmd_scan(int argc, char **argv)
 	if (!ports[0] || !ports[1])
 		cli_fail(EXIT_FAIL, "out of memory");
 	build_ports(&o, ports[0], ports[1]);
-	char err[SK_ERRLEN];
 
-	/* Phase 0 scans the TCP ports, phase 1 the UDP ports; each has its
-	 * own plan over the same targets, seed and shard. */
-	struct sk_plan plan[2];
-	bool want[2] = { o.syn || o.connect, o.udp };
-	uint64_t seed = o.have_seed ? o.seed : random_seed();
-	unsigned first_phase = 0;
-	uint64_t start = 0;
-	struct sk_checkpoint old = { 0 };
-	bool have_old = false;
-	if (o.resume) {
-		int rc = sk_checkpoint_read(o.resume, &old, err);
-		if (rc && rc != -ENOENT)
-			cli_fail(EXIT_USAGE, "--resume %s", err);
-		if (rc == 0) {
-			if (o.have_seed && old.seed != o.seed)
-				cli_fail(EXIT_USAGE, "--resume %s: written with --seed %" PRIu64,
-					 o.resume, old.seed);
-			seed = old.seed;
-			have_old = true;
-		}
-	}
-	for (unsigned ph = 0; ph < 2; ph++)
-		if (want[ph] && sk_plan_init(&plan[ph], targets, ports[ph], seed, o.shard_index,
-					     o.shard_count, err))
-			cli_fail(EXIT_USAGE, "%s", err);
-	if (have_old) {
-		unsigned ph = old.phase;
-		if (!want[ph] || old.fingerprint != sk_plan_fingerprint(&plan[ph], ph) ||
-		    old.shard_index != o.shard_index || old.shard_count != o.shard_count)
-			cli_fail(EXIT_USAGE,
-				 "--resume %s: written by a different scan (targets, ports or shard differ)",
-				 o.resume);
-		first_phase = ph;
-		start = old.next;
-	}
+	struct sk_scan_opts so;
+	sk_scan_opts_init(&so);
+	struct sk_ip src;
+	uint8_t mac[6];
+	route_opts(&o, &so.route, &src, mac);
+	so.targets = targets;
+	so.tcp = o.syn || o.connect ? ports[0] : NULL;
+	so.udp = o.udp ? ports[1] : NULL;
+	so.syn = o.syn;
+	so.have_seed = o.have_seed;
+	so.seed = o.seed;
+	so.shard_index = o.shard_index;
+	so.shard_count = o.shard_count;
+	so.resume = o.resume;
+	so.concurrency = o.concurrency;
+	so.rate = o.rate;
+	so.retries = o.retries;
+	so.timeout_ms = o.timeout_set ? o.timeout_ms : 0;
+	so.min_timeout_ms = o.min_timeout_ms;
+	so.threads = o.threads;
+	so.banner = o.banner;
+	so.banner_timeout_ms = o.banner_timeout_ms;
+	so.probe = o.probe;
+	so.probe_len = o.probe_len;
+	so.sport = o.sport;
 
-	struct report *report = report_new(stdout, o.fmt, o.all, o.banner);
-	if (!report)
+	struct run run = { .o = &o, .report = report_new(stdout, o.fmt, o.all, o.banner) };
+	if (!run.report)
 		cli_fail(EXIT_FAIL, "out of memory");
+	scan_bar_init(&run.bar, !o.quiet && isatty(STDERR_FILENO));
+	so.on_result = on_result;
+	so.on_progress = on_progress;
+	so.on_flush = on_flush;
+	so.on_checkpoint_error = on_checkpoint_error;
+	so.ctx = &run;
+	so.stop = &stop_flag;
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	uint8_t key[16];
-	if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key)
-		cli_fail(EXIT_FAIL, "no randomness for the probe cookies");
-	struct sk_routes *routes = o.syn || o.udp ? raw_routes(&o, targets) : NULL;
-
-	uint64_t t0 = mono_ns(), done = 0, retried = 0, icmp_late = 0, slowed = 0;
-	uint64_t frames = 0, replies = 0, first_frames = 0, first_ns = 0;
-	int rc = 0, out_errno = 0;
-	for (unsigned ph = first_phase; ph < 2 && rc == 0; ph++) {
-		if (!want[ph])
-			continue;
-		struct run run = {
-			.o = &o,
-			.report = report,
-			.ckpt = { sk_plan_fingerprint(&plan[ph], ph), seed, o.shard_index,
-				  o.shard_count, ph, start },
-			.steps = plan[ph].steps,
-			.started_ns = mono_ns(),
-			.progress = !o.quiet && isatty(2),
-			.ckpt_written = ph != first_phase,
-		};
-		run.last_ckpt_ns = run.started_ns;
-		save_checkpoint(&run, start);
-		struct sk_scan_stats stats;
-		if (ph == 0 && o.connect) {
-			struct sk_scan_connect_opts co = {
-				.plan = &plan[ph],
-				.start = start,
-				.concurrency = o.concurrency,
-				.rate = o.rate,
-				.retries = o.retries,
-				.max_timeout_ms = o.timeout_ms,
-				.min_timeout_ms = o.min_timeout_ms,
-				.threads = o.threads,
-				.banner = o.banner,
-				.banner_timeout_ms = o.banner_timeout_ms,
-				.probe = o.probe,
-				.probe_len = o.probe_len,
-				.on_result = on_result,
-				.on_progress = on_progress,
-				.ctx = &run,
-				.stop = &stop_flag,
-			};
-			rc = sk_scan_connect(&co, &stats, err);
-		} else {
-			const struct sk_route *any = sk_routes_at(routes, 0);
-			uint16_t sport = 0;
-			int hold = reserve_port(&o, any, ph == 0 ? SOCK_STREAM : SOCK_DGRAM, &sport);
-			struct sk_raw_opts ro = {
-				.plan = &plan[ph],
-				.proto = ph == 0 ? SK_SCAN_TCP : SK_SCAN_UDP,
-				.start = start,
-				.rate = o.rate ? o.rate : 10000,
-				.retries = o.retries,
-				.wait_ms = o.timeout_set ? o.timeout_ms : 1000,
-				.routes = routes,
-				.sport = sport,
-				.key = key,
-				.on_result = on_result,
-				.on_progress = on_progress,
-				.ctx = &run,
-				.stop = &stop_flag,
-			};
-			rc = sk_scan_raw(&ro, &stats, err);
-			if (hold >= 0)
-				close(hold);
-		}
-		if (run.bar_shown)
-			fputs("\r\033[K", stderr);
-		if (rc < 0)
-			cli_fail(EXIT_FAIL, "%s", err);
-		if (rc == 0 && ph == 0 && want[1]) {
-			/* The TCP phase is over: a resume starts with UDP. */
-			run.ckpt = (struct sk_checkpoint){ sk_plan_fingerprint(&plan[1], 1), seed,
-							   o.shard_index, o.shard_count, 1, 0 };
-			save_checkpoint(&run, 0);
-		} else {
-			save_checkpoint(&run, stats.resume);
-		}
-		done += stats.done;
-		retried += stats.retries;
-		if (!(ph == 0 && o.connect)) {
-			frames += stats.sent;
-			replies += stats.received;
-			first_frames += stats.sent - stats.retries;
-			first_ns += stats.first_pass_ns;
-		}
-		icmp_late += stats.icmp_limited;
-		slowed += stats.slowed;
-		start = 0;
-		out_errno = run.out_errno;
-	}
-	report_finish(report);
-	errno = 0;
-	if (report_errno(report) && (out_errno <= 0))
-		out_errno = report_errno(report);
-	if (!out_errno && (fflush(stdout) == EOF || ferror(stdout)))
-		out_errno = errno ? errno : -1;
-	if (out_errno && out_errno != EPIPE) {
-		__fpurge(stdout);
-		clearerr(stdout);
-		cli_fail(EXIT_FAIL, "stdout: %s",
-			 out_errno > 0 ? sk_strerror(-out_errno) : "write error");
-	}
-	double secs = (double)(mono_ns() - t0) / 1e9;
-	uint64_t open = report_open_count(report);
-	if (!o.quiet)
-		fprintf(stderr,
-			"sockit: scan: %" PRIu64 " probes (%" PRIu64 " retried) in %.2fs, %" PRIu64
-			" open%s\n",
-			done, retried, secs, open, rc == 1 ? "; interrupted" : "");
-	/* Raw scans count what went out and came back, so that a rate the
-	 * machine cannot reach, or replies lost, show. */
-	if (!o.quiet && frames)
-		fprintf(stderr,
-			"sockit: scan: %" PRIu64 " frames sent (first pass at %.0f/s), %" PRIu64
-			" replies\n",
-			frames, first_ns ? (double)first_frames * 1e9 / (double)first_ns : 0.0,
-			replies);
-	if (icmp_late)
-		cli_warn("ICMP rate limiting: %" PRIu64 " ports answered only when asked again "
-			 "(%" PRIu64 " silent ports re-asked slowly, up to 1 probe/s)",
-			 icmp_late, slowed);
+	struct sk_scan_summary sum;
+	char err[SK_ERRLEN];
+	int rc = sk_scan_run(&so, &sum, err);
+	scan_bar_clear(&run.bar);
+	if (rc < 0 && sum.checkpoint_failed)
+		cli_fail(rc == SK_EBADCHECKPOINT ? EXIT_USAGE : EXIT_FAIL, "--resume %s", err);
+	if (rc < 0)
+		cli_fail(rc == SK_ETOOMANY ? EXIT_USAGE : EXIT_FAIL, "%s", err);
+	report_finish(run.report);
+	check_stdout(run.report, run.out_errno);
+	uint64_t open = report_open_count(run.report);
+	print_summary(&o, &sum, rc, open);
 	if (rc == 1 && o.resume)
 		cli_warn("interrupted: run the same command again to resume from %s", o.resume);
-	report_free(report);
-	sk_routes_free(routes);
+	report_free(run.report);
 	for (int i = 0; i < 2; i++) {
 		sk_ports_free(ports[i]);
 		free(ports[i]);

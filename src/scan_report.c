@@ -2,6 +2,7 @@
  * grepable tables need every result of a host first, so they keep per
  * host the counts of each state and the ports worth showing. */
 #include <errno.h>
+#include <inttypes.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,4 +353,35 @@ void report_free(struct report *r)
 	free(r->hosts);
 	sk_str_free(&r->line);
 	free(r);
+}
+
+void scan_bar_init(struct scan_bar *b, bool on)
+{
+	*b = (struct scan_bar){ .on = on };
+}
+
+void scan_bar_draw(struct scan_bar *b, const struct sk_scan_progress *p)
+{
+	if (!b->on)
+		return;
+	double secs = (double)p->elapsed_ns / 1e9;
+	double rate = secs > 0 ? (double)p->sent / secs : 0;
+	uint64_t left = p->steps > p->done ? p->steps - p->done : 0;
+	double eta = rate > 0 ? (double)left / rate : 0;
+	enum { WIDTH = 30 };
+	unsigned fill = p->steps ? (unsigned)(WIDTH * p->done / p->steps) : 0;
+	char bar[WIDTH + 1];
+	for (unsigned i = 0; i < WIDTH; i++)
+		bar[i] = i < fill ? '=' : ' ';
+	bar[WIDTH] = 0;
+	fprintf(stderr, "\r[%s] %" PRIu64 "/%" PRIu64 " %.0f/s ETA %.0fs  ", bar, p->done,
+		p->steps, rate, eta);
+	b->shown = true;
+}
+
+void scan_bar_clear(struct scan_bar *b)
+{
+	if (b->shown)
+		fputs("\r\033[K", stderr);
+	b->shown = false;
 }

@@ -30,4 +30,15 @@ int report_errno(const struct report *r);
 uint64_t report_host_count(const struct report *r);
 void report_free(struct report *r);
 
+/* The progress bar on stderr ("[=====     ] 1200/65535 9000/s ETA 7s"),
+ * drawn over itself; on is false when stderr is no terminal or -q. */
+struct scan_bar {
+	bool on, shown;
+};
+
+void scan_bar_init(struct scan_bar *b, bool on);
+void scan_bar_draw(struct scan_bar *b, const struct sk_scan_progress *p);
+/* Erases the bar's line, if one was drawn. */
+void scan_bar_clear(struct scan_bar *b);
+
 #endif

@@ -376,4 +376,93 @@ uint64_t sk_raise_nofile(void);
 int sk_scan_connect(const struct sk_scan_connect_opts *o,
 		    struct sk_scan_stats *stats, char *err);
 
+/* ---- the scan driver: every phase, resume, checkpoints ------------------ */
+
+/* Where a running scan is, for progress bars. */
+struct sk_scan_progress {
+	enum sk_scan_proto phase; /* TCP first, then UDP */
+	uint64_t steps;           /* probes in this phase (this shard) */
+	uint64_t done;            /* probes of this phase with a result */
+	uint64_t sent;            /* probes sent in this phase, retries included */
+	uint64_t elapsed_ns;      /* since this phase began */
+};
+
+/* What a finished (or stopped) scan did, over every phase. */
+struct sk_scan_summary {
+	uint64_t seed;          /* the key used: give it back to repeat the order */
+	uint64_t done;          /* probes with a result */
+	uint64_t retries;       /* probes sent again */
+	uint64_t frames;        /* raw phases: frames sent, retries included */
+	uint64_t replies;       /* raw phases: reply frames seen */
+	uint64_t first_pass_frames, first_pass_ns; /* raw: the first passes' pace */
+	uint64_t icmp_limited;  /* UDP: ports answered only when asked again */
+	uint64_t slowed;        /* UDP: silent ports re-asked slowly */
+	uint64_t elapsed_ns;
+	bool resumed;           /* continued from the checkpoint file */
+	bool checkpoint_failed; /* the error (if any) is about the checkpoint */
+};
+
+/* What one sk_scan_run does.  Start from sk_scan_opts_init (the defaults
+ * noted below), then fill targets, ports and the callbacks. */
+struct sk_scan_opts {
+	const struct sk_targets *targets; /* finished; read, never freed */
+	const struct sk_ports *tcp;       /* finished TCP ports; NULL: no TCP phase */
+	const struct sk_ports *udp;       /* finished UDP ports; NULL: no UDP phase */
+	bool syn;             /* TCP by raw SYN frames (root), not connect() */
+	bool have_seed;       /* else a random seed (or the checkpoint's) */
+	uint64_t seed;        /* the permutation's key */
+	uint64_t shard_index, shard_count; /* 0-based slice of the space; 0/1 */
+	const char *resume;   /* checkpoint file, or NULL for none */
+	uint64_t checkpoint_ms; /* between checkpoints: 2000 */
+	unsigned concurrency; /* connect: most in flight; 0: from RLIMIT_NOFILE */
+	uint64_t rate;        /* probes per second; 0: none (connect), 10000 (raw) */
+	unsigned retries;     /* unanswered probes asked again: 2 */
+	uint64_t timeout_ms;  /* connect: cap on the adaptive timeout (0: 3000);
+			       * raw: wait for late replies per pass (0: 1000) */
+	uint64_t min_timeout_ms; /* connect: shortest timeout: 200 */
+	unsigned threads;     /* connect: 1 or 2: 2 on a multi-core machine */
+	bool banner;          /* connect: read what open ports say first */
+	uint64_t banner_timeout_ms; /* 2000 */
+	const uint8_t *probe; /* connect + banner: sent first; or NULL */
+	size_t probe_len;
+	struct sk_routes_opts route; /* raw phases: interface, source, next hop */
+	uint16_t sport;       /* raw phases: our port, held while they run; 0: random */
+
+	/* One call per probe with its final state, serialised (from one
+	 * engine thread at a time, never two at once); r is valid during
+	 * the call.  NULL: results are only counted. */
+	sk_scan_result_fn on_result;
+	/* About every 200 ms, from the thread that called sk_scan_run. */
+	void (*on_progress)(const struct sk_scan_progress *p, void *ctx);
+	/* Before each checkpoint is written, from the thread that called
+	 * sk_scan_run: every result given to on_result so far must be where
+	 * it is kept (an fflush) when it returns, since the checkpoint
+	 * will say those probes are done.  NULL when there is nothing to
+	 * flush. */
+	void (*on_flush)(void *ctx);
+	/* A checkpoint write failed after an earlier one succeeded (said
+	 * once per run of failures; the scan goes on, its last good
+	 * checkpoint still valid).  err: "FILE: why". */
+	void (*on_checkpoint_error)(int rc, const char *err, void *ctx);
+	void *ctx;
+	volatile sig_atomic_t *stop; /* set non-zero to end early; or NULL */
+};
+
+/* Sets every option to its default (see struct sk_scan_opts). */
+void sk_scan_opts_init(struct sk_scan_opts *o);
+
+/* Runs the scan o describes: the TCP phase (connect or SYN), then the UDP
+ * phase, each over its own plan of the same targets, seed and shard.  With
+ * o->resume, a checkpoint there is read first (a different scan's is
+ * refused with SK_EBADCHECKPOINT) and the scan continues where it says;
+ * then it is rewritten before the first probe (a file that cannot be
+ * written ends the scan there), every checkpoint_ms, and at the end.  Raw
+ * phases look up every route first and hold their source port with a
+ * bound socket.  Fills *summary (also on failure, as far as it got).
+ * Returns 0 when every probe is done, 1 when stopped (o->stop) or a
+ * negative error with err ("what: why", naming no option); when the error
+ * is about the checkpoint file, summary->checkpoint_failed is set. */
+int sk_scan_run(const struct sk_scan_opts *o, struct sk_scan_summary *summary,
+		char *err);
+
 #endif
