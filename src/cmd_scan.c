@@ -354,13 +354,14 @@ static void build_ports(const struct scan_opts *o, struct sk_ports *tcp, struct 
 
 /* The routes raw frames take are the kernel's, with the overrides the
  * options give; src keeps their parsing, the library the look-ups. */
-static void route_opts(const struct scan_opts *o, struct sk_routes_opts *ro, struct sk_ip *src,
-		       uint8_t mac[6])
+static void route_opts(const struct scan_opts *o, struct sk_routes_opts *ro,
+		       struct sk_ip *src, uint8_t mac[6])
 {
 	ro->ifname = o->iface;
 	if (o->source_ip) {
 		if (sk_ip_parse(o->source_ip, src))
-			cli_usage("--source-ip '%s': not an address", o->source_ip);
+			cli_usage("--source-ip '%s': not an address",
+				  o->source_ip);
 		if (src->family == AF_INET)
 			ro->src4 = src;
 		else
@@ -368,7 +369,9 @@ static void route_opts(const struct scan_opts *o, struct sk_routes_opts *ro, str
 	}
 	if (o->router_mac) {
 		if (sk_mac_parse(o->router_mac, mac))
-			cli_usage("--router-mac '%s': expected aa:bb:cc:dd:ee:ff", o->router_mac);
+			cli_usage(
+			    "--router-mac '%s': expected aa:bb:cc:dd:ee:ff",
+			    o->router_mac);
 		ro->router_mac = mac;
 	}
 }
@@ -417,27 +420,32 @@ static void on_checkpoint_error(int rc, const char *err, void *ctx)
 /* The summary on stderr: probes, time, open ports; raw scans also count
  * what went out and came back, so that a rate the machine cannot reach,
  * or replies lost, show. */
-static void print_summary(const struct scan_opts *o, const struct sk_scan_summary *s, int rc,
+static void print_summary(const struct scan_opts *o,
+			  const struct sk_scan_summary *s, int rc,
 			  uint64_t open)
 {
 	if (o->quiet)
 		return;
 	fprintf(stderr,
-		"sockit: scan: %" PRIu64 " probes (%" PRIu64 " retried) in %.2fs, %" PRIu64
-		" open%s\n",
+		"sockit: scan: %" PRIu64 " probes (%" PRIu64
+		" retried) in %.2fs, %" PRIu64 " open%s\n",
 		s->done, s->retries, (double)s->elapsed_ns / 1e9, open,
 		rc == 1 ? "; interrupted" : "");
 	if (s->frames)
 		fprintf(stderr,
-			"sockit: scan: %" PRIu64 " frames sent (first pass at %.0f/s), %" PRIu64
+			"sockit: scan: %" PRIu64
+			" frames sent (first pass at %.0f/s), %" PRIu64
 			" replies\n",
 			s->frames,
-			s->first_pass_ns ? (double)s->first_pass_frames * 1e9 / (double)s->first_pass_ns
+			s->first_pass_ns ? (double)s->first_pass_frames * 1e9 /
+					       (double)s->first_pass_ns
 					 : 0.0,
 			s->replies);
 	if (s->icmp_limited)
-		cli_warn("ICMP rate limiting: %" PRIu64 " ports answered only when asked again "
-			 "(%" PRIu64 " silent ports re-asked slowly, up to 1 probe/s)",
+		cli_warn("ICMP rate limiting: %" PRIu64
+			 " ports answered only when asked again "
+			 "(%" PRIu64
+			 " silent ports re-asked slowly, up to 1 probe/s)",
 			 s->icmp_limited, s->slowed);
 }
 
@@ -454,7 +462,8 @@ static void check_stdout(struct report *report, int out_errno)
 		__fpurge(stdout);
 		clearerr(stdout);
 		cli_fail(EXIT_FAIL, "stdout: %s",
-			 out_errno > 0 ? sk_strerror(-out_errno) : "write error");
+			 out_errno > 0 ? sk_strerror(-out_errno)
+				       : "write error");
 	}
 }
 
@@ -496,7 +505,9 @@ int cmd_scan(int argc, char **argv)
 	so.probe_len = o.probe_len;
 	so.sport = o.sport;
 
-	struct run run = { .o = &o, .report = report_new(stdout, o.fmt, o.all, o.banner) };
+	struct run run = { .o = &o,
+			   .report =
+			       report_new(stdout, o.fmt, o.all, o.banner) };
 	if (!run.report)
 		cli_fail(EXIT_FAIL, "out of memory");
 	scan_bar_init(&run.bar, !o.quiet && isatty(STDERR_FILENO));
@@ -515,7 +526,8 @@ int cmd_scan(int argc, char **argv)
 	int rc = sk_scan_run(&so, &sum, err);
 	scan_bar_clear(&run.bar);
 	if (rc < 0 && sum.checkpoint_failed)
-		cli_fail(rc == SK_EBADCHECKPOINT ? EXIT_USAGE : EXIT_FAIL, "--resume %s", err);
+		cli_fail(rc == SK_EBADCHECKPOINT ? EXIT_USAGE : EXIT_FAIL,
+			 "--resume %s", err);
 	if (rc < 0)
 		cli_fail(rc == SK_ETOOMANY ? EXIT_USAGE : EXIT_FAIL, "%s", err);
 	report_finish(run.report);

@@ -374,8 +374,8 @@ void scan_bar_draw(struct scan_bar *b, const struct sk_scan_progress *p)
 	for (unsigned i = 0; i < WIDTH; i++)
 		bar[i] = i < fill ? '=' : ' ';
 	bar[WIDTH] = 0;
-	fprintf(stderr, "\r[%s] %" PRIu64 "/%" PRIu64 " %.0f/s ETA %.0fs  ", bar, p->done,
-		p->steps, rate, eta);
+	fprintf(stderr, "\r[%s] %" PRIu64 "/%" PRIu64 " %.0f/s ETA %.0fs  ",
+		bar, p->done, p->steps, rate, eta);
 	b->shown = true;
 }
 

@@ -381,24 +381,25 @@ int sk_scan_connect(const struct sk_scan_connect_opts *o,
 /* Where a running scan is, for progress bars. */
 struct sk_scan_progress {
 	enum sk_scan_proto phase; /* TCP first, then UDP */
-	uint64_t steps;           /* probes in this phase (this shard) */
-	uint64_t done;            /* probes of this phase with a result */
-	uint64_t sent;            /* probes sent in this phase, retries included */
-	uint64_t elapsed_ns;      /* since this phase began */
+	uint64_t steps;		  /* probes in this phase (this shard) */
+	uint64_t done;		  /* probes of this phase with a result */
+	uint64_t sent;	     /* probes sent in this phase, retries included */
+	uint64_t elapsed_ns; /* since this phase began */
 };
 
 /* What a finished (or stopped) scan did, over every phase. */
 struct sk_scan_summary {
-	uint64_t seed;          /* the key used: give it back to repeat the order */
-	uint64_t done;          /* probes with a result */
-	uint64_t retries;       /* probes sent again */
-	uint64_t frames;        /* raw phases: frames sent, retries included */
-	uint64_t replies;       /* raw phases: reply frames seen */
-	uint64_t first_pass_frames, first_pass_ns; /* raw: the first passes' pace */
-	uint64_t icmp_limited;  /* UDP: ports answered only when asked again */
-	uint64_t slowed;        /* UDP: silent ports re-asked slowly */
+	uint64_t seed;	  /* the key used: give it back to repeat the order */
+	uint64_t done;	  /* probes with a result */
+	uint64_t retries; /* probes sent again */
+	uint64_t frames;  /* raw phases: frames sent, retries included */
+	uint64_t replies; /* raw phases: reply frames seen */
+	uint64_t first_pass_frames,
+	    first_pass_ns;     /* raw: the first passes' pace */
+	uint64_t icmp_limited; /* UDP: ports answered only when asked again */
+	uint64_t slowed;       /* UDP: silent ports re-asked slowly */
 	uint64_t elapsed_ns;
-	bool resumed;           /* continued from the checkpoint file */
+	bool resumed;		/* continued from the checkpoint file */
 	bool checkpoint_failed; /* the error (if any) is about the checkpoint */
 };
 
@@ -406,27 +407,30 @@ struct sk_scan_summary {
  * noted below), then fill targets, ports and the callbacks. */
 struct sk_scan_opts {
 	const struct sk_targets *targets; /* finished; read, never freed */
-	const struct sk_ports *tcp;       /* finished TCP ports; NULL: no TCP phase */
-	const struct sk_ports *udp;       /* finished UDP ports; NULL: no UDP phase */
-	bool syn;             /* TCP by raw SYN frames (root), not connect() */
-	bool have_seed;       /* else a random seed (or the checkpoint's) */
-	uint64_t seed;        /* the permutation's key */
+	const struct sk_ports *tcp; /* finished TCP ports; NULL: no TCP phase */
+	const struct sk_ports *udp; /* finished UDP ports; NULL: no UDP phase */
+	bool syn;	/* TCP by raw SYN frames (root), not connect() */
+	bool have_seed; /* else a random seed (or the checkpoint's) */
+	uint64_t seed;	/* the permutation's key */
 	uint64_t shard_index, shard_count; /* 0-based slice of the space; 0/1 */
-	const char *resume;   /* checkpoint file, or NULL for none */
+	const char *resume;	/* checkpoint file, or NULL for none */
 	uint64_t checkpoint_ms; /* between checkpoints: 2000 */
-	unsigned concurrency; /* connect: most in flight; 0: from RLIMIT_NOFILE */
-	uint64_t rate;        /* probes per second; 0: none (connect), 10000 (raw) */
-	unsigned retries;     /* unanswered probes asked again: 2 */
-	uint64_t timeout_ms;  /* connect: cap on the adaptive timeout (0: 3000);
-			       * raw: wait for late replies per pass (0: 1000) */
+	unsigned
+	    concurrency; /* connect: most in flight; 0: from RLIMIT_NOFILE */
+	uint64_t rate;	 /* probes per second; 0: none (connect), 10000 (raw) */
+	unsigned retries;    /* unanswered probes asked again: 2 */
+	uint64_t timeout_ms; /* connect: cap on the adaptive timeout (0: 3000);
+			      * raw: wait for late replies per pass (0: 1000) */
 	uint64_t min_timeout_ms; /* connect: shortest timeout: 200 */
-	unsigned threads;     /* connect: 1 or 2: 2 on a multi-core machine */
-	bool banner;          /* connect: read what open ports say first */
+	unsigned threads; /* connect: 1 or 2: 2 on a multi-core machine */
+	bool banner;	  /* connect: read what open ports say first */
 	uint64_t banner_timeout_ms; /* 2000 */
-	const uint8_t *probe; /* connect + banner: sent first; or NULL */
+	const uint8_t *probe;	    /* connect + banner: sent first; or NULL */
 	size_t probe_len;
-	struct sk_routes_opts route; /* raw phases: interface, source, next hop */
-	uint16_t sport;       /* raw phases: our port, held while they run; 0: random */
+	struct sk_routes_opts
+	    route; /* raw phases: interface, source, next hop */
+	uint16_t
+	    sport; /* raw phases: our port, held while they run; 0: random */
 
 	/* One call per probe with its final state, serialised (from one
 	 * engine thread at a time, never two at once); r is valid during

@@ -110,8 +110,8 @@ static uint64_t random_seed(void)
  * of the same protocol, so that the kernel gives it to no connection of
  * its own while the scan runs (its replies would be ours).  Returns the
  * socket to close afterwards, or a negative error with err. */
-static int reserve_port(const struct sk_scan_opts *o, int family, int type, uint16_t *port,
-			char *err)
+static int reserve_port(const struct sk_scan_opts *o, int family, int type,
+			uint16_t *port, char *err)
 {
 	for (int attempt = 0; attempt < 32; attempt++) {
 		uint16_t p = o->sport;
@@ -152,8 +152,9 @@ static int reserve_port(const struct sk_scan_opts *o, int family, int type, uint
 /* The plans of both phases and where to start: from the checkpoint when
  * there is one for this very scan.  Returns the first phase (0 or 1),
  * with *start its first step, or a negative error. */
-static int plan_scan(const struct sk_scan_opts *o, struct sk_plan plan[2], uint64_t *seed,
-		     uint64_t *start, struct sk_scan_summary *sum, char *err)
+static int plan_scan(const struct sk_scan_opts *o, struct sk_plan plan[2],
+		     uint64_t *seed, uint64_t *start,
+		     struct sk_scan_summary *sum, char *err)
 {
 	const struct sk_ports *ports[2] = { o->tcp, o->udp };
 	struct sk_checkpoint old = { 0 };
@@ -169,7 +170,8 @@ static int plan_scan(const struct sk_scan_opts *o, struct sk_plan plan[2], uint6
 		if (rc == 0) {
 			if (o->have_seed && old.seed != o->seed) {
 				sum->checkpoint_failed = true;
-				snprintf(err, SK_ERRLEN, "%s: written with seed %" PRIu64,
+				snprintf(err, SK_ERRLEN,
+					 "%s: written with seed %" PRIu64,
 					 o->resume, old.seed);
 				return SK_EBADCHECKPOINT;
 			}
@@ -180,7 +182,8 @@ static int plan_scan(const struct sk_scan_opts *o, struct sk_plan plan[2], uint6
 	for (unsigned ph = 0; ph < 2; ph++) {
 		if (!ports[ph])
 			continue;
-		int rc = sk_plan_init(&plan[ph], o->targets, ports[ph], *seed, o->shard_index,
+		int rc = sk_plan_init(&plan[ph], o->targets, ports[ph], *seed,
+				      o->shard_index,
 				      o->shard_count ? o->shard_count : 1, err);
 		if (rc)
 			return rc;
@@ -188,11 +191,14 @@ static int plan_scan(const struct sk_scan_opts *o, struct sk_plan plan[2], uint6
 	if (!have_old)
 		return ports[0] ? 0 : 1;
 	unsigned ph = old.phase;
-	if (!ports[ph] || old.fingerprint != sk_plan_fingerprint(&plan[ph], ph) ||
-	    old.shard_index != plan[ph].shard_index || old.shard_count != plan[ph].shard_count) {
+	if (!ports[ph] ||
+	    old.fingerprint != sk_plan_fingerprint(&plan[ph], ph) ||
+	    old.shard_index != plan[ph].shard_index ||
+	    old.shard_count != plan[ph].shard_count) {
 		sum->checkpoint_failed = true;
 		snprintf(err, SK_ERRLEN,
-			 "%s: written by a different scan (targets, ports or shard differ)",
+			 "%s: written by a different scan (targets, ports or "
+			 "shard differ)",
 			 o->resume);
 		return SK_EBADCHECKPOINT;
 	}
@@ -203,9 +209,9 @@ static int plan_scan(const struct sk_scan_opts *o, struct sk_plan plan[2], uint6
 
 /* Runs one phase's engine from step start; fills *st. */
 static int run_engine(const struct sk_scan_opts *o, const struct sk_plan *plan,
-		      enum sk_scan_proto proto, uint64_t start, const struct sk_routes *routes,
-		      const uint8_t key[16], struct phase_run *pr, struct sk_scan_stats *st,
-		      char *err)
+		      enum sk_scan_proto proto, uint64_t start,
+		      const struct sk_routes *routes, const uint8_t key[16],
+		      struct phase_run *pr, struct sk_scan_stats *st, char *err)
 {
 	if (proto == SK_SCAN_TCP && !o->syn) {
 		struct sk_scan_connect_opts co = {
@@ -230,7 +236,8 @@ static int run_engine(const struct sk_scan_opts *o, const struct sk_plan *plan,
 	}
 	uint16_t sport = 0;
 	const struct sk_route *any = sk_routes_at(routes, 0);
-	int hold = reserve_port(o, any->src.family, proto == SK_SCAN_TCP ? SOCK_STREAM : SOCK_DGRAM,
+	int hold = reserve_port(o, any->src.family,
+				proto == SK_SCAN_TCP ? SOCK_STREAM : SOCK_DGRAM,
 				&sport, err);
 	if (hold < 0)
 		return hold;
@@ -254,7 +261,8 @@ static int run_engine(const struct sk_scan_opts *o, const struct sk_plan *plan,
 	return rc;
 }
 
-static void add_stats(struct sk_scan_summary *sum, bool raw, const struct sk_scan_stats *st)
+static void add_stats(struct sk_scan_summary *sum, bool raw,
+		      const struct sk_scan_stats *st)
 {
 	sum->done += st->done;
 	sum->retries += st->retries;
@@ -268,7 +276,8 @@ static void add_stats(struct sk_scan_summary *sum, bool raw, const struct sk_sca
 	sum->slowed += st->slowed;
 }
 
-int sk_scan_run(const struct sk_scan_opts *o, struct sk_scan_summary *sum, char *err)
+int sk_scan_run(const struct sk_scan_opts *o, struct sk_scan_summary *sum,
+		char *err)
 {
 	uint64_t t0 = sk_clock_ns();
 	memset(sum, 0, sizeof *sum);
@@ -282,7 +291,8 @@ int sk_scan_run(const struct sk_scan_opts *o, struct sk_scan_summary *sum, char 
 	sum->seed = seed;
 	uint8_t key[16];
 	if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key)
-		return sk_err_set(err, -EAGAIN, "scan: no randomness for the probe cookies");
+		return sk_err_set(err, -EAGAIN,
+				  "scan: no randomness for the probe cookies");
 	struct sk_routes *routes = NULL;
 	if ((o->tcp && o->syn) || o->udp) {
 		int rc = sk_routes_build(&routes, o->targets, &o->route, err);
@@ -296,8 +306,9 @@ int sk_scan_run(const struct sk_scan_opts *o, struct sk_scan_summary *sum, char 
 			continue;
 		struct phase_run pr = {
 			.o = o,
-			.ckpt = { sk_plan_fingerprint(&plan[ph], ph), seed, plan[ph].shard_index,
-				  plan[ph].shard_count, ph, start },
+			.ckpt = { sk_plan_fingerprint(&plan[ph], ph), seed,
+				  plan[ph].shard_index, plan[ph].shard_count,
+				  ph, start },
 			.proto = ph == 0 ? SK_SCAN_TCP : SK_SCAN_UDP,
 			.steps = plan[ph].steps,
 			.started_ns = sk_clock_ns(),
@@ -312,15 +323,20 @@ int sk_scan_run(const struct sk_scan_opts *o, struct sk_scan_summary *sum, char 
 			break;
 		}
 		struct sk_scan_stats st;
-		rc = run_engine(o, &plan[ph], pr.proto, start, routes, key, &pr, &st, err);
+		rc = run_engine(o, &plan[ph], pr.proto, start, routes, key, &pr,
+				&st, err);
 		if (rc < 0)
 			break;
 		add_stats(sum, pr.proto == SK_SCAN_UDP || o->syn, &st);
 		if (rc == 0 && ph == 0 && ports[1]) {
 			/* The TCP phase is over: a resume starts with UDP. */
-			pr.ckpt = (struct sk_checkpoint){ sk_plan_fingerprint(&plan[1], 1), seed,
-							  plan[1].shard_index, plan[1].shard_count,
-							  1, 0 };
+			pr.ckpt = (struct sk_checkpoint){ sk_plan_fingerprint(
+							      &plan[1], 1),
+							  seed,
+							  plan[1].shard_index,
+							  plan[1].shard_count,
+							  1,
+							  0 };
 			save_checkpoint(&pr, 0);
 		} else {
 			save_checkpoint(&pr, st.resume);

@@ -14,7 +14,7 @@
 #include "sockit/error.h"
 #include "sockit/scan.h"
 
-#define NOPEN 5
+#define NOPEN	5
 #define NCLOSED 40
 
 struct held {
@@ -28,8 +28,10 @@ static void hold_ports(struct held *h)
 		h->fd[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		cr_assert_geq(h->fd[i], 0);
 		struct sockaddr_in sin = { .sin_family = AF_INET,
-					   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-		cr_assert_eq(bind(h->fd[i], (struct sockaddr *)&sin, sizeof sin), 0);
+					   .sin_addr.s_addr =
+					       htonl(INADDR_LOOPBACK) };
+		cr_assert_eq(
+		    bind(h->fd[i], (struct sockaddr *)&sin, sizeof sin), 0);
 		socklen_t len = sizeof sin;
 		getsockname(h->fd[i], (struct sockaddr *)&sin, &len);
 		h->port[i] = ntohs(sin.sin_port);
@@ -45,11 +47,13 @@ static void release_ports(struct held *h)
 }
 
 /* Targets 127.0.0.1 and the held ports, finished. */
-static void build(const struct held *h, struct sk_targets **t, struct sk_ports *p)
+static void build(const struct held *h, struct sk_targets **t,
+		  struct sk_ports *p)
 {
 	char err[SK_ERRLEN];
 	cr_assert_eq(sk_targets_new(t), 0);
-	cr_assert_eq(sk_targets_add(*t, "127.0.0.1", SK_TARGETS_NORESOLVE, err), 0);
+	cr_assert_eq(sk_targets_add(*t, "127.0.0.1", SK_TARGETS_NORESOLVE, err),
+		     0);
 	cr_assert_eq(sk_targets_finish(*t, SK_TARGETS_DEFAULT_MAX, err), 0);
 	memset(p, 0, sizeof *p);
 	char spec[16];
@@ -82,17 +86,21 @@ static void on_flush(void *ctx)
 	((struct seen *)ctx)->flushes++;
 }
 
-static void expect_states(const struct held *h, const struct seen *s, const bool *want)
+static void expect_states(const struct held *h, const struct seen *s,
+			  const bool *want)
 {
 	for (int i = 0; i < NOPEN + NCLOSED; i++) {
 		uint16_t port = h->port[i];
 		if (want && !want[port]) {
-			cr_assert_eq(s->count[port], 0, "port %u reported though done", port);
+			cr_assert_eq(s->count[port], 0,
+				     "port %u reported though done", port);
 			continue;
 		}
-		cr_assert_eq(s->count[port], 1, "port %u reported %d times", port, s->count[port]);
-		cr_assert_eq(s->state[port], i < NOPEN ? SK_STATE_OPEN : SK_STATE_CLOSED,
-			     "port %u: %s", port, sk_port_state_name(s->state[port]));
+		cr_assert_eq(s->count[port], 1, "port %u reported %d times",
+			     port, s->count[port]);
+		cr_assert_eq(
+		    s->state[port], i < NOPEN ? SK_STATE_OPEN : SK_STATE_CLOSED,
+		    "port %u: %s", port, sk_port_state_name(s->state[port]));
 	}
 }
 
@@ -140,7 +148,9 @@ Test(scan_run, resumes_where_the_checkpoint_says_and_refuses_another_scan)
 	struct sk_plan plan;
 	char err[SK_ERRLEN];
 	cr_assert_eq(sk_plan_init(&plan, t, &p, 7, 0, 1, err), 0);
-	struct sk_checkpoint c = { sk_plan_fingerprint(&plan, SK_SCAN_TCP), 7, 0, 1, 0, 17 };
+	struct sk_checkpoint c = {
+		sk_plan_fingerprint(&plan, SK_SCAN_TCP), 7, 0, 1, 0, 17
+	};
 	cr_assert_eq(sk_checkpoint_write(path, &c, err), 0);
 	static bool want[65536];
 	memset(want, 0, sizeof want);
@@ -148,7 +158,8 @@ Test(scan_run, resumes_where_the_checkpoint_says_and_refuses_another_scan)
 		struct sk_ip ip;
 		enum sk_scan_proto proto;
 		uint16_t port;
-		sk_plan_probe(&plan, sk_plan_index(&plan, s), &ip, &proto, &port);
+		sk_plan_probe(&plan, sk_plan_index(&plan, s), &ip, &proto,
+			      &port);
 		want[port] = true;
 	}
 
