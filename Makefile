@@ -13,7 +13,12 @@ else
 BUILD ?= build
 endif
 
-PKGS := libuv libpcap openssl
+# libuv and libpcap types are part of libsockit's API (a program runs the
+# uv_loop_t and closes the pcap_t it is given), so a program links them
+# too; OpenSSL stays behind sk_tls.
+PKGS_PUBLIC := libuv libpcap
+PKGS_PRIVATE := openssl
+PKGS := $(PKGS_PUBLIC) $(PKGS_PRIVATE)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -48,7 +53,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
 
 .PHONY: all deps demo test unit e2e fuzz fuzz-build bench install uninstall clean \
-	format-check style-check
+	format-check style-check examples
 
 SONAME := libsockit.so.0
 all: $(BUILD)/sockit $(BUILD)/libsockit.a $(BUILD)/libsockit.so $(BUILD)/lazy-link.ok
@@ -121,6 +126,23 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsockit.a
 	$(call say,CC,$<)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libsockit.a $(LIBS) -lcriterion
+
+# The example programs (examples/), built as any program using the
+# installed library is: through pkg-config, never from this tree's headers
+# or build.  First `make install PREFIX=DIR`, then
+# `PKG_CONFIG_PATH=DIR/lib/pkgconfig make examples`.
+EXAMPLES_OUT ?= $(BUILD)/examples
+EXAMPLES := $(patsubst examples/%.c,$(EXAMPLES_OUT)/%,$(sort $(wildcard examples/*.c)))
+
+examples: $(EXAMPLES)
+
+$(EXAMPLES_OUT)/%: examples/%.c
+	@pkg-config --exists sockit || { echo "make examples: pkg-config finds no sockit:" \
+		"make install PREFIX=DIR, then PKG_CONFIG_PATH=DIR/lib/pkgconfig" >&2; exit 1; }
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(WARN) $(SANFLAGS) $(CFLAGS) -o $@ $< $$(pkg-config --cflags --libs sockit) \
+		-Wl,-rpath,$$(pkg-config --variable=libdir sockit)
 
 deps:
 	@tools/deps.sh
@@ -205,7 +227,8 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/sockit
 	install -m 644 completions/_sockit $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_sockit
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
-		-e 's|@REQUIRES@|$(PKGS)|' sockit.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/sockit.pc
+		-e 's|@REQUIRES@|$(PKGS_PUBLIC)|' -e 's|@REQUIRES_PRIVATE@|$(PKGS_PRIVATE)|' \
+		sockit.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/sockit.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/sockit $(DESTDIR)$(PREFIX)/lib/libsockit.* \

@@ -1,0 +1,74 @@
+"""The programs in examples/ are short, build against the *installed*
+library through pkg-config (`make install` into a scratch prefix, then
+`make examples` with PKG_CONFIG_PATH pointing there), and work against real
+peers."""
+import os
+import pathlib
+import re
+import subprocess
+
+import pytest
+
+from conftest import ROOT, SOCKIT, TIMEOUT, need_tool
+from tcp_helpers import Proc
+
+BUILD = os.path.relpath(pathlib.Path(SOCKIT).parent, ROOT)
+SAN = ["SANITIZE=1"] if "san" in BUILD else []
+SOURCES = sorted((ROOT / "examples").glob("*.c"))
+
+
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory):
+    """The examples' directory, built against a fresh install."""
+    tmp = tmp_path_factory.mktemp("examples")
+    prefix, out = tmp / "prefix", tmp / "bin"
+    make = ["make", "-C", str(ROOT), "--no-print-directory", "-s", f"BUILD={BUILD}", *SAN]
+    subprocess.run([*make, "install", f"PREFIX={prefix}"], check=True, capture_output=True,
+                   timeout=600)
+    env = dict(os.environ, PKG_CONFIG_PATH=str(prefix / "lib" / "pkgconfig"))
+    p = subprocess.run([*make, "examples", f"EXAMPLES_OUT={out}"], env=env,
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr
+    return out
+
+
+def test_each_example_is_short():
+    assert len(SOURCES) >= 1
+    for src in SOURCES:
+        lines = src.read_text().count("\n")
+        assert lines < 80, f"{src.name}: {lines} lines"
+
+
+def test_examples_use_only_the_installed_library(examples):
+    for src in SOURCES:
+        exe = examples / src.stem
+        assert exe.exists(), exe
+        needed = subprocess.run(["objdump", "-p", str(exe)], capture_output=True, text=True,
+                                check=True, timeout=60).stdout
+        assert re.search(r"NEEDED\s+libsockit\.so\.0\n", needed), needed
+        assert "/prefix/lib" in needed  # the runpath of the scratch install
+
+
+def test_udp_echo_answers_nc(examples):
+    need_tool("nc")
+    with Proc([str(examples / "udp_echo")]) as srv:
+        port = srv.wait_line(r"listening on 127\.0\.0\.1:(\d+)").group(1)
+        with Proc(["nc", "-u", "127.0.0.1", port], stdin=subprocess.PIPE, hard=True) as nc:
+            for word in (b"hello\n", b"second datagram\n"):
+                nc.p.stdin.write(word)
+                nc.p.stdin.flush()
+                assert read_exactly(nc.p.stdout, len(word)) == word
+        srv.wait_line(r"^2: 16 bytes from 127\.0\.0\.1:\d+$")
+
+
+def read_exactly(pipe, n, timeout=TIMEOUT):
+    """n bytes from pipe, failing after timeout seconds."""
+    import select
+    data = b""
+    while len(data) < n:
+        r, _, _ = select.select([pipe], [], [], timeout)
+        assert r, f"no answer within {timeout}s (got {data!r})"
+        chunk = os.read(pipe.fileno(), n - len(data))
+        assert chunk, f"closed after {data!r}"
+        data += chunk
+    return data
