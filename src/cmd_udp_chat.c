@@ -12,7 +12,7 @@
 #include "sockit/bytes.h"
 #include "sockit/console.h"
 #include "sockit/error.h"
-#include "sockit/linein.h"
+#include "sockit/fdio.h"
 #include "udp_common.h"
 
 static const char usage[] =
@@ -72,7 +72,7 @@ struct chat {
 	bool has_append, hex_input, console, stats;
 	enum target target;
 	unsigned target_id; /* TARGET_ONE; TARGET_LAST: the last sender, 0 none */
-	struct sk_linein *in;
+	struct sk_fdin *in;
 	uint64_t quit_after_ms, idle_ms;
 	bool quit_after_set;
 	uv_timer_t quit, idle;
@@ -91,7 +91,7 @@ static void finish(struct chat *c, int status)
 	c->done = true;
 	c->status = status;
 	if (c->in)
-		sk_linein_close(c->in);
+		sk_fdin_close(c->in);
 	c->in = NULL;
 	uv_stop(&c->loop);
 }
@@ -225,9 +225,11 @@ static void console_line(struct chat *c, const char *p, size_t n)
 	sk_str_free(&s);
 }
 
-static void on_line(void *arg, const char *p, size_t n)
+static void on_line(void *arg, const struct sk_line *line)
 {
 	struct chat *c = arg;
+	const char *p = (const char *)line->p;
+	size_t n = line->len;
 	if (c->done)
 		return;
 	if (c->console)
@@ -246,7 +248,7 @@ static void on_end(void *arg, int status)
 	struct chat *c = arg;
 	if (status < 0)
 		cli_warn("stdin: %s", sk_strerror(status));
-	sk_linein_close(c->in);
+	sk_fdin_close(c->in);
 	c->in = NULL;
 	/* Ctrl-D at the console means leave; piped input ending only means
 	 * there is nothing more to send. */
@@ -445,12 +447,15 @@ int cmd_udp_chat(int argc, char **argv)
 		uv_timer_start(&c.idle, on_quit_timer, c.idle_ms, c.idle_ms);
 	udp_flush_start(&c.loop, &c.flush, NULL);
 
-	rc = sk_linein_start(&c.loop, STDIN_FILENO, SK_LINEIN_LINES,
-			     c.hex_input ? 6 * c.max_payload + 64 : c.max_payload + 1,
-			     on_line, on_end, &c, &c.in, err);
+	static const struct sk_fdin_cbs in_cbs = { .on_line = on_line,
+						   .on_end = on_end };
+	rc = sk_fdin_open_lines(&c.loop, STDIN_FILENO,
+				c.hex_input ? 6 * c.max_payload + 64
+					    : c.max_payload + 1,
+				&in_cbs, &c, &c.in);
 	if (rc)
-		cli_fail(EXIT_FAIL, "%s", err);
-	c.console = sk_linein_is_tty(c.in);
+		cli_fail(EXIT_FAIL, "stdin: %s", sk_strerror(rc));
+	c.console = sk_fdin_is_tty(c.in);
 	if (c.console)
 		cli_warn("%s", sk_console_help(false));
 
@@ -460,7 +465,7 @@ int cmd_udp_chat(int argc, char **argv)
 	if (c.stats)
 		udp_stats_print(&c.peers, uv_now(&c.loop), "exit");
 	if (c.in)
-		sk_linein_close(c.in);
+		sk_fdin_close(c.in);
 	sk_udp_close(c.u);
 	uv_walk(&c.loop, close_walk, NULL);
 	/* A uv_stop before this run makes the first pass return at once;

@@ -12,7 +12,7 @@
 #include "commands.h"
 #include "sockit/bytes.h"
 #include "sockit/error.h"
-#include "sockit/linein.h"
+#include "sockit/fdio.h"
 #include "udp_common.h"
 
 static const char usage[] =
@@ -82,7 +82,7 @@ struct send {
 	bool waiting; /* interval timer running */
 	uv_timer_t tick;
 	/* input */
-	struct sk_linein *in;
+	struct sk_fdin *in;
 	bool whole, input_done;
 	struct sk_str all; /* --whole */
 	uint64_t line_no;
@@ -103,7 +103,7 @@ static void finish(struct send *s, int status)
 	s->done = true;
 	s->status = status;
 	if (s->in)
-		sk_linein_close(s->in);
+		sk_fdin_close(s->in);
 	s->in = NULL;
 	uv_stop(&s->loop);
 }
@@ -206,7 +206,7 @@ static void pump(struct send *s)
 		free(s->cur);
 		s->cur = NULL;
 		if (s->in && !s->input_done)
-			sk_linein_resume(s->in);
+			sk_fdin_resume(s->in);
 	}
 	if (s->input_done)
 		after_send(s);
@@ -230,28 +230,37 @@ static void queue(struct send *s, uint8_t *cur, size_t len, const char *what)
 	s->have = true;
 	s->left = s->repeat;
 	if (s->in && !s->input_done)
-		sk_linein_pause(s->in);
+		sk_fdin_pause(s->in);
 	pump(s);
 }
 
-static void on_line(void *arg, const char *p, size_t n)
+/* --whole: stdin gathered into one datagram. */
+static void on_chunk(void *arg, const uint8_t *p, size_t n)
 {
 	struct send *s = arg;
 	if (s->done)
 		return;
-	if (s->whole) {
-		if (sk_str_append(&s->all, p, n)) {
-			cli_warn("stdin: over %zu bytes: datagram too large (%s carries at most %zu bytes)",
-				 s->max_payload, s->max_payload == SK_UDP_MAX_V6 ? "IPv6" : "IPv4",
-				 s->max_payload);
-			finish(s, EXIT_USAGE);
-		}
-		return;
+	if (sk_str_append(&s->all, (const char *)p, n)) {
+		cli_warn("stdin: over %zu bytes: datagram too large (%s "
+			 "carries at most %zu bytes)",
+			 s->max_payload,
+			 s->max_payload == SK_UDP_MAX_V6 ? "IPv6" : "IPv4",
+			 s->max_payload);
+		finish(s, EXIT_USAGE);
 	}
+}
+
+static void on_line(void *arg, const struct sk_line *line)
+{
+	struct send *s = arg;
+	const char *p = (const char *)line->p;
+	size_t n = line->len;
+	if (s->done)
+		return;
 	s->line_no++;
-	if (!s->hex_input && n > s->max_payload) {
-		/* linein cut the line at max_payload + 1 bytes: its real
-		 * length is unknown, only that it does not fit. */
+	if (!s->hex_input && line->cut) {
+		/* Only a piece of the line: its real length is unknown, only
+		 * that it does not fit. */
 		cli_warn("stdin line %llu: over %zu bytes: datagram too large (%s carries at most %zu bytes)",
 			 (unsigned long long)s->line_no, s->max_payload,
 			 s->max_payload == SK_UDP_MAX_V6 ? "IPv6" : "IPv4", s->max_payload);
@@ -293,7 +302,7 @@ static void on_end(void *arg, int status)
 		return;
 	}
 	s->input_done = true;
-	sk_linein_close(s->in);
+	sk_fdin_close(s->in);
 	s->in = NULL;
 	if (s->whole) {
 		uint8_t *buf = malloc(s->all.len + 1);
@@ -563,12 +572,20 @@ int cmd_udp_send(int argc, char **argv)
 	} else {
 		if (s.whole)
 			s.all.max = s.hex_input ? 6 * s.max_payload + 64 : s.max_payload;
-		rc = sk_linein_start(&s.loop, STDIN_FILENO,
-				     s.whole ? SK_LINEIN_RAW : SK_LINEIN_LINES,
-				     s.hex_input ? 6 * s.max_payload + 64 : s.max_payload + 1,
-				     on_line, on_end, &s, &s.in, err);
+		static const struct sk_fdin_cbs cbs = {
+			.on_data = on_chunk,
+			.on_line = on_line,
+			.on_end = on_end,
+		};
+		rc = s.whole
+			 ? sk_fdin_open(&s.loop, STDIN_FILENO, &cbs, &s, &s.in)
+			 : sk_fdin_open_lines(&s.loop, STDIN_FILENO,
+					      s.hex_input
+						  ? 6 * s.max_payload + 64
+						  : s.max_payload,
+					      &cbs, &s, &s.in);
 		if (rc)
-			cli_fail(EXIT_FAIL, "%s", err);
+			cli_fail(EXIT_FAIL, "stdin: %s", sk_strerror(rc));
 	}
 	if (!s.done)
 		uv_run(&s.loop, UV_RUN_DEFAULT);
@@ -577,7 +594,7 @@ int cmd_udp_send(int argc, char **argv)
 	if (s.stats)
 		udp_stats_print(&s.peers, uv_now(&s.loop), "exit");
 	if (s.in)
-		sk_linein_close(s.in);
+		sk_fdin_close(s.in);
 	sk_udp_close(s.u);
 	uv_walk(&s.loop, close_walk, NULL);
 	/* A uv_stop before this run makes the first pass return at once;

@@ -217,7 +217,8 @@ static void in_end(void *data, int status)
 
 static void open_stdin(struct relay *r)
 {
-	static const struct sk_fdin_cbs cbs = { in_data, in_end };
+	static const struct sk_fdin_cbs cbs = { .on_data = in_data,
+						.on_end = in_end };
 	if (sk_fdin_open(r->loop, STDIN_FILENO, &cbs, r, &r->in)) {
 		/* No usable stdin (closed): behave as if it ended. */
 		r->in = NULL;

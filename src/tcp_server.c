@@ -23,7 +23,6 @@
 #include "sockit/error.h"
 #include "sockit/fdio.h"
 #include "sockit/hexdump.h"
-#include "sockit/linein.h"
 #include "sockit/listen.h"
 #include "sockit/peers.h"
 #include "sockit/rules.h"
@@ -61,7 +60,7 @@ struct server {
 	uint64_t served, rx, tx, start, last_err_ms;
 	uint64_t shed; /* connections dropped in this EMFILE burst */
 	struct sk_fdin *in;
-	struct sk_linein *console; /* stdin a terminal, with -k */
+	struct sk_fdin *console;	     /* stdin a terminal, with -k */
 	enum { TO_LAST, TO_ONE, TO_ALL } to; /* console target */
 	unsigned target;           /* TO_LAST / TO_ONE: a client id */
 	uint64_t msgs;             /* messages received, for {{counter}} */
@@ -727,9 +726,11 @@ static void console_send(struct server *s, const char *p, size_t n)
 	free(buf);
 }
 
-static void console_line(void *arg, const char *p, size_t n)
+static void console_line(void *arg, const struct sk_line *line)
 {
 	struct server *s = arg;
+	const char *p = (const char *)line->p;
+	size_t n = line->len;
 	struct sk_console_cmd cmd;
 	char err[SK_ERRLEN];
 	if (s->stopping)
@@ -786,7 +787,7 @@ static void console_end(void *arg, int status)
 {
 	(void)status;
 	struct server *s = arg;
-	sk_linein_close(s->console);
+	sk_fdin_close(s->console);
 	s->console = NULL;
 }
 
@@ -815,7 +816,7 @@ static void stop(struct server *s)
 	s->l = NULL;
 	sk_fdin_close(s->in);
 	s->in = NULL;
-	sk_linein_close(s->console);
+	sk_fdin_close(s->console);
 	s->console = NULL;
 	while (s->head)
 		drop(s->head, "server exiting");
@@ -893,14 +894,17 @@ int tcp_server_run(struct server *s, struct sk_listener *l)
 	uv_signal_start(&s->intr, on_term, SIGINT);
 	if (s->o->mode != MODE_EXEC && s->o->keep && isatty(STDIN_FILENO)) {
 		/* A person at a terminal: the console of udp chat. */
-		char err[SK_ERRLEN];
-		if (sk_linein_start(s->loop, STDIN_FILENO, SK_LINEIN_LINES, LINE_CAP,
-				    console_line, console_end, s, &s->console, err))
-			cli_warn("console: %s", err);
+		static const struct sk_fdin_cbs cbs = { .on_line = console_line,
+							.on_end = console_end };
+		int rc = sk_fdin_open_lines(s->loop, STDIN_FILENO, LINE_CAP,
+					    &cbs, s, &s->console);
+		if (rc)
+			cli_warn("console: stdin: %s", sk_strerror(rc));
 		else
 			s->to = TO_LAST;
 	} else if (s->o->mode != MODE_EXEC) {
-		static const struct sk_fdin_cbs cbs = { in_data, in_end };
+		static const struct sk_fdin_cbs cbs = { .on_data = in_data,
+							.on_end = in_end };
 		if (sk_fdin_open(s->loop, STDIN_FILENO, &cbs, s, &s->in))
 			s->in = NULL;
 	}

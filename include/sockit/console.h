@@ -1,7 +1,7 @@
 /* The interactive console of `udp chat` and `tcp listen -k`: lines typed at
  * a terminal are either data for the current target or commands starting
  * with '/'.  This is the pure half (parsing); the terminal is read by
- * sk_linein (sockit/linein.h).
+ * sk_fdin_open_lines (sockit/fdio.h).
  *
  * Commands: /peers, /to ID, /all, /hex on|off, /kick ID, /quit, /help.
  * "//text" sends "/text".  How TCP uses it: the same parser; /kick is

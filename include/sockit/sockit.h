@@ -31,7 +31,6 @@
 #include <sockit/connect.h>
 #include <sockit/fdio.h>
 #include <sockit/http_io.h>
-#include <sockit/linein.h>
 #include <sockit/listen.h>
 #include <sockit/tls.h>
 #include <sockit/udp.h>

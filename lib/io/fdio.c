@@ -1,13 +1,17 @@
-/* stdin on libuv: poll what can be polled, pump what cannot. */
+/* stdin on libuv: poll what can be polled, pump what cannot, and in line
+ * mode hand the lines of each read over one at a time so that a pause
+ * between two of them holds the rest. */
 #include "sockit/fdio.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #define CHUNK (256 * 1024)
+
+enum kind { IN_FILE, IN_TTY, IN_PIPE };
 
 struct sk_fdin {
 	union {
@@ -17,23 +21,72 @@ struct sk_fdin {
 		uv_tty_t tty;
 		uv_idle_t idle;
 	} h;
-	bool is_file, paused, ended, closing;
+	enum kind kind;
+	bool reading, paused, ended, closing;
+	bool delivering; /* inside drain(): a resume only unpauses */
 	int fd;
 	struct sk_fdin_cbs cbs;
 	void *data;
-	uint8_t *buf; /* the file pump's buffer */
+	uint8_t *buf;
+	bool lines;
+	struct sk_lines split;
+	const uint8_t *rest; /* line mode: what drain() has not split yet */
+	size_t rest_n;
 };
+
+static void stop(struct sk_fdin *in)
+{
+	if (!in->reading)
+		return;
+	in->reading = false;
+	if (in->kind == IN_FILE)
+		uv_idle_stop(&in->h.idle);
+	else
+		uv_read_stop(&in->h.stream);
+}
 
 static void end(struct sk_fdin *in, int status)
 {
 	if (in->ended)
 		return;
 	in->ended = true;
-	if (in->is_file)
-		uv_idle_stop(&in->h.idle);
-	else
-		uv_read_stop(&in->h.stream);
-	in->cbs.on_end(in->data, status);
+	stop(in);
+	struct sk_line line;
+	if (in->lines && !in->closing && sk_lines_end(&in->split, &line) > 0)
+		in->cbs.on_line(in->data, &line);
+	if (!in->closing)
+		in->cbs.on_end(in->data, status);
+}
+
+static void drain(struct sk_fdin *in)
+{
+	struct sk_line line;
+	int rc = 0;
+	in->delivering = true;
+	while (!in->paused && !in->closing &&
+	       (rc = sk_lines_next(&in->split, &in->rest, &in->rest_n, &line)) >
+		   0)
+		in->cbs.on_line(in->data, &line);
+	in->delivering = false;
+	if (rc < 0 && !in->closing)
+		end(in, rc);
+}
+
+static int start(struct sk_fdin *in);
+
+static void deliver(struct sk_fdin *in, const uint8_t *p, size_t n)
+{
+	if (!in->lines) {
+		in->cbs.on_data(in->data, p, n);
+		return;
+	}
+	in->rest = p;
+	in->rest_n = n;
+	drain(in);
+	/* A pause inside stopped the reads; a resume inside wants them back
+	 * once the held lines are out. */
+	if (!in->paused && !in->reading && start(in))
+		end(in, -EIO);
 }
 
 static void pump(uv_idle_t *idle)
@@ -41,15 +94,14 @@ static void pump(uv_idle_t *idle)
 	struct sk_fdin *in = idle->data;
 	/* Several reads per turn of the loop: a file is always ready, and
 	 * each turn costs an epoll_wait. */
-	for (int i = 0; i < 8 && !in->paused && !in->ended && !in->closing; i++) {
+	for (int i = 0; i < 8 && in->reading && !in->paused; i++) {
 		ssize_t r = read(in->fd, in->buf, CHUNK);
-		if (r > 0) {
-			in->cbs.on_data(in->data, in->buf, (size_t)r);
-		} else if (r == 0) {
+		if (r > 0)
+			deliver(in, in->buf, (size_t)r);
+		else if (r == 0)
 			end(in, 0);
-		} else if (errno != EINTR && errno != EAGAIN) {
+		else if (errno != EINTR && errno != EAGAIN)
 			end(in, -errno);
-		}
 	}
 }
 
@@ -66,7 +118,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	(void)buf;
 	struct sk_fdin *in = s->data;
 	if (n > 0)
-		in->cbs.on_data(in->data, in->buf, (size_t)n);
+		deliver(in, in->buf, (size_t)n);
 	else if (n == UV_EOF)
 		end(in, 0);
 	else if (n < 0)
@@ -75,54 +127,74 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 
 static int start(struct sk_fdin *in)
 {
-	if (in->ended || in->closing)
+	if (in->reading || in->ended || in->closing || in->rest_n)
 		return 0;
-	if (in->is_file)
-		return uv_idle_start(&in->h.idle, pump);
-	return uv_read_start(&in->h.stream, on_alloc, on_read);
+	int rc = in->kind == IN_FILE
+		     ? uv_idle_start(&in->h.idle, pump)
+		     : uv_read_start(&in->h.stream, on_alloc, on_read);
+	in->reading = rc == 0;
+	return rc;
 }
 
-int sk_fdin_open(uv_loop_t *loop, int fd, const struct sk_fdin_cbs *cbs,
-		 void *data, struct sk_fdin **out)
+static void closed(uv_handle_t *h)
 {
-	struct sk_fdin *in = calloc(1, sizeof *in);
-	if (!in)
-		return -ENOMEM;
-	in->buf = malloc(CHUNK);
-	if (!in->buf) {
+	struct sk_fdin *in = h->data;
+	sk_lines_free(&in->split);
+	free(in->buf);
+	free(in);
+}
+
+/* The handle for fd's kind.  A pipe that cannot be opened is closed, and
+ * in freed, through the loop: then in->closing is set. */
+static int init_handle(uv_loop_t *loop, struct sk_fdin *in)
+{
+	int rc;
+	switch (uv_guess_handle(in->fd)) {
+	case UV_FILE:
+		in->kind = IN_FILE;
+		rc = uv_idle_init(loop, &in->h.idle);
+		break;
+	case UV_TTY:
+		in->kind = IN_TTY;
+		rc = uv_tty_init(loop, &in->h.tty, in->fd, 1);
+		break;
+	default:
+		in->kind = IN_PIPE;
+		rc = uv_pipe_init(loop, &in->h.pipe, 0);
+		if (rc == 0 && (rc = uv_pipe_open(&in->h.pipe, in->fd)) < 0) {
+			in->h.handle.data = in;
+			sk_fdin_close(in);
+			return rc;
+		}
+		break;
+	}
+	in->h.handle.data = in;
+	return rc;
+}
+
+static int open_fd(uv_loop_t *loop, int fd, const struct sk_fdin_cbs *cbs,
+		   void *data, struct sk_fdin *in, struct sk_fdin **out)
+{
+	/* libuv opens a closed descriptor as a pipe without complaint. */
+	if (fcntl(fd, F_GETFL) < 0) {
+		int rc = -errno;
+		sk_lines_free(&in->split);
 		free(in);
-		return -ENOMEM;
+		return rc;
 	}
 	in->fd = fd;
 	in->cbs = *cbs;
 	in->data = data;
-	int rc;
-	switch (uv_guess_handle(fd)) {
-	case UV_FILE:
-		in->is_file = true;
-		rc = uv_idle_init(loop, &in->h.idle);
-		break;
-	case UV_TTY:
-		rc = uv_tty_init(loop, &in->h.tty, fd, 1);
-		break;
-	default:
-		rc = uv_pipe_init(loop, &in->h.pipe, 0);
-		if (rc == 0) {
-			rc = uv_pipe_open(&in->h.pipe, fd);
-			if (rc) {
-				in->h.handle.data = in;
-				sk_fdin_close(in);
-				return rc;
-			}
-		}
-		break;
-	}
+	in->buf = malloc(CHUNK);
+	int rc = in->buf ? init_handle(loop, in) : -ENOMEM;
+	if (rc && in->closing)
+		return rc;
 	if (rc) {
+		sk_lines_free(&in->split);
 		free(in->buf);
 		free(in);
 		return rc;
 	}
-	in->h.handle.data = in;
 	rc = start(in);
 	if (rc) {
 		sk_fdin_close(in);
@@ -132,15 +204,42 @@ int sk_fdin_open(uv_loop_t *loop, int fd, const struct sk_fdin_cbs *cbs,
 	return 0;
 }
 
+int sk_fdin_open(uv_loop_t *loop, int fd, const struct sk_fdin_cbs *cbs,
+		 void *data, struct sk_fdin **out)
+{
+	struct sk_fdin *in = calloc(1, sizeof *in);
+	if (!in)
+		return -ENOMEM;
+	return open_fd(loop, fd, cbs, data, in, out);
+}
+
+int sk_fdin_open_lines(uv_loop_t *loop, int fd, size_t max_line,
+		       const struct sk_fdin_cbs *cbs, void *data,
+		       struct sk_fdin **out)
+{
+	struct sk_fdin *in = calloc(1, sizeof *in);
+	if (!in)
+		return -ENOMEM;
+	int rc = sk_lines_init(&in->split, max_line);
+	if (rc) {
+		free(in);
+		return rc;
+	}
+	in->lines = true;
+	return open_fd(loop, fd, cbs, data, in, out);
+}
+
+bool sk_fdin_is_tty(const struct sk_fdin *in)
+{
+	return in->kind == IN_TTY;
+}
+
 void sk_fdin_pause(struct sk_fdin *in)
 {
 	if (in->paused || in->ended)
 		return;
 	in->paused = true;
-	if (in->is_file)
-		uv_idle_stop(&in->h.idle);
-	else
-		uv_read_stop(&in->h.stream);
+	stop(in);
 }
 
 void sk_fdin_resume(struct sk_fdin *in)
@@ -148,15 +247,12 @@ void sk_fdin_resume(struct sk_fdin *in)
 	if (!in->paused)
 		return;
 	in->paused = false;
-	if (start(in))
+	if (in->ended || in->closing || in->delivering)
+		return;
+	if (in->rest_n)
+		drain(in);
+	if (!in->paused && !in->ended && start(in))
 		end(in, -EIO);
-}
-
-static void closed(uv_handle_t *h)
-{
-	struct sk_fdin *in = h->data;
-	free(in->buf);
-	free(in);
 }
 
 void sk_fdin_close(struct sk_fdin *in)
@@ -165,6 +261,9 @@ void sk_fdin_close(struct sk_fdin *in)
 		return;
 	in->closing = true;
 	in->ended = true;
+	stop(in);
+	if (in->kind == IN_TTY)
+		uv_tty_reset_mode();
 	uv_close(&in->h.handle, closed);
 }
 
@@ -177,7 +276,8 @@ int sk_fd_write_all(int fd, const void *p, size_t n)
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN) {
-				struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+				struct pollfd pfd = { .fd = fd,
+						      .events = POLLOUT };
 				poll(&pfd, 1, -1);
 				continue;
 			}

@@ -670,3 +670,17 @@ def test_interval_is_between_datagrams_not_after_the_last():
     p = run("udp", "send", f"127.0.0.1:{port}", "once", "--interval", "1h", timeout=TIMEOUT)
     assert p.returncode == 0 and s.recv(100) == b"once"
     s.close()
+
+
+def test_repeat_applies_to_every_stdin_line():
+    # Lines that came in one read were handed over even while the sender
+    # had paused stdin for the repeats of the line before, so that line's
+    # remaining copies were replaced: 'a\nb\n' with --repeat 2 sent a b b.
+    s = udp_socket()
+    port = s.getsockname()[1]
+    p = run("udp", "send", f"127.0.0.1:{port}", "--repeat", "2", "--interval", "10ms",
+            input="a\nb\n", timeout=TIMEOUT)
+    assert p.returncode == 0, p.stderr
+    s.settimeout(TIMEOUT)
+    assert [s.recv(100) for _ in range(4)] == [b"a", b"a", b"b", b"b"]
+    s.close()
