@@ -101,6 +101,15 @@ static bool name_like(const char *s)
 	return true;
 }
 
+/* True when the last label of a dotted spec is a number ("198.19.7.256",
+ * "10.1.2"): no host name ends so (top-level domains are never numeric,
+ * RFC 3696), so it is a malformed address, not a name to look up. */
+static bool numeric_last_label(const char *s)
+{
+	const char *dot = strrchr(s, '.');
+	return dot && all_digits(dot + 1);
+}
+
 static int add_name(struct rvec *v, const char *spec, int flags, char *err)
 {
 	if (flags & SK_TARGETS_NORESOLVE)
@@ -191,6 +200,9 @@ static int parse_spec(struct rvec *v, const char *spec, int flags, char *err)
 		u128 x = sk__u128_from_ip(&a);
 		return push(v, a.family, x, x);
 	}
+	if (name_like(buf) && numeric_last_label(buf))
+		return sk_err_set(err, SK_EBADTARGET,
+				  "'%.64s': not an IPv4 address (four numbers 0-255)", spec);
 	if (!name_like(buf) || all_digits(buf) || strchr(buf, ':'))
 		return sk_err_set(err, SK_EBADTARGET,
 				  "'%.64s': expected an address, CIDR block, range or name",

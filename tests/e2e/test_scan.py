@@ -398,6 +398,8 @@ def test_ranges_exclusions_and_files_in_a_local_block():
     (["127.0.0.1", "--connect", "--router-mac", "x"], "are for --syn"),
     (["127.0.0.1", "--syn", "--router-mac", "zz", "-p", "80"], "--router-mac"),
     (["::1", "-4", "-p", "80"], "::1"),
+    # An octet above 255 used to be looked up as a host name.
+    (["198.19.7.256", "-p", "80"], "'198.19.7.256': not an IPv4 address"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, needle):
     one_line_error(run("scan", *args), 2, needle)
@@ -645,6 +647,9 @@ def test_udp_adapts_to_icmp_rate_limiting():
         got = {o["port"]: (o["state"], o["reason"]) for o in ndjson(r.stdout)}
         assert got == {p: ("closed", "port-unreach") for p in range(7000, 7014)}, r.stderr
         assert "ICMP rate limiting" in r.stderr, r.stderr
+        # -q says nothing on stderr, this note included.
+        r = pair.scan(pair.tg_ip, "--udp", "-p", "7000-7013", "--json", "-q")
+        assert r.stderr == "" and r.returncode == 1, r.stderr
 
 
 def test_without_root_the_default_is_connect_and_syn_says_why():

@@ -133,6 +133,10 @@ Test(targets, errors)
 		{ "127.0.0.1", SK_TARGETS_V6, SK_ENOFAMILY, "127.0.0.1" },
 		{ "bad host!", 0, SK_EBADTARGET, "expected an address" },
 		{ "12345", 0, SK_EBADTARGET, "expected an address" },
+		/* Malformed addresses are not names to resolve. */
+		{ "198.19.7.256", 0, SK_EBADTARGET, "not an IPv4 address" },
+		{ "198.19.7", 0, SK_EBADTARGET, "not an IPv4 address" },
+		{ "1.2.3.4.5", 0, SK_EBADTARGET, "not an IPv4 address" },
 		{ "localhost", SK_TARGETS_NORESOLVE, SK_EBADTARGET, "names need DNS" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
