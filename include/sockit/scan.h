@@ -118,6 +118,8 @@ struct sk_perm {
 void sk_perm_init(struct sk_perm *p, uint64_t n, uint64_t seed);
 /* The image of i (< n). */
 uint64_t sk_perm_at(const struct sk_perm *p, uint64_t i);
+/* The i whose image is y (< n): sk_perm_inverse(p, sk_perm_at(p, i)) == i. */
+uint64_t sk_perm_inverse(const struct sk_perm *p, uint64_t y);
 
 /* The plan of one scan: the index space is targets x ports, walked through
  * the permutation; shard index/count (0-based) takes positions
@@ -140,6 +142,9 @@ int sk_plan_init(struct sk_plan *plan, const struct sk_targets *targets,
 /* The step-th probe of the shard (step < steps): its index in the whole
  * space and its address, protocol and port. */
 uint64_t sk_plan_index(const struct sk_plan *plan, uint64_t step);
+/* The inverse of sk_plan_index: the step of this shard that probes index.
+ * Returns 0, or -ENOENT when index belongs to another shard (or to none). */
+int sk_plan_step(const struct sk_plan *plan, uint64_t index, uint64_t *step);
 void sk_plan_probe(const struct sk_plan *plan, uint64_t index,
 		   struct sk_ip *ip, enum sk_scan_proto *proto, uint16_t *port);
 
@@ -149,15 +154,25 @@ int sk_shard_parse(const char *text, uint64_t *index, uint64_t *count,
 
 /* ---- checkpoints ------------------------------------------------------ */
 
-/* What --resume needs: which scan (a fingerprint of targets, ports, kind
- * and shard), its seed, and the step below which every probe is done and
- * reported. */
+/* Steps first..last (inclusive) of a plan. */
+struct sk_step_range {
+	uint64_t first, last;
+};
+
+/* What a resume needs: which scan (a fingerprint of targets, ports, kind
+ * and shard), its seed, the step below which every probe's result is
+ * reported, and the steps above it reported already (ascending, disjoint
+ * ranges, each first >= next), which a resumed scan must not report
+ * again. */
 struct sk_checkpoint {
 	uint64_t fingerprint;
 	uint64_t seed;
 	uint64_t shard_index, shard_count;
 	unsigned phase; /* the engine: 0 TCP, 1 UDP */
 	uint64_t next;  /* steps before this are done */
+	struct sk_step_range
+	    *done; /* owned by whoever filled it; may be NULL */
+	size_t ndone;
 };
 
 /* A fingerprint of the scan's targets, ports and kind. */
@@ -168,8 +183,12 @@ uint64_t sk_plan_fingerprint(const struct sk_plan *plan, unsigned kind);
  * Returns 0 or -errno with err. */
 int sk_checkpoint_write(const char *path, const struct sk_checkpoint *c,
 			char *err);
-/* Returns 0, -ENOENT (no file), or SK_EBADCHECKPOINT / -errno with err. */
+/* Fills c from the file, with c->done allocated (free it with
+ * sk_checkpoint_free).  Returns 0, -ENOENT (no file), or SK_EBADCHECKPOINT /
+ * -ENOMEM / -errno with err (c then holds nothing to free). */
 int sk_checkpoint_read(const char *path, struct sk_checkpoint *c, char *err);
+/* Frees what sk_checkpoint_read allocated in c. */
+void sk_checkpoint_free(struct sk_checkpoint *c);
 
 /* ---- results ---------------------------------------------------------- */
 
@@ -432,9 +451,12 @@ struct sk_scan_opts {
 	uint16_t
 	    sport; /* raw phases: our port, held while they run; 0: random */
 
-	/* One call per probe with its final state, serialised (from one
-	 * engine thread at a time, never two at once); r is valid during
-	 * the call.  NULL: results are only counted. */
+	/* One call per probe with its final state, serialised (never two
+	 * at once); r is valid during the call.  Without resume, from the
+	 * engine's threads as results come; with resume, from the thread
+	 * that called sk_scan_run in bursts, each just before the
+	 * checkpoint that counts them (so a kill at any moment loses none
+	 * and a resume repeats none).  NULL: results are only counted. */
 	sk_scan_result_fn on_result;
 	/* About every 200 ms, from the thread that called sk_scan_run. */
 	void (*on_progress)(const struct sk_scan_progress *p, void *ctx);
@@ -458,7 +480,8 @@ void sk_scan_opts_init(struct sk_scan_opts *o);
 /* Runs the scan o describes: the TCP phase (connect or SYN), then the UDP
  * phase, each over its own plan of the same targets, seed and shard.  With
  * o->resume, a checkpoint there is read first (a different scan's is
- * refused with SK_EBADCHECKPOINT) and the scan continues where it says;
+ * refused with SK_EBADCHECKPOINT) and the scan continues where it says,
+ * reporting none of the probes it names as reported;
  * then it is rewritten before the first probe (a file that cannot be
  * written ends the scan there), every checkpoint_ms, and at the end.  Raw
  * phases look up every route first and hold their source port with a

@@ -5,6 +5,7 @@
 #include "sockit/parse.h"
 #include "sockit/siphash.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +63,28 @@ uint64_t sk_perm_at(const struct sk_perm *p, uint64_t i)
 	return y;
 }
 
+static uint64_t decrypt(const struct sk_perm *p, uint64_t x)
+{
+	uint64_t l = x >> p->half, r = x & p->mask;
+	for (unsigned i = sizeof p->keys / sizeof *p->keys; i-- > 0;) {
+		uint64_t t = r ^ (round_fn(l, p->keys[i]) & p->mask);
+		r = l;
+		l = t;
+	}
+	return l << p->half | r;
+}
+
+uint64_t sk_perm_inverse(const struct sk_perm *p, uint64_t y)
+{
+	if (p->n <= 1)
+		return 0;
+	/* The walk backwards: y's preimage under the cycle-walked bijection. */
+	uint64_t x = decrypt(p, y);
+	while (x >= p->n)
+		x = decrypt(p, x);
+	return x;
+}
+
 int sk_plan_init(struct sk_plan *plan, const struct sk_targets *targets,
 		 const struct sk_ports *ports, uint64_t seed,
 		 uint64_t shard_index, uint64_t shard_count, char *err)
@@ -91,6 +114,17 @@ int sk_plan_init(struct sk_plan *plan, const struct sk_targets *targets,
 uint64_t sk_plan_index(const struct sk_plan *plan, uint64_t step)
 {
 	return sk_perm_at(&plan->perm, plan->shard_index + step * plan->shard_count);
+}
+
+int sk_plan_step(const struct sk_plan *plan, uint64_t index, uint64_t *step)
+{
+	if (index >= plan->total)
+		return -ENOENT;
+	uint64_t pos = sk_perm_inverse(&plan->perm, index);
+	if (pos % plan->shard_count != plan->shard_index)
+		return -ENOENT;
+	*step = pos / plan->shard_count;
+	return 0;
 }
 
 void sk_plan_probe(const struct sk_plan *plan, uint64_t index, struct sk_ip *ip,

@@ -5,6 +5,7 @@
 #include "sockit/scan.h"
 #include "sockit/clock.h"
 #include "sockit/error.h"
+#include "ledger.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -39,22 +40,35 @@ struct phase_run {
 	uint64_t started_ns, last_ckpt_ns;
 	bool ckpt_written, ckpt_failed;
 	bool *checkpoint_failed;
+	struct sk__ledger *ledger; /* with a checkpoint file: results held */
 	char err[SK_ERRLEN];
 };
 
-/* Writes the checkpoint saying every step below next is done.  The first
+static void release_one(const struct sk_scan_result *r, void *ctx)
+{
+	const struct sk_scan_opts *o = ctx;
+	if (o->on_result)
+		o->on_result(r, o->ctx);
+}
+
+/* Releases the held results, has the caller flush them, and writes the
+ * checkpoint that covers exactly those and the earlier ones.  The first
  * write of a scan comes before any probe: when it fails the scan does not
  * start (it could never be resumed).  Later failures are told once and
  * again only after a write succeeded in between. */
-static int save_checkpoint(struct phase_run *pr, uint64_t next)
+static int save_checkpoint(struct phase_run *pr)
 {
 	const struct sk_scan_opts *o = pr->o;
 	if (!o->resume)
 		return 0;
+	int rc =
+	    sk__ledger_release(pr->ledger, release_one, (void *)o, &pr->ckpt);
 	if (o->on_flush)
 		o->on_flush(o->ctx);
-	pr->ckpt.next = next;
-	int rc = sk_checkpoint_write(o->resume, &pr->ckpt, pr->err);
+	if (!rc)
+		rc = sk_checkpoint_write(o->resume, &pr->ckpt, pr->err);
+	else
+		sk_err_set(pr->err, rc, "%s", o->resume);
 	if (!rc) {
 		pr->ckpt_written = true;
 		pr->ckpt_failed = false;
@@ -76,7 +90,7 @@ static void on_engine_progress(const struct sk_scan_stats *s, void *ctx)
 	const struct sk_scan_opts *o = pr->o;
 	uint64_t now = sk_clock_ns();
 	if (now - pr->last_ckpt_ns >= o->checkpoint_ms * 1000000u) {
-		save_checkpoint(pr, s->resume);
+		save_checkpoint(pr);
 		pr->last_ckpt_ns = now;
 	}
 	if (o->on_progress) {
@@ -94,7 +108,9 @@ static void on_engine_progress(const struct sk_scan_stats *s, void *ctx)
 static void on_engine_result(const struct sk_scan_result *r, void *ctx)
 {
 	const struct phase_run *pr = ctx;
-	if (pr->o->on_result)
+	if (pr->ledger)
+		sk__ledger_add(pr->ledger, r);
+	else if (pr->o->on_result)
 		pr->o->on_result(r, pr->o->ctx);
 }
 
@@ -153,29 +169,27 @@ static int reserve_port(const struct sk_scan_opts *o, int family, int type,
  * there is one for this very scan.  Returns the first phase (0 or 1),
  * with *start its first step, or a negative error. */
 static int plan_scan(const struct sk_scan_opts *o, struct sk_plan plan[2],
-		     uint64_t *seed, uint64_t *start,
+		     uint64_t *seed, struct sk_checkpoint *old,
 		     struct sk_scan_summary *sum, char *err)
 {
 	const struct sk_ports *ports[2] = { o->tcp, o->udp };
-	struct sk_checkpoint old = { 0 };
 	bool have_old = false;
 	*seed = o->have_seed ? o->seed : random_seed();
-	*start = 0;
 	if (o->resume) {
-		int rc = sk_checkpoint_read(o->resume, &old, err);
+		int rc = sk_checkpoint_read(o->resume, old, err);
 		if (rc && rc != -ENOENT) {
 			sum->checkpoint_failed = true;
 			return rc;
 		}
 		if (rc == 0) {
-			if (o->have_seed && old.seed != o->seed) {
+			if (o->have_seed && old->seed != o->seed) {
 				sum->checkpoint_failed = true;
 				snprintf(err, SK_ERRLEN,
 					 "%s: written with seed %" PRIu64,
-					 o->resume, old.seed);
+					 o->resume, old->seed);
 				return SK_EBADCHECKPOINT;
 			}
-			*seed = old.seed;
+			*seed = old->seed;
 			have_old = true;
 		}
 	}
@@ -190,11 +204,12 @@ static int plan_scan(const struct sk_scan_opts *o, struct sk_plan plan[2],
 	}
 	if (!have_old)
 		return ports[0] ? 0 : 1;
-	unsigned ph = old.phase;
+	unsigned ph = old->phase;
 	if (!ports[ph] ||
-	    old.fingerprint != sk_plan_fingerprint(&plan[ph], ph) ||
-	    old.shard_index != plan[ph].shard_index ||
-	    old.shard_count != plan[ph].shard_count) {
+	    old->fingerprint != sk_plan_fingerprint(&plan[ph], ph) ||
+	    old->shard_index != plan[ph].shard_index ||
+	    old->shard_count != plan[ph].shard_count ||
+	    (old->ndone && old->done[old->ndone - 1].last >= plan[ph].steps)) {
 		sum->checkpoint_failed = true;
 		snprintf(err, SK_ERRLEN,
 			 "%s: written by a different scan (targets, ports or "
@@ -203,7 +218,6 @@ static int plan_scan(const struct sk_scan_opts *o, struct sk_plan plan[2],
 		return SK_EBADCHECKPOINT;
 	}
 	sum->resumed = true;
-	*start = old.next;
 	return (int)ph;
 }
 
@@ -276,6 +290,52 @@ static void add_stats(struct sk_scan_summary *sum, bool raw,
 	sum->slowed += st->slowed;
 }
 
+/* Runs phase ph from step start, its checkpoints included. */
+static int run_phase(const struct sk_scan_opts *o, const struct sk_plan *plan,
+		     unsigned ph, uint64_t seed,
+		     const struct sk_checkpoint *old, bool first,
+		     const struct sk_routes *routes, const uint8_t key[16],
+		     struct sk_scan_summary *sum, char *err)
+{
+	struct phase_run pr = {
+		.o = o,
+		.ckpt = { .fingerprint = sk_plan_fingerprint(plan, ph),
+			  .seed = seed,
+			  .shard_index = plan->shard_index,
+			  .shard_count = plan->shard_count,
+			  .phase = ph },
+		.proto = ph == 0 ? SK_SCAN_TCP : SK_SCAN_UDP,
+		.steps = plan->steps,
+		.started_ns = sk_clock_ns(),
+		/* Only the scan's very first write may end it. */
+		.ckpt_written = !first,
+		.checkpoint_failed = &sum->checkpoint_failed,
+	};
+	pr.last_ckpt_ns = pr.started_ns;
+	uint64_t start = old ? old->next : 0;
+	if (o->resume) {
+		int rc = sk__ledger_new(&pr.ledger, plan, start,
+					old ? old->done : NULL,
+					old ? old->ndone : 0);
+		if (rc)
+			return sk_err_set(err, rc, "scan");
+	}
+	int rc = save_checkpoint(&pr);
+	if (rc) {
+		memcpy(err, pr.err, SK_ERRLEN);
+	} else {
+		struct sk_scan_stats st;
+		rc = run_engine(o, plan, pr.proto, start, routes, key, &pr, &st,
+				err);
+		if (rc >= 0) {
+			add_stats(sum, pr.proto == SK_SCAN_UDP || o->syn, &st);
+			save_checkpoint(&pr);
+		}
+	}
+	sk__ledger_free(pr.ledger);
+	return rc;
+}
+
 int sk_scan_run(const struct sk_scan_opts *o, struct sk_scan_summary *sum,
 		char *err)
 {
@@ -284,66 +344,35 @@ int sk_scan_run(const struct sk_scan_opts *o, struct sk_scan_summary *sum,
 	if (!o->targets || (!o->tcp && !o->udp))
 		return sk_err_set(err, SK_ENOPORTS, "scan: no ports to scan");
 	struct sk_plan plan[2];
-	uint64_t seed, start;
-	int first = plan_scan(o, plan, &seed, &start, sum, err);
-	if (first < 0)
+	struct sk_checkpoint old = { 0 };
+	uint64_t seed;
+	int first = plan_scan(o, plan, &seed, &old, sum, err);
+	if (first < 0) {
+		sk_checkpoint_free(&old);
 		return first;
+	}
 	sum->seed = seed;
 	uint8_t key[16];
-	if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key)
-		return sk_err_set(err, -EAGAIN,
-				  "scan: no randomness for the probe cookies");
 	struct sk_routes *routes = NULL;
-	if ((o->tcp && o->syn) || o->udp) {
-		int rc = sk_routes_build(&routes, o->targets, &o->route, err);
-		if (rc)
-			return rc;
-	}
-	const struct sk_ports *ports[2] = { o->tcp, o->udp };
 	int rc = 0;
+	if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key)
+		rc = sk_err_set(err, -EAGAIN,
+				"scan: no randomness for the probe cookies");
+	if (!rc && ((o->tcp && o->syn) || o->udp))
+		rc = sk_routes_build(&routes, o->targets, &o->route, err);
+	const struct sk_ports *ports[2] = { o->tcp, o->udp };
 	for (unsigned ph = (unsigned)first; ph < 2 && rc == 0; ph++) {
 		if (!ports[ph])
 			continue;
-		struct phase_run pr = {
-			.o = o,
-			.ckpt = { sk_plan_fingerprint(&plan[ph], ph), seed,
-				  plan[ph].shard_index, plan[ph].shard_count,
-				  ph, start },
-			.proto = ph == 0 ? SK_SCAN_TCP : SK_SCAN_UDP,
-			.steps = plan[ph].steps,
-			.started_ns = sk_clock_ns(),
-			/* Only the scan's very first write may end it. */
-			.ckpt_written = ph != (unsigned)first,
-			.checkpoint_failed = &sum->checkpoint_failed,
-		};
-		pr.last_ckpt_ns = pr.started_ns;
-		rc = save_checkpoint(&pr, start);
-		if (rc) {
-			memcpy(err, pr.err, SK_ERRLEN);
-			break;
-		}
-		struct sk_scan_stats st;
-		rc = run_engine(o, &plan[ph], pr.proto, start, routes, key, &pr,
-				&st, err);
-		if (rc < 0)
-			break;
-		add_stats(sum, pr.proto == SK_SCAN_UDP || o->syn, &st);
-		if (rc == 0 && ph == 0 && ports[1]) {
-			/* The TCP phase is over: a resume starts with UDP. */
-			pr.ckpt = (struct sk_checkpoint){ sk_plan_fingerprint(
-							      &plan[1], 1),
-							  seed,
-							  plan[1].shard_index,
-							  plan[1].shard_count,
-							  1,
-							  0 };
-			save_checkpoint(&pr, 0);
-		} else {
-			save_checkpoint(&pr, st.resume);
-		}
-		start = 0;
+		/* Only the phase a checkpoint was read for continues from it;
+		 * after a finished TCP phase the file says UDP from step 0. */
+		rc = run_phase(o, &plan[ph], ph, seed,
+			       sum->resumed && ph == (unsigned)first ? &old
+								     : NULL,
+			       ph == (unsigned)first, routes, key, sum, err);
 	}
 	sk_routes_free(routes);
+	sk_checkpoint_free(&old);
 	sum->elapsed_ns = sk_clock_ns() - t0;
 	return rc;
 }

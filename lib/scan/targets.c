@@ -201,8 +201,9 @@ static int parse_spec(struct rvec *v, const char *spec, int flags, char *err)
 		return push(v, a.family, x, x);
 	}
 	if (name_like(buf) && numeric_last_label(buf))
-		return sk_err_set(err, SK_EBADTARGET,
-				  "'%.64s': not an IPv4 address (four numbers 0-255)", spec);
+		return sk_err_set(
+		    err, SK_EBADTARGET,
+		    "'%.64s': not an IPv4 address (four numbers 0-255)", spec);
 	if (!name_like(buf) || all_digits(buf) || strchr(buf, ':'))
 		return sk_err_set(err, SK_EBADTARGET,
 				  "'%.64s': expected an address, CIDR block, range or name",

@@ -64,6 +64,11 @@ class NsPair(InNamespaces):
         delete_netns(self.procs, self.sc, self.tg)
         return False
 
+    def popen_sc(self, argv, **kw):
+        p = subprocess.Popen(["ip", "netns", "exec", self.sc, *argv], **kw)
+        self.procs.append(p)
+        return p
+
     def popen_tg(self, argv, **kw):
         p = subprocess.Popen(["ip", "netns", "exec", self.tg, *argv], **kw)
         self.procs.append(p)
@@ -310,7 +315,7 @@ def checkpoint_next(ckpt):
     while time.monotonic() < deadline:
         try:
             text = open(ckpt).read()
-            nxt = int(text.split("next ")[1]) if "next " in text else 0
+            nxt = int(text.split("next ")[1].split()[0]) if "next " in text else 0
         except (FileNotFoundError, IndexError, ValueError):
             nxt = 0
         if nxt:
@@ -714,6 +719,85 @@ def test_syn_resume_after_sigkill_gives_the_same_set():
             found = open_ports(open(os.path.join(d, "one.json")).read()) | open_ports(r.stdout)
             assert found == ports
             assert "next 65535" in open(ckpt).read()
+        stop(p)
+
+
+def ckpt_stat(ckpt):
+    try:
+        st = os.stat(ckpt)
+        return (st.st_ino, st.st_mtime_ns)
+    except FileNotFoundError:
+        return None
+
+
+def checkpoint_written(ckpt, after, proc):
+    """Waits until the checkpoint file is replaced by a newer one than
+    after (a ckpt_stat) and returns its ckpt_stat, or None when proc
+    ended first."""
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        st = ckpt_stat(ckpt)
+        if st is not None and st != after:
+            return st
+        if proc.poll() is not None:
+            return None
+        time.sleep(0.02)
+    raise AssertionError("no new checkpoint written")
+
+
+def verdicts(text):
+    """Each NDJSON line as (ip, port, proto, state, reason): what a scan
+    decided, without the timings that differ from run to run."""
+    return [(o["ip"], o["port"], o["proto"], o["state"], o["reason"]) for o in ndjson(text)]
+
+
+@pytest.mark.parametrize("mode", [("--connect",), ("--connect", "--all"), ("--syn",),
+                                  ("--syn", "--all")])
+def test_resume_after_kills_at_several_points_loses_and_repeats_nothing(mode):
+    """A scan killed with SIGKILL at several points and resumed each time
+    writes, over all its runs, exactly the lines of one unbroken run: no
+    verdict lost (a checkpoint covers only verdicts already written, the
+    silent probes' "filtered" included) and none twice (a resumed run does
+    not repeat what is already out).  Dropped ports make silent probes."""
+    need_tool("nft")
+    with NsPair("resk") as pair:
+        p, ports = listeners_in(pair, 4)
+        rules = ("table inet t {\n chain input {\n type filter hook input priority 0;\n"
+                 " tcp dport 1500-1519 drop\n }\n}\n")
+        assert pair.on(pair.tg, "nft", "-f", "-", input=rules).returncode == 0
+        spec = ",".join(map(str, sorted(ports))) + ",1-2400"
+        argv = [SOCKIT, "scan", pair.tg_ip, *mode, "-p", spec, "--json", "-q", "--seed", "5",
+                "--timeout", "300ms", "--retries", "1"]
+        whole = pair.scan(*argv[2:])
+        assert whole.returncode == 0, whole.stderr
+        want = verdicts(whole.stdout)
+        assert len(want) == len(set(want))
+        assert {v[1] for v in want if v[3] == "open"} == ports
+        if "--all" in mode:
+            assert sum(v[3] == "filtered" for v in want) == 20
+        with tempfile.TemporaryDirectory() as d:
+            ckpt = os.path.join(d, "scan.ckpt")
+            got = []
+            # Killed after its first checkpoint (before any result), then
+            # after one, two and three checkpoints written while scanning.
+            for kill_after in (1, 2, 3, 4):
+                with open(os.path.join(d, "out"), "w") as out:
+                    run_ = pair.popen_sc([*argv, "--rate", "400", "--resume", ckpt], stdout=out)
+                    st = ckpt_stat(ckpt)
+                    for _ in range(kill_after):
+                        st = checkpoint_written(ckpt, st, run_)
+                        if st is None:
+                            break
+                    run_.send_signal(signal.SIGKILL)
+                    run_.wait(timeout=5)
+                got += verdicts(open(os.path.join(d, "out")).read())
+            last = pair.scan(*argv[2:], "--resume", ckpt)
+            assert last.returncode in (0, 1), last.stderr
+            got += verdicts(last.stdout)
+            assert "next %d" % (len(ports | set(range(1, 2401)))) in open(ckpt).read()
+        dup = [v for v in set(got) if got.count(v) > 1]
+        assert not dup, dup[:5]
+        assert sorted(got) == sorted(want)
         stop(p)
 
 

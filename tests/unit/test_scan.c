@@ -1,4 +1,5 @@
 #include <criterion/criterion.h>
+#include <inttypes.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,7 +138,8 @@ Test(targets, errors)
 		{ "198.19.7.256", 0, SK_EBADTARGET, "not an IPv4 address" },
 		{ "198.19.7", 0, SK_EBADTARGET, "not an IPv4 address" },
 		{ "1.2.3.4.5", 0, SK_EBADTARGET, "not an IPv4 address" },
-		{ "localhost", SK_TARGETS_NORESOLVE, SK_EBADTARGET, "names need DNS" },
+		{ "localhost", SK_TARGETS_NORESOLVE, SK_EBADTARGET,
+		  "names need DNS" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		struct sk_targets *t;
@@ -388,6 +390,50 @@ Test(perm, bijection_full_port_space_and_sampled_large)
 	}
 }
 
+Test(perm, inverse_undoes_it_and_plan_step_finds_each_shards_step)
+{
+	static const uint64_t sizes[] = {
+		1, 2, 3, 17, 1000, 65535, 1u << 20, 12345678901ULL
+	};
+	for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+		struct sk_perm p;
+		sk_perm_init(&p, sizes[k], 42 + k);
+		for (uint64_t i = 0; i < sizes[k] && i < 5000; i++) {
+			uint64_t j =
+			    sizes[k] > 5000 ? i * (sizes[k] / 5000) : i;
+			cr_assert_eq(sk_perm_inverse(&p, sk_perm_at(&p, j)), j,
+				     "n %" PRIu64, sizes[k]);
+		}
+	}
+	struct sk_targets *t;
+	char err[SK_ERRLEN];
+	sk_targets_new(&t);
+	sk_targets_add(t, "198.18.0.0/28", SK_TARGETS_NORESOLVE, err);
+	sk_targets_finish(t, SK_TARGETS_DEFAULT_MAX, err);
+	struct sk_ports ports = { 0 };
+	sk_ports_parse(&ports, "1-100", SK_SCAN_TCP, err);
+	sk_ports_finish(&ports, err);
+	for (uint64_t shard = 0; shard < 3; shard++) {
+		struct sk_plan plan;
+		cr_assert_eq(sk_plan_init(&plan, t, &ports, 9, shard, 3, err),
+			     0);
+		uint64_t mine = 0;
+		for (uint64_t index = 0; index < plan.total; index++) {
+			uint64_t step;
+			if (sk_plan_step(&plan, index, &step))
+				continue;
+			mine++;
+			cr_assert_lt(step, plan.steps);
+			cr_assert_eq(sk_plan_index(&plan, step), index);
+		}
+		cr_assert_eq(mine, plan.steps);
+		uint64_t step;
+		cr_assert_eq(sk_plan_step(&plan, plan.total, &step), -ENOENT);
+	}
+	sk_ports_free(&ports);
+	sk_targets_free(t);
+}
+
 Test(perm, seed_changes_order_and_is_reproducible)
 {
 	struct sk_perm a, b, c;
@@ -477,14 +523,46 @@ Test(checkpoint, round_trip_and_rejects)
 	int fd = mkstemp(path);
 	close(fd);
 	char err[SK_ERRLEN];
-	struct sk_checkpoint c = { 0xdeadbeef12345678ULL, 99, 2, 5, 1, 123456 }, back;
+	struct sk_checkpoint c = { .fingerprint = 0xdeadbeef12345678ULL,
+				   .seed = 99,
+				   .shard_index = 2,
+				   .shard_count = 5,
+				   .phase = 1,
+				   .next = 123456 },
+			     back;
 	cr_assert_eq(sk_checkpoint_write(path, &c, err), 0, "%s", err);
 	cr_assert_eq(sk_checkpoint_read(path, &back, err), 0, "%s", err);
 	cr_expect_eq(memcmp(&c, &back, sizeof c), 0);
-	FILE *f = fopen(path, "w");
-	fputs("sockit-scan-checkpoint 1\nfingerprint zz\n", f);
-	fclose(f);
-	cr_expect_eq(sk_checkpoint_read(path, &back, err), SK_EBADCHECKPOINT);
+	/* The steps above next reported already come back as they went. */
+	struct sk_step_range done[] = { { 123457, 123460 },
+					{ 200000, 200000 } };
+	c.done = done;
+	c.ndone = 2;
+	cr_assert_eq(sk_checkpoint_write(path, &c, err), 0, "%s", err);
+	cr_assert_eq(sk_checkpoint_read(path, &back, err), 0, "%s", err);
+	cr_assert_eq(back.ndone, 2);
+	cr_expect_eq(memcmp(back.done, done, sizeof done), 0);
+	cr_expect_eq(back.next, 123456);
+	sk_checkpoint_free(&back);
+	static const char *bad[] = {
+		"sockit-scan-checkpoint 1\nfingerprint zz\n",
+		/* a range below next, ranges out of order, a reversed range */
+		"sockit-scan-checkpoint 1\nfingerprint 01\nseed 1\nshard 1/1\nphase 0\nnext 9\n"
+		"done 3-4\n",
+		"sockit-scan-checkpoint 1\nfingerprint 01\nseed 1\nshard 1/1\nphase 0\nnext 9\n"
+		"done 20-30\ndone 10-12\n",
+		"sockit-scan-checkpoint 1\nfingerprint 01\nseed 1\nshard 1/1\nphase 0\nnext 9\n"
+		"done 12-10\n",
+		"sockit-scan-checkpoint 1\nfingerprint 01\nseed 1\nshard 1/1\nphase 0\nnext 9\n"
+		"done 12-14 and more\n",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		FILE *f = fopen(path, "w");
+		fputs(bad[i], f);
+		fclose(f);
+		cr_expect_eq(sk_checkpoint_read(path, &back, err),
+			     SK_EBADCHECKPOINT, "case %zu", i);
+	}
 	unlink(path);
 	cr_expect_eq(sk_checkpoint_read(path, &back, err), -ENOENT);
 }
