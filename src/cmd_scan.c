@@ -309,8 +309,15 @@ static struct sk_targets *build_targets(const struct scan_opts *o)
 	}
 	if (o->exclude_file && sk_targets_add_file(t, o->exclude_file, true, o->family_flags, err))
 		cli_fail(EXIT_USAGE, "--exclude-file %s", err);
-	if (sk_targets_finish(t, o->allow_large ? SK_TARGETS_HARD_MAX : SK_TARGETS_DEFAULT_MAX, err))
+	if (sk_targets_finish(t, SK_TARGETS_HARD_MAX, err))
 		cli_fail(EXIT_USAGE, "%s", err);
+	uint64_t n = sk_targets_count(t);
+	if (n > SK_TARGETS_DEFAULT_MAX && !o->allow_large)
+		cli_fail(
+		    EXIT_USAGE,
+		    "%llu addresses, more than %llu: too many addresses (use --allow-large)",
+		    (unsigned long long)n,
+		    (unsigned long long)SK_TARGETS_DEFAULT_MAX);
 	return t;
 }
 
@@ -529,6 +536,13 @@ int cmd_scan(int argc, char **argv)
 	if (rc < 0 && sum.checkpoint_failed)
 		cli_fail(rc == SK_EBADCHECKPOINT ? EXIT_USAGE : EXIT_FAIL,
 			 "--resume %s", err);
+	if (rc == SK_ENOMAC)
+		cli_fail(EXIT_FAIL, "%s (give --router-mac)", err);
+	if (rc == SK_ETOOMANYHOPS)
+		cli_fail(
+		    EXIT_USAGE,
+		    "%s: give --router-mac to send every frame to one next hop",
+		    err);
 	if (rc < 0)
 		cli_fail(rc == SK_ETOOMANY ? EXIT_USAGE : EXIT_FAIL, "%s", err);
 	report_finish(run.report);

@@ -1,5 +1,6 @@
 #!/bin/sh
-# House rules a compiler does not check: no banned string functions.
+# House rules a compiler does not check: no banned string functions, and no
+# command-line option named in a library message.
 set -u
 cd "$(dirname "$0")/.."
 banned=$(grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol)[[:space:]]*\(' \
@@ -7,6 +8,15 @@ banned=$(grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol)[[:sp
 if [ -n "$banned" ]; then
 	echo "check-style: banned functions (use bounded or checked forms):" >&2
 	echo "$banned" >&2
+	exit 1
+fi
+# The library never names the program's flags: its messages say what is
+# wrong, and src/ adds which option (cli_name_option, or a hint where the
+# call is made).
+flags=$(git grep -nE '"[^"]*(--[a-z][a-z-]*|-i IF)[^"]*"' -- 'lib/*.c' 'lib/*.h' 2>/dev/null)
+if [ -n "$flags" ]; then
+	echo "check-style: a library message names a command-line option (say it in src/):" >&2
+	echo "$flags" >&2
 	exit 1
 fi
 echo "check-style: ok"

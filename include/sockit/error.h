@@ -75,7 +75,9 @@
 	X(NOPORTS, "no ports to scan")                                         \
 	X(BADSHARD, "invalid shard")                                           \
 	X(BADCHECKPOINT, "invalid checkpoint")                                 \
-	X(NOROUTE, "no route to the target")
+	X(NOROUTE, "no route to the target")                                   \
+	X(NOMAC, "no MAC address for the next hop")                            \
+	X(TOOMANYHOPS, "too many next hops on a connected network")
 
 #define SK_ERRORS_XFER(X)                                                      \
 	X(FRAMESHORT, "incomplete frame")                                      \

@@ -291,27 +291,27 @@ int sk_route_lookup(const struct sk_ip *dst, const char *ifname,
 		    struct sk_route *out, char *err);
 
 /* Fills dst_mac from the neighbour table, asking the kernel to resolve the
- * next hop and waiting up to wait_ms when it is not there yet.  Returns 0
- * or SK_ENOROUTE with err. */
+ * next hop and waiting up to wait_ms when it is not there yet.  Returns 0,
+ * SK_ENOMAC when none came, or another negative code, with err. */
 int sk_route_neighbour(struct sk_route *r, unsigned wait_ms, char *err);
-
 
 /* Every route the targets of a raw scan take, looked up before it starts:
  * one question to the kernel per stretch of addresses that no routing
  * prefix divides (so a /16 behind one gateway costs one), each gateway's
  * MAC resolved once, and every target on a connected network resolved as
- * its own next hop (at most 65,536 of them; SK_ETOOMANY beyond).  Read-only
- * afterwards: safe to share between threads.  Opaque. */
+ * its own next hop (at most 65,536 of them; SK_ETOOMANYHOPS beyond).
+ * Read-only afterwards: safe to share between threads.  Opaque. */
 struct sk_routes;
 
 struct sk_routes_opts {
-	const char *ifname;          /* --interface, or NULL */
-	const struct sk_ip *src4, *src6; /* --source-ip per family, or NULL */
-	const uint8_t *router_mac;   /* --router-mac: every frame to it; or NULL */
-	unsigned wait_ms;            /* longest wait for one next hop's MAC */
+	const char *ifname;		 /* the interface to send on, or NULL */
+	const struct sk_ip *src4, *src6; /* source per family, or NULL */
+	const uint8_t *router_mac;	 /* every frame to this MAC, or NULL */
+	unsigned wait_ms;		 /* longest wait for a next hop's MAC */
 };
 
-/* Returns 0 or SK_ENOROUTE, SK_ETOOMANY, SK_EUNSUPPORTED, -errno with err. */
+/* Returns 0 or SK_ENOROUTE, SK_ENOMAC, SK_ETOOMANYHOPS, SK_EUNSUPPORTED,
+ * -errno with err.  router_mac avoids both SK_ENOMAC and SK_ETOOMANYHOPS. */
 int sk_routes_build(struct sk_routes **out, const struct sk_targets *t,
 		    const struct sk_routes_opts *o, char *err);
 void sk_routes_free(struct sk_routes *r);

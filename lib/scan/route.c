@@ -330,6 +330,5 @@ int sk_route_neighbour(struct sk_route *r, unsigned wait_ms, char *err)
 		struct timespec ts = { 0, 50000000 };
 		nanosleep(&ts, NULL);
 	}
-	return sk_err_set(err, SK_ENOROUTE, "%s on %s: no MAC address (give --router-mac)", hop,
-			  r->ifname);
+	return sk_err_set(err, SK_ENOMAC, "%s on %s", hop, r->ifname);
 }

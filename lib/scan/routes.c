@@ -259,10 +259,10 @@ static int piece(struct build *bd, int family, u128 lo, u128 hi, size_t stretch)
 	if (hi - lo >= MAX_HOPS || f->nhops + (size_t)(hi - lo) + 1 > MAX_HOPS) {
 		char a[SK_IPSTRLEN];
 		sk_ip_format(&rt->nexthop, a);
-		return sk_err_set(bd->err, SK_ETOOMANY,
-				  "more than %u targets on the connected network of %s (%s): "
-				  "give --router-mac to send every frame to one next hop",
-				  MAX_HOPS, rt->ifname, a);
+		return sk_err_set(
+		    bd->err, SK_ETOOMANYHOPS,
+		    "more than %u targets on the connected network of %s (%s)",
+		    MAX_HOPS, rt->ifname, a);
 	}
 	if (add_hops(f, lo, hi, idx))
 		return sk_err_set(bd->err, -ENOMEM, "routes");

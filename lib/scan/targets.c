@@ -383,9 +383,9 @@ int sk_targets_finish(struct sk_targets *t, uint64_t max, char *err)
 	if (total == 0)
 		return sk_err_set(err, SK_ENOTARGETS, "targets");
 	if (total > max)
-		return sk_err_set(err, SK_ETOOMANY,
-				  "%llu addresses, more than %llu (use --allow-large)",
-				  (unsigned long long)total, (unsigned long long)max);
+		return sk_err_set(
+		    err, SK_ETOOMANY, "%llu addresses, more than %llu",
+		    (unsigned long long)total, (unsigned long long)max);
 	return 0;
 }
 
