@@ -67,7 +67,7 @@ struct chat {
 	struct sk_udp *u;
 	struct sk_peers peers;
 	struct udp_show show;
-	struct udp_responder resp;
+	struct sk_responder resp;
 	struct sk_append append;
 	bool has_append, hex_input, console, stats;
 	enum target target;

@@ -67,7 +67,7 @@ struct listen {
 	uv_loop_t loop;
 	struct sk_udp *u;
 	struct udp_show show;
-	struct udp_responder resp;
+	struct sk_responder resp;
 	struct sk_append append;
 	struct sk_peers peers;
 	bool stats;

@@ -197,47 +197,39 @@ int udp_send_one(struct sk_udp *u, const struct sk_append *append,
 	return sk_udp_send(u, iov, sn ? 2 : 1, to, tolen);
 }
 
-int udp_respond(struct udp_responder *r, struct sk_udp *u,
+int udp_respond(struct sk_responder *r, struct sk_udp *u,
 		const struct sk_dgram *d, struct sk_peer *peer,
 		const struct udp_show *show, const char *who, uint64_t now_ms)
 {
-	r->counter++;
-	if (!r->rules && !r->echo)
-		return 0;
-	const uint8_t *p = d->data;
-	size_t n = d->len;
-	struct sk_str out = { .max = udp_max_payload(sk_udp_family(u)) };
-	if (r->rules) {
-		char name[SK_ADDRSTRLEN];
+	char name[SK_ADDRSTRLEN] = "";
+	if (r->rules)
 		sk_sockaddr_format(d->from, true, name, sizeof name);
-		struct sk_rule_ctx ctx = { .peer = name, .counter = r->counter,
-					   .now = time(NULL) };
-		int rc = sk_rules_respond(r->rules, d->data, d->len, &ctx, &out);
-		/* An empty reply is a rule that swallows the message. */
-		if (rc <= 0 || out.len == 0) {
-			sk_str_free(&out);
-			return rc < 0 ? rc : 0;
-		}
-		p = (const uint8_t *)out.p;
-		n = out.len;
+	struct sk_response out;
+	int rc = sk_respond(r, d->data, d->len, name, time(NULL),
+			    udp_max_payload(sk_udp_family(u)), &out);
+	if (rc <= 0) {
+		sk_response_free(&out);
+		return rc;
 	}
-	int rc = udp_send_one(u, r->append, p, n, d->from, d->fromlen);
+	struct iovec iov[2] = {
+		{ .iov_base = (void *)out.p, .iov_len = out.n },
+		{ .iov_base = out.suffix, .iov_len = out.sn },
+	};
+	rc = sk_udp_send(u, iov, out.sn ? 2 : 1, d->from, d->fromlen);
 	if (rc >= 0) {
 		if (peer)
 			sk_peer_tx(peer, (size_t)rc, now_ms);
 		if (show->verbose) {
-			uint8_t suffix[SK_APPEND_MAX];
-			size_t sn = r->append ? sk_append_suffix(r->append, p, n, suffix) : 0;
-			uint8_t *all = malloc(n + sn + 1);
+			uint8_t *all = malloc(out.n + out.sn + 1);
 			if (all) {
-				memcpy(all, p, n);
-				memcpy(all + n, suffix, sn);
-				udp_show(show, '>', who, all, n + sn, n + sn, NULL);
+				memcpy(all, out.p, out.n);
+				memcpy(all + out.n, out.suffix, out.sn);
+				udp_show(show, '>', who, all, out.n + out.sn, out.n + out.sn, NULL);
 				free(all);
 			}
 		}
 	}
-	sk_str_free(&out);
+	sk_response_free(&out);
 	return rc;
 }
 

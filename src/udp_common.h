@@ -11,6 +11,7 @@
 
 #include "sockit/append.h"
 #include "sockit/peers.h"
+#include "sockit/responder.h"
 #include "sockit/rules.h"
 #include "sockit/udp.h"
 
@@ -42,16 +43,10 @@ struct sk_rules *udp_load_rules(const char *file, const char *reply);
 /* The largest payload for a socket family. */
 size_t udp_max_payload(int family);
 
-/* The run's auto-responder: answers d from the rules (or echoes it), adds
- * --append, sends it back, counts and shows it.  Returns the bytes sent,
- * 0 for no answer, or a negative code. */
-struct udp_responder {
-	struct sk_rules *rules;
-	bool echo;
-	const struct sk_append *append;
-	uint64_t counter; /* messages received so far */
-};
-int udp_respond(struct udp_responder *r, struct sk_udp *u,
+/* The run's auto-responder (sockit/responder.h): answers d from the rules
+ * (or echoes it), adds --append, sends it back, counts and shows it.
+ * Returns the bytes sent, 0 for no answer, or a negative code. */
+int udp_respond(struct sk_responder *r, struct sk_udp *u,
 		const struct sk_dgram *d, struct sk_peer *peer,
 		const struct udp_show *show, const char *who, uint64_t now_ms);
 
