@@ -222,7 +222,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'k': o->so.keep = true; break;
 		case '4': o->family = AF_INET; break;
 		case '6': o->family = AF_INET6; break;
-		case OPT_ECHO: o->so.mode = MODE_ECHO; o->modes++; break;
+		case OPT_ECHO: o->so.mode = SK_SERVER_ECHO; o->modes++; break;
 		case OPT_REPLY: o->reply_text = optarg; break;
 		case OPT_RULES: o->rules_file = optarg; break;
 		case OPT_APPEND:
@@ -230,11 +230,11 @@ static void parse(int argc, char **argv, struct opts *o)
 				cli_usage("--append: %s", err);
 			o->so.append = &o->append;
 			break;
-		case OPT_BROKER: o->so.mode = MODE_BROKER; o->modes++; break;
-		case OPT_CHAT: o->so.mode = MODE_CHAT; o->modes++; break;
+		case OPT_BROKER: o->so.mode = SK_SERVER_BROKER; o->modes++; break;
+		case OPT_CHAT: o->so.mode = SK_SERVER_CHAT; o->modes++; break;
 		case OPT_EXEC:
 		case OPT_SH_EXEC:
-			o->so.mode = MODE_EXEC;
+			o->so.mode = SK_SERVER_EXEC;
 			o->so.exec_cmd = optarg;
 			o->so.exec_shell = c == OPT_SH_EXEC;
 			o->modes++;
@@ -260,7 +260,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	if (optind + 1 < argc)
 		cli_usage("unexpected argument '%s'", argv[optind + 1]);
 	if (o->reply_text || o->rules_file) {
-		o->so.mode = MODE_REPLY;
+		o->so.mode = SK_SERVER_REPLY;
 		o->modes++;
 	}
 	if (sk_endpoint_parse(argv[optind], "tcp", &o->ep, err))
@@ -270,9 +270,9 @@ static void parse(int argc, char **argv, struct opts *o)
 	tls_check_server(&o->tls);
 	if (o->so.raw && o->so.show.hex)
 		cli_usage("--raw and --hex exclude each other");
-	if (o->so.append && o->so.mode != MODE_REPLY)
+	if (o->so.append && o->so.mode != SK_SERVER_REPLY)
 		cli_usage("--append applies to the answers of --reply/--rules");
-	if (o->so.mode == MODE_REPLY)
+	if (o->so.mode == SK_SERVER_REPLY)
 		o->so.rules = udp_load_rules(o->rules_file, o->reply_text);
 }
 
@@ -296,8 +296,9 @@ static void first_accept(struct sk_listener *l, int status, uv_stream_t *stream,
 		return;
 	}
 	struct sockaddr_storage peer;
-	tcp_peer_name(stream, &peer, f->peer, sizeof f->peer);
-	if (!tcp_allowed(&f->o->so, &peer)) {
+	sk_stream_peer_name(stream, &peer, f->peer, sizeof f->peer);
+	struct sk_acl acl = tcp_acl(&f->o->so);
+	if (!sk_acl_allows(&acl, &peer)) {
 		cli_warn("[%s] refused: not allowed (--allow/--deny)", f->peer);
 		sk_stream_close(stream);
 		return;
@@ -322,23 +323,24 @@ int cmd_tcp_listen(int argc, char **argv)
 		o.so.tls = ctx;
 	}
 
-	bool single = !o.so.keep && o.so.mode == MODE_PRINT;
+	bool single = !o.so.keep && o.so.mode == SK_SERVER_RECEIVE;
 	struct first first = { .o = &o };
-	struct server *srv = single ? NULL : tcp_server_new(loop, &o.so);
-	struct sk_listener *l;
+	struct tcp_server *srv = NULL;
+	struct sk_listener *l = NULL;
+	const struct sk_listener *where_l;
 	struct sk_listen_opts lo = { .family = o.family };
-	if (sk_listen_start(loop, &o.ep, &lo, single ? first_accept : tcp_server_accept,
-			    single ? (void *)&first : (void *)srv, &l, err))
-		cli_fail(EXIT_FAIL, "%s", err);
-	if (o.so.mode == MODE_EXEC && !o.so.nallow && !sk_listener_is_local(l)) {
-		sk_listener_close(l);
-		cli_usage("--exec on a non-loopback address lets anyone run the program: "
-			  "add --allow CIDR or listen on 127.0.0.1 / ::1");
+	if (single) {
+		if (sk_listen_start(loop, &o.ep, &lo, first_accept, &first, &l, err))
+			cli_fail(EXIT_FAIL, "%s", err);
+		where_l = l;
+	} else {
+		srv = tcp_server_new(loop, &o.so);
+		where_l = tcp_server_listen(srv, &o.ep, &lo);
 	}
 	if (ctx)
 		tls_print_fingerprint(&o.tls, ctx);
 	char where[512];
-	sk_listener_format(l, where, sizeof where);
+	sk_listener_format(where_l, where, sizeof where);
 	cli_warn("listening on %s", where);
 
 	int status;
@@ -354,7 +356,7 @@ int cmd_tcp_listen(int argc, char **argv)
 		status = first.stream ? tcp_relay(loop, first.stream, tls, first.peer, &ro)
 				      : EXIT_FAIL;
 	} else {
-		status = tcp_server_run(srv, l);
+		status = tcp_server_run(srv);
 	}
 	sk_tls_ctx_free(ctx);
 	free(o.so.allow);

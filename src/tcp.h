@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "sockit/listen.h"
+#include "sockit/server.h"
 #include "sockit/tls.h"
 
 /* Long-option codes shared by both commands (above any short option). */
@@ -80,24 +82,20 @@ struct relay_opts {
 int tcp_relay(uv_loop_t *loop, uv_stream_t *stream, struct sk_tls *tls,
 	      const char *peer, const struct relay_opts *opts);
 
-/* The many-client server of tcp listen (-k, or one client in a mode). */
-enum server_mode { MODE_PRINT, MODE_ECHO, MODE_REPLY, MODE_BROKER, MODE_CHAT, MODE_EXEC };
-
-struct sk_cidr;
-struct sk_rules;
-struct sk_append;
-
+/* tcp listen with -k, or one client in a mode: the face of the server
+ * engine (sockit/server.h): its log lines, stdout, the console, signals
+ * and --stats (src/tcp_listen_server.c, src/tcp_listen_console.c). */
 struct server_opts {
-	enum server_mode mode;
+	enum sk_server_mode mode;
 	bool keep;              /* -k: many clients; otherwise exit after one */
 	bool raw, verbose, stats;
 	struct tcp_show show;
 	uint64_t max_conns;
 	uint64_t idle_ms;       /* 0: none */
 	uint64_t max_buffer;    /* per-client output cap */
-	struct sk_rules *rules; /* MODE_REPLY: --reply / --rules, per read */
+	struct sk_rules *rules; /* reply mode: --reply / --rules, per read */
 	const struct sk_append *append; /* suffix on every answer */
-	const char *exec_cmd;   /* MODE_EXEC */
+	const char *exec_cmd;   /* exec mode */
 	bool exec_shell;
 	struct sk_cidr *allow, *deny;
 	size_t nallow, ndeny;
@@ -105,25 +103,18 @@ struct server_opts {
 	bool crlf;
 };
 
-struct sk_listener;
-struct sockaddr_storage;
+/* --allow / --deny as the engine's access list (pointing into o). */
+struct sk_acl tcp_acl(const struct server_opts *o);
 
-/* Fills *peer and name ("1.2.3.4:5", "unix", or "unknown peer" when the
- * client reset before it was accepted: then peer's family is 0). */
-void tcp_peer_name(uv_stream_t *stream, struct sockaddr_storage *peer,
-		   char *name, size_t size);
-
-/* Whether --allow/--deny let this peer in (unix peers always; a peer
- * without an address only when there are no rules). */
-bool tcp_allowed(const struct server_opts *o, const struct sockaddr_storage *ss);
-
-/* Use: s = tcp_server_new(loop, &o); sk_listen_start(..., tcp_server_accept,
- * s, &l, err); then tcp_server_run(s, l) runs the loop until a signal, or
- * (!keep) until the first client leaves, and returns the exit status. */
-struct server;
-struct server *tcp_server_new(uv_loop_t *loop, const struct server_opts *o);
-void tcp_server_accept(struct sk_listener *l, int status, uv_stream_t *client,
-		       void *data);
-int tcp_server_run(struct server *s, struct sk_listener *l);
+/* Use: s = tcp_server_new(loop, &o); l = tcp_server_listen(s, &ep, &lo)
+ * (exits on failure, and refuses --exec off loopback without --allow);
+ * then tcp_server_run(s) runs the loop until a signal, /quit, or (!keep)
+ * until the first client leaves, frees s and returns the exit status. */
+struct tcp_server;
+struct tcp_server *tcp_server_new(uv_loop_t *loop, const struct server_opts *o);
+const struct sk_listener *tcp_server_listen(struct tcp_server *s,
+					    const struct sk_endpoint *ep,
+					    const struct sk_listen_opts *lo);
+int tcp_server_run(struct tcp_server *s);
 
 #endif

@@ -1,7 +1,6 @@
-/* One program per client for tcp listen --exec / --sh-exec: spawning with
- * the peer's environment, and for TLS the two pipes relayed with bounded
- * queues. */
-#include "tcp_exec.h"
+/* A program as a stream: spawned with the peer's environment, on the
+ * peer's socket or on two pipes relayed with bounded queues. */
+#include "sockit/exec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +18,7 @@
 
 extern char **environ;
 
-struct tcp_exec {
+struct sk_exec {
 	uv_process_t proc;
 	uv_pipe_t in, out; /* the program's stdin and stdout, when piped */
 	bool piped, exited, released, in_closed, out_reading, out_paused, out_ended;
@@ -27,25 +26,25 @@ struct tcp_exec {
 	int handles;       /* open handles; freed when it reaches 0 */
 	size_t queued;     /* bytes in flight to stdin */
 	uv_shutdown_t shut;
-	struct tcp_exec_cbs cbs;
+	struct sk_exec_cbs cbs;
 	void *data;
 };
 
 struct wreq {
 	uv_write_t req;
-	struct tcp_exec *e;
+	struct sk_exec *e;
 	size_t n;
 	uint8_t bytes[];
 };
 
 static void handle_closed(uv_handle_t *h)
 {
-	struct tcp_exec *e = h->data;
+	struct sk_exec *e = h->data;
 	if (--e->handles == 0)
 		free(e);
 }
 
-static void close_pipes(struct tcp_exec *e)
+static void close_pipes(struct sk_exec *e)
 {
 	if (!e->piped)
 		return;
@@ -56,7 +55,7 @@ static void close_pipes(struct tcp_exec *e)
 
 static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
 {
-	struct tcp_exec *e = p->data;
+	struct sk_exec *e = p->data;
 	e->exited = true;
 	if (!e->released && e->cbs.on_exit) {
 		e->in_cb = true;
@@ -67,7 +66,7 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
 		uv_close((uv_handle_t *)&e->proc, handle_closed);
 }
 
-void tcp_exec_release(struct tcp_exec *e, int sig)
+void sk_exec_release(struct sk_exec *e, int sig)
 {
 	if (!e || e->released)
 		return;
@@ -91,7 +90,7 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
-	struct tcp_exec *e = s->data;
+	struct sk_exec *e = s->data;
 	if (nread > 0 && !e->released) {
 		e->cbs.on_out(e->data, (const uint8_t *)buf->base, (size_t)nread);
 	} else if (nread < 0) {
@@ -104,14 +103,14 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	free(buf->base);
 }
 
-static void start_out(struct tcp_exec *e)
+static void start_out(struct sk_exec *e)
 {
 	if (e->piped && !e->out_reading && !e->out_paused && !e->out_ended &&
 	    uv_read_start((uv_stream_t *)&e->out, on_alloc, on_read) == 0)
 		e->out_reading = true;
 }
 
-void tcp_exec_pause_out(struct tcp_exec *e)
+void sk_exec_pause_out(struct sk_exec *e)
 {
 	e->out_paused = true;
 	if (e->piped && e->out_reading) {
@@ -120,7 +119,7 @@ void tcp_exec_pause_out(struct tcp_exec *e)
 	}
 }
 
-void tcp_exec_resume_out(struct tcp_exec *e)
+void sk_exec_resume_out(struct sk_exec *e)
 {
 	e->out_paused = false;
 	start_out(e);
@@ -129,7 +128,7 @@ void tcp_exec_resume_out(struct tcp_exec *e)
 static void write_done(uv_write_t *req, int status)
 {
 	struct wreq *w = (struct wreq *)req;
-	struct tcp_exec *e = w->e;
+	struct sk_exec *e = w->e;
 	e->queued -= w->n;
 	free(w);
 	/* A program that stopped reading (EPIPE) shows up at its exit. */
@@ -138,7 +137,7 @@ static void write_done(uv_write_t *req, int status)
 		e->cbs.on_in_drain(e->data);
 }
 
-int tcp_exec_write(struct tcp_exec *e, const uint8_t *p, size_t n)
+int sk_exec_write(struct sk_exec *e, const uint8_t *p, size_t n)
 {
 	if (!e->piped || e->in_closed)
 		return -EPIPE;
@@ -170,7 +169,7 @@ int tcp_exec_write(struct tcp_exec *e, const uint8_t *p, size_t n)
 	return 0;
 }
 
-size_t tcp_exec_queued(const struct tcp_exec *e)
+size_t sk_exec_queued(const struct sk_exec *e)
 {
 	return e->queued;
 }
@@ -181,7 +180,7 @@ static void shut_done(uv_shutdown_t *req, int status)
 	(void)status;
 }
 
-void tcp_exec_close_in(struct tcp_exec *e)
+void sk_exec_close_in(struct sk_exec *e)
 {
 	if (!e->piped || e->in_closed)
 		return;
@@ -220,12 +219,12 @@ static char **peer_env(const struct sockaddr_storage *peer, char *addr,
 	return env;
 }
 
-int tcp_exec_spawn(uv_loop_t *loop, char **argv, int sock,
+int sk_exec_spawn(uv_loop_t *loop, char **argv, int sock,
 		   const struct sockaddr_storage *peer,
-		   const struct tcp_exec_cbs *cbs, void *data,
-		   struct tcp_exec **out)
+		   const struct sk_exec_cbs *cbs, void *data,
+		   struct sk_exec **out)
 {
-	struct tcp_exec *e = calloc(1, sizeof *e);
+	struct sk_exec *e = calloc(1, sizeof *e);
 	if (!e)
 		return -ENOMEM;
 	e->cbs = *cbs;

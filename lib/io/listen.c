@@ -373,6 +373,17 @@ int sk_stream_peer(uv_stream_t *s, struct sockaddr_storage *out)
 	return 0;
 }
 
+void sk_stream_peer_name(uv_stream_t *s, struct sockaddr_storage *peer,
+			 char *name, size_t size)
+{
+	if (sk_stream_peer(s, peer))
+		snprintf(name, size, "unknown peer"); /* reset before accept */
+	else if (peer->ss_family == AF_UNIX)
+		snprintf(name, size, "unix");
+	else
+		sk_sockaddr_format((struct sockaddr *)peer, true, name, size);
+}
+
 static void sock_closed(uv_handle_t *h)
 {
 	struct sk_listener *l = h->data;

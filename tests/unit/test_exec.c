@@ -1,0 +1,163 @@
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "sockit/exec.h"
+
+struct seen {
+	char out[256];
+	size_t len;
+	int ends, exits, drains;
+	int64_t status;
+	int sig;
+};
+
+static void on_out(void *data, const uint8_t *p, size_t n)
+{
+	struct seen *s = data;
+	cr_assert_leq(s->len + n, sizeof s->out);
+	memcpy(s->out + s->len, p, n);
+	s->len += n;
+}
+
+static void on_out_end(void *data)
+{
+	((struct seen *)data)->ends++;
+}
+
+static void on_in_drain(void *data)
+{
+	((struct seen *)data)->drains++;
+}
+
+static void on_exit_cb(void *data, int64_t status, int sig)
+{
+	struct seen *s = data;
+	s->exits++;
+	s->status = status;
+	s->sig = sig;
+}
+
+static const struct sk_exec_cbs cbs = { on_out, on_out_end, on_in_drain, on_exit_cb };
+
+static struct sockaddr_storage peer_v4(const char *ip, uint16_t port)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+	in->sin_family = AF_INET;
+	in->sin_port = htons(port);
+	inet_pton(AF_INET, ip, &in->sin_addr);
+	return ss;
+}
+
+Test(exec, pipes_carry_both_ways_and_report_the_exit)
+{
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	char *argv[] = { "/bin/sh", "-c", "tr a-z A-Z; exit 3", NULL };
+	struct sockaddr_storage peer = peer_v4("127.0.0.1", 4000);
+	struct seen s = { 0 };
+	struct sk_exec *e;
+	cr_assert_eq(sk_exec_spawn(&loop, argv, -1, &peer, &cbs, &s, &e), 0);
+	cr_assert_eq(sk_exec_write(e, (const uint8_t *)"hello", 5), 0);
+	sk_exec_close_in(e);
+	cr_expect_eq(sk_exec_write(e, (const uint8_t *)"late", 4), -EPIPE);
+	while (!(s.exits && s.ends))
+		uv_run(&loop, UV_RUN_ONCE);
+	cr_expect_eq(s.len, 5);
+	cr_expect_arr_eq(s.out, "HELLO", 5);
+	cr_expect_eq(s.status, 3);
+	cr_expect_eq(s.sig, 0);
+	cr_expect_eq(sk_exec_queued(e), 0);
+	sk_exec_release(e, 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	cr_expect_eq(uv_loop_close(&loop), 0);
+}
+
+Test(exec, program_sees_the_peer_in_its_environment)
+{
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	setenv("SOCKIT_PEER_PORT", "stale", 1);
+	char *argv[] = { "/bin/sh", "-c", "echo \"$SOCKIT_PEER_ADDR $SOCKIT_PEER_PORT\"", NULL };
+	struct sockaddr_storage peer = peer_v4("127.0.0.9", 4242);
+	struct seen s = { 0 };
+	struct sk_exec *e;
+	cr_assert_eq(sk_exec_spawn(&loop, argv, -1, &peer, &cbs, &s, &e), 0);
+	while (!(s.exits && s.ends))
+		uv_run(&loop, UV_RUN_ONCE);
+	cr_expect_eq(s.len, strlen("127.0.0.9 4242\n"));
+	cr_expect_arr_eq(s.out, "127.0.0.9 4242\n", s.len);
+	sk_exec_release(e, 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	cr_expect_eq(uv_loop_close(&loop), 0);
+}
+
+Test(exec, socket_is_the_programs_stdio)
+{
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	int sv[2];
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	char *argv[] = { "/bin/cat", NULL };
+	struct sockaddr_storage peer = { .ss_family = AF_UNIX };
+	struct seen s = { 0 };
+	struct sk_exec *e;
+	cr_assert_eq(sk_exec_spawn(&loop, argv, sv[1], &peer, &cbs, &s, &e), 0);
+	close(sv[1]); /* the program has its own copy */
+	cr_assert_eq(write(sv[0], "abc", 3), 3);
+	shutdown(sv[0], SHUT_WR);
+	char buf[8];
+	size_t got = 0;
+	ssize_t n;
+	while ((n = read(sv[0], buf + got, sizeof buf - got)) > 0)
+		got += (size_t)n;
+	cr_expect_eq(got, 3);
+	cr_expect_arr_eq(buf, "abc", 3);
+	while (!s.exits)
+		uv_run(&loop, UV_RUN_ONCE);
+	cr_expect_eq(s.status, 0);
+	cr_expect_eq(s.ends, 0, "no pipes, no output callbacks");
+	cr_expect_eq(sk_exec_write(e, (const uint8_t *)"x", 1), -EPIPE);
+	sk_exec_release(e, 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	close(sv[0]);
+	cr_expect_eq(uv_loop_close(&loop), 0);
+}
+
+Test(exec, release_stops_a_running_program_without_callbacks)
+{
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	char *argv[] = { "/bin/sleep", "60", NULL };
+	struct sockaddr_storage peer = peer_v4("127.0.0.1", 1);
+	struct seen s = { 0 };
+	struct sk_exec *e;
+	cr_assert_eq(sk_exec_spawn(&loop, argv, -1, &peer, &cbs, &s, &e), 0);
+	sk_exec_release(e, SIGTERM);
+	uv_run(&loop, UV_RUN_DEFAULT); /* ends once the child is reaped */
+	cr_expect_eq(s.exits, 0);
+	cr_expect_eq(s.ends, 0);
+	cr_expect_eq(uv_loop_close(&loop), 0);
+}
+
+Test(exec, missing_program_starts_nothing)
+{
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	char *argv[] = { "/nonexistent/program", NULL };
+	struct sockaddr_storage peer = peer_v4("127.0.0.1", 1);
+	struct seen s = { 0 };
+	struct sk_exec *e = NULL;
+	cr_expect_eq(sk_exec_spawn(&loop, argv, -1, &peer, &cbs, &s, &e), -ENOENT);
+	cr_expect_null(e);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	cr_expect_eq(s.exits + s.ends, 0);
+	cr_expect_eq(uv_loop_close(&loop), 0);
+}
