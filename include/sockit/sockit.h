@@ -23,15 +23,18 @@
 #include <sockit/parse.h>
 #include <sockit/peers.h>
 #include <sockit/resolve.h>
+#include <sockit/responder.h>
 #include <sockit/rules.h>
 #include <sockit/siphash.h>
 
 /* lib/io: sockets on a libuv loop, TLS */
 #include <sockit/conn.h>
 #include <sockit/connect.h>
+#include <sockit/exec.h>
 #include <sockit/fdio.h>
 #include <sockit/http_io.h>
 #include <sockit/listen.h>
+#include <sockit/server.h>
 #include <sockit/tls.h>
 #include <sockit/udp.h>
 
