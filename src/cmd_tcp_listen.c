@@ -222,7 +222,10 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'k': o->so.keep = true; break;
 		case '4': o->family = AF_INET; break;
 		case '6': o->family = AF_INET6; break;
-		case OPT_ECHO: o->so.mode = SK_SERVER_ECHO; o->modes++; break;
+		case OPT_ECHO:
+			o->so.mode = SK_SERVER_ECHO;
+			o->modes++;
+			break;
 		case OPT_REPLY: o->reply_text = optarg; break;
 		case OPT_RULES: o->rules_file = optarg; break;
 		case OPT_APPEND:
@@ -230,8 +233,14 @@ static void parse(int argc, char **argv, struct opts *o)
 				cli_usage("--append: %s", err);
 			o->so.append = &o->append;
 			break;
-		case OPT_BROKER: o->so.mode = SK_SERVER_BROKER; o->modes++; break;
-		case OPT_CHAT: o->so.mode = SK_SERVER_CHAT; o->modes++; break;
+		case OPT_BROKER:
+			o->so.mode = SK_SERVER_BROKER;
+			o->modes++;
+			break;
+		case OPT_CHAT:
+			o->so.mode = SK_SERVER_CHAT;
+			o->modes++;
+			break;
 		case OPT_EXEC:
 		case OPT_SH_EXEC:
 			o->so.mode = SK_SERVER_EXEC;
@@ -330,7 +339,8 @@ int cmd_tcp_listen(int argc, char **argv)
 	const struct sk_listener *where_l;
 	struct sk_listen_opts lo = { .family = o.family };
 	if (single) {
-		if (sk_listen_start(loop, &o.ep, &lo, first_accept, &first, &l, err))
+		if (sk_listen_start(loop, &o.ep, &lo, first_accept, &first, &l,
+				    err))
 			cli_fail(EXIT_FAIL, "%s", err);
 		where_l = l;
 	} else {

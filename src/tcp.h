@@ -95,7 +95,7 @@ struct server_opts {
 	uint64_t max_buffer;    /* per-client output cap */
 	struct sk_rules *rules; /* reply mode: --reply / --rules, per read */
 	const struct sk_append *append; /* suffix on every answer */
-	const char *exec_cmd;   /* exec mode */
+	const char *exec_cmd;		/* exec mode */
 	bool exec_shell;
 	struct sk_cidr *allow, *deny;
 	size_t nallow, ndeny;

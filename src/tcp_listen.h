@@ -17,11 +17,11 @@ struct tcp_server {
 	const struct server_opts *o;
 	struct sk_server *srv;
 	char **exec_argv;
-	struct sk_fdin *in;          /* stdin relayed to every client */
-	struct sk_linein *console;   /* or, stdin a terminal with -k: commands */
+	struct sk_fdin *in;	   /* stdin relayed to every client */
+	struct sk_linein *console; /* or, stdin a terminal with -k: commands */
 	enum { TO_LAST, TO_ONE, TO_ALL } to; /* console target */
-	unsigned target;             /* TO_LAST / TO_ONE: a client id, 0 none */
-	uint64_t last_err_ms;        /* the last accept error shown */
+	unsigned target;      /* TO_LAST / TO_ONE: a client id, 0 none */
+	uint64_t last_err_ms; /* the last accept error shown */
 	uv_signal_t usr1, term, intr;
 	bool stopping, last_cr, hex, out_failed;
 	int status;

@@ -24,7 +24,8 @@ static void console_send(struct tcp_server *s, const char *p, size_t n)
 	buf[len++] = '\n';
 	if (s->to == TO_ALL && sk_server_count(s->srv))
 		sk_server_send_all(s->srv, buf, len);
-	else if (s->to == TO_ALL || !s->target || sk_server_send(s->srv, s->target, buf, len) == -ENOENT)
+	else if (s->to == TO_ALL || !s->target ||
+		 sk_server_send(s->srv, s->target, buf, len) == -ENOENT)
 		cli_warn("no client to send to (see /peers, /to ID, /all)");
 	free(buf);
 }
@@ -61,16 +62,13 @@ static void console_line(void *arg, const char *p, size_t n)
 	}
 	struct sk_str out = { 0 };
 	switch (cmd.kind) {
-	case SK_CONSOLE_SEND:
-		console_send(s, cmd.data, cmd.len);
-		break;
+	case SK_CONSOLE_SEND: console_send(s, cmd.data, cmd.len); break;
 	case SK_CONSOLE_PEERS:
-		sk_peers_format(sk_server_peers(s->srv), uv_now(s->loop), "reads", &out);
+		sk_peers_format(sk_server_peers(s->srv), uv_now(s->loop),
+				"reads", &out);
 		write_out(out.p ? out.p : "", out.len);
 		break;
-	case SK_CONSOLE_TO:
-		console_to(s, cmd.id);
-		break;
+	case SK_CONSOLE_TO: console_to(s, cmd.id); break;
 	case SK_CONSOLE_ALL:
 		s->to = TO_ALL;
 		cli_warn("sending to all %zu clients", sk_server_count(s->srv));
@@ -82,11 +80,10 @@ static void console_line(void *arg, const char *p, size_t n)
 		break;
 	case SK_CONSOLE_KICK:
 		if (sk_server_kick(s->srv, cmd.id, "kicked from the console"))
-			cli_warn("/kick %u: no such client (see /peers)", cmd.id);
+			cli_warn("/kick %u: no such client (see /peers)",
+				 cmd.id);
 		break;
-	case SK_CONSOLE_QUIT:
-		tcp_server_stop(s);
-		break;
+	case SK_CONSOLE_QUIT: tcp_server_stop(s); break;
 	case SK_CONSOLE_HELP:
 		write_out(sk_console_help(true), strlen(sk_console_help(true)));
 		break;
@@ -104,8 +101,9 @@ static void console_end(void *arg, int status)
 
 int tcp_console_start(struct tcp_server *s, char *err)
 {
-	int rc = sk_linein_start(s->loop, STDIN_FILENO, SK_LINEIN_LINES, SK_SERVER_LINE_MAX,
-				 console_line, console_end, s, &s->console, err);
+	int rc = sk_linein_start(s->loop, STDIN_FILENO, SK_LINEIN_LINES,
+				 SK_SERVER_LINE_MAX, console_line, console_end,
+				 s, &s->console, err);
 	if (rc == 0)
 		s->to = TO_LAST;
 	return rc;

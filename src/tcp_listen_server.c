@@ -18,20 +18,24 @@
 
 struct sk_acl tcp_acl(const struct server_opts *o)
 {
-	return (struct sk_acl){ .allow = o->allow, .deny = o->deny,
-				.nallow = o->nallow, .ndeny = o->ndeny };
+	return (struct sk_acl){ .allow = o->allow,
+				.deny = o->deny,
+				.nallow = o->nallow,
+				.ndeny = o->ndeny };
 }
 
 void tcp_server_tag(const struct sk_server_client *c, char *buf, size_t cap)
 {
-	snprintf(buf, cap, "[%u %s]", sk_server_client_id(c), sk_server_client_addr(c));
+	snprintf(buf, cap, "[%u %s]", sk_server_client_id(c),
+		 sk_server_client_addr(c));
 }
 
 static void stats(struct tcp_server *s, const char *why)
 {
 	char title[96];
 	snprintf(title, sizeof title, "%s; %zu clients now, %llu served", why,
-		 sk_server_count(s->srv), (unsigned long long)sk_server_served(s->srv));
+		 sk_server_count(s->srv),
+		 (unsigned long long)sk_server_served(s->srv));
 	udp_stats_print(sk_server_peers(s->srv), uv_now(s->loop), title);
 }
 
@@ -92,7 +96,8 @@ static void on_ready(void *data, struct sk_server_client *c)
 	}
 	char subj[256];
 	if (sk_tls_peer_subject(tls, subj, sizeof subj) == 0)
-		cli_warn("%s client certificate %s", tag, subj); /* --client-ca */
+		cli_warn("%s client certificate %s", tag,
+			 subj); /* --client-ca */
 }
 
 static void on_refuse(void *data, const char *addr, enum sk_server_refusal why,
@@ -109,11 +114,13 @@ static void on_refuse(void *data, const char *addr, enum sk_server_refusal why,
 }
 
 /* What a client sent, for -v, --raw and --hex (lines come to on_line). */
-static void on_data(void *data, struct sk_server_client *c, const uint8_t *p, size_t n)
+static void on_data(void *data, struct sk_server_client *c, const uint8_t *p,
+		    size_t n)
 {
 	struct tcp_server *s = data;
 	if (s->console && s->to == TO_LAST)
-		s->target = sk_server_client_id(c); /* the console answers the last speaker */
+		s->target = sk_server_client_id(
+		    c); /* the console answers the last speaker */
 	if (s->o->show.verbose)
 		tcp_tag('<', sk_server_client_addr(c), p, n);
 	if (s->o->mode == SK_SERVER_ECHO || s->o->mode == SK_SERVER_EXEC)
@@ -134,7 +141,8 @@ static void on_data(void *data, struct sk_server_client *c, const uint8_t *p, si
 }
 
 /* "[ID ADDR] text" on stdout. */
-static void on_line(void *data, struct sk_server_client *c, const char *p, size_t n)
+static void on_line(void *data, struct sk_server_client *c, const char *p,
+		    size_t n)
 {
 	struct tcp_server *s = data;
 	if (s->hex || s->o->raw)
@@ -148,7 +156,8 @@ static void on_line(void *data, struct sk_server_client *c, const char *p, size_
 	out(s, line, (size_t)len);
 }
 
-static void on_sent(void *data, struct sk_server_client *c, const uint8_t *p, size_t n)
+static void on_sent(void *data, struct sk_server_client *c, const uint8_t *p,
+		    size_t n)
 {
 	struct tcp_server *s = data;
 	if (s->o->show.verbose)
@@ -163,27 +172,27 @@ static void on_reply_error(void *data, struct sk_server_client *c, int code)
 	cli_warn("%s reply: %s", tag, sk_strerror(code));
 }
 
-static void on_leave(void *data, struct sk_server_client *c, enum sk_server_leave why,
-		     const char *detail)
+static void on_leave(void *data, struct sk_server_client *c,
+		     enum sk_server_leave why, const char *detail)
 {
 	struct tcp_server *s = data;
 	char reason[SK_ERRLEN + 32];
 	switch (why) {
 	case SK_SERVER_SLOW:
-		snprintf(reason, sizeof reason,
-			 "slow reader (more than %llu bytes queued, --max-buffer)",
-			 (unsigned long long)s->o->max_buffer);
+		snprintf(
+		    reason, sizeof reason,
+		    "slow reader (more than %llu bytes queued, --max-buffer)",
+		    (unsigned long long)s->o->max_buffer);
 		break;
 	case SK_SERVER_IDLE:
-		snprintf(reason, sizeof reason, "idle for %llu ms (--idle-timeout)",
+		snprintf(reason, sizeof reason,
+			 "idle for %llu ms (--idle-timeout)",
 			 (unsigned long long)s->o->idle_ms);
 		break;
 	case SK_SERVER_STOPPED:
 		snprintf(reason, sizeof reason, "server exiting");
 		break;
-	default:
-		snprintf(reason, sizeof reason, "%s", detail);
-		break;
+	default: snprintf(reason, sizeof reason, "%s", detail); break;
 	}
 	const struct sk_peer *p = sk_server_client_peer(c);
 	if (s->target == p->id)
@@ -191,9 +200,9 @@ static void on_leave(void *data, struct sk_server_client *c, enum sk_server_leav
 	char tag[TCP_TAG_MAX];
 	tcp_server_tag(c, tag, sizeof tag);
 	size_t n = sk_server_count(s->srv);
-	cli_warn("%s disconnected: %s (rx %llu B, tx %llu B, %zu client%s)", tag, reason,
-		 (unsigned long long)p->rx_bytes, (unsigned long long)p->tx_bytes, n,
-		 n == 1 ? "" : "s");
+	cli_warn("%s disconnected: %s (rx %llu B, tx %llu B, %zu client%s)",
+		 tag, reason, (unsigned long long)p->rx_bytes,
+		 (unsigned long long)p->tx_bytes, n, n == 1 ? "" : "s");
 }
 
 static void on_accept_error(void *data, int status, uint64_t dropped)
@@ -203,11 +212,15 @@ static void on_accept_error(void *data, int status, uint64_t dropped)
 		/* One line when a burst of drops starts, one with the count
 		 * when it ends, not one per attempt. */
 		if (!dropped)
-			cli_warn("accept: %s: dropping new connections until descriptors "
-				 "are free (ulimit -n, --max-conns)", sk_strerror(status));
+			cli_warn("accept: %s: dropping new connections until "
+				 "descriptors "
+				 "are free (ulimit -n, --max-conns)",
+				 sk_strerror(status));
 		else
-			cli_warn("accept: %llu connection%s dropped for want of descriptors",
-				 (unsigned long long)dropped, dropped == 1 ? "" : "s");
+			cli_warn("accept: %llu connection%s dropped for want "
+				 "of descriptors",
+				 (unsigned long long)dropped,
+				 dropped == 1 ? "" : "s");
 		return;
 	}
 	/* Another error libuv passes on (ENOMEM, ENOBUFS...): at most one line
@@ -215,7 +228,8 @@ static void on_accept_error(void *data, int status, uint64_t dropped)
 	uint64_t now = uv_now(s->loop);
 	if (now - s->last_err_ms >= 1000 || !s->last_err_ms) {
 		s->last_err_ms = now;
-		cli_warn("accept: %s (connection dropped)", sk_strerror(status));
+		cli_warn("accept: %s (connection dropped)",
+			 sk_strerror(status));
 	}
 }
 
@@ -309,7 +323,8 @@ static char **exec_argv(const struct server_opts *o)
 	return argv;
 }
 
-static void signal_start(struct tcp_server *s, uv_signal_t *h, uv_signal_cb cb, int sig)
+static void signal_start(struct tcp_server *s, uv_signal_t *h, uv_signal_cb cb,
+			 int sig)
 {
 	uv_signal_init(s->loop, h);
 	h->data = s;
@@ -319,10 +334,16 @@ static void signal_start(struct tcp_server *s, uv_signal_t *h, uv_signal_cb cb, 
 struct tcp_server *tcp_server_new(uv_loop_t *loop, const struct server_opts *o)
 {
 	static const struct sk_server_cbs cbs = {
-		.on_join = on_join, .on_ready = on_ready, .on_refuse = on_refuse,
-		.on_data = on_data, .on_line = on_line, .on_sent = on_sent,
-		.on_reply_error = on_reply_error, .on_leave = on_leave,
-		.on_accept_error = on_accept_error, .on_stop = on_stop,
+		.on_join = on_join,
+		.on_ready = on_ready,
+		.on_refuse = on_refuse,
+		.on_data = on_data,
+		.on_line = on_line,
+		.on_sent = on_sent,
+		.on_reply_error = on_reply_error,
+		.on_leave = on_leave,
+		.on_accept_error = on_accept_error,
+		.on_stop = on_stop,
 	};
 	struct tcp_server *s = calloc(1, sizeof *s);
 	if (!s)
@@ -333,10 +354,17 @@ struct tcp_server *tcp_server_new(uv_loop_t *loop, const struct server_opts *o)
 	if (o->mode == SK_SERVER_EXEC && !(s->exec_argv = exec_argv(o)))
 		cli_usage("--exec: empty command");
 	struct sk_server_opts so = {
-		.mode = o->mode, .keep = o->keep, .lines = !o->raw && !o->show.hex,
-		.max_conns = o->max_conns, .idle_ms = o->idle_ms, .max_buffer = o->max_buffer,
-		.rules = o->rules, .append = o->append, .exec_argv = s->exec_argv,
-		.acl = tcp_acl(o), .tls = o->tls,
+		.mode = o->mode,
+		.keep = o->keep,
+		.lines = !o->raw && !o->show.hex,
+		.max_conns = o->max_conns,
+		.idle_ms = o->idle_ms,
+		.max_buffer = o->max_buffer,
+		.rules = o->rules,
+		.append = o->append,
+		.exec_argv = s->exec_argv,
+		.acl = tcp_acl(o),
+		.tls = o->tls,
 	};
 	int rc = sk_server_new(loop, &so, &cbs, s, &s->srv);
 	if (rc)
@@ -357,9 +385,11 @@ const struct sk_listener *tcp_server_listen(struct tcp_server *s,
 	if (sk_server_listen(s->srv, ep, lo, err))
 		cli_fail(EXIT_FAIL, "%s", err);
 	const struct sk_listener *l = sk_server_listener(s->srv);
-	if (s->o->mode == SK_SERVER_EXEC && !s->o->nallow && !sk_listener_is_local(l)) {
+	if (s->o->mode == SK_SERVER_EXEC && !s->o->nallow &&
+	    !sk_listener_is_local(l)) {
 		sk_server_stop(s->srv); /* removes a unix socket's file */
-		cli_usage("--exec on a non-loopback address lets anyone run the program: "
+		cli_usage("--exec on a non-loopback address lets anyone run "
+			  "the program: "
 			  "add --allow CIDR or listen on 127.0.0.1 / ::1");
 	}
 	return l;
@@ -367,7 +397,8 @@ const struct sk_listener *tcp_server_listen(struct tcp_server *s,
 
 int tcp_server_run(struct tcp_server *s)
 {
-	if (s->o->mode != SK_SERVER_EXEC && s->o->keep && isatty(STDIN_FILENO)) {
+	if (s->o->mode != SK_SERVER_EXEC && s->o->keep &&
+	    isatty(STDIN_FILENO)) {
 		/* A person at a terminal: the console of udp chat. */
 		char err[SK_ERRLEN];
 		if (tcp_console_start(s, err))

@@ -224,7 +224,8 @@ int udp_respond(struct sk_responder *r, struct sk_udp *u,
 			if (all) {
 				memcpy(all, out.p, out.n);
 				memcpy(all + out.n, out.suffix, out.sn);
-				udp_show(show, '>', who, all, out.n + out.sn, out.n + out.sn, NULL);
+				udp_show(show, '>', who, all, out.n + out.sn,
+					 out.n + out.sn, NULL);
 				free(all);
 			}
 		}

@@ -46,9 +46,9 @@ struct sk_exec_cbs {
  * Returns 0 with *out set, or a negative code (nothing started, no
  * callback will run). */
 int sk_exec_spawn(uv_loop_t *loop, char **argv, int sock,
-		   const struct sockaddr_storage *peer,
-		   const struct sk_exec_cbs *cbs, void *data,
-		   struct sk_exec **out);
+		  const struct sockaddr_storage *peer,
+		  const struct sk_exec_cbs *cbs, void *data,
+		  struct sk_exec **out);
 
 /* Queues bytes (copied) for the program's stdin.  Returns 0, or -EPIPE
  * when its stdin is closed already (the bytes are dropped). */

@@ -7,9 +7,8 @@
  * gets back, and frees it:
  *     struct sk_responder r = { .rules = rules, .append = append };
  *     struct sk_response out;
- *     if (sk_respond(&r, msg, len, "127.0.0.1:5000", time(NULL), max, &out) > 0)
- *             send out.p[0..out.n) then out.suffix[0..out.sn)
- *     sk_response_free(&out);
+ *     if (sk_respond(&r, msg, len, "127.0.0.1:5000", time(NULL), max, &out) >
+ * 0) send out.p[0..out.n) then out.suffix[0..out.sn) sk_response_free(&out);
  */
 #ifndef SOCKIT_RESPONDER_H
 #define SOCKIT_RESPONDER_H
@@ -25,10 +24,10 @@
 
 /* Fill it in; counter is the responder's own (messages seen so far). */
 struct sk_responder {
-	struct sk_rules *rules;         /* NULL: no rules; not owned */
-	bool echo;                      /* without rules: answer with the message */
+	struct sk_rules *rules; /* NULL: no rules; not owned */
+	bool echo;		/* without rules: answer with the message */
 	const struct sk_append *append; /* NULL: nothing appended */
-	uint64_t counter;               /* {{counter}}: 1 for the first message */
+	uint64_t counter; /* {{counter}}: 1 for the first message */
 };
 
 /* One answer: the body p[0..n), then suffix[0..sn).  p points into the
@@ -49,7 +48,8 @@ struct sk_response {
  * message) is no answer.  Returns 1 with *out filled, 0 for no answer, or
  * SK_ELIMIT / -ENOMEM; *out is valid to free either way. */
 int sk_respond(struct sk_responder *r, const uint8_t *msg, size_t len,
-	       const char *peer, time_t now, size_t max, struct sk_response *out);
+	       const char *peer, time_t now, size_t max,
+	       struct sk_response *out);
 
 /* Frees what sk_respond allocated (a rule's reply). */
 void sk_response_free(struct sk_response *out);

@@ -64,14 +64,20 @@ struct sk_acl {
 bool sk_acl_allows(const struct sk_acl *a, const struct sockaddr_storage *peer);
 
 enum sk_server_mode {
-	SK_SERVER_RECEIVE, /* nothing is sent back; the caller shows what comes in */
-	SK_SERVER_ECHO,    /* each client's bytes back to it */
-	SK_SERVER_REPLY,   /* the rules answer each read (sockit/responder.h) */
-	SK_SERVER_BROKER,  /* each client's bytes to every other client */
-	SK_SERVER_CHAT,    /* each line to the others as "<userN> line", and
-			    * "<announce>" lines when clients come and go */
-	SK_SERVER_EXEC,    /* one program per client (sockit/exec.h): plain
-			    * TCP hands it the socket, TLS relays through pipes */
+	/* Nothing is sent back; the caller shows what comes in. */
+	SK_SERVER_RECEIVE,
+	/* Each client's bytes back to it. */
+	SK_SERVER_ECHO,
+	/* The rules answer each read (sockit/responder.h). */
+	SK_SERVER_REPLY,
+	/* Each client's bytes to every other client. */
+	SK_SERVER_BROKER,
+	/* Each line to the others as "<userN> line", and "<announce>" lines
+	 * when clients come and go. */
+	SK_SERVER_CHAT,
+	/* One program per client (sockit/exec.h): plain TCP hands it the
+	 * socket, TLS relays through pipes. */
+	SK_SERVER_EXEC,
 };
 
 /* The longest line on_line delivers: a longer one comes in pieces. */
@@ -79,35 +85,42 @@ enum sk_server_mode {
 
 struct sk_server_opts {
 	enum sk_server_mode mode;
-	bool keep;            /* many clients; false: the first client only
-			       * (the listener closes when it joins) and the
-			       * server stops when it leaves */
-	bool lines;           /* assemble lines for on_line (chat always does) */
-	uint64_t max_conns;   /* clients at once; 0: 1000 */
-	uint64_t idle_ms;     /* drop a client silent this long; 0: never */
-	uint64_t max_buffer;  /* bytes queued to one client; 0: 1 MiB */
-	struct sk_rules *rules;          /* SK_SERVER_REPLY; not owned */
-	const struct sk_append *append;  /* suffix on every answer; may be NULL */
-	char *const *exec_argv;          /* SK_SERVER_EXEC: program and arguments,
-					  * NULL-terminated; not owned */
+	/* Many clients; false: the first client only (the listener closes
+	 * when it joins) and the server stops when it leaves. */
+	bool keep;
+	/* Assemble lines for on_line (chat always does). */
+	bool lines;
+	/* Clients at once; 0: 1000. */
+	uint64_t max_conns;
+	/* Drop a client silent this long; 0: never. */
+	uint64_t idle_ms;
+	/* Bytes queued to one client; 0: 1 MiB. */
+	uint64_t max_buffer;
+	/* SK_SERVER_REPLY: the rules, and a suffix on every answer (may be
+	 * NULL).  Not owned. */
+	struct sk_rules *rules;
+	const struct sk_append *append;
+	/* SK_SERVER_EXEC: the program and its arguments, NULL-terminated;
+	 * not owned. */
+	char *const *exec_argv;
 	struct sk_acl acl;
-	struct sk_tls_ctx *tls;          /* server context, or NULL for plain;
-					  * not owned */
+	/* A server TLS context, or NULL for plain.  Not owned. */
+	struct sk_tls_ctx *tls;
 };
 
 /* Why a connection was refused at accept (it is closed, no client made). */
 enum sk_server_refusal {
-	SK_SERVER_DENIED,  /* the access list refuses its address */
-	SK_SERVER_FULL,    /* max_conns clients already */
-	SK_SERVER_FAILED,  /* detail says: out of memory, TLS setup, a program
-			    * that could not start ... */
+	SK_SERVER_DENIED, /* the access list refuses its address */
+	SK_SERVER_FULL,	  /* max_conns clients already */
+	SK_SERVER_FAILED, /* detail says why: out of memory, TLS setup, a
+			   * program that could not start ... */
 };
 
 /* Why a client left. */
 enum sk_server_leave {
 	SK_SERVER_CLOSED,  /* closed by the peer (and its answers sent) */
-	SK_SERVER_SLOW,    /* more than max_buffer bytes queued to it */
-	SK_SERVER_IDLE,    /* silent for idle_ms */
+	SK_SERVER_SLOW,	   /* more than max_buffer bytes queued to it */
+	SK_SERVER_IDLE,	   /* silent for idle_ms */
 	SK_SERVER_KICKED,  /* sk_server_kick; detail is its reason */
 	SK_SERVER_STOPPED, /* the server stopped */
 	SK_SERVER_ERROR,   /* the connection failed; detail: "what: why" */
@@ -138,7 +151,8 @@ struct sk_server_cbs {
 	void (*on_sent)(void *data, struct sk_server_client *c,
 			const uint8_t *p, size_t n);
 	/* The rules could not build an answer (SK_ELIMIT, -ENOMEM). */
-	void (*on_reply_error)(void *data, struct sk_server_client *c, int code);
+	void (*on_reply_error)(void *data, struct sk_server_client *c,
+			       int code);
 	/* A client left; detail says why in words (never NULL).  It is out of
 	 * sk_server_count and the client list already, its counters final. */
 	void (*on_leave)(void *data, struct sk_server_client *c,
@@ -193,7 +207,8 @@ struct sk_server_client *sk_server_first(const struct sk_server *s);
 struct sk_server_client *sk_server_next(const struct sk_server_client *c);
 
 /* The client with this id, or NULL. */
-struct sk_server_client *sk_server_client(const struct sk_server *s, unsigned id);
+struct sk_server_client *sk_server_client(const struct sk_server *s,
+					  unsigned id);
 
 unsigned sk_server_client_id(const struct sk_server_client *c);
 /* "127.0.0.1:40112", "[::1]:5000", "unix", or "unknown peer". */

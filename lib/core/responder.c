@@ -6,13 +6,16 @@
 #include <string.h>
 
 int sk_respond(struct sk_responder *r, const uint8_t *msg, size_t len,
-	       const char *peer, time_t now, size_t max, struct sk_response *out)
+	       const char *peer, time_t now, size_t max,
+	       struct sk_response *out)
 {
 	memset(out, 0, sizeof *out);
 	out->buf.max = max;
 	r->counter++;
 	if (r->rules) {
-		struct sk_rule_ctx ctx = { .peer = peer, .counter = r->counter, .now = now };
+		struct sk_rule_ctx ctx = { .peer = peer,
+					   .counter = r->counter,
+					   .now = now };
 		int rc = sk_rules_respond(r->rules, msg, len, &ctx, &out->buf);
 		if (rc <= 0 || out->buf.len == 0)
 			return rc < 0 ? rc : 0;
@@ -25,7 +28,8 @@ int sk_respond(struct sk_responder *r, const uint8_t *msg, size_t len,
 		return 0;
 	}
 	if (r->append)
-		out->sn = sk_append_suffix(r->append, out->p, out->n, out->suffix);
+		out->sn =
+		    sk_append_suffix(r->append, out->p, out->n, out->suffix);
 	return 1;
 }
 

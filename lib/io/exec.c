@@ -220,9 +220,9 @@ static char **peer_env(const struct sockaddr_storage *peer, char *addr,
 }
 
 int sk_exec_spawn(uv_loop_t *loop, char **argv, int sock,
-		   const struct sockaddr_storage *peer,
-		   const struct sk_exec_cbs *cbs, void *data,
-		   struct sk_exec **out)
+		  const struct sockaddr_storage *peer,
+		  const struct sk_exec_cbs *cbs, void *data,
+		  struct sk_exec **out)
 {
 	struct sk_exec *e = calloc(1, sizeof *e);
 	if (!e)

@@ -9,7 +9,7 @@
 
 #include "sockit/error.h"
 
-#define DEFAULT_MAX_CONNS 1000
+#define DEFAULT_MAX_CONNS  1000
 #define DEFAULT_MAX_BUFFER (1024 * 1024)
 
 bool sk_acl_allows(const struct sk_acl *a, const struct sockaddr_storage *ss)
@@ -22,9 +22,11 @@ bool sk_acl_allows(const struct sk_acl *a, const struct sockaddr_storage *ss)
 		return !a->nallow && !a->ndeny;
 	struct sk_ip ip = { .family = ss->ss_family };
 	if (ss->ss_family == AF_INET)
-		memcpy(ip.bytes, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+		memcpy(ip.bytes, &((const struct sockaddr_in *)ss)->sin_addr,
+		       4);
 	else
-		memcpy(ip.bytes, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+		memcpy(ip.bytes, &((const struct sockaddr_in6 *)ss)->sin6_addr,
+		       16);
 	for (size_t i = 0; i < a->ndeny; i++)
 		if (sk_cidr_contains(&a->deny[i], &ip))
 			return false;
@@ -40,7 +42,8 @@ int sk_server_new(uv_loop_t *loop, const struct sk_server_opts *opts,
 		  const struct sk_server_cbs *cbs, void *data,
 		  struct sk_server **out)
 {
-	if ((opts->mode == SK_SERVER_EXEC && (!opts->exec_argv || !opts->exec_argv[0])) ||
+	if ((opts->mode == SK_SERVER_EXEC &&
+	     (!opts->exec_argv || !opts->exec_argv[0])) ||
 	    (opts->mode == SK_SERVER_REPLY && !opts->rules))
 		return -EINVAL;
 	struct sk_server *s = calloc(1, sizeof *s);
@@ -78,7 +81,8 @@ static void refuse(struct sk_server *s, uv_stream_t *stream, const char *addr,
 	sk_stream_close(stream);
 }
 
-static void on_accept(struct sk_listener *l, int status, uv_stream_t *stream, void *data)
+static void on_accept(struct sk_listener *l, int status, uv_stream_t *stream,
+		      void *data)
 {
 	(void)l;
 	struct sk_server *s = data;
@@ -107,7 +111,8 @@ static void on_accept(struct sk_listener *l, int status, uv_stream_t *stream, vo
 		return;
 	}
 	if (!sk_acl_allows(&s->o.acl, &peer)) {
-		refuse(s, stream, addr, SK_SERVER_DENIED, "address not allowed");
+		refuse(s, stream, addr, SK_SERVER_DENIED,
+		       "address not allowed");
 		return;
 	}
 	if (s->count >= s->o.max_conns) {
@@ -129,7 +134,8 @@ int sk_server_listen(struct sk_server *s, const struct sk_endpoint *ep,
 		return -EINVAL;
 	}
 	struct sk_listen_opts none = { 0 };
-	int rc = sk_listen_start(s->loop, ep, lopts ? lopts : &none, on_accept, s, &s->l, err);
+	int rc = sk_listen_start(s->loop, ep, lopts ? lopts : &none, on_accept,
+				 s, &s->l, err);
 	if (rc == 0)
 		s->listened = true;
 	return rc;
@@ -188,7 +194,8 @@ struct sk_server_client *sk_server_next(const struct sk_server_client *c)
 	return c->next;
 }
 
-struct sk_server_client *sk_server_client(const struct sk_server *s, unsigned id)
+struct sk_server_client *sk_server_client(const struct sk_server *s,
+					  unsigned id)
 {
 	struct sk_peer *p = sk_peers_by_id(&s->peers, id);
 	return p ? p->user : NULL;

@@ -59,8 +59,10 @@ void sk__server_drop(struct sk_server_client *c, enum sk_server_leave why,
 	c->peer = NULL;
 	if (s->o.mode == SK_SERVER_CHAT && !s->stopping) {
 		char msg[64];
-		int len = snprintf(msg, sizeof msg, "<announce> <user%u> is gone.\n", id);
-		sk__server_broadcast(s, NULL, (const uint8_t *)msg, (size_t)len);
+		int len = snprintf(msg, sizeof msg,
+				   "<announce> <user%u> is gone.\n", id);
+		sk__server_broadcast(s, NULL, (const uint8_t *)msg,
+				     (size_t)len);
 	}
 	uv_close((uv_handle_t *)&c->idle, timer_closed);
 	/* A program that outlives its client (kicked, idle, reset, server
@@ -94,7 +96,8 @@ int sk__server_send(struct sk_server_client *c, const uint8_t *p, size_t n)
 	struct sk_server *s = c->s;
 	if (sk_conn_queued(c->conn) + n > s->o.max_buffer) {
 		char why[96];
-		snprintf(why, sizeof why, "slow reader (more than %llu bytes queued)",
+		snprintf(why, sizeof why,
+			 "slow reader (more than %llu bytes queued)",
 			 (unsigned long long)s->o.max_buffer);
 		sk__server_drop(c, SK_SERVER_SLOW, why);
 		return SK_ESLOWPEER;
@@ -119,10 +122,13 @@ static void respond(struct sk_server_client *c, const uint8_t *p, size_t n)
 {
 	struct sk_server *s = c->s;
 	struct sk_response out;
-	int rc = sk_respond(&s->resp, p, n, c->addr, time(NULL), s->o.max_buffer, &out);
+	int rc = sk_respond(&s->resp, p, n, c->addr, time(NULL),
+			    s->o.max_buffer, &out);
 	if (rc > 0) {
-		if (out.sn && sk_str_append(&out.buf, (const char *)out.suffix, out.sn) == 0)
-			sk__server_send(c, (const uint8_t *)out.buf.p, out.buf.len);
+		if (out.sn && sk_str_append(&out.buf, (const char *)out.suffix,
+					    out.sn) == 0)
+			sk__server_send(c, (const uint8_t *)out.buf.p,
+					out.buf.len);
 		else if (sk__server_send(c, out.p, out.n) == 0 && out.sn)
 			sk__server_send(c, out.suffix, out.sn);
 	} else if (rc < 0 && s->cbs.on_reply_error) {
@@ -135,7 +141,8 @@ static void on_idle(uv_timer_t *t)
 {
 	struct sk_server_client *c = t->data;
 	char why[64];
-	snprintf(why, sizeof why, "idle for %llu ms", (unsigned long long)c->s->o.idle_ms);
+	snprintf(why, sizeof why, "idle for %llu ms",
+		 (unsigned long long)c->s->o.idle_ms);
 	sk__server_drop(c, SK_SERVER_IDLE, why);
 }
 
@@ -166,18 +173,21 @@ static void on_ready(struct sk_conn *conn)
 		 * this side relays through the connection. */
 		struct sockaddr_storage peer = { .ss_family = AF_UNSPEC };
 		sk_stream_peer(sk_conn_stream(conn), &peer);
-		int rc = sk_exec_spawn(s->loop, (char **)s->o.exec_argv, -1, &peer,
-				       &sk__server_exec_cbs, c, &c->exec);
+		int rc =
+		    sk_exec_spawn(s->loop, (char **)s->o.exec_argv, -1, &peer,
+				  &sk__server_exec_cbs, c, &c->exec);
 		if (rc) {
 			char why[SK_ERRLEN];
-			snprintf(why, sizeof why, "exec %s: %s", s->o.exec_argv[0], sk_strerror(rc));
+			snprintf(why, sizeof why, "exec %s: %s",
+				 s->o.exec_argv[0], sk_strerror(rc));
 			sk__server_drop(c, SK_SERVER_ERROR, why);
 		}
 		return;
 	}
 	if (s->o.mode == SK_SERVER_CHAT) {
 		char msg[SK_ADDRSTRLEN + 64];
-		int len = snprintf(msg, sizeof msg, "<announce> %s is connected as <user%u>.\n",
+		int len = snprintf(msg, sizeof msg,
+				   "<announce> %s is connected as <user%u>.\n",
 				   c->addr, c->peer->id);
 		sk__server_broadcast(s, c, (const uint8_t *)msg, (size_t)len);
 	}
@@ -201,17 +211,10 @@ static void on_data(struct sk_conn *conn, const uint8_t *p, size_t n)
 		if (sk_conn_queued(conn) > s->o.max_buffer)
 			pause_client(c);
 		return;
-	case SK_SERVER_EXEC:
-		sk__server_exec_data(c, p, n);
-		return;
-	case SK_SERVER_REPLY:
-		respond(c, p, n);
-		break;
-	case SK_SERVER_BROKER:
-		sk__server_broadcast(s, c, p, n);
-		break;
-	default:
-		break;
+	case SK_SERVER_EXEC: sk__server_exec_data(c, p, n); return;
+	case SK_SERVER_REPLY: respond(c, p, n); break;
+	case SK_SERVER_BROKER: sk__server_broadcast(s, c, p, n); break;
+	default: break;
 	}
 	if (!c->gone && (s->o.lines || s->o.mode == SK_SERVER_CHAT))
 		sk__server_lines(c, p, n);
@@ -265,7 +268,8 @@ static void on_close(struct sk_conn *conn)
 /* Plain TCP exec: the program gets the socket itself, and the server
  * keeps no connection, only the client's row until the program exits. */
 static int exec_on_socket(struct sk_server_client *c, uv_stream_t *stream,
-			  const struct sockaddr_storage *peer, char *why, size_t cap)
+			  const struct sockaddr_storage *peer, char *why,
+			  size_t cap)
 {
 	struct sk_server *s = c->s;
 	uv_os_fd_t fd = -1;
@@ -275,20 +279,26 @@ static int exec_on_socket(struct sk_server_client *c, uv_stream_t *stream,
 				   &sk__server_exec_cbs, c, &c->exec);
 	sk_stream_close(stream); /* the program has its own copy */
 	if (rc)
-		snprintf(why, cap, "exec %s: %s", s->o.exec_argv[0], sk_strerror(rc));
+		snprintf(why, cap, "exec %s: %s", s->o.exec_argv[0],
+			 sk_strerror(rc));
 	return rc;
 }
 
 static int wrap_conn(struct sk_server_client *c, uv_stream_t *stream, char *why)
 {
 	static const struct sk_conn_cbs cbs = {
-		.on_ready = on_ready, .on_data = on_data, .on_eof = on_eof,
-		.on_error = on_error, .on_drain = on_drain, .on_close = on_close,
+		.on_ready = on_ready,
+		.on_data = on_data,
+		.on_eof = on_eof,
+		.on_error = on_error,
+		.on_drain = on_drain,
+		.on_close = on_close,
 	};
 	struct sk_server *s = c->s;
 	struct sk_tls *tls = NULL;
 	int rc;
-	if (s->o.tls && (rc = sk_tls_new(s->o.tls, true, NULL, NULL, &tls, why))) {
+	if (s->o.tls &&
+	    (rc = sk_tls_new(s->o.tls, true, NULL, NULL, &tls, why))) {
 		sk_stream_close(stream);
 		return rc;
 	}
@@ -316,8 +326,8 @@ int sk__server_add(struct sk_server *s, uv_stream_t *stream,
 		return -ENOMEM;
 	}
 	c->s = s;
-	int rc = sk_peers_get(&s->peers, (const struct sockaddr *)peer, sizeof *peer,
-			      uv_now(s->loop), &c->peer);
+	int rc = sk_peers_get(&s->peers, (const struct sockaddr *)peer,
+			      sizeof *peer, uv_now(s->loop), &c->peer);
 	if (rc < 0 || rc == 2) {
 		refused(s, addr, "peer table full");
 		sk_stream_close(stream);

@@ -10,7 +10,8 @@
 
 void sk__server_exec_finish(struct sk_server_client *c)
 {
-	if (c->exited && (!c->conn || (c->out_end && sk_conn_queued(c->conn) == 0)))
+	if (c->exited &&
+	    (!c->conn || (c->out_end && sk_conn_queued(c->conn) == 0)))
 		sk__server_drop(c, SK_SERVER_ENDED, c->exit_why);
 }
 
@@ -19,10 +20,11 @@ static void exec_exit(void *data, int64_t status, int sig)
 	struct sk_server_client *c = data;
 	c->exited = true;
 	if (sig)
-		snprintf(c->exit_why, sizeof c->exit_why, "program ended by signal %d", sig);
+		snprintf(c->exit_why, sizeof c->exit_why,
+			 "program ended by signal %d", sig);
 	else
-		snprintf(c->exit_why, sizeof c->exit_why, "program exited with status %lld",
-			 (long long)status);
+		snprintf(c->exit_why, sizeof c->exit_why,
+			 "program exited with status %lld", (long long)status);
 	sk__server_exec_finish(c);
 }
 
@@ -57,13 +59,16 @@ static void exec_in_drain(void *data)
 }
 
 const struct sk_exec_cbs sk__server_exec_cbs = {
-	.on_out = exec_out, .on_out_end = exec_out_end,
-	.on_in_drain = exec_in_drain, .on_exit = exec_exit,
+	.on_out = exec_out,
+	.on_out_end = exec_out_end,
+	.on_in_drain = exec_in_drain,
+	.on_exit = exec_exit,
 };
 
 /* The client's bytes to the program's stdin; bytes after the program
  * closed its stdin are dropped, as a pipe would. */
-void sk__server_exec_data(struct sk_server_client *c, const uint8_t *p, size_t n)
+void sk__server_exec_data(struct sk_server_client *c, const uint8_t *p,
+			  size_t n)
 {
 	sk_exec_write(c->exec, p, n);
 	if (sk_exec_queued(c->exec) > c->s->o.max_buffer && !c->paused) {

@@ -17,13 +17,13 @@
 
 struct sk_server_client {
 	struct sk_server *s;
-	struct sk_conn *conn;  /* NULL when a program has the socket itself */
-	struct sk_exec *exec;  /* SK_SERVER_EXEC, until dropped */
+	struct sk_conn *conn; /* NULL when a program has the socket itself */
+	struct sk_exec *exec; /* SK_SERVER_EXEC, until dropped */
 	uv_timer_t idle;
-	struct sk_peer *peer;  /* the peer table's row: id, counters */
-	int refs;              /* the conn, and the idle timer */
+	struct sk_peer *peer; /* the peer table's row: id, counters */
+	int refs;	      /* the conn, and the idle timer */
 	struct sk_server_client *prev, *next;
-	char *line;            /* a partial line, allocated only while one is pending */
+	char *line; /* a partial line, allocated only while one is pending */
 	size_t line_len;
 	bool gone, eof, paused;
 	bool exited, out_end, out_paused; /* SK_SERVER_EXEC */
@@ -65,7 +65,8 @@ void sk__server_line_flush(struct sk_server_client *c);
 /* server_exec.c */
 extern const struct sk_exec_cbs sk__server_exec_cbs;
 void sk__server_exec_finish(struct sk_server_client *c);
-void sk__server_exec_data(struct sk_server_client *c, const uint8_t *p, size_t n);
+void sk__server_exec_data(struct sk_server_client *c, const uint8_t *p,
+			  size_t n);
 void sk__server_exec_drain(struct sk_server_client *c);
 
 #endif

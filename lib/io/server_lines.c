@@ -17,7 +17,8 @@ static void line_done(struct sk_server_client *c, const char *p, size_t n)
 		s->cbs.on_line(s->data, c, p, n);
 	if (s->o.mode == SK_SERVER_CHAT && c->peer) {
 		char msg[SK_SERVER_LINE_MAX + 32];
-		int len = snprintf(msg, sizeof msg, "<user%u> %.*s\n", c->peer->id, (int)n, p);
+		int len = snprintf(msg, sizeof msg, "<user%u> %.*s\n",
+				   c->peer->id, (int)n, p);
 		sk__server_broadcast(s, c, (const uint8_t *)msg, (size_t)len);
 	}
 }
@@ -36,7 +37,8 @@ void sk__server_lines(struct sk_server_client *c, const uint8_t *p, size_t n)
 		const uint8_t *nl = memchr(p, '\n', n);
 		size_t take = nl ? (size_t)(nl - p) : n;
 		if (!c->line_len && nl && take <= SK_SERVER_LINE_MAX) {
-			size_t len = take && p[take - 1] == '\r' ? take - 1 : take;
+			size_t len =
+			    take && p[take - 1] == '\r' ? take - 1 : take;
 			line_done(c, (const char *)p, len);
 		} else {
 			if (!c->line && !(c->line = malloc(SK_SERVER_LINE_MAX)))

@@ -44,7 +44,8 @@ static void on_exit_cb(void *data, int64_t status, int sig)
 	s->sig = sig;
 }
 
-static const struct sk_exec_cbs cbs = { on_out, on_out_end, on_in_drain, on_exit_cb };
+static const struct sk_exec_cbs cbs = { on_out, on_out_end, on_in_drain,
+					on_exit_cb };
 
 static struct sockaddr_storage peer_v4(const char *ip, uint16_t port)
 {
@@ -85,7 +86,8 @@ Test(exec, program_sees_the_peer_in_its_environment)
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	setenv("SOCKIT_PEER_PORT", "stale", 1);
-	char *argv[] = { "/bin/sh", "-c", "echo \"$SOCKIT_PEER_ADDR $SOCKIT_PEER_PORT\"", NULL };
+	char *argv[] = { "/bin/sh", "-c",
+			 "echo \"$SOCKIT_PEER_ADDR $SOCKIT_PEER_PORT\"", NULL };
 	struct sockaddr_storage peer = peer_v4("127.0.0.9", 4242);
 	struct seen s = { 0 };
 	struct sk_exec *e;
@@ -155,7 +157,8 @@ Test(exec, missing_program_starts_nothing)
 	struct sockaddr_storage peer = peer_v4("127.0.0.1", 1);
 	struct seen s = { 0 };
 	struct sk_exec *e = NULL;
-	cr_expect_eq(sk_exec_spawn(&loop, argv, -1, &peer, &cbs, &s, &e), -ENOENT);
+	cr_expect_eq(sk_exec_spawn(&loop, argv, -1, &peer, &cbs, &s, &e),
+		     -ENOENT);
 	cr_expect_null(e);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	cr_expect_eq(s.exits + s.ends, 0);

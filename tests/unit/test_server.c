@@ -49,17 +49,19 @@ static void on_refuse(void *data, const char *addr, enum sk_server_refusal why,
 	snprintf(e->detail, sizeof e->detail, "%s", detail);
 }
 
-static void on_line(void *data, struct sk_server_client *c, const char *p, size_t n)
+static void on_line(void *data, struct sk_server_client *c, const char *p,
+		    size_t n)
 {
 	struct ev *e = data;
-	int len = snprintf(e->lines + e->lines_len, sizeof e->lines - e->lines_len, "%u:%.*s|",
-			   sk_server_client_id(c), (int)n, p);
+	int len =
+	    snprintf(e->lines + e->lines_len, sizeof e->lines - e->lines_len,
+		     "%u:%.*s|", sk_server_client_id(c), (int)n, p);
 	e->lines_len += (size_t)len;
 	e->nlines++;
 }
 
-static void on_leave(void *data, struct sk_server_client *c, enum sk_server_leave why,
-		     const char *detail)
+static void on_leave(void *data, struct sk_server_client *c,
+		     enum sk_server_leave why, const char *detail)
 {
 	struct ev *e = data;
 	e->leaves++;
@@ -77,8 +79,12 @@ static void on_stop(void *data)
 }
 
 static const struct sk_server_cbs cbs = {
-	.on_join = on_join, .on_ready = on_ready, .on_refuse = on_refuse,
-	.on_line = on_line, .on_leave = on_leave, .on_stop = on_stop,
+	.on_join = on_join,
+	.on_ready = on_ready,
+	.on_refuse = on_refuse,
+	.on_line = on_line,
+	.on_leave = on_leave,
+	.on_stop = on_stop,
 };
 
 struct fixture {
@@ -94,9 +100,11 @@ static void start(struct fixture *f, const struct sk_server_opts *o)
 	cr_assert_eq(sk_server_new(&f->loop, o, &cbs, &f->ev, &f->ev.srv), 0);
 	struct sk_endpoint ep;
 	char err[SK_ERRLEN];
-	cr_assert_eq(sk_endpoint_parse("127.0.0.1:0", "tcp", &ep, err), 0, "%s", err);
+	cr_assert_eq(sk_endpoint_parse("127.0.0.1:0", "tcp", &ep, err), 0, "%s",
+		     err);
 	cr_assert_eq(sk_server_listen(f->ev.srv, &ep, NULL, err), 0, "%s", err);
-	const struct sockaddr_in *sa = (const void *)sk_listener_addr(sk_server_listener(f->ev.srv));
+	const struct sockaddr_in *sa =
+	    (const void *)sk_listener_addr(sk_server_listener(f->ev.srv));
 	f->port = ntohs(sa->sin_port);
 }
 
@@ -135,7 +143,8 @@ static int client(struct fixture *f, int rcvbuf)
 	cr_assert_geq(fd, 0);
 	if (rcvbuf)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(f->port) };
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons(f->port) };
 	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
 	cr_assert_eq(connect(fd, (void *)&to, sizeof to), 0);
 	return fd;
@@ -181,7 +190,8 @@ static void hear_text(struct fixture *f, int fd, const char *want)
 static void hear_end(struct fixture *f, int fd)
 {
 	char buf[64];
-	cr_expect_eq(hear(f, fd, buf, sizeof buf), 0, "the server closed the connection");
+	cr_expect_eq(hear(f, fd, buf, sizeof buf), 0,
+		     "the server closed the connection");
 }
 
 Test(server, joins_lines_and_leaves)
@@ -220,7 +230,8 @@ Test(server, access_list_refuses)
 	struct sk_cidr deny;
 	cr_assert_eq(sk_cidr_parse("127.0.0.0/8", NULL, &deny, NULL), 0);
 	struct fixture f;
-	struct sk_server_opts o = { .keep = true, .acl = { .deny = &deny, .ndeny = 1 } };
+	struct sk_server_opts o = { .keep = true,
+				    .acl = { .deny = &deny, .ndeny = 1 } };
 	start(&f, &o);
 	int a = client(&f, 0);
 	run_until(&f, &f.ev.refusals, 1);
@@ -236,7 +247,9 @@ Test(server, acl_rules)
 	struct sk_cidr allow, deny;
 	cr_assert_eq(sk_cidr_parse("10.0.0.0/8", NULL, &allow, NULL), 0);
 	cr_assert_eq(sk_cidr_parse("10.1.0.0/16", NULL, &deny, NULL), 0);
-	struct sk_acl acl = { .allow = &allow, .nallow = 1, .deny = &deny, .ndeny = 1 };
+	struct sk_acl acl = {
+		.allow = &allow, .nallow = 1, .deny = &deny, .ndeny = 1
+	};
 	struct sockaddr_storage ss = { 0 };
 	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
 	in->sin_family = AF_INET;
@@ -246,7 +259,8 @@ Test(server, acl_rules)
 	cr_expect_not(sk_acl_allows(&acl, &ss), "deny wins");
 	inet_pton(AF_INET, "192.0.2.1", &in->sin_addr);
 	cr_expect_not(sk_acl_allows(&acl, &ss), "not in allow");
-	struct sockaddr_storage none = { 0 }, unix_peer = { .ss_family = AF_UNIX };
+	struct sockaddr_storage none = { 0 },
+				unix_peer = { .ss_family = AF_UNIX };
 	struct sk_acl empty = { 0 };
 	cr_expect_not(sk_acl_allows(&acl, &none));
 	cr_expect(sk_acl_allows(&empty, &none));
@@ -328,7 +342,10 @@ Test(server, send_to_one_and_kick)
 	cr_expect_eq(sk_server_send_all(f.ev.srv, "end\n", 4), 2);
 	hear_text(&f, a, "just a\nend\n");
 	hear_text(&f, b, "end\n"); /* b's first bytes: nothing before "end" */
-	cr_expect_eq(sk_server_client_peer(sk_server_client(f.ev.srv, f.ev.ids[0]))->tx_bytes, 11);
+	cr_expect_eq(
+	    sk_server_client_peer(sk_server_client(f.ev.srv, f.ev.ids[0]))
+		->tx_bytes,
+	    11);
 	cr_expect_eq(sk_server_kick(f.ev.srv, f.ev.ids[1], "go away"), 0);
 	cr_expect_eq(f.ev.leaves, 1);
 	cr_expect_eq(f.ev.why, SK_SERVER_KICKED);
@@ -391,10 +408,14 @@ Test(server, echo_and_reply)
 	finish(&f);
 
 	struct sk_rules *rules = sk_rules_new();
-	cr_assert_eq(sk_rules_add(rules, SK_MATCH_ANY, NULL, "I Know #{{counter}}", NULL), 0);
+	cr_assert_eq(sk_rules_add(rules, SK_MATCH_ANY, NULL,
+				  "I Know #{{counter}}", NULL),
+		     0);
 	struct sk_append crlf;
 	cr_assert_eq(sk_append_parse("\\r\\n", &crlf, NULL), 0);
-	struct sk_server_opts r = { .mode = SK_SERVER_REPLY, .keep = true, .rules = rules,
+	struct sk_server_opts r = { .mode = SK_SERVER_REPLY,
+				    .keep = true,
+				    .rules = rules,
 				    .append = &crlf };
 	start(&f, &r);
 	a = client(&f, 0);
@@ -411,8 +432,12 @@ Test(server, echo_and_reply)
 Test(server, exec_runs_a_program_per_client)
 {
 	struct fixture f;
-	char *argv[] = { "/bin/sh", "-c", "read l; echo \"got $l from $SOCKIT_PEER_ADDR\"", NULL };
-	struct sk_server_opts o = { .mode = SK_SERVER_EXEC, .keep = true, .exec_argv = argv };
+	char *argv[] = { "/bin/sh", "-c",
+			 "read l; echo \"got $l from $SOCKIT_PEER_ADDR\"",
+			 NULL };
+	struct sk_server_opts o = { .mode = SK_SERVER_EXEC,
+				    .keep = true,
+				    .exec_argv = argv };
 	start(&f, &o);
 	int a = client(&f, 0);
 	say(a, "hi\n");
