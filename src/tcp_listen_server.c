@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "sockit/bytes.h"
 #include "sockit/error.h"
+#include "sockit/lines.h"
 #include "tcp_listen.h"
 #include "udp_common.h"
 
@@ -256,7 +257,7 @@ static void in_data(void *data, const uint8_t *p, size_t n)
 	struct tcp_server *s = data;
 	uint8_t conv[2 * 64 * 1024];
 	if (s->o->crlf && n <= 64 * 1024) {
-		n = tcp_crlf(p, n, conv, &s->last_cr);
+		n = sk_lines_crlf(p, n, conv, &s->last_cr);
 		p = conv;
 	}
 	sk_server_send_all(s->srv, p, n);

@@ -216,6 +216,10 @@ const char *sk_server_client_addr(const struct sk_server_client *c);
 /* Its row of the peer table: counters (rx/tx bytes and messages), the
  * address as a sockaddr. */
 const struct sk_peer *sk_server_client_peer(const struct sk_server_client *c);
+/* The caller's pointer for this client (a row of its own, say); NULL until
+ * set.  Never touched by the engine. */
+void sk_server_client_set_data(struct sk_server_client *c, void *data);
+void *sk_server_client_data(const struct sk_server_client *c);
 /* Its TLS session, NULL for plain clients. */
 struct sk_tls *sk_server_client_tls(const struct sk_server_client *c);
 

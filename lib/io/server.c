@@ -216,6 +216,16 @@ const struct sk_peer *sk_server_client_peer(const struct sk_server_client *c)
 	return c->peer;
 }
 
+void sk_server_client_set_data(struct sk_server_client *c, void *data)
+{
+	c->user = data;
+}
+
+void *sk_server_client_data(const struct sk_server_client *c)
+{
+	return c->user;
+}
+
 struct sk_tls *sk_server_client_tls(const struct sk_server_client *c)
 {
 	return c->conn ? sk_conn_tls(c->conn) : NULL;

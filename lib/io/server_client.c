@@ -17,7 +17,7 @@
 static void unref(struct sk_server_client *c)
 {
 	if (--c->refs == 0) {
-		free(c->line);
+		sk_lines_free(&c->lines);
 		free(c);
 	}
 }
@@ -326,6 +326,7 @@ int sk__server_add(struct sk_server *s, uv_stream_t *stream,
 		return -ENOMEM;
 	}
 	c->s = s;
+	sk_lines_init(&c->lines, SK_SERVER_LINE_MAX);
 	int rc = sk_peers_get(&s->peers, (const struct sockaddr *)peer,
 			      sizeof *peer, uv_now(s->loop), &c->peer);
 	if (rc < 0 || rc == 2) {

@@ -12,6 +12,7 @@
 #include "sockit/conn.h"
 #include "sockit/connect.h"
 #include "sockit/exec.h"
+#include "sockit/lines.h"
 #include "sockit/responder.h"
 #include "sockit/server.h"
 
@@ -23,9 +24,9 @@ struct sk_server_client {
 	struct sk_peer *peer; /* the peer table's row: id, counters */
 	int refs;	      /* the conn, and the idle timer */
 	struct sk_server_client *prev, *next;
-	char *line; /* a partial line, allocated only while one is pending */
-	size_t line_len;
-	bool gone, eof, paused;
+	struct sk_lines lines; /* on_line and chat */
+	void *user;	       /* the caller's */
+	bool gone, eof, paused, in_line;
 	bool exited, out_end, out_paused; /* SK_SERVER_EXEC */
 	char exit_why[48];
 	char addr[SK_ADDRSTRLEN];

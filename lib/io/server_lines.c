@@ -1,68 +1,42 @@
-/* A client's bytes cut into lines for on_line and chat.  Whole lines are
- * delivered straight from the read buffer; only a partial line at the end
- * is kept, so an idle client holds no line buffer.  A line longer than
- * SK_SERVER_LINE_MAX goes out in pieces of that size. */
+/* A client's bytes cut into lines for on_line and chat, by the one line
+ * splitter (sockit/lines.h): whole lines straight from the read buffer,
+ * only a partial line kept, so an idle client holds no line buffer; a
+ * line longer than SK_SERVER_LINE_MAX comes out in pieces of that size. */
 #include "server_int.h"
 
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-/* A complete line from c (without its line ending): to the caller, and in
- * chat mode to everyone else. */
-static void line_done(struct sk_server_client *c, const char *p, size_t n)
+/* A complete line from c: to the caller, and in chat mode to everyone
+ * else (a partial line too, when its client leaves).  The caller may drop
+ * c (or stop the server) from on_line: then the line is not broadcast, and
+ * the splitter is not touched again while the line it handed out is in
+ * use. */
+static void line_done(struct sk_server_client *c, const uint8_t *p, size_t n)
 {
 	struct sk_server *s = c->s;
+	bool leaving = c->gone;
+	c->in_line = true;
 	if (s->cbs.on_line)
-		s->cbs.on_line(s->data, c, p, n);
-	if (s->o.mode == SK_SERVER_CHAT && c->peer) {
+		s->cbs.on_line(s->data, c, (const char *)p, n);
+	if (s->o.mode == SK_SERVER_CHAT && c->gone == leaving) {
 		char msg[SK_SERVER_LINE_MAX + 32];
 		int len = snprintf(msg, sizeof msg, "<user%u> %.*s\n",
-				   c->peer->id, (int)n, p);
+				   c->peer->id, (int)n, (const char *)p);
 		sk__server_broadcast(s, c, (const uint8_t *)msg, (size_t)len);
 	}
+	c->in_line = false;
 }
 
 void sk__server_line_flush(struct sk_server_client *c)
 {
-	if (c->line_len) {
-		line_done(c, c->line, c->line_len);
-		c->line_len = 0;
-	}
+	struct sk_line line;
+	if (!c->in_line && sk_lines_end(&c->lines, &line) > 0)
+		line_done(c, line.p, line.len);
 }
 
 void sk__server_lines(struct sk_server_client *c, const uint8_t *p, size_t n)
 {
-	while (n && !c->gone) {
-		const uint8_t *nl = memchr(p, '\n', n);
-		size_t take = nl ? (size_t)(nl - p) : n;
-		if (!c->line_len && nl && take <= SK_SERVER_LINE_MAX) {
-			size_t len =
-			    take && p[take - 1] == '\r' ? take - 1 : take;
-			line_done(c, (const char *)p, len);
-		} else {
-			if (!c->line && !(c->line = malloc(SK_SERVER_LINE_MAX)))
-				return;
-			for (size_t i = 0; i < take && !c->gone; i++) {
-				c->line[c->line_len++] = (char)p[i];
-				if (c->line_len == SK_SERVER_LINE_MAX)
-					sk__server_line_flush(c);
-			}
-			if (nl && !c->gone) {
-				size_t len = c->line_len;
-				if (len && c->line[len - 1] == '\r')
-					len--;
-				line_done(c, c->line, len);
-				c->line_len = 0;
-			}
-		}
-		if (!nl)
-			break;
-		p += take + 1;
-		n -= take + 1;
-		if (c->line && !c->line_len) {
-			free(c->line);
-			c->line = NULL;
-		}
-	}
+	struct sk_line line;
+	while (!c->gone && sk_lines_next(&c->lines, &p, &n, &line) > 0)
+		line_done(c, line.p, line.len);
 }

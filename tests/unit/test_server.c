@@ -16,6 +16,7 @@
 struct ev {
 	struct sk_server *srv;
 	int joins, leaves, refusals, stops, readies, nlines;
+	size_t line_sizes[8];
 	unsigned ids[8];
 	enum sk_server_leave why;
 	enum sk_server_refusal refusal;
@@ -53,6 +54,10 @@ static void on_line(void *data, struct sk_server_client *c, const char *p,
 		    size_t n)
 {
 	struct ev *e = data;
+	if (e->nlines < 8)
+		e->line_sizes[e->nlines] = n;
+	if (n > 64) /* long lines are counted, not kept */
+		n = 0;
 	int len =
 	    snprintf(e->lines + e->lines_len, sizeof e->lines - e->lines_len,
 		     "%u:%.*s|", sk_server_client_id(c), (int)n, p);
@@ -209,6 +214,9 @@ Test(server, joins_lines_and_leaves)
 	cr_expect(strncmp(sk_server_client_addr(c), "127.0.0.1:", 10) == 0);
 	cr_expect_null(sk_server_next(c));
 	cr_expect_null(sk_server_client_tls(c));
+	cr_expect_null(sk_server_client_data(c));
+	sk_server_client_set_data(c, &f);
+	cr_expect_eq(sk_server_client_data(c), &f);
 	say(a, "hello\r\nwor");
 	run_until(&f, &f.ev.nlines, 1);
 	say(a, "ld\npartial");
@@ -222,6 +230,28 @@ Test(server, joins_lines_and_leaves)
 	cr_expect_eq(sk_server_peers(f.ev.srv)->retired.rx_bytes, 20);
 	hear_end(&f, a);
 	close(a);
+	finish(&f);
+}
+
+Test(server, long_lines_come_in_pieces_and_a_partial_one_at_the_end)
+{
+	struct fixture f;
+	struct sk_server_opts o = { .keep = true, .lines = true };
+	start(&f, &o);
+	int a = client(&f, 0);
+	run_until(&f, &f.ev.joins, 1);
+	static char big[SK_SERVER_LINE_MAX + 11];
+	memset(big, 'x', sizeof big);
+	big[sizeof big - 1] = '\n';
+	cr_assert_eq(write(a, big, sizeof big), (ssize_t)sizeof big);
+	say(a, "tail");
+	close(a);
+	run_until(&f, &f.ev.leaves, 1);
+	cr_expect_eq(f.ev.nlines, 3);
+	cr_expect_eq(f.ev.line_sizes[0], SK_SERVER_LINE_MAX);
+	cr_expect_eq(f.ev.line_sizes[1], 10);
+	cr_expect_eq(f.ev.line_sizes[2], 4,
+		     "the partial line when the client left");
 	finish(&f);
 }
 
@@ -319,9 +349,10 @@ Test(server, chat_prefixes_lines_and_announces)
 	snprintf(want, sizeof want, "<announce> %s is connected as <user2>.\n",
 		 sk_server_client_addr(sk_server_client(f.ev.srv, 2)));
 	hear_text(&f, a, want);
-	say(b, "hi all\r\n");
+	say(b, "hi all\r\nbye");
 	hear_text(&f, a, "<user2> hi all\n");
 	close(b);
+	hear_text(&f, a, "<user2> bye\n");
 	hear_text(&f, a, "<announce> <user2> is gone.\n");
 	close(a);
 	run_until(&f, &f.ev.leaves, 2);
