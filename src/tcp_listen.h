@@ -8,7 +8,6 @@
 
 #include "sockit/console.h"
 #include "sockit/fdio.h"
-#include "sockit/linein.h"
 #include "sockit/server.h"
 #include "tcp.h"
 
@@ -17,8 +16,8 @@ struct tcp_server {
 	const struct server_opts *o;
 	struct sk_server *srv;
 	char **exec_argv;
-	struct sk_fdin *in;	   /* stdin relayed to every client */
-	struct sk_linein *console; /* or, stdin a terminal with -k: commands */
+	struct sk_fdin *in;	 /* stdin relayed to every client */
+	struct sk_fdin *console; /* or, stdin a terminal with -k: commands */
 	enum { TO_LAST, TO_ONE, TO_ALL } to; /* console target */
 	unsigned target;      /* TO_LAST / TO_ONE: a client id, 0 none */
 	uint64_t last_err_ms; /* the last accept error shown */
@@ -34,8 +33,8 @@ void tcp_server_tag(const struct sk_server_client *c, char *buf, size_t cap);
 /* Ends the run: --stats, then every client leaves. */
 void tcp_server_stop(struct tcp_server *s);
 
-/* Starts the console on stdin (a terminal).  Returns 0 or a negative code
- * with err. */
-int tcp_console_start(struct tcp_server *s, char *err);
+/* Starts the console on stdin (a terminal).  Returns 0 or a negative
+ * code. */
+int tcp_console_start(struct tcp_server *s);
 
 #endif

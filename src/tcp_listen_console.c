@@ -49,9 +49,11 @@ static void write_out(const char *p, size_t n)
 	sk_fd_write_all(STDOUT_FILENO, p, n);
 }
 
-static void console_line(void *arg, const char *p, size_t n)
+static void console_line(void *arg, const struct sk_line *line)
 {
 	struct tcp_server *s = arg;
+	const char *p = (const char *)line->p;
+	size_t n = line->len;
 	struct sk_console_cmd cmd;
 	char err[SK_ERRLEN];
 	if (s->stopping)
@@ -95,15 +97,16 @@ static void console_end(void *arg, int status)
 {
 	(void)status;
 	struct tcp_server *s = arg;
-	sk_linein_close(s->console);
+	sk_fdin_close(s->console);
 	s->console = NULL;
 }
 
-int tcp_console_start(struct tcp_server *s, char *err)
+int tcp_console_start(struct tcp_server *s)
 {
-	int rc = sk_linein_start(s->loop, STDIN_FILENO, SK_LINEIN_LINES,
-				 SK_SERVER_LINE_MAX, console_line, console_end,
-				 s, &s->console, err);
+	static const struct sk_fdin_cbs cbs = { .on_line = console_line,
+						.on_end = console_end };
+	int rc = sk_fdin_open_lines(s->loop, STDIN_FILENO, SK_SERVER_LINE_MAX,
+				    &cbs, s, &s->console);
 	if (rc == 0)
 		s->to = TO_LAST;
 	return rc;

@@ -245,7 +245,7 @@ static void on_stop(void *data)
 	}
 	sk_fdin_close(s->in);
 	s->in = NULL;
-	sk_linein_close(s->console);
+	sk_fdin_close(s->console);
 	s->console = NULL;
 	uv_close((uv_handle_t *)&s->usr1, NULL);
 	uv_close((uv_handle_t *)&s->term, NULL);
@@ -401,11 +401,12 @@ int tcp_server_run(struct tcp_server *s)
 	if (s->o->mode != SK_SERVER_EXEC && s->o->keep &&
 	    isatty(STDIN_FILENO)) {
 		/* A person at a terminal: the console of udp chat. */
-		char err[SK_ERRLEN];
-		if (tcp_console_start(s, err))
-			cli_warn("console: %s", err);
+		int rc = tcp_console_start(s);
+		if (rc)
+			cli_warn("console: stdin: %s", sk_strerror(rc));
 	} else if (s->o->mode != SK_SERVER_EXEC) {
-		static const struct sk_fdin_cbs cbs = { in_data, in_end };
+		static const struct sk_fdin_cbs cbs = { .on_data = in_data,
+							.on_end = in_end };
 		if (sk_fdin_open(s->loop, STDIN_FILENO, &cbs, s, &s->in))
 			s->in = NULL;
 	}
