@@ -25,7 +25,8 @@ static const char usage[] =
 	"  --local [ADDR]:PORT  udp: bind here (default :0, a port of the kernel's\n"
 	"                     choice); tcp: the source address and port\n"
 	"  -4, -6             IPv4 / IPv6 only\n"
-	"  --view text|hex|both  how messages are shown (default text)\n"
+	"  --view text|hex|both|gbk  how messages are shown (default text; gbk:\n"
+	"                     the bytes read as GB18030, for Chinese Windows peers)\n"
 	"  --hex-input        the send box takes hex bytes\n"
 	"  --append SPEC      add crc16-modbus, crc32, sum8, xor8 or TEXT to each\n"
 	"                     message sent\n"
@@ -90,8 +91,13 @@ static void set_view(struct ui *ui, const char *v)
 		ui->view = UI_VIEW_HEX;
 	else if (!strcmp(v, "both"))
 		ui->view = UI_VIEW_BOTH;
+	else if (!strcmp(v, "gbk"))
+		ui->view = UI_VIEW_GBK;
 	else
-		cli_usage("--view: '%s' is not text, hex or both", v);
+		cli_usage("--view: '%s' is not text, hex, both or gbk", v);
+	if (ui->view == UI_VIEW_GBK && (ui->gbk = iconv_open("UTF-8", "GB18030")) == (iconv_t)-1)
+		cli_fail(EXIT_FAIL, "--view gbk: iconv cannot convert GB18030: %s",
+			 strerror(errno));
 }
 
 struct ui_args {
@@ -183,6 +189,7 @@ int cmd_ui(int argc, char **argv)
 		cli_fail(EXIT_FAIL, "%s", strerror(ENOMEM));
 	struct ui_args a = { .history = 10000 };
 	ui->focus = UI_F_SEND;
+	ui->gbk = (iconv_t)-1;
 	ui_edit_set(&ui->edit[UI_F_EVERY], "0");
 	ui_edit_set(&ui->edit[UI_F_COUNT], "0");
 	parse(ui, argc, argv, &a);
@@ -212,6 +219,8 @@ int cmd_ui(int argc, char **argv)
 	uv_loop_close(&ui->loop);
 	ui_hist_free(&ui->hist);
 	sk_rules_free(ui->rules);
+	if (ui->gbk != (iconv_t)-1)
+		iconv_close(ui->gbk);
 	free(ui);
 	return EXIT_OK;
 }

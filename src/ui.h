@@ -8,6 +8,7 @@
 
 #define NCURSES_WIDECHAR 1
 #include <curses.h>
+#include <iconv.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,7 +24,11 @@
 #include "sockit/udp.h"
 
 enum ui_mode { UI_UDP, UI_TCP, UI_MODES };
-enum ui_view { UI_VIEW_TEXT, UI_VIEW_HEX, UI_VIEW_BOTH, UI_VIEWS };
+/* GBK: the bytes read as GB18030 (a superset of GBK and GB2312), for
+ * peers that send Chinese text from Windows. */
+enum ui_view { UI_VIEW_TEXT, UI_VIEW_HEX, UI_VIEW_BOTH, UI_VIEW_GBK, UI_VIEWS };
+/* A question on the status line: what to search for, where to save. */
+enum ui_prompt { UI_P_NONE, UI_P_SEARCH, UI_P_SAVE };
 enum ui_input { UI_IN_TEXT, UI_IN_HEX };
 
 /* The fields Tab moves between, in screen order. */
@@ -81,6 +86,9 @@ struct ui {
 	enum ui_input input;
 	enum ui_field focus;
 	struct ui_edit edit[UI_FIELDS];
+	enum ui_prompt prompt;
+	struct ui_edit answer;
+	iconv_t gbk; /* (iconv_t)-1 until the GBK view is first used */
 	size_t append_i; /* index into ui_append_names */
 	struct sk_append append;
 	int family;
@@ -133,6 +141,16 @@ void ui_draw(struct ui *ui);
 size_t ui_render_text(const uint8_t *p, size_t n, char *out, size_t cap);
 size_t ui_render_hex(const uint8_t *p, size_t n, char *out, size_t cap);
 void ui_time(int64_t ms, char *buf, size_t cap);
+/* GB18030 to UTF-8 (shown as ui_render_text shows it); bytes that are not
+ * GB18030 are escaped.  cd converts GB18030 to UTF-8. */
+size_t ui_render_gbk(iconv_t cd, const uint8_t *p, size_t n, char *out,
+		     size_t cap);
+
+/* ui_log.c: Ctrl-F and Ctrl-W. */
+void ui_search(struct ui *ui, const char *text);
+/* Saves the history to path: NDJSON when it ends in .json or .ndjson,
+ * else text lines as the pane shows them. */
+void ui_save(struct ui *ui, const char *path);
 
 /* ui_hist.c */
 int ui_hist_init(struct ui_hist *h, size_t cap, size_t max_bytes);

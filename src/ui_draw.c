@@ -20,7 +20,7 @@ enum { PAIR_RX = 1, PAIR_TX, PAIR_NOTE, PAIR_ERR, PAIR_BAR };
 #define ENTRY_ROWS_MAX 48
 
 static const char *const mode_names[] = { "UDP", "TCP client" };
-static const char *const view_names[] = { "text", "hex", "text+hex" };
+static const char *const view_names[] = { "text", "hex", "text+hex", "gbk" };
 
 static void on_draw(uv_timer_t *t)
 {
@@ -151,6 +151,8 @@ static size_t entry_text(const struct ui *ui, const struct ui_msg *m,
 		o += ui_render_text(m->data, n, buf + o, cap - o);
 	} else if (ui->view == UI_VIEW_HEX) {
 		o += ui_render_hex(m->data, n, buf + o, cap - o);
+	} else if (ui->view == UI_VIEW_GBK && ui->gbk != (iconv_t)-1) {
+		o += ui_render_gbk(ui->gbk, m->data, n, buf + o, cap - o);
 	} else {
 		buf[o++] = '\n';
 		o += sk_hexdump(m->data, n, 0, buf + o, cap - o);
@@ -259,6 +261,24 @@ static void draw_send(struct ui *ui, int y, int *cx, int *cy)
 	}
 }
 
+static void draw_prompt(struct ui *ui, int y, int *cx, int *cy)
+{
+	const char *label = ui->prompt == UI_P_SEARCH
+		? "Search (C escapes; Enter finds, Esc cancels): "
+		: "Save to (.ndjson: JSON lines; Esc cancels): ";
+	put(ui, y, 0, label);
+	int x = (int)strlen(label), width = ui->cols - x - 1;
+	if (width < 1)
+		return;
+	const struct ui_edit *e = &ui->answer;
+	size_t start = e->cur >= (size_t)width ? e->cur - (size_t)width + 1 : 0;
+	size_t n = e->len - start < (size_t)width ? e->len - start : (size_t)width;
+	wmove(ui->win, y, x);
+	waddnwstr(ui->win, e->s + start, (int)n);
+	*cx = x + (int)(e->cur - start);
+	*cy = y;
+}
+
 static void draw_counts(struct ui *ui, int y)
 {
 	char rxr[32], txr[32], line[512];
@@ -290,7 +310,9 @@ static const char *const help_lines[] = {
 	"  Esc               stop a repeating send",
 	"  Ctrl-X            send box: text (C escapes) / hex",
 	"  Ctrl-A            append: none, crc16-modbus, crc32, sum8, xor8",
-	"  Ctrl-V            view: text, hex, text+hex",
+	"  Ctrl-V            view: text, hex, text+hex, GBK (GB18030 as text)",
+	"  Ctrl-F            search the history (again: the next older match)",
+	"  Ctrl-W            save the history (a .ndjson name: JSON lines)",
 	"  Ctrl-S            pause / follow the receive pane",
 	"  Ctrl-P, PgUp      scroll back;  Ctrl-N, PgDn  forward",
 	"  Ctrl-L            clear the history and the counters",
@@ -330,7 +352,9 @@ void ui_draw(struct ui *ui)
 		draw_send(ui, ui->rows - 4, &cx, &cy);
 		draw_counts(ui, ui->rows - 3);
 	}
-	if (ui->status[0]) {
+	if (ui->prompt != UI_P_NONE) {
+		draw_prompt(ui, ui->rows - 2, &cx, &cy);
+	} else if (ui->status[0]) {
 		attr(ui, true, ui->status_err ? PAIR_ERR : 0,
 		     ui->status_err ? A_BOLD : 0);
 		put(ui, ui->rows - 2, 0, ui->status);
@@ -339,7 +363,7 @@ void ui_draw(struct ui *ui)
 	}
 	bar(ui, ui->rows - 1,
 	    " F1/^G help  ^Q quit  Tab field  ^X hex  ^A append  ^V view"
-	    "  ^S pause  ^P/^N scroll  ^L clear  Esc stop");
+	    "  ^S pause  ^P/^N scroll  ^F find  ^W save  ^L clear");
 	if (ui->help)
 		draw_help(ui);
 	if (cx >= 0 && cy >= 0 && !ui->help)

@@ -82,6 +82,39 @@ static void clear_all(struct ui *ui)
 	ui_status(ui, false, "history and counters cleared");
 }
 
+static void next_view(struct ui *ui)
+{
+	ui->view = (enum ui_view)((ui->view + 1) % UI_VIEWS);
+	if (ui->view == UI_VIEW_GBK && ui->gbk == (iconv_t)-1)
+		ui->gbk = iconv_open("UTF-8", "GB18030");
+	if (ui->view == UI_VIEW_GBK && ui->gbk == (iconv_t)-1) {
+		ui_status(ui, true, "GBK view: iconv cannot convert GB18030 here");
+		ui->view = UI_VIEW_TEXT;
+	}
+}
+
+/* Keys while the status line asks something: Enter answers, Esc and
+ * Ctrl-C cancel, the rest edits the answer. */
+static void prompt_key(struct ui *ui, int kind, wint_t ch)
+{
+	if (kind == KEY_CODE_YES ? ch == KEY_ENTER : (ch == '\r' || ch == '\n')) {
+		char text[UI_EDIT_MAX * 4];
+		ui_edit_utf8(&ui->answer, text, sizeof text);
+		enum ui_prompt p = ui->prompt;
+		ui->prompt = UI_P_NONE;
+		if (p == UI_P_SEARCH)
+			ui_search(ui, text);
+		else if (!text[0])
+			ui_status(ui, true, "save: no file name");
+		else
+			ui_save(ui, text);
+	} else if (kind != KEY_CODE_YES && (ch == 0x1b || ch == KEY_CTRL('C'))) {
+		ui->prompt = UI_P_NONE;
+	} else {
+		ui_edit_key(&ui->answer, kind, ch);
+	}
+}
+
 static void quit(struct ui *ui)
 {
 	ui->quit = true;
@@ -116,7 +149,13 @@ static bool control_key(struct ui *ui, wint_t ch)
 	case 0x1b: ui_repeat_stop(ui, "stopped"); return true;
 	case KEY_CTRL('X'): ui->input = ui->input == UI_IN_HEX ? UI_IN_TEXT : UI_IN_HEX; return true;
 	case KEY_CTRL('A'): cycle_append(ui, 1); return true;
-	case KEY_CTRL('V'): ui->view = (enum ui_view)((ui->view + 1) % UI_VIEWS); return true;
+	case KEY_CTRL('V'): next_view(ui); return true;
+	case KEY_CTRL('F'): ui->prompt = UI_P_SEARCH; return true;
+	case KEY_CTRL('W'):
+		ui->prompt = UI_P_SAVE;
+		if (!ui->answer.len)
+			ui_edit_set(&ui->answer, "sockit-ui.log");
+		return true;
 	case KEY_CTRL('S'): ui->view_end = ui->view_end ? 0 : ui->hist.next_seq; return true;
 	case KEY_CTRL('P'): scroll_by(ui, -1); return true;
 	case KEY_CTRL('N'): scroll_by(ui, 1); return true;
@@ -132,6 +171,10 @@ void ui_key(struct ui *ui, int kind, wint_t ch)
 	ui_dirty(ui);
 	if (ui->help) {
 		ui->help = false;
+		return;
+	}
+	if (ui->prompt != UI_P_NONE) {
+		prompt_key(ui, kind, ch);
 		return;
 	}
 	if (kind == KEY_CODE_YES ? function_key(ui, ch) : control_key(ui, ch))

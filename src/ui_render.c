@@ -2,6 +2,7 @@
  * is (people send Chinese and accented text); control characters and bytes
  * that are not UTF-8 are shown escaped, so nothing unseen reaches the
  * terminal and nothing is silently altered. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -85,4 +86,30 @@ void ui_time(int64_t ms, char *buf, size_t cap)
 	localtime_r(&s, &tm);
 	snprintf(buf, cap, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min,
 		 tm.tm_sec, (int)(ms % 1000));
+}
+
+size_t ui_render_gbk(iconv_t cd, const uint8_t *p, size_t n, char *out,
+		     size_t cap)
+{
+	char utf8[1024];
+	size_t o = 0;
+	while (n && o + 8 < cap) {
+		char *in = (char *)p, *t = utf8;
+		size_t inleft = n, tleft = sizeof utf8;
+		iconv(cd, NULL, NULL, NULL, NULL);
+		size_t r = iconv(cd, &in, &inleft, &t, &tleft);
+		int e = errno;
+		o += ui_render_text((const uint8_t *)utf8, (size_t)(t - utf8), out + o, cap - o);
+		p += n - inleft;
+		n = inleft;
+		if (r != (size_t)-1 || e == E2BIG || !n)
+			continue;
+		/* Not GB18030 (EILSEQ), or cut short at the end (EINVAL). */
+		o += (size_t)snprintf(out + o, cap - o, "\\x%02x", *p);
+		p++;
+		n--;
+	}
+	if (cap)
+		out[o < cap ? o : cap - 1] = '\0';
+	return o;
 }

@@ -290,3 +290,40 @@ def test_without_a_terminal_it_says_so():
     p = subprocess.run([SOCKIT, "ui", "udp", "nohost:"], capture_output=True,
                        text=True, timeout=TIMEOUT)
     assert p.returncode == 2, p.stderr
+
+
+def test_gbk_view_search_and_saved_log(tmp_path):
+    import json
+    with Screen("udp", "--local", "127.0.0.1:0", env={"HOME": str(tmp_path)}) as ui:
+        port = ui.udp_port()
+        peer = udp_sock()
+        peer.sendto("中文 ok".encode("gbk") + b"\x81", ("127.0.0.1", port))
+        peer.sendto(b"needle\x00here", ("127.0.0.1", port))
+        peer.sendto(b"last", ("127.0.0.1", port))
+        ui.wait(r"RX 3 msgs")
+        for view in ("hex", "text\\+hex", "gbk"):
+            ui.keys("C-v")
+            ui.wait(r"View %s" % view)
+        ui.wait(r"8 B: 中文 ok\\x81")
+        ui.keys("C-v")
+        ui.wait(r"View text")
+        ui.keys("C-f", r"needle\0", "Enter")
+        ui.wait(r"found at \d\d:\d\d:\d\d\.\d{3}")
+        ui.wait(r"\[PAUSED\]")
+        ui.keys("C-f", "Enter")
+        ui.wait(r"search: 'needle\\0' is not in the older messages")
+        log = tmp_path / "ui.ndjson"
+        ui.keys("C-w", "C-u", str(log), "Enter")
+        ui.wait(r"saved 3 messages to .*ui\.ndjson \(NDJSON\)")
+        lines = [json.loads(l) for l in log.read_text().splitlines()]
+        assert [bytes.fromhex(l["hex"]) for l in lines] == [
+            "中文 ok".encode("gbk") + b"\x81", b"needle\x00here", b"last"]
+        assert lines[0]["dir"] == "rx" and lines[0]["len"] == 8
+        assert lines[0]["peer"] == "127.0.0.1:%d" % peer.getsockname()[1]
+        text = tmp_path / "ui.log"
+        ui.keys("C-w", "C-u", str(text), "Enter")
+        ui.wait(r"saved 3 messages to .*ui\.log")
+        assert text.read_text().splitlines()[1].endswith(r"< 127.0.0.1:%d 11 B: needle\0here"
+                                                          % peer.getsockname()[1])
+        ui.keys("C-w", "C-u", str(tmp_path / "no" / "such.log"), "Enter")
+        ui.wait(r"save .*such\.log: No such file or directory")
