@@ -12,42 +12,45 @@
 #include "ui.h"
 
 static const char usage[] =
-	"usage: sockit ui [udp|tcp] [HOST:PORT] [--local [ADDR]:PORT] [options]\n"
-	"\n"
-	"The network debugging assistant, full screen: a mode (udp: bind Local,\n"
-	"send to Remote or to the last sender; tcp: a client connected to\n"
-	"Remote), a receive pane with each message's time, sender and length in\n"
-	"text, hex or both, a send box (text with C escapes, or hex), an\n"
-	"appended checksum, a repeat timer, counters and a status line.  Mode\n"
-	"and addresses can be changed inside (Tab to a field, Enter applies).\n"
-	"F1 or Ctrl-G shows the keys; Ctrl-Q quits.\n"
-	"\n"
-	"  --local [ADDR]:PORT  udp: bind here (default :0, a port of the kernel's\n"
-	"                     choice); tcp: the source address and port\n"
-	"  -4, -6             IPv4 / IPv6 only\n"
-	"  --view text|hex|both|gbk  how messages are shown (default text; gbk:\n"
-	"                     the bytes read as GB18030, for Chinese Windows peers)\n"
-	"  --hex-input        the send box takes hex bytes\n"
-	"  --append SPEC      add crc16-modbus, crc32, sum8, xor8 or TEXT to each\n"
-	"                     message sent\n"
-	"  --every D          repeat each send every D (500ms, 1s)\n"
-	"  --count N          with --every, send N times (0: until Esc)\n"
-	"  --send TEXT        put TEXT in the send box\n"
-	"  --reply TEXT, --rules FILE   answer messages automatically, as udp\n"
-	"                     listen does\n"
-	"  --history N        messages kept for scrolling back (default 10000);\n"
-	"                     older ones are dropped, and counted\n"
-	"  -h, --help         this help\n"
-	"\n"
-	"Colours are used when the terminal has them and NO_COLOR is not set.\n"
-	"\n"
-	"examples:\n"
-	"  sockit ui udp --local :5400 127.0.0.1:5401\n"
-	"  sockit ui tcp 127.0.0.1:8080 --append '\\r\\n'\n"
-	"\n"
-	"exit status: 0 quit, 1 no terminal, 2 usage error.\n";
+    "usage: sockit ui [udp|tcp] [HOST:PORT] [--local [ADDR]:PORT] [options]\n"
+    "\n"
+    "The network debugging assistant, full screen: a mode (udp: bind Local,\n"
+    "send to Remote or to the last sender; tcp: a client connected to\n"
+    "Remote), a receive pane with each message's time, sender and length in\n"
+    "text, hex or both, a send box (text with C escapes, or hex), an\n"
+    "appended checksum, a repeat timer, counters and a status line.  Mode\n"
+    "and addresses can be changed inside (Tab to a field, Enter applies).\n"
+    "F1 or Ctrl-G shows the keys; Ctrl-Q quits.\n"
+    "\n"
+    "  --local [ADDR]:PORT  udp: bind here (default :0, a port of the "
+    "kernel's\n"
+    "                     choice); tcp: the source address and port\n"
+    "  -4, -6             IPv4 / IPv6 only\n"
+    "  --view text|hex|both|gbk  how messages are shown (default text; gbk:\n"
+    "                     the bytes read as GB18030, for Chinese Windows "
+    "peers)\n"
+    "  --hex-input        the send box takes hex bytes\n"
+    "  --append SPEC      add crc16-modbus, crc32, sum8, xor8 or TEXT to each\n"
+    "                     message sent\n"
+    "  --every D          repeat each send every D (500ms, 1s)\n"
+    "  --count N          with --every, send N times (0: until Esc)\n"
+    "  --send TEXT        put TEXT in the send box\n"
+    "  --reply TEXT, --rules FILE   answer messages automatically, as udp\n"
+    "                     listen does\n"
+    "  --history N        messages kept for scrolling back (default 10000);\n"
+    "                     older ones are dropped, and counted\n"
+    "  -h, --help         this help\n"
+    "\n"
+    "Colours are used when the terminal has them and NO_COLOR is not set.\n"
+    "\n"
+    "examples:\n"
+    "  sockit ui udp --local :5400 127.0.0.1:5401\n"
+    "  sockit ui tcp 127.0.0.1:8080 --append '\\r\\n'\n"
+    "\n"
+    "exit status: 0 quit, 1 no terminal, 2 usage error.\n";
 
-static void parse_endpoint(const char *what, const char *text, const char *proto)
+static void parse_endpoint(const char *what, const char *text,
+			   const char *proto)
 {
 	struct sk_endpoint ep;
 	char err[SK_ERRLEN];
@@ -65,7 +68,8 @@ static void positional(struct ui *ui, int argc, char **argv)
 	else if (optind < argc && !strcmp(argv[optind], "tcp"))
 		ui->mode = UI_TCP, optind++;
 	if (optind < argc) {
-		parse_endpoint("", argv[optind], ui->mode == UI_TCP ? "tcp" : "udp");
+		parse_endpoint("", argv[optind],
+			       ui->mode == UI_TCP ? "tcp" : "udp");
 		ui_edit_set(&ui->edit[UI_F_REMOTE], argv[optind++]);
 	}
 	if (optind < argc)
@@ -95,8 +99,10 @@ static void set_view(struct ui *ui, const char *v)
 		ui->view = UI_VIEW_GBK;
 	else
 		cli_usage("--view: '%s' is not text, hex, both or gbk", v);
-	if (ui->view == UI_VIEW_GBK && (ui->gbk = iconv_open("UTF-8", "GB18030")) == (iconv_t)-1)
-		cli_fail(EXIT_FAIL, "--view gbk: iconv cannot convert GB18030: %s",
+	if (ui->view == UI_VIEW_GBK &&
+	    (ui->gbk = iconv_open("UTF-8", "GB18030")) == (iconv_t)-1)
+		cli_fail(EXIT_FAIL,
+			 "--view gbk: iconv cannot convert GB18030: %s",
 			 strerror(errno));
 }
 
@@ -107,8 +113,18 @@ struct ui_args {
 
 static void parse(struct ui *ui, int argc, char **argv, struct ui_args *a)
 {
-	enum { OPT_LOCAL = 256, OPT_VIEW, OPT_HEXIN, OPT_APPEND, OPT_EVERY,
-	       OPT_COUNT, OPT_SEND, OPT_REPLY, OPT_RULES, OPT_HISTORY };
+	enum {
+		OPT_LOCAL = 256,
+		OPT_VIEW,
+		OPT_HEXIN,
+		OPT_APPEND,
+		OPT_EVERY,
+		OPT_COUNT,
+		OPT_SEND,
+		OPT_REPLY,
+		OPT_RULES,
+		OPT_HISTORY
+	};
 	static const struct option longopts[] = {
 		{ "local", required_argument, NULL, OPT_LOCAL },
 		{ "view", required_argument, NULL, OPT_VIEW },
@@ -137,20 +153,23 @@ static void parse(struct ui *ui, int argc, char **argv, struct ui_args *a)
 		case OPT_HEXIN: ui->input = UI_IN_HEX; break;
 		case OPT_APPEND: set_append(ui, optarg); break;
 		case OPT_EVERY:
-			snprintf(num, sizeof num, "%llu", (unsigned long long)
-				 cli_duration_ms("--every", optarg));
+			snprintf(num, sizeof num, "%llu",
+				 (unsigned long long)cli_duration_ms("--every",
+								     optarg));
 			ui_edit_set(&ui->edit[UI_F_EVERY], num);
 			break;
 		case OPT_COUNT:
-			snprintf(num, sizeof num, "%llu", (unsigned long long)
-				 cli_number("--count", optarg, 0, 1000000000));
+			snprintf(num, sizeof num, "%llu",
+				 (unsigned long long)cli_number(
+				     "--count", optarg, 0, 1000000000));
 			ui_edit_set(&ui->edit[UI_F_COUNT], num);
 			break;
 		case OPT_SEND: ui_edit_set(&ui->edit[UI_F_SEND], optarg); break;
 		case OPT_REPLY: a->reply = optarg; break;
 		case OPT_RULES: a->rules = optarg; break;
 		case OPT_HISTORY:
-			a->history = cli_number("--history", optarg, 10, 1000000);
+			a->history =
+			    cli_number("--history", optarg, 10, 1000000);
 			break;
 		case 'h': cli_help(usage);
 		default: cli_usage("unexpected option");

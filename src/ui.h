@@ -33,8 +33,15 @@ enum ui_input { UI_IN_TEXT, UI_IN_HEX };
 
 /* The fields Tab moves between, in screen order. */
 enum ui_field {
-	UI_F_MODE, UI_F_LOCAL, UI_F_REMOTE, UI_F_INPUT, UI_F_APPEND,
-	UI_F_EVERY, UI_F_COUNT, UI_F_SEND, UI_FIELDS
+	UI_F_MODE,
+	UI_F_LOCAL,
+	UI_F_REMOTE,
+	UI_F_INPUT,
+	UI_F_APPEND,
+	UI_F_EVERY,
+	UI_F_COUNT,
+	UI_F_SEND,
+	UI_FIELDS
 };
 
 /* A line being edited: wide characters, so the cursor moves by what the
@@ -52,8 +59,8 @@ struct ui_msg {
 	int64_t ms; /* wall clock, ms since the epoch */
 	char dir;
 	char who[SK_ADDRSTRLEN];
-	size_t size;  /* bytes on the wire (a cut datagram: more than len) */
-	size_t len;   /* bytes kept in data */
+	size_t size; /* bytes on the wire (a cut datagram: more than len) */
+	size_t len;  /* bytes kept in data */
 	uint8_t *data;
 };
 
@@ -88,14 +95,14 @@ struct ui {
 	struct ui_edit edit[UI_FIELDS];
 	enum ui_prompt prompt;
 	struct ui_edit answer;
-	iconv_t gbk; /* (iconv_t)-1 until the GBK view is first used */
+	iconv_t gbk;	 /* (iconv_t)-1 until the GBK view is first used */
 	size_t append_i; /* index into ui_append_names */
 	struct sk_append append;
 	int family;
 
 	/* UDP */
 	struct sk_udp *udp;
-	struct sk_addr to; /* to.len 0: answer whoever spoke last */
+	struct sk_addr to;   /* to.len 0: answer whoever spoke last */
 	struct sk_addr last; /* the last sender */
 	/* TCP client */
 	struct sk_connect *connecting;
@@ -115,7 +122,8 @@ struct ui {
 	struct ui_counts n;
 	uint64_t rate_rx_prev, rate_tx_prev;
 	uint64_t rx_rate, tx_rate; /* bytes per second, last second */
-	uint64_t view_end; /* 0: follow the newest; else one past the last seq shown */
+	uint64_t view_end; /* 0: follow the newest; else one past the last seq
+			      shown */
 
 	char status[512];
 	bool status_err;
@@ -157,8 +165,8 @@ int ui_hist_init(struct ui_hist *h, size_t cap, size_t max_bytes);
 void ui_hist_free(struct ui_hist *h);
 void ui_hist_clear(struct ui_hist *h);
 /* Adds a copy of p[0..len); returns 0 or -ENOMEM. */
-int ui_hist_add(struct ui_hist *h, char dir, const char *who,
-		const uint8_t *p, size_t len, size_t size);
+int ui_hist_add(struct ui_hist *h, char dir, const char *who, const uint8_t *p,
+		size_t len, size_t size);
 /* The message with this seq, or NULL when dropped or not yet there. */
 const struct ui_msg *ui_hist_get(const struct ui_hist *h, uint64_t seq);
 uint64_t ui_hist_first(const struct ui_hist *h);
@@ -188,7 +196,7 @@ void ui_net_apply(struct ui *ui); /* the address fields changed */
 void ui_received(struct ui *ui, const char *who, const struct sk_addr *from,
 		 const uint8_t *p, size_t len, size_t size);
 void ui_note(struct ui *ui, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* ui_udp.c, ui_tcp.c */
 int ui_udp_open(struct ui *ui);
@@ -201,11 +209,11 @@ int ui_udp_send(struct ui *ui, const struct sk_addr *to, const uint8_t *p,
 		size_t whocap);
 int ui_tcp_open(struct ui *ui);
 void ui_tcp_close(struct ui *ui);
-int ui_tcp_send(struct ui *ui, const uint8_t *p, size_t n,
-		const uint8_t *sfx, size_t sn, char *who, size_t whocap);
+int ui_tcp_send(struct ui *ui, const uint8_t *p, size_t n, const uint8_t *sfx,
+		size_t sn, char *who, size_t whocap);
 
 /* The status line: one message, an error or not. */
 void ui_status(struct ui *ui, bool error, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

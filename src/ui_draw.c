@@ -16,7 +16,7 @@
 enum { PAIR_RX = 1, PAIR_TX, PAIR_NOTE, PAIR_ERR, PAIR_BAR };
 
 /* Bytes of one message shown at most; the rest is counted, not drawn. */
-#define SHOW_MAX 2048
+#define SHOW_MAX       2048
 #define ENTRY_ROWS_MAX 48
 
 static const char *const mode_names[] = { "UDP", "TCP client" };
@@ -96,9 +96,11 @@ static int field(struct ui *ui, int y, int x, enum ui_field f,
 	const struct ui_edit *e = &ui->edit[f];
 	if (f == UI_F_LOCAL || f == UI_F_REMOTE || f == UI_F_EVERY ||
 	    f == UI_F_COUNT) {
-		size_t start = e->cur >= (size_t)width ? e->cur - (size_t)width + 1 : 0;
+		size_t start =
+		    e->cur >= (size_t)width ? e->cur - (size_t)width + 1 : 0;
 		struct ui_edit part = *e;
-		memmove(part.s, e->s + start, (e->len - start + 1) * sizeof *e->s);
+		memmove(part.s, e->s + start,
+			(e->len - start + 1) * sizeof *e->s);
 		part.len -= start;
 		char text[UI_EDIT_MAX * 4];
 		ui_edit_utf8(&part, text, sizeof text);
@@ -124,7 +126,8 @@ static void draw_fields(struct ui *ui, int *cx, int *cy)
 	before = *cx;
 	x = field(ui, 2, 0, UI_F_INPUT, "Input ",
 		  ui->input == UI_IN_HEX ? "hex" : "text", 4, cx);
-	x = field(ui, 2, x, UI_F_APPEND, "Append ", ui_append_names[ui->append_i], 12, cx);
+	x = field(ui, 2, x, UI_F_APPEND, "Append ",
+		  ui_append_names[ui->append_i], 12, cx);
 	x = field(ui, 2, x, UI_F_EVERY, "Every ms ", "", 7, cx);
 	x = field(ui, 2, x, UI_F_COUNT, "Count ", "", 7, cx);
 	char v[32];
@@ -135,17 +138,17 @@ static void draw_fields(struct ui *ui, int *cx, int *cy)
 }
 
 /* One message as UTF-8 text; '\n' separates the rows of the hexdump. */
-static size_t entry_text(const struct ui *ui, const struct ui_msg *m,
-			 char *buf, size_t cap)
+static size_t entry_text(const struct ui *ui, const struct ui_msg *m, char *buf,
+			 size_t cap)
 {
 	char t[16];
 	ui_time(m->ms, t, sizeof t);
 	if (m->dir == '*')
 		return (size_t)snprintf(buf, cap, "%s * %.*s", t, (int)m->len,
 					(const char *)m->data);
-	size_t o = (size_t)snprintf(buf, cap, "%s %c %s %zu B%s: ", t, m->dir,
-				    m->who, m->size,
-				    m->size > m->len ? " (cut)" : "");
+	size_t o =
+	    (size_t)snprintf(buf, cap, "%s %c %s %zu B%s: ", t, m->dir, m->who,
+			     m->size, m->size > m->len ? " (cut)" : "");
 	size_t n = m->len < SHOW_MAX ? m->len : SHOW_MAX;
 	if (ui->view == UI_VIEW_TEXT) {
 		o += ui_render_text(m->data, n, buf + o, cap - o);
@@ -252,7 +255,8 @@ static void draw_send(struct ui *ui, int y, int *cx, int *cy)
 	if (focus)
 		wattr_on(ui->win, A_UNDERLINE, NULL);
 	wmove(ui->win, y, x);
-	size_t n = e->len - start < (size_t)width ? e->len - start : (size_t)width;
+	size_t n =
+	    e->len - start < (size_t)width ? e->len - start : (size_t)width;
 	waddnwstr(ui->win, e->s + start, (int)n);
 	if (focus) {
 		wattr_off(ui->win, A_UNDERLINE, NULL);
@@ -263,7 +267,8 @@ static void draw_send(struct ui *ui, int y, int *cx, int *cy)
 
 static void draw_prompt(struct ui *ui, int y, int *cx, int *cy)
 {
-	const char *label = ui->prompt == UI_P_SEARCH
+	const char *label =
+	    ui->prompt == UI_P_SEARCH
 		? "Search (C escapes; Enter finds, Esc cancels): "
 		: "Save to (.ndjson: JSON lines; Esc cancels): ";
 	put(ui, y, 0, label);
@@ -272,7 +277,8 @@ static void draw_prompt(struct ui *ui, int y, int *cx, int *cy)
 		return;
 	const struct ui_edit *e = &ui->answer;
 	size_t start = e->cur >= (size_t)width ? e->cur - (size_t)width + 1 : 0;
-	size_t n = e->len - start < (size_t)width ? e->len - start : (size_t)width;
+	size_t n =
+	    e->len - start < (size_t)width ? e->len - start : (size_t)width;
 	wmove(ui->win, y, x);
 	waddnwstr(ui->win, e->s + start, (int)n);
 	*cx = x + (int)(e->cur - start);
@@ -284,15 +290,17 @@ static void draw_counts(struct ui *ui, int y)
 	char rxr[32], txr[32], line[512];
 	sk_rate_format(ui->rx_rate, 1000, "B", rxr, sizeof rxr);
 	sk_rate_format(ui->tx_rate, 1000, "B", txr, sizeof txr);
-	int o = snprintf(line, sizeof line,
-			 "RX %llu msgs %llu B %s  TX %llu msgs %llu B %s  errors %llu",
-			 (unsigned long long)ui->n.rx_msgs,
-			 (unsigned long long)ui->n.rx_bytes, rxr,
-			 (unsigned long long)ui->n.tx_msgs,
-			 (unsigned long long)ui->n.tx_bytes, txr,
-			 (unsigned long long)ui->n.errors);
+	int o = snprintf(
+	    line, sizeof line,
+	    "RX %llu msgs %llu B %s  TX %llu msgs %llu B %s  errors %llu",
+	    (unsigned long long)ui->n.rx_msgs,
+	    (unsigned long long)ui->n.rx_bytes, rxr,
+	    (unsigned long long)ui->n.tx_msgs,
+	    (unsigned long long)ui->n.tx_bytes, txr,
+	    (unsigned long long)ui->n.errors);
 	if (ui->hist.dropped)
-		snprintf(line + o, sizeof line - (size_t)o, "  (%llu old dropped)",
+		snprintf(line + o, sizeof line - (size_t)o,
+			 "  (%llu old dropped)",
 			 (unsigned long long)ui->hist.dropped);
 	put(ui, y, 0, line);
 	if (ui->view_end)
@@ -304,7 +312,8 @@ static const char *const help_lines[] = {
 	"",
 	"  F1, Ctrl-G        this help",
 	"  Tab, Shift-Tab    next / previous field",
-	"  Enter             in Send: send (every N ms for Count when Every > 0)",
+	"  Enter             in Send: send (every N ms for Count when Every > "
+	"0)",
 	"                    in Local/Remote/Mode: apply (reopen the socket)",
 	"  Space, Left/Right in Mode, Input, Append: change the choice",
 	"  Esc               stop a repeating send",

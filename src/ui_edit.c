@@ -35,8 +35,14 @@ bool ui_edit_key(struct ui_edit *e, int kind, wint_t ch)
 {
 	if (kind == KEY_CODE_YES) {
 		switch (ch) {
-		case KEY_LEFT: if (e->cur) e->cur--; return true;
-		case KEY_RIGHT: if (e->cur < e->len) e->cur++; return true;
+		case KEY_LEFT:
+			if (e->cur)
+				e->cur--;
+			return true;
+		case KEY_RIGHT:
+			if (e->cur < e->len)
+				e->cur++;
+			return true;
 		case KEY_HOME: e->cur = 0; return true;
 		case KEY_END: e->cur = e->len; return true;
 		case KEY_BACKSPACE:

@@ -47,8 +47,8 @@ void ui_hist_free(struct ui_hist *h)
 	h->v = NULL;
 }
 
-int ui_hist_add(struct ui_hist *h, char dir, const char *who,
-		const uint8_t *p, size_t len, size_t size)
+int ui_hist_add(struct ui_hist *h, char dir, const char *who, const uint8_t *p,
+		size_t len, size_t size)
 {
 	if (len > h->max_bytes)
 		len = h->max_bytes;

@@ -14,7 +14,8 @@
 
 static bool has(const struct ui_msg *m, const uint8_t *needle, size_t n)
 {
-	return memmem(m->data, m->len, needle, n) || memmem(m->who, strlen(m->who), needle, n);
+	return memmem(m->data, m->len, needle, n) ||
+	       memmem(m->who, strlen(m->who), needle, n);
 }
 
 void ui_search(struct ui *ui, const char *text)
@@ -25,7 +26,8 @@ void ui_search(struct ui *ui, const char *text)
 		return;
 	int n = sk_unescape(text, len, needle, &bad);
 	if (n <= 0) {
-		ui_status(ui, true, n ? "search: %s at column %zu" : "search: %s",
+		ui_status(ui, true,
+			  n ? "search: %s at column %zu" : "search: %s",
 			  n ? sk_strerror(n) : "nothing to look for", bad + 1);
 		free(needle);
 		return;
@@ -38,8 +40,10 @@ void ui_search(struct ui *ui, const char *text)
 			char t[16];
 			ui_time(m->ms, t, sizeof t);
 			ui->view_end = seq + 1;
-			ui_status(ui, false, "found at %s (Ctrl-F Enter: the next older"
-				  " one; Ctrl-S: follow again)", t);
+			ui_status(ui, false,
+				  "found at %s (Ctrl-F Enter: the next older"
+				  " one; Ctrl-S: follow again)",
+				  t);
 			free(needle);
 			return;
 		}
@@ -67,11 +71,13 @@ static int json_line(struct sk_str *s, const struct ui_msg *m)
 	if (!hex)
 		return -ENOMEM;
 	sk_hex_encode(m->data, m->len, hex, 2 * m->len + 1);
-	int rc = sk_str_printf(s, "{\"time\":\"%s\",\"dir\":\"%s\",\"peer\":", t, dir);
+	int rc = sk_str_printf(
+	    s, "{\"time\":\"%s\",\"dir\":\"%s\",\"peer\":", t, dir);
 	if (rc >= 0)
 		rc = sk_json_string(s, (const uint8_t *)m->who, strlen(m->who));
 	if (rc >= 0)
-		rc = sk_str_printf(s, ",\"len\":%zu,\"size\":%zu,\"data\":", m->len, m->size);
+		rc = sk_str_printf(
+		    s, ",\"len\":%zu,\"size\":%zu,\"data\":", m->len, m->size);
 	if (rc >= 0)
 		rc = sk_json_string(s, m->data, m->len);
 	if (rc >= 0)
@@ -85,12 +91,14 @@ static int text_line(struct sk_str *s, const struct ui_msg *m)
 	char t[16];
 	ui_time(m->ms, t, sizeof t);
 	if (m->dir == '*')
-		return sk_str_printf(s, "%s * %.*s\n", t, (int)m->len, (const char *)m->data);
+		return sk_str_printf(s, "%s * %.*s\n", t, (int)m->len,
+				     (const char *)m->data);
 	char *text = malloc(4 * m->len + 1);
 	if (!text)
 		return -ENOMEM;
 	ui_render_text(m->data, m->len, text, 4 * m->len + 1);
-	int rc = sk_str_printf(s, "%s %c %s %zu B: %s\n", t, m->dir, m->who, m->size, text);
+	int rc = sk_str_printf(s, "%s %c %s %zu B: %s\n", t, m->dir, m->who,
+			       m->size, text);
 	free(text);
 	return rc;
 }
@@ -109,9 +117,11 @@ void ui_save(struct ui *ui, const char *path)
 	const struct ui_hist *h = &ui->hist;
 	uint64_t count = 0;
 	int rc = 0;
-	for (uint64_t seq = ui_hist_first(h); seq < h->next_seq && rc >= 0; seq++) {
+	for (uint64_t seq = ui_hist_first(h); seq < h->next_seq && rc >= 0;
+	     seq++) {
 		sk_str_clear(&s);
-		rc = json ? json_line(&s, ui_hist_get(h, seq)) : text_line(&s, ui_hist_get(h, seq));
+		rc = json ? json_line(&s, ui_hist_get(h, seq))
+			  : text_line(&s, ui_hist_get(h, seq));
 		if (rc >= 0 && fwrite(s.p, 1, s.len, f) != s.len)
 			rc = -errno;
 		count++;
@@ -123,5 +133,6 @@ void ui_save(struct ui *ui, const char *path)
 		ui_status(ui, true, "save %s: %s", path, sk_strerror(rc));
 	else
 		ui_status(ui, false, "saved %llu messages to %s%s",
-			  (unsigned long long)count, path, json ? " (NDJSON)" : "");
+			  (unsigned long long)count, path,
+			  json ? " (NDJSON)" : "");
 }

@@ -99,7 +99,8 @@ size_t ui_render_gbk(iconv_t cd, const uint8_t *p, size_t n, char *out,
 		iconv(cd, NULL, NULL, NULL, NULL);
 		size_t r = iconv(cd, &in, &inleft, &t, &tleft);
 		int e = errno;
-		o += ui_render_text((const uint8_t *)utf8, (size_t)(t - utf8), out + o, cap - o);
+		o += ui_render_text((const uint8_t *)utf8, (size_t)(t - utf8),
+				    out + o, cap - o);
 		p += n - inleft;
 		n = inleft;
 		if (r != (size_t)-1 || e == E2BIG || !n)

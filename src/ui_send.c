@@ -25,8 +25,8 @@ int ui_send_bytes(struct ui *ui, const struct sk_addr *to, const uint8_t *p,
 	if (rc < 0) {
 		ui->n.errors++;
 		if (rc != -ENOTCONN || who[0])
-			ui_status(ui, true, "send%s%s: %s", who[0] ? " to " : "",
-				  who, sk_strerror(rc));
+			ui_status(ui, true, "send%s%s: %s",
+				  who[0] ? " to " : "", who, sk_strerror(rc));
 		return rc;
 	}
 	ui->n.tx_msgs++;
@@ -61,7 +61,9 @@ static uint8_t *box_bytes(struct ui *ui, size_t *len)
 	if (rc < 0) {
 		ui_status(ui, true, "send box: %s at column %zu%s",
 			  sk_strerror(rc), bad + 1,
-			  rc == SK_EBADHEX ? " (hex is pairs of digits: 48 65 6c)" : "");
+			  rc == SK_EBADHEX
+			      ? " (hex is pairs of digits: 48 65 6c)"
+			      : "");
 		free(buf);
 		return NULL;
 	}
@@ -80,8 +82,9 @@ static bool read_number(struct ui *ui, enum ui_field f, const char *name,
 		return true;
 	}
 	if (sk_parse_u64(text, 0, max, out) < 0) {
-		ui_status(ui, true, "%s: '%s' is not a number from 0 to %" PRIu64,
-			  name, text, max);
+		ui_status(ui, true,
+			  "%s: '%s' is not a number from 0 to %" PRIu64, name,
+			  text, max);
 		return false;
 	}
 	return true;
@@ -98,14 +101,17 @@ static void on_repeat(uv_timer_t *t)
 	if (ui->rep_total)
 		ui->rep_left--;
 	if (ui->rep_total && !ui->rep_left) {
-		ui_status(ui, false, "sent %" PRIu64 " messages, every %" PRIu64 " ms",
+		ui_status(ui, false,
+			  "sent %" PRIu64 " messages, every %" PRIu64 " ms",
 			  ui->rep_total, ui->rep_every_ms);
 		ui_repeat_stop(ui, NULL);
 		return;
 	}
 	if (ui->rep_total)
-		ui_status(ui, false, "repeating: %" PRIu64 " of %" PRIu64
-			  " sent (Esc stops)", i, ui->rep_total);
+		ui_status(ui, false,
+			  "repeating: %" PRIu64 " of %" PRIu64
+			  " sent (Esc stops)",
+			  i, ui->rep_total);
 	else
 		ui_status(ui, false, "repeating: %" PRIu64 " sent (Esc stops)",
 			  ui->n.tx_msgs);

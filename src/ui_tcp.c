@@ -18,7 +18,8 @@ static void gone(struct ui *ui, struct sk_conn *c, const char *why)
 	if (c != ui->conn)
 		return;
 	ui_repeat_stop(ui, "stopped: the connection is closed");
-	snprintf(ui->state, sizeof ui->state, "TCP client: %s (Ctrl-O reconnects)", why);
+	snprintf(ui->state, sizeof ui->state,
+		 "TCP client: %s (Ctrl-O reconnects)", why);
 	ui_note(ui, "%s: %s", ui->peer, why);
 	ui->conn = NULL;
 	sk_conn_close(c);
@@ -82,7 +83,8 @@ static void on_connected(const struct sk_connect_result *res, void *data)
 }
 
 /* Local, when filled, is the source address and port of the connection. */
-static int source(struct ui *ui, struct sk_connect_opts *o, struct sk_endpoint *lep)
+static int source(struct ui *ui, struct sk_connect_opts *o,
+		  struct sk_endpoint *lep)
 {
 	char text[UI_EDIT_MAX], err[SK_ERRLEN];
 	ui_edit_utf8(&ui->edit[UI_F_LOCAL], text, sizeof text);
@@ -90,7 +92,8 @@ static int source(struct ui *ui, struct sk_connect_opts *o, struct sk_endpoint *
 		return 0;
 	int rc = sk_endpoint_parse(text, "tcp", lep, err);
 	if (rc == 0 && lep->kind != SK_ENDPOINT_INET) {
-		snprintf(err, sizeof err, "%.200s: TCP needs [ADDR]:PORT", text);
+		snprintf(err, sizeof err, "%.200s: TCP needs [ADDR]:PORT",
+			 text);
 		rc = SK_EBADENDPOINT;
 	}
 	if (rc < 0) {
@@ -106,7 +109,8 @@ int ui_tcp_open(struct ui *ui)
 {
 	char text[UI_EDIT_MAX], err[SK_ERRLEN];
 	struct sk_endpoint ep, lep;
-	struct sk_connect_opts o = { .family = ui->family, .timeout_ms = 10000 };
+	struct sk_connect_opts o = { .family = ui->family,
+				     .timeout_ms = 10000 };
 	snprintf(ui->state, sizeof ui->state, "TCP client: not connected");
 	ui_edit_utf8(&ui->edit[UI_F_REMOTE], text, sizeof text);
 	if (!text[0]) {
@@ -115,7 +119,8 @@ int ui_tcp_open(struct ui *ui)
 	}
 	int rc = sk_endpoint_parse(text, "tcp", &ep, err);
 	if (rc == 0 && ep.kind == SK_ENDPOINT_INET && ep.port == 0) {
-		snprintf(err, sizeof err, "%.200s: port 0 is not a destination", text);
+		snprintf(err, sizeof err, "%.200s: port 0 is not a destination",
+			 text);
 		rc = SK_EBADPORT;
 	}
 	if (rc < 0) {
@@ -130,8 +135,10 @@ int ui_tcp_open(struct ui *ui)
 		ui_status(ui, true, "Remote: %s", err);
 		return rc;
 	}
-	snprintf(ui->peer, sizeof ui->peer, "%.*s", (int)sizeof ui->peer - 1, text);
-	snprintf(ui->state, sizeof ui->state, "TCP client: connecting to %.100s", text);
+	snprintf(ui->peer, sizeof ui->peer, "%.*s", (int)sizeof ui->peer - 1,
+		 text);
+	snprintf(ui->state, sizeof ui->state,
+		 "TCP client: connecting to %.100s", text);
 	ui_status(ui, false, "connecting to %s", text);
 	return 0;
 }
@@ -146,8 +153,8 @@ void ui_tcp_close(struct ui *ui)
 	ui->conn = NULL;
 }
 
-int ui_tcp_send(struct ui *ui, const uint8_t *p, size_t n,
-		const uint8_t *sfx, size_t sn, char *who, size_t whocap)
+int ui_tcp_send(struct ui *ui, const uint8_t *p, size_t n, const uint8_t *sfx,
+		size_t sn, char *who, size_t whocap)
 {
 	if (!ui->conn) {
 		ui_status(ui, true, "not connected: Ctrl-O connects to Remote");

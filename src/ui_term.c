@@ -61,7 +61,8 @@ static void on_signal(uv_signal_t *h, int signum)
 void ui_term_resize(struct ui *ui)
 {
 	struct winsize ws;
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row &&
+	    ws.ws_col) {
 		resizeterm(ws.ws_row, ws.ws_col);
 		wresize(ui->win, ws.ws_row, ws.ws_col);
 	}
@@ -80,7 +81,8 @@ static void signal_start(struct ui *ui, uv_signal_t *s, int signum)
 int ui_term_open(struct ui *ui, char *err)
 {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		snprintf(err, SK_ERRLEN, "needs a terminal on stdin and stdout");
+		snprintf(err, SK_ERRLEN,
+			 "needs a terminal on stdin and stdout");
 		return -ENOTTY;
 	}
 	setlocale(LC_ALL, "");

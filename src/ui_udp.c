@@ -42,13 +42,17 @@ static int resolve(struct ui *ui, struct sk_addr *bind_addr, bool *v6only)
 	char ltext[UI_EDIT_MAX], rtext[UI_EDIT_MAX], err[SK_ERRLEN];
 	struct sk_endpoint lep, rep;
 	int rc, family = ui->family;
-	if ((rc = field_endpoint(ui, UI_F_LOCAL, "Local", &lep, ltext, sizeof ltext)) < 0 ||
-	    (rc = field_endpoint(ui, UI_F_REMOTE, "Remote", &rep, rtext, sizeof rtext)) < 0)
+	if ((rc = field_endpoint(ui, UI_F_LOCAL, "Local", &lep, ltext,
+				 sizeof ltext)) < 0 ||
+	    (rc = field_endpoint(ui, UI_F_REMOTE, "Remote", &rep, rtext,
+				 sizeof rtext)) < 0)
 		return rc;
 	memset(&ui->to, 0, sizeof ui->to);
 	if (rtext[0]) {
 		if (rep.port == 0) {
-			ui_status(ui, true, "Remote: %s: port 0 is not a destination", rtext);
+			ui_status(ui, true,
+				  "Remote: %s: port 0 is not a destination",
+				  rtext);
 			return SK_EBADPORT;
 		}
 		if ((rc = sk_udp_dest_addr(&rep, family, &ui->to, err)) < 0) {
@@ -58,14 +62,16 @@ static int resolve(struct ui *ui, struct sk_addr *bind_addr, bool *v6only)
 		if (family == AF_UNSPEC && !lep.host[0])
 			family = ui->to.ss.ss_family;
 	}
-	if ((rc = sk_udp_listen_addr(&lep, family, bind_addr, v6only, err)) < 0) {
+	if ((rc = sk_udp_listen_addr(&lep, family, bind_addr, v6only, err)) <
+	    0) {
 		ui_status(ui, true, "Local: %s", err);
 		return rc;
 	}
 	if (ui->to.len && ((bind_addr->ss.ss_family == AF_INET &&
 			    ui->to.ss.ss_family == AF_INET6) ||
 			   (*v6only && ui->to.ss.ss_family == AF_INET))) {
-		ui_status(ui, true, "Local %s and Remote %s are of different families",
+		ui_status(ui, true,
+			  "Local %s and Remote %s are of different families",
 			  ltext, rtext);
 		return SK_EFAMILY;
 	}
@@ -90,7 +96,8 @@ int ui_udp_open(struct ui *ui)
 	rc = sk_udp_new(&ui->loop, &o, (const struct sockaddr *)&bind_addr.ss,
 			bind_addr.len, &ui->udp, err);
 	if (rc == 0)
-		rc = sk_udp_recv_start(ui->udp, 65536, UDP_BATCH, on_dgram, ui, err);
+		rc = sk_udp_recv_start(ui->udp, 65536, UDP_BATCH, on_dgram, ui,
+				       err);
 	if (rc < 0) {
 		ui_status(ui, true, "Local: %s", err);
 		ui_udp_close(ui);
@@ -101,12 +108,13 @@ int ui_udp_open(struct ui *ui)
 	socklen_t len = sizeof ss;
 	char local[SK_ADDRSTRLEN], remote[SK_ADDRSTRLEN] = "the last sender";
 	sk_udp_local(ui->udp, &ss, &len);
-	sk_sockaddr_format((const struct sockaddr *)&ss, true, local, sizeof local);
+	sk_sockaddr_format((const struct sockaddr *)&ss, true, local,
+			   sizeof local);
 	if (ui->to.len)
 		sk_sockaddr_format((const struct sockaddr *)&ui->to.ss, true,
 				   remote, sizeof remote);
-	snprintf(ui->state, sizeof ui->state, "UDP on %s, sending to %s",
-		 local, remote);
+	snprintf(ui->state, sizeof ui->state, "UDP on %s, sending to %s", local,
+		 remote);
 	ui_status(ui, false, "listening on %s", local);
 	return 0;
 }
@@ -124,13 +132,16 @@ int ui_udp_send(struct ui *ui, const struct sk_addr *to, const uint8_t *p,
 		size_t whocap)
 {
 	if (!ui->udp) {
-		ui_status(ui, true, "not open: fix Local or Remote and press Enter");
+		ui_status(ui, true,
+			  "not open: fix Local or Remote and press Enter");
 		return -ENOTCONN;
 	}
 	if (!to)
 		to = ui->to.len ? &ui->to : &ui->last;
 	if (!to->len) {
-		ui_status(ui, true, "no one to send to: fill Remote, or wait for a datagram");
+		ui_status(
+		    ui, true,
+		    "no one to send to: fill Remote, or wait for a datagram");
 		return -ENOTCONN;
 	}
 	sk_sockaddr_format((const struct sockaddr *)&to->ss, true, who, whocap);
