@@ -232,14 +232,14 @@ def test_a_flood_of_100000_datagrams_is_counted_exactly():
     with Screen("udp", "--local", "127.0.0.1:0", "--history", "1000") as ui:
         port = ui.udp_port()
         peer = udp_sock()
-        total, view = 0, ["text", "hex", "text\\+hex"]
+        total, view = 0, ["text", "hex", "text\\+hex", "gbk"]
         for rnd in range(50):
             for i in range(2000):
                 peer.sendto(b"x%d" % (i % 10), ("127.0.0.1", port))
             total += 2000
             if rnd % 10 == 0:
                 ui.keys("C-v")
-                ui.wait(r"View %s" % view[(rnd // 10 + 1) % 3])
+                ui.wait(r"View %s" % view[(rnd // 10 + 1) % 4])
             ui.wait(r"RX %d msgs" % total)
         ui.wait(r"RX 100000 msgs 200000 B")
         ui.wait(r"\(99000 old dropped\)")
