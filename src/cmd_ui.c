@@ -237,6 +237,7 @@ int cmd_ui(int argc, char **argv)
 		uv_run(&ui->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&ui->loop);
 	ui_hist_free(&ui->hist);
+	ui_send_free(ui);
 	sk_rules_free(ui->rules);
 	if (ui->gbk != (iconv_t)-1)
 		iconv_close(ui->gbk);

@@ -77,6 +77,8 @@ struct ui_counts {
 	uint64_t rx_msgs, rx_bytes, tx_msgs, tx_bytes, errors;
 };
 
+#define UI_SENT_MAX 64
+
 struct ui {
 	uv_loop_t loop;
 	WINDOW *win;
@@ -117,6 +119,10 @@ struct ui {
 	uint8_t *rep_data;
 	size_t rep_len;
 	uint64_t rep_every_ms, rep_left, rep_total;
+
+	/* What the send box sent, newest last, for Up/Down. */
+	char *sent[UI_SENT_MAX];
+	size_t nsent, recall; /* recall == nsent: not recalling */
 
 	struct ui_hist hist;
 	struct ui_counts n;
@@ -182,6 +188,9 @@ bool ui_edit_key(struct ui_edit *e, int kind, wint_t ch);
 /* ui_send.c: the send box and the repeat timer. */
 void ui_send_box(struct ui *ui);
 void ui_repeat_stop(struct ui *ui, const char *why);
+/* Up (-1) / Down (+1) in the send box: the texts sent before. */
+void ui_send_recall(struct ui *ui, int by);
+void ui_send_free(struct ui *ui);
 /* Sends bytes plus the append suffix through the current mode, counts
  * and records it.  Returns 0 or a negative code (the status says why). */
 int ui_send_bytes(struct ui *ui, const struct sk_addr *to, const uint8_t *p,

@@ -141,6 +141,12 @@ static bool function_key(struct ui *ui, wint_t ch)
 	case KEY_NPAGE: scroll_by(ui, page); return true;
 	case KEY_RESIZE: ui_term_resize(ui); return true;
 	case KEY_ENTER: enter(ui); return true;
+	case KEY_UP:
+	case KEY_DOWN:
+		if (ui->focus != UI_F_SEND)
+			return false;
+		ui_send_recall(ui, ch == KEY_UP ? -1 : 1);
+		return true;
 	case KEY_LEFT:
 	case KEY_RIGHT:
 		if (editable(ui->focus))

@@ -43,6 +43,45 @@ int ui_send_bytes(struct ui *ui, const struct sk_addr *to, const uint8_t *p,
 	return 0;
 }
 
+/* Remembers the send box's text, unless it repeats the last one. */
+static void remember(struct ui *ui, const char *text)
+{
+	if (ui->nsent && !strcmp(ui->sent[ui->nsent - 1], text)) {
+		ui->recall = ui->nsent;
+		return;
+	}
+	char *copy = strdup(text);
+	if (!copy)
+		return;
+	if (ui->nsent == UI_SENT_MAX) {
+		free(ui->sent[0]);
+		memmove(ui->sent, ui->sent + 1,
+			(UI_SENT_MAX - 1) * sizeof *ui->sent);
+		ui->nsent--;
+	}
+	ui->sent[ui->nsent++] = copy;
+	ui->recall = ui->nsent;
+}
+
+void ui_send_recall(struct ui *ui, int by)
+{
+	if (!ui->nsent)
+		return;
+	if (by < 0 && ui->recall > 0)
+		ui->recall--;
+	else if (by > 0 && ui->recall < ui->nsent)
+		ui->recall++;
+	ui_edit_set(&ui->edit[UI_F_SEND],
+		    ui->recall < ui->nsent ? ui->sent[ui->recall] : "");
+}
+
+void ui_send_free(struct ui *ui)
+{
+	for (size_t i = 0; i < ui->nsent; i++)
+		free(ui->sent[i]);
+	ui->nsent = ui->recall = 0;
+}
+
 /* The send box as bytes (malloc'd), or NULL with the status saying why. */
 static uint8_t *box_bytes(struct ui *ui, size_t *len)
 {
@@ -68,6 +107,7 @@ static uint8_t *box_bytes(struct ui *ui, size_t *len)
 		return NULL;
 	}
 	*len = (size_t)rc;
+	remember(ui, text);
 	return buf;
 }
 

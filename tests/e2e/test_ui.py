@@ -327,3 +327,21 @@ def test_gbk_view_search_and_saved_log(tmp_path):
                                                           % peer.getsockname()[1])
         ui.keys("C-w", "C-u", str(tmp_path / "no" / "such.log"), "Enter")
         ui.wait(r"save .*such\.log: No such file or directory")
+
+
+def test_up_and_down_recall_what_was_sent():
+    peer = udp_sock()
+    port = peer.getsockname()[1]
+    with Screen("udp", f"127.0.0.1:{port}") as ui:
+        ui.udp_port()
+        for text in ("one", "two", "three"):
+            ui.send_box(text)
+            assert peer.recvfrom(100)[0] == text.encode()
+        ui.keys("C-u", "Up", "Up")
+        ui.wait(r"Send> two\s*\n")
+        ui.keys("Up", "Up", "Down")
+        ui.wait(r"Send> two\s*\n")
+        ui.keys("Enter")
+        assert peer.recvfrom(100)[0] == b"two"
+        ui.keys("Down", "Down")
+        ui.wait(r"Send>\s*\n")

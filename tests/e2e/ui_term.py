@@ -38,7 +38,7 @@ class Screen:
         """tmux key names (Enter, Tab, C-x) or literal text (-l)."""
         for k in keys:
             if re.fullmatch(r"(C-.|Enter|Tab|BTab|Escape|Space|BSpace|F\d+|"
-                            r"PPage|NPage|Left|Right|Home|End)", k):
+                            r"PPage|NPage|Left|Right|Up|Down|Home|End|DC)", k):
                 self.tmux("send-keys", "-t", "ui", k)
             else:
                 self.tmux("send-keys", "-t", "ui", "-l", k)
