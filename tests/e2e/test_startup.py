@@ -9,7 +9,8 @@ from scapy.all import IP, UDP, Ether, wrpcap
 
 from conftest import SOCKIT, need_root, one_line_error
 
-LAZY = ("libuv.so", "libssl.so", "libcrypto.so", "libpcap.so")
+LAZY = ("libuv.so", "libssl.so", "libcrypto.so", "libpcap.so", "libncursesw.so",
+        "libtinfo.so")
 
 
 def loaded_libraries(*args):
@@ -28,7 +29,7 @@ def test_none_is_a_startup_dependency():
     for lib in LAZY:
         assert not any(lib in ln for ln in needed), (
             f"{lib} is linked at start-up: a function it exports is missing "
-            "from src/lazy_uv.c, src/lazy_openssl.c or src/lazy_pcap.c\n" + out)
+            "from src/lazy_*.c (uv, openssl, pcap, curses)\n" + out)
 
 
 def test_one_shot_commands_load_none():
@@ -73,3 +74,21 @@ def test_a_missing_library_is_one_clear_error(tmp_path):
                         script, "sh", SOCKIT, "sniff", "-r", str(path)],
                        capture_output=True, text=True, timeout=20)
     one_line_error(p, 1, "cannot load libpcap.so")
+
+
+def test_the_terminal_ui_loads_ncurses_alone(tmp_path):
+    """sockit ui opens libncursesw itself (src/lazy_curses.c); here under
+    tmux, quitting with Ctrl-Q once it is up."""
+    from ui_term import Screen
+    log = tmp_path / "ld.log"
+    with Screen("udp", "--local", "127.0.0.1:0",
+                env={"LD_DEBUG": "files", "LD_DEBUG_OUTPUT": str(log)}) as ui:
+        ui.udp_port()
+        ui.keys("C-q")
+        ui.wait(r"EXIT=0")
+    libs = [ln.split("file=", 1)[1].split()[0]
+            for f in tmp_path.glob("ld.log.*") for ln in f.read_text().splitlines()
+            if "file=" in ln]
+    assert any(x.startswith("libncursesw.so") for x in libs), libs
+    assert any(x.startswith("libuv.so") for x in libs), libs
+    assert not [x for x in libs if x.startswith(("libssl.so", "libcrypto.so", "libpcap.so"))]
