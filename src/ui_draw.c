@@ -206,19 +206,25 @@ static int dir_pair(char dir)
 
 static void draw_pane(struct ui *ui, int top, int height)
 {
-	static char buf[SHOW_MAX * 4 + SK_HEXDUMP_SIZE(SHOW_MAX) + 512];
-	static wchar_t w[sizeof buf];
+	enum { CAP = SHOW_MAX * 4 + SK_HEXDUMP_SIZE(SHOW_MAX) + 512 };
+	char *buf = malloc(CAP);
+	wchar_t *w = malloc(CAP * sizeof *w);
 	struct span rows[ENTRY_ROWS_MAX];
+	if (!buf || !w) {
+		free(buf);
+		free(w);
+		return;
+	}
 	uint64_t first = ui_hist_first(&ui->hist);
 	uint64_t end = ui->view_end ? ui->view_end : ui->hist.next_seq;
 	int y = top + height;
 	for (uint64_t seq = end; seq > first && y > top; seq--) {
 		const struct ui_msg *m = ui_hist_get(&ui->hist, seq - 1);
-		entry_text(ui, m, buf, sizeof buf);
+		entry_text(ui, m, buf, CAP);
 		mbstate_t st;
 		memset(&st, 0, sizeof st);
 		const char *src = buf;
-		size_t n = mbsrtowcs(w, &src, sizeof buf - 1, &st);
+		size_t n = mbsrtowcs(w, &src, CAP - 1, &st);
 		if (n == (size_t)-1)
 			continue;
 		size_t k = wrap(w, n, ui->cols, rows, ENTRY_ROWS_MAX);
@@ -232,6 +238,8 @@ static void draw_pane(struct ui *ui, int top, int height)
 		}
 		attr(ui, false, pair, fb);
 	}
+	free(buf);
+	free(w);
 	if (y > top && ui->hist.dropped) {
 		char note[96];
 		snprintf(note, sizeof note, "-- %llu older messages dropped --",

@@ -85,7 +85,7 @@ void ui_send_free(struct ui *ui)
 /* The send box as bytes (malloc'd), or NULL with the status saying why. */
 static uint8_t *box_bytes(struct ui *ui, size_t *len)
 {
-	static char text[UI_EDIT_MAX * 4];
+	char text[UI_EDIT_MAX * 4];
 	ui_edit_utf8(&ui->edit[UI_F_SEND], text, sizeof text);
 	size_t n = strlen(text), bad = 0;
 	if (!n) {
