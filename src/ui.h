@@ -89,6 +89,7 @@ struct ui {
 	uv_timer_t draw, rate, repeat;
 	uv_signal_t sigwinch, sigterm, sighup, sigint;
 	bool dirty, draw_pending, quit, help;
+	unsigned empty_wakeups; /* stdin readable with nothing in it */
 
 	enum ui_mode mode;
 	enum ui_view view;

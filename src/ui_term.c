@@ -32,18 +32,26 @@ static void colors_init(struct ui *ui)
 
 static void on_keys(uv_poll_t *h, int status, int events)
 {
-	(void)status;
-	(void)events;
 	struct ui *ui = h->data;
 	wint_t ch;
-	int kind;
+	int keys = 0, avail = 0;
 	/* ncurses reads the bytes of one key at a time; drain what is
 	 * there, a bounded number of keys per wakeup. */
-	for (int i = 0; i < 512 && !ui->quit; i++) {
-		kind = wget_wch(ui->win, &ch);
+	for (; keys < 512 && !ui->quit && status == 0; keys++) {
+		int kind = wget_wch(ui->win, &ch);
 		if (kind == ERR)
 			break;
 		ui_key(ui, kind, ch);
+	}
+	/* Readable again and again with nothing to read: the terminal hung
+	 * up.  Polling it on would spin, so the program ends as on SIGHUP. */
+	if (keys || ioctl(STDIN_FILENO, FIONREAD, &avail) != 0 || avail)
+		ui->empty_wakeups = 0;
+	else
+		ui->empty_wakeups++;
+	if (status < 0 || (events & UV_DISCONNECT) || ui->empty_wakeups > 100) {
+		ui->quit = true;
+		uv_stop(&ui->loop);
 	}
 }
 
