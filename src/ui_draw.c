@@ -320,8 +320,7 @@ static const char *const help_lines[] = {
 	"",
 	"  F1, Ctrl-G        this help",
 	"  Tab, Shift-Tab    next / previous field",
-	"  Enter             in Send: send (every N ms for Count when Every > "
-	"0)",
+	"  Enter             in Send: send (every N ms, Count times, if Every)",
 	"                    in Local/Remote/Mode: apply (reopen the socket)",
 	"  Space, Left/Right in Mode, Input, Append: change the choice",
 	"  Esc               stop a repeating send",
