@@ -7,6 +7,7 @@
  *   rows-4       the send box
  *   rows-3       counters;  rows-2 status;  rows-1 keys */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sockit/hexdump.h"
