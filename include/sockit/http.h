@@ -161,6 +161,23 @@ const char *sk_http_header_get(const struct sk_http_parser *p,
 int sk_http_path_clean(const char *target, char *out, size_t cap,
 		       bool *dir_slash);
 
+/* Looks at the request line at the start of buf (after any empty lines)
+ * before llhttp does.  Returns 0 when no whole line is there yet, 505 for
+ * a version other than 1.x (a line without one is HTTP/0.9), or 200 to go
+ * on, after rewriting a version "HTTP/1.N" with N > 1 to "HTTP/1.1" in
+ * place: RFC 9112 has a server answer an unknown minor version as the
+ * highest it knows. */
+int sk_http_request_line_check(char *buf, size_t len);
+
+/* The rules of RFC 9112 a parsed request must meet: header names are
+ * tokens (no whitespace before the colon), exactly one Host (none is
+ * allowed in HTTP/1.0).  Returns 0, or 400 when one is broken. */
+int sk_http_request_verdict(const struct sk_http_parser *p);
+
+/* True once the head of the current message is complete (its headers are
+ * readable), even while its body is still to come. */
+bool sk_http_head_done(const struct sk_http_parser *p);
+
 /* Parses a Range header against a resource of size bytes.  Only a single
  * "bytes=" range is honoured.  Returns 1 with [*first, *last] set, 0 when
  * the header is to be ignored (absent, another unit, several ranges,
@@ -168,6 +185,30 @@ int sk_http_path_clean(const char *target, char *out, size_t cap,
  * range cannot be satisfied (416). */
 int sk_http_range_parse(const char *value, uint64_t size, uint64_t *first,
 			uint64_t *last);
+
+/* ---- validators and conditional requests (RFC 9110 section 13) ---- */
+
+/* Writes the strong ETag http serve gives a file, quoted, from its size
+ * and modification time.  Returns the length or -ENOSPC. */
+int sk_http_etag(char *buf, size_t cap, uint64_t size, int64_t mtime_s, long mtime_ns);
+
+/* Parses an HTTP date (IMF-fixdate, RFC 850 or asctime form) into seconds
+ * since the epoch.  Returns 0 or SK_EHTTPHEADER. */
+int sk_http_date_parse(const char *s, int64_t *t);
+
+/* Whether a list of entity-tags ("*", or '"a", W/"b"') holds etag; weak
+ * comparison ignores "W/", strong comparison never matches a weak tag. */
+bool sk_http_etag_match(const char *list, const char *etag, bool weak);
+
+/* The status of a GET or HEAD given its If-None-Match and
+ * If-Modified-Since values (each may be NULL): 304 when the client's copy
+ * is current, else 200.  An unparsable date is ignored. */
+int sk_http_conditional(const char *if_none_match, const char *if_modified_since,
+			const char *etag, int64_t mtime);
+
+/* Whether a Range may be honoured: true without If-Range, or when its
+ * value is exactly etag (strong) or exactly the Last-Modified date. */
+bool sk_http_if_range(const char *if_range, const char *etag, int64_t mtime);
 
 /* Content-Type for a file name by its extension; octet-stream otherwise. */
 const char *sk_http_mime_type(const char *name);

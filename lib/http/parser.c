@@ -476,3 +476,8 @@ const char *sk_http_header_get(const struct sk_http_parser *p,
 			return p->hdr[i].value;
 	return NULL;
 }
+
+bool sk_http_head_done(const struct sk_http_parser *p)
+{
+	return p->final_head;
+}

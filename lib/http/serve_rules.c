@@ -38,7 +38,9 @@ int sk_http_path_clean(const char *target, char *out, size_t cap,
 		dec[d++] = c;
 	}
 	dec[d] = 0;
-	*dir_slash = d > 0 && dec[d - 1] == '/';
+	/* "/file.txt/." names the file as a directory, as "/file.txt/" does. */
+	*dir_slash = (d > 0 && dec[d - 1] == '/') ||
+		     (d > 1 && dec[d - 1] == '.' && dec[d - 2] == '/');
 	size_t o = 0;
 	const char *s = dec;
 	while (*s) {
@@ -143,6 +145,13 @@ const char *sk_http_mime_type(const char *name)
 		{ "jpeg", "image/jpeg" },
 		{ "gif", "image/gif" },
 		{ "webp", "image/webp" },
+		{ "avif", "image/avif" },
+		{ "jxl", "image/jxl" },
+		{ "apng", "image/apng" },
+		{ "bmp", "image/bmp" },
+		{ "tif", "image/tiff" },
+		{ "tiff", "image/tiff" },
+		{ "heic", "image/heic" },
 		{ "ico", "image/x-icon" },
 		{ "pdf", "application/pdf" },
 		{ "zip", "application/zip" },
@@ -153,6 +162,30 @@ const char *sk_http_mime_type(const char *name)
 		{ "webm", "video/webm" },
 		{ "mp3", "audio/mpeg" },
 		{ "wav", "audio/wav" },
+		{ "m4a", "audio/mp4" },
+		{ "aac", "audio/aac" },
+		{ "flac", "audio/flac" },
+		{ "ogg", "audio/ogg" },
+		{ "oga", "audio/ogg" },
+		{ "opus", "audio/ogg" },
+		{ "ogv", "video/ogg" },
+		{ "mkv", "video/x-matroska" },
+		{ "mov", "video/quicktime" },
+		{ "m3u8", "application/vnd.apple.mpegurl" },
+		{ "mpd", "application/dash+xml" },
+		{ "vtt", "text/vtt; charset=utf-8" },
+		{ "otf", "font/otf" },
+		{ "ttf", "font/ttf" },
+		{ "webmanifest", "application/manifest+json" },
+		{ "jsonld", "application/ld+json" },
+		{ "yaml", "application/yaml" },
+		{ "yml", "application/yaml" },
+		{ "toml", "application/toml" },
+		{ "xz", "application/x-xz" },
+		{ "zst", "application/zstd" },
+		{ "bz2", "application/x-bzip2" },
+		{ "7z", "application/x-7z-compressed" },
+		{ "epub", "application/epub+zip" },
 		{ "woff", "font/woff" },
 		{ "woff2", "font/woff2" },
 		{ "pcap", "application/vnd.tcpdump.pcap" },
@@ -170,6 +203,7 @@ const char *sk_http_mime_type(const char *name)
 const char *sk_http_reason_phrase(int status)
 {
 	switch (status) {
+	case 100: return "Continue";
 	case 200: return "OK";
 	case 206: return "Partial Content";
 	case 301: return "Moved Permanently";
@@ -184,6 +218,7 @@ const char *sk_http_reason_phrase(int status)
 	case 416: return "Range Not Satisfiable";
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
 	case 505: return "HTTP Version Not Supported";
 	default: return "";
 	}

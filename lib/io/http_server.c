@@ -44,6 +44,10 @@ struct conn {
 	bool writing;  /* a response is being sent; reading waits */
 	bool close_after;
 	bool peer_done; /* the peer closed its side */
+	bool line_checked; /* the request line was looked at (version) */
+	bool head_seen;    /* the head of a request with a body was handled */
+	bool body_pending; /* answered before the request body was read */
+	bool interim;      /* what is being sent is a 100 Continue */
 	struct sk_str out; /* head, and the whole body when not a file */
 	size_t out_off;
 	int file_fd;
@@ -122,12 +126,14 @@ static void start_head(struct conn *c, int status, const char *type, uint64_t le
 	sk_str_clear(&c->out);
 	c->out_off = 0;
 	c->log.status = status;
-	sk_str_printf(&c->out,
-		      "HTTP/1.1 %d %s\r\nServer: sockit/%s\r\nDate: %s\r\n"
-		      "Content-Type: %s\r\nContent-Length: %llu\r\n%s",
-		      status, sk_http_reason_phrase(status), SK_VERSION, date, type,
-		      (unsigned long long)length,
-		      c->close_after ? "Connection: close\r\n" : "");
+	sk_str_printf(&c->out, "HTTP/1.1 %d %s\r\nServer: sockit/%s\r\nDate: %s\r\n", status,
+		      sk_http_reason_phrase(status), SK_VERSION, date);
+	/* A 304 has no body: no Content-Type or Content-Length either. */
+	if (status != 304)
+		sk_str_printf(&c->out, "Content-Type: %s\r\nContent-Length: %llu\r\n", type,
+			      (unsigned long long)length);
+	if (c->close_after)
+		sk_str_puts(&c->out, "Connection: close\r\n");
 }
 
 static void end_head(struct conn *c)
@@ -228,8 +234,25 @@ static void redirect_slash(struct conn *c)
 
 static void serve_file(struct conn *c, int fd, const struct stat *st, const char *path)
 {
+	struct sk_http_parser *p = c->parser;
 	uint64_t size = (uint64_t)st->st_size, first = 0, last = size ? size - 1 : 0;
-	int r = sk_http_range_parse(sk_http_header_get(c->parser, "Range"), size, &first, &last);
+	char etag[80], lm[64];
+	sk_http_etag(etag, sizeof etag, size, st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+	http_date(lm, sizeof lm, st->st_mtime);
+	if (sk_http_conditional(sk_http_header_get(p, "If-None-Match"),
+				sk_http_header_get(p, "If-Modified-Since"), etag,
+				st->st_mtime) == 304) {
+		close(fd);
+		start_head(c, 304, NULL, 0);
+		sk_str_printf(&c->out, "ETag: %s\r\nLast-Modified: %s\r\n", etag, lm);
+		end_head(c);
+		return;
+	}
+	/* A stale If-Range means the client holds another version: it gets
+	 * the whole file, never a piece of this one to splice onto that. */
+	int r = 0;
+	if (sk_http_if_range(sk_http_header_get(p, "If-Range"), etag, st->st_mtime))
+		r = sk_http_range_parse(sk_http_header_get(p, "Range"), size, &first, &last);
 	if (r == SK_EHTTPRANGE) {
 		char extra[64];
 		snprintf(extra, sizeof extra, "Content-Range: bytes */%llu\r\n",
@@ -240,9 +263,8 @@ static void serve_file(struct conn *c, int fd, const struct stat *st, const char
 	}
 	uint64_t len = r == 1 ? last - first + 1 : size;
 	start_head(c, r == 1 ? 206 : 200, sk_http_mime_type(path), len);
-	char lm[64];
-	http_date(lm, sizeof lm, st->st_mtime);
-	sk_str_printf(&c->out, "Accept-Ranges: bytes\r\nLast-Modified: %s\r\n", lm);
+	sk_str_printf(&c->out, "Accept-Ranges: bytes\r\nETag: %s\r\nLast-Modified: %s\r\n",
+		      etag, lm);
 	if (r == 1)
 		sk_str_printf(&c->out, "Content-Range: bytes %llu-%llu/%llu\r\n",
 			      (unsigned long long)first, (unsigned long long)last,
@@ -268,7 +290,13 @@ static void respond(struct conn *c)
 	c->log.target = c->target;
 	c->log.version_minor = sk_http_version_minor(p);
 	c->log.bytes = 0;
-	c->close_after = !sk_http_keep_alive(p) || c->srv->stopping;
+	c->close_after = !sk_http_keep_alive(p) || c->srv->stopping || c->body_pending;
+	int verdict = sk_http_request_verdict(p);
+	if (verdict) {
+		c->close_after = true;
+		simple(c, verdict, NULL);
+		return;
+	}
 	if (strcmp(c->method, "GET") && strcmp(c->method, "HEAD")) {
 		simple(c, 405, "Allow: GET, HEAD\r\n");
 		return;
@@ -305,6 +333,12 @@ static void respond(struct conn *c)
 	int fd = open_beneath(c->srv->root_fd, path, O_RDONLY | O_NONBLOCK);
 	if (fd == -ENOENT || fd == -ENOTDIR) {
 		simple(c, 404, NULL);
+		return;
+	}
+	if (fd == -EMFILE || fd == -ENFILE || fd == -ENOMEM) {
+		/* Out of descriptors is the server's trouble, not the file's. */
+		c->close_after = true;
+		simple(c, 503, "Retry-After: 1\r\n");
 		return;
 	}
 	if (fd < 0) {
@@ -344,10 +378,17 @@ static void respond(struct conn *c)
 		simple(c, 403, NULL);
 		return;
 	}
+	if (slash) { /* "/file.txt/": a file is not a directory */
+		close(fd);
+		simple(c, 404, NULL);
+		return;
+	}
 	serve_file(c, fd, &st, path);
 }
 
-static void bad_request(struct conn *c, int rc)
+/* Answers a request that could not be parsed, or whose request line
+ * alone decides the answer, and closes the connection after. */
+static void refuse(struct conn *c, int status)
 {
 	c->method[0] = 0;
 	snprintf(c->target, sizeof c->target, "%s", "");
@@ -356,7 +397,7 @@ static void bad_request(struct conn *c, int rc)
 	c->log.version_minor = 1;
 	c->log.bytes = 0;
 	c->close_after = true;
-	simple(c, rc == SK_EHTTPTOOBIG ? 431 : 400, NULL);
+	simple(c, status, NULL);
 }
 
 /* ---- connection state ---- */
@@ -393,7 +434,7 @@ static void conn_close(struct conn *c)
 {
 	if (c->closing)
 		return;
-	if (c->writing)
+	if (c->writing && !c->interim)
 		log_aborted(c);
 	if (c->file_fd >= 0)
 		close(c->file_fd);
@@ -408,6 +449,13 @@ static void conn_close(struct conn *c)
 /* A response is fully sent. */
 static void response_done(struct conn *c)
 {
+	if (c->interim) { /* the 100 Continue is out: now the body */
+		c->interim = false;
+		c->writing = false;
+		set_events(c);
+		conn_process(c);
+		return;
+	}
 	if (c->srv->o->on_request) {
 		c->log.peer = c->peer;
 		c->srv->o->on_request(c->srv->o->ctx, &c->log);
@@ -419,6 +467,7 @@ static void response_done(struct conn *c)
 		return;
 	}
 	sk_http_parser_reset(c->parser);
+	c->line_checked = c->head_seen = false;
 	set_events(c);
 	conn_process(c); /* a pipelined request may be waiting */
 }
@@ -463,6 +512,54 @@ static void conn_write(struct conn *c)
 	response_done(c);
 }
 
+static void start_writing(struct conn *c)
+{
+	c->writing = true;
+	set_events(c);
+	conn_write(c);
+}
+
+/* The request line is judged before llhttp sees it: llhttp refuses
+ * HTTP/1.2 that RFC 9112 asks to serve, takes HTTP/2.0 that deserves a
+ * 505, and would wait forever for the headers of an HTTP/0.9 line.
+ * Returns 0 to go on, 1 when more bytes are needed, or an HTTP status. */
+static int check_request_line(struct conn *c)
+{
+	if (c->line_checked)
+		return 0;
+	int v = sk_http_request_line_check((char *)c->in, c->in_len);
+	if (v == 0)
+		return c->in_len == IN_BUF ? 414 : 1; /* a line longer than the buffer */
+	c->line_checked = true;
+	return v == 200 ? 0 : v;
+}
+
+/* The head of a request with a body is complete.  A request that will be
+ * refused anyway is answered now, without reading its body; one that
+ * says "Expect: 100-continue" is told to go on at once. */
+static bool head_before_body(struct conn *c)
+{
+	struct sk_http_parser *p = c->parser;
+	if (c->head_seen || !sk_http_head_done(p))
+		return false;
+	c->head_seen = true;
+	const char *m = sk_http_method(p);
+	if ((strcmp(m, "GET") && strcmp(m, "HEAD")) || sk_http_request_verdict(p)) {
+		c->body_pending = true;
+		respond(c);
+		return true;
+	}
+	const char *expect = sk_http_header_get(p, "Expect");
+	/* Never to an HTTP/1.0 client (RFC 9110 section 10.1.1). */
+	if (!expect || strcasecmp(expect, "100-continue") || sk_http_version_minor(p) < 1)
+		return false;
+	sk_str_clear(&c->out);
+	sk_str_puts(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
+	c->out_off = 0;
+	c->interim = true;
+	return true;
+}
+
 static void conn_process(struct conn *c)
 {
 	if (c->closing || c->writing)
@@ -472,22 +569,33 @@ static void conn_process(struct conn *c)
 			conn_close(c);
 		return;
 	}
+	int line = check_request_line(c);
+	if (line == 1) {
+		if (c->peer_done)
+			conn_close(c);
+		return;
+	}
+	if (line) {
+		refuse(c, line);
+		start_writing(c);
+		return;
+	}
 	size_t used = 0;
 	int rc = sk_http_parser_feed(c->parser, c->in, c->in_len, &used);
 	memmove(c->in, c->in + used, c->in_len - used);
 	c->in_len -= used;
 	if (rc == 0) {
-		if (c->peer_done)
+		if (head_before_body(c))
+			start_writing(c);
+		else if (c->peer_done)
 			conn_close(c);
 		return;
 	}
 	if (rc == 1)
 		respond(c);
 	else
-		bad_request(c, rc);
-	c->writing = true;
-	set_events(c);
-	conn_write(c);
+		refuse(c, rc == SK_EHTTPTOOBIG ? 431 : 400);
+	start_writing(c);
 }
 
 static void conn_on_poll(uv_poll_t *h, int status, int events)

@@ -17,7 +17,7 @@ Test(path, clean)
 		{ "/a/b.txt", 0, "a/b.txt", false },
 		{ "/a/b/?q=1", 0, "a/b", true },
 		{ "//a///b", 0, "a/b", false },
-		{ "/./a/./b/.", 0, "a/b", false },
+		{ "/./a/./b/.", 0, "a/b", true },
 		{ "/a%20b", 0, "a b", false },
 		{ "/a%2fb", 0, "a/b", false },
 		{ "/%41", 0, "A", false },
