@@ -31,7 +31,7 @@ _sockit_options()
 	"http get") echo "-o= --output= -i --include -I --head -H= --header= -L --location \
 		--max-redirs= --raw -w= --timeout= -4 -6 --fail-never --cafile= -k --insecure \
 		-q --quiet -h --help" ;;
-	"http serve") echo "-b= --bind= -4 -6 --idle-timeout= -q --quiet -h --help" ;;
+	"http serve") echo "-b= --bind= -4 -6 --idle-timeout= --header-timeout= --max-per-addr= -q --quiet -h --help" ;;
 	arp) echo "--scan -6 -i= --interface= -c= --count= --interval= --rate= --retries= \
 		--wait= -w= --deadline= --json -q --quiet -h --help" ;;
 	sniff) echo "-i= --interface= -r= --read= -w= --write= -c= --count= --timeout= -s= \

@@ -11,6 +11,7 @@
 
 static const char usage[] =
 	"usage: sockit http serve [DIR] [--bind ADDR:PORT] [-4 | -6] [-q]\n"
+	"                         [--idle-timeout T] [--header-timeout T] [--max-per-addr N]\n"
 	"\n"
 	"Serves the files under DIR (default: the current directory) to GET and\n"
 	"HEAD requests: directory listings (index.html when there is one), single\n"
@@ -29,6 +30,11 @@ static const char usage[] =
 	"                         picks a free port; ':PORT' means every interface)\n"
 	"  -4, -6                 IPv4 or IPv6 only\n"
 	"      --idle-timeout T   close keep-alive connections idle this long (60s)\n"
+	"      --header-timeout T  a request head must be whole within T from its\n"
+	"                         first byte (from the connection's start for the\n"
+	"                         first request), else 408 and close (30s; 0: none)\n"
+	"      --max-per-addr N   connections from one address at once; more get\n"
+	"                         503 with Retry-After (default 256; 0: no cap)\n"
 	"  -q, --quiet            no per-request log lines\n"
 	"  -h, --help             this help\n"
 	"\n"
@@ -68,11 +74,19 @@ static void on_request(void *ctx, const struct sk_http_log *e)
 	fflush(stderr);
 }
 
+static void on_notice(void *ctx, const char *msg)
+{
+	(void)ctx;
+	cli_warn("%s", msg);
+}
+
 int cmd_http_serve(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "bind", required_argument, NULL, 'b' },
 		{ "idle-timeout", required_argument, NULL, 'T' },
+		{ "header-timeout", required_argument, NULL, 'H' },
+		{ "max-per-addr", required_argument, NULL, 'M' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -80,11 +94,16 @@ int cmd_http_serve(int argc, char **argv)
 	struct serve s = { false };
 	const char *bind = "127.0.0.1:8000";
 	int family = AF_UNSPEC, c;
-	uint64_t idle = 60000;
+	uint64_t idle = 60000, header = 30000;
+	uint32_t per_addr = 256;
 	while ((c = cli_getopt(argc, argv, "b:46qh", longopts)) != -1) {
 		switch (c) {
 		case 'b': bind = optarg; break;
 		case 'T': idle = cli_duration_ms("--idle-timeout", optarg); break;
+		case 'H': header = cli_duration_ms("--header-timeout", optarg); break;
+		case 'M':
+			per_addr = (uint32_t)cli_number("--max-per-addr", optarg, 0, 1000000);
+			break;
 		case '4': family = AF_INET; break;
 		case '6': family = AF_INET6; break;
 		case 'q': s.quiet = true; break;
@@ -114,9 +133,12 @@ int cmd_http_serve(int argc, char **argv)
 		.bind = &ep,
 		.family = family,
 		.idle_timeout_ms = idle,
+		.header_timeout_ms = header,
+		.max_per_addr = per_addr,
 		.ctx = &s,
 		.on_listening = on_listening,
 		.on_request = on_request,
+		.on_notice = on_notice,
 	};
 	if (sk_http_serve(&o, err) < 0)
 		cli_fail(EXIT_FAIL, "%s", err);

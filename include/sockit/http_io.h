@@ -60,15 +60,25 @@ struct sk_http_serve_opts {
 	const struct sk_endpoint *bind;
 	int family;
 	uint64_t idle_timeout_ms;   /* keep-alive connections idle this long close */
+	/* A request head (from a connection's start, or from the first byte
+	 * of a later request) not complete this long gets 408 and the
+	 * connection closes; 0: no deadline. */
+	uint64_t header_timeout_ms;
+	uint32_t max_per_addr; /* connections from one address; 0: no cap */
 	void *ctx;
 	/* Called for each bound address once listening.  May be NULL. */
 	void (*on_listening)(void *ctx, const struct sockaddr *addr);
 	/* Called once per answered request.  May be NULL. */
 	void (*on_request)(void *ctx, const struct sk_http_log *entry);
+	/* Something the operator should know that is not one request (out of
+	 * file descriptors); msg has no newline.  May be NULL. */
+	void (*on_notice)(void *ctx, const char *msg);
 };
 
 /* Serves GET and HEAD of the files under root until SIGINT or SIGTERM,
- * then returns 0.  Nothing outside root is ever opened: ".." in any
+ * then returns 0.  A connection over max_per_addr, or one that arrives
+ * when the process is out of descriptors, is answered 503 with
+ * Retry-After and closed (one descriptor is held in reserve for that).  Nothing outside root is ever opened: ".." in any
  * spelling is refused (403) and symbolic links are followed only while
  * they stay beneath root.  Returns a negative code with err when it
  * cannot start (bad root, bind failure). */

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "io/peer_count.h"
 #include "sockit/array.h"
 #include "sockit/error.h"
 #include "sockit/http_io.h"
@@ -36,7 +37,10 @@ struct server;
 struct conn {
 	uv_poll_t poll;
 	uv_timer_t idle;
+	uv_timer_t head_timer; /* the whole request head must come in time */
+	bool head_timing;      /* head_timer runs */
 	int fd;
+	struct sockaddr_storage addr; /* the peer, as counted per address */
 	struct server *srv;
 	struct sk_http_parser *parser;
 	uint8_t in[IN_BUF];
@@ -73,6 +77,9 @@ struct server {
 	size_t nlis;
 	uv_signal_t sigint, sigterm;
 	uv_timer_t emfile; /* pauses accepting when out of descriptors */
+	int reserve_fd;    /* given up to answer 503 when out of descriptors */
+	uint64_t short_noticed; /* loop time of the last shortage notice */
+	struct sk__peer_count peers;
 	bool stopping;
 };
 
@@ -92,6 +99,24 @@ static void log_aborted(struct conn *c)
 	c->log.bytes = sent;
 	c->log.peer = c->peer;
 	c->srv->o->on_request(c->srv->o->ctx, &c->log);
+}
+
+/* Out of descriptors: said at most once a second, so a flood does not
+ * become a flood of notices too. */
+static void fd_shortage(struct server *s)
+{
+	uint64_t now = uv_now(&s->loop);
+	if (s->short_noticed && now - s->short_noticed < 1000)
+		return;
+	s->short_noticed = now;
+	if (s->o->on_notice)
+		s->o->on_notice(s->o->ctx, "out of file descriptors: answering 503 "
+					   "with Retry-After until some are free");
+}
+
+static bool out_of_fds(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOMEM;
 }
 
 static void conn_close(struct conn *c);
@@ -165,8 +190,15 @@ static void listing(struct conn *c, int dirfd, const char *path)
 	int fd = dup(dirfd);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d) {
+		int e = errno;
 		if (fd >= 0)
 			close(fd);
+		if (out_of_fds(e)) {
+			fd_shortage(c->srv);
+			c->close_after = true;
+			simple(c, 503, "Retry-After: 1\r\n");
+			return;
+		}
 		simple(c, 500, NULL);
 		return;
 	}
@@ -335,8 +367,9 @@ static void respond(struct conn *c)
 		simple(c, 404, NULL);
 		return;
 	}
-	if (fd == -EMFILE || fd == -ENFILE || fd == -ENOMEM) {
+	if (fd < 0 && out_of_fds(-fd)) {
 		/* Out of descriptors is the server's trouble, not the file's. */
+		fd_shortage(c->srv);
 		c->close_after = true;
 		simple(c, 503, "Retry-After: 1\r\n");
 		return;
@@ -361,6 +394,13 @@ static void respond(struct conn *c)
 		char index[SK_URL_TARGETLEN + 16];
 		snprintf(index, sizeof index, "%s%sindex.html", path, path[0] ? "/" : "");
 		int ifd = open_beneath(c->srv->root_fd, index, O_RDONLY | O_NONBLOCK);
+		if (ifd < 0 && out_of_fds(-ifd)) {
+			close(fd);
+			fd_shortage(c->srv);
+			c->close_after = true;
+			simple(c, 503, "Retry-After: 1\r\n");
+			return;
+		}
 		struct stat ist;
 		if (ifd >= 0 && fstat(ifd, &ist) == 0 && S_ISREG(ist.st_mode)) {
 			close(fd);
@@ -424,6 +464,7 @@ static void on_conn_closed(uv_handle_t *h)
 {
 	struct conn *c = h->data;
 	if (--c->closing == 0) {
+		sk__peer_count_del(&c->srv->peers, (struct sockaddr *)&c->addr);
 		sk_http_parser_free(c->parser);
 		sk_str_free(&c->out);
 		free(c);
@@ -439,10 +480,11 @@ static void conn_close(struct conn *c)
 	if (c->file_fd >= 0)
 		close(c->file_fd);
 	c->file_fd = -1;
-	c->closing = 2;
+	c->closing = 3;
 	uv_poll_stop(&c->poll);
 	uv_close((uv_handle_t *)&c->poll, on_conn_closed);
 	uv_close((uv_handle_t *)&c->idle, on_conn_closed);
+	uv_close((uv_handle_t *)&c->head_timer, on_conn_closed);
 	close(c->fd);
 }
 
@@ -512,8 +554,15 @@ static void conn_write(struct conn *c)
 	response_done(c);
 }
 
+static void stop_head_timer(struct conn *c)
+{
+	c->head_timing = false;
+	uv_timer_stop(&c->head_timer);
+}
+
 static void start_writing(struct conn *c)
 {
+	stop_head_timer(c);
 	c->writing = true;
 	set_events(c);
 	conn_write(c);
@@ -543,6 +592,7 @@ static bool head_before_body(struct conn *c)
 	if (c->head_seen || !sk_http_head_done(p))
 		return false;
 	c->head_seen = true;
+	stop_head_timer(c); /* the body is under the idle timer */
 	const char *m = sk_http_method(p);
 	if ((strcmp(m, "GET") && strcmp(m, "HEAD")) || sk_http_request_verdict(p)) {
 		c->body_pending = true;
@@ -560,6 +610,29 @@ static bool head_before_body(struct conn *c)
 	return true;
 }
 
+/* The head did not come in time: a client that trickles it byte by byte
+ * is not held for ever (nginx's client_header_timeout). */
+static void on_head_timeout(uv_timer_t *t)
+{
+	struct conn *c = t->data;
+	c->head_timing = false;
+	if (c->closing || c->writing) {
+		conn_close(c);
+		return;
+	}
+	refuse(c, 408);
+	start_writing(c);
+}
+
+static void arm_head_timer(struct conn *c)
+{
+	uint64_t ms = c->srv->o->header_timeout_ms;
+	if (ms && !c->head_timing) {
+		c->head_timing = true;
+		uv_timer_start(&c->head_timer, on_head_timeout, ms, 0);
+	}
+}
+
 static void conn_process(struct conn *c)
 {
 	if (c->closing || c->writing)
@@ -569,6 +642,8 @@ static void conn_process(struct conn *c)
 			conn_close(c);
 		return;
 	}
+	if (!c->line_checked)
+		arm_head_timer(c); /* the first bytes of a request */
 	int line = check_request_line(c);
 	if (line == 1) {
 		if (c->peer_done)
@@ -650,6 +725,49 @@ static void resume_accept(uv_timer_t *t)
 		uv_poll_start(&s->lis[i].poll, UV_READABLE, listener_on_poll);
 }
 
+/* Answers a connection that will not be served (its address has too
+ * many, or the server is out of descriptors) with a 503 and closes it.
+ * The socket is new, so its send buffer takes the whole answer. */
+static void turn_away(int fd, const char *why)
+{
+	char date[64], msg[512];
+	http_date(date, sizeof date, time(NULL));
+	int body = (int)strlen(why) + 1;
+	int n = snprintf(msg, sizeof msg,
+			 "HTTP/1.1 503 Service Unavailable\r\nServer: sockit/%s\r\n"
+			 "Date: %s\r\nRetry-After: 1\r\nContent-Type: text/plain; "
+			 "charset=utf-8\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s\n",
+			 SK_VERSION, date, body, why);
+	if (n > 0 && (size_t)n < sizeof msg)
+		(void)!send(fd, msg, (size_t)n, MSG_NOSIGNAL);
+	shutdown(fd, SHUT_WR);
+	/* Read what the client already sent, so that closing does not reset
+	 * the connection and take the answer with it. */
+	char sink[4096];
+	while (recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0)
+		;
+	close(fd);
+}
+
+/* accept4 failed for want of descriptors: the reserve one is given up
+ * to take the connection and answer it, then taken back; accepting pauses
+ * a moment rather than spinning on a listener that stays readable. */
+static void accept_when_short(struct listener *l)
+{
+	struct server *s = l->srv;
+	fd_shortage(s);
+	if (s->reserve_fd >= 0) {
+		close(s->reserve_fd);
+		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0)
+			turn_away(fd, "503 Service Unavailable: out of file descriptors");
+		s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	for (size_t i = 0; i < s->nlis; i++)
+		uv_poll_stop(&s->lis[i].poll);
+	uv_timer_start(&s->emfile, resume_accept, 100, 0);
+}
+
 static void listener_on_poll(uv_poll_t *h, int status, int events)
 {
 	(void)events;
@@ -662,24 +780,28 @@ static void listener_on_poll(uv_poll_t *h, int status, int events)
 		socklen_t sl = sizeof ss;
 		int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE) {
-				/* Out of descriptors: stop accepting for a moment
-				 * instead of spinning on a readable listener. */
-				for (size_t i = 0; i < s->nlis; i++)
-					uv_poll_stop(&s->lis[i].poll);
-				uv_timer_start(&s->emfile, resume_accept, 100, 0);
-			}
+			if (out_of_fds(errno))
+				accept_when_short(l);
 			return;
 		}
-		struct conn *c = calloc(1, sizeof *c);
+		int n = sk__peer_count_add(&s->peers, (struct sockaddr *)&ss, s->o->max_per_addr);
+		if (n == SK_ELIMIT) {
+			turn_away(fd, "503 Service Unavailable: too many connections from "
+				      "this address");
+			continue;
+		}
+		struct conn *c = n < 0 ? NULL : calloc(1, sizeof *c);
 		if (c)
 			c->parser = sk_http_parser_new(SK_HTTP_REQUEST, false, NULL, NULL);
 		if (!c || !c->parser) {
+			if (n > 0)
+				sk__peer_count_del(&s->peers, (struct sockaddr *)&ss);
 			if (c)
 				free(c);
 			close(fd);
 			continue;
 		}
+		c->addr = ss;
 		c->fd = fd;
 		c->srv = s;
 		c->file_fd = -1;
@@ -689,9 +811,11 @@ static void listener_on_poll(uv_poll_t *h, int status, int events)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		uv_poll_init(&s->loop, &c->poll, fd);
 		uv_timer_init(&s->loop, &c->idle);
-		c->poll.data = c->idle.data = c;
+		uv_timer_init(&s->loop, &c->head_timer);
+		c->poll.data = c->idle.data = c->head_timer.data = c;
 		set_events(c);
 		arm_idle(c);
+		arm_head_timer(c); /* a connection that never sends is cut too */
 	}
 }
 
@@ -772,9 +896,12 @@ int sk_http_serve(const struct sk_http_serve_opts *o, char *err)
 	if (!s)
 		return sk_err_set(err, -ENOMEM, "serve");
 	s->o = o;
+	s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	s->root_fd = open(o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->root_fd < 0) {
 		int e = -errno;
+		if (s->reserve_fd >= 0)
+			close(s->reserve_fd);
 		free(s);
 		return sk_err_set(err, e, "%s", o->root);
 	}
@@ -783,6 +910,8 @@ int sk_http_serve(const struct sk_http_serve_opts *o, char *err)
 				     &addrs, err);
 	if (rc < 0) {
 		close(s->root_fd);
+		if (s->reserve_fd >= 0)
+			close(s->reserve_fd);
 		free(s);
 		return rc;
 	}
@@ -824,6 +953,9 @@ int sk_http_serve(const struct sk_http_serve_opts *o, char *err)
 	uv_run(&s->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&s->loop);
 	close(s->root_fd);
+	if (s->reserve_fd >= 0)
+		close(s->reserve_fd);
+	sk__peer_count_free(&s->peers);
 	free(s);
 	return rc;
 }
