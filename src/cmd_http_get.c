@@ -2,6 +2,7 @@
  * the body to stdout or to FILE via FILE.part. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,10 +31,14 @@ static const char usage[] =
 	"and writes the body to stdout.  Bodies sized by Content-Length, chunked\n"
 	"or ended by the connection closing are all read to their exact end.\n"
 	"https verifies the server's certificate and name by default.\n"
+	"http://user:password@host/ sends Basic authentication to that origin.\n"
 	"\n"
 	"  -o, --output FILE   write the body to FILE.part, renamed to FILE only\n"
-	"                      when the body is complete and the status is 2xx/3xx\n"
+	"                      when the body is complete and the status is 2xx/3xx;\n"
+	"                      FILE.part is removed on failure or interruption\n"
+	"                      (there is no resume)\n"
 	"  -i, --include       print the status line and headers before the body\n"
+	"                      (with -L, those of every hop)\n"
 	"  -I, --head          send HEAD and print the status line and headers\n"
 	"  -H, --header LINE   add a header; 'Name:' alone removes a default one\n"
 	"                      (Host, User-Agent, Accept)\n"
@@ -45,7 +50,8 @@ static const char usage[] =
 	"  -4, -6              IPv4 or IPv6 only\n"
 	"      --fail-never    exit 0 whenever a response arrived\n"
 	"      --cafile FILE   trust the CAs in FILE (PEM) instead of the system's\n"
-	"  -k, --insecure      https without any certificate check (says so)\n"
+	"  -k, --insecure      https without any certificate check (says so on\n"
+	"                      stderr)\n"
 	"  -q, --quiet         no progress bar\n"
 	"  -h, --help          this help\n"
 	"\n"
@@ -130,10 +136,11 @@ static int on_head(void *ctx)
 	int status = sk_http_status(g->parser);
 	g->following = g->follow && is_redirect(status) &&
 		       sk_http_header_get(g->parser, "Location");
-	if (g->following)
-		return 0;
+	/* Every hop's head is shown, as curl -L -i does. */
 	if ((g->include || g->head) && !g->raw)
 		print_head(g);
+	if (g->following)
+		return 0;
 	if (g->show_progress)
 		progress_start(&g->progress, sk_http_content_length(g->parser));
 	return 0;
@@ -206,6 +213,19 @@ static void on_connected(void *ctx, const struct sockaddr *peer)
 	sk_sockaddr_format(peer, true, g->peer, sizeof g->peer);
 }
 
+/* The FILE.part an interrupted transfer must not leave behind: there is
+ * no resume to use it, and a stale piece would only mislead. */
+static const char *volatile part_on_signal;
+
+static void remove_part_and_die(int sig)
+{
+	const char *part = part_on_signal;
+	if (part)
+		unlink(part);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static void open_output(struct get *g)
 {
 	g->out_fd = STDOUT_FILENO;
@@ -229,6 +249,12 @@ static void open_output(struct get *g)
 	if (g->out_fd < 0)
 		cli_fail(EXIT_FAIL, "%s: %s", g->part, strerror(errno));
 	g->out_is_file = true;
+	part_on_signal = g->part;
+	struct sigaction sa = { .sa_handler = remove_part_and_die };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 /* Throws away what a followed redirect wrote (nothing, normally). */
@@ -237,6 +263,7 @@ static void discard_output(struct get *g)
 	if (g->out_is_file) {
 		close(g->out_fd);
 		unlink(g->part);
+		part_on_signal = NULL;
 		g->out_is_file = false;
 		g->out_fd = -1;
 	}
@@ -342,19 +369,38 @@ int cmd_http_get(int argc, char **argv)
 
 		/* Credentials and cookies the user gave for one origin are
 		 * not sent to another after a redirect. */
-		const char *hdrs[MAX_HEADERS];
+		const char *hdrs[MAX_HEADERS + 1];
 		size_t nh = 0;
-		bool same = sk_url_same_origin(&first, &g.url);
+		bool same = sk_url_same_origin(&first, &g.url), user_auth = false;
 		for (size_t i = 0; i < g.nheaders; i++) {
-			if (!same && (!strncasecmp(g.headers[i], "Authorization:", 14) ||
-				      !strncasecmp(g.headers[i], "Cookie:", 7) ||
+			bool auth = !strncasecmp(g.headers[i], "Authorization:", 14);
+			user_auth |= auth;
+			if (!same && (auth || !strncasecmp(g.headers[i], "Cookie:", 7) ||
 				      !strncasecmp(g.headers[i], "Host:", 5)))
 				continue;
 			hdrs[nh++] = g.headers[i];
 		}
+		/* user:password@ in the URL: Basic authentication, for the
+		 * URL's own origin only; an Authorization header given with -H
+		 * wins. */
+		struct sk_str basic = { 0 };
+		if (first.userinfo[0] && same && !user_auth) {
+			sk_str_puts(&basic, "Authorization: ");
+			if (sk_http_basic_auth(&basic, first.userinfo))
+				cli_usage("URL: bad percent-escape in the user or password");
+			hdrs[nh++] = basic.p;
+		}
 		struct sk_str req = { 0 };
-		if (sk_http_request_build(&req, method, &g.url, hdrs, nh))
+		int built = sk_http_request_build(&req, method, &g.url, hdrs, nh);
+		sk_str_free(&basic);
+		if (built)
 			cli_fail(EXIT_FAIL, "request too large");
+		if (g.url.https && g.insecure) {
+			char where[SK_HOSTLEN + 16];
+			sk_url_authority(&g.url, where, sizeof where);
+			cli_warn("warning: the certificate of %s is not checked (--insecure)",
+				 where);
+		}
 
 		if (g.url.https && !g.tls) {
 			struct sk_tls_client_opts to = {

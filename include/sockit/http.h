@@ -21,13 +21,16 @@ struct sk_url {
 	bool ipv6;             /* host is an IPv6 literal */
 	uint16_t port;         /* the scheme's default when none was given */
 	char target[SK_URL_TARGETLEN]; /* "/path?query" as written, "/" if empty */
+	/* "user:password" as written before '@' (percent-encoded), "" when
+	 * none.  sk_url_format never writes it, so it stays out of messages. */
+	char userinfo[256];
 };
 
 /* Parses an absolute http:// or https:// URL (no scheme means http://).
  * The path and query are kept byte for byte (percent-encoding untouched);
- * a fragment is dropped, as it is never sent.  Userinfo ("user:pw@") is
- * refused.  Returns 0 or SK_EURL with err (SK_ERRLEN, may be NULL) saying
- * what is wrong. */
+ * a fragment is dropped, as it is never sent.  Userinfo ("user:pw@") goes
+ * to out->userinfo.  Returns 0 or SK_EURL with err (SK_ERRLEN, may be NULL)
+ * saying what is wrong. */
 int sk_url_parse(const char *text, struct sk_url *out, char *err);
 
 /* Writes the URL back as text ("http://[::1]:8080/x").  Returns the length
@@ -60,6 +63,12 @@ int sk_http_header_check(const char *line, char *err);
 int sk_http_request_build(struct sk_str *out, const char *method,
 			  const struct sk_url *url, const char *const *headers,
 			  size_t nheaders);
+
+/* Appends the value of an Authorization header for a URL's userinfo:
+ * "Basic " and the base64 of "user:password" percent-decoded (a user
+ * without a password gets an empty one).  Returns 0, SK_EURL for a bad
+ * percent-escape, or SK_ELIMIT. */
+int sk_http_basic_auth(struct sk_str *out, const char *userinfo);
 
 /* The method of a request that follows a redirect: 301, 302 and 303 turn
  * anything but GET and HEAD into GET (303 always, except HEAD); 307 and

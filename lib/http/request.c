@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sockit/bytes.h"
 #include "sockit/error.h"
 #include "sockit/http.h"
 
@@ -108,4 +109,47 @@ const char *sk_http_redirect_method(int status, const char *method)
 	default:
 		return NULL;
 	}
+}
+
+static int base64_append(struct sk_str *out, const uint8_t *p, size_t n)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				  "0123456789+/";
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16;
+		if (i + 1 < n)
+			v |= (uint32_t)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		char q[4] = { abc[v >> 18], abc[(v >> 12) & 63],
+			      i + 1 < n ? abc[(v >> 6) & 63] : '=', i + 2 < n ? abc[v & 63] : '=' };
+		if (sk_str_append(out, q, 4))
+			return SK_ELIMIT;
+	}
+	return 0;
+}
+
+int sk_http_basic_auth(struct sk_str *out, const char *userinfo)
+{
+	uint8_t plain[300];
+	size_t n = 0;
+	for (const char *s = userinfo; *s; s++) {
+		int c = (unsigned char)*s;
+		if (c == '%') {
+			int hi = sk_hex_digit(s[1]);
+			int lo = hi >= 0 ? sk_hex_digit(s[2]) : -1;
+			if (hi < 0 || lo < 0)
+				return SK_EURL;
+			c = hi * 16 + lo;
+			s += 2;
+		}
+		if (n + 2 > sizeof plain)
+			return SK_ELIMIT;
+		plain[n++] = (uint8_t)c;
+	}
+	if (!strchr(userinfo, ':'))
+		plain[n++] = ':';
+	if (sk_str_puts(out, "Basic "))
+		return SK_ELIMIT;
+	return base64_append(out, plain, n);
 }

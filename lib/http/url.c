@@ -92,9 +92,24 @@ static int parse_port(const char *s, size_t n, uint16_t *out, char *err)
 static int parse_authority(const char *a, size_t n, struct sk_url *out,
 			   char *err)
 {
-	if (memchr(a, '@', n))
-		return sk_err_set(err, SK_EURL,
-				  "credentials in the URL (user@host) are not supported");
+	/* "user:password@host": the userinfo is kept as written, for Basic
+	 * authentication; the host starts after the last '@'. */
+	const char *at = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (a[i] == '@')
+			at = a + i;
+	if (at) {
+		size_t un = (size_t)(at - a);
+		if (un == 0)
+			return sk_err_set(err, SK_EURL, "empty user name before '@'");
+		if (un >= sizeof out->userinfo)
+			return sk_err_set(err, SK_EURL, "user and password longer than %zu bytes",
+					  sizeof out->userinfo - 1);
+		memcpy(out->userinfo, a, un);
+		out->userinfo[un] = 0;
+		n -= un + 1;
+		a = at + 1;
+	}
 	if (n == 0)
 		return sk_err_set(err, SK_EURL, "no host");
 	const char *port = NULL;

@@ -341,7 +341,8 @@ static void respond(struct conn *c)
 	struct sk_url *abs = NULL;
 	if (!strncasecmp(target, "http://", 7) || !strncasecmp(target, "https://", 8)) {
 		abs = malloc(sizeof *abs);
-		if (!abs || sk_url_parse(target, abs, NULL)) {
+		/* Credentials have no place in a request target. */
+		if (!abs || sk_url_parse(target, abs, NULL) || abs->userinfo[0]) {
 			free(abs);
 			simple(c, 400, NULL);
 			return;

@@ -52,8 +52,7 @@ static const struct {
 	{ "", "empty URL" },
 	{ "ftp://h/", "scheme 'ftp' not supported" },
 	{ "mailto:x@y", "not supported" },
-	{ "http://user:pw@h/", "credentials" },
-	{ "http://user@h/", "credentials" },
+	{ "http://@h/", "empty user" },
 	{ "http:///x", "no host" },
 	{ "http://:80/", "no host" },
 	{ "http://h:0/", "port '0'" },
@@ -86,6 +85,45 @@ Test(url, bad)
 			  err, bad[i].needle);
 		cr_expect_null(strchr(err, '\n'));
 	}
+}
+
+Test(url, userinfo)
+{
+	struct sk_url u;
+	char err[SK_ERRLEN], shown[SK_URL_MAXLEN];
+	cr_assert_eq(sk_url_parse("http://me:p%40ss:x@h:81/a", &u, err), 0, "%s", err);
+	cr_assert_str_eq(u.userinfo, "me:p%40ss:x");
+	cr_assert_str_eq(u.host, "h");
+	cr_assert_eq(u.port, 81);
+	sk_url_format(&u, shown, sizeof shown);
+	cr_assert_str_eq(shown, "http://h:81/a");
+	cr_assert_eq(sk_url_parse("https://solo@[::1]/", &u, err), 0, "%s", err);
+	cr_assert_str_eq(u.userinfo, "solo");
+	cr_assert_str_eq(u.host, "::1");
+	cr_assert_eq(sk_url_parse("http://h/", &u, err), 0);
+	cr_assert_str_eq(u.userinfo, "");
+}
+
+Test(request, basic_auth)
+{
+	static const struct {
+		const char *userinfo, *value;
+	} cases[] = {
+		{ "Aladdin:open%20sesame", "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==" },
+		{ "me:s%3Acret", "Basic bWU6czpjcmV0" },
+		{ "solo", "Basic c29sbzo=" },
+		{ "a:", "Basic YTo=" },
+		{ "ab:c", "Basic YWI6Yw==" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct sk_str s = { 0 };
+		cr_assert_eq(sk_http_basic_auth(&s, cases[i].userinfo), 0);
+		cr_assert_str_eq(s.p, cases[i].value, "%s", cases[i].userinfo);
+		sk_str_free(&s);
+	}
+	struct sk_str s = { 0 };
+	cr_assert_eq(sk_http_basic_auth(&s, "a:%zz"), SK_EURL);
+	sk_str_free(&s);
 }
 
 Test(url, too_long)
