@@ -408,7 +408,7 @@ static void on_progress(const struct sk_scan_progress *p, void *ctx)
 		run->out_errno = errno ? errno : -1; /* -1: an earlier write, errno gone */
 		stop_flag = 1;
 	}
-	scan_bar_draw(&run->bar, p);
+	scan_bar_draw(&run->bar, p, report_open_count(run->report));
 }
 
 /* Everything reported must be out before a checkpoint says it is done. */
@@ -513,12 +513,12 @@ int cmd_scan(int argc, char **argv)
 	so.probe_len = o.probe_len;
 	so.sport = o.sport;
 
-	struct run run = { .o = &o,
-			   .report =
-			       report_new(stdout, o.fmt, o.all, o.banner) };
+	struct run run = { .o = &o };
+	/* The bar before the report takes stdout: its lines go around it. */
+	scan_bar_init(&run.bar, !o.quiet);
+	run.report = report_new(stdout, o.fmt, o.all, o.banner);
 	if (!run.report)
 		cli_fail(EXIT_FAIL, "out of memory");
-	scan_bar_init(&run.bar, !o.quiet && isatty(STDERR_FILENO));
 	so.on_result = on_result;
 	so.on_progress = on_progress;
 	so.on_flush = on_flush;

@@ -4,19 +4,10 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
-
-void file_rate(uint64_t bytes, uint64_t ns, char *out, size_t cap)
-{
-	double s = ns ? (double)ns / 1e9 : 1e-9;
-	double r = (double)bytes / s;
-	if (r >= 1e9)
-		snprintf(out, cap, "%.2f GB/s", r / 1e9);
-	else
-		snprintf(out, cap, "%.1f MB/s", r / 1e6);
-}
+#include "sockit/progress.h"
+#include "status.h"
 
 void file_rate_note(uint64_t bytes, uint64_t ns, char *out, size_t cap)
 {
@@ -27,45 +18,26 @@ void file_rate_note(uint64_t bytes, uint64_t ns, char *out, size_t cap)
 			out[0] = 0;
 		return;
 	}
-	char r[32];
-	file_rate(bytes, ns, r, sizeof r);
+	char r[SK_PROGRESSLEN];
+	sk_rate_format(bytes, ns / 1000000u, "B", r, sizeof r);
 	snprintf(out, cap, " (%s)", r);
 }
 
-static void bar(char *out, size_t width, uint64_t done, uint64_t size)
-{
-	size_t fill = size ? (size_t)((double)done / (double)size * (double)width) : width;
-	if (fill > width)
-		fill = width;
-	memset(out, '#', fill);
-	memset(out + fill, '.', width - fill);
-	out[width] = 0;
-}
-
-static int pct(uint64_t done, uint64_t size)
-{
-	return size ? (int)((double)done * 100.0 / (double)size) : 100;
-}
-
+/* The file's name and its percentage, then the whole transfer's bar. */
 static void draw(struct file_progress *p, bool force)
 {
-	uint64_t now = sk_clock_ns();
-	if (!force && now - p->last_ns < 100000000u)
-		return;
-	p->last_ns = now;
-	char b1[21], b2[21], rate[32];
 	uint64_t all = p->done_before + p->file_done;
-	bar(b1, 20, p->file_done, p->file_size);
-	file_rate(all, now - p->start_ns, rate, sizeof rate);
-	if (p->total) {
-		bar(b2, 20, all, p->total);
-		fprintf(stderr, "\r%-24.24s [%s] %3d%%  total [%s] %3d%%  %s\033[K", p->name,
-			b1, pct(p->file_done, p->file_size), b2, pct(all, p->total), rate);
-	} else {
-		fprintf(stderr, "\r%-24.24s [%s] %3d%%  total %llu bytes  %s\033[K", p->name,
-			b1, pct(p->file_done, p->file_size), (unsigned long long)all, rate);
-	}
-	fflush(stderr);
+	struct sk_progress sp = {
+		.done = all,
+		.total = p->total,
+		.elapsed_ms = (sk_clock_ns() - p->start_ns) / 1000000u,
+		.bytes = true,
+	};
+	char bar[SK_PROGRESSLEN], line[SK_PROGRESSLEN + 64];
+	sk_progress_format(&sp, bar, sizeof bar);
+	snprintf(line, sizeof line, "%-12.12s %3u%% | %s", p->name,
+		 sk_percent(p->file_done, p->file_size), bar);
+	status_set(line, force);
 }
 
 static void on_begin(void *arg, const char *name, uint64_t size, uint64_t from)
@@ -100,8 +72,6 @@ static void on_end(void *arg, const char *name, uint64_t size, int result)
 	p->resumed += p->file_from;
 	p->file_done = 0;
 	if (p->verbose) {
-		if (p->on)
-			fputs("\r\033[K", stderr);
 		char from[48] = "";
 		if (p->file_from)
 			snprintf(from, sizeof from, ", resumed at %llu",
@@ -121,13 +91,13 @@ void file_progress_init(struct file_progress *p, bool on, bool verbose,
 	p->verb = verb;
 	p->total = total;
 	p->start_ns = sk_clock_ns();
+	if (on)
+		p->on = status_begin();
 	p->cbs = (struct sk_xfer_progress){ on_begin, on_bytes, on_end, p };
 }
 
 void file_progress_done(struct file_progress *p)
 {
-	if (p->on && p->last_ns) {
-		fputs("\r\033[K", stderr);
-		fflush(stderr);
-	}
+	if (p->on)
+		status_end(false);
 }

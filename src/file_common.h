@@ -17,19 +17,17 @@ struct file_progress {
 	uint64_t resumed;     /* of those, bytes the receiver already held */
 	uint64_t file_size, file_done, file_from;
 	char name[80];
-	uint64_t start_ns, last_ns;
+	uint64_t start_ns;
 	struct sk_xfer_progress cbs;
 };
 
 /* Sets up p (its cbs point back at it). */
 void file_progress_init(struct file_progress *p, bool on, bool verbose,
 			const char *verb, uint64_t total);
-/* Ends the bar line, if one was drawn. */
+/* Erases the bar, if one was drawn. */
 void file_progress_done(struct file_progress *p);
 
-/* "12.3 MB/s" for bytes over ns. */
-void file_rate(uint64_t bytes, uint64_t ns, char *out, size_t cap);
-/* " (12.3 MB/s)" for a summary line, or "" below 1 MiB. */
+/* " (12.3 MiB/s)" for a summary line, or "" below 1 MiB. */
 void file_rate_note(uint64_t bytes, uint64_t ns, char *out, size_t cap);
 
 #endif

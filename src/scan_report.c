@@ -12,6 +12,8 @@
 #include "sockit/array.h"
 #include "sockit/bytes.h"
 #include "sockit/output.h"
+#include "sockit/progress.h"
+#include "status.h"
 
 /* A state with more ports than this on a host is summarised ("Not shown:
  * 65530 closed tcp ports"), as nmap does; open ports are always listed. */
@@ -355,33 +357,28 @@ void report_free(struct report *r)
 	free(r);
 }
 
-void scan_bar_init(struct scan_bar *b, bool on)
+void scan_bar_init(struct scan_bar *b, bool want)
 {
-	*b = (struct scan_bar){ .on = on };
+	*b = (struct scan_bar){ .on = want && status_begin() };
 }
 
-void scan_bar_draw(struct scan_bar *b, const struct sk_scan_progress *p)
+void scan_bar_draw(struct scan_bar *b, const struct sk_scan_progress *p,
+		   uint64_t open)
 {
 	if (!b->on)
 		return;
-	double secs = (double)p->elapsed_ns / 1e9;
-	double rate = secs > 0 ? (double)p->sent / secs : 0;
-	uint64_t left = p->steps > p->done ? p->steps - p->done : 0;
-	double eta = rate > 0 ? (double)left / rate : 0;
-	enum { WIDTH = 30 };
-	unsigned fill = p->steps ? (unsigned)(WIDTH * p->done / p->steps) : 0;
-	char bar[WIDTH + 1];
-	for (unsigned i = 0; i < WIDTH; i++)
-		bar[i] = i < fill ? '=' : ' ';
-	bar[WIDTH] = 0;
-	fprintf(stderr, "\r[%s] %" PRIu64 "/%" PRIu64 " %.0f/s ETA %.0fs  ",
-		bar, p->done, p->steps, rate, eta);
-	b->shown = true;
+	struct sk_progress sp = { .done = p->done,
+				  .total = p->steps,
+				  .elapsed_ms = p->elapsed_ns / 1000000u,
+				  .unit = "probes" };
+	char bar[SK_PROGRESSLEN], line[SK_PROGRESSLEN + 32];
+	sk_progress_format(&sp, bar, sizeof bar);
+	snprintf(line, sizeof line, "%s  open %" PRIu64, bar, open);
+	status_set(line, false);
 }
 
 void scan_bar_clear(struct scan_bar *b)
 {
-	if (b->shown)
-		fputs("\r\033[K", stderr);
-	b->shown = false;
+	if (b->on)
+		status_end(false);
 }

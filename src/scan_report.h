@@ -30,15 +30,19 @@ int report_errno(const struct report *r);
 uint64_t report_host_count(const struct report *r);
 void report_free(struct report *r);
 
-/* The progress bar on stderr ("[=====     ] 1200/65535 9000/s ETA 7s"),
- * drawn over itself; on is false when stderr is no terminal or -q. */
+/* The progress bar on the status line (status.h): " 11% [#.........]
+ * 7864/65536  1.3 kprobes/s  ETA 0:44  open 2".  Off without a terminal. */
 struct scan_bar {
-	bool on, shown;
+	bool on;
 };
 
-void scan_bar_init(struct scan_bar *b, bool on);
-void scan_bar_draw(struct scan_bar *b, const struct sk_scan_progress *p);
-/* Erases the bar's line, if one was drawn. */
+/* Starts the bar if want and stderr is a terminal: before anything keeps
+ * the stdout pointer (report_new), so that its lines go around the bar. */
+void scan_bar_init(struct scan_bar *b, bool want);
+/* Redraws, at most ten times a second; open: ports open so far. */
+void scan_bar_draw(struct scan_bar *b, const struct sk_scan_progress *p,
+		   uint64_t open);
+/* Erases the bar, if one was drawn. */
 void scan_bar_clear(struct scan_bar *b);
 
 #endif

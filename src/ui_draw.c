@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "sockit/hexdump.h"
-#include "sockit/peers.h"
+#include "sockit/progress.h"
 #include "ui.h"
 
 enum { PAIR_RX = 1, PAIR_TX, PAIR_NOTE, PAIR_ERR, PAIR_BAR };

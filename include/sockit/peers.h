@@ -73,8 +73,5 @@ void sk_peer_tx(struct sk_peer *p, size_t n, uint64_t now_ms);
 int sk_peers_format(const struct sk_peers *t, uint64_t now_ms,
 		    const char *unit, struct sk_str *out);
 
-/* "12.3 kB/s"-style rate of n per elapsed ms into buf. */
-void sk_rate_format(uint64_t n, uint64_t ms, const char *unit, char *buf,
-		    size_t cap);
 
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sockit/error.h"
+#include "sockit/progress.h"
 
 void sk_peers_init(struct sk_peers *t, size_t max, uint64_t now_ms)
 {
@@ -113,22 +114,6 @@ void sk_peer_tx(struct sk_peer *p, size_t n, uint64_t now_ms)
 	p->tx_bytes += n;
 	p->tx_msgs++;
 	p->last_ms = now_ms;
-}
-
-void sk_rate_format(uint64_t n, uint64_t ms, const char *unit, char *buf,
-		    size_t cap)
-{
-	static const char *const prefix[] = { "", "k", "M", "G", "T" };
-	double r = (double)n * 1000.0 / (double)(ms ? ms : 1);
-	size_t i = 0;
-	while (r >= 1000.0 && i + 1 < sizeof prefix / sizeof prefix[0]) {
-		r /= 1000.0;
-		i++;
-	}
-	if (i == 0)
-		snprintf(buf, cap, "%.0f %s/s", r, unit);
-	else
-		snprintf(buf, cap, "%.1f %s%s/s", r, prefix[i], unit);
 }
 
 static int row(struct sk_str *out, const char *id, const struct sk_peer *p,

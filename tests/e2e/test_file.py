@@ -923,7 +923,10 @@ def test_progress_bars_on_a_terminal(dirs):
     assert s.wait(timeout=TIMEOUT) == 0
     assert r.finish()[0] == 0
     text = out.decode(errors="replace")
-    assert "\r" in text and "[####################] 100%" in text and "total [" in text, text
+    # The file's name and percentage, then the whole transfer's bar; erased
+    # before the summary line.
+    assert "\ra " in text and "100% [##########] 3.0 MiB / 3.0 MiB" in text, text
+    assert "ETA 0:00" in text and "\r\033[Ksent 1 file" in text, text
     assert "sent 1 file, 3145728 bytes, verified" in text
 
 

@@ -79,14 +79,3 @@ Test(peers, overflow_bucket_when_full)
 	sk_str_free(&s);
 	sk_peers_free(&t);
 }
-
-Test(peers, rates)
-{
-	char buf[32];
-	sk_rate_format(0, 0, "B", buf, sizeof buf);
-	cr_expect_str_eq(buf, "0 B/s");
-	sk_rate_format(1500, 1000, "B", buf, sizeof buf);
-	cr_expect_str_eq(buf, "1.5 kB/s");
-	sk_rate_format(3000000, 2000, "dgrams", buf, sizeof buf);
-	cr_expect_str_eq(buf, "1.5 Mdgrams/s");
-}

@@ -1,0 +1,101 @@
+"""The status line on a terminal: progress and counters redrawn in place on
+stderr, erased around every line of output so that the two never share a
+row, erased at the end; absent when stderr is not a terminal.  sockit runs
+under a pseudo-terminal (Python's pty) and the test replays what it wrote
+the way a terminal would ('\\r' back to column 0, ESC [K clears the rest of
+the row)."""
+import json
+import os
+import pty
+import re
+import select
+import socket
+import subprocess
+
+from conftest import SOCKIT, TIMEOUT, run
+
+ERASE = "\x1b[K"
+
+
+def on_terminal(*args, stdout_too=True, until=None, stdin=subprocess.DEVNULL):
+    """Runs sockit with stderr (and stdout) on a pseudo-terminal; returns
+    (status, everything written).  until(text) may end the run early by
+    returning True, after which sockit gets SIGINT."""
+    master, slave = pty.openpty()
+    p = subprocess.Popen([SOCKIT, *map(str, args)], stdin=stdin, stderr=slave,
+                         stdout=slave if stdout_too else subprocess.DEVNULL)
+    os.close(slave)
+    out = b""
+    interrupted = False
+    while True:
+        if until and not interrupted and until(out.decode(errors="replace")):
+            p.send_signal(2)
+            interrupted = True
+        r, _, _ = select.select([master], [], [], TIMEOUT)
+        assert r, "sockit wrote nothing for %ss: %r" % (TIMEOUT, out)
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: every writer has closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    return p.wait(timeout=TIMEOUT), out.decode(errors="replace")
+
+
+def screen(text):
+    """The rows a terminal shows after text: '\\r' returns to column 0 and
+    overwrites, ESC [K clears to the end of the row, '\\n' starts a row (the
+    pty turned it into '\\r\\n')."""
+    rows, row, col = [], [], 0
+    i = 0
+    while i < len(text):
+        if text.startswith(ERASE, i):
+            del row[col:]
+            i += len(ERASE)
+            continue
+        c = text[i]
+        i += 1
+        if c == "\r":
+            col = 0
+        elif c == "\n":
+            rows.append("".join(row))
+            row, col = [], 0
+        else:
+            row[col:col + 1] = [c]
+            col += 1
+    if row:
+        rows.append("".join(row))
+    return rows
+
+
+def test_screen_replay_is_a_terminal():
+    assert screen("abc\rx" + ERASE + "\r\nnext\r\n") == ["x", "next"]
+    assert screen("status\r" + ERASE + "line\r\n") == ["line"]
+
+
+def test_scan_progress_is_redrawn_and_never_shares_a_row_with_results():
+    with socket.create_server(("127.0.0.1", 0)) as srv:
+        port = srv.getsockname()[1]
+        status, out = on_terminal("scan", "127.0.0.1", "-p", f"1-1500,{port}",
+                                  "--rate", "3000", "--json")
+    assert status == 0, out
+    # The bar was drawn: probes done of all, the rate, the ETA, open so far.
+    assert re.search(r"\d+% \[[#.]{10}\] \d+/1501 .*probes/s  ETA \d+:\d\d  open \d", out), out
+    rows = screen(out)
+    results = [json.loads(r) for r in rows if r.startswith("{")]
+    assert [r["port"] for r in results] == [port], rows
+    # Every row is a result or a summary: no bar left anywhere.
+    for r in rows:
+        assert r.startswith("{") or r.startswith("sockit: scan: ") or not r.strip(), rows
+
+
+def test_scan_progress_is_absent_when_stderr_is_not_a_terminal():
+    p = run("scan", "127.0.0.1", "-p", "1-200", check=None)
+    assert "probes/s" not in p.stderr and "\r" not in p.stderr, p.stderr
+
+
+def test_scan_quiet_draws_no_bar():
+    status, out = on_terminal("scan", "127.0.0.1", "-p", "1-300", "-q")
+    assert "probes/s" not in out, out
