@@ -17,13 +17,13 @@
 
 static struct {
 	bool on;
-	bool shown;       /* the line is on the screen */
-	bool out_tty;     /* stdout is a terminal: the same screen */
-	bool partial[3];  /* fd 1 or 2 last wrote a line without its end */
-	size_t width;     /* columns the text may take */
+	bool shown;	 /* the line is on the screen */
+	bool out_tty;	 /* stdout is a terminal: the same screen */
+	bool partial[3]; /* fd 1 or 2 last wrote a line without its end */
+	size_t width;	 /* columns the text may take */
 	char text[512];
 	uint64_t drawn_ns;
-	bool wrapped;     /* stdout and stderr are our cookie streams */
+	bool wrapped; /* stdout and stderr are our cookie streams */
 } st;
 
 static void erase(void)
@@ -39,7 +39,8 @@ static void draw(void)
 	if (!st.text[0] || st.partial[1] || st.partial[2])
 		return;
 	char line[sizeof st.text + 8];
-	int n = snprintf(line, sizeof line, "\r%.*s\033[K", (int)st.width, st.text);
+	int n =
+	    snprintf(line, sizeof line, "\r%.*s\033[K", (int)st.width, st.text);
 	cli_write_all(STDERR_FILENO, line, (size_t)n);
 	st.shown = true;
 	st.drawn_ns = sk_clock_ns();
@@ -47,7 +48,8 @@ static void draw(void)
 
 bool status_write(int fd, const void *p, size_t n)
 {
-	bool shares = st.on && (fd == STDERR_FILENO || (fd == STDOUT_FILENO && st.out_tty));
+	bool shares = st.on && (fd == STDERR_FILENO ||
+				(fd == STDOUT_FILENO && st.out_tty));
 	if (!shares)
 		return cli_write_all(fd, p, n);
 	erase();
@@ -84,8 +86,9 @@ bool status_begin(void)
 	if (st.on || !isatty(STDERR_FILENO))
 		return st.on;
 	struct winsize ws;
-	st.width = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 ?
-			   (size_t)ws.ws_col - 1 : 79;
+	st.width = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1
+		       ? (size_t)ws.ws_col - 1
+		       : 79;
 	if (st.width > sizeof st.text - 1)
 		st.width = sizeof st.text - 1;
 	/* The cookies stay for the rest of the run, passing writes straight

@@ -73,5 +73,4 @@ void sk_peer_tx(struct sk_peer *p, size_t n, uint64_t now_ms);
 int sk_peers_format(const struct sk_peers *t, uint64_t now_ms,
 		    const char *unit, struct sk_str *out);
 
-
 #endif

@@ -19,7 +19,8 @@ int sk_size_format(uint64_t bytes, char *buf, size_t cap);
  * prefixes ("1.5 KiB/s"), other units decimal ones ("1.5 kdgrams/s", "12
  * probes/s" below a thousand; unit "" gives "1.5 k/s").  ms 0 counts as 1.
  * Returns what snprintf returns. */
-int sk_rate_format(uint64_t n, uint64_t ms, const char *unit, char *buf, size_t cap);
+int sk_rate_format(uint64_t n, uint64_t ms, const char *unit, char *buf,
+		   size_t cap);
 
 /* Time left for the rest of total at the rate done took over elapsed_ms:
  * "0:42", "12:05", "1:02:03", or "--:--" when it cannot be told yet
@@ -36,7 +37,7 @@ unsigned sk_percent(uint64_t done, uint64_t total);
 struct sk_progress {
 	uint64_t done, total;
 	uint64_t elapsed_ms;
-	bool bytes;       /* done and total are bytes: sizes and KiB/s */
+	bool bytes;	  /* done and total are bytes: sizes and KiB/s */
 	const char *unit; /* otherwise their name, for the rate ("probes") */
 };
 

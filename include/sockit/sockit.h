@@ -22,6 +22,7 @@
 #include <sockit/output.h>
 #include <sockit/parse.h>
 #include <sockit/peers.h>
+#include <sockit/progress.h>
 #include <sockit/resolve.h>
 #include <sockit/responder.h>
 #include <sockit/rules.h>

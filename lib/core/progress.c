@@ -6,7 +6,8 @@
 
 int sk_size_format(uint64_t bytes, char *buf, size_t cap)
 {
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	static const char *const units[] = { "B",   "KiB", "MiB", "GiB",
+					     "TiB", "PiB", "EiB" };
 	double v = (double)bytes;
 	size_t u = 0;
 	while (v >= 1024.0 && u + 1 < sizeof units / sizeof units[0]) {
@@ -23,7 +24,8 @@ int sk_size_format(uint64_t bytes, char *buf, size_t cap)
 	return snprintf(buf, cap, "%.1f %s", v, units[u]);
 }
 
-int sk_rate_format(uint64_t n, uint64_t ms, const char *unit, char *buf, size_t cap)
+int sk_rate_format(uint64_t n, uint64_t ms, const char *unit, char *buf,
+		   size_t cap)
 {
 	static const char *const prefix[] = { "", "k", "M", "G", "T", "P" };
 	double r = (double)n * 1000.0 / (double)(ms ? ms : 1);
@@ -50,14 +52,17 @@ int sk_eta_format(uint64_t done, uint64_t total, uint64_t elapsed_ms, char *buf,
 		return snprintf(buf, cap, "0:00");
 	if (!total || !done || !elapsed_ms)
 		return snprintf(buf, cap, "--:--");
-	double secs = (double)(total - done) * (double)elapsed_ms / (double)done / 1000.0;
+	double secs =
+	    (double)(total - done) * (double)elapsed_ms / (double)done / 1000.0;
 	/* Past 99 hours an estimate says nothing more. */
 	if (secs >= 99.0 * 3600)
 		return snprintf(buf, cap, ">99h");
 	uint64_t s = (uint64_t)(secs + 0.5);
 	if (s >= 3600)
-		return snprintf(buf, cap, "%llu:%02llu:%02llu", (unsigned long long)(s / 3600),
-				(unsigned long long)(s / 60 % 60), (unsigned long long)(s % 60));
+		return snprintf(buf, cap, "%llu:%02llu:%02llu",
+				(unsigned long long)(s / 3600),
+				(unsigned long long)(s / 60 % 60),
+				(unsigned long long)(s % 60));
 	return snprintf(buf, cap, "%llu:%02llu", (unsigned long long)(s / 60),
 			(unsigned long long)(s % 60));
 }
@@ -91,6 +96,7 @@ int sk_progress_format(const struct sk_progress *p, char *buf, size_t cap)
 	memset(bar + fill, '.', WIDTH - fill);
 	bar[WIDTH] = 0;
 	sk_eta_format(p->done, p->total, p->elapsed_ms, eta, sizeof eta);
-	return snprintf(buf, cap, "%3u%% [%s] %s%s%s  %s  ETA %s", sk_percent(p->done, p->total),
-			bar, d, p->bytes ? " / " : "/", t, r, eta);
+	return snprintf(buf, cap, "%3u%% [%s] %s%s%s  %s  ETA %s",
+			sk_percent(p->done, p->total), bar, d,
+			p->bytes ? " / " : "/", t, r, eta);
 }

@@ -25,7 +25,8 @@ Test(progress, sizes)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char buf[SK_PROGRESSLEN];
 		int n = sk_size_format(cases[i].bytes, buf, sizeof buf);
-		cr_expect_str_eq(buf, cases[i].text, "%llu", (unsigned long long)cases[i].bytes);
+		cr_expect_str_eq(buf, cases[i].text, "%llu",
+				 (unsigned long long)cases[i].bytes);
 		cr_expect_eq(n, (int)strlen(cases[i].text));
 	}
 }
@@ -51,7 +52,8 @@ Test(progress, rates)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char buf[SK_PROGRESSLEN];
-		sk_rate_format(cases[i].n, cases[i].ms, cases[i].unit, buf, sizeof buf);
+		sk_rate_format(cases[i].n, cases[i].ms, cases[i].unit, buf,
+			       sizeof buf);
 		cr_expect_str_eq(buf, cases[i].text, "case %zu", i);
 	}
 }
@@ -64,19 +66,19 @@ struct eta_case {
 Test(progress, etas)
 {
 	static const struct eta_case cases[] = {
-		{ 0, 100, 5000, "--:--" },   /* nothing done: no rate yet */
-		{ 10, 100, 0, "--:--" },     /* no time passed */
-		{ 10, 0, 1000, "--:--" },    /* no total */
-		{ 100, 100, 1000, "0:00" },  /* done */
-		{ 150, 100, 1000, "0:00" },  /* more than the total */
-		{ 50, 100, 42000, "0:42" },  /* half in 42 s: 42 s left */
-		{ 1, 726, 1000, "12:05" },
-		{ 1, 3724, 1000, "1:02:03" },
+		{ 0, 100, 5000, "--:--" },  /* nothing done: no rate yet */
+		{ 10, 100, 0, "--:--" },    /* no time passed */
+		{ 10, 0, 1000, "--:--" },   /* no total */
+		{ 100, 100, 1000, "0:00" }, /* done */
+		{ 150, 100, 1000, "0:00" }, /* more than the total */
+		{ 50, 100, 42000, "0:42" }, /* half in 42 s: 42 s left */
+		{ 1, 726, 1000, "12:05" },    { 1, 3724, 1000, "1:02:03" },
 		{ 1, 1000000, 1000, ">99h" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char buf[SK_PROGRESSLEN];
-		sk_eta_format(cases[i].done, cases[i].total, cases[i].ms, buf, sizeof buf);
+		sk_eta_format(cases[i].done, cases[i].total, cases[i].ms, buf,
+			      sizeof buf);
 		cr_expect_str_eq(buf, cases[i].text, "case %zu", i);
 	}
 }
@@ -99,12 +101,23 @@ struct line_case {
 Test(progress, lines)
 {
 	static const struct line_case cases[] = {
-		{ { .done = 1u << 20, .total = 4u << 20, .elapsed_ms = 2000, .bytes = true },
-		  " 25% [##........] 1.0 MiB / 4.0 MiB  512.0 KiB/s  ETA 0:06" },
-		{ { .done = 7864, .total = 65536, .elapsed_ms = 6000, .unit = "probes" },
+		{ { .done = 1u << 20,
+		    .total = 4u << 20,
+		    .elapsed_ms = 2000,
+		    .bytes = true },
+		  " 25% [##........] 1.0 MiB / 4.0 MiB  512.0 KiB/s  ETA "
+		  "0:06" },
+		{ { .done = 7864,
+		    .total = 65536,
+		    .elapsed_ms = 6000,
+		    .unit = "probes" },
 		  " 11% [#.........] 7864/65536  1.3 kprobes/s  ETA 0:44" },
-		{ { .done = 3u << 20, .elapsed_ms = 1000, .bytes = true }, "3.0 MiB  3.0 MiB/s" },
-		{ { .done = 10, .total = 10, .elapsed_ms = 10, .unit = "probes" },
+		{ { .done = 3u << 20, .elapsed_ms = 1000, .bytes = true },
+		  "3.0 MiB  3.0 MiB/s" },
+		{ { .done = 10,
+		    .total = 10,
+		    .elapsed_ms = 10,
+		    .unit = "probes" },
 		  "100% [##########] 10/10  1.0 kprobes/s  ETA 0:00" },
 		{ { .done = 20, .total = 10, .elapsed_ms = 1000 },
 		  "100% [##########] 20/10  20/s  ETA 0:00" },
