@@ -3,6 +3,7 @@
 
 VERSION := 0.1.0
 PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
 CC ?= cc
 FUZZ_SECONDS ?= 20
 
@@ -52,7 +53,7 @@ CMD_OBJ := $(CMD_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
 
-.PHONY: all deps demo test unit e2e fuzz fuzz-build bench install uninstall clean \
+.PHONY: all deps demo test unit e2e fuzz fuzz-build bench install uninstall deb clean \
 	format-check style-check examples
 
 SONAME := libsockit.so.0
@@ -212,31 +213,36 @@ bench: deps
 	@bench/run.sh $(BUILD)
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/pkgconfig \
 		$(DESTDIR)$(PREFIX)/include/sockit $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions
 	install -m 755 $(BUILD)/sockit $(DESTDIR)$(PREFIX)/bin/sockit
-	install -m 644 $(BUILD)/libsockit.a $(DESTDIR)$(PREFIX)/lib/libsockit.a
-	install -m 755 $(BUILD)/libsockit.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libsockit.so.$(VERSION)
-	ln -sf libsockit.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
-	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libsockit.so
+	install -m 644 $(BUILD)/libsockit.a $(DESTDIR)$(LIBDIR)/libsockit.a
+	install -m 755 $(BUILD)/libsockit.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libsockit.so.$(VERSION)
+	ln -sf libsockit.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsockit.so
 	install -m 644 include/sockit/*.h $(DESTDIR)$(PREFIX)/include/sockit/
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 completions/sockit.bash \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/sockit
 	install -m 644 completions/_sockit $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_sockit
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 		-e 's|@REQUIRES@|$(PKGS_PUBLIC)|' -e 's|@REQUIRES_PRIVATE@|$(PKGS_PRIVATE)|' \
-		sockit.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/sockit.pc
+		sockit.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/sockit.pc
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/sockit $(DESTDIR)$(PREFIX)/lib/libsockit.* \
-		$(DESTDIR)$(PREFIX)/lib/pkgconfig/sockit.pc
+	rm -f $(DESTDIR)$(PREFIX)/bin/sockit $(DESTDIR)$(LIBDIR)/libsockit.* \
+		$(DESTDIR)$(LIBDIR)/pkgconfig/sockit.pc
 	rm -rf $(DESTDIR)$(PREFIX)/include/sockit
 	cd man && for m in *.1; do rm -f $(DESTDIR)$(PREFIX)/share/man/man1/$$m; done
 	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sockit \
 		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_sockit
+
+# The Debian packages (debian/), into the parent directory; the build goes
+# to build/deb.  DEB_BUILD_OPTIONS=nocheck skips the unit tests.
+deb:
+	dpkg-buildpackage -us -uc -b
 
 clean:
 	rm -rf build
