@@ -13,6 +13,7 @@
 #include "sockit/console.h"
 #include "sockit/error.h"
 #include "sockit/fdio.h"
+#include "stats_line.h"
 #include "udp_common.h"
 
 static const char usage[] =
@@ -78,6 +79,7 @@ struct chat {
 	uv_timer_t quit, idle;
 	uv_signal_t sigint, sigterm, sigusr1;
 	uv_prepare_t flush;
+	struct stats_line live; /* --stats on a terminal, without a console */
 	size_t max_payload;
 	int status;
 	bool done;
@@ -458,10 +460,14 @@ int cmd_udp_chat(int argc, char **argv)
 	c.console = sk_fdin_is_tty(c.in);
 	if (c.console)
 		cli_warn("%s", sk_console_help(false));
+	/* A console owns the terminal's last line: the one being typed. */
+	else if (c.stats)
+		stats_line_start(&c.live, &c.loop, stats_read_peers, &c.peers, "dgrams");
 
 	uv_run(&c.loop, UV_RUN_DEFAULT);
 
 	fflush(stdout);
+	stats_line_stop(&c.live);
 	if (c.stats)
 		udp_stats_print(&c.peers, uv_now(&c.loop), "exit");
 	if (c.in)

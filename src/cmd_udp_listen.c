@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "sockit/error.h"
+#include "stats_line.h"
 #include "udp_common.h"
 
 static const char usage[] =
@@ -77,6 +78,7 @@ struct listen {
 	uv_timer_t idle;
 	uv_signal_t sigint, sigterm, sigusr1;
 	uv_prepare_t flush;
+	struct stats_line live; /* --stats on a terminal */
 	int status;
 	bool done;
 };
@@ -316,10 +318,13 @@ int cmd_udp_listen(int argc, char **argv)
 		uv_timer_start(&l.idle, on_idle, l.idle_ms, l.idle_ms);
 	}
 	udp_flush_start(&l.loop, &l.flush, l.out);
+	if (l.stats)
+		stats_line_start(&l.live, &l.loop, stats_read_peers, &l.peers, "dgrams");
 
 	uv_run(&l.loop, UV_RUN_DEFAULT);
 
 	fflush(stdout);
+	stats_line_stop(&l.live);
 	if (l.stats)
 		udp_stats_print(&l.peers, uv_now(&l.loop), "exit");
 	if (l.out && fclose(l.out) != 0 && l.status == EXIT_OK) {

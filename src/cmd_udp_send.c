@@ -13,6 +13,7 @@
 #include "sockit/bytes.h"
 #include "sockit/error.h"
 #include "sockit/fdio.h"
+#include "stats_line.h"
 #include "udp_common.h"
 
 static const char usage[] =
@@ -92,6 +93,7 @@ struct send {
 	bool wait_started;
 	uv_signal_t sigint, sigterm, sigusr1;
 	uv_prepare_t flush;
+	struct stats_line live; /* --stats on a terminal */
 	int status;
 	bool done;
 };
@@ -565,6 +567,8 @@ int cmd_udp_send(int argc, char **argv)
 	if (s.stats)
 		uv_signal_start(&s.sigusr1, on_signal, SIGUSR1);
 	udp_flush_start(&s.loop, &s.flush, NULL);
+	if (s.stats)
+		stats_line_start(&s.live, &s.loop, stats_read_peers, &s.peers, "dgrams");
 
 	if (first) {
 		s.input_done = true;
@@ -591,6 +595,7 @@ int cmd_udp_send(int argc, char **argv)
 		uv_run(&s.loop, UV_RUN_DEFAULT);
 
 	fflush(stdout);
+	stats_line_stop(&s.live);
 	if (s.stats)
 		udp_stats_print(&s.peers, uv_now(&s.loop), "exit");
 	if (s.in)

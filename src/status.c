@@ -122,7 +122,7 @@ bool status_on(void)
 
 void status_set(const char *text, bool force)
 {
-	if (!st.on)
+	if (!st.on || (st.shown && !strcmp(st.text, text)))
 		return;
 	snprintf(st.text, sizeof st.text, "%s", text);
 	if (force || sk_clock_ns() - st.drawn_ns >= 100000000u)

@@ -99,3 +99,35 @@ def test_scan_progress_is_absent_when_stderr_is_not_a_terminal():
 def test_scan_quiet_draws_no_bar():
     status, out = on_terminal("scan", "127.0.0.1", "-p", "1-300", "-q")
     assert "probes/s" not in out, out
+
+
+def test_udp_stats_line_is_live_and_erased_around_each_datagram_line():
+    sent = []
+
+    def send_when_listening(text):
+        m = re.search(r"listening on 127\.0\.0\.1:(\d+)", text)
+        if m and not sent:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                for i in range(3):
+                    s.sendto(b"ping %d" % i, ("127.0.0.1", int(m.group(1))))
+            sent.append(True)
+        return False
+
+    status, out = on_terminal("udp", "listen", "127.0.0.1:0", "--stats", "-c", "3",
+                              until=send_when_listening)
+    assert status == 0, out
+    # The live line: peers, then counters, sizes and rates each way.
+    assert re.search(r"\d+ peers? \| rx \d+ dgrams \d+ B \d+ B/s \| tx 0 dgrams 0 B 0 B/s",
+                     out), out
+    rows = screen(out)
+    got = [r for r in rows if re.match(r"\[127\.0\.0\.1:\d+\] ping \d$", r)]
+    assert [g[-6:] for g in got] == ["ping 0", "ping 1", "ping 2"], rows
+    # Gone from the screen at the end, where the totals are printed as ever.
+    assert not [r for r in rows if "| rx " in r], rows
+    assert any(r.startswith("stats (exit):") for r in rows), rows
+
+
+def test_udp_stats_without_a_terminal_prints_the_totals_only():
+    p = run("udp", "send", "127.0.0.1:9", "x", "--stats")
+    assert "\r" not in p.stderr and "| rx" not in p.stderr, p.stderr
+    assert "stats (exit):" in p.stderr, p.stderr
