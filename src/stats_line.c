@@ -78,7 +78,7 @@ bool stats_line_start(struct stats_line *l, uv_loop_t *loop,
 
 void stats_line_stop(struct stats_line *l)
 {
-	if (l->timer.data)
-		uv_timer_stop(&l->timer);
+	if (l->timer.data && !uv_is_closing((uv_handle_t *)&l->timer))
+		uv_close((uv_handle_t *)&l->timer, NULL);
 	status_end(false);
 }

@@ -28,12 +28,14 @@ struct stats_line {
 };
 
 /* Starts the line if stderr is a terminal (returns whether it did).  The
- * timer does not keep the loop alive; the loop's close walk closes it. */
+ * timer does not keep the loop alive.  l stays put until stats_line_stop's
+ * close has run (the loop's next pass). */
 bool stats_line_start(struct stats_line *l, uv_loop_t *loop,
 		      void (*read)(void *ctx, struct stats_totals *t), void *ctx,
 		      const char *unit);
 
-/* Stops the timer and erases the line (before the exit totals). */
+/* Closes the timer and erases the line (before the exit totals); a no-op
+ * when the line never started. */
 void stats_line_stop(struct stats_line *l);
 
 /* A read function over a peer table (ctx: const struct sk_peers *). */

@@ -43,10 +43,13 @@ void tcp_tag(char dir, const char *peer, const uint8_t *p, size_t n);
 /* Received bytes to stdout: raw, or as a hexdump.  Returns 0 or -errno
  * (-EPIPE when stdout's reader went away). */
 int tcp_output(struct tcp_show *s, const uint8_t *p, size_t n);
+/* n bytes to stdout, around the status line when one is on (status.h).
+ * Returns 0 or -errno. */
+int tcp_stdout_write(const void *p, size_t n);
 /* The hexdump's closing offset line, when anything was dumped. */
 void tcp_output_end(struct tcp_show *s);
 
-/* "rx 12 B tx 3 B in 1.20 s (10 B/s in, 2 B/s out)" */
+/* "rx 12 B tx 3 B in 1.20 s (10 B/s in, 2 B/s out)" on stderr */
 void tcp_stats_line(const char *who, uint64_t rx, uint64_t tx, uint64_t ms);
 
 /* Raises RLIMIT_NOFILE to its hard limit (select-free servers can use

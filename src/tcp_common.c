@@ -12,6 +12,8 @@
 #include "sockit/bytes.h"
 #include "sockit/fdio.h"
 #include "sockit/hexdump.h"
+#include "sockit/progress.h"
+#include "status.h"
 #include "tcp.h"
 
 /* Shown per chunk in -v tags; the rest is summarised. */
@@ -32,10 +34,17 @@ void tcp_tag(char dir, const char *peer, const uint8_t *p, size_t n)
 		shown < n ? "..." : "");
 }
 
+int tcp_stdout_write(const void *p, size_t n)
+{
+	if (!status_on())
+		return sk_fd_write_all(STDOUT_FILENO, p, n);
+	return status_write(STDOUT_FILENO, p, n) ? 0 : -errno;
+}
+
 int tcp_output(struct tcp_show *s, const uint8_t *p, size_t n)
 {
 	if (!s->hex)
-		return sk_fd_write_all(STDOUT_FILENO, p, n);
+		return tcp_stdout_write(p, n);
 	char dump[SK_HEXDUMP_SIZE(16 * 1024)];
 	while (n) {
 		size_t part = n > 16 * 1024 ? 16 * 1024 : n;
@@ -46,7 +55,7 @@ int tcp_output(struct tcp_show *s, const uint8_t *p, size_t n)
 			len--;
 		while (len && dump[len - 1] != '\n')
 			len--;
-		int rc = sk_fd_write_all(STDOUT_FILENO, dump, len);
+		int rc = tcp_stdout_write(dump, len);
 		if (rc)
 			return rc;
 		s->hex_off += part;
@@ -62,30 +71,18 @@ void tcp_output_end(struct tcp_show *s)
 		return;
 	char line[32];
 	int len = snprintf(line, sizeof line, "%08llx\n", (unsigned long long)s->hex_off);
-	sk_fd_write_all(STDOUT_FILENO, line, (size_t)len);
-}
-
-static void rate(char *buf, size_t cap, double bytes)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	int u = 0;
-	while (bytes >= 1024 && u < 4) {
-		bytes /= 1024;
-		u++;
-	}
-	snprintf(buf, cap, u ? "%.2f %s" : "%.0f %s", bytes, unit[u]);
+	tcp_stdout_write(line, (size_t)len);
 }
 
 void tcp_stats_line(const char *who, uint64_t rx, uint64_t tx, uint64_t ms)
 {
-	char r[32], t[32], rr[32], tr[32];
-	double secs = ms ? (double)ms / 1000.0 : 0.001;
-	rate(r, sizeof r, (double)rx);
-	rate(t, sizeof t, (double)tx);
-	rate(rr, sizeof rr, (double)rx / secs);
-	rate(tr, sizeof tr, (double)tx / secs);
+	char r[32], t[32], rr[40], tr[40];
+	sk_size_format(rx, r, sizeof r);
+	sk_size_format(tx, t, sizeof t);
+	sk_rate_format(rx, ms, "B", rr, sizeof rr);
+	sk_rate_format(tx, ms, "B", tr, sizeof tr);
 	fflush(stdout);
-	fprintf(stderr, "sockit: %s: stats: %s rx %s tx %s in %.2f s (%s/s in, %s/s out)\n",
+	fprintf(stderr, "sockit: %s: stats: %s rx %s tx %s in %.2f s (%s in, %s out)\n",
 		cli_command(), who, r, t, (double)ms / 1000.0, rr, tr);
 }
 

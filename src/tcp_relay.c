@@ -16,6 +16,7 @@
 #include "sockit/error.h"
 #include "sockit/fdio.h"
 #include "sockit/lines.h"
+#include "stats_line.h"
 #include "tcp.h"
 
 #define HIGH_MARK (1024 * 1024)
@@ -32,6 +33,7 @@ struct relay {
 	uv_timer_t idle;  /* --idle-timeout: watches the byte counters */
 	uint64_t idle_bytes, idle_since;
 	uv_signal_t usr1;
+	struct stats_line live; /* --stats on a terminal */
 	bool done, last_cr, got_reply;
 	bool in_done, peer_eof, end_when_drained;
 	bool sending_file; /* stdin goes out with sendfile, not through in */
@@ -48,6 +50,7 @@ static void finish(struct relay *r, int status)
 	r->done = true;
 	r->status = status;
 	tcp_output_end(&r->show);
+	stats_line_stop(&r->live);
 	if (r->o->stats)
 		tcp_stats_line(r->peer, sk_conn_rx(r->conn), sk_conn_tx(r->conn),
 			       uv_now(r->loop) - r->start);
@@ -88,6 +91,12 @@ static void on_quit(uv_timer_t *t)
 		return;
 	}
 	finish(r, EXIT_OK);
+}
+
+static void read_counters(void *ctx, struct stats_totals *t)
+{
+	struct relay *r = ctx;
+	*t = (struct stats_totals){ .rx_bytes = sk_conn_rx(r->conn), .tx_bytes = sk_conn_tx(r->conn) };
 }
 
 static void on_usr1(uv_signal_t *s, int sig)
@@ -361,8 +370,10 @@ int tcp_relay(uv_loop_t *loop, uv_stream_t *stream, struct sk_tls *tls,
 	}
 	uv_signal_init(loop, &r.usr1);
 	r.usr1.data = &r;
-	if (opts->stats)
+	if (opts->stats) {
 		uv_signal_start(&r.usr1, on_usr1, SIGUSR1);
+		stats_line_start(&r.live, loop, read_counters, &r, NULL);
+	}
 	if (zero_copy(&r, r.conn))
 		sk_conn_splice_out(r.conn, STDOUT_FILENO); /* or on_data as usual */
 	int rc = sk_conn_start(r.conn);

@@ -131,3 +131,25 @@ def test_udp_stats_without_a_terminal_prints_the_totals_only():
     p = run("udp", "send", "127.0.0.1:9", "x", "--stats")
     assert "\r" not in p.stderr and "| rx" not in p.stderr, p.stderr
     assert "stats (exit):" in p.stderr, p.stderr
+
+
+def test_tcp_connect_stats_line_goes_around_the_received_bytes():
+    with socket.create_server(("127.0.0.1", 0)) as srv:
+        port = srv.getsockname()[1]
+
+        def serve(text):
+            if "rx " in text and not serve.done:
+                conn, _ = srv.accept()
+                with conn:
+                    conn.sendall(b"hello\nworld\n")
+                serve.done = True
+            return False
+        serve.done = False
+        status, out = on_terminal("tcp", "connect", f"127.0.0.1:{port}", "--stats",
+                                  until=serve)
+    assert status == 0, out
+    assert re.search(r"rx \d+ B \d+ B/s \| tx 0 B 0 B/s", out), out
+    rows = screen(out)
+    assert "hello" in rows and "world" in rows, rows
+    assert not [r for r in rows if "| tx " in r], rows
+    assert any(re.search(r"stats: 127\.0\.0\.1:\d+ rx 12 B tx 0 B in", r) for r in rows), rows
