@@ -82,7 +82,8 @@ void tcp_stats_line(const char *who, uint64_t rx, uint64_t tx, uint64_t ms)
 	sk_rate_format(rx, ms, "B", rr, sizeof rr);
 	sk_rate_format(tx, ms, "B", tr, sizeof tr);
 	fflush(stdout);
-	fprintf(stderr, "sockit: %s: stats: %s rx %s tx %s in %.2f s (%s in, %s out)\n",
+	fprintf(stderr,
+		"sockit: %s: stats: %s rx %s tx %s in %.2f s (%s in, %s out)\n",
 		cli_command(), who, r, t, (double)ms / 1000.0, rr, tr);
 }
 

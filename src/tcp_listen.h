@@ -9,6 +9,7 @@
 #include "sockit/console.h"
 #include "sockit/fdio.h"
 #include "sockit/server.h"
+#include "stats_line.h"
 #include "tcp.h"
 
 struct tcp_server {
@@ -22,6 +23,7 @@ struct tcp_server {
 	unsigned target;      /* TO_LAST / TO_ONE: a client id, 0 none */
 	uint64_t last_err_ms; /* the last accept error shown */
 	uv_signal_t usr1, term, intr;
+	struct stats_line live; /* --stats on a terminal, without a console */
 	bool stopping, last_cr, hex, out_failed;
 	int status;
 };

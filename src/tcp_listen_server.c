@@ -45,6 +45,7 @@ void tcp_server_stop(struct tcp_server *s)
 	if (s->stopping)
 		return;
 	s->stopping = true;
+	stats_line_stop(&s->live);
 	if (s->o->stats)
 		stats(s, "exit");
 	sk_server_stop(s->srv);
@@ -68,7 +69,7 @@ static void out_error(struct tcp_server *s, int rc)
 static void out(struct tcp_server *s, const void *p, size_t n)
 {
 	if (!s->out_failed)
-		out_error(s, sk_fd_write_all(STDOUT_FILENO, p, n));
+		out_error(s, tcp_stdout_write(p, n));
 }
 
 static void on_join(void *data, struct sk_server_client *c)
@@ -238,6 +239,7 @@ static void on_accept_error(void *data, int status, uint64_t dropped)
 static void on_stop(void *data)
 {
 	struct tcp_server *s = data;
+	stats_line_stop(&s->live);
 	if (!s->stopping) {
 		s->stopping = true; /* the one client of a mode left */
 		if (s->o->stats)
@@ -410,6 +412,10 @@ int tcp_server_run(struct tcp_server *s)
 		if (sk_fdin_open(s->loop, STDIN_FILENO, &cbs, s, &s->in))
 			s->in = NULL;
 	}
+	/* A console owns the terminal's last line: the one being typed. */
+	if (s->o->stats && !s->console)
+		stats_line_start(&s->live, s->loop, stats_read_peers,
+				 (void *)sk_server_peers(s->srv), "reads");
 	uv_run(s->loop, UV_RUN_DEFAULT);
 	sk_server_free(s->srv);
 	if (s->exec_argv && !s->o->exec_shell)

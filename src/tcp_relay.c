@@ -96,7 +96,8 @@ static void on_quit(uv_timer_t *t)
 static void read_counters(void *ctx, struct stats_totals *t)
 {
 	struct relay *r = ctx;
-	*t = (struct stats_totals){ .rx_bytes = sk_conn_rx(r->conn), .tx_bytes = sk_conn_tx(r->conn) };
+	*t = (struct stats_totals){ .rx_bytes = sk_conn_rx(r->conn),
+				    .tx_bytes = sk_conn_tx(r->conn) };
 }
 
 static void on_usr1(uv_signal_t *s, int sig)

@@ -153,3 +153,26 @@ def test_tcp_connect_stats_line_goes_around_the_received_bytes():
     assert "hello" in rows and "world" in rows, rows
     assert not [r for r in rows if "| tx " in r], rows
     assert any(re.search(r"stats: 127\.0\.0\.1:\d+ rx 12 B tx 0 B in", r) for r in rows), rows
+
+
+def test_tcp_listen_k_stats_line_goes_around_each_client_line():
+    said = []
+
+    def talk(text):
+        m = re.search(r"listening on 127\.0\.0\.1:(\d+)", text)
+        if m and "| rx " in text and not said:
+            for i in range(2):
+                with socket.create_connection(("127.0.0.1", int(m.group(1)))) as c:
+                    c.sendall(b"line %d\n" % i)
+            said.append(True)
+        # Both clients have come and gone: stop the server.
+        return len(re.findall(r"disconnected", text)) >= 2
+
+    status, out = on_terminal("tcp", "listen", "-k", "127.0.0.1:0", "--stats", until=talk)
+    assert status == 0, out
+    assert re.search(r"\d+ peers? \| rx \d+ reads \d+ B \d+ B/s \| tx", out), out
+    rows = screen(out)
+    got = [r for r in rows if re.match(r"\[\d+ 127\.0\.0\.1:\d+\] line \d$", r)]
+    assert sorted(g[-6:] for g in got) == ["line 0", "line 1"], rows
+    assert not [r for r in rows if "| rx " in r], rows
+    assert any(r.startswith("stats (exit") for r in rows), rows
