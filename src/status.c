@@ -1,10 +1,13 @@
 /* The status line (status.h).  stdout and stderr are replaced by stdio
  * cookie streams whose writes pass through status_write: that catches every
- * printf and cli_warn without touching them.  A FILE pointer taken from
+ * printf and cli_warn without touching them.  One lock keeps the state
+ * whole when a scan's workers print results while its main thread redraws
+ * the line.  A FILE pointer taken from
  * stdout before status_begin bypasses it: start the line first. */
 #include "status.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +28,7 @@ static struct {
 	uint64_t drawn_ns;
 	bool wrapped; /* stdout and stderr are our cookie streams */
 } st;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void erase(void)
 {
@@ -48,16 +52,18 @@ static void draw(void)
 
 bool status_write(int fd, const void *p, size_t n)
 {
+	pthread_mutex_lock(&lock);
 	bool shares = st.on && (fd == STDERR_FILENO ||
 				(fd == STDOUT_FILENO && st.out_tty));
-	if (!shares)
-		return cli_write_all(fd, p, n);
-	erase();
+	if (shares)
+		erase();
 	bool ok = cli_write_all(fd, p, n);
 	int saved = errno;
-	if (n)
+	if (shares && n)
 		st.partial[fd] = ((const char *)p)[n - 1] != '\n';
-	draw();
+	if (shares)
+		draw();
+	pthread_mutex_unlock(&lock);
 	errno = saved;
 	return ok;
 }
@@ -111,29 +117,40 @@ bool status_begin(void)
 			stdout = out;
 		st.wrapped = true;
 	}
+	pthread_mutex_lock(&lock);
 	st.on = true;
+	pthread_mutex_unlock(&lock);
 	return true;
 }
 
 bool status_on(void)
 {
-	return st.on;
+	pthread_mutex_lock(&lock);
+	bool on = st.on;
+	pthread_mutex_unlock(&lock);
+	return on;
 }
 
 void status_set(const char *text, bool force)
 {
-	if (!st.on || (st.shown && !strcmp(st.text, text)))
-		return;
-	snprintf(st.text, sizeof st.text, "%s", text);
-	if (force || sk_clock_ns() - st.drawn_ns >= 100000000u)
-		draw();
+	pthread_mutex_lock(&lock);
+	if (st.on && !(st.shown && !strcmp(st.text, text))) {
+		snprintf(st.text, sizeof st.text, "%s", text);
+		if (force || sk_clock_ns() - st.drawn_ns >= 100000000u)
+			draw();
+	}
+	pthread_mutex_unlock(&lock);
 }
 
 void status_end(bool keep)
 {
-	if (!st.on)
-		return;
+	/* Before the lock: the flush writes through status_write. */
 	fflush(stdout);
+	pthread_mutex_lock(&lock);
+	if (!st.on) {
+		pthread_mutex_unlock(&lock);
+		return;
+	}
 	if (keep && st.text[0]) {
 		if (!st.shown)
 			draw();
@@ -144,4 +161,5 @@ void status_end(bool keep)
 	erase();
 	st.on = false;
 	st.text[0] = 0;
+	pthread_mutex_unlock(&lock);
 }
