@@ -2,8 +2,8 @@
  * cookie streams whose writes pass through status_write: that catches every
  * printf and cli_warn without touching them.  One lock keeps the state
  * whole when a scan's workers print results while its main thread redraws
- * the line.  A FILE pointer taken from
- * stdout before status_begin bypasses it: start the line first. */
+ * the line.  A FILE pointer taken from stdout before status_begin
+ * bypasses it: start the line first. */
 #include "status.h"
 
 #include <errno.h>
