@@ -21,6 +21,7 @@
 static struct {
 	bool on;
 	bool shown;	 /* the line is on the screen */
+	bool stale;	 /* text changed since it was drawn */
 	bool out_tty;	 /* stdout is a terminal: the same screen */
 	bool partial[3]; /* fd 1 or 2 last wrote a line without its end */
 	size_t width;	 /* columns the text may take */
@@ -47,6 +48,7 @@ static void draw(void)
 	    snprintf(line, sizeof line, "\r%.*s\033[K", (int)st.width, st.text);
 	cli_write_all(STDERR_FILENO, line, (size_t)n);
 	st.shown = true;
+	st.stale = false;
 	st.drawn_ns = sk_clock_ns();
 }
 
@@ -134,8 +136,11 @@ bool status_on(void)
 void status_set(const char *text, bool force)
 {
 	pthread_mutex_lock(&lock);
-	if (st.on && !(st.shown && !strcmp(st.text, text))) {
+	/* The same text as on the screen needs no drawing; text set but not
+	 * drawn yet (too soon) does, even when it comes again. */
+	if (st.on && (st.stale || !st.shown || strcmp(st.text, text))) {
 		snprintf(st.text, sizeof st.text, "%s", text);
+		st.stale = true;
 		if (force || sk_clock_ns() - st.drawn_ns >= 100000000u)
 			draw();
 	}
@@ -152,7 +157,7 @@ void status_end(bool keep)
 		return;
 	}
 	if (keep && st.text[0]) {
-		if (!st.shown)
+		if (!st.shown || st.stale)
 			draw();
 		if (st.shown)
 			cli_write_all(STDERR_FILENO, "\n", 1);
