@@ -534,6 +534,56 @@ static void backoff(struct worker *w, uint64_t now)
 	w->backoff_until = now + 10000000u;
 }
 
+/* How long the worker may sleep in epoll_wait: until the oldest timeout,
+ * briefly during a descriptor backoff, not at all when it has more to
+ * issue at once, and no later than the rate's next send. */
+static int next_wait_ms(const struct worker *w, uint64_t now, bool more,
+			uint64_t seq_next)
+{
+	int wait_ms = 50;
+	if (w->tq_n) {
+		uint64_t d = w->tq[w->tq_head].deadline;
+		uint64_t ms = d > now ? (d - now) / 1000000u + 1 : 0;
+		if (ms < (uint64_t)wait_ms)
+			wait_ms = (int)ms;
+	}
+	if (w->backoff_until > now)
+		wait_ms = wait_ms < 10 ? wait_ms : 10;
+	if (more)
+		wait_ms = 0;
+	if (w->gap_ns && w->next_send_ns > now &&
+	    (seq_next < w->k_total || w->wait_n)) {
+		uint64_t ms = (w->next_send_ns - now + 999999u) / 1000000u;
+		if (ms < (uint64_t)wait_ms)
+			wait_ms = (int)ms;
+	}
+	return wait_ms;
+}
+
+/* The worker's end: its sockets closed, its error (the first of all
+ * workers) kept, and the reporting thread told. */
+static void worker_done(struct worker *w, int rc)
+{
+	if (w->spare4 >= 0)
+		close(w->spare4);
+	if (w->spare6 >= 0)
+		close(w->spare6);
+	for (uint64_t q = w->head; q < w->tail; q++) {
+		struct slot *s = slot_of(w, q);
+		close_fd(w, s);
+		free(s->banner);
+		s->banner = NULL;
+	}
+	pthread_mutex_lock(&w->sh->lock);
+	if (rc && !w->sh->error) {
+		w->sh->error = rc;
+		sk_err_set(w->sh->err, rc, "connect scan");
+	}
+	w->sh->finished++;
+	pthread_cond_signal(&w->sh->cond);
+	pthread_mutex_unlock(&w->sh->lock);
+}
+
 static void *run_worker(void *arg)
 {
 	struct worker *w = arg;
@@ -619,22 +669,8 @@ static void *run_worker(void *arg)
 		atomic_store(&w->head_pub, w->head);
 		if (w->head >= w->k_total)
 			break;
-		int wait_ms = 50;
-		if (w->tq_n) {
-			uint64_t d = w->tq[w->tq_head].deadline;
-			uint64_t ms = d > now ? (d - now) / 1000000u + 1 : 0;
-			if (ms < (uint64_t)wait_ms)
-				wait_ms = (int)ms;
-		}
-		if (w->backoff_until > now)
-			wait_ms = wait_ms < 10 ? wait_ms : 10;
-		if (batch == ISSUE_BATCH)
-			wait_ms = 0;
-		if (w->gap_ns && w->next_send_ns > now && (seq_next < w->k_total || w->wait_n)) {
-			uint64_t ms = (w->next_send_ns - now + 999999u) / 1000000u;
-			if (ms < (uint64_t)wait_ms)
-				wait_ms = (int)ms;
-		}
+		int wait_ms =
+		    next_wait_ms(w, now, batch == ISSUE_BATCH, seq_next);
 		/* Take every answer that is ready before declaring anything
 		 * timed out: a probe whose reply sits in the ready list was
 		 * answered, however long our own queue made it wait. */
@@ -657,24 +693,7 @@ static void *run_worker(void *arg)
 			w->cap++;
 	}
 out:
-	if (w->spare4 >= 0)
-		close(w->spare4);
-	if (w->spare6 >= 0)
-		close(w->spare6);
-	for (uint64_t q = w->head; q < w->tail; q++) {
-		struct slot *s = slot_of(w, q);
-		close_fd(w, s);
-		free(s->banner);
-		s->banner = NULL;
-	}
-	pthread_mutex_lock(&w->sh->lock);
-	if (rc && !w->sh->error) {
-		w->sh->error = rc;
-		sk_err_set(w->sh->err, rc, "connect scan");
-	}
-	w->sh->finished++;
-	pthread_cond_signal(&w->sh->cond);
-	pthread_mutex_unlock(&w->sh->lock);
+	worker_done(w, rc);
 	return NULL;
 }
 

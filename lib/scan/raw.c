@@ -599,6 +599,31 @@ static int slow_pass(struct raw *r, uint64_t *limited)
 	return rc;
 }
 
+/* Silence after every retry: filtered (TCP) or open|filtered (UDP), as
+ * nmap says; filtered "host-unreach" when the next hop never answered. */
+static void report_silent(struct raw *r)
+{
+	const struct sk_raw_opts *o = r->o;
+	for (uint64_t s = o->start; s < r->plan->steps; s++) {
+		uint64_t index = sk_plan_index(r->plan, s);
+		if (is_set(r, index))
+			continue;
+		test_and_set(r, index);
+		struct sk_ip ip;
+		enum sk_scan_proto pr;
+		uint16_t port;
+		const uint8_t *mac;
+		sk_plan_probe(r->plan, index, &ip, &pr, &port);
+		if (!sk_routes_find(o->routes, &ip, &mac) || !mac)
+			report(r, index, SK_STATE_FILTERED, "host-unreach", -1);
+		else
+			report(r, index,
+			       o->proto == SK_SCAN_UDP ? SK_STATE_OPEN_FILTERED
+						       : SK_STATE_FILTERED,
+			       "no-response", -1);
+	}
+}
+
 int sk_scan_raw(const struct sk_raw_opts *o, struct sk_scan_stats *stats, char *err)
 {
 	const struct sk_plan *plan = o->plan;
@@ -679,26 +704,7 @@ int sk_scan_raw(const struct sk_raw_opts *o, struct sk_scan_stats *stats, char *
 	atomic_store(&r.stop_recv, 1);
 	pthread_join(th, NULL);
 	if (!stopped) {
-		/* Silence after every retry: filtered (TCP) or open|filtered
-		 * (UDP), as nmap says. */
-		for (uint64_t s = o->start; s < plan->steps; s++) {
-			uint64_t index = sk_plan_index(plan, s);
-			if (is_set(&r, index))
-				continue;
-			test_and_set(&r, index);
-			struct sk_ip ip;
-			enum sk_scan_proto pr;
-			uint16_t port;
-			const uint8_t *mac;
-			sk_plan_probe(plan, index, &ip, &pr, &port);
-			if (!sk_routes_find(o->routes, &ip, &mac) || !mac)
-				report(&r, index, SK_STATE_FILTERED, "host-unreach", -1);
-			else
-				report(&r, index,
-				       o->proto == SK_SCAN_UDP ? SK_STATE_OPEN_FILTERED
-							       : SK_STATE_FILTERED,
-				       "no-response", -1);
-		}
+		report_silent(&r);
 		resume = plan->steps;
 	}
 	fill_stats(&r, stats, resume);
