@@ -46,7 +46,7 @@ _sockit_options()
 		--idle-timeout= --max-buffer= --raw --hex --no-shutdown -C --crlf -v --verbose \
 		--stats --tls --cert= --key= --alpn= --client-ca= -h --help" ;;
 	ui) echo "--local= -4 -6 --view= --hex-input --append= --every= --count= \
-		--send= --reply= --rules= --history= -h --help" ;;
+		--send= --echo --reply= --rules= --history= -h --help" ;;
 	tour) echo "--list --step= --pause -h --help" ;;
 	help) echo "-h --help" ;;
 	esac

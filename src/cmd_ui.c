@@ -12,11 +12,14 @@
 #include "ui.h"
 
 static const char usage[] =
-    "usage: sockit ui [udp|tcp] [HOST:PORT] [--local [ADDR]:PORT] [options]\n"
+    "usage: sockit ui [udp [HOST:PORT] | tcp HOST:PORT | server [ADDR]:PORT]\n"
+    "                 [--local [ADDR]:PORT] [options]\n"
     "\n"
     "The network debugging assistant, full screen: a mode (udp: bind Local,\n"
     "send to Remote or to the last sender; tcp: a client connected to\n"
-    "Remote), a receive pane with each message's time, sender and length in\n"
+    "Remote; server: TCP clients on Local, listed on the right, Remote\n"
+    "naming the one to send to, or all), a receive pane with each message's "
+    "time, sender and length in\n"
     "text, hex or both, a send box (text with C escapes, or hex), an\n"
     "appended checksum, a repeat timer, counters and a status line.  Mode\n"
     "and addresses can be changed inside (Tab to a field, Enter applies).\n"
@@ -24,7 +27,8 @@ static const char usage[] =
     "\n"
     "  --local [ADDR]:PORT  udp: bind here (default :0, a port of the "
     "kernel's\n"
-    "                     choice); tcp: the source address and port\n"
+    "                     choice); tcp: the source address and port;\n"
+    "                     server: where to listen (default :0)\n"
     "  -4, -6             IPv4 / IPv6 only\n"
     "  --view text|hex|both|gbk  how messages are shown (default text; gbk:\n"
     "                     the bytes read as GB18030, for Chinese Windows "
@@ -35,8 +39,8 @@ static const char usage[] =
     "  --every D          repeat each send every D (500ms, 1s)\n"
     "  --count N          with --every, send N times (0: until Esc)\n"
     "  --send TEXT        put TEXT in the send box\n"
-    "  --reply TEXT, --rules FILE   answer messages automatically, as udp\n"
-    "                     listen does\n"
+    "  --echo, --reply TEXT, --rules FILE   answer messages automatically,\n"
+    "                     as udp listen does (Append is added)\n"
     "  --history N        messages kept for scrolling back (default 10000);\n"
     "                     older ones are dropped, and counted\n"
     "  -h, --help         this help\n"
@@ -45,6 +49,7 @@ static const char usage[] =
     "\n"
     "examples:\n"
     "  sockit ui udp --local :5400 127.0.0.1:5401\n"
+    "  sockit ui server :7000\n"
     "  sockit ui tcp 127.0.0.1:8080 --append '\\r\\n'\n"
     "\n"
     "exit status: 0 quit, 1 no terminal, 2 usage error.\n";
@@ -67,10 +72,14 @@ static void positional(struct ui *ui, int argc, char **argv)
 		optind++;
 	else if (optind < argc && !strcmp(argv[optind], "tcp"))
 		ui->mode = UI_TCP, optind++;
+	else if (optind < argc && !strcmp(argv[optind], "server"))
+		ui->mode = UI_SERVER, optind++;
+	/* The server's address is where it listens: Local. */
+	enum ui_field f = ui->mode == UI_SERVER ? UI_F_LOCAL : UI_F_REMOTE;
 	if (optind < argc) {
 		parse_endpoint("", argv[optind],
-			       ui->mode == UI_TCP ? "tcp" : "udp");
-		ui_edit_set(&ui->edit[UI_F_REMOTE], argv[optind++]);
+			       ui->mode == UI_UDP ? "udp" : "tcp");
+		ui_edit_set(&ui->edit[f], argv[optind++]);
 	}
 	if (optind < argc)
 		cli_usage("unexpected argument '%s'", argv[optind]);
@@ -121,6 +130,7 @@ static void parse(struct ui *ui, int argc, char **argv, struct ui_args *a)
 		OPT_EVERY,
 		OPT_COUNT,
 		OPT_SEND,
+		OPT_ECHO,
 		OPT_REPLY,
 		OPT_RULES,
 		OPT_HISTORY
@@ -133,6 +143,7 @@ static void parse(struct ui *ui, int argc, char **argv, struct ui_args *a)
 		{ "every", required_argument, NULL, OPT_EVERY },
 		{ "count", required_argument, NULL, OPT_COUNT },
 		{ "send", required_argument, NULL, OPT_SEND },
+		{ "echo", no_argument, NULL, OPT_ECHO },
 		{ "reply", required_argument, NULL, OPT_REPLY },
 		{ "rules", required_argument, NULL, OPT_RULES },
 		{ "history", required_argument, NULL, OPT_HISTORY },
@@ -165,6 +176,7 @@ static void parse(struct ui *ui, int argc, char **argv, struct ui_args *a)
 			ui_edit_set(&ui->edit[UI_F_COUNT], num);
 			break;
 		case OPT_SEND: ui_edit_set(&ui->edit[UI_F_SEND], optarg); break;
+		case OPT_ECHO: ui->resp.echo = true; break;
 		case OPT_REPLY: a->reply = optarg; break;
 		case OPT_RULES: a->rules = optarg; break;
 		case OPT_HISTORY:
@@ -212,7 +224,9 @@ int cmd_ui(int argc, char **argv)
 	ui_edit_set(&ui->edit[UI_F_EVERY], "0");
 	ui_edit_set(&ui->edit[UI_F_COUNT], "0");
 	parse(ui, argc, argv, &a);
-	ui->rules = udp_load_rules(a.rules, a.reply);
+	if (ui->resp.echo && (a.rules || a.reply))
+		cli_usage("--echo and --reply/--rules both answer: choose one");
+	ui->resp.rules = udp_load_rules(a.rules, a.reply);
 	/* 64 MiB of message bytes at most, whatever --history says. */
 	if (ui_hist_init(&ui->hist, a.history, 64u << 20) < 0)
 		cli_fail(EXIT_FAIL, "%s", strerror(ENOMEM));
@@ -235,10 +249,11 @@ int cmd_ui(int argc, char **argv)
 	uv_walk(&ui->loop, close_walk, NULL);
 	for (int i = 0; i < 2; i++)
 		uv_run(&ui->loop, UV_RUN_DEFAULT);
+	ui_server_free_retired(ui);
 	uv_loop_close(&ui->loop);
 	ui_hist_free(&ui->hist);
 	ui_send_free(ui);
-	sk_rules_free(ui->rules);
+	sk_rules_free(ui->resp.rules);
 	if (ui->gbk != (iconv_t)-1)
 		iconv_close(ui->gbk);
 	free(ui);

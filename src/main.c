@@ -26,7 +26,7 @@ const struct command commands[] = {
 	{ "sniff", cmd_sniff, "capture or read packets and decode them: lines, layers, hex, JSON" },
 	{ "tcp connect", cmd_tcp_connect, "TCP client: stdin to socket, socket to stdout; TLS verified" },
 	{ "tcp listen", cmd_tcp_listen, "TCP server: one client like nc -l, or many with -k (echo, broker, chat, exec)" },
-	{ "ui", cmd_ui, "network debugging assistant, full screen: UDP, TCP client; text/hex, checksums" },
+	{ "ui", cmd_ui, "network debugging assistant, full screen: UDP, TCP client and server; hex, checksums" },
 	{ "tour", cmd_tour, "the network-programming lesson, run and narrated on loopback" },
 	{ "help", cmd_help, "help on a command" },
 	{ NULL, NULL, NULL },

@@ -20,10 +20,12 @@
 #include "sockit/conn.h"
 #include "sockit/endpoint.h"
 #include "sockit/error.h"
+#include "sockit/responder.h"
 #include "sockit/rules.h"
+#include "sockit/server.h"
 #include "sockit/udp.h"
 
-enum ui_mode { UI_UDP, UI_TCP, UI_MODES };
+enum ui_mode { UI_UDP, UI_TCP, UI_SERVER, UI_MODES };
 /* GBK: the bytes read as GB18030 (a superset of GBK and GB2312), for
  * peers that send Chinese text from Windows. */
 enum ui_view { UI_VIEW_TEXT, UI_VIEW_HEX, UI_VIEW_BOTH, UI_VIEW_GBK, UI_VIEWS };
@@ -111,10 +113,15 @@ struct ui {
 	struct sk_connect *connecting;
 	struct sk_conn *conn;
 	char peer[SK_ADDRSTRLEN];
+	/* TCP server */
+	struct sk_server *server;
+	unsigned target;	    /* a client id; 0: all */
+	struct sk_server **retired; /* stopped, freed at exit */
+	size_t nretired;
 	char state[160]; /* "UDP on 0.0.0.0:40000", "connected to ..." */
 
-	struct sk_rules *rules;
-	uint64_t rule_counter;
+	/* --rules/--reply/--echo; Append is added when the answer is sent. */
+	struct sk_responder resp;
 
 	/* The repeat timer: what it sends, and how many remain. */
 	uint8_t *rep_data;
@@ -211,16 +218,25 @@ void ui_note(struct ui *ui, const char *fmt, ...)
 /* ui_udp.c, ui_tcp.c */
 int ui_udp_open(struct ui *ui);
 void ui_udp_close(struct ui *ui);
-/* Sends p + sfx as one message: to `to` when not NULL (UDP), else to the
- * current target.  Fills who with the destination; returns the bytes
- * sent or a negative code. */
-int ui_udp_send(struct ui *ui, const struct sk_addr *to, const uint8_t *p,
-		size_t n, const uint8_t *sfx, size_t sn, char *who,
-		size_t whocap);
+/* Send one message m[0..len) (the suffix already added): UDP to `to`
+ * when not NULL, else to Remote or the last sender; the server to the
+ * client whose address is `to`, else to Remote's id or to all (*copies:
+ * to how many).  Fill who with the destination; return len or a negative
+ * code, the status saying why. */
+int ui_udp_send(struct ui *ui, const struct sk_addr *to, const uint8_t *m,
+		size_t len, char *who, size_t whocap);
 int ui_tcp_open(struct ui *ui);
 void ui_tcp_close(struct ui *ui);
-int ui_tcp_send(struct ui *ui, const uint8_t *p, size_t n, const uint8_t *sfx,
-		size_t sn, char *who, size_t whocap);
+int ui_tcp_send(struct ui *ui, const uint8_t *m, size_t len, char *who,
+		size_t whocap);
+int ui_server_open(struct ui *ui);
+void ui_server_close(struct ui *ui);
+void ui_server_free_retired(struct ui *ui);
+void ui_server_state(struct ui *ui);
+/* Reads Remote as the client to send to; the clients stay. */
+int ui_server_target(struct ui *ui);
+int ui_server_send(struct ui *ui, const struct sk_addr *to, const uint8_t *m,
+		   size_t len, char *who, size_t whocap, size_t *copies);
 
 /* The status line: one message, an error or not. */
 void ui_status(struct ui *ui, bool error, const char *fmt, ...)

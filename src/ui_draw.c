@@ -20,7 +20,7 @@ enum { PAIR_RX = 1, PAIR_TX, PAIR_NOTE, PAIR_ERR, PAIR_BAR };
 #define SHOW_MAX       2048
 #define ENTRY_ROWS_MAX 48
 
-static const char *const mode_names[] = { "UDP", "TCP client" };
+static const char *const mode_names[] = { "UDP", "TCP client", "TCP server" };
 static const char *const view_names[] = { "text", "hex", "text+hex", "gbk" };
 
 static void on_draw(uv_timer_t *t)
@@ -121,7 +121,8 @@ static void draw_fields(struct ui *ui, int *cx, int *cy)
 	int before = *cx;
 	x = field(ui, 1, x, UI_F_MODE, "Mode ", mode_names[ui->mode], 10, cx);
 	x = field(ui, 1, x, UI_F_LOCAL, "Local ", "", rw, cx);
-	field(ui, 1, x, UI_F_REMOTE, "Remote ", "", rw, cx);
+	field(ui, 1, x, UI_F_REMOTE,
+	      ui->mode == UI_SERVER ? "To id|all " : "Remote ", "", rw, cx);
 	if (*cx != before)
 		*cy = 1;
 	before = *cx;
@@ -205,7 +206,7 @@ static int dir_pair(char dir)
 	return dir == '<' ? PAIR_RX : dir == '>' ? PAIR_TX : PAIR_NOTE;
 }
 
-static void draw_pane(struct ui *ui, int top, int height)
+static void draw_pane(struct ui *ui, int top, int height, int width)
 {
 	enum { CAP = SHOW_MAX * 4 + SK_HEXDUMP_SIZE(SHOW_MAX) + 512 };
 	char *buf = malloc(CAP);
@@ -228,7 +229,7 @@ static void draw_pane(struct ui *ui, int top, int height)
 		size_t n = mbsrtowcs(w, &src, CAP - 1, &st);
 		if (n == (size_t)-1)
 			continue;
-		size_t k = wrap(w, n, ui->cols, rows, ENTRY_ROWS_MAX);
+		size_t k = wrap(w, n, width, rows, ENTRY_ROWS_MAX);
 		int pair = dir_pair(m->dir);
 		attr_t fb = m->dir == '>' ? A_BOLD : m->dir == '*' ? A_DIM : 0;
 		attr(ui, true, pair, fb);
@@ -249,6 +250,44 @@ static void draw_pane(struct ui *ui, int top, int height)
 		put(ui, y - 1, 0, note);
 		attr(ui, false, PAIR_NOTE, A_DIM);
 	}
+}
+
+/* The server's clients, by id, with their byte counters. */
+static void draw_clients(struct ui *ui, int top, int height, int x)
+{
+	char line[96];
+	size_t n = ui->server ? sk_server_count(ui->server) : 0;
+	snprintf(line, sizeof line, "Clients: %zu  (id addr rx/tx B)", n);
+	attr(ui, true, PAIR_NOTE, A_BOLD);
+	put(ui, top, x, line);
+	attr(ui, false, PAIR_NOTE, A_BOLD);
+	if (!n)
+		return;
+	/* The engine lists the newest first; the oldest go on top. */
+	struct sk_server_client **v = malloc(n * sizeof *v);
+	if (!v)
+		return;
+	size_t k = n;
+	for (struct sk_server_client *c = sk_server_first(ui->server); c && k;
+	     c = sk_server_next(c))
+		v[--k] = c;
+	int rows = height - 1;
+	for (size_t i = k; i < n && rows > 0; i++, rows--) {
+		const struct sk_peer *p = sk_server_client_peer(v[i]);
+		if (rows == 1 && i + 1 < n) {
+			snprintf(line, sizeof line, "... and %zu more", n - i);
+		} else {
+			snprintf(line, sizeof line, "%u%s %s %llu/%llu",
+				 sk_server_client_id(v[i]),
+				 sk_server_client_id(v[i]) == ui->target ? "*"
+									 : "",
+				 sk_server_client_addr(v[i]),
+				 (unsigned long long)p->rx_bytes,
+				 (unsigned long long)p->tx_bytes);
+		}
+		put(ui, top + height - rows, x, line);
+	}
+	free(v);
 }
 
 static void draw_send(struct ui *ui, int y, int *cx, int *cy)
@@ -334,6 +373,7 @@ static const char *const help_lines[] = {
 	"  Ctrl-P, PgUp      scroll back;  Ctrl-N, PgDn  forward",
 	"  Ctrl-L            clear the history and the counters",
 	"  Ctrl-O            reopen the socket, reconnect (TCP client)",
+	"  Server mode: Remote (To id|all) is a client's id, or all",
 	"  Up, Down          in Send: the texts sent before",
 	"  Ctrl-U            clear the field;  Home/End, Left/Right edit",
 	"  Ctrl-Q, Ctrl-C    quit",
@@ -366,7 +406,10 @@ void ui_draw(struct ui *ui)
 	int cx = -1, cy = -1;
 	if (ui->rows >= 8) {
 		draw_fields(ui, &cx, &cy);
-		draw_pane(ui, 3, ui->rows - 7);
+		int list = ui->mode == UI_SERVER && ui->cols >= 70 ? 34 : 0;
+		draw_pane(ui, 3, ui->rows - 7, ui->cols - list);
+		if (list)
+			draw_clients(ui, 3, ui->rows - 7, ui->cols - list + 1);
 		draw_send(ui, ui->rows - 4, &cx, &cy);
 		draw_counts(ui, ui->rows - 3);
 	}

@@ -69,9 +69,17 @@ static void enter(struct ui *ui)
 {
 	switch (ui->focus) {
 	case UI_F_SEND: ui_send_box(ui); break;
+	case UI_F_REMOTE:
+		/* A server's Remote picks a client: reopening would drop them.
+		 */
+		if (ui->mode == UI_SERVER) {
+			ui_server_target(ui);
+			break;
+		}
+		ui_net_apply(ui);
+		break;
 	case UI_F_MODE:
-	case UI_F_LOCAL:
-	case UI_F_REMOTE: ui_net_apply(ui); break;
+	case UI_F_LOCAL: ui_net_apply(ui); break;
 	case UI_F_INPUT:
 	case UI_F_APPEND: cycle(ui, 1); break;
 	case UI_F_EVERY:

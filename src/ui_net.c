@@ -35,7 +35,11 @@ void ui_note(struct ui *ui, const char *fmt, ...)
 
 int ui_net_open(struct ui *ui)
 {
-	return ui->mode == UI_UDP ? ui_udp_open(ui) : ui_tcp_open(ui);
+	switch (ui->mode) {
+	case UI_UDP: return ui_udp_open(ui);
+	case UI_TCP: return ui_tcp_open(ui);
+	default: return ui_server_open(ui);
+	}
 }
 
 void ui_net_close(struct ui *ui)
@@ -43,6 +47,7 @@ void ui_net_close(struct ui *ui)
 	ui_repeat_stop(ui, "stopped: the connection changed");
 	ui_udp_close(ui);
 	ui_tcp_close(ui);
+	ui_server_close(ui);
 }
 
 void ui_net_apply(struct ui *ui)
@@ -52,22 +57,18 @@ void ui_net_apply(struct ui *ui)
 	ui_dirty(ui);
 }
 
-/* The rules' answer to one message, sent back the way it came. */
+/* The responder's answer to one message, sent back the way it came. */
 static void answer(struct ui *ui, const char *who, const struct sk_addr *from,
 		   const uint8_t *p, size_t len)
 {
-	struct sk_rule_ctx ctx = {
-		.peer = who,
-		.counter = ++ui->rule_counter,
-		.now = time(NULL),
-	};
-	struct sk_str out = { .max = SK_UDP_MAX_V4 };
-	int rc = sk_rules_respond(ui->rules, p, len, &ctx, &out);
+	struct sk_response out;
+	int rc =
+	    sk_respond(&ui->resp, p, len, who, time(NULL), SK_UDP_MAX_V4, &out);
 	if (rc < 0)
 		ui_status(ui, true, "rules: %s", sk_strerror(rc));
-	else if (rc > 0 && out.len)
-		ui_send_bytes(ui, from, (const uint8_t *)out.p, out.len);
-	sk_str_free(&out);
+	else if (rc > 0)
+		ui_send_bytes(ui, from, out.p, out.n);
+	sk_response_free(&out);
 }
 
 void ui_received(struct ui *ui, const char *who, const struct sk_addr *from,
@@ -77,7 +78,7 @@ void ui_received(struct ui *ui, const char *who, const struct sk_addr *from,
 	ui->n.rx_bytes += size;
 	if (ui_hist_add(&ui->hist, '<', who, p, len, size) < 0)
 		ui->n.errors++;
-	if (ui->rules)
+	if (ui->resp.rules || ui->resp.echo)
 		answer(ui, who, from, p, len);
 	ui_dirty(ui);
 }

@@ -15,30 +15,34 @@ int ui_send_bytes(struct ui *ui, const struct sk_addr *to, const uint8_t *p,
 		  size_t n)
 {
 	uint8_t sfx[SK_APPEND_MAX];
-	size_t sn = sk_append_suffix(&ui->append, p, n, sfx);
+	size_t sn = sk_append_suffix(&ui->append, p, n, sfx), copies = 1;
+	uint8_t *m = malloc(n + sn + 1);
+	if (!m)
+		return -ENOMEM;
+	memcpy(m, p, n);
+	memcpy(m + n, sfx, sn);
 	char who[SK_ADDRSTRLEN] = "";
-	int rc = -ENOTCONN;
+	int rc;
 	if (ui->mode == UI_UDP)
-		rc = ui_udp_send(ui, to, p, n, sfx, sn, who, sizeof who);
+		rc = ui_udp_send(ui, to, m, n + sn, who, sizeof who);
+	else if (ui->mode == UI_TCP)
+		rc = ui_tcp_send(ui, m, n + sn, who, sizeof who);
 	else
-		rc = ui_tcp_send(ui, p, n, sfx, sn, who, sizeof who);
+		rc =
+		    ui_server_send(ui, to, m, n + sn, who, sizeof who, &copies);
 	if (rc < 0) {
 		ui->n.errors++;
-		if (rc != -ENOTCONN || who[0])
+		if (rc != -ENOTCONN)
 			ui_status(ui, true, "send%s%s: %s",
 				  who[0] ? " to " : "", who, sk_strerror(rc));
+		free(m);
 		return rc;
 	}
-	ui->n.tx_msgs++;
-	ui->n.tx_bytes += n + sn;
+	ui->n.tx_msgs += copies;
+	ui->n.tx_bytes += (n + sn) * copies;
 	ui_status(ui, false, "sent %zu bytes to %s", n + sn, who);
-	uint8_t *all = malloc(n + sn + 1);
-	if (all) {
-		memcpy(all, p, n);
-		memcpy(all + n, sfx, sn);
-		ui_hist_add(&ui->hist, '>', who, all, n + sn, n + sn);
-		free(all);
-	}
+	ui_hist_add(&ui->hist, '>', who, m, n + sn, n + sn);
+	free(m);
 	ui_dirty(ui);
 	return 0;
 }

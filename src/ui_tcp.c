@@ -153,20 +153,14 @@ void ui_tcp_close(struct ui *ui)
 	ui->conn = NULL;
 }
 
-int ui_tcp_send(struct ui *ui, const uint8_t *p, size_t n, const uint8_t *sfx,
-		size_t sn, char *who, size_t whocap)
+int ui_tcp_send(struct ui *ui, const uint8_t *m, size_t len, char *who,
+		size_t whocap)
 {
 	if (!ui->conn) {
 		ui_status(ui, true, "not connected: Ctrl-O connects to Remote");
 		return -ENOTCONN;
 	}
 	snprintf(who, whocap, "%s", ui->peer);
-	uint8_t *all = malloc(n + sn + 1);
-	if (!all)
-		return -ENOMEM;
-	memcpy(all, p, n);
-	memcpy(all + n, sfx, sn);
-	int rc = sk_conn_write(ui->conn, all, n + sn);
-	free(all);
-	return rc < 0 ? rc : (int)(n + sn);
+	int rc = sk_conn_write(ui->conn, m, len);
+	return rc < 0 ? rc : (int)len;
 }

@@ -127,9 +127,8 @@ void ui_udp_close(struct ui *ui)
 	ui->udp = NULL;
 }
 
-int ui_udp_send(struct ui *ui, const struct sk_addr *to, const uint8_t *p,
-		size_t n, const uint8_t *sfx, size_t sn, char *who,
-		size_t whocap)
+int ui_udp_send(struct ui *ui, const struct sk_addr *to, const uint8_t *m,
+		size_t len, char *who, size_t whocap)
 {
 	if (!ui->udp) {
 		ui_status(ui, true,
@@ -145,10 +144,7 @@ int ui_udp_send(struct ui *ui, const struct sk_addr *to, const uint8_t *p,
 		return -ENOTCONN;
 	}
 	sk_sockaddr_format((const struct sockaddr *)&to->ss, true, who, whocap);
-	struct iovec iov[2] = {
-		{ .iov_base = (void *)p, .iov_len = n },
-		{ .iov_base = (void *)sfx, .iov_len = sn },
-	};
-	return sk_udp_send(ui->udp, iov, sn ? 2 : 1,
-			   (const struct sockaddr *)&to->ss, to->len);
+	struct iovec iov = { .iov_base = (void *)m, .iov_len = len };
+	return sk_udp_send(ui->udp, &iov, 1, (const struct sockaddr *)&to->ss,
+			   to->len);
 }

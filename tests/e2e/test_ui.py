@@ -329,6 +329,86 @@ def test_gbk_view_search_and_saved_log(tmp_path):
         ui.wait(r"save .*such\.log: No such file or directory")
 
 
+def test_tcp_server_with_50_clients_sends_to_one_and_to_all():
+    with Screen("server", "127.0.0.1:0", width=120, height=70) as ui:
+        port = int(ui.wait(r"TCP server on 127\.0\.0\.1:(\d+)").group(1))
+        clients = []
+        try:
+            for i in range(50):
+                s = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+                clients.append(s)
+                ui.wait(r"Clients: %d\b" % (i + 1))
+            ui.wait(r"TCP server on 127\.0\.0\.1:%d, 50 clients, sending to all" % port)
+            # Every client is in the list, by id, with its address.
+            screen = ui.text()
+            for i, s in enumerate(clients):
+                assert re.search(r"\b%d 127\.0\.0\.1:%d 0/0\b"
+                                 % (i + 1, s.getsockname()[1]), screen), (i, screen)
+            ui.send_box(r"to all\n")
+            for s in clients:
+                assert read_sock(s, 7) == b"to all\n"
+            ui.wait(r"> all \(50 clients\) 7 B: to all\\n")
+            ui.wait(r"TX 50 msgs 350 B")
+            # To one: Remote names client 7.
+            ui.keys("Tab", "Tab", "Tab", "C-u", "7", "Enter")
+            ui.wait(r"sending to one client")
+            ui.keys("Tab", "Tab", "Tab", "Tab", "Tab")
+            ui.send_box("only 7")
+            assert read_sock(clients[6], 6) == b"only 7"
+            clients[5].sendall("from 6 中".encode())
+            ui.wait(r"< 127\.0\.0\.1:%d 10 B: from 6 中" % clients[5].getsockname()[1])
+            for i, s in enumerate(clients):
+                if i != 6:
+                    s.settimeout(0.05)
+                    try:
+                        extra = s.recv(100)
+                    except socket.timeout:
+                        extra = None
+                    assert extra is None, (i, extra)
+            clients[0].close()
+            ui.wait(r"client 1 127\.0\.0\.1:\d+ left: closed by peer")
+            ui.wait(r"Clients: 49\b")
+            ui.keys("Tab", "Tab", "Tab", "C-u", "1", "Enter")
+            ui.keys("Tab", "Tab", "Tab", "Tab", "Tab")
+            ui.send_box("gone")
+            ui.wait(r"no client 1 \(Remote names a client id, or all\)")
+            ui.keys("Tab", "Tab", "Tab", "C-u", "seven", "Enter")
+            ui.wait(r"Remote: 'seven': a server sends to a client id")
+        finally:
+            for s in clients:
+                s.close()
+
+
+def read_sock(s, n):
+    data = b""
+    s.settimeout(TIMEOUT)
+    while len(data) < n:
+        chunk = s.recv(n - len(data))
+        assert chunk, data
+        data += chunk
+    return data
+
+
+def test_tcp_server_against_nc_and_rules(tmp_path):
+    need_tool("nc")
+    with Screen("server", "127.0.0.1:0", "--reply", "ack {{counter}}\\n") as ui:
+        port = int(ui.wait(r"TCP server on 127\.0\.0\.1:(\d+)").group(1))
+        nc = subprocess.Popen(["nc", "127.0.0.1", str(port)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE)
+        try:
+            ui.wait(r"Clients: 1\b")
+            nc.stdin.write(b"hello\n")
+            nc.stdin.flush()
+            assert read_exact(nc.stdout, 6) == b"ack 1\n"
+            ui.wait(r"< 127\.0\.0\.1:\d+ 6 B: hello\\n")
+            ui.keys("C-x")
+            ui.send_box("01 02 ff")
+            assert read_exact(nc.stdout, 3) == b"\x01\x02\xff"
+        finally:
+            nc.kill()
+            nc.wait()
+
+
 def test_up_and_down_recall_what_was_sent():
     peer = udp_sock()
     port = peer.getsockname()[1]
@@ -345,3 +425,15 @@ def test_up_and_down_recall_what_was_sent():
         assert peer.recvfrom(100)[0] == b"two"
         ui.keys("Down", "Down")
         ui.wait(r"Send>\s*\n")
+
+
+def test_echo_answers_with_the_message_and_append():
+    with Screen("udp", "--local", "127.0.0.1:0", "--echo", "--append", "sum8") as ui:
+        port = ui.udp_port()
+        peer = udp_sock()
+        peer.sendto(b"\x01\x02", ("127.0.0.1", port))
+        assert peer.recvfrom(100)[0] == b"\x01\x02\x03"
+        ui.wait(r"TX 1 msgs 3 B")
+    p = subprocess.run([SOCKIT, "ui", "--echo", "--reply", "x"], capture_output=True,
+                       text=True, timeout=TIMEOUT)
+    assert p.returncode == 2 and "--echo and --reply/--rules" in p.stderr, p
