@@ -72,3 +72,39 @@ def read_exactly(pipe, n, timeout=TIMEOUT):
         assert chunk, f"closed after {data!r}"
         data += chunk
     return data
+
+
+def test_connect_scan_agrees_with_nmap(examples):
+    """Ports the test holds open (listening) and closed (bound, not
+    listening, so no one else takes them meanwhile): the example's NDJSON
+    verdicts, one per port, match the listeners and nmap -sT's."""
+    need_tool("nmap")
+    import json
+    import socket
+    socks, open_ports, closed_ports = [], [], []
+    try:
+        for listening in (True, True, True, False, False):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            if listening:
+                s.listen(8)
+            socks.append(s)
+            (open_ports if listening else closed_ports).append(s.getsockname()[1])
+        ports = ",".join(map(str, open_ports + closed_ports))
+        p = subprocess.run([str(examples / "connect_scan"), "127.0.0.1", ports],
+                           capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        results = [json.loads(line) for line in p.stdout.splitlines()]
+        mine = {r["port"]: r["state"] for r in results}
+        assert len(results) == 5 and all(r["ip"] == "127.0.0.1" for r in results)
+        assert mine == {**{port: "open" for port in open_ports},
+                        **{port: "closed" for port in closed_ports}}
+        nm = subprocess.run(["nmap", "-sT", "-Pn", "-n", "-p", ports, "-oG", "-", "127.0.0.1"],
+                            capture_output=True, text=True, timeout=120)
+        assert nm.returncode == 0, nm.stderr
+        theirs = {int(port): state for port, state in
+                  re.findall(r"(\d+)/(open|closed|filtered)/tcp", nm.stdout)}
+        assert theirs == mine, nm.stdout
+    finally:
+        for s in socks:
+            s.close()
