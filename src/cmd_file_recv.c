@@ -34,7 +34,7 @@ static const char usage[] =
 	"\n"
 	"Receives files from `sockit file send` into DIR (default: the current\n"
 	"directory).  Each file is written to DIR/.NAME.part, checked against the\n"
-	"sender's SHA-256, fsync'd, and only then renamed to NAME: a mismatch or\n"
+	"sender's digest, fsync'd, and only then renamed to NAME: a mismatch or\n"
 	"a cut connection never leaves a file under its final name (a cut one\n"
 	"keeps its .part for `file send --resume`).  Names with '..', absolute\n"
 	"names, NUL or control bytes, and paths through a symbolic link are\n"

@@ -23,20 +23,24 @@
 #include "sockit/xfer.h"
 
 static const char usage[] =
-	"usage: sockit file send HOST:PORT FILE|DIR... [--resume] [-4|-6] [-w D]\n"
+	"usage: sockit file send HOST:PORT FILE|DIR... [--resume] [--verify D] [-4|-6] [-w D]\n"
 	"                        [--idle D] [--tls [--cafile F | --insecure] [--sni NAME]]\n"
 	"       sockit file send --raw HOST:PORT FILE|-\n"
 	"\n"
 	"Sends files to a `sockit file recv` over sockit's framed protocol: each\n"
 	"file with its relative name, size, mode and mtime, checked end to end\n"
-	"with SHA-256; directories go recursively with their relative names\n"
+	"with XXH3-128 (or SHA-256); directories go recursively with their names\n"
 	"(symbolic links and special files inside them are skipped).  The\n"
 	"receiver renames a file into place only after its hash matched, and may\n"
 	"refuse one (unsafe name, existing file, over its size limit): the\n"
 	"reason is printed and the exit status is 1.\n"
 	"\n"
 	"  --resume      continue files the receiver holds part of (it offers\n"
-	"                what it has and its SHA-256; a mismatch starts over)\n"
+	"                what it has and its digest; a mismatch starts over)\n"
+	"  --verify D    the digest each file is checked with: xxh128 (default:\n"
+	"                catches corruption at almost no cost) or sha256 (a\n"
+	"                cryptographic digest).  A receiver older than protocol\n"
+	"                version 2 always gets SHA-256\n"
 	"  --raw         no protocol: the bytes of one FILE (or stdin for -),\n"
 	"                for a receiver such as `nc -l PORT > f`\n"
 	"  --tls         TLS, as `tcp connect --tls`: the receiver's certificate is\n"
@@ -69,6 +73,7 @@ static const char usage[] =
 
 struct send_opts {
 	bool resume, raw, verbose, quiet;
+	enum sk_xfer_digest digest; /* --verify; 0 the protocol's default */
 	struct tcp_tls_opts tls;
 	int family;
 	uint64_t connect_ms, idle_ms;
@@ -189,6 +194,25 @@ static struct sk_xfer_tls *start_tls(const struct send_opts *o,
 	return t;
 }
 
+/* Connects (through TLS when asked) and runs one protocol session. */
+static int send_session(const struct send_opts *o, const struct sk_endpoint *ep,
+			const struct sk_xfer_list *list, const struct sk_xfer_send_opts *so,
+			char *err)
+{
+	int fd = sk_xfer_connect(ep, o->family, o->connect_ms ? o->connect_ms : 10000, err);
+	if (fd < 0)
+		cli_fail(EXIT_FAIL, "%s", err);
+	set_timeouts(fd, o->idle_ms);
+	struct sk_xfer_stream s = { .fd = fd };
+	struct sk_tls_ctx *ctx = NULL;
+	struct sk_xfer_tls *tls = o->tls.on ? start_tls(o, ep, fd, &s, &ctx) : NULL;
+	int rc = sk_xfer_send(&s, list, so, err);
+	sk_xfer_tls_close(tls);
+	sk_tls_ctx_free(ctx);
+	close(fd);
+	return rc;
+}
+
 int cmd_file_send(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -196,6 +220,7 @@ int cmd_file_send(int argc, char **argv)
 		{ "raw", no_argument, NULL, 'r' },
 		{ "connect-timeout", required_argument, NULL, 'w' },
 		{ "idle", required_argument, NULL, OPT_IDLE },
+		{ "verify", required_argument, NULL, OPT_VERIFY },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		TLS_CLIENT_LONGOPTS,
@@ -212,6 +237,10 @@ int cmd_file_send(int argc, char **argv)
 		case '6': o.family = AF_INET6; break;
 		case 'w': o.connect_ms = cli_duration_ms("-w", optarg); break;
 		case OPT_IDLE: o.idle_ms = cli_duration_ms("--idle", optarg); break;
+		case OPT_VERIFY:
+			if (sk_xfer_digest_parse(optarg, &o.digest))
+				cli_usage("--verify %s: not a digest (sha256 or xxh128)", optarg);
+			break;
 		case 'v': o.verbose = true; break;
 		case 'q': o.quiet = true; break;
 		case 'R': o.resume = true; break;
@@ -247,16 +276,16 @@ int cmd_file_send(int argc, char **argv)
 	if (list.skipped && !o.quiet)
 		cli_warn("skipped %zu symbolic links or special files", list.skipped);
 
-	int fd = sk_xfer_connect(&ep, o.family, o.connect_ms ? o.connect_ms : 10000, err);
-	if (fd < 0)
-		cli_fail(EXIT_FAIL, "%s", err);
-	set_timeouts(fd, o.idle_ms);
-	struct sk_xfer_stream s = { .fd = fd };
-	struct sk_tls_ctx *ctx = NULL;
-	struct sk_xfer_tls *tls = o.tls.on ? start_tls(&o, &ep, fd, &s, &ctx) : NULL;
 	uint64_t t0 = sk_clock_ns();
 	char rate[32];
 	if (o.raw) {
+		int fd = sk_xfer_connect(&ep, o.family, o.connect_ms ? o.connect_ms : 10000, err);
+		if (fd < 0)
+			cli_fail(EXIT_FAIL, "%s", err);
+		set_timeouts(fd, o.idle_ms);
+		struct sk_xfer_stream s = { .fd = fd };
+		struct sk_tls_ctx *ctx = NULL;
+		struct sk_xfer_tls *tls = o.tls.on ? start_tls(&o, &ep, fd, &s, &ctx) : NULL;
 		uint64_t sent = 0;
 		int rc = send_raw(&s, argv[optind], &sent);
 		if (rc)
@@ -277,13 +306,19 @@ int cmd_file_send(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_sigbus };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, NULL);
-	struct sk_xfer_send_opts so = { .resume = o.resume, .map = true,
+	struct sk_xfer_send_opts so = { .resume = o.resume, .map = true, .digest = o.digest,
 					.progress = &prog.cbs };
-	int rc = sk_xfer_send(&s, &list, &so, err);
+	int rc = send_session(&o, &ep, &list, &so, err);
+	if (rc == SK_EXFEROLD) {
+		/* A receiver from before the digest negotiation: it speaks
+		 * version 1, which is SHA-256. */
+		if (o.verbose)
+			fprintf(stderr, "the receiver speaks protocol version 1: sending again "
+					"with SHA-256\n");
+		so.version = 1;
+		rc = send_session(&o, &ep, &list, &so, err);
+	}
 	file_progress_done(&prog);
-	sk_xfer_tls_close(tls);
-	sk_tls_ctx_free(ctx);
-	close(fd);
 	if (rc) {
 		sk_xfer_list_free(&list);
 		cli_fail(EXIT_FAIL, "%s", err);

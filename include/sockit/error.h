@@ -86,7 +86,8 @@
 	X(NAMEBAD, "unsafe file name")                                         \
 	X(XFERREFUSED, "refused by the receiver")                              \
 	X(XFERPROTO, "protocol violation by the peer")                         \
-	X(XFERCUT, "connection closed before the end of the session")
+	X(XFERCUT, "connection closed before the end of the session")           \
+	X(XFEROLD, "the receiver speaks only an older protocol version")
 
 #define SK_ERRORS(X)                                                           \
 	SK_ERRORS_CORE(X)                                                      \

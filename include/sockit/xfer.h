@@ -11,7 +11,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define SK_XFER_VERSION 1
+/* The version a sender speaks first.  Receivers speak 1 and 2: version 1
+ * is version 2 without the digest negotiation (SHA-256 always). */
+#define SK_XFER_VERSION 2
 #define SK_XFER_MAGIC "SKXF"
 #define SK_XFER_HEADLEN 5             /* type + 32-bit length */
 #define SK_XFER_DATA_MAX (1u << 20)   /* DATA payload bound */
@@ -37,6 +39,21 @@ enum sk_xfer_type {
 };
 
 enum { SK_XFER_FLAG_RESUME = 1 };
+
+/* The file digest a version-2 session uses, named by the sender's HELLO;
+ * the numbers are part of the protocol.  XXH3-128 detects corruption at
+ * almost no cost; SHA-256 is a cryptographic digest, for those who want
+ * one beyond what TLS gives in transit. */
+enum sk_xfer_digest { SK_XFER_DIGEST_SHA256 = 1, SK_XFER_DIGEST_XXH128 = 2 };
+#define SK_XFER_DIGEST_MAX 32
+
+/* A digest's length in bytes (32, 16), or 0 for a number this version
+ * does not know. */
+size_t sk_xfer_digest_len(unsigned digest);
+/* "sha256", "xxh128", or NULL. */
+const char *sk_xfer_digest_name(unsigned digest);
+/* Parses "sha256", "xxh128" (or "xxh3").  Returns 0 or -EINVAL. */
+int sk_xfer_digest_parse(const char *name, enum sk_xfer_digest *out);
 enum sk_xfer_kind { SK_XFER_REG = 0, SK_XFER_DIR = 1 };
 
 /* VERDICT reason codes; the numbers are part of the protocol. */
@@ -51,7 +68,8 @@ enum sk_xfer_kind { SK_XFER_REG = 0, SK_XFER_DIR = 1 };
 	X(PROTOCOL, 7, "protocol")                                             \
 	X(VERSION, 8, "version")                                               \
 	X(IO, 9, "io")                                                         \
-	X(TYPE, 10, "type")
+	X(TYPE, 10, "type")                                                    \
+	X(DIGEST, 11, "digest")
 
 enum sk_xfer_reason {
 #define SK__XREASON(name, num, text) SK_XFER_R_##name = num,
@@ -69,7 +87,8 @@ struct sk_xfer_msg {
 	uint8_t type;
 	union {
 		struct {
-			uint8_t version, flags;
+			/* digest: version 2 only (a 7-byte HELLO); 0 in version 1 */
+			uint8_t version, flags, digest;
 		} hello;
 		struct {
 			uint8_t kind;
@@ -81,7 +100,8 @@ struct sk_xfer_msg {
 		} file;
 		struct {
 			uint64_t offset;
-			uint8_t sha256[32];
+			uint8_t digest[SK_XFER_DIGEST_MAX];
+			uint8_t digest_len; /* 32 or 16: the session's digest */
 		} offer;
 		struct {
 			uint64_t offset;
@@ -91,7 +111,8 @@ struct sk_xfer_msg {
 			size_t len;
 		} data;
 		struct {
-			uint8_t sha256[32];
+			uint8_t digest[SK_XFER_DIGEST_MAX];
+			uint8_t digest_len;
 		} end;
 		struct {
 			uint8_t status; /* 0 ok, 1 refused */
@@ -157,6 +178,10 @@ struct sk_xfer_progress {
 
 struct sk_xfer_send_opts {
 	bool resume;                    /* ask for resume offers */
+	/* 0: SK_XFER_VERSION.  1 speaks to receivers that predate version 2
+	 * (SHA-256 then, whatever digest says). */
+	unsigned version;
+	enum sk_xfer_digest digest;     /* 0: XXH3-128 */
 	/* On a plain socket, hash each file from a read-only mmap of it while
 	 * sendfile(2) sends the same range: no copy in user space.  A file
 	 * truncated by someone else during the send then raises SIGBUS, which
@@ -191,7 +216,9 @@ void sk_xfer_list_free(struct sk_xfer_list *list);
 
 /* Runs a sender session over s: HELLO, each item, BYE.  Returns 0 when
  * every file was stored, SK_EXFERREFUSED when the receiver refused (err
- * holds "NAME: REASON: TEXT"), or another negative error with err. */
+ * holds "NAME: REASON: TEXT"), SK_EXFEROLD when a receiver of an older
+ * version refused the HELLO (nothing was sent: a new session with
+ * version 1 works), or another negative error with err. */
 int sk_xfer_send(struct sk_xfer_stream *s, const struct sk_xfer_list *list,
 		 const struct sk_xfer_send_opts *opts, char *err);
 
@@ -213,6 +240,7 @@ struct sk_xfer_recv_opts {
 struct sk_xfer_recv_stats {
 	uint64_t files, dirs, bytes;
 	bool started;    /* a valid HELLO arrived: this was a session */
+	unsigned version, digest; /* what the session spoke, once started */
 	unsigned reason; /* the refusal sent, SK_XFER_R_OK otherwise */
 };
 

@@ -3,6 +3,7 @@
  * after one bounds check per frame, never by casting bytes to a struct. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "sockit/error.h"
@@ -53,23 +54,64 @@ const char *sk_xfer_reason_name(unsigned reason)
 	return NULL;
 }
 
+size_t sk_xfer_digest_len(unsigned digest)
+{
+	switch (digest) {
+	case SK_XFER_DIGEST_SHA256: return 32;
+	case SK_XFER_DIGEST_XXH128: return 16;
+	default: return 0;
+	}
+}
+
+const char *sk_xfer_digest_name(unsigned digest)
+{
+	switch (digest) {
+	case SK_XFER_DIGEST_SHA256: return "sha256";
+	case SK_XFER_DIGEST_XXH128: return "xxh128";
+	default: return NULL;
+	}
+}
+
+int sk_xfer_digest_parse(const char *name, enum sk_xfer_digest *out)
+{
+	if (!strcmp(name, "sha256"))
+		*out = SK_XFER_DIGEST_SHA256;
+	else if (!strcmp(name, "xxh128") || !strcmp(name, "xxh3"))
+		*out = SK_XFER_DIGEST_XXH128;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 /* Each type's payload bounds: min and max length. */
 static int bounds(uint8_t type, uint32_t *min, uint32_t *max)
 {
 	switch (type) {
-	case SK_XFER_HELLO: *min = *max = 6; return 0;
+	case SK_XFER_HELLO: *min = 6; *max = 7; return 0;
 	case SK_XFER_FILE:
 		*min = SK_XFER_FILE_FIXED + 1;
 		*max = SK_XFER_FILE_FIXED + SK_XFER_NAME_MAX;
 		return 0;
-	case SK_XFER_OFFER: *min = *max = 40; return 0;
+	case SK_XFER_OFFER: *min = 8 + 16; *max = 8 + 32; return 0;
 	case SK_XFER_START: *min = *max = 8; return 0;
 	case SK_XFER_DATA: *min = 1; *max = SK_XFER_DATA_MAX; return 0;
-	case SK_XFER_END: *min = *max = 32; return 0;
+	case SK_XFER_END: *min = 16; *max = 32; return 0;
 	case SK_XFER_VERDICT: *min = 3; *max = 3 + SK_XFER_TEXT_MAX; return 0;
 	case SK_XFER_BYE: *min = *max = 0; return 0;
 	}
 	return SK_EFRAMEBAD;
+}
+
+/* The types whose length is one of two (the digest is 16 or 32 bytes; a
+ * HELLO has a digest byte from version 2 on), not anything in between. */
+static bool length_allowed(uint8_t type, uint32_t n)
+{
+	switch (type) {
+	case SK_XFER_HELLO: return n == 6 || n == 7;
+	case SK_XFER_OFFER: return n == 8 + 16 || n == 8 + 32;
+	case SK_XFER_END: return n == 16 || n == 32;
+	default: return true;
+	}
 }
 
 int sk_xfer_head_decode(const uint8_t *p, size_t len, uint8_t *type,
@@ -82,7 +124,7 @@ int sk_xfer_head_decode(const uint8_t *p, size_t len, uint8_t *type,
 		return SK_EFRAMEBAD;
 	/* Fixed-size frames of another length are simply malformed; only a
 	 * variable frame over its maximum is "too big". */
-	if (n < min || (n > max && min == max))
+	if (n < min || (n > max && min == max) || !length_allowed(p[0], n))
 		return SK_EFRAMEBAD;
 	if (n > max)
 		return SK_EFRAMEBIG;
@@ -102,8 +144,13 @@ static int payload_decode(uint8_t type, const uint8_t *p, uint32_t n,
 			return SK_EFRAMEBAD;
 		m->u.hello.version = p[4];
 		m->u.hello.flags = p[5];
+		/* Version 1 has no digest byte, version 2 has one; a later
+		 * version's HELLO is left for the session to refuse by number. */
+		if ((p[4] == 1 && n != 6) || (p[4] == 2 && n != 7))
+			return SK_EFRAMEBAD;
+		m->u.hello.digest = n == 7 ? p[6] : 0;
 		/* Unknown flags are a newer peer's: the version says so first. */
-		if (p[4] == SK_XFER_VERSION && (p[5] & ~SK_XFER_FLAG_RESUME))
+		if (p[4] <= SK_XFER_VERSION && (p[5] & ~SK_XFER_FLAG_RESUME))
 			return SK_EFRAMEBAD;
 		return 0;
 	case SK_XFER_FILE: {
@@ -123,8 +170,11 @@ static int payload_decode(uint8_t type, const uint8_t *p, uint32_t n,
 		return 0;
 	}
 	case SK_XFER_OFFER:
+		if (n != 8 + 16 && n != 8 + 32)
+			return SK_EFRAMEBAD;
 		m->u.offer.offset = be64(p);
-		memcpy(m->u.offer.sha256, p + 8, 32);
+		m->u.offer.digest_len = (uint8_t)(n - 8);
+		memcpy(m->u.offer.digest, p + 8, n - 8);
 		return m->u.offer.offset > SK_XFER_SIZE_MAX ? SK_EFRAMEBAD : 0;
 	case SK_XFER_START:
 		m->u.start.offset = be64(p);
@@ -134,7 +184,10 @@ static int payload_decode(uint8_t type, const uint8_t *p, uint32_t n,
 		m->u.data.len = n;
 		return 0;
 	case SK_XFER_END:
-		memcpy(m->u.end.sha256, p, 32);
+		if (n != 16 && n != 32)
+			return SK_EFRAMEBAD;
+		m->u.end.digest_len = (uint8_t)n;
+		memcpy(m->u.end.digest, p, n);
 		return 0;
 	case SK_XFER_VERDICT:
 		m->u.verdict.status = p[0];
@@ -177,7 +230,7 @@ int sk_xfer_encode(uint8_t *buf, size_t cap, const struct sk_xfer_msg *m)
 {
 	uint32_t n, min, max;
 	switch (m->type) {
-	case SK_XFER_HELLO: n = 6; break;
+	case SK_XFER_HELLO: n = m->u.hello.version >= 2 ? 7 : 6; break;
 	case SK_XFER_FILE:
 		if (!m->u.file.name_len || m->u.file.name_len > SK_XFER_NAME_MAX)
 			return SK_EFRAMEBIG;
@@ -186,7 +239,11 @@ int sk_xfer_encode(uint8_t *buf, size_t cap, const struct sk_xfer_msg *m)
 			return SK_EFRAMEBAD;
 		n = SK_XFER_FILE_FIXED + (uint32_t)m->u.file.name_len;
 		break;
-	case SK_XFER_OFFER: n = 40; break;
+	case SK_XFER_OFFER:
+		if (m->u.offer.digest_len != 16 && m->u.offer.digest_len != 32)
+			return SK_EFRAMEBAD;
+		n = 8 + (uint32_t)m->u.offer.digest_len;
+		break;
 	case SK_XFER_START: n = 8; break;
 	case SK_XFER_DATA:
 		if (!m->u.data.len)
@@ -195,7 +252,11 @@ int sk_xfer_encode(uint8_t *buf, size_t cap, const struct sk_xfer_msg *m)
 			return SK_EFRAMEBIG;
 		n = (uint32_t)m->u.data.len;
 		break;
-	case SK_XFER_END: n = 32; break;
+	case SK_XFER_END:
+		if (m->u.end.digest_len != 16 && m->u.end.digest_len != 32)
+			return SK_EFRAMEBAD;
+		n = m->u.end.digest_len;
+		break;
 	case SK_XFER_VERDICT:
 		if (m->u.verdict.text_len > SK_XFER_TEXT_MAX)
 			return SK_EFRAMEBIG;
@@ -215,6 +276,8 @@ int sk_xfer_encode(uint8_t *buf, size_t cap, const struct sk_xfer_msg *m)
 		memcpy(p, SK_XFER_MAGIC, 4);
 		p[4] = m->u.hello.version;
 		p[5] = m->u.hello.flags;
+		if (n == 7)
+			p[6] = m->u.hello.digest;
 		break;
 	case SK_XFER_FILE:
 		p[0] = m->u.file.kind;
@@ -226,11 +289,11 @@ int sk_xfer_encode(uint8_t *buf, size_t cap, const struct sk_xfer_msg *m)
 		break;
 	case SK_XFER_OFFER:
 		put64(p, m->u.offer.offset);
-		memcpy(p + 8, m->u.offer.sha256, 32);
+		memcpy(p + 8, m->u.offer.digest, m->u.offer.digest_len);
 		break;
 	case SK_XFER_START: put64(p, m->u.start.offset); break;
 	case SK_XFER_DATA: memcpy(p, m->u.data.data, m->u.data.len); break;
-	case SK_XFER_END: memcpy(p, m->u.end.sha256, 32); break;
+	case SK_XFER_END: memcpy(p, m->u.end.digest, m->u.end.digest_len); break;
 	case SK_XFER_VERDICT:
 		p[0] = m->u.verdict.status;
 		put16(p + 1, m->u.verdict.reason);

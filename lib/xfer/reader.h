@@ -1,9 +1,7 @@
 /* Internal to lib/xfer: a buffered frame reader over an xfer stream, shared
- * by the sender and the receiver, and SHA-256 helpers over OpenSSL's EVP. */
+ * by the sender and the receiver. */
 #ifndef SOCKIT_XFER_READER_H
 #define SOCKIT_XFER_READER_H
-
-#include <openssl/evp.h>
 
 #include "sockit/xfer.h"
 
@@ -30,12 +28,5 @@ ssize_t sk__rd_data(struct sk__rd *r, size_t want, const uint8_t **p);
 
 /* Sends one encoded control frame. */
 int sk__send_msg(struct sk_xfer_stream *s, const struct sk_xfer_msg *m);
-
-/* A SHA-256 context: new, and the digest of a copy (the context goes on). */
-EVP_MD_CTX *sk__sha_new(void);
-int sk__sha_peek(EVP_MD_CTX *ctx, uint8_t out[32]);
-
-/* Hashes the first n bytes of fd into ctx (from offset 0, with pread). */
-int sk__sha_file(EVP_MD_CTX *ctx, int fd, uint64_t n, uint8_t *buf, size_t cap);
 
 #endif

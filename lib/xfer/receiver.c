@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "digest.h"
 #include "reader.h"
 #include "sockit/clock.h"
 #include "sockit/bytes.h"
@@ -27,6 +28,8 @@ struct rcv {
 	struct sk_xfer_recv_stats *st;
 	char *err;
 	bool resume;
+	enum sk_xfer_digest digest; /* the session's */
+	size_t digest_len;
 	char shown[4 * 64 + 8]; /* the current name, escaped, for messages */
 };
 
@@ -180,7 +183,7 @@ struct part {
 	int dfd, fd;
 	const char *base;
 	char name[256 + 8];
-	EVP_MD_CTX *sha;
+	struct sk__digest dg;
 	uint64_t size, got;
 };
 
@@ -204,7 +207,8 @@ static int write_data(struct rcv *x, struct part *p, uint32_t len)
 			return sk_err_set(x->err, (int)n, "%s", x->shown);
 		if (n < 0)
 			return sk_err_set(x->err, (int)n, "%s: reading", x->shown);
-		EVP_DigestUpdate(p->sha, d, (size_t)n);
+		if (sk__digest_update(&p->dg, d, (size_t)n))
+			return sk_err_set(x->err, -ENOMEM, "digest");
 		for (ssize_t done = 0; done < n;) {
 			ssize_t w = write(p->fd, d + done, (size_t)(n - done));
 			if (w < 0 && errno == EINTR)
@@ -261,14 +265,15 @@ static int transfer(struct rcv *x, struct part *p, const struct sk_xfer_msg *fm)
 	struct sk_xfer_msg m = { .type = SK_XFER_OFFER };
 	if (x->resume && st.st_size > 0 && (uint64_t)st.st_size <= p->size) {
 		uint8_t *buf = malloc(SK_XFER_DATA_MAX);
-		int rc = buf ? sk__sha_file(p->sha, p->fd, (uint64_t)st.st_size, buf,
-					    SK_XFER_DATA_MAX) : -ENOMEM;
+		int rc = buf ? sk__digest_file(&p->dg, p->fd, (uint64_t)st.st_size, buf,
+					       SK_XFER_DATA_MAX) : -ENOMEM;
 		free(buf);
-		if (rc || sk__sha_peek(p->sha, m.u.offer.sha256))
+		if (rc || sk__digest_peek(&p->dg, m.u.offer.digest))
 			return refuse(x, SK_XFER_R_IO, "reading %s", p->name);
 		held = (uint64_t)st.st_size;
 	}
 	m.u.offer.offset = held;
+	m.u.offer.digest_len = (uint8_t)x->digest_len;
 	int rc = sk__send_msg(x->s, &m);
 	if (rc)
 		return sk_err_set(x->err, rc, "%s: sending the offer", x->shown);
@@ -281,8 +286,8 @@ static int transfer(struct rcv *x, struct part *p, const struct sk_xfer_msg *fm)
 	if (!m.u.start.offset) {
 		if ((held || st.st_size) && ftruncate(p->fd, 0))
 			return refuse(x, SK_XFER_R_IO, "truncate: %s", strerror(errno));
-		if (held && !EVP_DigestInit_ex(p->sha, EVP_sha256(), NULL))
-			return sk_err_set(x->err, -ENOMEM, "sha256");
+		if (held && sk__digest_reset(&p->dg))
+			return sk_err_set(x->err, -ENOMEM, "digest");
 	}
 	p->got = m.u.start.offset;
 	if (lseek(p->fd, (off_t)p->got, SEEK_SET) < 0)
@@ -311,12 +316,18 @@ static int transfer(struct rcv *x, struct part *p, const struct sk_xfer_msg *fm)
 			 (unsigned long long)p->got, (unsigned long long)p->size);
 		return refuse_drop(x, p, SK_XFER_R_SIZE, why);
 	}
-	uint8_t mine[32];
-	if (sk__sha_peek(p->sha, mine))
-		return sk_err_set(x->err, -ENOMEM, "sha256");
-	if (memcmp(mine, m.u.end.sha256, 32))
+	/* The digest is fixed by the HELLO: one of another length in END is
+	 * a peer changing it mid-session. */
+	if (m.u.end.digest_len != x->digest_len)
+		return refuse_drop(x, p, SK_XFER_R_PROTOCOL, "END with another digest");
+	uint8_t mine[SK_XFER_DIGEST_MAX];
+	if (sk__digest_peek(&p->dg, mine))
+		return sk_err_set(x->err, -ENOMEM, "digest");
+	if (memcmp(mine, m.u.end.digest, x->digest_len))
 		return refuse_drop(x, p, SK_XFER_R_MISMATCH,
-				   "SHA-256 of the data differs from the sender's");
+				   x->digest == SK_XFER_DIGEST_SHA256
+					   ? "SHA-256 of the data differs from the sender's"
+					   : "XXH3-128 of the data differs from the sender's");
 	if ((rc = commit(x, p, fm)))
 		return rc;
 	x->st->files++;
@@ -367,10 +378,10 @@ static int recv_file(struct rcv *x, char *name, const struct sk_xfer_msg *fm)
 			goto out;
 		}
 	}
-	p.sha = sk__sha_new();
-	rc = p.sha ? transfer(x, &p, fm) : sk_err_set(x->err, -ENOMEM, "sha256");
+	rc = sk__digest_init(&p.dg, x->digest);
+	rc = rc ? sk_err_set(x->err, rc, "digest") : transfer(x, &p, fm);
 out:
-	EVP_MD_CTX_free(p.sha);
+	sk__digest_free(&p.dg);
 	if (p.fd >= 0)
 		close(p.fd);
 	close_parent(x, p.dfd);
@@ -406,11 +417,19 @@ static int session(struct rcv *x)
 	if (rc)
 		return sk_err_set(x->err, rc, "reading the hello");
 	x->st->started = true; /* a sockit peer, whatever its version */
-	if (m.u.hello.version != SK_XFER_VERSION)
-		return refuse(x, SK_XFER_R_VERSION, "version %u; this receiver speaks %u",
-			      m.u.hello.version, SK_XFER_VERSION);
+	unsigned v = m.u.hello.version;
+	if (v < 1 || v > SK_XFER_VERSION)
+		return refuse(x, SK_XFER_R_VERSION, "version %u; this receiver speaks 1 to %u", v,
+			      SK_XFER_VERSION);
+	/* Version 1 always meant SHA-256; version 2 names its digest. */
+	x->digest = v == 1 ? SK_XFER_DIGEST_SHA256 : m.u.hello.digest;
+	x->digest_len = sk_xfer_digest_len(x->digest);
+	if (!x->digest_len)
+		return refuse(x, SK_XFER_R_DIGEST, "digest %u is not one this receiver knows",
+			      m.u.hello.digest);
+	x->st->version = v;
+	x->st->digest = x->digest;
 	x->resume = m.u.hello.flags & SK_XFER_FLAG_RESUME;
-	m.u.hello.version = SK_XFER_VERSION;
 	m.u.hello.flags &= SK_XFER_FLAG_RESUME;
 	if ((rc = sk__send_msg(x->s, &m)))
 		return sk_err_set(x->err, rc, "sending the hello");

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "digest.h"
 #include "reader.h"
 #include "sockit/error.h"
 #include "sockit/xfer.h"
@@ -22,6 +23,8 @@ struct snd {
 	struct sk_xfer_stream *s;
 	struct sk__rd rd;
 	const struct sk_xfer_send_opts *o;
+	enum sk_xfer_digest digest; /* the session's */
+	size_t digest_len;
 	uint8_t *buf; /* one DATA frame: header + payload */
 	char *err;
 };
@@ -113,7 +116,7 @@ static int send_dir(struct snd *x, const struct sk_xfer_item *it)
  * the CPU's cache; buf holds at least HASH_PIECE bytes.  Returns 0, 1 when
  * the file ended early, or -errno. */
 #define HASH_PIECE (64u << 10)
-static int hash_range(EVP_MD_CTX *sha, int fd, uint64_t off, size_t want,
+static int hash_range(struct sk__digest *dg, int fd, uint64_t off, size_t want,
 		      uint8_t *buf)
 {
 	while (want) {
@@ -125,7 +128,9 @@ static int hash_range(EVP_MD_CTX *sha, int fd, uint64_t off, size_t want,
 			return -errno;
 		if (got == 0)
 			return 1; /* the file shrank */
-		EVP_DigestUpdate(sha, buf, (size_t)got);
+		int rc = sk__digest_update(dg, buf, (size_t)got);
+		if (rc)
+			return rc;
 		off += (uint64_t)got;
 		want -= (size_t)got;
 	}
@@ -137,7 +142,7 @@ static int hash_range(EVP_MD_CTX *sha, int fd, uint64_t off, size_t want,
  * (bench/RESULTS.md).  A file truncated meanwhile raises SIGBUS: the caller
  * asked for this (sk_xfer_send_opts.map) and handles it.  Returns 2 when
  * the file cannot be mapped (pread then), else as hash_range. */
-static int hash_mapped(EVP_MD_CTX *sha, int fd, uint64_t off, size_t want)
+static int hash_mapped(struct sk__digest *dg, int fd, uint64_t off, size_t want)
 {
 	uint64_t base = off & ~(uint64_t)(sysconf(_SC_PAGESIZE) - 1);
 	size_t len = want + (size_t)(off - base);
@@ -145,9 +150,9 @@ static int hash_mapped(EVP_MD_CTX *sha, int fd, uint64_t off, size_t want)
 	if (p == MAP_FAILED)
 		return errno == ENODEV || errno == EACCES ? 2 : -errno;
 	madvise(p, len, MADV_SEQUENTIAL);
-	int ok = EVP_DigestUpdate(sha, p + (off - base), want);
+	int rc = sk__digest_update(dg, p + (off - base), want);
 	munmap(p, len);
-	return ok ? 0 : -ENOMEM;
+	return rc;
 }
 
 static int shrank(struct snd *x, const struct sk_xfer_item *it)
@@ -156,9 +161,9 @@ static int shrank(struct snd *x, const struct sk_xfer_item *it)
 }
 
 /* want bytes of the file from off by read and write, in cache-sized
- * pieces, hashed on the way when sha is given. */
+ * pieces, hashed on the way when dg is given. */
 static int copy_range(struct snd *x, const struct sk_xfer_item *it, int fd,
-		      uint64_t off, size_t want, EVP_MD_CTX *sha)
+		      uint64_t off, size_t want, struct sk__digest *dg)
 {
 	while (want) {
 		size_t n = want < HASH_PIECE ? want : HASH_PIECE;
@@ -169,9 +174,10 @@ static int copy_range(struct snd *x, const struct sk_xfer_item *it, int fd,
 			return sk_err_set(x->err, -errno, "%s", it->path);
 		if (got == 0)
 			return shrank(x, it);
-		if (sha)
-			EVP_DigestUpdate(sha, x->buf, (size_t)got);
-		int rc = sk_xfer_write_all(x->s, x->buf, (size_t)got);
+		int rc = dg ? sk__digest_update(dg, x->buf, (size_t)got) : 0;
+		if (rc)
+			return sk_err_set(x->err, rc, "digest");
+		rc = sk_xfer_write_all(x->s, x->buf, (size_t)got);
 		if (rc)
 			return write_failed(x, it->name, rc);
 		off += (uint64_t)got;
@@ -183,14 +189,14 @@ static int copy_range(struct snd *x, const struct sk_xfer_item *it, int fd,
 /* One DATA frame through a wrapper (TLS): read, hash and write from one
  * buffer. */
 static int data_copy(struct snd *x, const struct sk_xfer_item *it, int fd,
-		     uint64_t off, size_t want, EVP_MD_CTX *sha)
+		     uint64_t off, size_t want, struct sk__digest *dg)
 {
 	uint8_t head[SK_XFER_HEADLEN];
 	sk_xfer_head_encode(head, SK_XFER_DATA, (uint32_t)want);
 	int rc = sk_xfer_write_all(x->s, head, sizeof head);
 	if (rc)
 		return write_failed(x, it->name, rc);
-	return copy_range(x, it, fd, off, want, sha);
+	return copy_range(x, it, fd, off, want, dg);
 }
 
 /* sendfile(2) has no MSG_NOSIGNAL: a peer gone away would raise SIGPIPE
@@ -223,11 +229,11 @@ static ssize_t quiet_sendfile(int sock, int fd, off_t *pos, size_t n)
  * the file change in between, the hash no longer matches what was sent and
  * the receiver refuses the file (mismatch): never a wrong file stored. */
 static int data_sendfile(struct snd *x, const struct sk_xfer_item *it, int fd,
-			 uint64_t off, size_t want, EVP_MD_CTX *sha)
+			 uint64_t off, size_t want, struct sk__digest *dg)
 {
-	int rc = x->o->map ? hash_mapped(sha, fd, off, want) : 2;
+	int rc = x->o->map ? hash_mapped(dg, fd, off, want) : 2;
 	if (rc == 2)
-		rc = hash_range(sha, fd, off, want, x->buf);
+		rc = hash_range(dg, fd, off, want, x->buf);
 	if (rc == 1)
 		return shrank(x, it);
 	if (rc)
@@ -260,7 +266,7 @@ static int data_sendfile(struct snd *x, const struct sk_xfer_item *it, int fd,
 }
 
 static int stream_file(struct snd *x, const struct sk_xfer_item *it, int fd,
-		       uint64_t size, EVP_MD_CTX *sha)
+		       uint64_t size, struct sk__digest *dg)
 {
 	const struct sk_xfer_progress *pr = x->o->progress;
 	struct sk_xfer_msg m = { .type = SK_XFER_FILE };
@@ -282,18 +288,20 @@ static int stream_file(struct snd *x, const struct sk_xfer_item *it, int fd,
 	uint64_t off = 0;
 	if (m.u.offer.offset > size)
 		return sk_err_set(x->err, SK_EXFERPROTO, "%s: resume offer past the end", it->name);
+	if (m.u.offer.digest_len != x->digest_len)
+		return sk_err_set(x->err, SK_EXFERPROTO, "%s: an offer with another digest",
+				  it->name);
 	if (x->o->resume && m.u.offer.offset) {
-		uint8_t mine[32];
-		rc = sk__sha_file(sha, fd, m.u.offer.offset, x->buf, SK_XFER_DATA_MAX);
+		uint8_t mine[SK_XFER_DIGEST_MAX];
+		rc = sk__digest_file(dg, fd, m.u.offer.offset, x->buf, SK_XFER_DATA_MAX);
 		if (rc)
 			return sk_err_set(x->err, rc, "%s", it->path);
-		if (sk__sha_peek(sha, mine))
-			return sk_err_set(x->err, -ENOMEM, "sha256");
-		if (!memcmp(mine, m.u.offer.sha256, 32)) {
+		if (sk__digest_peek(dg, mine))
+			return sk_err_set(x->err, -ENOMEM, "digest");
+		if (!memcmp(mine, m.u.offer.digest, x->digest_len))
 			off = m.u.offer.offset;
-		} else if (!EVP_DigestInit_ex(sha, EVP_sha256(), NULL)) {
-			return sk_err_set(x->err, -ENOMEM, "sha256");
-		}
+		else if (sk__digest_reset(dg))
+			return sk_err_set(x->err, -ENOMEM, "digest");
 	}
 	if (pr && pr->file_begin)
 		pr->file_begin(pr->arg, it->name, size, off);
@@ -304,8 +312,8 @@ static int stream_file(struct snd *x, const struct sk_xfer_item *it, int fd,
 	while (off < size) {
 		size_t want = size - off < SK_XFER_DATA_MAX ? (size_t)(size - off)
 							  : SK_XFER_DATA_MAX;
-		rc = x->s->write ? data_copy(x, it, fd, off, want, sha)
-				 : data_sendfile(x, it, fd, off, want, sha);
+		rc = x->s->write ? data_copy(x, it, fd, off, want, dg)
+				 : data_sendfile(x, it, fd, off, want, dg);
 		if (rc)
 			return rc;
 		off += (uint64_t)want;
@@ -316,8 +324,9 @@ static int stream_file(struct snd *x, const struct sk_xfer_item *it, int fd,
 				x->err, SK_EXFERPROTO, "%s: verdict before the end", it->name);
 	}
 	m = (struct sk_xfer_msg){ .type = SK_XFER_END };
-	if (sk__sha_peek(sha, m.u.end.sha256))
-		return sk_err_set(x->err, -ENOMEM, "sha256");
+	m.u.end.digest_len = (uint8_t)x->digest_len;
+	if (sk__digest_peek(dg, m.u.end.digest))
+		return sk_err_set(x->err, -ENOMEM, "digest");
 	rc = sk__send_msg(x->s, &m);
 	if (rc)
 		return write_failed(x, it->name, rc);
@@ -337,14 +346,49 @@ static int send_file(struct snd *x, const struct sk_xfer_item *it)
 		return sk_err_set(x->err, e, "%s", it->path);
 	}
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	EVP_MD_CTX *sha = sk__sha_new();
-	int rc = sha ? stream_file(x, it, fd, (uint64_t)st.st_size, sha)
-		     : sk_err_set(x->err, -ENOMEM, "sha256");
-	EVP_MD_CTX_free(sha);
+	struct sk__digest d;
+	int rc = sk__digest_init(&d, x->digest);
+	rc = rc ? sk_err_set(x->err, rc, "digest")
+		: stream_file(x, it, fd, (uint64_t)st.st_size, &d);
+	sk__digest_free(&d);
 	close(fd);
 	if (pr && pr->file_end)
 		pr->file_end(pr->arg, it->name, (uint64_t)st.st_size, rc);
 	return rc;
+}
+
+/* HELLO both ways.  Version 2 names the digest; a receiver that predates
+ * it refuses the 7-byte HELLO (protocol) or its number (version), which
+ * is SK_EXFEROLD: a new session in version 1 then works. */
+static int hello(struct snd *x)
+{
+	unsigned version = x->o->version ? x->o->version : SK_XFER_VERSION;
+	x->digest = version < 2 ? SK_XFER_DIGEST_SHA256
+		    : x->o->digest ? x->o->digest : SK_XFER_DIGEST_XXH128;
+	x->digest_len = sk_xfer_digest_len(x->digest);
+	if (version > SK_XFER_VERSION || !x->digest_len)
+		return sk_err_set(x->err, -EINVAL, "version %u with digest %u", version,
+				  (unsigned)x->digest);
+	struct sk_xfer_msg m = { .type = SK_XFER_HELLO };
+	m.u.hello.version = (uint8_t)version;
+	m.u.hello.flags = x->o->resume ? SK_XFER_FLAG_RESUME : 0;
+	m.u.hello.digest = version >= 2 ? (uint8_t)x->digest : 0;
+	int rc = sk__send_msg(x->s, &m);
+	if (rc)
+		return sk_err_set(x->err, rc, "sending hello");
+	rc = expect(x, "hello", SK_XFER_HELLO, &m);
+	if (rc == SK_EXFERREFUSED && version >= 2 &&
+	    (m.u.verdict.reason == SK_XFER_R_VERSION || m.u.verdict.reason == SK_XFER_R_PROTOCOL))
+		return sk_err_set(x->err, SK_EXFEROLD, "hello: the receiver refused version %u",
+				  version);
+	if (rc)
+		return rc;
+	unsigned want_digest = version >= 2 ? x->digest : 0;
+	if (m.u.hello.version != version || m.u.hello.digest != want_digest)
+		return sk_err_set(x->err, SK_EXFERPROTO,
+				  "hello: the receiver answered version %u, digest %u",
+				  m.u.hello.version, m.u.hello.digest);
+	return 0;
 }
 
 int sk_xfer_send(struct sk_xfer_stream *s, const struct sk_xfer_list *list,
@@ -358,22 +402,10 @@ int sk_xfer_send(struct sk_xfer_stream *s, const struct sk_xfer_list *list,
 		rc = sk_err_set(err, -ENOMEM, "buffers");
 		goto out;
 	}
-	struct sk_xfer_msg m = { .type = SK_XFER_HELLO };
-	m.u.hello.version = SK_XFER_VERSION;
-	m.u.hello.flags = x.o->resume ? SK_XFER_FLAG_RESUME : 0;
-	rc = sk__send_msg(s, &m);
-	if (rc) {
-		rc = sk_err_set(err, rc, "sending hello");
-		goto out;
-	}
-	rc = expect(&x, "hello", SK_XFER_HELLO, &m);
+	rc = hello(&x);
 	if (rc)
 		goto out;
-	if (m.u.hello.version != SK_XFER_VERSION) {
-		rc = sk_err_set(err, SK_EXFERPROTO, "the receiver speaks version %u",
-				m.u.hello.version);
-		goto out;
-	}
+	struct sk_xfer_msg m;
 	for (size_t i = 0; i < list->count && !rc; i++)
 		rc = list->items[i].dir ? send_dir(&x, &list->items[i])
 					: send_file(&x, &list->items[i]);

@@ -6,6 +6,7 @@ import os
 import pathlib
 import signal
 import socket
+import struct
 import subprocess
 import time
 
@@ -500,7 +501,7 @@ def test_wrong_version(dirs):
     seen = {}
 
     def script(p):
-        p.send(xp.hello(version=2, flags=0xFF))
+        p.send(xp.hello(version=3, flags=0xFF))
         seen["v"] = p.verdict()
 
     status, _ = hostile(dst, script)
@@ -834,12 +835,12 @@ def test_file_truncated_while_being_sent(dirs):
         c.settimeout(TIMEOUT)
         peer = xp.Peer.__new__(xp.Peer)
         peer.s, peer.buf = c, b""
-        assert peer.frame()[0] == xp.HELLO
-        peer.send(xp.hello())
+        assert peer.frame() == (xp.HELLO, b"SKXF\x02\x00" + bytes([xp.XXH128]))
+        peer.send(xp.hello(2, 0, xp.XXH128))
         kind, payload = peer.frame()
         assert kind == xp.FILE and struct.unpack(">Q", payload[1:9])[0] == 3 << 20
         os.truncate(f, 100)  # after the size went out, before any data
-        peer.send(xp.frame(xp.OFFER, bytes(40)))
+        peer.send(xp.frame(xp.OFFER, bytes(8 + 16)))
         got = b""
         while True:  # whatever it sends until it gives up
             try:
@@ -1033,3 +1034,129 @@ def test_send_to_a_host_name(dirs):
     s = send(f"localhost:{r.port}", src / "f")
     assert s.returncode == 0, s.stderr
     assert r.finish()[0] == 0
+
+
+# ---- the digest negotiation (protocol version 2) ----------------------------
+
+@pytest.mark.parametrize("verify", [[], ["--verify", "sha256"], ["--verify", "xxh128"]])
+def test_each_digest_carries_a_file_intact(dirs, verify):
+    src, dst = dirs
+    content = os.urandom(3 * 1024 * 1024 + 5)
+    (src / "f").write_bytes(content)
+    r = Receiver("-d", dst)
+    s = send(r.addr, src / "f", args=verify)
+    assert s.returncode == 0, s.stderr
+    assert r.finish()[0] == 0
+    assert (dst / "f").read_bytes() == content
+
+
+def test_verify_names_a_digest(dirs):
+    src, _ = dirs
+    (src / "f").write_bytes(b"x")
+    one_line_error(send("127.0.0.1:9", src / "f", args=["--verify", "md5"]), 2,
+                   "--verify md5: not a digest")
+
+
+def test_a_version_2_peer_naming_an_unknown_digest_is_refused(dirs):
+    _, dst = dirs
+    seen = {}
+
+    def script(p):
+        p.send(xp.hello(2, 0, 9))
+        seen["v"] = p.verdict()
+
+    status, err = hostile(dst, script)
+    assert seen["v"][:2] == (1, "digest"), seen
+    assert status == 1 and "digest 9" in err, err
+
+
+@pytest.mark.parametrize("digest,wrong_len", [(xp.SHA256, 16), (xp.XXH128, 32)])
+def test_a_digest_changed_mid_session_is_refused(dirs, digest, wrong_len):
+    """The HELLO fixes the digest: an END of the other digest's length is
+    refused, and nothing is stored."""
+    _, dst = dirs
+    seen = {}
+
+    def script(p):
+        p.handshake(version=2, digest=digest)
+        p.send(xp.file_hdr("f", 4))
+        off, prefix = p.offer()
+        assert off == 0 and len(prefix) == (32 if digest == xp.SHA256 else 16)
+        p.send(xp.start(0) + xp.data(b"abcd") + xp.end(b"\0" * wrong_len))
+        seen["v"] = p.verdict()
+
+    hostile(dst, script)
+    assert seen["v"][:2] == (1, "protocol") and "another digest" in seen["v"][2], seen
+    assert files_under(dst) == []
+
+
+def test_a_version_2_sha256_session_from_a_peer_written_from_the_document(dirs):
+    _, dst = dirs
+    seen = {}
+
+    def script(p):
+        p.handshake(version=2, digest=xp.SHA256)
+        p.send(xp.file_hdr("f", 5))
+        assert p.offer()[0] == 0
+        p.send(xp.start(0) + xp.data(b"hello") + xp.end(hashlib.sha256(b"hello").digest()))
+        seen["v"] = p.verdict()
+        p.send(xp.frame(xp.BYE))
+        p.frame()
+
+    status, _ = hostile(dst, script)
+    assert seen["v"][:2] == (0, "ok") and status == 0, seen
+    assert (dst / "f").read_bytes() == b"hello"
+
+
+def read_any(p):
+    """The next frame of any length (Peer.frame bounds it to control frames)."""
+    head = p.read_exact(5)
+    return head[0], p.read_exact(struct.unpack(">I", head[1:])[0])
+
+
+def test_a_version_1_receiver_gets_sha256_after_refusing_the_new_hello(dirs):
+    """A receiver from before the negotiation refuses the 7-byte HELLO
+    (protocol); file send connects again and speaks version 1."""
+    src, _ = dirs
+    content = os.urandom(100_000)
+    (src / "f").write_bytes(content)
+    lsock = socket.create_server(("127.0.0.1", 0))
+    port = lsock.getsockname()[1]
+    s = subprocess.Popen([SOCKIT, "file", "send", "-v", f"127.0.0.1:{port}", src / "f"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        lsock.settimeout(TIMEOUT)
+        first, _ = lsock.accept()
+        head = first.recv(5)
+        assert head[0] == xp.HELLO and head[1:] == b"\0\0\0\x07", head
+        first.sendall(xp.frame(xp.VERDICT, b"\x01\x00\x07" + b"not a sockit file transfer"))
+        first.close()
+        second, _ = lsock.accept()
+        p = xp.Peer.__new__(xp.Peer)
+        p.s, p.buf = second, b""
+        kind, hello = p.frame()
+        assert kind == xp.HELLO and hello == b"SKXF\x01\x00", hello
+        p.send(xp.hello())
+        kind, hdr = p.frame()
+        assert kind == xp.FILE
+        p.send(xp.frame(xp.OFFER, struct.pack(">Q", 0) + b"\0" * 32))
+        got = b""
+        while True:
+            kind, payload = read_any(p)
+            if kind == xp.DATA:
+                got += payload
+            elif kind == xp.END:
+                break
+        assert got == content and payload == hashlib.sha256(content).digest()
+        p.send(xp.frame(xp.VERDICT, b"\x00\x00\x00"))
+        assert p.frame()[0] == xp.BYE
+        p.send(xp.frame(xp.BYE))
+        second.close()
+        _, err = s.communicate(timeout=TIMEOUT)
+    finally:
+        lsock.close()
+        if s.poll() is None:
+            s.kill()
+            s.communicate()
+    assert s.returncode == 0, err
+    assert b"speaks protocol version 1" in err, err

@@ -7,15 +7,18 @@ import struct
 
 HELLO, FILE, OFFER, START, DATA, END, VERDICT, BYE = 0x01, 0x10, 0x11, 0x12, 0x13, 0x14, 0x20, 0x7F
 REASONS = {0: "ok", 1: "bad-name", 2: "symlink", 3: "exists", 4: "too-large", 5: "mismatch",
-           6: "size", 7: "protocol", 8: "version", 9: "io", 10: "type"}
+           6: "size", 7: "protocol", 8: "version", 9: "io", 10: "type", 11: "digest"}
+SHA256, XXH128 = 1, 2
 
 
 def frame(kind, payload=b"", length=None):
     return bytes([kind]) + struct.pack(">I", len(payload) if length is None else length) + payload
 
 
-def hello(version=1, flags=0):
-    return frame(HELLO, b"SKXF" + bytes([version, flags]))
+def hello(version=1, flags=0, digest=None):
+    """Version 1's six bytes, or version 2's seven with the digest named."""
+    tail = b"" if digest is None else bytes([digest])
+    return frame(HELLO, b"SKXF" + bytes([version, flags]) + tail)
 
 
 def file_hdr(name, size, kind=0, mode=0o644, mtime=0):
@@ -69,17 +72,18 @@ class Peer:
         status, reason = p[0], struct.unpack(">H", p[1:3])[0]
         return status, REASONS.get(reason, reason), p[3:].decode(errors="replace")
 
-    def handshake(self, flags=0):
-        self.send(hello(flags=flags))
+    def handshake(self, flags=0, version=1, digest=None):
+        self.send(hello(version, flags, digest))
         kind, p = self.frame()
-        assert kind == HELLO and p[:4] == b"SKXF" and p[4] == 1, (kind, p)
+        assert kind == HELLO and p[:4] == b"SKXF" and p[4] == version, (kind, p)
+        assert p[6:] == (b"" if digest is None else bytes([digest])), p
 
     def offer(self):
         kind, p = self.frame()
         if kind == VERDICT:
             return None, (p[0], REASONS.get(struct.unpack(">H", p[1:3])[0]), p[3:].decode())
         assert kind == OFFER, (kind, p)
-        return struct.unpack(">Q", p[:8])[0], p[8:40]
+        return struct.unpack(">Q", p[:8])[0], p[8:]
 
     def send_file(self, name, content, flags=0):
         """A whole honest file; returns the verdict."""

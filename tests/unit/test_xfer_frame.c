@@ -52,14 +52,17 @@ static size_t valid_frames(uint8_t out[][5000], size_t *lens)
 						   -5, name_ab, sizeof name_ab - 1 } },
 		{ .type = SK_XFER_FILE, .u.file = { SK_XFER_DIR, 0, 0755, 1700000000,
 						   (const uint8_t *)"d", 1 } },
-		{ .type = SK_XFER_OFFER, .u.offer = { 77, { 1, 2, 3 } } },
+		{ .type = SK_XFER_OFFER, .u.offer = { 77, { 1, 2, 3 }, 32 } },
 		{ .type = SK_XFER_START, .u.start = { 77 } },
 		{ .type = SK_XFER_DATA, .u.data = { payload, sizeof payload } },
-		{ .type = SK_XFER_END, .u.end = { { 9, 8, 7 } } },
+		{ .type = SK_XFER_END, .u.end = { { 9, 8, 7 }, 32 } },
 		{ .type = SK_XFER_VERDICT, .u.verdict = { 1, SK_XFER_R_EXISTS,
 							  (const uint8_t *)"already there", 13 } },
 		{ .type = SK_XFER_VERDICT, .u.verdict = { 0, 0, NULL, 0 } },
 		{ .type = SK_XFER_BYE },
+		{ .type = SK_XFER_HELLO, .u.hello = { 2, 0, SK_XFER_DIGEST_XXH128 } },
+		{ .type = SK_XFER_OFFER, .u.offer = { 5, { 4, 5, 6 }, 16 } },
+		{ .type = SK_XFER_END, .u.end = { { 6, 5, 4 }, 16 } },
 	};
 	size_t n = sizeof ms / sizeof ms[0];
 	for (size_t i = 0; i < n; i++) {
@@ -106,11 +109,21 @@ Test(xfer_frame, round_trip_fields)
 
 	cr_assert_gt(decode(frames[3], lens[3], &m), 0);
 	cr_expect_eq(m.u.offer.offset, 77);
-	cr_expect_eq(m.u.offer.sha256[2], 3);
+	cr_expect_eq(m.u.offer.digest[2], 3);
+	cr_expect_eq(m.u.offer.digest_len, 32);
 
 	cr_assert_gt(decode(frames[5], lens[5], &m), 0);
 	cr_expect_eq(m.u.data.len, 300);
 	cr_expect_eq(m.u.data.data[299], 0xab);
+
+	cr_assert_eq(decode(frames[10], lens[10], &m), 12);
+	cr_expect_eq(m.u.hello.version, 2);
+	cr_expect_eq(m.u.hello.digest, SK_XFER_DIGEST_XXH128);
+	cr_assert_eq(decode(frames[11], lens[11], &m), 5 + 24);
+	cr_expect_eq(m.u.offer.digest_len, 16);
+	cr_expect_eq(m.u.offer.digest[2], 6);
+	cr_assert_eq(decode(frames[12], lens[12], &m), 5 + 16);
+	cr_expect_eq(m.u.end.digest_len, 16);
 
 	cr_assert_gt(decode(frames[7], lens[7], &m), 0);
 	cr_expect_eq(m.u.verdict.status, 1);
@@ -142,18 +155,20 @@ Test(xfer_frame, every_length_bound)
 {
 	static const struct head_case cases[] = {
 		{ SK_XFER_HELLO, 6, 5 }, { SK_XFER_HELLO, 5, SK_EFRAMEBAD },
-		{ SK_XFER_HELLO, 7, SK_EFRAMEBAD },
+		{ SK_XFER_HELLO, 7, 5 }, { SK_XFER_HELLO, 8, SK_EFRAMEBAD },
 		{ SK_XFER_FILE, 24, 5 }, { SK_XFER_FILE, 23, SK_EFRAMEBAD },
 		{ SK_XFER_FILE, 23 + 4096, 5 }, { SK_XFER_FILE, 23 + 4097, SK_EFRAMEBIG },
 		{ SK_XFER_FILE, 0xffffffffu, SK_EFRAMEBIG },
 		{ SK_XFER_OFFER, 40, 5 }, { SK_XFER_OFFER, 39, SK_EFRAMEBAD },
-		{ SK_XFER_OFFER, 41, SK_EFRAMEBAD },
+		{ SK_XFER_OFFER, 41, SK_EFRAMEBAD }, { SK_XFER_OFFER, 24, 5 },
+		{ SK_XFER_OFFER, 23, SK_EFRAMEBAD }, { SK_XFER_OFFER, 25, SK_EFRAMEBAD },
 		{ SK_XFER_START, 8, 5 }, { SK_XFER_START, 9, SK_EFRAMEBAD },
 		{ SK_XFER_DATA, 1, 5 }, { SK_XFER_DATA, 0, SK_EFRAMEBAD },
 		{ SK_XFER_DATA, 1u << 20, 5 }, { SK_XFER_DATA, (1u << 20) + 1, SK_EFRAMEBIG },
 		{ SK_XFER_DATA, 0x80000000u, SK_EFRAMEBIG },
 		{ SK_XFER_END, 32, 5 }, { SK_XFER_END, 31, SK_EFRAMEBAD },
-		{ SK_XFER_END, 33, SK_EFRAMEBAD },
+		{ SK_XFER_END, 33, SK_EFRAMEBAD }, { SK_XFER_END, 16, 5 },
+		{ SK_XFER_END, 15, SK_EFRAMEBAD }, { SK_XFER_END, 17, SK_EFRAMEBAD },
 		{ SK_XFER_VERDICT, 3, 5 }, { SK_XFER_VERDICT, 2, SK_EFRAMEBAD },
 		{ SK_XFER_VERDICT, 515, 5 }, { SK_XFER_VERDICT, 516, SK_EFRAMEBIG },
 		{ SK_XFER_BYE, 0, 5 }, { SK_XFER_BYE, 1, SK_EFRAMEBAD },
@@ -209,9 +224,18 @@ Test(xfer_frame, malformed_payloads)
 
 	cr_expect_eq(decode(buf, raw(buf, SK_XFER_HELLO, "SKXG\x01\x00", 6), &m), SK_EFRAMEBAD);
 	cr_expect_eq(decode(buf, raw(buf, SK_XFER_HELLO, "SKXF\x01\x02", 6), &m), SK_EFRAMEBAD);
+	/* Version 1 has no digest byte; version 2 must have one. */
+	cr_expect_eq(decode(buf, raw(buf, SK_XFER_HELLO, "SKXF\x01\x00\x02", 7), &m),
+		     SK_EFRAMEBAD);
+	cr_expect_eq(decode(buf, raw(buf, SK_XFER_HELLO, "SKXF\x02\x00", 6), &m), SK_EFRAMEBAD);
+	cr_expect_eq(decode(buf, raw(buf, SK_XFER_HELLO, "SKXF\x02\x02\x02", 7), &m),
+		     SK_EFRAMEBAD);
+	/* An unknown digest decodes: the session refuses it by name. */
+	cr_expect_eq(decode(buf, raw(buf, SK_XFER_HELLO, "SKXF\x02\x01\x09", 7), &m), 12);
+	cr_expect_eq(m.u.hello.digest, 9);
 	/* A future version's flags are its own business. */
-	cr_expect_eq(decode(buf, raw(buf, SK_XFER_HELLO, "SKXF\x02\xff", 6), &m), 11);
-	cr_expect_eq(m.u.hello.version, 2);
+	cr_expect_eq(decode(buf, raw(buf, SK_XFER_HELLO, "SKXF\x03\xff", 6), &m), 11);
+	cr_expect_eq(m.u.hello.version, 3);
 
 	uint8_t *name = file_payload(pl, SK_XFER_REG, 10, 0644, 3);
 	memcpy(name, "abc", 3);

@@ -14,6 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include "sockit/error.h"
 #include "sockit/xfer.h"
 
@@ -24,6 +27,25 @@ static void sha256(const void *p, size_t n, uint8_t out[32])
 	unsigned len = 0;
 	cr_assert(EVP_Digest(p, n, out, &len, EVP_sha256(), NULL));
 }
+
+/* The digest a session of kind sends for p, computed here apart from the
+ * library's own code. */
+static void digest_of(unsigned kind, const void *p, size_t n, uint8_t out[32])
+{
+	if (kind == SK_XFER_DIGEST_SHA256) {
+		sha256(p, n, out);
+		return;
+	}
+	cr_assert_eq(kind, SK_XFER_DIGEST_XXH128);
+	XXH128_canonical_t c;
+	XXH128_canonicalFromHash(&c, XXH3_128bits(p, n));
+	memcpy(out, c.digest, 16);
+}
+
+/* The digest the scripted sender's last HELLO chose: version 1 means
+ * SHA-256, version 2 names script_digest (XXH3-128 unless a test says). */
+static unsigned script_digest = SK_XFER_DIGEST_SHA256;
+static unsigned next_digest = SK_XFER_DIGEST_XXH128;
 
 /* A growable byte buffer of encoded frames. */
 struct buf {
@@ -63,7 +85,10 @@ static void frame(struct buf *b, struct sk_xfer_msg m)
 
 static void hello(struct buf *b, uint8_t version, uint8_t flags)
 {
-	frame(b, (struct sk_xfer_msg){ .type = SK_XFER_HELLO, .u.hello = { version, flags } });
+	uint8_t digest = version >= 2 ? (uint8_t)next_digest : 0;
+	script_digest = version >= 2 ? next_digest : SK_XFER_DIGEST_SHA256;
+	frame(b, (struct sk_xfer_msg){ .type = SK_XFER_HELLO,
+				       .u.hello = { version, flags, digest } });
 }
 
 /* FILE encoded by hand, so that names the encoder would refuse (empty)
@@ -105,7 +130,8 @@ static void data(struct buf *b, const char *p, size_t n)
 static void end(struct buf *b, const char *content, size_t n)
 {
 	struct sk_xfer_msg m = { .type = SK_XFER_END };
-	sha256(content, n, m.u.end.sha256);
+	m.u.end.digest_len = (uint8_t)sk_xfer_digest_len(script_digest);
+	digest_of(script_digest, content, n, m.u.end.digest);
 	frame(b, m);
 }
 
@@ -269,6 +295,56 @@ static int receive(const char *dir, const uint8_t *script, size_t len, bool over
 }
 
 static const char hello_text[] = "hello, world\n";
+
+/* Version 1 senders (sockit before the digest negotiation) still work:
+ * their session is SHA-256, and the answer is a version-1 HELLO. */
+Test(xfer_recv, a_version_1_session_is_sha256)
+{
+	char *dir = tempdir();
+	struct buf b = { 0 };
+	hello(&b, 1, 0);
+	whole(&b, "a.txt", hello_text);
+	bye(&b);
+	struct sk_xfer_recv_stats st;
+	struct answers a;
+	char err[SK_ERRLEN] = "";
+	cr_assert_eq(receive(dir, b.p, b.len, false, 0, &st, &a, err), 0, "%s", err);
+	cr_assert_eq(st.version, 1);
+	cr_assert_eq(st.digest, SK_XFER_DIGEST_SHA256);
+	cr_assert_eq(a.m[0].u.hello.version, 1);
+	cr_assert_eq(a.m[1].u.offer.digest_len, 32);
+	cr_assert(has(dir, "a.txt", hello_text));
+	free(b.p);
+	rmtree(dir);
+	free(dir);
+}
+
+/* The digest is the HELLO's for the whole session: an END of another
+ * length is a peer changing it, refused, and the .part dropped. */
+Test(xfer_recv, a_digest_changed_mid_session_is_refused)
+{
+	for (unsigned first = SK_XFER_DIGEST_SHA256; first <= SK_XFER_DIGEST_XXH128; first++) {
+		char *dir = tempdir();
+		struct buf b = { 0 };
+		next_digest = first;
+		hello(&b, 2, 0);
+		script_digest = first == SK_XFER_DIGEST_SHA256 ? SK_XFER_DIGEST_XXH128
+							       : SK_XFER_DIGEST_SHA256;
+		whole(&b, "a.txt", hello_text);
+		bye(&b);
+		struct sk_xfer_recv_stats st;
+		struct answers a;
+		char err[SK_ERRLEN] = "";
+		cr_assert_eq(receive(dir, b.p, b.len, false, 0, &st, &a, err), SK_EXFERREFUSED);
+		cr_assert_eq(st.reason, SK_XFER_R_PROTOCOL, "%s", err);
+		cr_assert(strstr(err, "another digest"), "%s", err);
+		cr_assert(!exists(dir, "a.txt") && !exists(dir, ".a.txt.part"));
+		free(b.p);
+		rmtree(dir);
+		free(dir);
+	}
+	next_digest = SK_XFER_DIGEST_XXH128;
+}
 
 Test(xfer_recv, a_good_session_stores_files_and_directories)
 {
@@ -481,7 +557,18 @@ Test(xfer_recv, every_refusal_reason)
 	}
 }
 
-static void s_version2(struct buf *b) { hello(b, 2, 0); }
+static void s_version3(struct buf *b) { hello(b, 3, 0); }
+static void s_unknown_digest(struct buf *b)
+{
+	next_digest = 9;
+	hello(b, 2, 0);
+	next_digest = SK_XFER_DIGEST_XXH128;
+}
+static void s_v2_short_hello(struct buf *b)
+{
+	static const uint8_t h[] = { SK_XFER_HELLO, 0, 0, 0, 6, 'S', 'K', 'X', 'F', 2, 0 };
+	put(b, h, sizeof h);
+}
 static void s_bye_first(struct buf *b) { bye(b); }
 static void s_plain_text(struct buf *b) { put(b, "GET / HTTP/1.0\r\n\r\n", 18); }
 static void s_bad_magic(struct buf *b)
@@ -499,7 +586,10 @@ Test(xfer_recv, session_level_refusals)
 		unsigned reason;
 		bool started;
 	} cases[] = {
-		{ "version 2", s_version2, SK_XFER_R_VERSION, true },
+		{ "version 3", s_version3, SK_XFER_R_VERSION, true },
+		{ "an unknown digest", s_unknown_digest, SK_XFER_R_DIGEST, true },
+		{ "version 2 without its digest byte", s_v2_short_hello, SK_XFER_R_PROTOCOL,
+		  false },
 		{ "BYE first", s_bye_first, SK_XFER_R_PROTOCOL, false },
 		{ "plain text", s_plain_text, SK_XFER_R_PROTOCOL, false },
 		{ "bad magic", s_bad_magic, SK_XFER_R_PROTOCOL, false },
@@ -568,8 +658,9 @@ Test(xfer_recv, resume_negotiation)
 		cr_assert_eq(a.m[1].u.offer.offset, c->offer, "%s", c->what);
 		if (c->offer) {
 			uint8_t want[32];
-			sha256(c->part, c->offer, want);
-			cr_assert_arr_eq(a.m[1].u.offer.sha256, want, 32, "%s", c->what);
+			digest_of(script_digest, c->part, c->offer, want);
+			cr_assert_eq(a.m[1].u.offer.digest_len, 16, "%s", c->what);
+			cr_assert_arr_eq(a.m[1].u.offer.digest, want, 16, "%s", c->what);
 		}
 		cr_assert(has(dir, "a", hello_text), "%s", c->what);
 		cr_assert(!exists(dir, ".a.part"), "%s", c->what);
@@ -641,12 +732,13 @@ struct script {
 	unsigned refuse_end;  /* reason at END; 0 ok */
 	uint64_t offer_off;
 	uint8_t offer_sha[32];
+	unsigned refuse_hello; /* reason for a VERDICT instead of HELLO */
 };
 
 struct seen {
 	uint8_t types[64];
 	size_t n;
-	uint8_t hello_flags;
+	uint8_t hello_flags, hello_version, digest; /* digest: the session's */
 	char names[8][64];
 	uint8_t kinds[8];
 	uint64_t sizes[8];
@@ -655,7 +747,8 @@ struct seen {
 	size_t data_frames, data_max;
 	uint8_t *data; /* every DATA payload of the last file, in order */
 	size_t data_len;
-	uint8_t end_sha[32];
+	uint8_t end_digest[32];
+	size_t end_len;
 };
 
 struct peer {
@@ -718,6 +811,13 @@ static void *peer_run(void *arg)
 		switch (m.type) {
 		case SK_XFER_HELLO:
 			s->hello_flags = m.u.hello.flags;
+			s->hello_version = m.u.hello.version;
+			s->digest = m.u.hello.version >= 2 ? m.u.hello.digest
+							    : SK_XFER_DIGEST_SHA256;
+			if (p->sc->refuse_hello) {
+				verdict(p->fd, p->sc->refuse_hello);
+				goto out;
+			}
 			m.u.hello.version = p->sc->version;
 			answer(p->fd, m);
 			if (p->sc->close_after_hello)
@@ -738,7 +838,8 @@ static void *peer_run(void *arg)
 			} else {
 				struct sk_xfer_msg o = { .type = SK_XFER_OFFER };
 				o.u.offer.offset = p->sc->offer_off;
-				memcpy(o.u.offer.sha256, p->sc->offer_sha, 32);
+				o.u.offer.digest_len = (uint8_t)sk_xfer_digest_len(s->digest);
+				memcpy(o.u.offer.digest, p->sc->offer_sha, o.u.offer.digest_len);
 				answer(p->fd, o);
 			}
 			s->data_len = 0;
@@ -755,7 +856,8 @@ static void *peer_run(void *arg)
 			s->data_len += m.u.data.len;
 			break;
 		case SK_XFER_END:
-			memcpy(s->end_sha, m.u.end.sha256, 32);
+			s->end_len = m.u.end.digest_len;
+			memcpy(s->end_digest, m.u.end.digest, s->end_len);
 			verdict(p->fd, p->sc->refuse_end);
 			break;
 		case SK_XFER_BYE:
@@ -774,8 +876,8 @@ out:
 }
 
 /* Runs sk_xfer_send of list against the scripted peer. */
-static int send_to(const struct sk_xfer_list *list, bool resume, const struct script *sc,
-		   struct peer *p, char *err)
+static int send_to(const struct sk_xfer_list *list, struct sk_xfer_send_opts o,
+		   const struct script *sc, struct peer *p, char *err)
 {
 	int sv[2];
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
@@ -785,7 +887,6 @@ static int send_to(const struct sk_xfer_list *list, bool resume, const struct sc
 	pthread_t t;
 	cr_assert_eq(pthread_create(&t, NULL, peer_run, p), 0);
 	struct sk_xfer_stream s = { .fd = sv[0] };
-	struct sk_xfer_send_opts o = { .resume = resume };
 	int rc = sk_xfer_send(&s, list, &o, err);
 	close(sv[0]);
 	pthread_join(t, NULL);
@@ -826,36 +927,47 @@ struct send_case {
 	int rc;
 	uint64_t start_want;
 	const char *err_has;
+	unsigned version, digest; /* the sender's options */
 };
 
 /* 3 MiB + 5: several full DATA frames and a short last one. */
 #define BIG ((size_t)3 * SK_XFER_DATA_MAX + 5)
 
 static const struct send_case send_cases[] = {
-	{ "plain", BIG, false, { .version = SK_XFER_VERSION }, 0, 0, 0, NULL },
-	{ "empty file", 0, false, { .version = SK_XFER_VERSION }, 0, 0, 0, NULL },
+	{ "plain", BIG, false, { .version = SK_XFER_VERSION }, 0, 0, 0, NULL, 0, 0 },
+	{ "empty file", 0, false, { .version = SK_XFER_VERSION }, 0, 0, 0, NULL, 0, 0 },
 	{ "resume, matching offer", BIG, true, { .version = SK_XFER_VERSION },
-	  SK_XFER_DATA_MAX + 7, 0, SK_XFER_DATA_MAX + 7, NULL },
+	  SK_XFER_DATA_MAX + 7, 0, SK_XFER_DATA_MAX + 7, NULL, 0, 0 },
 	{ "resume, mismatching offer", BIG, true,
 	  { .version = SK_XFER_VERSION, .offer_off = 4096, .offer_sha = { 1 } }, 0, 0, 0,
-	  NULL },
+	  NULL, 0, 0 },
 	{ "no resume asked: an offer is ignored", BIG, false, { .version = SK_XFER_VERSION },
-	  4096, 0, 0, NULL },
+	  4096, 0, 0, NULL, 0, 0 },
 	{ "offer past the end", 10, true,
-	  { .version = SK_XFER_VERSION, .offer_off = 11 }, 0, SK_EXFERPROTO, 0, "past the end" },
+	  { .version = SK_XFER_VERSION, .offer_off = 11 }, 0, SK_EXFERPROTO, 0,
+	  "past the end", 0, 0 },
 	{ "refused at FILE", 10, false,
 	  { .version = SK_XFER_VERSION, .refuse_file = SK_XFER_R_EXISTS }, 0, SK_EXFERREFUSED,
-	  0, "exists: scripted" },
+	  0, "exists: scripted", 0, 0 },
 	{ "refused at END", 10, false,
 	  { .version = SK_XFER_VERSION, .refuse_end = SK_XFER_R_MISMATCH }, 0, SK_EXFERREFUSED,
-	  0, "mismatch: scripted" },
+	  0, "mismatch: scripted", 0, 0 },
 	{ "unknown refusal code", 10, false,
 	  { .version = SK_XFER_VERSION, .refuse_file = 999 }, 0, SK_EXFERREFUSED, 0,
-	  "reason 999" },
-	{ "other version", 10, false, { .version = 2 }, 0, SK_EXFERPROTO, 0, "version 2" },
+	  "reason 999", 0, 0 },
+	{ "other version", 10, false, { .version = 3 }, 0, SK_EXFERPROTO, 0, "version 3", 0, 0 },
+	{ "version 1, for a receiver that predates 2: SHA-256", BIG, true, { .version = 1 },
+	  4097, 0, 4097, NULL, 1, SK_XFER_DIGEST_XXH128 },
+	{ "SHA-256 asked in version 2", BIG, true, { .version = 2 }, 4097, 0, 4097, NULL, 0,
+	  SK_XFER_DIGEST_SHA256 },
+	{ "an old receiver refuses the 7-byte hello", 10, false,
+	  { .version = 1, .refuse_hello = SK_XFER_R_PROTOCOL }, 0, SK_EXFEROLD, 0,
+	  "refused version 2", 0, 0 },
+	{ "a receiver refusing version 2 by number", 10, false,
+	  { .version = 1, .refuse_hello = SK_XFER_R_VERSION }, 0, SK_EXFEROLD, 0, NULL, 0, 0 },
 	{ "closed after hello", 10, false,
 	  { .version = SK_XFER_VERSION, .close_after_hello = true }, 0, SK_EXFERCUT, 0,
-	  "closed" },
+	  "closed", 0, 0 },
 };
 
 Test(xfer_send, frames_it_emits)
@@ -870,17 +982,23 @@ Test(xfer_send, frames_it_emits)
 		char err[SK_ERRLEN] = "";
 		cr_assert_eq(sk_xfer_list_add(&list, path, err), 0, "%s", err);
 		struct script sc = c->sc;
+		unsigned kind = c->version == 1 ? SK_XFER_DIGEST_SHA256
+				: c->digest ? c->digest : SK_XFER_DIGEST_XXH128;
 		if (c->offer_good) {
 			sc.offer_off = c->offer_good;
-			sha256(content, c->offer_good, sc.offer_sha);
+			digest_of(kind, content, c->offer_good, sc.offer_sha);
 		}
 		struct peer p;
-		int rc = send_to(&list, c->resume, &sc, &p, err);
+		struct sk_xfer_send_opts o = { .resume = c->resume, .version = c->version,
+					       .digest = c->digest };
+		int rc = send_to(&list, o, &sc, &p, err);
 		cr_assert_eq(rc, c->rc, "%s: %d %s", c->what, rc, err);
 		if (c->err_has)
 			cr_assert(strstr(err, c->err_has), "%s: %s", c->what, err);
 		struct seen *s = &p.seen;
 		cr_assert_eq(s->types[0], SK_XFER_HELLO, "%s", c->what);
+		cr_assert_eq(s->hello_version, c->version ? c->version : 2, "%s", c->what);
+		cr_assert_eq(s->digest, kind, "%s", c->what);
 		cr_assert_eq(s->hello_flags, c->resume ? SK_XFER_FLAG_RESUME : 0, "%s", c->what);
 		if (!rc) {
 			cr_assert_eq(s->files, 1, "%s", c->what);
@@ -894,8 +1012,9 @@ Test(xfer_send, frames_it_emits)
 				  c->what);
 			cr_assert_leq(s->data_max, SK_XFER_DATA_MAX, "%s", c->what);
 			uint8_t want[32];
-			sha256(content, c->size, want);
-			cr_assert_arr_eq(s->end_sha, want, 32, "%s", c->what);
+			digest_of(kind, content, c->size, want);
+			cr_assert_eq(s->end_len, sk_xfer_digest_len(kind), "%s", c->what);
+			cr_assert_arr_eq(s->end_digest, want, s->end_len, "%s", c->what);
 			/* HELLO FILE START DATA... END BYE */
 			cr_assert_eq(s->types[1], SK_XFER_FILE, "%s", c->what);
 			cr_assert_eq(s->types[2], SK_XFER_START, "%s", c->what);
@@ -929,7 +1048,8 @@ Test(xfer_send, a_directory_goes_before_its_files)
 	cr_assert_eq(sk_xfer_list_add(&list, path, err), 0, "%s", err);
 	struct script sc = { .version = SK_XFER_VERSION };
 	struct peer p;
-	cr_assert_eq(send_to(&list, false, &sc, &p, err), 0, "%s", err);
+	cr_assert_eq(send_to(&list, (struct sk_xfer_send_opts){ 0 }, &sc, &p, err), 0, "%s",
+		     err);
 	cr_assert_eq(p.seen.files, 3);
 	cr_assert_str_eq(p.seen.names[0], "top");
 	cr_assert_eq(p.seen.kinds[0], SK_XFER_DIR);
