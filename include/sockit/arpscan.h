@@ -1,7 +1,7 @@
 /* ARP on one Ethernet link: resolve one address the way arping does
  * (probes at an interval, every reply timed), or sweep many (paced sends,
- * rounds of retries with growing waits for the silent ones, duplicates
- * flagged).  Needs an AF_PACKET socket: root or CAP_NET_RAW. */
+ * rounds of retries for the silent ones with waits fitted to the answers,
+ * duplicates flagged).  Needs an AF_PACKET socket: root or CAP_NET_RAW. */
 #ifndef SOCKIT_ARPSCAN_H
 #define SOCKIT_ARPSCAN_H
 
@@ -23,8 +23,12 @@ struct sk_arpscan {
 	unsigned count;     /* ping mode: probes to send */
 	uint64_t interval_us; /* between two requests (scan: 1e6 / rate) */
 	unsigned retries;   /* scan mode: extra rounds for silent targets */
-	uint64_t wait_ms;   /* after a round (scan) or the last probe (ping) */
-	double backoff;     /* each retry round waits backoff times longer */
+	/* Ping: the wait after the last probe.  Scan: the wait after the last
+	 * request; a silent address is asked again once it has been silent
+	 * 4x the slowest answer seen (10 ms at least, wait_ms at most), or,
+	 * before any answer, wait_ms grown by backoff for each retry. */
+	uint64_t wait_ms;
+	double backoff;
 	uint64_t deadline_ms; /* give up after this long (0: no limit) */
 	const volatile sig_atomic_t *stop; /* set by a signal handler, or NULL */
 };

@@ -37,6 +37,7 @@ struct run {
 	void *ctx;
 	struct sk_arpscan_stats *st;
 	uint64_t start_us;
+	uint64_t rtt_max_us; /* the slowest first answer so far; 0 none yet */
 };
 
 static size_t hash(uint32_t ip)
@@ -158,6 +159,8 @@ static int receive(struct run *r)
 			t->answered = true;
 			memcpy(t->mac, a.sha, 6);
 			r->st->answered++;
+			if (at - t->sent_us > r->rtt_max_us)
+				r->rtt_max_us = at - t->sent_us ? at - t->sent_us : 1;
 		} else if (memcmp(t->mac, a.sha, 6)) {
 			res.dup = true;
 		} else if (!r->o->ping) {
@@ -209,32 +212,58 @@ static int ping(struct run *r)
 	return stopped(r) ? 0 : wait_until(r, t->sent_us + wait, false);
 }
 
+/* How long an address stays silent before it is asked again.  Once hosts
+ * have answered, four times the slowest answer seen (at least 10 ms, at
+ * most the configured wait), as nmap fits its timeouts to measured round
+ * trips: on a LAN that is milliseconds, not the 100 ms a fixed wait spends
+ * on every address nobody holds.  Before any answer, the configured wait,
+ * backoff times longer for each retry. */
+static uint64_t silence_us(const struct run *r, double *wait_ms)
+{
+	uint64_t full = (uint64_t)(*wait_ms * 1000);
+	if (!r->rtt_max_us) {
+		*wait_ms *= r->o->backoff > 1 ? r->o->backoff : 1;
+		return full;
+	}
+	uint64_t adaptive = 4 * r->rtt_max_us;
+	if (adaptive < 10000)
+		adaptive = 10000;
+	return adaptive < full ? adaptive : full;
+}
+
+/* Each address is asked again as soon as it has been silent long enough,
+ * not after a whole round: by the end of the first pass the addresses
+ * asked first are already due.  The end waits the whole configured time
+ * (grown by backoff if nothing ever answered), so a host slower than its
+ * neighbours is still heard. */
 static int sweep(struct run *r)
 {
 	double wait_ms = (double)r->o->wait_ms;
 	for (unsigned round = 0; round <= r->o->retries && !stopped(r); round++) {
-		uint64_t next = (sk_clock_ns() / 1000);
+		uint64_t silence = round ? silence_us(r, &wait_ms) : 0;
+		uint64_t next = sk_clock_ns() / 1000;
 		for (size_t i = 0; i < r->o->n && !stopped(r); i++) {
 			struct target *t = &r->t[i];
+			if (r->st->answered == r->o->n)
+				return 0;
 			if (t->answered)
 				continue;
-			int rc = wait_until(r, next, false);
+			uint64_t due = t->sent_us + silence > next ? t->sent_us + silence : next;
+			int rc = wait_until(r, due, false);
 			if (rc)
 				return rc;
+			if (t->answered)
+				continue;
 			if ((rc = send_request(r, t)))
 				return rc;
 			next += r->o->interval_us;
-			if (next < (sk_clock_ns() / 1000))
-				next = (sk_clock_ns() / 1000);
+			uint64_t now = sk_clock_ns() / 1000;
+			if (next < now)
+				next = now;
 		}
-		int rc = wait_until(r, (sk_clock_ns() / 1000) + (uint64_t)(wait_ms * 1000), true);
-		if (rc)
-			return rc;
-		if (r->st->answered == r->o->n)
-			break;
-		wait_ms *= r->o->backoff > 1 ? r->o->backoff : 1;
 	}
-	return 0;
+	uint64_t end = r->rtt_max_us ? r->o->wait_ms * 1000 : (uint64_t)(wait_ms * 1000);
+	return stopped(r) ? 0 : wait_until(r, sk_clock_ns() / 1000 + end, true);
 }
 
 int sk_arpscan_run(const struct sk_arpscan *o, sk_arp_cb cb, void *ctx,
