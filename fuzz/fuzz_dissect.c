@@ -15,7 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const int linktypes[] = { SK_LINK_ETHERNET, SK_LINK_SLL, SK_LINK_SLL2,
 				 SK_LINK_NULL, SK_LINK_LOOP, SK_LINK_RAW,
-				 SK_LINK_IPV4, SK_LINK_IPV6 };
+				 SK_LINK_IPV4, SK_LINK_IPV6, SK_LINK_PPP, SK_LINK_PPP_HDLC,
+				 SK_LINK_C_HDLC, SK_LINK_IEEE802_11, SK_LINK_RADIOTAP };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -228,6 +228,11 @@ int cmd_sniff(int argc, char **argv)
 	}
 	if (!r.live)
 		setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+	if (o.print && !o.quiet && !sk_dissect_knows(r.linktype)) {
+		const char *dn = pcap_datalink_val_to_name(dlt);
+		cli_warn("link type %d (%s) is not decoded: each frame is shown as raw data", dlt,
+			 dn ? dn : "unnamed");
+	}
 	if (r.live && !o.quiet) {
 		const char *dn = pcap_datalink_val_to_name(dlt);
 		fprintf(stderr, "listening on %s, link-type %s, snapshot length %d bytes\n",

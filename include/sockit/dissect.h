@@ -30,6 +30,11 @@ enum sk_proto {
 	SK_P_NULL,  /* BSD loopback header */
 	SK_P_SLL,   /* Linux cooked v1 */
 	SK_P_SLL2,  /* Linux cooked v2 */
+	SK_P_PPP,
+	SK_P_CHDLC,    /* Cisco HDLC */
+	SK_P_RADIOTAP, /* the radio header in front of 802.11 */
+	SK_P_WIFI,     /* an 802.11 MAC header */
+	SK_P_LLC,      /* 802.2 LLC, with SNAP */
 	SK_P_ETH,
 	SK_P_VLAN,
 	SK_P_ARP,
@@ -63,6 +68,11 @@ struct sk_layer {
 	union {
 		struct sk_null null;
 		struct sk_sll sll;
+		struct sk_ppp ppp;
+		struct sk_chdlc chdlc;
+		struct sk_radiotap radiotap;
+		struct sk_wifi wifi;
+		struct sk_llc llc;
 		struct sk_eth eth;
 		struct sk_vlan vlan;
 		struct sk_arp arp;
@@ -82,6 +92,8 @@ struct sk_dissection {
 	size_t caplen;  /* bytes captured */
 	size_t wirelen; /* bytes on the wire (>= caplen) */
 	int linktype;
+	/* A link type sockit does not decode: the frame is one data layer. */
+	bool link_unknown;
 	unsigned n; /* layers filled */
 	struct sk_layer layer[SK_DISSECT_MAX];
 	/* Indices into layer[] of the layers a one-line summary needs, or -1. */
@@ -89,17 +101,21 @@ struct sk_dissection {
 };
 
 /* Walks the frame.  linktype is an SK_LINK_* value.  Returns the number of
- * layers (>= 1 for any caplen >= 0 of a known link type; 0 for an empty
- * frame), or SK_EUNSUPPORTED for an unknown link type. */
+ * layers (>= 1 for any caplen > 0; 0 for an empty frame).  A link type it
+ * does not decode gives one data layer and link_unknown. */
 int sk_dissect(int linktype, const uint8_t *frame, size_t caplen,
 	       size_t wirelen, struct sk_dissection *out);
+
+/* Whether sk_dissect decodes frames of this link type. */
+bool sk_dissect_knows(int linktype);
 
 /* The first layer of the given protocol, or NULL. */
 const struct sk_layer *sk_dissect_find(const struct sk_dissection *d,
 				       enum sk_proto proto);
 
 /* Short lower-case name: "eth", "vlan", "arp", "ipv4", "ipv6", "ipv6-frag",
- * "icmp", "icmpv6", "tcp", "udp", "data", "padding", "sll", "sll2", "null". */
+ * "icmp", "icmpv6", "tcp", "udp", "data", "padding", "sll", "sll2", "null",
+ * "ppp", "chdlc", "radiotap", "wlan", "llc". */
 const char *sk_layer_name(const struct sk_layer *l);
 
 /* ---- named fields ----------------------------------------------------------

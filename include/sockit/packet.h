@@ -108,9 +108,14 @@ enum {
 enum sk_linktype {
 	SK_LINK_NULL = 0,   /* BSD loopback: 4-byte family, writer's order */
 	SK_LINK_ETHERNET = 1,
+	SK_LINK_PPP = 9,        /* PPP, RFC 1661, HDLC-like framing optional */
+	SK_LINK_PPP_HDLC = 50,  /* PPP in HDLC-like framing, RFC 1662 */
 	SK_LINK_RAW = 101,  /* raw IPv4 or IPv6, by the version nibble */
+	SK_LINK_C_HDLC = 104,   /* Cisco HDLC */
+	SK_LINK_IEEE802_11 = 105, /* 802.11 frames, no radio header */
 	SK_LINK_LOOP = 108, /* OpenBSD loopback: 4-byte family, big-endian */
 	SK_LINK_SLL = 113,  /* Linux cooked capture v1 ("any") */
+	SK_LINK_RADIOTAP = 127, /* 802.11 behind a radiotap header */
 	SK_LINK_IPV4 = 228,
 	SK_LINK_IPV6 = 229,
 	SK_LINK_SLL2 = 276, /* Linux cooked capture v2 */
@@ -163,6 +168,77 @@ struct sk_null {
 };
 int sk_null_decode(const uint8_t *p, size_t len, bool big_endian,
 		   struct sk_null *out);
+
+/* PPP (RFC 1661): an optional FF 03 address and control (RFC 1662), then
+ * the protocol, one byte when its low bit is set (protocol field
+ * compression), else two.  type is the EtherType the protocol stands for
+ * (IPv4 0x0021, IPv6 0x0057) or 0.  Returns the header length, 1 to 4. */
+struct sk_ppp {
+	bool has_ac;
+	uint16_t protocol;
+	uint16_t type;
+};
+int sk_ppp_decode(const uint8_t *p, size_t len, struct sk_ppp *out);
+/* "IPv4", "IPv6", "LCP", "IPCP", "IPV6CP", "PAP", "CHAP"... or NULL. */
+const char *sk_ppp_protocol_name(uint16_t protocol);
+
+/* Cisco HDLC: address (0x0f unicast, 0x8f broadcast), control, EtherType.
+ * Returns 4. */
+struct sk_chdlc {
+	uint8_t address, control;
+	uint16_t protocol;
+};
+int sk_chdlc_decode(const uint8_t *p, size_t len, struct sk_chdlc *out);
+
+/* The radiotap header before 802.11 frames: version 0, its length (which
+ * the frame after it starts at) and the first present-fields word.
+ * Returns the length, SK_EMALFORMED when it is shorter than 8 bytes or the
+ * version is not 0. */
+struct sk_radiotap {
+	uint8_t version;
+	uint16_t len;
+	uint32_t present;
+};
+int sk_radiotap_decode(const uint8_t *p, size_t len, struct sk_radiotap *out);
+
+/* An 802.11 MAC header.  type 0 management, 1 control, 2 data; addr[] are
+ * the 1 to 4 address fields in frame order (their meaning, receiver /
+ * transmitter / destination / source / BSSID, follows from to_ds and
+ * from_ds: sk_wifi_roles).  Returns the header length (10 to 36). */
+struct sk_wifi {
+	uint16_t fc;
+	uint8_t type, subtype;
+	bool to_ds, from_ds, more_frag, retry, protected_frame, order;
+	uint16_t duration;
+	const uint8_t *addr[4];
+	unsigned naddr;
+	bool has_seq;
+	uint16_t seq, frag;
+	bool qos;
+	uint8_t tid;
+};
+int sk_wifi_decode(const uint8_t *p, size_t len, struct sk_wifi *out);
+/* Which address is which: pointers into w's addresses, NULL when the frame
+ * does not carry that role (ACK has only a receiver). */
+struct sk_wifi_roles {
+	const uint8_t *ra, *ta, *da, *sa, *bssid;
+};
+void sk_wifi_roles(const struct sk_wifi *w, struct sk_wifi_roles *out);
+/* "Beacon", "Probe Request", "ACK", "QoS Data"... or NULL. */
+const char *sk_wifi_subtype_name(uint8_t type, uint8_t subtype);
+/* Whether the frame body is an LLC payload (a data frame with data, not
+ * protected). */
+bool sk_wifi_has_llc(const struct sk_wifi *w);
+
+/* 802.2 LLC, with SNAP when DSAP and SSAP are 0xaa: then type is the
+ * EtherType after the OUI.  Returns 3 (LLC) or 8 (LLC + SNAP). */
+struct sk_llc {
+	uint8_t dsap, ssap, control;
+	bool snap;
+	uint32_t oui;
+	uint16_t type;
+};
+int sk_llc_decode(const uint8_t *p, size_t len, struct sk_llc *out);
 
 /* ---- ARP ------------------------------------------------------------------ */
 

@@ -273,6 +273,108 @@ static void raw_ip(struct walk *w, size_t off)
 	}
 }
 
+static void ppp(struct walk *w)
+{
+	struct sk_layer *l = add(w, SK_P_PPP, 0);
+	int rc = sk_ppp_decode(w->f, w->cap, &l->u.ppp);
+	if (rc < 0) {
+		fail(w, l, rc, 4);
+		return;
+	}
+	w->d->link = 0;
+	l->hdr_len = (uint32_t)rc;
+	l->payload_len = (uint32_t)(w->cap - (size_t)rc);
+	if (l->u.ppp.type)
+		ethertype(w, l->u.ppp.type, (size_t)rc);
+	else
+		data(w, (size_t)rc, w->cap - (size_t)rc);
+}
+
+static void chdlc(struct walk *w)
+{
+	struct sk_layer *l = add(w, SK_P_CHDLC, 0);
+	int rc = sk_chdlc_decode(w->f, w->cap, &l->u.chdlc);
+	if (rc < 0) {
+		fail(w, l, rc, 4);
+		return;
+	}
+	w->d->link = 0;
+	l->hdr_len = 4;
+	l->payload_len = (uint32_t)(w->cap - 4);
+	ethertype(w, l->u.chdlc.protocol, 4);
+}
+
+/* The body of an 802.11 data frame: LLC/SNAP, then what its EtherType
+ * names. */
+static void llc(struct walk *w, size_t off)
+{
+	struct sk_layer *l = add(w, SK_P_LLC, off);
+	if (!l)
+		return;
+	int rc = sk_llc_decode(w->f + off, w->cap - off, &l->u.llc);
+	if (rc < 0) {
+		fail(w, l, rc, 8);
+		return;
+	}
+	l->hdr_len = (uint32_t)rc;
+	l->payload_len = (uint32_t)(w->cap - off - (size_t)rc);
+	if (l->u.llc.snap && l->u.llc.oui == 0)
+		ethertype(w, l->u.llc.type, off + (size_t)rc);
+	else
+		data(w, off + (size_t)rc, w->cap - off - (size_t)rc);
+}
+
+static void wifi(struct walk *w, bool radiotap)
+{
+	size_t off = 0;
+	struct sk_layer *l;
+	int rc;
+	if (radiotap) {
+		l = add(w, SK_P_RADIOTAP, 0);
+		rc = sk_radiotap_decode(w->f, w->cap, &l->u.radiotap);
+		if (rc < 0) {
+			fail(w, l, rc, 8);
+			return;
+		}
+		l->hdr_len = (uint32_t)rc;
+		l->payload_len = (uint32_t)(w->cap - (size_t)rc);
+		off = (size_t)rc;
+	}
+	if (off >= w->cap)
+		return;
+	l = add(w, SK_P_WIFI, off);
+	if (!l)
+		return;
+	rc = sk_wifi_decode(w->f + off, w->cap - off, &l->u.wifi);
+	if (rc < 0) {
+		fail(w, l, rc, 24);
+		return;
+	}
+	w->d->link = (int)(l - w->d->layer);
+	l->hdr_len = (uint32_t)rc;
+	l->payload_len = (uint32_t)(w->cap - off - (size_t)rc);
+	off += (size_t)rc;
+	if (off >= w->cap)
+		return;
+	if (sk_wifi_has_llc(&l->u.wifi))
+		llc(w, off);
+	else
+		data(w, off, w->cap - off);
+}
+
+bool sk_dissect_knows(int linktype)
+{
+	switch (linktype) {
+	case SK_LINK_NULL: case SK_LINK_ETHERNET: case SK_LINK_PPP: case SK_LINK_PPP_HDLC:
+	case SK_LINK_RAW: case SK_LINK_C_HDLC: case SK_LINK_IEEE802_11: case SK_LINK_LOOP:
+	case SK_LINK_SLL: case SK_LINK_RADIOTAP: case SK_LINK_IPV4: case SK_LINK_IPV6:
+	case SK_LINK_SLL2:
+		return true;
+	default:
+		return false;
+	}
+}
+
 int sk_dissect(int linktype, const uint8_t *frame, size_t caplen,
 	       size_t wirelen, struct sk_dissection *d)
 {
@@ -280,6 +382,7 @@ int sk_dissect(int linktype, const uint8_t *frame, size_t caplen,
 	d->caplen = caplen;
 	d->wirelen = wirelen < caplen ? caplen : wirelen;
 	d->linktype = linktype;
+	d->link_unknown = false;
 	d->n = 0;
 	d->link = d->net = d->transport = -1;
 	struct walk w = { .d = d, .f = frame, .cap = caplen, .end = caplen };
@@ -344,6 +447,20 @@ int sk_dissect(int linktype, const uint8_t *frame, size_t caplen,
 	case SK_LINK_RAW:
 		raw_ip(&w, 0);
 		break;
+	case SK_LINK_PPP:
+	case SK_LINK_PPP_HDLC:
+		if (caplen)
+			ppp(&w);
+		break;
+	case SK_LINK_C_HDLC:
+		if (caplen)
+			chdlc(&w);
+		break;
+	case SK_LINK_RADIOTAP:
+	case SK_LINK_IEEE802_11:
+		if (caplen)
+			wifi(&w, linktype == SK_LINK_RADIOTAP);
+		break;
 	case SK_LINK_IPV4:
 		if (caplen)
 			ipv4(&w, 0);
@@ -353,7 +470,10 @@ int sk_dissect(int linktype, const uint8_t *frame, size_t caplen,
 			ipv6(&w, 0);
 		break;
 	default:
-		return SK_EUNSUPPORTED;
+		d->link_unknown = true;
+		if (caplen)
+			data(&w, 0, caplen);
+		break;
 	}
 	/* Bytes past what the headers account for: the padding of a short
 	 * Ethernet frame, or an Ethernet trailer.  Only when the walk
@@ -385,6 +505,11 @@ const char *sk_layer_name(const struct sk_layer *l)
 	case SK_P_NULL: return "null";
 	case SK_P_SLL: return "sll";
 	case SK_P_SLL2: return "sll2";
+	case SK_P_PPP: return "ppp";
+	case SK_P_CHDLC: return "chdlc";
+	case SK_P_RADIOTAP: return "radiotap";
+	case SK_P_WIFI: return "wlan";
+	case SK_P_LLC: return "llc";
 	case SK_P_ETH: return "eth";
 	case SK_P_VLAN: return "vlan";
 	case SK_P_ARP: return "arp";

@@ -197,6 +197,33 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
+static void wifi_fields(struct out *o, const struct sk_wifi *w)
+{
+	num(o, "type", w->type);
+	num(o, "subtype", w->subtype);
+	const char *name = sk_wifi_subtype_name(w->type, w->subtype);
+	if (name)
+		str(o, "type_name", name);
+	boolean(o, "to_ds", w->to_ds);
+	boolean(o, "from_ds", w->from_ds);
+	boolean(o, "retry", w->retry);
+	boolean(o, "protected", w->protected_frame);
+	num(o, "duration", w->duration);
+	struct sk_wifi_roles r;
+	sk_wifi_roles(w, &r);
+	static const char *const names[] = { "ra", "ta", "da", "sa", "bssid" };
+	const uint8_t *addrs[] = { r.ra, r.ta, r.da, r.sa, r.bssid };
+	for (unsigned i = 0; i < 5; i++)
+		if (addrs[i])
+			mac(o, names[i], addrs[i]);
+	if (w->has_seq) {
+		num(o, "seq", w->seq);
+		num(o, "frag", w->frag);
+	}
+	if (w->qos)
+		num(o, "tid", w->tid);
+}
+
 int sk_layer_fields(const struct sk_dissection *d, unsigned i,
 		    struct sk_field *f, unsigned cap)
 {
@@ -225,6 +252,38 @@ int sk_layer_fields(const struct sk_dissection *d, unsigned i,
 			num(&o, "ifindex", s->ifindex);
 		break;
 	}
+	case SK_P_PPP:
+		boolean(&o, "address_control", l->u.ppp.has_ac);
+		num(&o, "protocol", l->u.ppp.protocol);
+		if ((name = sk_ppp_protocol_name(l->u.ppp.protocol)))
+			str(&o, "protocol_name", name);
+		break;
+	case SK_P_CHDLC:
+		num(&o, "address", l->u.chdlc.address);
+		num(&o, "control", l->u.chdlc.control);
+		num(&o, "protocol", l->u.chdlc.protocol);
+		if ((name = sk_ethertype_name(l->u.chdlc.protocol)))
+			str(&o, "protocol_name", name);
+		break;
+	case SK_P_RADIOTAP:
+		num(&o, "version", l->u.radiotap.version);
+		num(&o, "length", l->u.radiotap.len);
+		num(&o, "present", l->u.radiotap.present);
+		break;
+	case SK_P_WIFI:
+		wifi_fields(&o, &l->u.wifi);
+		break;
+	case SK_P_LLC:
+		num(&o, "dsap", l->u.llc.dsap);
+		num(&o, "ssap", l->u.llc.ssap);
+		num(&o, "control", l->u.llc.control);
+		if (l->u.llc.snap) {
+			num(&o, "oui", l->u.llc.oui);
+			num(&o, "type", l->u.llc.type);
+			if ((name = sk_ethertype_name(l->u.llc.type)))
+				str(&o, "type_name", name);
+		}
+		break;
 	case SK_P_ETH:
 		mac(&o, "dst", l->u.eth.dst);
 		mac(&o, "src", l->u.eth.src);

@@ -86,3 +86,52 @@ int sk_null_decode(const uint8_t *p, size_t len, bool big_endian,
 	out->type = family_type(fam);
 	return 4;
 }
+
+int sk_ppp_decode(const uint8_t *p, size_t len, struct sk_ppp *out)
+{
+	size_t off = 0;
+	out->has_ac = len >= 2 && p[0] == 0xff && p[1] == 0x03;
+	if (out->has_ac)
+		off = 2;
+	if (len < off + 1)
+		return SK_ETRUNCATED;
+	/* A protocol's last byte is odd and its first even (RFC 1661 2.):
+	 * an odd first byte is a compressed one-byte protocol. */
+	if (p[off] & 1) {
+		out->protocol = p[off];
+		off += 1;
+	} else {
+		if (len < off + 2)
+			return SK_ETRUNCATED;
+		out->protocol = sk_be16(p + off);
+		off += 2;
+	}
+	out->type = out->protocol == 0x0021 ? SK_ETH_IPV4
+		    : out->protocol == 0x0057 ? SK_ETH_IPV6 : 0;
+	return (int)off;
+}
+
+const char *sk_ppp_protocol_name(uint16_t protocol)
+{
+	switch (protocol) {
+	case 0x0021: return "IPv4";
+	case 0x0057: return "IPv6";
+	case 0x8021: return "IPCP";
+	case 0x8057: return "IPV6CP";
+	case 0xc021: return "LCP";
+	case 0xc023: return "PAP";
+	case 0xc223: return "CHAP";
+	case 0x80fd: return "CCP";
+	default: return NULL;
+	}
+}
+
+int sk_chdlc_decode(const uint8_t *p, size_t len, struct sk_chdlc *out)
+{
+	if (len < 4)
+		return SK_ETRUNCATED;
+	out->address = p[0];
+	out->control = p[1];
+	out->protocol = sk_be16(p + 2);
+	return 4;
+}

@@ -278,6 +278,37 @@ static void net(struct line *o, const struct sk_dissection *d, bool link)
 	}
 }
 
+/* "802.11 Beacon, 02:..:01 > ff:..:ff, BSSID 02:..:01, length 60": the
+ * frame's kind, who sent it to whom, and its network. */
+static void wifi_line(struct line *o, const struct sk_dissection *d)
+{
+	const struct sk_wifi *w = &d->layer[d->link].u.wifi;
+	const char *name = sk_wifi_subtype_name(w->type, w->subtype);
+	if (name)
+		say(o, "802.11 %s", name);
+	else
+		say(o, "802.11 type %u subtype %u", w->type, w->subtype);
+	struct sk_wifi_roles r;
+	sk_wifi_roles(w, &r);
+	char a[18], b[18];
+	const uint8_t *from = r.sa ? r.sa : r.ta, *to = r.da ? r.da : r.ra;
+	if (from) {
+		sk_mac_format(from, a);
+		sk_mac_format(to, b);
+		say(o, ", %s > %s", a, b);
+	} else {
+		sk_mac_format(to, b);
+		say(o, ", RA %s", b);
+	}
+	if (r.bssid) {
+		sk_mac_format(r.bssid, a);
+		say(o, ", BSSID %s", a);
+	}
+	if (w->protected_frame)
+		say(o, ", protected");
+	say(o, ", length %zu", d->wirelen);
+}
+
 size_t sk_dissect_summary(const struct sk_dissection *d, bool link, char *buf,
 			  size_t cap)
 {
@@ -348,6 +379,8 @@ size_t sk_dissect_summary(const struct sk_dissection *d, bool link, char *buf,
 		} else {
 			say(&o, "length %zu", d->wirelen - first->hdr_len);
 		}
+	} else if (d->link >= 0 && d->layer[d->link].proto == SK_P_WIFI) {
+		wifi_line(&o, d);
 	} else if (d->net < 0 && d->n > 1 && d->layer[1].proto == SK_P_IPV4) {
 		say(&o, "[|ipv4]");
 	} else {

@@ -393,3 +393,89 @@ def test_capture_times_after_2038_and_bad_fractions(tmp_path):
     ts = subprocess.run(["tshark", "-r", tmp_path / "t.pcap", "-c", "1", "-T", "fields",
                          "-e", "frame.time_epoch"], capture_output=True, timeout=60)
     assert float(ts.stdout) == pytest.approx(recs[0]["time"]), ts
+
+
+def wifi_frames():
+    """802.11 behind radiotap: QoS data to the AP, a beacon, an ACK, a
+    four-address data frame and a protected one."""
+    from scapy.layers.dot11 import RadioTap, Dot11, Dot11QoS, Dot11Beacon, Dot11Elt
+    from scapy.layers.l2 import LLC, SNAP
+    from scapy.all import Raw
+    a = [f"02:00:00:00:00:0{i}" for i in range(10)]
+    return [
+        RadioTap() / Dot11(type=2, subtype=8, FCfield="to-DS", addr1=a[1], addr2=a[2],
+                           addr3=a[3], SC=0x1230) / Dot11QoS(TID=5) / LLC() / SNAP()
+        / IP(src="198.18.0.1", dst="198.18.0.2") / UDP(sport=1000, dport=9) / b"hi",
+        RadioTap() / Dot11(type=0, subtype=8, addr1="ff:ff:ff:ff:ff:ff", addr2=a[2],
+                           addr3=a[2]) / Dot11Beacon() / Dot11Elt(ID=0, info=b"lab"),
+        RadioTap() / Dot11(type=1, subtype=13, addr1=a[2]),
+        RadioTap() / Dot11(type=2, subtype=0, FCfield="to-DS+from-DS", addr1=a[1], addr2=a[2],
+                           addr3=a[3], addr4=a[4]) / LLC() / SNAP()
+        / IP(src="198.18.0.3", dst="198.18.0.4") / ICMP(),
+        RadioTap() / Dot11(type=2, subtype=0, FCfield="from-DS+protected", addr1=a[1],
+                           addr2=a[2], addr3=a[3]) / Raw(b"\0" * 20),
+    ]
+
+
+def test_wifi_with_radiotap_matches_tshark(tmp_path):
+    need_tool("tshark")
+    wrpcap(str(tmp_path / "w.pcap"), wifi_frames())
+    names = ["wlan.fc.type", "wlan.fc.subtype", "wlan.ra", "wlan.ta", "wlan.da", "wlan.sa",
+             "wlan.bssid", "wlan.seq", "radiotap.length", "llc.type", "ip.src"]
+    args = ["tshark", "-r", tmp_path / "w.pcap", "-T", "fields"]
+    for n in names:
+        args += ["-e", n]
+    rows = [line.split("\t") for line in
+            subprocess.run(args, capture_output=True, text=True, timeout=60).stdout.splitlines()]
+    recs = sniff_json(tmp_path / "w.pcap")
+    assert len(rows) == len(recs) == 5
+    for row, rec in zip(rows, recs):
+        layers = {l["name"]: l["fields"] for l in rec["layers"]}
+        w = layers["wlan"]
+        mine = [str(w["type"]), str(w["subtype"])] + \
+            [w.get(k, "") for k in ("ra", "ta", "da", "sa", "bssid")] + \
+            [str(w["seq"]) if "seq" in w else "", str(layers["radiotap"]["length"]),
+             f"0x{layers['llc']['type']:04x}" if "llc" in layers else "",
+             layers["ipv4"]["src"] if "ipv4" in layers else ""]
+        # tshark leaves sequence numbers of control frames out, and shows
+        # none for a frame whose addresses do not name that role.
+        assert mine == row, (rec["summary"], row)
+    # Every byte belongs to one layer.
+    for rec in recs:
+        assert sum(l["length"] for l in rec["layers"]) == rec["caplen"], rec
+
+
+def test_ppp_and_cisco_hdlc_lines_match_tcpdump(tmp_path):
+    need_tool("tcpdump")
+    from scapy.layers.ppp import PPP, HDLC
+    from scapy.all import Raw
+    wrpcap(str(tmp_path / "p.pcap"),
+           [PPP() / IP(src="198.18.0.1", dst="198.18.0.2") / ICMP(),
+            HDLC() / PPP() / IP(src="198.18.0.5", dst="198.18.0.6") / UDP(sport=1, dport=2)],
+           linktype=9)
+    chdlc = bytes([0x0F, 0, 0x08, 0]) + raw(IP(src="198.18.0.7", dst="198.18.0.8")
+                                           / TCP(sport=5, dport=80, flags="S"))
+    wrpcap(str(tmp_path / "c.pcap"), [Raw(chdlc)], linktype=104)
+    for name in ("p.pcap", "c.pcap"):
+        mine = run("sniff", "-r", tmp_path / name, "-t", check=0).stdout.splitlines()
+        theirs = subprocess.run(["tcpdump", "-nn", "-t", "-r", tmp_path / name],
+                                capture_output=True, text=True, timeout=30).stdout.splitlines()
+        assert mine == theirs
+    recs = sniff_json(tmp_path / "p.pcap")
+    assert recs[0]["layers"][0]["fields"]["protocol"] == 0x21
+    assert recs[1]["layers"][0]["fields"]["address_control"] is True
+    assert sniff_json(tmp_path / "c.pcap")[0]["layers"][0]["fields"]["protocol"] == 0x0800
+
+
+def test_a_link_type_not_decoded_is_said_once_and_shown_as_data(tmp_path):
+    from scapy.all import Raw
+    wrpcap(str(tmp_path / "u.pcap"), [Raw(b"\x01\x02\x03\x04\x05"), Raw(b"\x06" * 9)],
+           linktype=147)
+    p = run("sniff", "-r", tmp_path / "u.pcap", check=0)
+    assert p.stdout.splitlines()[0].endswith("data, length 5")
+    assert p.stderr.count("link type 147") == 1 and "not decoded" in p.stderr, p.stderr
+    recs = sniff_json(tmp_path / "u.pcap")
+    assert [r["layers"] for r in recs] == [
+        [{"name": "data", "offset": 0, "length": n, "payload": 0, "status": "ok",
+          "fields": {"length": n}}]
+        for n in (5, 9)]

@@ -3,6 +3,7 @@
  * with every truncation point read against a guard page. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -405,7 +406,13 @@ Test(packet, neighbour_discovery_and_icmp_names)
 Test(packet, link_types)
 {
 	struct sk_dissection d;
-	cr_expect_eq(sk_dissect(9999, (const uint8_t *)"", 0, 0, &d), SK_EUNSUPPORTED);
+	/* A link type not decoded: the frame is one data layer, flagged. */
+	cr_expect_not(sk_dissect_knows(9999));
+	cr_expect_eq(sk_dissect(9999, (const uint8_t *)"abc", 3, 3, &d), 1);
+	cr_expect(d.link_unknown);
+	cr_expect_eq(d.layer[0].proto, SK_P_DATA);
+	cr_expect_eq(d.layer[0].hdr_len, 3);
+	cr_expect(sk_dissect_knows(SK_LINK_RADIOTAP) && sk_dissect_knows(SK_LINK_PPP));
 	cr_expect_eq(sk_dissect(SK_LINK_ETHERNET, (const uint8_t *)"", 0, 0, &d), 0);
 	cr_expect_eq(sk_linktype_from_dlt(12), SK_LINK_RAW);
 	cr_expect_eq(sk_linktype_from_dlt(1), SK_LINK_ETHERNET);
@@ -579,4 +586,43 @@ Test(packet, ipv4_text_matches_inet_ntop)
 		inet_ntop(AF_INET, addrs[i], want, sizeof want);
 		cr_expect_str_eq(got, want);
 	}
+}
+
+/* Every prefix of an 802.11 frame behind radiotap, of PPP and of Cisco
+ * HDLC decodes without reading past it (the guard is ASan's). */
+Test(packet, new_link_layers_every_prefix)
+{
+	static const uint8_t wifi[] = {
+		0, 0, 8, 0, 0, 0, 0, 0,                         /* radiotap */
+		0x88, 0x01, 0, 0,                               /* QoS data, to DS */
+		2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 3,
+		0x30, 0x12, 5, 0,                               /* seq, QoS */
+		0xaa, 0xaa, 3, 0, 0, 0, 0x08, 0x00,             /* LLC/SNAP IPv4 */
+		0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0, 0, 198, 18, 0, 1, 198, 18, 0, 2,
+	};
+	static const uint8_t ppp[] = { 0xff, 0x03, 0x00, 0x21, 0x45, 0, 0, 20, 0, 0, 0, 0, 64,
+				       1, 0, 0, 198, 18, 0, 1, 198, 18, 0, 2 };
+	static const uint8_t chdlc[] = { 0x0f, 0, 0x86, 0xdd, 0x60, 0, 0, 0 };
+	struct sk_dissection d;
+	for (size_t n = 0; n <= sizeof wifi; n++) {
+		uint8_t *p = malloc(n ? n : 1);
+		memcpy(p, wifi, n);
+		cr_expect_geq(sk_dissect(SK_LINK_RADIOTAP, p, n, n, &d), 0);
+		free(p);
+	}
+	cr_expect_geq(sk_dissect(SK_LINK_RADIOTAP, wifi, sizeof wifi, sizeof wifi, &d), 4);
+	cr_expect_eq(d.layer[1].u.wifi.tid, 5);
+	cr_expect_eq(d.layer[1].u.wifi.seq, 0x123);
+	cr_expect_eq(d.layer[3].proto, SK_P_IPV4);
+	for (size_t n = 0; n <= sizeof ppp; n++) {
+		uint8_t *p = malloc(n ? n : 1);
+		memcpy(p, ppp, n);
+		cr_expect_geq(sk_dissect(SK_LINK_PPP, p, n, n, &d), 0);
+		free(p);
+	}
+	cr_expect_geq(sk_dissect(SK_LINK_PPP, ppp, sizeof ppp, sizeof ppp, &d), 2);
+	cr_expect_eq(d.layer[1].proto, SK_P_IPV4);
+	cr_expect_eq(sk_dissect(SK_LINK_C_HDLC, chdlc, sizeof chdlc, sizeof chdlc, &d), 2);
+	cr_expect_eq(d.layer[1].proto, SK_P_IPV6);
+	cr_expect_eq(d.layer[1].status, SK_ETRUNCATED);
 }
