@@ -71,6 +71,7 @@ static inline void sk_put_be32(uint8_t *p, uint32_t v)
 enum {
 	SK_ETH_IPV4 = 0x0800,
 	SK_ETH_ARP = 0x0806,
+	SK_ETH_RARP = 0x8035, /* the same message format, RFC 903 */
 	SK_ETH_VLAN = 0x8100,  /* 802.1Q customer tag */
 	SK_ETH_QINQ = 0x88a8,  /* 802.1ad service tag */
 	SK_ETH_QINQ1 = 0x9100, /* pre-standard QinQ */
@@ -383,9 +384,25 @@ struct sk_tcp_opts {
 	uint32_t sack[4][2];
 	unsigned n_nop, n_unknown;
 	bool eol;
+	const uint8_t *md5;   /* TCP MD5 signature (RFC 2385), 16 bytes, or NULL */
+	bool has_uto;
+	unsigned uto;         /* user timeout (RFC 5482), seconds */
+	bool has_mptcp;
+	unsigned mptcp_subtype; /* sk_mptcp_subtype_name */
+	bool tfo;             /* TCP Fast Open (RFC 7413): a cookie request */
+	const uint8_t *tfo_cookie; /* or a cookie of tfo_cookie_len bytes */
+	uint8_t tfo_cookie_len;
 };
+
+/* TCP option kinds beyond RFC 793's. */
+enum { SK_TCPOPT_MD5 = 19, SK_TCPOPT_UTO = 28, SK_TCPOPT_MPTCP = 30, SK_TCPOPT_TFO = 34 };
+/* The user timeout option's value in seconds. */
+unsigned sk_tcp_uto_seconds(uint16_t value);
+/* "capable", "join", "dss", "add-addr", "rem-addr", "prio", "fail",
+ * "fast-close", "tcprst", or NULL. */
+const char *sk_mptcp_subtype_name(unsigned subtype);
 /* Walks the options (MSS, window scale, SACK-permitted, SACK, timestamps,
- * NOP, EOL).  Returns 0, or SK_EMALFORMED when an option's length is wrong
+ * MD5 signature, user timeout, MPTCP, Fast Open, NOP, EOL).  Returns 0, or SK_EMALFORMED when an option's length is wrong
  * or runs past the end (what came before it is kept). */
 int sk_tcp_options(const uint8_t *p, size_t len, struct sk_tcp_opts *out);
 
@@ -431,6 +448,9 @@ const char *sk_ipproto_name(uint8_t proto);
 
 /* Formats 6 bytes as "aa:bb:cc:dd:ee:ff" (buf >= 18 bytes). */
 void sk_mac_format(const uint8_t *mac, char buf[18]);
+/* ARP opcode names (IANA): "request", "reply", "reverse-request" (RARP),
+ * "inverse-request" (InARP)... "other" for the rest. */
+const char *sk_arp_op_name(uint16_t op);
 /* Formats 4 bytes as dotted decimal, as inet_ntop does without its printf
  * (buf >= 16 bytes). */
 void sk_ipv4_format(const uint8_t *a, char buf[16]);

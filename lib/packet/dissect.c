@@ -252,7 +252,8 @@ static void ethertype(struct walk *w, uint16_t type, size_t off)
 	switch (type) {
 	case SK_ETH_IPV4: return ipv4(w, off);
 	case SK_ETH_IPV6: return ipv6(w, off);
-	case SK_ETH_ARP: return arp(w, off);
+	case SK_ETH_ARP:
+	case SK_ETH_RARP: return arp(w, off);
 	default:
 		/* An 802.3 length (LLC and what follows) or an EtherType with
 		 * no decoder here: the bytes as data. */

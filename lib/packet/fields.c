@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sockit/bytes.h"
 #include "sockit/dissect.h"
 #include "sockit/error.h"
 
@@ -84,6 +85,14 @@ static void checksum(struct out *o, const struct sk_layer *l, uint16_t value)
 		boolean(o, "checksum_offloaded", true);
 }
 
+/* Bytes as lower-case hex digits (n <= 32). */
+static void hex_field_str(struct out *o, const char *name, const uint8_t *p, size_t n)
+{
+	char buf[65];
+	sk_hex_encode(p, n, buf, sizeof buf);
+	str(o, name, buf);
+}
+
 static void tcp_fields(struct out *o, const struct sk_layer *l)
 {
 	const struct sk_tcp *t = &l->u.tcp;
@@ -124,6 +133,21 @@ static void tcp_fields(struct out *o, const struct sk_layer *l)
 		}
 		str(o, "sack", s);
 	}
+	if (op.md5)
+		hex_field_str(o, "md5", op.md5, 16);
+	if (op.has_uto)
+		num(o, "uto", op.uto);
+	if (op.has_mptcp) {
+		const char *sub = sk_mptcp_subtype_name(op.mptcp_subtype);
+		if (sub)
+			str(o, "mptcp", sub);
+		else
+			num(o, "mptcp", op.mptcp_subtype);
+	}
+	if (op.tfo && op.tfo_cookie_len)
+		hex_field_str(o, "tfo_cookie", op.tfo_cookie, op.tfo_cookie_len);
+	else if (op.tfo)
+		boolean(o, "tfo_cookie_request", true);
 	if (bad)
 		boolean(o, "options_malformed", true);
 }
@@ -308,7 +332,7 @@ int sk_layer_fields(const struct sk_dissection *d, unsigned i,
 		num(&o, "hlen", a->hlen);
 		num(&o, "plen", a->plen);
 		num(&o, "op", a->op);
-		str(&o, "op_name", a->op == 1 ? "request" : a->op == 2 ? "reply" : "other");
+		str(&o, "op_name", sk_arp_op_name(a->op));
 		if (sk_arp_is_eth_ipv4(a)) {
 			mac(&o, "sha", a->sha);
 			ip4(&o, "spa", a->spa);

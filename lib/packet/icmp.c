@@ -96,7 +96,21 @@ static const struct name icmp6_types[] = {
 	{ 130, "mld-query" }, { 131, "mld-report" }, { 132, "mld-done" },
 	{ 133, "router-solicitation" }, { 134, "router-advertisement" },
 	{ 135, "neighbor-solicitation" }, { 136, "neighbor-advertisement" },
-	{ 137, "redirect" }, { 143, "mldv2-report" },
+	{ 137, "redirect" }, { 138, "router-renumbering" },
+	{ 139, "node-information-query" }, { 140, "node-information-response" },
+	{ 141, "inverse-nd-solicitation" }, { 142, "inverse-nd-advertisement" },
+	{ 143, "mldv2-report" }, { 144, "home-agent-address-discovery-request" },
+	{ 145, "home-agent-address-discovery-reply" }, { 146, "mobile-prefix-solicitation" },
+	{ 147, "mobile-prefix-advertisement" }, { 148, "certification-path-solicitation" },
+	{ 149, "certification-path-advertisement" }, { 150, "experimental-mobility" },
+	{ 151, "multicast-router-advertisement" }, { 152, "multicast-router-solicitation" },
+	{ 153, "multicast-router-termination" }, { 154, "fmipv6" }, { 155, "rpl-control" },
+	{ 156, "ilnpv6-locator-update" }, { 157, "duplicate-address-request" },
+	{ 158, "duplicate-address-confirmation" }, { 159, "mpl-control" },
+	{ 160, "extended-echo-request" }, { 161, "extended-echo-reply" },
+	{ 100, "private-experimentation" }, { 101, "private-experimentation" },
+	{ 127, "reserved-error-expansion" }, { 200, "private-experimentation" },
+	{ 201, "private-experimentation" }, { 255, "reserved-informational-expansion" },
 };
 
 static const struct name unreach6_codes[] = {

@@ -62,6 +62,15 @@ void sk_mac_format(const uint8_t *mac, char buf[18])
 	}
 }
 
+const char *sk_arp_op_name(uint16_t op)
+{
+	static const char *const names[] = { NULL, "request", "reply", "reverse-request",
+					     "reverse-reply", "drarp-request", "drarp-reply",
+					     "drarp-error", "inverse-request", "inverse-reply",
+					     "nak" };
+	return op < sizeof names / sizeof names[0] && names[op] ? names[op] : "other";
+}
+
 void sk_ipv4_format(const uint8_t *a, char buf[16])
 {
 	char *p = buf;

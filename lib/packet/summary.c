@@ -36,6 +36,34 @@ static const char *addr(const uint8_t *a, bool v6, char *buf, size_t cap)
 	return buf;
 }
 
+static void hex_bytes(struct line *o, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		say(o, "%02x", p[i]);
+}
+
+/* The options after RFC 793's, in tcpdump's words. */
+static void named_option(struct line *o, uint8_t kind, const uint8_t *v, size_t n)
+{
+	if (kind == SK_TCPOPT_MD5 && n == 16) {
+		say(o, "md5 shared secret not supplied with -M, can't check - ");
+		hex_bytes(o, v, n);
+	} else if (kind == SK_TCPOPT_UTO && n == 2) {
+		say(o, "uto 0x%x %u", sk_be16(v), sk_tcp_uto_seconds(sk_be16(v)));
+	} else if (kind == SK_TCPOPT_TFO && (n == 0 || (n >= 4 && n <= 16))) {
+		say(o, "tfo  %s", n ? "cookie " : "cookiereq");
+		hex_bytes(o, v, n);
+	} else if (kind == SK_TCPOPT_MPTCP && n >= 1) {
+		const char *sub = sk_mptcp_subtype_name(v[0] >> 4);
+		if (sub)
+			say(o, "mptcp %zu %s", n + 2, sub);
+		else
+			say(o, "mptcp %zu subtype %u", n + 2, v[0] >> 4);
+	} else {
+		say(o, "unknown-%u", kind);
+	}
+}
+
 static void tcp_options(struct line *o, const struct sk_tcp *t)
 {
 	if (!t->options_len)
@@ -76,7 +104,7 @@ static void tcp_options(struct line *o, const struct sk_tcp *t)
 		} else if (kind == 8 && ol == 10)
 			say(o, "TS val %u ecr %u", sk_be32(v), sk_be32(v + 4));
 		else
-			say(o, "unknown-%u", kind);
+			named_option(o, kind, v, ol - 2);
 		i += ol;
 	}
 	say(o, "]");
@@ -249,12 +277,23 @@ static void net(struct line *o, const struct sk_dissection *d, bool link)
 		}
 		addr(a->spa, false, s, sizeof s);
 		addr(a->tpa, false, t, sizeof t);
+		char th[18];
+		sk_mac_format(a->sha, m);
+		sk_mac_format(a->tha, th);
+		/* RARP (RFC 903) and InARP (RFC 2390) ask for an address by a
+		 * MAC: tcpdump's words for each. */
 		if (a->op == 1)
 			say(o, "Request who-has %s tell %s, length %zu", t, s, len);
-		else if (a->op == 2) {
-			sk_mac_format(a->sha, m);
+		else if (a->op == 2)
 			say(o, "Reply %s is-at %s, length %zu", s, m, len);
-		} else
+		else if (a->op == 3 || a->op == 8)
+			say(o, "%s Request who-is %s tell %s, length %zu",
+			    a->op == 3 ? "Reverse" : "Inverse", th, m, len);
+		else if (a->op == 4) /* the asker's MAC and its new address */
+			say(o, "Reverse Reply %s at %s, length %zu", th, t, len);
+		else if (a->op == 9) /* the answerer's MAC and address */
+			say(o, "Inverse Reply %s at %s, length %zu", m, s, len);
+		else
 			say(o, "op %u %s > %s, length %zu", a->op, s, t, len);
 		return;
 	}

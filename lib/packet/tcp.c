@@ -34,6 +34,21 @@ int sk_tcp_decode(const uint8_t *p, size_t len, struct sk_tcp *out)
 	return (int)hl;
 }
 
+unsigned sk_tcp_uto_seconds(uint16_t value)
+{
+	/* RFC 5482: 15 bits of timeout after a granularity bit; tcpdump reads
+	 * the granularity from the low bit, so sockit does too, for the same
+	 * line. */
+	return value & 1 ? (unsigned)(value >> 1) * 60 : (unsigned)(value >> 1);
+}
+
+const char *sk_mptcp_subtype_name(unsigned subtype)
+{
+	static const char *const names[] = { "capable", "join", "dss", "add-addr", "rem-addr",
+					     "prio", "fail", "fast-close", "tcprst" };
+	return subtype < sizeof names / sizeof names[0] ? names[subtype] : NULL;
+}
+
 int sk_tcp_options(const uint8_t *p, size_t len, struct sk_tcp_opts *out)
 {
 	memset(out, 0, sizeof *out);
@@ -89,6 +104,30 @@ int sk_tcp_options(const uint8_t *p, size_t len, struct sk_tcp_opts *out)
 			out->ts_val = sk_be32(o);
 			out->ts_ecr = sk_be32(o + 4);
 			break;
+		case SK_TCPOPT_MD5:
+			if (olen != 18)
+				return SK_EMALFORMED;
+			out->md5 = o;
+			break;
+		case SK_TCPOPT_UTO:
+			if (olen != 4)
+				return SK_EMALFORMED;
+			out->has_uto = true;
+			out->uto = sk_tcp_uto_seconds(sk_be16(o));
+			break;
+		case SK_TCPOPT_MPTCP:
+			if (olen < 3)
+				return SK_EMALFORMED;
+			out->has_mptcp = true;
+			out->mptcp_subtype = o[0] >> 4;
+			break;
+		case SK_TCPOPT_TFO:
+			if (olen != 2 && (olen < 6 || olen > 18))
+				return SK_EMALFORMED;
+			out->tfo = true;
+			out->tfo_cookie = o;
+			out->tfo_cookie_len = (uint8_t)(olen - 2);
+			break;
 		default:
 			out->n_unknown++;
 			break;
@@ -119,13 +158,14 @@ void sk_tcp_flags_str(uint16_t flags, char *buf, size_t cap)
 
 void sk_tcp_flags_letters(uint16_t flags, char *buf, size_t cap)
 {
-	/* tcpdump's order and letters: S F P R U W E, then '.' for ACK. */
+	/* tcpdump's table order and letters (print-tcp.c): F S R P, '.' for
+	 * ACK, U E W.  SYN with ECE and CWR reads [SEW]. */
 	static const struct {
 		uint16_t bit;
 		char c;
-	} order[] = { { SK_TCP_SYN, 'S' }, { SK_TCP_FIN, 'F' }, { SK_TCP_PSH, 'P' },
-		      { SK_TCP_RST, 'R' }, { SK_TCP_URG, 'U' }, { SK_TCP_CWR, 'W' },
-		      { SK_TCP_ECE, 'E' }, { SK_TCP_ACK, '.' } };
+	} order[] = { { SK_TCP_FIN, 'F' }, { SK_TCP_SYN, 'S' }, { SK_TCP_RST, 'R' },
+		      { SK_TCP_PSH, 'P' }, { SK_TCP_ACK, '.' }, { SK_TCP_URG, 'U' },
+		      { SK_TCP_ECE, 'E' }, { SK_TCP_CWR, 'W' } };
 	size_t k = 0;
 	for (size_t i = 0; i < sizeof order / sizeof order[0] && k + 1 < cap; i++)
 		if (flags & order[i].bit)

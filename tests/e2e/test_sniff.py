@@ -479,3 +479,57 @@ def test_a_link_type_not_decoded_is_said_once_and_shown_as_data(tmp_path):
         [{"name": "data", "offset": 0, "length": n, "payload": 0, "status": "ok",
           "fields": {"length": n}}]
         for n in (5, 9)]
+
+
+def tcpdump_lines(path):
+    return subprocess.run(["tcpdump", "-nn", "-t", "-S", "-r", path], capture_output=True,
+                          text=True, timeout=30).stdout.splitlines()
+
+
+def test_tcp_flags_and_newer_options_in_tcpdumps_words(tmp_path):
+    """Flags in tcpdump's order ([SEW], [FP.], [FS]); MD5, user timeout and
+    Fast Open options as tcpdump writes them, MPTCP by its subtype."""
+    need_tool("tcpdump")
+    base = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / IP(src="198.18.0.1", dst="198.18.0.2")
+    flags = [base / TCP(sport=1, dport=2, flags=f) for f in ("SEC", "FPA", "FS", "RA", "UAPEC")]
+    opts = [base / TCP(sport=1, dport=2, flags="S", options=o) for o in (
+        [(19, b"\x00" * 16)], [(28, b"\x81\x2c")], [(34, bytes(range(1, 9)))], [(34, b"")],
+        [("MSS", 1460), (30, b"\x00\x81" + b"\x01" * 8)])]
+    wrpcap(str(tmp_path / "t.pcap"), flags + opts)
+    mine = run("sniff", "-r", tmp_path / "t.pcap", "-t", check=0).stdout.splitlines()
+    theirs = tcpdump_lines(tmp_path / "t.pcap")
+    assert mine[:9] == theirs[:9]
+    # tcpdump goes on to decode MPTCP's fields; sockit names the subtype.
+    assert theirs[9].startswith(mine[9].split("], length")[0]), (mine[9], theirs[9])
+    fields = [r["layers"][2]["fields"] for r in sniff_json(tmp_path / "t.pcap")[5:]]
+    assert fields[0]["md5"] == "00" * 16
+    assert fields[1]["uto"] == 16534
+    assert fields[2]["tfo_cookie"] == "0102030405060708"
+    assert fields[3]["tfo_cookie_request"] is True
+    assert fields[4]["mptcp"] == "capable"
+
+
+def test_rarp_and_inverse_arp_in_tcpdumps_words(tmp_path):
+    need_tool("tcpdump")
+    a, b = "02:00:00:00:00:01", "02:00:00:00:00:02"
+    wrpcap(str(tmp_path / "r.pcap"), [
+        Ether(src=a, dst=b, type=0x8035) / ARP(op=3, hwsrc=a, hwdst=a, psrc="0.0.0.0", pdst="0.0.0.0"),
+        Ether(src=a, dst=b, type=0x8035) / ARP(op=4, hwsrc=b, hwdst=a, psrc="198.18.0.2", pdst="198.18.0.1"),
+        Ether(src=a, dst=b) / ARP(op=8, hwsrc=a, hwdst=b, psrc="198.18.0.1", pdst="0.0.0.0"),
+        Ether(src=a, dst=b) / ARP(op=9, hwsrc=b, hwdst=a, psrc="198.18.0.2", pdst="198.18.0.1")])
+    assert run("sniff", "-r", tmp_path / "r.pcap", "-t", check=0).stdout.splitlines() == \
+        tcpdump_lines(tmp_path / "r.pcap")
+    names = [r["layers"][1]["fields"]["op_name"] for r in sniff_json(tmp_path / "r.pcap")]
+    assert names == ["reverse-request", "reverse-reply", "inverse-request", "inverse-reply"]
+
+
+def test_every_icmpv6_type_in_the_iana_registry_is_named(tmp_path):
+    from scapy.layers.inet6 import IPv6, ICMPv6Unknown
+    types = [1, 2, 3, 4, 100, 101, 127, *range(128, 162), 200, 201, 255]
+    wrpcap(str(tmp_path / "i.pcap"),
+           [Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+            / IPv6(src="fe80::1", dst="fe80::2") / ICMPv6Unknown(type=t, msgbody=b"\0" * 40)
+            for t in types])
+    for t, rec in zip(types, sniff_json(tmp_path / "i.pcap")):
+        icmp = [l for l in rec["layers"] if l["name"] == "icmpv6"][0]["fields"]
+        assert icmp.get("type_name"), (t, icmp)
