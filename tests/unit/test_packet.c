@@ -360,7 +360,13 @@ Test(packet, tcp_options)
 		{ "\x03\x01", 2, SK_EMALFORMED },             /* length below 2 */
 		{ "\x08\x0a\x00", 3, SK_EMALFORMED },         /* TS runs past */
 		{ "\x01\x01\x00\xff", 4, 0 },                 /* EOL ends it */
-		{ "\x1e\x02", 2, 0 },                         /* unknown kind */
+		{ "\xfd\x02", 2, 0 },                         /* unknown kind */
+		{ "\x1e\x02", 2, SK_EMALFORMED },             /* MPTCP without subtype */
+		{ "\x1c\x04\x81\x2c", 4, 0 },                 /* user timeout */
+		{ "\x1c\x03\x81", 3, SK_EMALFORMED },          /* user timeout cut */
+		{ "\x22\x02", 2, 0 },                         /* Fast Open cookie request */
+		{ "\x22\x04\x01\x02", 4, SK_EMALFORMED },     /* cookie under 4 bytes */
+		{ "\x13\x12\x00", 3, SK_EMALFORMED },          /* MD5 runs past */
 		{ "\x02", 1, SK_EMALFORMED },                 /* kind without length */
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
