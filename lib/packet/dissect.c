@@ -172,6 +172,24 @@ static void ipv4(struct walk *w, size_t off)
 		  ip->total_len - (size_t)rc, !ip->mf);
 }
 
+/* The destination a transport checksum uses (RFC 8200 8.1): with segments
+ * left, the last one the routing header lists (types 0 and 2), or segment
+ * list[0] of a segment routing header (RFC 8754: the list is in reverse);
+ * NULL when the header names no other. */
+static const uint8_t *routing_final(const struct sk_ipv6_ext *e)
+{
+	/* data: type, segments left, 4 type-specific bytes, then addresses. */
+	if (!e->segments_left || e->data_len < 6 + 16)
+		return NULL;
+	size_t n = (e->data_len - 6) / 16;
+	switch (e->rt_type) {
+	case 0: return e->data + 6 + 16 * (n - 1);
+	case 2:
+	case 4: return e->data + 6;
+	default: return NULL;
+	}
+}
+
 static void ipv6(struct walk *w, size_t off)
 {
 	struct sk_layer *l = add(w, SK_P_IPV6, off);
@@ -192,6 +210,7 @@ static void ipv6(struct walk *w, size_t off)
 	size_t pend = off + 40 + ip->payload_len; /* captured end of payload */
 	size_t p = off + 40;
 	uint8_t next = ip->next;
+	const uint8_t *final_dst = ip->dst;
 	while (sk_ipv6_is_ext(next)) {
 		struct sk_layer *e = add(w, SK_P_IPV6_EXT, p);
 		if (!e)
@@ -205,6 +224,11 @@ static void ipv6(struct walk *w, size_t off)
 		e->payload_len = (uint32_t)(total > used ? total - used : 0);
 		p += (size_t)n;
 		next = e->u.ext.next;
+		if (e->u.ext.proto == SK_IPPROTO_ROUTING) {
+			const uint8_t *f = routing_final(&e->u.ext);
+			if (f)
+				final_dst = f;
+		}
 	}
 	size_t have = pend - p;
 	size_t total_end = off + 40 + (size_t)ip->payload_len_field;
@@ -215,7 +239,7 @@ static void ipv6(struct walk *w, size_t off)
 		return data(w, p, have);
 	if (next == SK_IPPROTO_NONE || next == SK_IPPROTO_ESP)
 		return data(w, p, have);
-	transport(w, 6, ip->src, ip->dst, next, p, have, declared, !ip->is_fragment);
+	transport(w, 6, ip->src, final_dst, next, p, have, declared, !ip->is_fragment);
 }
 
 static void arp(struct walk *w, size_t off)

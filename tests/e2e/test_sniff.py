@@ -533,3 +533,27 @@ def test_every_icmpv6_type_in_the_iana_registry_is_named(tmp_path):
     for t, rec in zip(types, sniff_json(tmp_path / "i.pcap")):
         icmp = [l for l in rec["layers"] if l["name"] == "icmpv6"][0]["fields"]
         assert icmp.get("type_name"), (t, icmp)
+
+
+def test_ipv6_routing_header_checksums_use_the_final_destination(tmp_path):
+    """RFC 8200 8.1: with segments left, the transport checksum covers the
+    final destination the routing header names, not the IPv6 destination."""
+    need_tool("tshark")
+    from scapy.layers.inet6 import IPv6, IPv6ExtHdrRouting, IPv6ExtHdrSegmentRouting
+    eth = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+    ip = IPv6(src="2001:db8::1", dst="2001:db8::2")
+    good = [eth / ip / IPv6ExtHdrRouting(addresses=["2001:db8::3", "2001:db8::4"], segleft=2)
+            / UDP(sport=1, dport=2) / b"x",
+            eth / ip / IPv6ExtHdrSegmentRouting(addresses=["2001:db8::9", "2001:db8::2"],
+                                                segleft=1) / TCP(sport=1, dport=2)]
+    bad = eth / ip / IPv6ExtHdrRouting(addresses=["2001:db8::3", "2001:db8::4"], segleft=2) \
+        / UDP(sport=1, dport=2, chksum=0x1234) / b"x"
+    wrpcap(str(tmp_path / "rh.pcap"), good + [bad])
+    status = subprocess.run(
+        ["tshark", "-r", tmp_path / "rh.pcap", "-o", "udp.check_checksum:TRUE",
+         "-o", "tcp.check_checksum:TRUE", "-T", "fields", "-e", "udp.checksum.status",
+         "-e", "tcp.checksum.status"], capture_output=True, text=True, timeout=60).stdout
+    assert [line.strip() for line in status.splitlines()] == ["1", "1", "0"], status
+    oks = [[l["fields"].get("checksum_ok") for l in r["layers"] if l["name"] in ("udp", "tcp")]
+           for r in sniff_json(tmp_path / "rh.pcap")]
+    assert oks == [[True], [True], [False]]
