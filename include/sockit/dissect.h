@@ -106,6 +106,11 @@ struct sk_dissection {
 int sk_dissect(int linktype, const uint8_t *frame, size_t caplen,
 	       size_t wirelen, struct sk_dissection *out);
 
+/* Bytes an IPv4 or IPv6 layer's length fields declare beyond the end of
+ * the frame as it was on the wire (not a snap length's cut: those bytes
+ * existed): tcpdump's "truncated-ip - N bytes missing".  0 when none. */
+size_t sk_ip_missing(const struct sk_dissection *d, const struct sk_layer *l);
+
 /* Whether sk_dissect decodes frames of this link type. */
 bool sk_dissect_knows(int linktype);
 

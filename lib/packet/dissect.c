@@ -387,6 +387,21 @@ static void wifi(struct walk *w, bool radiotap)
 		data(w, off, w->cap - off);
 }
 
+size_t sk_ip_missing(const struct sk_dissection *d, const struct sk_layer *l)
+{
+	size_t declared;
+	if (l->status || l->offset > d->wirelen)
+		return 0;
+	if (l->proto == SK_P_IPV4)
+		declared = l->u.ipv4.total_len;
+	else if (l->proto == SK_P_IPV6 && l->u.ipv6.payload_len_field)
+		declared = 40 + (size_t)l->u.ipv6.payload_len_field;
+	else
+		return 0;
+	size_t on_wire = d->wirelen - l->offset;
+	return declared > on_wire ? declared - on_wire : 0;
+}
+
 bool sk_dissect_knows(int linktype)
 {
 	switch (linktype) {

@@ -248,6 +248,55 @@ static void wifi_fields(struct out *o, const struct sk_wifi *w)
 		num(o, "tid", w->tid);
 }
 
+/* The fixed-place fields of the headers a capture may cut, in the order
+ * and with the names a whole header gives them. */
+enum cut_kind { CUT_NUM, CUT_IP4, CUT_IP6 };
+struct cut_field {
+	const char *name;
+	uint8_t off, size;
+	enum cut_kind kind;
+};
+static const struct cut_field ipv4_cut[] = {
+	{ "total_len", 2, 2, CUT_NUM }, { "id", 4, 2, CUT_NUM }, { "ttl", 8, 1, CUT_NUM },
+	{ "proto", 9, 1, CUT_NUM }, { "checksum", 10, 2, CUT_NUM }, { "src", 12, 4, CUT_IP4 },
+	{ "dst", 16, 4, CUT_IP4 }, { NULL, 0, 0, CUT_NUM },
+};
+static const struct cut_field ipv6_cut[] = {
+	{ "payload_len", 4, 2, CUT_NUM }, { "next", 6, 1, CUT_NUM }, { "hlim", 7, 1, CUT_NUM },
+	{ "src", 8, 16, CUT_IP6 }, { "dst", 24, 16, CUT_IP6 }, { NULL, 0, 0, CUT_NUM },
+};
+static const struct cut_field tcp_cut[] = {
+	{ "sport", 0, 2, CUT_NUM }, { "dport", 2, 2, CUT_NUM }, { "seq", 4, 4, CUT_NUM },
+	{ "ack", 8, 4, CUT_NUM }, { "window", 14, 2, CUT_NUM }, { "checksum", 16, 2, CUT_NUM },
+	{ "urg", 18, 2, CUT_NUM }, { NULL, 0, 0, CUT_NUM },
+};
+static const struct cut_field udp_cut[] = {
+	{ "sport", 0, 2, CUT_NUM }, { "dport", 2, 2, CUT_NUM }, { "length", 4, 2, CUT_NUM },
+	{ "checksum", 6, 2, CUT_NUM }, { NULL, 0, 0, CUT_NUM },
+};
+
+static int cut_fields(struct out *o, const struct sk_dissection *d, const struct sk_layer *l)
+{
+	const struct cut_field *t = l->proto == SK_P_IPV4 ? ipv4_cut
+				    : l->proto == SK_P_IPV6 ? ipv6_cut
+				    : l->proto == SK_P_TCP ? tcp_cut
+				    : l->proto == SK_P_UDP ? udp_cut : NULL;
+	const uint8_t *p = d->frame + l->offset;
+	size_t have = l->offset < d->caplen ? d->caplen - l->offset : 0;
+	for (; t && t->name; t++) {
+		if ((size_t)t->off + t->size > have)
+			continue;
+		const uint8_t *v = p + t->off;
+		if (t->kind == CUT_IP4)
+			ip4(o, t->name, v);
+		else if (t->kind == CUT_IP6)
+			ip6(o, t->name, v);
+		else
+			num(o, t->name, t->size == 1 ? v[0] : t->size == 2 ? sk_be16(v) : sk_be32(v));
+	}
+	return (int)o->n;
+}
+
 int sk_layer_fields(const struct sk_dissection *d, unsigned i,
 		    struct sk_field *f, unsigned cap)
 {
@@ -255,7 +304,10 @@ int sk_layer_fields(const struct sk_dissection *d, unsigned i,
 		return 0;
 	const struct sk_layer *l = &d->layer[i];
 	struct out o = { .f = f, .cap = cap };
-	/* A header that could not be read has no fields to trust. */
+	/* A malformed header has no fields to trust; one the capture cuts
+	 * still shows those it holds whole. */
+	if (l->status == SK_ETRUNCATED)
+		return cut_fields(&o, d, l);
 	if (l->status)
 		return 0;
 	const char *name;
@@ -361,6 +413,8 @@ int sk_layer_fields(const struct sk_dissection *d, unsigned i,
 		ip4(&o, "dst", ip->dst);
 		if (ip->options_len)
 			num(&o, "options_len", ip->options_len);
+		if (sk_ip_missing(d, l))
+			num(&o, "missing", sk_ip_missing(d, l));
 		break;
 	}
 	case SK_P_IPV6: {
@@ -375,6 +429,8 @@ int sk_layer_fields(const struct sk_dissection *d, unsigned i,
 		num(&o, "hlim", ip->hlim);
 		ip6(&o, "src", ip->src);
 		ip6(&o, "dst", ip->dst);
+		if (sk_ip_missing(d, l))
+			num(&o, "missing", sk_ip_missing(d, l));
 		break;
 	}
 	case SK_P_IPV6_EXT: {

@@ -146,6 +146,15 @@ static void transport(struct line *o, const struct sk_dissection *d, bool v6,
 	addr(dst, v6, b, sizeof b);
 	if (!t) {
 		/* Truncated transport header, a fragment or another protocol. */
+		const uint8_t *h = d->frame + last->offset;
+		if (last->status && (last->proto == SK_P_TCP || last->proto == SK_P_UDP) &&
+		    last->hdr_len >= 4) {
+			/* The ports were captured: tcpdump shows them, then a
+			 * second space before the cut. */
+			say(o, "%s.%u > %s.%u:  [|%s]", a, sk_be16(h), b, sk_be16(h + 2),
+			    sk_layer_name(last));
+			return;
+		}
 		say(o, "%s > %s: ", a, b);
 		if (last->status && (last->proto == SK_P_TCP || last->proto == SK_P_UDP ||
 				     last->proto == SK_P_ICMP || last->proto == SK_P_ICMP6))
@@ -300,6 +309,8 @@ static void net(struct line *o, const struct sk_dissection *d, bool link)
 	case SK_P_IPV4:
 		if (!link)
 			say(o, "IP ");
+		if (sk_ip_missing(d, n))
+			say(o, "truncated-ip - %zu bytes missing! ", sk_ip_missing(d, n));
 		transport(o, d, false, n->u.ipv4.src, n->u.ipv4.dst, n->payload_len);
 		return;
 	case SK_P_IPV6: {
@@ -402,7 +413,13 @@ size_t sk_dissect_summary(const struct sk_dissection *d, bool link, char *buf,
 	/* Nothing above the link layer that we decode. */
 	const struct sk_layer *last = &d->layer[d->n - 1];
 	if (last->status) {
-		say(&o, "[|%s]", sk_layer_name(last));
+		/* tcpdump's words for an IP header the capture cuts. */
+		if (last->proto == SK_P_IPV4)
+			say(&o, "IP  [|ip]");
+		else if (last->proto == SK_P_IPV6)
+			say(&o, " [|ip6]");
+		else
+			say(&o, "[|%s]", sk_layer_name(last));
 		return o.len;
 	}
 	if (first->proto == SK_P_ETH) {

@@ -156,7 +156,7 @@ def test_damaged_frames_are_shown_not_fatal(tmp_path):
     assert "[bad ipv4 cksum]" in lines["ip_bad_checksum"]
     assert "[bad udp cksum]" in lines["udp_bad_checksum"]
     assert lines["truncated_tcp_header"].endswith("[|tcp]")
-    assert lines["truncated_ip_header"] == "[|ipv4]"
+    assert lines["truncated_ip_header"] == "IP  [|ip]"
     assert "[malformed tcp]" in lines["tcp_bad_offset"]
     for pkt, name in zip(sniff_json(path), names):
         if name.startswith("truncated_") and name != "truncated_udp_payload":
@@ -557,3 +557,27 @@ def test_ipv6_routing_header_checksums_use_the_final_destination(tmp_path):
     oks = [[l["fields"].get("checksum_ok") for l in r["layers"] if l["name"] in ("udp", "tcp")]
            for r in sniff_json(tmp_path / "rh.pcap")]
     assert oks == [[True], [True], [False]]
+
+
+def test_truncation_is_flagged_as_tcpdump_flags_it(tmp_path):
+    """An IP length past the end of the frame is "truncated-ip - N bytes
+    missing!"; a cut header still shows what it holds (the ports of a cut
+    TCP header; tshark's source address of an IPv4 header cut at 16 bytes)."""
+    need_tool("tcpdump")
+    from scapy.layers.inet6 import IPv6
+    eth = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+    tcp = raw(eth / IP(src="198.18.0.1", dst="198.18.0.2") / TCP(sport=1, dport=2))
+    long_ip = raw(eth / IP(src="198.18.0.1", dst="198.18.0.2", len=80) / UDP(sport=1, dport=2)
+                  / b"abcd")
+    v6 = raw(eth / IPv6(src="2001:db8::1", dst="2001:db8::2") / UDP())
+    from scapy.all import Raw
+    wrpcap(str(tmp_path / "t.pcap"), [Raw(tcp[:14 + 16]), Raw(tcp[:14 + 20 + 10]),
+                                      Raw(long_ip), Raw(v6[:14 + 30])])
+    assert run("sniff", "-r", tmp_path / "t.pcap", "-t", check=0).stdout.splitlines() == \
+        tcpdump_lines(tmp_path / "t.pcap")
+    recs = sniff_json(tmp_path / "t.pcap")
+    assert recs[0]["layers"][1]["status"] == "truncated"
+    assert recs[0]["layers"][1]["fields"]["src"] == "198.18.0.1"
+    assert "dst" not in recs[0]["layers"][1]["fields"]
+    assert recs[1]["layers"][2]["fields"] == {"sport": 1, "dport": 2, "seq": 0}
+    assert recs[2]["layers"][1]["fields"]["missing"] == 48
