@@ -47,7 +47,7 @@ static size_t valid_frames(uint8_t out[][5000], size_t *lens)
 	static uint8_t payload[300];
 	memset(payload, 0xab, sizeof payload);
 	struct sk_xfer_msg ms[] = {
-		{ .type = SK_XFER_HELLO, .u.hello = { 1, SK_XFER_FLAG_RESUME } },
+		{ .type = SK_XFER_HELLO, .u.hello = { 1, SK_XFER_FLAG_RESUME, 0 } },
 		{ .type = SK_XFER_FILE, .u.file = { SK_XFER_REG, 1234567890123ull, 0644,
 						   -5, name_ab, sizeof name_ab - 1 } },
 		{ .type = SK_XFER_FILE, .u.file = { SK_XFER_DIR, 0, 0755, 1700000000,
