@@ -268,6 +268,8 @@ struct sk_ipv4 {
 	const uint8_t *payload; /* total_len - hl bytes, cut to the capture */
 	size_t payload_len;
 	bool truncated; /* the capture ends before total_len */
+	bool length_unset; /* total_len 0: segmentation offload, BIG TCP; the
+			      payload is what the frame holds */
 };
 /* Returns hl.  SK_EMALFORMED for a version other than 4, IHL < 5 or a
  * total length below the header length. */

@@ -12,6 +12,7 @@ struct walk {
 	const uint8_t *f;
 	size_t cap; /* captured bytes */
 	size_t end; /* where the outermost declared length ends (padding after) */
+	bool jumbo; /* an IPv6 jumbogram: UDP's length 0 means "see IPv6" */
 };
 
 static struct sk_layer *add(struct walk *w, enum sk_proto proto, size_t off)
@@ -104,13 +105,19 @@ static void transport(struct walk *w, int family, const uint8_t *src,
 		if (!(l = add(w, SK_P_UDP, off)))
 			return;
 		rc = sk_udp_decode(seg, have, &l->u.udp);
-		if (rc < 0)
+		/* In a jumbogram UDP's length is 0 and IPv6's counts (RFC 2675). */
+		bool jumbo = rc == SK_EMALFORMED && w->jumbo && !l->u.udp.length && declared > 65535;
+		if (rc < 0 && !jumbo)
 			return fail(w, l, rc, 8);
+		if (jumbo) {
+			l->u.udp.payload = seg + 8;
+			l->u.udp.payload_len = have - 8;
+		}
 		w->d->transport = index_of(w, l);
 		l->hdr_len = 8;
-		l->payload_len = l->u.udp.length - 8u;
+		l->payload_len = (uint32_t)(jumbo ? declared - 8 : l->u.udp.length - 8u);
 		/* A zero UDP checksum over IPv4 means "none". */
-		if (whole && l->u.udp.length == declared &&
+		if (whole && (l->u.udp.length == declared || jumbo) &&
 		    (family == 6 || l->u.udp.checksum != 0)) {
 			l->csum_checked = true;
 			l->csum_bad = sk_l4_checksum(family, src, dst, proto, seg, have) != 0;
@@ -160,16 +167,18 @@ static void ipv4(struct walk *w, size_t off)
 		return fail(w, l, rc, rc == SK_ETRUNCATED && ip->hl >= 20 ? ip->hl : 20);
 	w->d->net = index_of(w, l);
 	l->hdr_len = (uint32_t)rc;
-	l->payload_len = (uint32_t)(ip->total_len - (size_t)rc);
+	/* With no total length, the frame on the wire says how long it is. */
+	size_t total = ip->length_unset ? w->d->wirelen - off : ip->total_len;
+	l->payload_len = (uint32_t)(total - (size_t)rc);
 	l->csum_checked = true;
 	l->csum_bad = !ip->checksum_ok;
-	if (off + ip->total_len < w->end)
-		w->end = off + ip->total_len;
+	if (off + total < w->end)
+		w->end = off + total;
 	size_t poff = off + (size_t)rc;
 	if (ip->frag_off)
 		return data(w, poff, ip->payload_len);
-	transport(w, 4, ip->src, ip->dst, ip->proto, poff, ip->payload_len,
-		  ip->total_len - (size_t)rc, !ip->mf);
+	transport(w, 4, ip->src, ip->dst, ip->proto, poff, ip->payload_len, total - (size_t)rc,
+		  !ip->mf);
 }
 
 /* The destination a transport checksum uses (RFC 8200 8.1): with segments
@@ -188,6 +197,29 @@ static const uint8_t *routing_final(const struct sk_ipv6_ext *e)
 	case 4: return e->data + 6;
 	default: return NULL;
 	}
+}
+
+/* A jumbogram's length (RFC 2675): the Jumbo Payload option of the
+ * hop-by-hop header, when its IPv6 payload length is 0.  0 when absent or
+ * not a jumbo length (65,536 and up). */
+static uint32_t jumbo_length(const struct sk_ipv6_ext *e)
+{
+	const uint8_t *o = e->data;
+	size_t n = e->data_len;
+	for (size_t i = 0; i < n;) {
+		if (o[i] == 0) { /* Pad1 */
+			i++;
+			continue;
+		}
+		if (i + 2 > n || i + 2 + o[i + 1] > n)
+			return 0;
+		if (o[i] == 0xc2 && o[i + 1] == 4) {
+			uint32_t len = sk_be32(o + i + 2);
+			return len > 65535 ? len : 0;
+		}
+		i += 2 + (size_t)o[i + 1];
+	}
+	return 0;
 }
 
 static void ipv6(struct walk *w, size_t off)
@@ -211,6 +243,7 @@ static void ipv6(struct walk *w, size_t off)
 	size_t p = off + 40;
 	uint8_t next = ip->next;
 	const uint8_t *final_dst = ip->dst;
+	uint32_t jumbo = 0;
 	while (sk_ipv6_is_ext(next)) {
 		struct sk_layer *e = add(w, SK_P_IPV6_EXT, p);
 		if (!e)
@@ -224,6 +257,11 @@ static void ipv6(struct walk *w, size_t off)
 		e->payload_len = (uint32_t)(total > used ? total - used : 0);
 		p += (size_t)n;
 		next = e->u.ext.next;
+		if (e->u.ext.proto == SK_IPPROTO_HOPOPTS && !ip->payload_len_field) {
+			jumbo = jumbo_length(&e->u.ext);
+			if (jumbo)
+				l->payload_len = jumbo;
+		}
 		if (e->u.ext.proto == SK_IPPROTO_ROUTING) {
 			const uint8_t *f = routing_final(&e->u.ext);
 			if (f)
@@ -231,10 +269,11 @@ static void ipv6(struct walk *w, size_t off)
 		}
 	}
 	size_t have = pend - p;
-	size_t total_end = off + 40 + (size_t)ip->payload_len_field;
+	size_t total_end = off + 40 + (size_t)(jumbo ? jumbo : ip->payload_len_field);
 	size_t declared = total_end > p ? total_end - p : have;
-	if (ip->payload_len_field == 0 && ip->next == SK_IPPROTO_HOPOPTS)
+	if (ip->payload_len_field == 0 && ip->next == SK_IPPROTO_HOPOPTS && !jumbo)
 		declared = have;
+	w->jumbo = jumbo != 0;
 	if (ip->is_fragment && ip->frag_off)
 		return data(w, p, have);
 	if (next == SK_IPPROTO_NONE || next == SK_IPPROTO_ESP)

@@ -415,6 +415,8 @@ int sk_layer_fields(const struct sk_dissection *d, unsigned i,
 			num(&o, "options_len", ip->options_len);
 		if (sk_ip_missing(d, l))
 			num(&o, "missing", sk_ip_missing(d, l));
+		if (ip->length_unset)
+			boolean(&o, "length_from_frame", true);
 		break;
 	}
 	case SK_P_IPV6: {

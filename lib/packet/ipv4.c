@@ -32,17 +32,22 @@ int sk_ipv4_decode(const uint8_t *p, size_t len, struct sk_ipv4 *out)
 	out->payload_len = 0;
 	out->checksum_ok = false;
 	out->truncated = false;
+	out->length_unset = false;
 	if (len < hl)
 		return SK_ETRUNCATED;
 	out->options = p + 20;
 	out->options_len = hl - 20;
 	out->checksum_ok = sk_inet_checksum(p, hl) == 0;
-	if (out->total_len < hl)
+	/* A total length of 0 is what a sender's capture shows of a segment
+	 * it hands to the NIC for TCP segmentation offload (and of BIG TCP
+	 * packets over 64 KiB): the frame says how long it is. */
+	out->length_unset = out->total_len == 0;
+	if (out->total_len < hl && !out->length_unset)
 		return SK_EMALFORMED;
 	/* The total length clamps the payload: whatever follows it in the
 	 * frame is link-layer padding, not IP. */
-	size_t declared = out->total_len - hl;
 	size_t have = len - hl;
+	size_t declared = out->length_unset ? have : out->total_len - hl;
 	out->payload = p + hl;
 	out->payload_len = declared < have ? declared : have;
 	out->truncated = declared > have;

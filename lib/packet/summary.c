@@ -195,8 +195,9 @@ static void transport(struct line *o, const struct sk_dissection *d, bool v6,
 		break;
 	}
 	case SK_P_UDP:
+		/* payload_len: UDP's own length, or a jumbogram's. */
 		say(o, "%s.%u > %s.%u: UDP, length %u", a, t->u.udp.sport, b,
-		    t->u.udp.dport, t->u.udp.length >= 8 ? t->u.udp.length - 8u : 0u);
+		    t->u.udp.dport, t->payload_len);
 		break;
 	case SK_P_ICMP: {
 		const struct sk_icmp *c = &t->u.icmp;

@@ -581,3 +581,48 @@ def test_truncation_is_flagged_as_tcpdump_flags_it(tmp_path):
     assert "dst" not in recs[0]["layers"][1]["fields"]
     assert recs[1]["layers"][2]["fields"] == {"sport": 1, "dport": 2, "seq": 0}
     assert recs[2]["layers"][1]["fields"]["missing"] == 48
+
+
+def test_offloaded_and_jumbo_packets_decode_with_their_real_length(tmp_path):
+    """A sender's capture of a TSO or BIG TCP segment has IPv4 total length
+    0: the frame gives the length (tshark agrees; tcpdump says bad-len).  An
+    IPv6 jumbogram's length is in its hop-by-hop Jumbo Payload option, and
+    its UDP length 0 defers to it (RFC 2675)."""
+    import struct
+    from scapy.all import Raw
+    from scapy.layers.inet6 import IPv6, IPv6ExtHdrHopByHop, Jumbo
+    from scapy.utils import PcapWriter
+    need_tool("tshark")
+    eth = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+    tso = bytearray(raw(eth / IP(src="198.18.0.1", dst="198.18.0.2")
+                        / TCP(sport=1, dport=2, flags="PA") / (b"x" * 3000)))
+    tso[16:18] = b"\0\0"  # total length 0, then the header checksum again
+    tso[24:26] = b"\0\0"
+    s = sum(struct.unpack(">10H", bytes(tso[14:34])))
+    s = (s & 0xFFFF) + (s >> 16)
+    tso[24:26] = struct.pack(">H", ~((s & 0xFFFF) + (s >> 16)) & 0xFFFF)
+    n = 70_000
+    jumbo = eth / IPv6(src="2001:db8::1", dst="2001:db8::2", plen=0) \
+        / IPv6ExtHdrHopByHop(options=[Jumbo(jumboplen=8 + 8 + n)]) \
+        / UDP(sport=1, dport=2, len=0) / (b"y" * n)
+    w = PcapWriter(str(tmp_path / "big.pcap"), snaplen=262144, linktype=1)
+    w.write(Raw(bytes(tso)))
+    w.write(jumbo)
+    w.close()
+    lines = run("sniff", "-r", tmp_path / "big.pcap", "-t", check=0).stdout.splitlines()
+    assert lines[0] == ("IP 198.18.0.1.1 > 198.18.0.2.2: Flags [P.], seq 0:3000, ack 0, "
+                        "win 8192, length 3000")
+    assert lines[1] == "IP6 2001:db8::1.1 > 2001:db8::2.2: UDP, length 70000"
+    tso_rec, jumbo_rec = sniff_json(tmp_path / "big.pcap")
+    layers = {l["name"]: l for l in tso_rec["layers"]}
+    assert layers["ipv4"]["status"] == "ok" and layers["ipv4"]["payload"] == 3020
+    assert layers["ipv4"]["fields"]["length_from_frame"] is True
+    assert layers["tcp"]["fields"]["checksum_ok"] is True
+    t = subprocess.run(["tshark", "-r", tmp_path / "big.pcap", "-c", "1", "-T", "fields",
+                        "-e", "tcp.len"], capture_output=True, text=True, timeout=60).stdout
+    assert t.strip() == "3000"
+    layers = {l["name"]: l for l in jumbo_rec["layers"]}
+    assert layers["ipv6"]["payload"] == 8 + 8 + n and layers["udp"]["payload"] == n
+    assert layers["udp"]["status"] == "ok"
+    for rec in (tso_rec, jumbo_rec):  # every byte belongs to one layer
+        assert sum(l["length"] for l in rec["layers"]) == rec["caplen"], rec["summary"]
