@@ -81,6 +81,16 @@ static void padding_note(struct sk_str *s, const struct sk_dissection *d,
 	sk_str_puts(s, " of padding = 46\n");
 }
 
+/* Where the bytes no layer accounts for begin: the end of the last layer
+ * (after a header that could not be read, the rest is not decoded). */
+static size_t undecoded_from(const struct sk_dissection *d)
+{
+	if (!d->n)
+		return 0;
+	const struct sk_layer *l = &d->layer[d->n - 1];
+	return (size_t)l->offset + l->hdr_len;
+}
+
 /* "  tcp           bytes 34-53 (header 20, payload 0)" */
 static void layer_heading(struct sk_str *s, const struct sk_layer *l)
 {
@@ -161,8 +171,7 @@ static void layers_view(struct sk_str *s, const struct sk_dissection *d)
 	}
 	/* Bytes no layer accounts for: after a header that could not be read. */
 	if (d->n) {
-		const struct sk_layer *l = &d->layer[d->n - 1];
-		size_t end = (size_t)l->offset + l->hdr_len;
+		size_t end = undecoded_from(d);
 		if (end < d->caplen) {
 			sk_str_puts(s, "  undecoded     bytes ");
 			sk_str_u64(s, end);
@@ -276,6 +285,17 @@ static void json_view(struct sk_str *s, struct sniff_fmt *f, unsigned long long 
 		sk_str_puts(s, "\",\"fields\":{");
 		json_fields(s, d, i);
 		sk_str_puts(s, "}}");
+	}
+	/* The bytes after a header that could not be read belong to no
+	 * decoded layer: listed as such, so that every byte is in one. */
+	size_t end = undecoded_from(d);
+	if (end < d->caplen) {
+		sk_str_puts(s, d->n ? "," : "");
+		sk_str_puts(s, "{\"name\":\"undecoded\",\"offset\":");
+		sk_str_u64(s, end);
+		sk_str_puts(s, ",\"length\":");
+		sk_str_u64(s, d->caplen - end);
+		sk_str_puts(s, ",\"payload\":0,\"status\":\"ok\",\"fields\":{}}");
 	}
 	sk_str_puts(s, "]}\n");
 }

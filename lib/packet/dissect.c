@@ -306,7 +306,7 @@ static void ethertype(struct walk *w, uint16_t type, size_t off)
 		if (rc < 0)
 			return fail(w, l, rc, 4);
 		l->hdr_len = 4;
-		l->payload_len = (uint32_t)(w->cap - off - 4);
+		l->payload_len = (uint32_t)(w->d->wirelen - off - 4);
 		off += 4;
 		type = l->u.vlan.type;
 	}
@@ -347,7 +347,7 @@ static void ppp(struct walk *w)
 	}
 	w->d->link = 0;
 	l->hdr_len = (uint32_t)rc;
-	l->payload_len = (uint32_t)(w->cap - (size_t)rc);
+	l->payload_len = (uint32_t)(w->d->wirelen - (size_t)rc);
 	if (l->u.ppp.type)
 		ethertype(w, l->u.ppp.type, (size_t)rc);
 	else
@@ -364,7 +364,7 @@ static void chdlc(struct walk *w)
 	}
 	w->d->link = 0;
 	l->hdr_len = 4;
-	l->payload_len = (uint32_t)(w->cap - 4);
+	l->payload_len = (uint32_t)(w->d->wirelen - 4);
 	ethertype(w, l->u.chdlc.protocol, 4);
 }
 
@@ -381,7 +381,7 @@ static void llc(struct walk *w, size_t off)
 		return;
 	}
 	l->hdr_len = (uint32_t)rc;
-	l->payload_len = (uint32_t)(w->cap - off - (size_t)rc);
+	l->payload_len = (uint32_t)(w->d->wirelen - off - (size_t)rc);
 	if (l->u.llc.snap && l->u.llc.oui == 0)
 		ethertype(w, l->u.llc.type, off + (size_t)rc);
 	else
@@ -401,7 +401,7 @@ static void wifi(struct walk *w, bool radiotap)
 			return;
 		}
 		l->hdr_len = (uint32_t)rc;
-		l->payload_len = (uint32_t)(w->cap - (size_t)rc);
+		l->payload_len = (uint32_t)(w->d->wirelen - (size_t)rc);
 		off = (size_t)rc;
 	}
 	if (off >= w->cap)
@@ -416,7 +416,7 @@ static void wifi(struct walk *w, bool radiotap)
 	}
 	w->d->link = (int)(l - w->d->layer);
 	l->hdr_len = (uint32_t)rc;
-	l->payload_len = (uint32_t)(w->cap - off - (size_t)rc);
+	l->payload_len = (uint32_t)(w->d->wirelen - off - (size_t)rc);
 	off += (size_t)rc;
 	if (off >= w->cap)
 		return;
@@ -479,7 +479,10 @@ int sk_dissect(int linktype, const uint8_t *frame, size_t caplen,
 		}
 		d->link = 0;
 		l->hdr_len = 14;
-		l->payload_len = (uint32_t)(l->u.eth.is_8023 ? l->u.eth.type : caplen - 14);
+		/* "payload": what the header says follows it, by its own
+		 * length field (802.3), or else everything after it on the
+		 * wire (Ethernet II), captured or not, as for every layer. */
+		l->payload_len = (uint32_t)(l->u.eth.is_8023 ? l->u.eth.type : d->wirelen - 14);
 		ethertype(&w, l->u.eth.type, 14);
 		break;
 	case SK_LINK_SLL:
@@ -496,7 +499,7 @@ int sk_dissect(int linktype, const uint8_t *frame, size_t caplen,
 		}
 		d->link = 0;
 		l->hdr_len = (uint32_t)rc;
-		l->payload_len = (uint32_t)(caplen - (size_t)rc);
+		l->payload_len = (uint32_t)(d->wirelen - (size_t)rc);
 		/* Protocol values below 0x600 name non-Ethernet payloads
 		 * (802.2 LLC, CAN...): shown as data. */
 		if (l->u.sll.protocol < 0x600)
@@ -517,7 +520,7 @@ int sk_dissect(int linktype, const uint8_t *frame, size_t caplen,
 		}
 		d->link = 0;
 		l->hdr_len = 4;
-		l->payload_len = (uint32_t)(caplen - 4);
+		l->payload_len = (uint32_t)(d->wirelen - 4);
 		if (l->u.null.type)
 			ethertype(&w, l->u.null.type, 4);
 		else

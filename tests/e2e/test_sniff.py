@@ -626,3 +626,34 @@ def test_offloaded_and_jumbo_packets_decode_with_their_real_length(tmp_path):
     assert layers["udp"]["status"] == "ok"
     for rec in (tso_rec, jumbo_rec):  # every byte belongs to one layer
         assert sum(l["length"] for l in rec["layers"]) == rec["caplen"], rec["summary"]
+
+
+def test_every_byte_of_a_frame_is_in_exactly_one_layer(tmp_path):
+    """In --json too: the bytes after a header that could not be read are an
+    "undecoded" entry, as in the text view.  "payload" is what a header
+    says follows it: 802.3's length field, else all that follows on the
+    wire (Ethernet II, padding included), an IPv4 fragment's own share."""
+    path, names = write_corpus(tmp_path, 1)
+    recs = sniff_json(path)
+    for name, rec in zip(names, recs):
+        spans = sorted((l["offset"], l["length"]) for l in rec["layers"])
+        pos = 0
+        for off, length in spans:
+            assert off == pos, (name, spans)
+            pos += length
+        assert pos == rec["caplen"], (name, spans)
+    undecoded = [r for r in recs if r["layers"][-1]["name"] == "undecoded"]
+    assert undecoded, "the corpus has frames with a malformed header"
+    text = run("sniff", "-r", path, "--layers", check=0).stdout
+    assert text.count("  undecoded     bytes ") == len(undecoded)
+    from scapy.all import Dot3, LLC
+    eth = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+    frames = [eth / ARP(op=1, psrc="198.18.0.1", pdst="198.18.0.2"),
+              Dot3(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / LLC() / b"abc",
+              eth / IP(src="198.18.0.1", dst="198.18.0.2", flags="MF", frag=0)
+              / UDP(sport=1, dport=2) / (b"z" * 100)]
+    wrpcap(str(tmp_path / "p.pcap"), frames)
+    a, b, c = sniff_json(tmp_path / "p.pcap")
+    assert a["layers"][0]["payload"] == a["len"] - 14  # ARP and its padding
+    assert b["layers"][0]["payload"] == 6  # the 802.3 length field: LLC + "abc"
+    assert c["layers"][1]["payload"] == 8 + 100  # this fragment's bytes
