@@ -297,6 +297,151 @@ static int cut_fields(struct out *o, const struct sk_dissection *d, const struct
 	return (int)o->n;
 }
 
+/* Link layers' fields; false for a layer that is not one. */
+static bool link_fields(struct out *o, const struct sk_layer *l)
+{
+	const char *name;
+	switch (l->proto) {
+	case SK_P_NULL:
+		num(o, "family", l->u.null.family);
+		break;
+	case SK_P_SLL:
+	case SK_P_SLL2: {
+		const struct sk_sll *s = &l->u.sll;
+		num(o, "pkttype", s->pkttype);
+		num(o, "hatype", s->hatype);
+		num(o, "addr_len", s->addr_len);
+		if (s->addr_len == 6)
+			mac(o, "addr", s->addr);
+		num(o, "protocol", s->protocol);
+		if (l->proto == SK_P_SLL2)
+			num(o, "ifindex", s->ifindex);
+		break;
+	}
+	case SK_P_PPP:
+		boolean(o, "address_control", l->u.ppp.has_ac);
+		num(o, "protocol", l->u.ppp.protocol);
+		if ((name = sk_ppp_protocol_name(l->u.ppp.protocol)))
+			str(o, "protocol_name", name);
+		break;
+	case SK_P_CHDLC:
+		num(o, "address", l->u.chdlc.address);
+		num(o, "control", l->u.chdlc.control);
+		num(o, "protocol", l->u.chdlc.protocol);
+		if ((name = sk_ethertype_name(l->u.chdlc.protocol)))
+			str(o, "protocol_name", name);
+		break;
+	case SK_P_RADIOTAP:
+		num(o, "version", l->u.radiotap.version);
+		num(o, "length", l->u.radiotap.len);
+		num(o, "present", l->u.radiotap.present);
+		break;
+	case SK_P_WIFI:
+		wifi_fields(o, &l->u.wifi);
+		break;
+	case SK_P_LLC:
+		num(o, "dsap", l->u.llc.dsap);
+		num(o, "ssap", l->u.llc.ssap);
+		num(o, "control", l->u.llc.control);
+		if (l->u.llc.snap) {
+			num(o, "oui", l->u.llc.oui);
+			num(o, "type", l->u.llc.type);
+			if ((name = sk_ethertype_name(l->u.llc.type)))
+				str(o, "type_name", name);
+		}
+		break;
+	case SK_P_ETH:
+		mac(o, "dst", l->u.eth.dst);
+		mac(o, "src", l->u.eth.src);
+		if (l->u.eth.is_8023) {
+			num(o, "length", l->u.eth.type);
+		} else {
+			num(o, "type", l->u.eth.type);
+			if ((name = sk_ethertype_name(l->u.eth.type)))
+				str(o, "type_name", name);
+		}
+		break;
+	case SK_P_VLAN:
+		num(o, "pcp", l->u.vlan.pcp);
+		boolean(o, "dei", l->u.vlan.dei);
+		num(o, "vid", l->u.vlan.vid);
+		num(o, "type", l->u.vlan.type);
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+/* ARP's and IP's fields; false for another layer. */
+static bool net_fields(struct out *o, const struct sk_dissection *d, const struct sk_layer *l)
+{
+	const char *name;
+	switch (l->proto) {
+	case SK_P_ARP: {
+		const struct sk_arp *a = &l->u.arp;
+		num(o, "htype", a->htype);
+		num(o, "ptype", a->ptype);
+		num(o, "hlen", a->hlen);
+		num(o, "plen", a->plen);
+		num(o, "op", a->op);
+		str(o, "op_name", sk_arp_op_name(a->op));
+		if (sk_arp_is_eth_ipv4(a)) {
+			mac(o, "sha", a->sha);
+			ip4(o, "spa", a->spa);
+			mac(o, "tha", a->tha);
+			ip4(o, "tpa", a->tpa);
+		}
+		break;
+	}
+	case SK_P_IPV4: {
+		const struct sk_ipv4 *ip = &l->u.ipv4;
+		num(o, "version", 4);
+		num(o, "hl", ip->hl);
+		num(o, "dscp", ip->tos >> 2);
+		num(o, "ecn", ip->tos & 3);
+		num(o, "total_len", ip->total_len);
+		num(o, "id", ip->id);
+		boolean(o, "df", ip->df);
+		boolean(o, "mf", ip->mf);
+		num(o, "frag_off", ip->frag_off);
+		num(o, "ttl", ip->ttl);
+		num(o, "proto", ip->proto);
+		if ((name = sk_ipproto_name(ip->proto)))
+			str(o, "proto_name", name);
+		checksum(o, l, ip->checksum);
+		ip4(o, "src", ip->src);
+		ip4(o, "dst", ip->dst);
+		if (ip->options_len)
+			num(o, "options_len", ip->options_len);
+		if (sk_ip_missing(d, l))
+			num(o, "missing", sk_ip_missing(d, l));
+		if (ip->length_unset)
+			boolean(o, "length_from_frame", true);
+		break;
+	}
+	case SK_P_IPV6: {
+		const struct sk_ipv6 *ip = &l->u.ipv6;
+		num(o, "version", 6);
+		num(o, "tclass", ip->tclass);
+		num(o, "flow", ip->flow);
+		num(o, "payload_len", ip->payload_len_field);
+		num(o, "next", ip->next);
+		if ((name = sk_ipproto_name(ip->next)))
+			str(o, "next_name", name);
+		num(o, "hlim", ip->hlim);
+		ip6(o, "src", ip->src);
+		ip6(o, "dst", ip->dst);
+		if (sk_ip_missing(d, l))
+			num(o, "missing", sk_ip_missing(d, l));
+		break;
+	}
+	default:
+		return false;
+	}
+	return true;
+}
+
 int sk_layer_fields(const struct sk_dissection *d, unsigned i,
 		    struct sk_field *f, unsigned cap)
 {
@@ -310,131 +455,10 @@ int sk_layer_fields(const struct sk_dissection *d, unsigned i,
 		return cut_fields(&o, d, l);
 	if (l->status)
 		return 0;
+	if (link_fields(&o, l) || net_fields(&o, d, l))
+		return (int)o.n;
 	const char *name;
 	switch (l->proto) {
-	case SK_P_NULL:
-		num(&o, "family", l->u.null.family);
-		break;
-	case SK_P_SLL:
-	case SK_P_SLL2: {
-		const struct sk_sll *s = &l->u.sll;
-		num(&o, "pkttype", s->pkttype);
-		num(&o, "hatype", s->hatype);
-		num(&o, "addr_len", s->addr_len);
-		if (s->addr_len == 6)
-			mac(&o, "addr", s->addr);
-		num(&o, "protocol", s->protocol);
-		if (l->proto == SK_P_SLL2)
-			num(&o, "ifindex", s->ifindex);
-		break;
-	}
-	case SK_P_PPP:
-		boolean(&o, "address_control", l->u.ppp.has_ac);
-		num(&o, "protocol", l->u.ppp.protocol);
-		if ((name = sk_ppp_protocol_name(l->u.ppp.protocol)))
-			str(&o, "protocol_name", name);
-		break;
-	case SK_P_CHDLC:
-		num(&o, "address", l->u.chdlc.address);
-		num(&o, "control", l->u.chdlc.control);
-		num(&o, "protocol", l->u.chdlc.protocol);
-		if ((name = sk_ethertype_name(l->u.chdlc.protocol)))
-			str(&o, "protocol_name", name);
-		break;
-	case SK_P_RADIOTAP:
-		num(&o, "version", l->u.radiotap.version);
-		num(&o, "length", l->u.radiotap.len);
-		num(&o, "present", l->u.radiotap.present);
-		break;
-	case SK_P_WIFI:
-		wifi_fields(&o, &l->u.wifi);
-		break;
-	case SK_P_LLC:
-		num(&o, "dsap", l->u.llc.dsap);
-		num(&o, "ssap", l->u.llc.ssap);
-		num(&o, "control", l->u.llc.control);
-		if (l->u.llc.snap) {
-			num(&o, "oui", l->u.llc.oui);
-			num(&o, "type", l->u.llc.type);
-			if ((name = sk_ethertype_name(l->u.llc.type)))
-				str(&o, "type_name", name);
-		}
-		break;
-	case SK_P_ETH:
-		mac(&o, "dst", l->u.eth.dst);
-		mac(&o, "src", l->u.eth.src);
-		if (l->u.eth.is_8023) {
-			num(&o, "length", l->u.eth.type);
-		} else {
-			num(&o, "type", l->u.eth.type);
-			if ((name = sk_ethertype_name(l->u.eth.type)))
-				str(&o, "type_name", name);
-		}
-		break;
-	case SK_P_VLAN:
-		num(&o, "pcp", l->u.vlan.pcp);
-		boolean(&o, "dei", l->u.vlan.dei);
-		num(&o, "vid", l->u.vlan.vid);
-		num(&o, "type", l->u.vlan.type);
-		break;
-	case SK_P_ARP: {
-		const struct sk_arp *a = &l->u.arp;
-		num(&o, "htype", a->htype);
-		num(&o, "ptype", a->ptype);
-		num(&o, "hlen", a->hlen);
-		num(&o, "plen", a->plen);
-		num(&o, "op", a->op);
-		str(&o, "op_name", sk_arp_op_name(a->op));
-		if (sk_arp_is_eth_ipv4(a)) {
-			mac(&o, "sha", a->sha);
-			ip4(&o, "spa", a->spa);
-			mac(&o, "tha", a->tha);
-			ip4(&o, "tpa", a->tpa);
-		}
-		break;
-	}
-	case SK_P_IPV4: {
-		const struct sk_ipv4 *ip = &l->u.ipv4;
-		num(&o, "version", 4);
-		num(&o, "hl", ip->hl);
-		num(&o, "dscp", ip->tos >> 2);
-		num(&o, "ecn", ip->tos & 3);
-		num(&o, "total_len", ip->total_len);
-		num(&o, "id", ip->id);
-		boolean(&o, "df", ip->df);
-		boolean(&o, "mf", ip->mf);
-		num(&o, "frag_off", ip->frag_off);
-		num(&o, "ttl", ip->ttl);
-		num(&o, "proto", ip->proto);
-		if ((name = sk_ipproto_name(ip->proto)))
-			str(&o, "proto_name", name);
-		checksum(&o, l, ip->checksum);
-		ip4(&o, "src", ip->src);
-		ip4(&o, "dst", ip->dst);
-		if (ip->options_len)
-			num(&o, "options_len", ip->options_len);
-		if (sk_ip_missing(d, l))
-			num(&o, "missing", sk_ip_missing(d, l));
-		if (ip->length_unset)
-			boolean(&o, "length_from_frame", true);
-		break;
-	}
-	case SK_P_IPV6: {
-		const struct sk_ipv6 *ip = &l->u.ipv6;
-		num(&o, "version", 6);
-		num(&o, "tclass", ip->tclass);
-		num(&o, "flow", ip->flow);
-		num(&o, "payload_len", ip->payload_len_field);
-		num(&o, "next", ip->next);
-		if ((name = sk_ipproto_name(ip->next)))
-			str(&o, "next_name", name);
-		num(&o, "hlim", ip->hlim);
-		ip6(&o, "src", ip->src);
-		ip6(&o, "dst", ip->dst);
-		if (sk_ip_missing(d, l))
-			num(&o, "missing", sk_ip_missing(d, l));
-		break;
-	}
 	case SK_P_IPV6_EXT: {
 		const struct sk_ipv6_ext *e = &l->u.ext;
 		num(&o, "next", e->next);
@@ -470,6 +494,8 @@ int sk_layer_fields(const struct sk_dissection *d, unsigned i,
 	case SK_P_PADDING:
 		num(&o, "length", l->hdr_len);
 		boolean(&o, "zero", all_zero(d->frame + l->offset, l->hdr_len));
+		break;
+	default: /* the link and network layers, above */
 		break;
 	}
 	return (int)o.n;
