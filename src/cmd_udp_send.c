@@ -419,7 +419,14 @@ static uint8_t *read_file(const char *path, size_t max, bool hex, size_t *len)
 	return buf;
 }
 
-int cmd_udp_send(int argc, char **argv)
+/* What the command line says beyond struct send's own fields. */
+struct send_args {
+	int family, ttl;
+	const char *dest, *text, *file, *source, *append, *mif;
+	size_t max_size;
+};
+
+static void parse_args(int argc, char **argv, struct send *s, struct send_args *a)
 {
 	enum { OPT_WHOLE = 256, OPT_FILE, OPT_HEXIN, OPT_APPEND, OPT_REPEAT, OPT_INTERVAL,
 	       OPT_BCAST, OPT_TTL, OPT_MIF, OPT_WAIT, OPT_HEX, OPT_MAX, OPT_STATS };
@@ -443,102 +450,74 @@ int cmd_udp_send(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct send s;
-	memset(&s, 0, sizeof s);
-	s.repeat = 1;
-	int family = AF_UNSPEC, c, ttl = 0;
-	const char *file = NULL, *source = NULL, *append = NULL, *mif = NULL;
-	size_t max_size = 65536;
+	*a = (struct send_args){ .family = AF_UNSPEC, .max_size = 65536 };
+	int c;
 	while ((c = cli_getopt(argc, argv, "46s:vh", longopts)) != -1) {
 		switch (c) {
-		case '4': family = AF_INET; break;
-		case '6': family = AF_INET6; break;
-		case OPT_WHOLE: s.whole = true; break;
-		case OPT_FILE: file = optarg; break;
-		case OPT_HEXIN: s.hex_input = true; break;
-		case OPT_APPEND: append = optarg; break;
-		case 's': source = optarg; break;
-		case OPT_REPEAT: s.repeat = cli_number("--repeat", optarg, 1, 1000000000); break;
-		case OPT_INTERVAL: s.interval_ms = cli_duration_ms("--interval", optarg); break;
-		case OPT_BCAST: s.broadcast = true; break;
-		case OPT_TTL: ttl = (int)cli_number("--ttl", optarg, 1, 255); break;
-		case OPT_MIF: mif = optarg; break;
+		case '4': a->family = AF_INET; break;
+		case '6': a->family = AF_INET6; break;
+		case OPT_WHOLE: s->whole = true; break;
+		case OPT_FILE: a->file = optarg; break;
+		case OPT_HEXIN: s->hex_input = true; break;
+		case OPT_APPEND: a->append = optarg; break;
+		case 's': a->source = optarg; break;
+		case OPT_REPEAT: s->repeat = cli_number("--repeat", optarg, 1, 1000000000); break;
+		case OPT_INTERVAL: s->interval_ms = cli_duration_ms("--interval", optarg); break;
+		case OPT_BCAST: s->broadcast = true; break;
+		case OPT_TTL: a->ttl = (int)cli_number("--ttl", optarg, 1, 255); break;
+		case OPT_MIF: a->mif = optarg; break;
 		case OPT_WAIT:
-			s.wait_ms = cli_duration_ms("--wait-reply", optarg);
-			if (!s.wait_ms)
+			s->wait_ms = cli_duration_ms("--wait-reply", optarg);
+			if (!s->wait_ms)
 				cli_usage("--wait-reply: give a duration above 0");
 			break;
-		case OPT_HEX: s.show.hex = true; break;
-		case 'v': s.show.verbose = true; break;
-		case OPT_MAX: max_size = cli_number("--max-size", optarg, 1, 65536); break;
-		case OPT_STATS: s.stats = true; break;
-		case 'j': s.show.json = true; break;
+		case OPT_HEX: s->show.hex = true; break;
+		case 'v': s->show.verbose = true; break;
+		case OPT_MAX: a->max_size = cli_number("--max-size", optarg, 1, 65536); break;
+		case OPT_STATS: s->stats = true; break;
+		case 'j': s->show.json = true; break;
 		case 'h': cli_help(usage);
 		default: cli_usage("unexpected option");
 		}
 	}
 	if (optind >= argc)
 		cli_usage("missing HOST:PORT");
-	const char *dest = argv[optind];
-	const char *text = optind + 1 < argc ? argv[optind + 1] : NULL;
+	a->dest = argv[optind];
+	a->text = optind + 1 < argc ? argv[optind + 1] : NULL;
 	if (argc - optind > 2)
 		cli_usage("unexpected argument '%s' (quote TEXT with spaces)", argv[optind + 2]);
-	if ((text != NULL) + (file != NULL) + s.whole > 1)
+	if ((a->text != NULL) + (a->file != NULL) + s->whole > 1)
 		cli_usage("give one of TEXT, --file and --whole");
+}
+
+/* The socket, bound to --source when given, with its options. */
+static void open_socket(struct send *s, const struct send_args *a, int family)
+{
 	char err[SK_ERRLEN];
-	struct sk_endpoint ep;
-	if (sk_endpoint_parse(dest, "udp", &ep, err))
-		cli_usage("%s", err);
-	if (ep.kind != SK_ENDPOINT_INET)
-		cli_usage("%s: UDP needs HOST:PORT", dest);
-	if (ep.port == 0)
-		cli_usage("%s: port 0 is not a destination", dest);
-	if (append) {
-		if (sk_append_parse(append, &s.append, err))
-			cli_usage("--append: %s", err);
-		s.has_append = true;
-	}
-	/* Command-line bytes are checked before anything is resolved or sent. */
-	uint8_t *first = NULL;
-	size_t first_len = 0;
-	if (text)
-		udp_text_bytes("TEXT", text, s.hex_input, &first, &first_len);
-
-	int rc = sk_udp_dest_addr(&ep, family, &s.to, err);
-	if (rc)
-		cli_fail(EXIT_FAIL, "%s", err);
-	family = s.to.ss.ss_family;
-	sk_sockaddr_format((const struct sockaddr *)&s.to.ss, true, s.to_name, sizeof s.to_name);
-	s.max_payload = udp_max_payload(family);
-	if (file)
-		first = read_file(file, s.max_payload, s.hex_input, &first_len);
-
 	struct sk_addr src;
 	bool have_src = false;
-	if (source) {
+	if (a->source) {
 		struct sk_endpoint sep;
 		bool v6only;
-		if (sk_endpoint_parse(source, "udp", &sep, err))
+		if (sk_endpoint_parse(a->source, "udp", &sep, err))
 			cli_usage("--source: %s", err);
 		if (sk_udp_listen_addr(&sep, family, &src, &v6only, err))
 			cli_fail(EXIT_FAIL, "--source: %s", err);
 		if (src.ss.ss_family != family)
-			cli_usage("--source %s: not the family of %s", source, s.to_name);
+			cli_usage("--source %s: not the family of %s", a->source, s->to_name);
 		have_src = true;
 	}
-
-	uv_loop_init(&s.loop);
 	struct sk_udp_opts o = {
 		.family = family,
 		.v6only = family == AF_INET6,
 		.reuse = have_src,
-		.broadcast = s.broadcast,
-		.ttl = ttl,
-		.mcast_if = mif,
-		.rcvbuf = s.wait_ms ? UDP_RCVBUF_DEFAULT : 0,
+		.broadcast = s->broadcast,
+		.ttl = a->ttl,
+		.mcast_if = a->mif,
+		.rcvbuf = s->wait_ms ? UDP_RCVBUF_DEFAULT : 0,
 	};
-	rc = sk_udp_new(&s.loop, &o, have_src ? (const struct sockaddr *)&src.ss : NULL,
-			have_src ? src.len : 0, &s.u, err);
+	int rc = sk_udp_new(&s->loop, &o, have_src ? (const struct sockaddr *)&src.ss : NULL,
+			    have_src ? src.len : 0, &s->u, err);
 	if (rc) {
 		static const struct cli_subject subjects[] = {
 			{ "TTL", "--ttl" },
@@ -548,68 +527,120 @@ int cmd_udp_send(int argc, char **argv)
 		cli_name_option(err, sizeof err, subjects);
 		cli_fail(rc == SK_EBADADDR ? EXIT_USAGE : EXIT_FAIL, "%s", err);
 	}
+}
+
+/* Timers, signals and the flush of stdout on the loop. */
+static void start_watchers(struct send *s)
+{
+	uv_timer_init(&s->loop, &s->tick);
+	uv_timer_init(&s->loop, &s->deadline);
+	s->tick.data = s->deadline.data = s;
+	uv_signal_init(&s->loop, &s->sigint);
+	uv_signal_init(&s->loop, &s->sigterm);
+	uv_signal_init(&s->loop, &s->sigusr1);
+	s->sigint.data = s->sigterm.data = s->sigusr1.data = s;
+	uv_signal_start(&s->sigint, on_signal, SIGINT);
+	uv_signal_start(&s->sigterm, on_signal, SIGTERM);
+	if (s->stats)
+		uv_signal_start(&s->sigusr1, on_signal, SIGUSR1);
+	udp_flush_start(&s->loop, &s->flush, NULL);
+	if (s->stats)
+		stats_line_start(&s->live, &s->loop, stats_read_peers, &s->peers, "dgrams");
+}
+
+/* Datagrams from stdin: lines, or all of it with --whole. */
+static void start_stdin(struct send *s)
+{
+	if (s->whole)
+		s->all.max = s->hex_input ? 6 * s->max_payload + 64 : s->max_payload;
+	static const struct sk_fdin_cbs cbs = {
+		.on_data = on_chunk,
+		.on_line = on_line,
+		.on_end = on_end,
+	};
+	int rc = s->whole ? sk_fdin_open(&s->loop, STDIN_FILENO, &cbs, s, &s->in)
+			  : sk_fdin_open_lines(&s->loop, STDIN_FILENO,
+					       s->hex_input ? 6 * s->max_payload + 64
+							    : s->max_payload,
+					       &cbs, s, &s->in);
+	if (rc)
+		cli_fail(EXIT_FAIL, "stdin: %s", sk_strerror(rc));
+}
+
+static void teardown(struct send *s)
+{
+	fflush(stdout);
+	stats_line_stop(&s->live);
+	if (s->stats)
+		udp_stats_print(&s->peers, uv_now(&s->loop), "exit");
+	if (s->in)
+		sk_fdin_close(s->in);
+	sk_udp_close(s->u);
+	uv_walk(&s->loop, close_walk, NULL);
+	/* A uv_stop before this run makes the first pass return at once;
+	 * the second runs the close callbacks. */
+	for (int i = 0; i < 2; i++)
+		uv_run(&s->loop, UV_RUN_DEFAULT);
+	uv_loop_close(&s->loop);
+	free(s->cur);
+	sk_str_free(&s->all);
+	sk_peers_free(&s->peers);
+}
+
+int cmd_udp_send(int argc, char **argv)
+{
+	struct send s;
+	memset(&s, 0, sizeof s);
+	s.repeat = 1;
+	struct send_args a;
+	parse_args(argc, argv, &s, &a);
+	char err[SK_ERRLEN];
+	struct sk_endpoint ep;
+	if (sk_endpoint_parse(a.dest, "udp", &ep, err))
+		cli_usage("%s", err);
+	if (ep.kind != SK_ENDPOINT_INET)
+		cli_usage("%s: UDP needs HOST:PORT", a.dest);
+	if (ep.port == 0)
+		cli_usage("%s: port 0 is not a destination", a.dest);
+	if (a.append) {
+		if (sk_append_parse(a.append, &s.append, err))
+			cli_usage("--append: %s", err);
+		s.has_append = true;
+	}
+	/* Command-line bytes are checked before anything is resolved or sent. */
+	uint8_t *first = NULL;
+	size_t first_len = 0;
+	if (a.text)
+		udp_text_bytes("TEXT", a.text, s.hex_input, &first, &first_len);
+
+	int rc = sk_udp_dest_addr(&ep, a.family, &s.to, err);
+	if (rc)
+		cli_fail(EXIT_FAIL, "%s", err);
+	int family = s.to.ss.ss_family;
+	sk_sockaddr_format((const struct sockaddr *)&s.to.ss, true, s.to_name, sizeof s.to_name);
+	s.max_payload = udp_max_payload(family);
+	if (a.file)
+		first = read_file(a.file, s.max_payload, s.hex_input, &first_len);
+
+	uv_loop_init(&s.loop);
+	open_socket(&s, &a, family);
 	sk_peers_init(&s.peers, 0, uv_now(&s.loop));
 	sk_peers_get(&s.peers, (const struct sockaddr *)&s.to.ss, s.to.len,
 		     uv_now(&s.loop), &s.peer);
 	if (s.wait_ms) {
-		rc = sk_udp_recv_start(s.u, max_size, UDP_BATCH, on_reply, &s, err);
+		rc = sk_udp_recv_start(s.u, a.max_size, UDP_BATCH, on_reply, &s, err);
 		if (rc)
 			cli_fail(EXIT_FAIL, "%s", err);
 	}
-	uv_timer_init(&s.loop, &s.tick);
-	uv_timer_init(&s.loop, &s.deadline);
-	s.tick.data = s.deadline.data = &s;
-	uv_signal_init(&s.loop, &s.sigint);
-	uv_signal_init(&s.loop, &s.sigterm);
-	uv_signal_init(&s.loop, &s.sigusr1);
-	s.sigint.data = s.sigterm.data = s.sigusr1.data = &s;
-	uv_signal_start(&s.sigint, on_signal, SIGINT);
-	uv_signal_start(&s.sigterm, on_signal, SIGTERM);
-	if (s.stats)
-		uv_signal_start(&s.sigusr1, on_signal, SIGUSR1);
-	udp_flush_start(&s.loop, &s.flush, NULL);
-	if (s.stats)
-		stats_line_start(&s.live, &s.loop, stats_read_peers, &s.peers, "dgrams");
-
+	start_watchers(&s);
 	if (first) {
 		s.input_done = true;
-		queue(&s, first, first_len, text ? "TEXT" : file);
+		queue(&s, first, first_len, a.text ? "TEXT" : a.file);
 	} else {
-		if (s.whole)
-			s.all.max = s.hex_input ? 6 * s.max_payload + 64 : s.max_payload;
-		static const struct sk_fdin_cbs cbs = {
-			.on_data = on_chunk,
-			.on_line = on_line,
-			.on_end = on_end,
-		};
-		rc = s.whole
-			 ? sk_fdin_open(&s.loop, STDIN_FILENO, &cbs, &s, &s.in)
-			 : sk_fdin_open_lines(&s.loop, STDIN_FILENO,
-					      s.hex_input
-						  ? 6 * s.max_payload + 64
-						  : s.max_payload,
-					      &cbs, &s, &s.in);
-		if (rc)
-			cli_fail(EXIT_FAIL, "stdin: %s", sk_strerror(rc));
+		start_stdin(&s);
 	}
 	if (!s.done)
 		uv_run(&s.loop, UV_RUN_DEFAULT);
-
-	fflush(stdout);
-	stats_line_stop(&s.live);
-	if (s.stats)
-		udp_stats_print(&s.peers, uv_now(&s.loop), "exit");
-	if (s.in)
-		sk_fdin_close(s.in);
-	sk_udp_close(s.u);
-	uv_walk(&s.loop, close_walk, NULL);
-	/* A uv_stop before this run makes the first pass return at once;
-	 * the second runs the close callbacks. */
-	for (int i = 0; i < 2; i++)
-		uv_run(&s.loop, UV_RUN_DEFAULT);
-	uv_loop_close(&s.loop);
-	free(s.cur);
-	sk_str_free(&s.all);
-	sk_peers_free(&s.peers);
+	teardown(&s);
 	return s.status;
 }
