@@ -160,7 +160,15 @@ static void close_walk(uv_handle_t *h, void *arg)
 		uv_close(h, NULL);
 }
 
-int cmd_udp_listen(int argc, char **argv)
+/* What the command line says beyond struct listen's own fields. */
+struct listen_args {
+	int family, rcvbuf;
+	const char *addr, *reply, *rules, *append, *output, *iface, *ssm;
+	const char *joins[MAX_JOIN];
+	size_t njoin, max_size;
+};
+
+static void parse_args(int argc, char **argv, struct listen *l, struct listen_args *a)
 {
 	enum { OPT_HEX = 256, OPT_ECHO, OPT_REPLY, OPT_RULES, OPT_APPEND, OPT_JOIN, OPT_MAX,
 	       OPT_RCVBUF, OPT_STATS, OPT_SSM };
@@ -186,39 +194,37 @@ int cmd_udp_listen(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct listen l;
-	memset(&l, 0, sizeof l);
-	int family = AF_UNSPEC, c;
-	const char *reply = NULL, *rules = NULL, *append = NULL, *output = NULL;
-	const char *iface = NULL, *ssm = NULL, *joins[MAX_JOIN];
-	size_t njoin = 0, max_size = 65536;
-	int rcvbuf = UDP_RCVBUF_DEFAULT;
+	*a = (struct listen_args){ .family = AF_UNSPEC, .max_size = 65536,
+				   .rcvbuf = UDP_RCVBUF_DEFAULT };
+	int c;
 	while ((c = cli_getopt(argc, argv, "46vqTc:w:o:i:h", longopts)) != -1) {
 		switch (c) {
-		case '4': family = AF_INET; break;
-		case '6': family = AF_INET6; break;
-		case 'v': l.show.verbose = true; break;
-		case 'q': l.show.quiet = true; break;
-		case 'T': l.show.timestamps = true; break;
-		case OPT_SSM: ssm = optarg; break;
-		case OPT_HEX: l.show.hex = true; break;
-		case OPT_ECHO: l.resp.echo = true; break;
-		case OPT_REPLY: reply = optarg; break;
-		case OPT_RULES: rules = optarg; break;
-		case OPT_APPEND: append = optarg; break;
-		case 'c': l.count = cli_number("--count", optarg, 1, UINT64_MAX); break;
-		case 'w': l.idle_ms = cli_duration_ms("--timeout", optarg); break;
-		case 'o': output = optarg; break;
+		case '4': a->family = AF_INET; break;
+		case '6': a->family = AF_INET6; break;
+		case 'v': l->show.verbose = true; break;
+		case 'q': l->show.quiet = true; break;
+		case 'T': l->show.timestamps = true; break;
+		case OPT_SSM: a->ssm = optarg; break;
+		case OPT_HEX: l->show.hex = true; break;
+		case OPT_ECHO: l->resp.echo = true; break;
+		case OPT_REPLY: a->reply = optarg; break;
+		case OPT_RULES: a->rules = optarg; break;
+		case OPT_APPEND: a->append = optarg; break;
+		case 'c': l->count = cli_number("--count", optarg, 1, UINT64_MAX); break;
+		case 'w': l->idle_ms = cli_duration_ms("--timeout", optarg); break;
+		case 'o': a->output = optarg; break;
 		case OPT_JOIN:
-			if (njoin == MAX_JOIN)
+			if (a->njoin == MAX_JOIN)
 				cli_usage("--join: at most %d groups", MAX_JOIN);
-			joins[njoin++] = optarg;
+			a->joins[a->njoin++] = optarg;
 			break;
-		case 'i': iface = optarg; break;
-		case OPT_MAX: max_size = cli_number("--max-size", optarg, 1, 65536); break;
-		case OPT_RCVBUF: rcvbuf = (int)cli_number("--rcvbuf", optarg, 1024, 1 << 30); break;
-		case OPT_STATS: l.stats = true; break;
-		case 'j': l.show.json = true; break;
+		case 'i': a->iface = optarg; break;
+		case OPT_MAX: a->max_size = cli_number("--max-size", optarg, 1, 65536); break;
+		case OPT_RCVBUF:
+			a->rcvbuf = (int)cli_number("--rcvbuf", optarg, 1024, 1 << 30);
+			break;
+		case OPT_STATS: l->stats = true; break;
+		case 'j': l->show.json = true; break;
 		case 'h': cli_help(usage);
 		default: cli_usage("unexpected option");
 		}
@@ -227,60 +233,52 @@ int cmd_udp_listen(int argc, char **argv)
 		cli_usage("missing [ADDR]:PORT");
 	if (argc - optind > 1)
 		cli_usage("unexpected argument '%s'", argv[optind + 1]);
-	if (l.resp.echo && (reply || rules))
+	a->addr = argv[optind];
+	if (l->resp.echo && (a->reply || a->rules))
 		cli_usage("--echo and --reply/--rules both answer: choose one");
-	if (iface && !njoin)
+	if (a->iface && !a->njoin)
 		cli_usage("--iface is for --join");
-	if (ssm && !njoin)
+	if (a->ssm && !a->njoin)
 		cli_usage("--source-filter is for --join");
-	char err[SK_ERRLEN];
-	struct sk_endpoint ep;
-	if (sk_endpoint_parse(argv[optind], "udp", &ep, err))
-		cli_usage("%s", err);
-	if (ep.kind != SK_ENDPOINT_INET)
-		cli_usage("%s: UDP needs [ADDR]:PORT", argv[optind]);
-	if (append) {
-		if (sk_append_parse(append, &l.append, err))
-			cli_usage("--append: %s", err);
-		l.resp.append = &l.append;
-	}
-	/* Groups decide the family of an every-interface socket. */
-	for (size_t i = 0; i < njoin; i++) {
+}
+
+/* Groups decide the family of an every-interface socket. */
+static void check_groups(struct listen_args *a, const struct sk_endpoint *ep)
+{
+	for (size_t i = 0; i < a->njoin; i++) {
 		struct in_addr a4;
 		struct in6_addr a6;
-		if (inet_pton(AF_INET, joins[i], &a4) == 1) {
-			if (family == AF_INET6)
-				cli_usage("--join %s: an IPv4 group on an IPv6 socket (-6)", joins[i]);
-			if (!ep.host[0] && family == AF_UNSPEC)
-				family = AF_INET;
-		} else if (inet_pton(AF_INET6, joins[i], &a6) == 1) {
-			if (family == AF_INET)
-				cli_usage("--join %s: an IPv6 group on an IPv4 socket (-4)", joins[i]);
+		const char *g = a->joins[i];
+		if (inet_pton(AF_INET, g, &a4) == 1) {
+			if (a->family == AF_INET6)
+				cli_usage("--join %s: an IPv4 group on an IPv6 socket (-6)", g);
+			if (!ep->host[0] && a->family == AF_UNSPEC)
+				a->family = AF_INET;
+		} else if (inet_pton(AF_INET6, g, &a6) == 1) {
+			if (a->family == AF_INET)
+				cli_usage("--join %s: an IPv6 group on an IPv4 socket (-4)", g);
 		} else {
-			cli_usage("--join %s: not an IP address", joins[i]);
+			cli_usage("--join %s: not an IP address", g);
 		}
 	}
-	l.resp.rules = udp_load_rules(rules, reply);
+}
 
-	struct sk_addr bind_addr;
-	bool v6only;
-	if (sk_udp_listen_addr(&ep, family, &bind_addr, &v6only, err))
-		cli_fail(EXIT_FAIL, "%s", err);
-	if (output && !(l.out = fopen(output, "ab")))
-		cli_fail(EXIT_FAIL, "--output %s: %s", output, strerror(errno));
-
-	uv_loop_init(&l.loop);
+/* The socket, bound and in its groups, receiving. */
+static void open_socket(struct listen *l, const struct listen_args *a,
+			const struct sk_addr *bind_addr, bool v6only)
+{
+	char err[SK_ERRLEN];
 	struct sk_udp_opts o = {
-		.family = bind_addr.ss.ss_family,
+		.family = bind_addr->ss.ss_family,
 		.v6only = v6only,
-		.rcvbuf = rcvbuf,
+		.rcvbuf = a->rcvbuf,
 	};
-	int rc = sk_udp_new(&l.loop, &o, (const struct sockaddr *)&bind_addr.ss,
-			    bind_addr.len, &l.u, err);
+	int rc = sk_udp_new(&l->loop, &o, (const struct sockaddr *)&bind_addr->ss,
+			    bind_addr->len, &l->u, err);
 	if (rc)
 		cli_fail(EXIT_FAIL, "%s", err);
-	for (size_t i = 0; i < njoin; i++) {
-		rc = sk_udp_join_source(l.u, joins[i], ssm, iface, err);
+	for (size_t i = 0; i < a->njoin; i++) {
+		rc = sk_udp_join_source(l->u, a->joins[i], a->ssm, a->iface, err);
 		static const struct cli_subject join_subjects[] = {
 			{ "group ", "--join " },
 			{ "source ", "--source-filter " },
@@ -291,13 +289,87 @@ int cmd_udp_listen(int argc, char **argv)
 			cli_fail(rc == SK_EBADADDR || rc == SK_EFAMILY ? EXIT_USAGE : EXIT_FAIL,
 				 "%s", err);
 	}
-	if (l.out)
-		l.show.quiet = true;
-	sk_peers_init(&l.peers, 0, uv_now(&l.loop));
-	rc = sk_udp_recv_start(l.u, max_size, UDP_BATCH, on_dgram, &l, err);
+	sk_peers_init(&l->peers, 0, uv_now(&l->loop));
+	rc = sk_udp_recv_start(l->u, a->max_size, UDP_BATCH, on_dgram, l, err);
 	if (rc)
 		cli_fail(EXIT_FAIL, "%s", err);
+}
 
+/* Signals first: a test (or a user) may signal as soon as it reads the
+ * "listening on" line. */
+static void start_watchers(struct listen *l)
+{
+	uv_signal_init(&l->loop, &l->sigint);
+	uv_signal_init(&l->loop, &l->sigterm);
+	uv_signal_init(&l->loop, &l->sigusr1);
+	l->sigint.data = l->sigterm.data = l->sigusr1.data = l;
+	uv_signal_start(&l->sigint, on_signal, SIGINT);
+	uv_signal_start(&l->sigterm, on_signal, SIGTERM);
+	if (l->stats)
+		uv_signal_start(&l->sigusr1, on_signal, SIGUSR1);
+	if (l->idle_ms) {
+		uv_timer_init(&l->loop, &l->idle);
+		l->idle.data = l;
+		uv_timer_start(&l->idle, on_idle, l->idle_ms, l->idle_ms);
+	}
+	udp_flush_start(&l->loop, &l->flush, l->out);
+	if (l->stats)
+		stats_line_start(&l->live, &l->loop, stats_read_peers, &l->peers, "dgrams");
+}
+
+static void teardown(struct listen *l, const char *output)
+{
+	fflush(stdout);
+	stats_line_stop(&l->live);
+	if (l->stats)
+		udp_stats_print(&l->peers, uv_now(&l->loop), "exit");
+	if (l->out && fclose(l->out) != 0 && l->status == EXIT_OK) {
+		cli_warn("--output %s: %s", output, strerror(errno));
+		l->status = EXIT_FAIL;
+	}
+	sk_udp_close(l->u);
+	uv_walk(&l->loop, close_walk, NULL);
+	/* A uv_stop before this run makes the first pass return at once;
+	 * the second runs the close callbacks. */
+	for (int i = 0; i < 2; i++)
+		uv_run(&l->loop, UV_RUN_DEFAULT);
+	uv_loop_close(&l->loop);
+	sk_rules_free(l->resp.rules);
+	sk_peers_free(&l->peers);
+}
+
+int cmd_udp_listen(int argc, char **argv)
+{
+	struct listen l;
+	memset(&l, 0, sizeof l);
+	struct listen_args a;
+	parse_args(argc, argv, &l, &a);
+	char err[SK_ERRLEN];
+	struct sk_endpoint ep;
+	if (sk_endpoint_parse(a.addr, "udp", &ep, err))
+		cli_usage("%s", err);
+	if (ep.kind != SK_ENDPOINT_INET)
+		cli_usage("%s: UDP needs [ADDR]:PORT", a.addr);
+	if (a.append) {
+		if (sk_append_parse(a.append, &l.append, err))
+			cli_usage("--append: %s", err);
+		l.resp.append = &l.append;
+	}
+	check_groups(&a, &ep);
+	l.resp.rules = udp_load_rules(a.rules, a.reply);
+
+	struct sk_addr bind_addr;
+	bool v6only;
+	if (sk_udp_listen_addr(&ep, a.family, &bind_addr, &v6only, err))
+		cli_fail(EXIT_FAIL, "%s", err);
+	if (a.output && !(l.out = fopen(a.output, "ab")))
+		cli_fail(EXIT_FAIL, "--output %s: %s", a.output, strerror(errno));
+	if (l.out)
+		l.show.quiet = true;
+
+	uv_loop_init(&l.loop);
+	open_socket(&l, &a, &bind_addr, v6only);
+	start_watchers(&l);
 	struct sockaddr_storage local;
 	socklen_t llen;
 	char name[SK_ADDRSTRLEN];
@@ -305,41 +377,7 @@ int cmd_udp_listen(int argc, char **argv)
 	sk_sockaddr_format((struct sockaddr *)&local, true, name, sizeof name);
 	cli_warn("listening on %s", name);
 
-	uv_signal_init(&l.loop, &l.sigint);
-	uv_signal_init(&l.loop, &l.sigterm);
-	uv_signal_init(&l.loop, &l.sigusr1);
-	l.sigint.data = l.sigterm.data = l.sigusr1.data = &l;
-	uv_signal_start(&l.sigint, on_signal, SIGINT);
-	uv_signal_start(&l.sigterm, on_signal, SIGTERM);
-	if (l.stats)
-		uv_signal_start(&l.sigusr1, on_signal, SIGUSR1);
-	if (l.idle_ms) {
-		uv_timer_init(&l.loop, &l.idle);
-		l.idle.data = &l;
-		uv_timer_start(&l.idle, on_idle, l.idle_ms, l.idle_ms);
-	}
-	udp_flush_start(&l.loop, &l.flush, l.out);
-	if (l.stats)
-		stats_line_start(&l.live, &l.loop, stats_read_peers, &l.peers, "dgrams");
-
 	uv_run(&l.loop, UV_RUN_DEFAULT);
-
-	fflush(stdout);
-	stats_line_stop(&l.live);
-	if (l.stats)
-		udp_stats_print(&l.peers, uv_now(&l.loop), "exit");
-	if (l.out && fclose(l.out) != 0 && l.status == EXIT_OK) {
-		cli_warn("--output %s: %s", output, strerror(errno));
-		l.status = EXIT_FAIL;
-	}
-	sk_udp_close(l.u);
-	uv_walk(&l.loop, close_walk, NULL);
-	/* A uv_stop before this run makes the first pass return at once;
-	 * the second runs the close callbacks. */
-	for (int i = 0; i < 2; i++)
-		uv_run(&l.loop, UV_RUN_DEFAULT);
-	uv_loop_close(&l.loop);
-	sk_rules_free(l.resp.rules);
-	sk_peers_free(&l.peers);
+	teardown(&l, a.output);
 	return l.status;
 }
