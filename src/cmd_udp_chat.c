@@ -306,7 +306,14 @@ static void close_walk(uv_handle_t *h, void *arg)
 		uv_close(h, NULL);
 }
 
-int cmd_udp_chat(int argc, char **argv)
+/* What the command line says beyond struct chat's own fields. */
+struct chat_args {
+	int family;
+	const char *peer, *local, *append, *reply, *rules;
+	size_t max_size;
+};
+
+static void parse_args(int argc, char **argv, struct chat *c, struct chat_args *a)
 {
 	enum { OPT_LOCAL = 256, OPT_HEX, OPT_HEXIN, OPT_APPEND, OPT_ECHO, OPT_REPLY,
 	       OPT_RULES, OPT_MAX, OPT_STATS, OPT_QUIT };
@@ -326,162 +333,193 @@ int cmd_udp_chat(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct chat c;
-	memset(&c, 0, sizeof c);
-	int family = AF_UNSPEC, opt;
-	const char *local = NULL, *append = NULL, *reply = NULL, *rules = NULL;
-	size_t max_size = 65536;
+	*a = (struct chat_args){ .family = AF_UNSPEC, .max_size = 65536 };
+	int opt;
 	while ((opt = cli_getopt(argc, argv, "46vw:h", longopts)) != -1) {
 		switch (opt) {
-		case '4': family = AF_INET; break;
-		case '6': family = AF_INET6; break;
-		case OPT_LOCAL: local = optarg; break;
-		case OPT_HEX: c.show.hex = true; break;
-		case OPT_HEXIN: c.hex_input = true; break;
-		case 'v': c.show.verbose = true; break;
-		case OPT_APPEND: append = optarg; break;
-		case OPT_ECHO: c.resp.echo = true; break;
-		case OPT_REPLY: reply = optarg; break;
-		case OPT_RULES: rules = optarg; break;
+		case '4': a->family = AF_INET; break;
+		case '6': a->family = AF_INET6; break;
+		case OPT_LOCAL: a->local = optarg; break;
+		case OPT_HEX: c->show.hex = true; break;
+		case OPT_HEXIN: c->hex_input = true; break;
+		case 'v': c->show.verbose = true; break;
+		case OPT_APPEND: a->append = optarg; break;
+		case OPT_ECHO: c->resp.echo = true; break;
+		case OPT_REPLY: a->reply = optarg; break;
+		case OPT_RULES: a->rules = optarg; break;
 		case OPT_QUIT:
-			c.quit_after_ms = cli_duration_ms("--quit-after", optarg);
-			c.quit_after_set = true;
+			c->quit_after_ms = cli_duration_ms("--quit-after", optarg);
+			c->quit_after_set = true;
 			break;
-		case 'w': c.idle_ms = cli_duration_ms("--timeout", optarg); break;
-		case OPT_MAX: max_size = cli_number("--max-size", optarg, 1, 65536); break;
-		case OPT_STATS: c.stats = true; break;
+		case 'w': c->idle_ms = cli_duration_ms("--timeout", optarg); break;
+		case OPT_MAX: a->max_size = cli_number("--max-size", optarg, 1, 65536); break;
+		case OPT_STATS: c->stats = true; break;
 		case 'h': cli_help(usage);
 		default: cli_usage("unexpected option");
 		}
 	}
-	const char *peer_text = optind < argc ? argv[optind] : NULL;
+	a->peer = optind < argc ? argv[optind] : NULL;
 	if (argc - optind > 1)
 		cli_usage("unexpected argument '%s'", argv[optind + 1]);
-	if (!peer_text && !local)
+	if (!a->peer && !a->local)
 		cli_usage("give HOST:PORT, --local [ADDR]:PORT, or both");
-	if (c.resp.echo && (reply || rules))
+	if (c->resp.echo && (a->reply || a->rules))
 		cli_usage("--echo and --reply/--rules both answer: choose one");
+}
+
+/* The peer's address and the local one to bind, checked against each
+ * other. */
+static void resolve_ends(const struct chat_args *a, struct sk_addr *to, struct sk_addr *bind_addr,
+			 bool *v6only)
+{
 	char err[SK_ERRLEN];
-	if (append) {
-		if (sk_append_parse(append, &c.append, err))
-			cli_usage("--append: %s", err);
-		c.has_append = true;
-		c.resp.append = &c.append;
-	}
 	struct sk_endpoint pep, lep;
-	if (peer_text) {
-		if (sk_endpoint_parse(peer_text, "udp", &pep, err))
+	memset(&lep, 0, sizeof lep);
+	if (a->peer) {
+		if (sk_endpoint_parse(a->peer, "udp", &pep, err))
 			cli_usage("%s", err);
 		if (pep.kind != SK_ENDPOINT_INET)
-			cli_usage("%s: UDP needs HOST:PORT", peer_text);
+			cli_usage("%s: UDP needs HOST:PORT", a->peer);
 		if (pep.port == 0)
-			cli_usage("%s: port 0 is not a destination", peer_text);
+			cli_usage("%s: port 0 is not a destination", a->peer);
 	}
-	if (local) {
-		if (sk_endpoint_parse(local, "udp", &lep, err))
+	if (a->local) {
+		if (sk_endpoint_parse(a->local, "udp", &lep, err))
 			cli_usage("--local: %s", err);
 		if (lep.kind != SK_ENDPOINT_INET)
-			cli_usage("--local %s: UDP needs [ADDR]:PORT", local);
-	} else {
-		memset(&lep, 0, sizeof lep);
+			cli_usage("--local %s: UDP needs [ADDR]:PORT", a->local);
 	}
-	c.resp.rules = udp_load_rules(rules, reply);
-
-	struct sk_addr to = { 0 }, bind_addr;
-	bool v6only;
-	if (peer_text) {
-		if (sk_udp_dest_addr(&pep, family, &to, err))
+	int family = a->family;
+	if (a->peer) {
+		if (sk_udp_dest_addr(&pep, family, to, err))
 			cli_fail(EXIT_FAIL, "%s", err);
 		/* The local side follows the peer's family unless it names an
 		 * address of its own. */
 		if (family == AF_UNSPEC && !lep.host[0])
-			family = to.ss.ss_family;
+			family = to->ss.ss_family;
 	}
-	if (sk_udp_listen_addr(&lep, family, &bind_addr, &v6only, err))
+	if (sk_udp_listen_addr(&lep, family, bind_addr, v6only, err))
 		cli_fail(EXIT_FAIL, "--local: %s", err);
-	if (peer_text && bind_addr.ss.ss_family == AF_INET && to.ss.ss_family == AF_INET6)
-		cli_usage("--local %s is IPv4 but %s is IPv6", local, peer_text);
-	if (peer_text && v6only && to.ss.ss_family == AF_INET)
-		cli_usage("--local %s is IPv6 only but %s is IPv4", local, peer_text);
+	if (a->peer && bind_addr->ss.ss_family == AF_INET && to->ss.ss_family == AF_INET6)
+		cli_usage("--local %s is IPv4 but %s is IPv6", a->local, a->peer);
+	if (a->peer && *v6only && to->ss.ss_family == AF_INET)
+		cli_usage("--local %s is IPv6 only but %s is IPv4", a->local, a->peer);
+}
 
-	uv_loop_init(&c.loop);
+static void open_socket(struct chat *c, const struct chat_args *a, const struct sk_addr *to,
+			const struct sk_addr *bind_addr, bool v6only)
+{
+	char err[SK_ERRLEN];
 	struct sk_udp_opts o = {
-		.family = bind_addr.ss.ss_family,
+		.family = bind_addr->ss.ss_family,
 		.v6only = v6only,
-		.reuse = local != NULL,
+		.reuse = a->local != NULL,
 		.rcvbuf = UDP_RCVBUF_DEFAULT,
 	};
-	int rc = sk_udp_new(&c.loop, &o, (const struct sockaddr *)&bind_addr.ss,
-			    bind_addr.len, &c.u, err);
+	int rc = sk_udp_new(&c->loop, &o, (const struct sockaddr *)&bind_addr->ss,
+			    bind_addr->len, &c->u, err);
 	if (rc)
 		cli_fail(EXIT_FAIL, "%s", err);
-	c.max_payload = udp_max_payload(to.len ? to.ss.ss_family : o.family);
-	sk_peers_init(&c.peers, 0, uv_now(&c.loop));
-	if (peer_text) {
+	c->max_payload = udp_max_payload(to->len ? to->ss.ss_family : o.family);
+	sk_peers_init(&c->peers, 0, uv_now(&c->loop));
+	if (a->peer) {
 		struct sk_peer *p;
-		sk_peers_get(&c.peers, (const struct sockaddr *)&to.ss, to.len,
-			     uv_now(&c.loop), &p);
-		c.target = TARGET_ONE;
-		c.target_id = p->id;
+		sk_peers_get(&c->peers, (const struct sockaddr *)&to->ss, to->len,
+			     uv_now(&c->loop), &p);
+		c->target = TARGET_ONE;
+		c->target_id = p->id;
 	}
-	rc = sk_udp_recv_start(c.u, max_size, UDP_BATCH, on_dgram, &c, err);
+	rc = sk_udp_recv_start(c->u, a->max_size, UDP_BATCH, on_dgram, c, err);
 	if (rc)
 		cli_fail(EXIT_FAIL, "%s", err);
+}
 
+/* Timers and signals (before "listening on": it may be signalled at
+ * once), and the stdin lines or console. */
+static void start_watchers(struct chat *c)
+{
+	uv_timer_init(&c->loop, &c->quit);
+	uv_timer_init(&c->loop, &c->idle);
+	c->quit.data = c->idle.data = c;
+	uv_signal_init(&c->loop, &c->sigint);
+	uv_signal_init(&c->loop, &c->sigterm);
+	uv_signal_init(&c->loop, &c->sigusr1);
+	c->sigint.data = c->sigterm.data = c->sigusr1.data = c;
+	uv_signal_start(&c->sigint, on_signal, SIGINT);
+	uv_signal_start(&c->sigterm, on_signal, SIGTERM);
+	if (c->stats)
+		uv_signal_start(&c->sigusr1, on_signal, SIGUSR1);
+	if (c->idle_ms)
+		uv_timer_start(&c->idle, on_quit_timer, c->idle_ms, c->idle_ms);
+	udp_flush_start(&c->loop, &c->flush, NULL);
+}
+
+static void start_stdin(struct chat *c)
+{
+	static const struct sk_fdin_cbs in_cbs = { .on_line = on_line, .on_end = on_end };
+	int rc = sk_fdin_open_lines(&c->loop, STDIN_FILENO,
+				    c->hex_input ? 6 * c->max_payload + 64 : c->max_payload + 1,
+				    &in_cbs, c, &c->in);
+	if (rc)
+		cli_fail(EXIT_FAIL, "stdin: %s", sk_strerror(rc));
+	c->console = sk_fdin_is_tty(c->in);
+	if (c->console)
+		cli_warn("%s", sk_console_help(false));
+	/* A console owns the terminal's last line: the one being typed. */
+	else if (c->stats)
+		stats_line_start(&c->live, &c->loop, stats_read_peers, &c->peers, "dgrams");
+}
+
+static void teardown(struct chat *c)
+{
+	fflush(stdout);
+	stats_line_stop(&c->live);
+	if (c->stats)
+		udp_stats_print(&c->peers, uv_now(&c->loop), "exit");
+	if (c->in)
+		sk_fdin_close(c->in);
+	sk_udp_close(c->u);
+	uv_walk(&c->loop, close_walk, NULL);
+	/* A uv_stop before this run makes the first pass return at once;
+	 * the second runs the close callbacks. */
+	for (int i = 0; i < 2; i++)
+		uv_run(&c->loop, UV_RUN_DEFAULT);
+	uv_loop_close(&c->loop);
+	sk_rules_free(c->resp.rules);
+	sk_peers_free(&c->peers);
+}
+
+int cmd_udp_chat(int argc, char **argv)
+{
+	struct chat c;
+	memset(&c, 0, sizeof c);
+	struct chat_args a;
+	parse_args(argc, argv, &c, &a);
+	char err[SK_ERRLEN];
+	if (a.append) {
+		if (sk_append_parse(a.append, &c.append, err))
+			cli_usage("--append: %s", err);
+		c.has_append = true;
+		c.resp.append = &c.append;
+	}
+	struct sk_addr to = { 0 }, bind_addr;
+	bool v6only;
+	resolve_ends(&a, &to, &bind_addr, &v6only);
+	c.resp.rules = udp_load_rules(a.rules, a.reply);
+
+	uv_loop_init(&c.loop);
+	open_socket(&c, &a, &to, &bind_addr, v6only);
+	start_watchers(&c);
 	struct sockaddr_storage ss;
 	socklen_t slen;
 	char name[SK_ADDRSTRLEN];
 	sk_udp_local(c.u, &ss, &slen);
 	sk_sockaddr_format((struct sockaddr *)&ss, true, name, sizeof name);
 	cli_warn("listening on %s", name);
-
-	uv_timer_init(&c.loop, &c.quit);
-	uv_timer_init(&c.loop, &c.idle);
-	c.quit.data = c.idle.data = &c;
-	uv_signal_init(&c.loop, &c.sigint);
-	uv_signal_init(&c.loop, &c.sigterm);
-	uv_signal_init(&c.loop, &c.sigusr1);
-	c.sigint.data = c.sigterm.data = c.sigusr1.data = &c;
-	uv_signal_start(&c.sigint, on_signal, SIGINT);
-	uv_signal_start(&c.sigterm, on_signal, SIGTERM);
-	if (c.stats)
-		uv_signal_start(&c.sigusr1, on_signal, SIGUSR1);
-	if (c.idle_ms)
-		uv_timer_start(&c.idle, on_quit_timer, c.idle_ms, c.idle_ms);
-	udp_flush_start(&c.loop, &c.flush, NULL);
-
-	static const struct sk_fdin_cbs in_cbs = { .on_line = on_line,
-						   .on_end = on_end };
-	rc = sk_fdin_open_lines(&c.loop, STDIN_FILENO,
-				c.hex_input ? 6 * c.max_payload + 64
-					    : c.max_payload + 1,
-				&in_cbs, &c, &c.in);
-	if (rc)
-		cli_fail(EXIT_FAIL, "stdin: %s", sk_strerror(rc));
-	c.console = sk_fdin_is_tty(c.in);
-	if (c.console)
-		cli_warn("%s", sk_console_help(false));
-	/* A console owns the terminal's last line: the one being typed. */
-	else if (c.stats)
-		stats_line_start(&c.live, &c.loop, stats_read_peers, &c.peers, "dgrams");
+	start_stdin(&c);
 
 	uv_run(&c.loop, UV_RUN_DEFAULT);
-
-	fflush(stdout);
-	stats_line_stop(&c.live);
-	if (c.stats)
-		udp_stats_print(&c.peers, uv_now(&c.loop), "exit");
-	if (c.in)
-		sk_fdin_close(c.in);
-	sk_udp_close(c.u);
-	uv_walk(&c.loop, close_walk, NULL);
-	/* A uv_stop before this run makes the first pass return at once;
-	 * the second runs the close callbacks. */
-	for (int i = 0; i < 2; i++)
-		uv_run(&c.loop, UV_RUN_DEFAULT);
-	uv_loop_close(&c.loop);
-	sk_rules_free(c.resp.rules);
-	sk_peers_free(&c.peers);
+	teardown(&c);
 	/* Lines that could not be sent were reported one by one; the run
 	 * still failed. */
 	return c.status == EXIT_OK && c.lost ? EXIT_FAIL : c.status;
