@@ -213,6 +213,33 @@ static int send_session(const struct send_opts *o, const struct sk_endpoint *ep,
 	return rc;
 }
 
+/* --raw: the bytes of one file (or stdin) and nothing else. */
+static int raw_copy(const struct send_opts *o, const struct sk_endpoint *ep, const char *target,
+		    const char *path)
+{
+	char err[SK_ERRLEN], rate[32];
+	uint64_t t0 = sk_clock_ns();
+	int fd = sk_xfer_connect(ep, o->family, o->connect_ms ? o->connect_ms : 10000, err);
+	if (fd < 0)
+		cli_fail(EXIT_FAIL, "%s", err);
+	set_timeouts(fd, o->idle_ms);
+	struct sk_xfer_stream s = { .fd = fd };
+	struct sk_tls_ctx *ctx = NULL;
+	struct sk_xfer_tls *tls = o->tls.on ? start_tls(o, ep, fd, &s, &ctx) : NULL;
+	uint64_t sent = 0;
+	int rc = send_raw(&s, path, &sent);
+	if (rc)
+		cli_fail(EXIT_FAIL, "%s: sending: %s", target, sk_strerror(rc));
+	sk_xfer_tls_close(tls);
+	sk_tls_ctx_free(ctx);
+	shutdown(fd, SHUT_WR);
+	linger_close(fd, o->idle_ms ? o->idle_ms : 5000);
+	file_rate_note(sent, sk_clock_ns() - t0, rate, sizeof rate);
+	if (!o->quiet)
+		fprintf(stderr, "sent %llu bytes%s\n", (unsigned long long)sent, rate);
+	return EXIT_OK;
+}
+
 int cmd_file_send(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -276,29 +303,10 @@ int cmd_file_send(int argc, char **argv)
 	if (list.skipped && !o.quiet)
 		cli_warn("skipped %zu symbolic links or special files", list.skipped);
 
+	if (o.raw)
+		return raw_copy(&o, &ep, target, argv[optind]);
 	uint64_t t0 = sk_clock_ns();
 	char rate[32];
-	if (o.raw) {
-		int fd = sk_xfer_connect(&ep, o.family, o.connect_ms ? o.connect_ms : 10000, err);
-		if (fd < 0)
-			cli_fail(EXIT_FAIL, "%s", err);
-		set_timeouts(fd, o.idle_ms);
-		struct sk_xfer_stream s = { .fd = fd };
-		struct sk_tls_ctx *ctx = NULL;
-		struct sk_xfer_tls *tls = o.tls.on ? start_tls(&o, &ep, fd, &s, &ctx) : NULL;
-		uint64_t sent = 0;
-		int rc = send_raw(&s, argv[optind], &sent);
-		if (rc)
-			cli_fail(EXIT_FAIL, "%s: sending: %s", target, sk_strerror(rc));
-		sk_xfer_tls_close(tls);
-		sk_tls_ctx_free(ctx);
-		shutdown(fd, SHUT_WR);
-		linger_close(fd, o.idle_ms ? o.idle_ms : 5000);
-		file_rate_note(sent, sk_clock_ns() - t0, rate, sizeof rate);
-		if (!o.quiet)
-			fprintf(stderr, "sent %llu bytes%s\n", (unsigned long long)sent, rate);
-		return EXIT_OK;
-	}
 
 	struct file_progress prog;
 	file_progress_init(&prog, !o.quiet && isatty(STDERR_FILENO), o.verbose, "sent",
