@@ -331,11 +331,13 @@ static void build_ports(const struct scan_opts *o, struct sk_ports *tcp, struct 
 	struct sk_ports *all = calloc(1, sizeof *all);
 	if (!all)
 		cli_fail(EXIT_FAIL, "out of memory");
+	/* Freed before any exit too: a leak checker counts what exit leaves. */
 	if (o->ports) {
-		if (want_tcp && sk_ports_parse(all, o->ports, SK_SCAN_TCP, err))
+		if ((want_tcp && sk_ports_parse(all, o->ports, SK_SCAN_TCP, err)) ||
+		    (o->udp && sk_ports_parse(all, o->ports, SK_SCAN_UDP, err))) {
+			free(all);
 			cli_fail(EXIT_USAGE, "-p %s", err);
-		if (o->udp && sk_ports_parse(all, o->ports, SK_SCAN_UDP, err))
-			cli_fail(EXIT_USAGE, "-p %s", err);
+		}
 	} else {
 		if (want_tcp)
 			sk_ports_top(all, SK_SCAN_TCP, o->top ? o->top : 1000, NULL);
@@ -347,13 +349,13 @@ static void build_ports(const struct scan_opts *o, struct sk_ports *tcp, struct 
 		has[0] |= all->bits[0][i] != 0;
 		has[1] |= all->bits[1][i] != 0;
 	}
+	memcpy(tcp->bits[0], all->bits[0], sizeof all->bits[0]);
+	memcpy(udp->bits[1], all->bits[1], sizeof all->bits[1]);
+	free(all);
 	if (has[1] && !o->udp)
 		cli_fail(EXIT_USAGE, "-p %s: UDP ports need --udp", o->ports);
 	if (has[0] && !want_tcp)
 		cli_fail(EXIT_USAGE, "-p %s: TCP ports need --syn or --connect", o->ports);
-	memcpy(tcp->bits[0], all->bits[0], sizeof all->bits[0]);
-	memcpy(udp->bits[1], all->bits[1], sizeof all->bits[1]);
-	free(all);
 	if (want_tcp && sk_ports_finish(tcp, err))
 		cli_fail(EXIT_USAGE, "%s", err);
 	if (o->udp && sk_ports_finish(udp, err))
