@@ -24,7 +24,7 @@ _sockit_options()
 		--allow-large --seed= --shard= --resume= --concurrency= --rate= --retries= \
 		--timeout= --min-timeout= --threads= --banner --banner-timeout= --probe= --json \
 		--grepable --all -q --quiet -h --help" ;;
-	"file send") echo "--resume --raw --tls --cafile= --insecure --sni= --alpn= --cert= \
+	"file send") echo "--resume --verify= --raw --tls --cafile= --insecure --sni= --alpn= --cert= \
 		--key= -4 -6 -w= --connect-timeout= --idle= -v --verbose -q --quiet -h --help" ;;
 	"file recv") echo "-d= -k --overwrite --max-size= --raw -o= --tls --cert= --key= \
 		--alpn= -4 -6 -w= -v --verbose -q --quiet -h --help" ;;
