@@ -5,6 +5,7 @@ peers."""
 import os
 import pathlib
 import re
+import signal
 import subprocess
 
 import pytest
@@ -108,3 +109,33 @@ def test_connect_scan_agrees_with_nmap(examples):
     finally:
         for s in socks:
             s.close()
+
+
+def test_iknow_server_answers_several_clients_at_once(examples):
+    """Five clients (ncat and nc) connected together, each answered on its
+    own line, then the first again: one process serves them all."""
+    need_tool("ncat")
+    need_tool("nc")
+    with Proc([str(examples / "iknow_server")]) as srv:
+        port = srv.wait_line(r"listening on 127\.0\.0\.1:(\d+)").group(1)
+        clients = []
+        try:
+            for i in range(5):
+                argv = ["ncat", "127.0.0.1", port] if i % 2 == 0 else ["nc", "127.0.0.1", port]
+                clients.append(Proc(argv, stdin=subprocess.PIPE, hard=True))
+                srv.wait_count(r"connected", i + 1)
+            for i, c in enumerate(clients):
+                c.p.stdin.write(f"hello from client {i}\n".encode())
+                c.p.stdin.flush()
+            for i, c in enumerate(clients):
+                want = f"I Know: hello from client {i}\n".encode()
+                assert read_exactly(c.p.stdout, len(want)) == want
+            clients[0].p.stdin.write(b"still here\r\n")
+            clients[0].p.stdin.flush()
+            assert read_exactly(clients[0].p.stdout, 19) == b"I Know: still here\n"
+        finally:
+            for c in clients:
+                c.__exit__(None, None, None)
+        srv.wait_count(r"closed by peer", 5)
+        srv.p.send_signal(signal.SIGINT)  # the server stops cleanly
+        assert srv.wait() == 0, srv.stderr()
