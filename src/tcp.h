@@ -1,6 +1,6 @@
 /* What tcp connect and tcp listen share: TLS options, how received and
- * sent chunks are shown (-v tags, --hex), the one-stream relay between
- * stdio and a connection, and process setup. */
+ * sent chunks are shown (-v tags, --hex), the face of the one-stream relay
+ * engine (sockit/relay.h), and process setup. */
 #ifndef SOCKIT_SRC_TCP_H
 #define SOCKIT_SRC_TCP_H
 
@@ -56,12 +56,9 @@ void tcp_stats_line(const char *who, uint64_t rx, uint64_t tx, uint64_t ms);
  * every descriptor) and ignores SIGPIPE. */
 void tcp_process_setup(void);
 
-/* Adds CR before every LF not already preceded by one (-C).  out holds
- * 2 * n bytes; *last_cr carries state across chunks.  Returns the length. */
-size_t tcp_crlf(const uint8_t *in, size_t n, uint8_t *out, bool *last_cr);
-
-/* The relay between stdio and one connection: tcp connect, and tcp listen
- * without -k. */
+/* The relay between stdio and one connection (tcp connect, and tcp listen
+ * without -k): the options of the relay engine (sockit/relay.h) and how
+ * its events are shown. */
 struct relay_opts {
 	struct tcp_show show;
 	bool no_shutdown, crlf, stats;
@@ -80,8 +77,8 @@ struct relay_opts {
 	const struct sk_append *append; /* NULL: none */
 };
 
-/* Runs the loop until the relay is over; takes the stream and tls.
- * Returns the exit status. */
+/* Runs the loop until the relay is over, printing its events; takes the
+ * stream and tls.  Returns the exit status. */
 int tcp_relay(uv_loop_t *loop, uv_stream_t *stream, struct sk_tls *tls,
 	      const char *peer, const struct relay_opts *opts);
 

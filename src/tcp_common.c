@@ -96,15 +96,3 @@ void tcp_process_setup(void)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 }
-
-size_t tcp_crlf(const uint8_t *in, size_t n, uint8_t *out, bool *last_cr)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (in[i] == '\n' && !*last_cr)
-			out[o++] = '\r';
-		out[o++] = in[i];
-		*last_cr = in[i] == '\r';
-	}
-	return o;
-}
