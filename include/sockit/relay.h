@@ -16,8 +16,9 @@
  *     byte counters still count them.
  *   - Message mode (hex_input or append): the input is read as lines (the
  *     CR/LF rule of sockit/lines.h, at most SK_RELAY_LINE_MAX bytes), and
- *     each line, hex-decoded with hex_input, plus the append suffix, goes
- *     out as one message.
+ *     each line, hex-decoded with hex_input, plus the append suffix (the
+ *     one responder, sockit/responder.h, echoing it), goes out as one
+ *     message.
  *
  * The relay never prints: the caller shows what it wants through the
  * callbacks (received bytes, sent bytes, the end and why).  It owns only

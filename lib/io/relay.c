@@ -14,6 +14,7 @@
 #include "sockit/error.h"
 #include "sockit/fdio.h"
 #include "sockit/lines.h"
+#include "sockit/responder.h"
 
 #define CRLF_PART (64 * 1024)
 
@@ -32,6 +33,7 @@ struct sk_relay {
 	bool in_done, peer_eof, end_when_drained;
 	bool sending_file; /* the input goes out with sendfile */
 	uint64_t line_no;
+	struct sk_responder resp; /* message mode: echo plus the suffix */
 	uint64_t rx, tx; /* the counters at the end, once conn is gone */
 };
 
@@ -119,6 +121,15 @@ static void pause_if_full(struct sk_relay *r)
 		sk_fdin_pause(r->in);
 }
 
+static void bad_input(struct sk_relay *r, int code, size_t offset)
+{
+	struct sk_relay_result res = { .why = SK_RELAY_BAD_INPUT,
+				       .code = code };
+	res.line = r->line_no;
+	res.offset = offset;
+	end(r, &res);
+}
+
 /* Message mode: one input line out as one message. */
 static void in_line(void *data, const struct sk_line *line)
 {
@@ -131,20 +142,21 @@ static void in_line(void *data, const struct sk_line *line)
 		int rc =
 		    sk_hex_decode((const char *)line->p, line->len, msg, &bad);
 		if (rc < 0) {
-			struct sk_relay_result res = { .why =
-							   SK_RELAY_BAD_INPUT,
-						       .code = rc,
-						       .line = r->line_no,
-						       .offset = bad };
-			end(r, &res);
+			bad_input(r, rc, bad);
 			return;
 		}
 		len = (size_t)rc;
 	} else {
 		memcpy(msg, line->p, line->len);
 	}
-	if (r->o.append)
-		len += sk_append_suffix(r->o.append, msg, len, msg + len);
+	/* The responder echoes the line (the body is msg itself) and adds
+	 * the suffix; appended here, the message goes out as one chunk. */
+	struct sk_response out;
+	if (sk_respond(&r->resp, msg, len, "", 0, 0, &out) > 0) {
+		memcpy(msg + len, out.suffix, out.sn);
+		len += out.sn;
+	}
+	sk_response_free(&out);
 	if (len)
 		send_bytes(r, msg, len);
 	pause_if_full(r);
@@ -331,6 +343,7 @@ int sk_relay_new(uv_loop_t *loop, uv_stream_t *stream, struct sk_tls *tls,
 	r->o = *opts;
 	r->cbs = *cbs;
 	r->data = data;
+	r->resp = (struct sk_responder){ .echo = true, .append = opts->append };
 	uv_timer_init(loop, &r->quit);
 	uv_timer_init(loop, &r->idle);
 	r->quit.data = r->idle.data = r;
