@@ -152,7 +152,11 @@ int tcp_relay(uv_loop_t *loop, uv_stream_t *stream, struct sk_tls *tls,
 		.hex_input = opts->hex_input,
 		.append = opts->append,
 	};
-	bool shown = opts->show.verbose || opts->show.hex;
+	/* A live --stats line on a terminal: received bytes are written
+	 * around it, so they go through tcp_output too. */
+	bool live = opts->stats &&
+		    stats_line_start(&f.live, loop, read_counters, &f, NULL);
+	bool shown = opts->show.verbose || opts->show.hex || live;
 	const struct sk_relay_cbs cbs = {
 		.on_ready = on_ready,
 		.on_recv = shown ? on_recv : NULL,
@@ -161,16 +165,15 @@ int tcp_relay(uv_loop_t *loop, uv_stream_t *stream, struct sk_tls *tls,
 		.on_end = on_end,
 	};
 	if (sk_relay_new(loop, stream, tls, &ro, &cbs, &f, &f.relay)) {
+		stats_line_stop(&f.live);
 		sk_tls_free(tls);
 		sk_stream_close(stream);
 		cli_fail(EXIT_FAIL, "out of memory");
 	}
 	uv_signal_init(loop, &f.usr1);
 	f.usr1.data = &f;
-	if (opts->stats) {
+	if (opts->stats)
 		uv_signal_start(&f.usr1, on_usr1, SIGUSR1);
-		stats_line_start(&f.live, loop, read_counters, &f, NULL);
-	}
 	sk_relay_start(f.relay);
 	uv_run(loop, UV_RUN_DEFAULT);
 	return f.status;
