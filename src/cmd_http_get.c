@@ -344,6 +344,55 @@ static void parse_args(struct get *g, int argc, char **argv, const char **url)
 		cli_usage("--insecure turns verification off: --cafile would not be used");
 }
 
+/* The request for the current hop.  Credentials and cookies the user gave
+ * for one origin are not sent to another after a redirect; user:password@
+ * in the URL is Basic authentication for the URL's own origin only, and an
+ * Authorization header given with -H wins. */
+static void build_request(struct get *g, const struct sk_url *first, const char *method,
+			  struct sk_str *req)
+{
+	const char *hdrs[MAX_HEADERS + 1];
+	size_t nh = 0;
+	bool same = sk_url_same_origin(first, &g->url), user_auth = false;
+	for (size_t i = 0; i < g->nheaders; i++) {
+		bool auth = !strncasecmp(g->headers[i], "Authorization:", 14);
+		user_auth |= auth;
+		if (!same && (auth || !strncasecmp(g->headers[i], "Cookie:", 7) ||
+			      !strncasecmp(g->headers[i], "Host:", 5)))
+			continue;
+		hdrs[nh++] = g->headers[i];
+	}
+	struct sk_str basic = { 0 };
+	if (first->userinfo[0] && same && !user_auth) {
+		sk_str_puts(&basic, "Authorization: ");
+		if (sk_http_basic_auth(&basic, first->userinfo))
+			cli_usage("URL: bad percent-escape in the user or password");
+		hdrs[nh++] = basic.p;
+	}
+	int built = sk_http_request_build(req, method, &g->url, hdrs, nh);
+	sk_str_free(&basic);
+	if (built)
+		cli_fail(EXIT_FAIL, "request too large");
+}
+
+/* -o FILE appears under its name only once complete. */
+static void close_output(struct get *g)
+{
+	if (g->out_is_file) {
+		if (close(g->out_fd) != 0) {
+			unlink(g->part);
+			cli_fail(EXIT_FAIL, "%s: %s", g->part, strerror(errno));
+		}
+		if (rename(g->part, g->output) != 0) {
+			int e = errno;
+			unlink(g->part);
+			cli_fail(EXIT_FAIL, "rename %s to %s: %s", g->part, g->output, strerror(e));
+		}
+	} else if (g->out_fd > STDERR_FILENO) {
+		close(g->out_fd);
+	}
+}
+
 int cmd_http_get(int argc, char **argv)
 {
 	struct get g = { .max_redirs = 10, .family = AF_UNSPEC, .out_fd = -1 };
@@ -367,34 +416,8 @@ int cmd_http_get(int argc, char **argv)
 		sk_url_format(&g.url, shown, sizeof shown);
 		snprintf(visited[hop], sizeof visited[hop], "%s", shown);
 
-		/* Credentials and cookies the user gave for one origin are
-		 * not sent to another after a redirect. */
-		const char *hdrs[MAX_HEADERS + 1];
-		size_t nh = 0;
-		bool same = sk_url_same_origin(&first, &g.url), user_auth = false;
-		for (size_t i = 0; i < g.nheaders; i++) {
-			bool auth = !strncasecmp(g.headers[i], "Authorization:", 14);
-			user_auth |= auth;
-			if (!same && (auth || !strncasecmp(g.headers[i], "Cookie:", 7) ||
-				      !strncasecmp(g.headers[i], "Host:", 5)))
-				continue;
-			hdrs[nh++] = g.headers[i];
-		}
-		/* user:password@ in the URL: Basic authentication, for the
-		 * URL's own origin only; an Authorization header given with -H
-		 * wins. */
-		struct sk_str basic = { 0 };
-		if (first.userinfo[0] && same && !user_auth) {
-			sk_str_puts(&basic, "Authorization: ");
-			if (sk_http_basic_auth(&basic, first.userinfo))
-				cli_usage("URL: bad percent-escape in the user or password");
-			hdrs[nh++] = basic.p;
-		}
 		struct sk_str req = { 0 };
-		int built = sk_http_request_build(&req, method, &g.url, hdrs, nh);
-		sk_str_free(&basic);
-		if (built)
-			cli_fail(EXIT_FAIL, "request too large");
+		build_request(&g, &first, method, &req);
 		if (g.url.https && g.insecure) {
 			char where[SK_HOSTLEN + 16];
 			sk_url_authority(&g.url, where, sizeof where);
@@ -482,19 +505,7 @@ int cmd_http_get(int argc, char **argv)
 	}
 	if (g.show_progress)
 		progress_end(&g.progress);
-	if (g.out_is_file) {
-		if (close(g.out_fd) != 0) {
-			unlink(g.part);
-			cli_fail(EXIT_FAIL, "%s: %s", g.part, strerror(errno));
-		}
-		if (rename(g.part, g.output) != 0) {
-			int e = errno;
-			unlink(g.part);
-			cli_fail(EXIT_FAIL, "rename %s to %s: %s", g.part, g.output, strerror(e));
-		}
-	} else if (g.out_fd > STDERR_FILENO) {
-		close(g.out_fd);
-	}
+	close_output(&g);
 	sk_str_free(&g.pending);
 	sk_tls_ctx_free(g.tls);
 	free(visited);
