@@ -19,4 +19,11 @@ if [ -n "$flags" ]; then
 	echo "$flags" >&2
 	exit 1
 fi
+# Small functions with one job: none over 120 lines (issue 13's bound).
+long=$(awk -f tools/function-length.awk $(git ls-files 'lib/*.c' 'src/*.c' 'examples/*.c'))
+if [ -n "$long" ]; then
+	echo "check-style: functions over 120 lines (split them):" >&2
+	echo "$long" >&2
+	exit 1
+fi
 echo "check-style: ok"
