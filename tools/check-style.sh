@@ -1,6 +1,6 @@
 #!/bin/sh
-# House rules a compiler does not check: no banned string functions, and no
-# command-line option named in a library message.
+# House rules a compiler does not check: no banned string functions, no
+# command-line option named in a library message, no function over 120 lines.
 set -u
 cd "$(dirname "$0")/.."
 banned=$(grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol)[[:space:]]*\(' \
