@@ -194,22 +194,44 @@ static struct sk_xfer_tls *start_tls(const struct send_opts *o,
 	return t;
 }
 
-/* Connects (through TLS when asked) and runs one protocol session. */
+/* A connection to the receiver, through TLS when asked. */
+struct link {
+	int fd;
+	struct sk_xfer_stream s;
+	struct sk_tls_ctx *ctx;
+	struct sk_xfer_tls *tls;
+};
+
+static void link_open(struct link *l, const struct send_opts *o, const struct sk_endpoint *ep)
+{
+	char err[SK_ERRLEN];
+	*l = (struct link){ .fd = -1 };
+	l->fd = sk_xfer_connect(ep, o->family, o->connect_ms ? o->connect_ms : 10000, err);
+	if (l->fd < 0)
+		cli_fail(EXIT_FAIL, "%s", err);
+	set_timeouts(l->fd, o->idle_ms);
+	l->s = (struct sk_xfer_stream){ .fd = l->fd };
+	if (o->tls.on)
+		l->tls = start_tls(o, ep, l->fd, &l->s, &l->ctx);
+}
+
+/* Ends TLS; the socket stays for the caller to close. */
+static void link_end_tls(struct link *l)
+{
+	sk_xfer_tls_close(l->tls);
+	sk_tls_ctx_free(l->ctx);
+}
+
+/* Connects and runs one protocol session. */
 static int send_session(const struct send_opts *o, const struct sk_endpoint *ep,
 			const struct sk_xfer_list *list, const struct sk_xfer_send_opts *so,
 			char *err)
 {
-	int fd = sk_xfer_connect(ep, o->family, o->connect_ms ? o->connect_ms : 10000, err);
-	if (fd < 0)
-		cli_fail(EXIT_FAIL, "%s", err);
-	set_timeouts(fd, o->idle_ms);
-	struct sk_xfer_stream s = { .fd = fd };
-	struct sk_tls_ctx *ctx = NULL;
-	struct sk_xfer_tls *tls = o->tls.on ? start_tls(o, ep, fd, &s, &ctx) : NULL;
-	int rc = sk_xfer_send(&s, list, so, err);
-	sk_xfer_tls_close(tls);
-	sk_tls_ctx_free(ctx);
-	close(fd);
+	struct link l;
+	link_open(&l, o, ep);
+	int rc = sk_xfer_send(&l.s, list, so, err);
+	link_end_tls(&l);
+	close(l.fd);
 	return rc;
 }
 
@@ -217,23 +239,17 @@ static int send_session(const struct send_opts *o, const struct sk_endpoint *ep,
 static int raw_copy(const struct send_opts *o, const struct sk_endpoint *ep, const char *target,
 		    const char *path)
 {
-	char err[SK_ERRLEN], rate[32];
+	char rate[32];
 	uint64_t t0 = sk_clock_ns();
-	int fd = sk_xfer_connect(ep, o->family, o->connect_ms ? o->connect_ms : 10000, err);
-	if (fd < 0)
-		cli_fail(EXIT_FAIL, "%s", err);
-	set_timeouts(fd, o->idle_ms);
-	struct sk_xfer_stream s = { .fd = fd };
-	struct sk_tls_ctx *ctx = NULL;
-	struct sk_xfer_tls *tls = o->tls.on ? start_tls(o, ep, fd, &s, &ctx) : NULL;
+	struct link l;
+	link_open(&l, o, ep);
 	uint64_t sent = 0;
-	int rc = send_raw(&s, path, &sent);
+	int rc = send_raw(&l.s, path, &sent);
 	if (rc)
 		cli_fail(EXIT_FAIL, "%s: sending: %s", target, sk_strerror(rc));
-	sk_xfer_tls_close(tls);
-	sk_tls_ctx_free(ctx);
-	shutdown(fd, SHUT_WR);
-	linger_close(fd, o->idle_ms ? o->idle_ms : 5000);
+	link_end_tls(&l);
+	shutdown(l.fd, SHUT_WR);
+	linger_close(l.fd, o->idle_ms ? o->idle_ms : 5000);
 	file_rate_note(sent, sk_clock_ns() - t0, rate, sizeof rate);
 	if (!o->quiet)
 		fprintf(stderr, "sent %llu bytes%s\n", (unsigned long long)sent, rate);

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "sockit/bytes.h"
+#include "sockit/loop.h"
 #include "sockit/console.h"
 #include "sockit/error.h"
 #include "sockit/fdio.h"
@@ -299,13 +300,6 @@ static void on_signal(uv_signal_t *h, int signum)
 	finish(c, EXIT_OK);
 }
 
-static void close_walk(uv_handle_t *h, void *arg)
-{
-	(void)arg;
-	if (!uv_is_closing(h))
-		uv_close(h, NULL);
-}
-
 /* What the command line says beyond struct chat's own fields. */
 struct chat_args {
 	int family;
@@ -479,11 +473,7 @@ static void teardown(struct chat *c)
 	if (c->in)
 		sk_fdin_close(c->in);
 	sk_udp_close(c->u);
-	uv_walk(&c->loop, close_walk, NULL);
-	/* A uv_stop before this run makes the first pass return at once;
-	 * the second runs the close callbacks. */
-	for (int i = 0; i < 2; i++)
-		uv_run(&c->loop, UV_RUN_DEFAULT);
+	sk_loop_drain(&c->loop);
 	uv_loop_close(&c->loop);
 	sk_rules_free(c->resp.rules);
 	sk_peers_free(&c->peers);

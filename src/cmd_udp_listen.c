@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "sockit/error.h"
+#include "sockit/loop.h"
 #include "stats_line.h"
 #include "udp_common.h"
 
@@ -151,13 +152,6 @@ static void on_signal(uv_signal_t *s, int signum)
 		return;
 	}
 	finish(l, EXIT_OK);
-}
-
-static void close_walk(uv_handle_t *h, void *arg)
-{
-	(void)arg;
-	if (!uv_is_closing(h))
-		uv_close(h, NULL);
 }
 
 /* What the command line says beyond struct listen's own fields. */
@@ -328,11 +322,7 @@ static void teardown(struct listen *l, const char *output)
 		l->status = EXIT_FAIL;
 	}
 	sk_udp_close(l->u);
-	uv_walk(&l->loop, close_walk, NULL);
-	/* A uv_stop before this run makes the first pass return at once;
-	 * the second runs the close callbacks. */
-	for (int i = 0; i < 2; i++)
-		uv_run(&l->loop, UV_RUN_DEFAULT);
+	sk_loop_drain(&l->loop);
 	uv_loop_close(&l->loop);
 	sk_rules_free(l->resp.rules);
 	sk_peers_free(&l->peers);

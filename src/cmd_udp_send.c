@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "sockit/bytes.h"
+#include "sockit/loop.h"
 #include "sockit/error.h"
 #include "sockit/fdio.h"
 #include "stats_line.h"
@@ -372,13 +373,6 @@ static void on_signal(uv_signal_t *h, int signum)
 	finish(s, s->replies || !s->wait_ms ? EXIT_OK : EXIT_FAIL);
 }
 
-static void close_walk(uv_handle_t *h, void *arg)
-{
-	(void)arg;
-	if (!uv_is_closing(h))
-		uv_close(h, NULL);
-}
-
 /* Reads all of a file that must fit one datagram. */
 static uint8_t *read_file(const char *path, size_t max, bool hex, size_t *len)
 {
@@ -576,11 +570,7 @@ static void teardown(struct send *s)
 	if (s->in)
 		sk_fdin_close(s->in);
 	sk_udp_close(s->u);
-	uv_walk(&s->loop, close_walk, NULL);
-	/* A uv_stop before this run makes the first pass return at once;
-	 * the second runs the close callbacks. */
-	for (int i = 0; i < 2; i++)
-		uv_run(&s->loop, UV_RUN_DEFAULT);
+	sk_loop_drain(&s->loop);
 	uv_loop_close(&s->loop);
 	free(s->cur);
 	sk_str_free(&s->all);

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "udp_common.h"
+#include "sockit/loop.h"
 #include "ui.h"
 
 static const char usage[] =
@@ -200,13 +201,6 @@ static void on_rate(uv_timer_t *t)
 	ui_dirty(ui);
 }
 
-static void close_walk(uv_handle_t *h, void *arg)
-{
-	(void)arg;
-	if (!uv_is_closing(h))
-		uv_close(h, NULL);
-}
-
 static void timer_init(struct ui *ui, uv_timer_t *t)
 {
 	uv_timer_init(&ui->loop, t);
@@ -246,9 +240,7 @@ int cmd_ui(int argc, char **argv)
 
 	ui_net_close(ui);
 	ui_term_close(ui);
-	uv_walk(&ui->loop, close_walk, NULL);
-	for (int i = 0; i < 2; i++)
-		uv_run(&ui->loop, UV_RUN_DEFAULT);
+	sk_loop_drain(&ui->loop);
 	ui_server_free_retired(ui);
 	uv_loop_close(&ui->loop);
 	ui_hist_free(&ui->hist);

@@ -35,6 +35,7 @@
 #include <sockit/fdio.h>
 #include <sockit/http_io.h>
 #include <sockit/listen.h>
+#include <sockit/loop.h>
 #include <sockit/relay.h>
 #include <sockit/server.h>
 #include <sockit/tls.h>
