@@ -144,9 +144,10 @@ static int payload_decode(uint8_t type, const uint8_t *p, uint32_t n,
 			return SK_EFRAMEBAD;
 		m->u.hello.version = p[4];
 		m->u.hello.flags = p[5];
-		/* Version 1 has no digest byte, version 2 has one; a later
-		 * version's HELLO is left for the session to refuse by number. */
-		if ((p[4] == 1 && n != 6) || (p[4] == 2 && n != 7))
+		/* Version 1 (and anything below 2) has no digest byte; version
+		 * 2 and later have one.  A later version's HELLO of that shape is
+		 * left for the session to refuse by number. */
+		if ((p[4] < 2 && n != 6) || (p[4] >= 2 && n != 7))
 			return SK_EFRAMEBAD;
 		m->u.hello.digest = n == 7 ? p[6] : 0;
 		/* Unknown flags are a newer peer's: the version says so first. */

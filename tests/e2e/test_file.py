@@ -501,7 +501,7 @@ def test_wrong_version(dirs):
     seen = {}
 
     def script(p):
-        p.send(xp.hello(version=3, flags=0xFF))
+        p.send(xp.hello(version=3, flags=0xFF, digest=0))
         seen["v"] = p.verdict()
 
     status, _ = hostile(dst, script)

@@ -233,9 +233,13 @@ Test(xfer_frame, malformed_payloads)
 	/* An unknown digest decodes: the session refuses it by name. */
 	cr_expect_eq(decode(buf, raw(buf, SK_XFER_HELLO, "SKXF\x02\x01\x09", 7), &m), 12);
 	cr_expect_eq(m.u.hello.digest, 9);
-	/* A future version's flags are its own business. */
-	cr_expect_eq(decode(buf, raw(buf, SK_XFER_HELLO, "SKXF\x03\xff", 6), &m), 11);
+	/* A future version's flags are its own business; its HELLO has the
+	 * digest byte, and one without it would not encode back the same. */
+	cr_expect_eq(decode(buf, raw(buf, SK_XFER_HELLO, "SKXF\x03\xff\x01", 7), &m), 12);
 	cr_expect_eq(m.u.hello.version, 3);
+	cr_expect_eq(decode(buf, raw(buf, SK_XFER_HELLO, "SKXF\x37\x01", 6), &m), SK_EFRAMEBAD);
+	cr_expect_eq(decode(buf, raw(buf, SK_XFER_HELLO, "SKXF\x00\x00\x02", 7), &m),
+		     SK_EFRAMEBAD);
 
 	uint8_t *name = file_payload(pl, SK_XFER_REG, 10, 0644, 3);
 	memcpy(name, "abc", 3);
