@@ -42,16 +42,17 @@ void tour_say(const char *text)
 	fflush(stdout);
 }
 
-static void print_command(const char *const *args, bool background)
+/* prog is NULL for this sockit, else another program (ip) looked up in PATH. */
+static void print_command(const char *prog, const char *const *args, bool background)
 {
-	printf("\n$ sockit");
+	printf("\n$ %s", prog ? prog : "sockit");
 	for (const char *const *a = args; *a; a++)
 		printf(strpbrk(*a, " \t'\"\\$") ? " '%s'" : " %s", *a);
 	printf("%s\n", background ? " &" : "");
 	fflush(stdout);
 }
 
-static pid_t start(const char *const *args, bool background, int *stderr_fd)
+static pid_t start(const char *prog, const char *const *args, bool background, int *stderr_fd)
 {
 	int fds[2] = { -1, -1 };
 	if (stderr_fd && pipe(fds) != 0)
@@ -82,10 +83,13 @@ static pid_t start(const char *const *args, bool background, int *stderr_fd)
 		char **argv = calloc(n + 2, sizeof *argv);
 		if (!argv)
 			_exit(127);
-		argv[0] = (char *)"sockit";
+		argv[0] = (char *)(prog ? prog : "sockit");
 		for (size_t i = 0; i < n; i++)
 			argv[i + 1] = (char *)args[i];
-		execv("/proc/self/exe", argv);
+		if (prog)
+			execvp(prog, argv);
+		else
+			execv("/proc/self/exe", argv);
 		_exit(127);
 	}
 	if (stderr_fd) {
@@ -98,10 +102,10 @@ static pid_t start(const char *const *args, bool background, int *stderr_fd)
 	return pid;
 }
 
-int tour_run(const char *const *args)
+static int run(const char *prog, const char *const *args)
 {
-	print_command(args, false);
-	pid_t pid = start(args, false, NULL);
+	print_command(prog, args, false);
+	pid_t pid = start(prog, args, false, NULL);
 	if (pid < 0)
 		return -1;
 	int status;
@@ -111,10 +115,20 @@ int tour_run(const char *const *args)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+int tour_run(const char *const *args)
+{
+	return run(NULL, args);
+}
+
+int tour_run_ip(const char *const *args)
+{
+	return run("ip", args);
+}
+
 pid_t tour_spawn(const char *const *args, int *stderr_fd)
 {
-	print_command(args, true);
-	return start(args, true, stderr_fd);
+	print_command(NULL, args, true);
+	return start(NULL, args, true, stderr_fd);
 }
 
 int tour_read_line(int fd, char *buf, size_t cap, int ms)

@@ -23,6 +23,10 @@ void tour_say(const char *text);
  * its output going to ours.  Returns its exit status. */
 int tour_run(const char *const *args);
 
+/* The same for the system's `ip` command (the root-only steps build their
+ * network namespace with it, in the open, so the reader can repeat them). */
+int tour_run_ip(const char *const *args);
+
 /* Starts this sockit in the background and prints "$ sockit ARGS... &".
  * Its stdin is /dev/null: a listener must not take the terminal as its
  * console.  With stderr_fd, its stderr comes back as a pipe, for

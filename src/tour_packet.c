@@ -1,20 +1,15 @@
 /* The tour's Ethernet/ARP step: frames made by sockit's own ARP builder,
  * written to a pcap and shown by sniff --layers (the 28-byte ARP message and
  * the 18 bytes of padding that make up Ethernet's 46-byte minimum payload);
- * as root, a UDP datagram on lo captured live and shown layer by layer. */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
+ * as root, a UDP datagram on lo captured live and shown layer by layer, and
+ * an ARP exchange with a network namespace.  Every packet is sent by a
+ * sockit command the tour runs, never by the tour itself. */
 #include <pcap/pcap.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <spawn.h>
 #include <sys/time.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sockit/pktbuild.h"
@@ -50,82 +45,61 @@ static int write_arp_pcap(const char *path)
 	return 0;
 }
 
+/* Reads a background sniff's stderr until it says it is listening. */
+static bool sniff_ready(int errfd)
+{
+	char line[256];
+	return tour_read_line(errfd, line, sizeof line, 5000) >= 0 &&
+	       !strncmp(line, "listening on", 12);
+}
+
+/* Lets a background sniff print its packets and leave: its stderr ends
+ * when it exits after its -c count. */
+static void sniff_finish(pid_t pid, int errfd)
+{
+	char line[256];
+	while (tour_read_line(errfd, line, sizeof line, 6000) >= 0)
+		;
+	close(errfd);
+	tour_stop(pid);
+}
+
 static int live_udp(void)
 {
 	tour_say("\nAs root the tour can also capture for real: sockit sniff listens on\n"
-		 "lo while the tour sends one UDP datagram, and shows it peeled layer\n"
-		 "by layer.  Loopback has no real Ethernet: its frames carry zero MAC\n"
-		 "addresses, and the UDP checksum is left to \"offload\" (the kernel\n"
-		 "never computes it on lo), which sniff marks instead of calling bad.");
-	int s = socket(AF_INET, SOCK_DGRAM, 0);
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t tl = sizeof to;
-	/* A port nobody listens on, chosen by the kernel: bind, read, close. */
-	int probe = socket(AF_INET, SOCK_DGRAM, 0);
-	if (s < 0 || probe < 0 || bind(probe, (struct sockaddr *)&to, sizeof to) ||
-	    getsockname(probe, (struct sockaddr *)&to, &tl)) {
-		if (s >= 0)
-			close(s);
-		if (probe >= 0)
-			close(probe);
+		 "lo while a listener on a kernel-chosen port receives one datagram\n"
+		 "from udp send, and shows it peeled layer by layer.  Loopback has no\n"
+		 "real Ethernet: its frames carry zero MAC addresses, and the UDP\n"
+		 "checksum is left to \"offload\" (the kernel never computes it on lo),\n"
+		 "which sniff marks instead of calling bad.");
+	const char *const listen[] = { "udp", "listen", "127.0.0.1:0", "-c", "1", "-w", "5s", NULL };
+	int listen_err;
+	char dest[32];
+	pid_t listener = tour_serve(listen, &listen_err, dest, sizeof dest);
+	if (listener < 0)
 		return 1;
-	}
-	close(probe);
-	char filter[64], port[8];
-	snprintf(port, sizeof port, "%u", ntohs(to.sin_port));
-	snprintf(filter, sizeof filter, "udp dst port %s", port);
-	const char *const args[] = { "sniff", "-i", "lo", "-c", "1", "--layers", "--timeout",
-				     "5s", filter, NULL };
-	int errfd = -1;
-	pid_t pid = tour_spawn(args, &errfd);
-	char line[256];
-	int status = 1;
-	if (pid > 0 && tour_read_line(errfd, line, sizeof line, 5000) >= 0 &&
-	    !strncmp(line, "listening on", 12)) {
-		static const char msg[] = "hello, layers";
-		printf("  (the tour sends \"%s\" to 127.0.0.1:%s)\n", msg, port);
-		fflush(stdout);
-		if (sendto(s, msg, sizeof msg - 1, 0, (struct sockaddr *)&to, sizeof to) > 0)
-			status = 0;
-		/* sniff exits after its one packet; its last words end the wait. */
-		while (tour_read_line(errfd, line, sizeof line, 6000) >= 0)
-			;
+	char filter[64];
+	snprintf(filter, sizeof filter, "udp dst port %s", strrchr(dest, ':') + 1);
+	const char *const sniff[] = { "sniff", "-i", "lo", "-c", "1", "--layers", "--timeout",
+				      "5s", filter, NULL };
+	int errfd = -1, status = 1;
+	pid_t pid = tour_spawn(sniff, &errfd);
+	if (pid > 0 && sniff_ready(errfd)) {
+		const char *const send[] = { "udp", "send", dest, "hello, layers", NULL };
+		status = tour_run(send) == 0 ? 0 : 1;
 	}
 	if (errfd >= 0)
-		close(errfd);
-	tour_stop(pid);
-	close(s);
+		sniff_finish(pid, errfd);
+	else
+		tour_stop(pid);
+	tour_wait(listener, 3000);
+	close(listen_err);
 	return status;
 }
 
-extern char **environ;
-
-/* Runs `ip ARGS...` quietly; 0 when it succeeded. */
-static int ip_cmd(const char *const *args)
-{
-	const char *argv[16] = { "ip" };
-	size_t n = 1;
-	for (; args[n - 1] && n < 15; n++)
-		argv[n] = args[n - 1];
-	argv[n] = NULL;
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	pid_t pid;
-	int rc = posix_spawnp(&pid, "ip", &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (rc)
-		return -1;
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
-}
-
 /* As root: a namespace behind a veth pair (198.18.255.0/30), an ARP
- * request from this side with sockit arp, captured by sockit sniff. */
+ * request from this side with sockit arp, captured by sockit sniff.  The
+ * namespace is made with ip(8) commands the tour prints as it runs them. */
 static int live_arp(void)
 {
 	char ns[32], host[16], peer[16];
@@ -148,29 +122,26 @@ static int live_arp(void)
 		{ "-n", ns, "link", "set", peer, "up", NULL },
 	};
 	for (size_t i = 0; i < sizeof mk / sizeof mk[0]; i++)
-		if (ip_cmd(mk[i]))
+		if (tour_run_ip(mk[i]))
 			goto out;
 	const char *const sniff[] = { "sniff", "-i", host, "-c", "2", "-e", "--timeout", "5s",
 				      "arp", NULL };
 	int errfd = -1;
 	pid_t pid = tour_spawn(sniff, &errfd);
-	char line[256];
-	if (pid > 0 && tour_read_line(errfd, line, sizeof line, 5000) >= 0 &&
-	    !strncmp(line, "listening on", 12)) {
+	if (pid > 0 && sniff_ready(errfd)) {
 		const char *const arp[] = { "arp", "198.18.255.2", "-i", host, "-c", "1",
 					    "--wait", "300ms", NULL };
 		status = tour_run(arp) == 0 ? 0 : 1;
-		while (tour_read_line(errfd, line, sizeof line, 6000) >= 0)
-			;
 	}
 	if (errfd >= 0)
-		close(errfd);
-	tour_stop(pid);
+		sniff_finish(pid, errfd);
+	else
+		tour_stop(pid);
 out:;
-	const char *const del_link[] = { "link", "del", host, NULL };
+	/* Deleting the namespace deletes its end of the pair, and with it ours. */
 	const char *const del_ns[] = { "netns", "del", ns, NULL };
-	ip_cmd(del_link);
-	ip_cmd(del_ns);
+	if (tour_run_ip(del_ns))
+		status = 1;
 	return status;
 }
 
