@@ -5,14 +5,12 @@
 #include <libgen.h>
 #include <limits.h>
 #include <netinet/in.h>
-#include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -144,92 +142,54 @@ static int session(struct sk_xfer_stream *s, const char *peer, int dirfd,
 	return 0;
 }
 
-/* --raw: the whole stream into o->out via .NAME.part, renamed at EOF. */
+/* --raw: the whole stream into o->out (through .NAME.part, renamed at its
+ * end), or straight into stdout, a device or a fifo. */
 static int raw_session(struct sk_xfer_stream *s, const char *peer,
 		       const struct recv_opts *o)
 {
 	bool to_stdout = !strcmp(o->out, "-");
-	char dir[PATH_MAX], name[PATH_MAX], base[PATH_MAX], part[PATH_MAX + 8];
-	int out = STDOUT_FILENO, dfd = -1;
-	bool direct = false;
+	struct sk_xfer_store_opts so = { .fd = STDOUT_FILENO, .dirfd = -1,
+					 .overwrite = o->overwrite };
+	char dir[PATH_MAX], name[PATH_MAX], base[PATH_MAX];
 	struct stat st;
 	if (!to_stdout && stat(o->out, &st) == 0 && !S_ISREG(st.st_mode)) {
-		/* A device or a fifo: renaming a file over it would replace
-		 * it (as root, /dev/null itself), so the bytes go into it. */
-		out = open(o->out, O_WRONLY | O_CLOEXEC);
-		if (out < 0)
+		/* Renaming a file over a device would replace it (as root,
+		 * /dev/null itself), so the bytes go into it. */
+		so.fd = open(o->out, O_WRONLY | O_CLOEXEC);
+		if (so.fd < 0)
 			cli_fail(EXIT_FAIL, "%s: %s", o->out, strerror(errno));
-		direct = true;
 	} else if (!to_stdout) {
 		snprintf(dir, sizeof dir, "%s", o->out);
 		snprintf(name, sizeof name, "%s", o->out);
 		/* basename() may return name itself: copy it into a buffer of
 		 * its own (an overlapping snprintf left "disk.img" empty). */
 		const char *d = dirname(dir), *b = basename(name);
-		dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd < 0)
+		so.dirfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (so.dirfd < 0)
 			cli_fail(EXIT_FAIL, "%s: %s", d, strerror(errno));
 		snprintf(base, sizeof base, "%s", b);
-		snprintf(part, sizeof part, ".%s.part", base);
-		out = openat(dfd, part, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-			     0644);
-		if (out < 0)
-			cli_fail(EXIT_FAIL, "%s/%s: %s", d, part, strerror(errno));
+		so.name = base;
 	}
-	static uint8_t buf[1 << 20];
-	EVP_MD_CTX *sha = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(sha, EVP_sha256(), NULL);
-	uint64_t total = 0, t0 = sk_clock_ns();
-	int rc = 0;
-	for (;;) {
-		ssize_t n = sk_xfer_read(s, buf, sizeof buf);
-		if (n < 0) {
-			rc = (int)n;
-			break;
-		}
-		if (n == 0)
-			break;
-		EVP_DigestUpdate(sha, buf, (size_t)n);
-		if (!cli_write_all(out, buf, (size_t)n)) {
-			rc = -errno;
-			cli_warn("%s: %s", to_stdout ? "stdout" : o->out, strerror(errno));
-			break;
-		}
-		total += (uint64_t)n;
+	struct sk_xfer_store_stats stats;
+	char err[SK_ERRLEN];
+	uint64_t t0 = sk_clock_ns();
+	int rc = sk_xfer_store(s, &so, &stats, err);
+	if (so.dirfd >= 0)
+		close(so.dirfd);
+	else if (so.fd != STDOUT_FILENO)
+		close(so.fd);
+	if (rc) {
+		cli_warn("%s: %s", peer, err);
+		return rc;
 	}
-	uint8_t md[32];
-	unsigned mdlen = 0;
-	EVP_DigestFinal_ex(sha, md, &mdlen);
-	EVP_MD_CTX_free(sha);
-	if (direct) {
-		close(out);
-	} else if (!to_stdout) {
-		if (!rc && fsync(out))
-			rc = -errno;
-		close(out);
-		if (!rc) {
-			int r = o->overwrite ? renameat(dfd, part, dfd, base)
-					     : renameat2(dfd, part, dfd, base, RENAME_NOREPLACE);
-			if (r) {
-				rc = -errno;
-				cli_warn("%s: %s (the data is in %s)", o->out, strerror(errno), part);
-			} else {
-				fsync(dfd);
-			}
-		} else {
-			cli_warn("%s: %s; %llu bytes kept in %s, not renamed", peer,
-				 sk_strerror(rc), (unsigned long long)total, part);
-		}
-		close(dfd);
-	}
-	if (!rc && !o->quiet) {
+	if (!o->quiet) {
 		char hex[65], rate[32];
-		sk_hex_encode(md, 32, hex, sizeof hex);
-		file_rate_note(total, sk_clock_ns() - t0, rate, sizeof rate);
+		sk_hex_encode(stats.sha256, 32, hex, sizeof hex);
+		file_rate_note(stats.bytes, sk_clock_ns() - t0, rate, sizeof rate);
 		fprintf(stderr, "received %llu bytes from %s%s, sha256 %s\n",
-			(unsigned long long)total, peer, rate, hex);
+			(unsigned long long)stats.bytes, peer, rate, hex);
 	}
-	return rc;
+	return 0;
 }
 
 int cmd_file_recv(int argc, char **argv)

@@ -2,14 +2,11 @@
  * (docs/PROTOCOL.md), or one plain stream with --raw. */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -79,83 +76,6 @@ struct send_opts {
 	uint64_t connect_ms, idle_ms;
 };
 
-static void set_timeouts(int fd, uint64_t ms)
-{
-	if (!ms)
-		return;
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
-
-/* Closes after the peer has closed too (or ms passed): closing with bytes
- * unread, a TLS session ticket say, would send a reset that can destroy
- * data the peer has not read yet. */
-static void linger_close(int fd, uint64_t ms)
-{
-	static char sink[4096];
-	uint64_t end = sk_clock_ns() + ms * 1000000u;
-	for (;;) {
-		uint64_t now = sk_clock_ns();
-		if (now >= end)
-			break;
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int n = poll(&p, 1, (int)((end - now) / 1000000u) + 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		ssize_t r = recv(fd, sink, sizeof sink, MSG_DONTWAIT);
-		if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
-			break;
-	}
-	close(fd);
-}
-
-/* Copies a file (sendfile when the socket is plain) or stdin to the
- * stream as is. */
-static int send_raw(struct sk_xfer_stream *s, const char *path, uint64_t *sent)
-{
-	int sock = s->fd;
-	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
-	if (fd < 0)
-		cli_fail(EXIT_FAIL, "%s: %s", path, strerror(errno));
-	struct stat st;
-	if (fstat(fd, &st))
-		cli_fail(EXIT_FAIL, "%s: %s", path, strerror(errno));
-	*sent = 0;
-	if (S_ISREG(st.st_mode) && !s->write) {
-		while ((off_t)*sent < st.st_size) {
-			ssize_t n = sendfile(sock, fd, NULL, 1u << 30);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0)
-				return -errno;
-			if (n == 0)
-				break;
-			*sent += (uint64_t)n;
-		}
-	} else {
-		static char buf[1 << 17];
-		for (;;) {
-			ssize_t n = read(fd, buf, sizeof buf);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0)
-				cli_fail(EXIT_FAIL, "%s: %s", path, strerror(errno));
-			if (n == 0)
-				break;
-			int rc = sk_xfer_write_all(s, buf, (size_t)n);
-			if (rc)
-				return rc;
-			*sent += (uint64_t)n;
-		}
-	}
-	if (fd != STDIN_FILENO)
-		close(fd);
-	return 0;
-}
-
 /* The sender hashes files from a mapping (sk_xfer_send_opts.map): a file
  * another program truncates under it raises SIGBUS on the missing pages.
  * That is the "file shrank while being sent" failure: say so and exit 1;
@@ -209,7 +129,7 @@ static void link_open(struct link *l, const struct send_opts *o, const struct sk
 	l->fd = sk_xfer_connect(ep, o->family, o->connect_ms ? o->connect_ms : 10000, err);
 	if (l->fd < 0)
 		cli_fail(EXIT_FAIL, "%s", err);
-	set_timeouts(l->fd, o->idle_ms);
+	sk_xfer_set_timeouts(l->fd, o->idle_ms);
 	l->s = (struct sk_xfer_stream){ .fd = l->fd };
 	if (o->tls.on)
 		l->tls = start_tls(o, ep, l->fd, &l->s, &l->ctx);
@@ -243,13 +163,20 @@ static int raw_copy(const struct send_opts *o, const struct sk_endpoint *ep, con
 	uint64_t t0 = sk_clock_ns();
 	struct link l;
 	link_open(&l, o, ep);
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+	if (fd < 0)
+		cli_fail(EXIT_FAIL, "%s: %s", path, strerror(errno));
 	uint64_t sent = 0;
-	int rc = send_raw(&l.s, path, &sent);
+	bool input_failed;
+	int rc = sk_xfer_raw_send(&l.s, fd, &sent, &input_failed);
+	if (rc && input_failed)
+		cli_fail(EXIT_FAIL, "%s: %s", path, sk_strerror(rc));
 	if (rc)
 		cli_fail(EXIT_FAIL, "%s: sending: %s", target, sk_strerror(rc));
+	if (fd != STDIN_FILENO)
+		close(fd);
 	link_end_tls(&l);
-	shutdown(l.fd, SHUT_WR);
-	linger_close(l.fd, o->idle_ms ? o->idle_ms : 5000);
+	sk_xfer_close_after_peer(l.fd, o->idle_ms ? o->idle_ms : 5000);
 	file_rate_note(sent, sk_clock_ns() - t0, rate, sizeof rate);
 	if (!o->quiet)
 		fprintf(stderr, "sent %llu bytes%s\n", (unsigned long long)sent, rate);

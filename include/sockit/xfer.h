@@ -288,6 +288,46 @@ struct sk_tls *sk_xfer_tls_engine(struct sk_xfer_tls *t);
 /* Sends close_notify (best effort) and frees everything but the fd. */
 void sk_xfer_tls_close(struct sk_xfer_tls *t);
 
+/* Makes each read and write on the blocking socket fd give up after
+ * timeout_ms (0: leaves them waiting for ever), so a stalled peer cannot
+ * hold a transfer. */
+void sk_xfer_set_timeouts(int fd, uint64_t timeout_ms);
+
+/* Ends a connection whose last bytes were sent: shuts the sending side,
+ * reads and drops whatever the peer still sends until it closes or
+ * timeout_ms pass, then closes fd.  Closing with bytes unread (a TLS
+ * session ticket, say) would send a reset that can destroy data the peer
+ * has not read yet. */
+void sk_xfer_close_after_peer(int fd, uint64_t timeout_ms);
+
+/* The protocol-less mode: copies fd (a file or a pipe, read to its end) to
+ * the stream as it is, with sendfile(2) when fd is a regular file and the
+ * stream a plain socket.  *sent counts the bytes.  Returns 0 or a negative
+ * error; *input_failed tells that reading fd failed, not sending. */
+int sk_xfer_raw_send(struct sk_xfer_stream *s, int fd, uint64_t *sent, bool *input_failed);
+
+/* Where sk_xfer_store puts a stream. */
+struct sk_xfer_store_opts {
+	/* A base name in dirfd: bytes go to ".NAME.part", which is fsynced and
+	 * renamed to NAME once the stream ends (never a half file under NAME).
+	 * NULL: bytes go straight into fd instead. */
+	const char *name;
+	int dirfd;
+	int fd;         /* with name NULL: stdout, a device, a fifo; not closed */
+	bool overwrite; /* rename over an existing NAME */
+};
+
+struct sk_xfer_store_stats {
+	uint64_t bytes;
+	uint8_t sha256[32]; /* of every byte stored, when it returned 0 */
+};
+
+/* Stores everything the stream carries until its end, as opts says.
+ * Returns 0, or a negative error with err saying what went wrong and, for
+ * a named file, how many bytes the .part file kept. */
+int sk_xfer_store(struct sk_xfer_stream *s, const struct sk_xfer_store_opts *opts,
+		  struct sk_xfer_store_stats *stats, char *err);
+
 /* Reads and writes through a stream (plain fd or wrapper), retrying short
  * writes and EINTR.  sk_xfer_read returns like read(2) but as -errno. */
 ssize_t sk_xfer_read(struct sk_xfer_stream *s, void *buf, size_t n);

@@ -123,15 +123,6 @@ out:
 	return rc;
 }
 
-static void set_timeouts(int fd, uint64_t ms)
-{
-	if (!ms)
-		return;
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
-
 int sk_xfer_accept(int lfd, uint64_t timeout_ms, char *peer, size_t cap)
 {
 	for (;;) {
@@ -142,7 +133,7 @@ int sk_xfer_accept(int lfd, uint64_t timeout_ms, char *peer, size_t cap)
 			/* As in tcp listen: 127.0.0.1, not ::ffff:127.0.0.1. */
 			sk_sockaddr_unmap(&ss, sl);
 			sk_sockaddr_format((const struct sockaddr *)&ss, true, peer, cap);
-			set_timeouts(fd, timeout_ms);
+			sk_xfer_set_timeouts(fd, timeout_ms);
 			return fd;
 		}
 		if (errno == EINTR || errno == ECONNABORTED)
