@@ -366,6 +366,7 @@ struct tcp_server *tcp_server_new(uv_loop_t *loop, const struct server_opts *o)
 		.rules = o->rules,
 		.append = o->append,
 		.exec_argv = s->exec_argv,
+		.exec_crlf = o->crlf,
 		.acl = tcp_acl(o),
 		.tls = o->tls,
 	};

@@ -13,8 +13,16 @@
  *     pauses the program's output with sk_exec_pause_out while its own
  *     output queue is full.
  *
- * Either way the program's environment is the caller's, plus
- * SOCKIT_PEER_ADDR and SOCKIT_PEER_PORT (the peer's address and port).
+ * Either way the program's environment is the caller's, plus the
+ * connection's endpoints (struct sk_exec_env) under sockit's names and
+ * ncat's, so scripts written for ncat --exec run unchanged:
+ *   SOCKIT_PEER_ADDR  SOCKIT_PEER_PORT    NCAT_REMOTE_ADDR NCAT_REMOTE_PORT
+ *   SOCKIT_LOCAL_ADDR SOCKIT_LOCAL_PORT   NCAT_LOCAL_ADDR  NCAT_LOCAL_PORT
+ *   SOCKIT_PROTO                          NCAT_PROTO       ("TCP", "UDP")
+ * Addresses are numeric without brackets ("127.0.0.1", "::1"); an
+ * IPv4-mapped address shows as IPv4.  Inherited variables of these names
+ * are removed; an endpoint that is unknown (or a unix socket's) leaves
+ * its variables out.
  * Callbacks run on the loop given to sk_exec_spawn, never after
  * sk_exec_release.
  */
@@ -39,14 +47,21 @@ struct sk_exec_cbs {
 	void (*on_exit)(void *data, int64_t status, int sig);
 };
 
+/* What the program is told about its connection; any field may be NULL. */
+struct sk_exec_env {
+	const struct sockaddr_storage *peer;
+	const struct sockaddr_storage *local;
+	const char *proto; /* "TCP", "UDP" */
+};
+
 /* Starts argv[0] with argv.  sock >= 0: that descriptor (made blocking)
  * is the program's stdin and stdout, and the caller may close its own
  * copy right after; sock < 0: pipes, relayed through the callbacks.
- * stderr is the caller's.  argv and peer are read during the call only.
+ * stderr is the caller's.  argv and env are read during the call only.
  * Returns 0 with *out set, or a negative code (nothing started, no
  * callback will run). */
 int sk_exec_spawn(uv_loop_t *loop, char **argv, int sock,
-		  const struct sockaddr_storage *peer,
+		  const struct sk_exec_env *env,
 		  const struct sk_exec_cbs *cbs, void *data,
 		  struct sk_exec **out);
 

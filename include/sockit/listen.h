@@ -60,6 +60,10 @@ bool sk_listener_is_local(const struct sk_listener *l);
  * -errno. */
 int sk_stream_peer(uv_stream_t *s, struct sockaddr_storage *out);
 
+/* The local address of an accepted stream (getsockname), unmapped the
+ * same way.  A unix stream gives AF_UNIX.  Returns 0 or -errno. */
+int sk_stream_local(uv_stream_t *s, struct sockaddr_storage *out);
+
 /* sk_stream_peer, and the peer as text for logs: "127.0.0.1:40112",
  * "[::1]:5000", "unix", or "unknown peer" when the client reset before it
  * was accepted (then peer's family is 0).  SK_ADDRSTRLEN bytes suffice. */

@@ -103,6 +103,10 @@ struct sk_server_opts {
 	/* SK_SERVER_EXEC: the program and its arguments, NULL-terminated;
 	 * not owned. */
 	char *const *exec_argv;
+	/* SK_SERVER_EXEC: LF becomes CRLF in the program's output (an LF
+	 * after a CR stays alone), as netcat's -C does; the program then
+	 * runs on pipes the engine relays instead of on the socket. */
+	bool exec_crlf;
 	struct sk_acl acl;
 	/* A server TLS context, or NULL for plain.  Not owned. */
 	struct sk_tls_ctx *tls;

@@ -190,37 +190,82 @@ void sk_exec_close_in(struct sk_exec *e)
 	uv_shutdown(&e->shut, (uv_stream_t *)&e->in, shut_done);
 }
 
-/* The environment: sockit's without any SOCKIT_PEER_*, plus the peer's.
- * The strings live in addr and port; free only the array. */
-static char **peer_env(const struct sockaddr_storage *peer, char *addr,
-		       size_t addr_cap, char *port, size_t port_cap)
+/* The variables sk_exec_env sets, sockit's names and ncat's. */
+static const char *const env_names[] = {
+	"SOCKIT_PEER_ADDR",  "SOCKIT_PEER_PORT", "NCAT_REMOTE_ADDR",
+	"NCAT_REMOTE_PORT",  "SOCKIT_LOCAL_ADDR", "SOCKIT_LOCAL_PORT",
+	"NCAT_LOCAL_ADDR",   "NCAT_LOCAL_PORT",   "SOCKIT_PROTO",
+	"NCAT_PROTO",
+};
+#define ENV_COUNT (sizeof env_names / sizeof env_names[0])
+#define ENV_VALUE_MAX (SK_ADDRSTRLEN + 32)
+
+static bool env_ours(const char *var)
+{
+	for (size_t i = 0; i < ENV_COUNT; i++) {
+		size_t len = strlen(env_names[i]);
+		if (!strncmp(var, env_names[i], len) && var[len] == '=')
+			return true;
+	}
+	return false;
+}
+
+/* NAME=ADDR and NAME=PORT for names[0..1] and names[2..3], when sa is an
+ * IP endpoint.  Returns how many strings were written to vals. */
+static size_t env_endpoint(const struct sockaddr_storage *sa,
+			   const char *const *names, char (*vals)[ENV_VALUE_MAX])
+{
+	if (!sa || (sa->ss_family != AF_INET && sa->ss_family != AF_INET6))
+		return 0;
+	struct sockaddr_storage ss = *sa;
+	sk_sockaddr_unmap(&ss, sizeof ss);
+	char host[SK_ADDRSTRLEN] = "";
+	sk_sockaddr_format((const struct sockaddr *)&ss, false, host,
+			   sizeof host);
+	unsigned port = ss.ss_family == AF_INET
+				? ntohs(((const struct sockaddr_in *)&ss)->sin_port)
+				: ntohs(((const struct sockaddr_in6 *)&ss)->sin6_port);
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(vals[2 * i], ENV_VALUE_MAX, "%s=%s", names[2 * i], host);
+		snprintf(vals[2 * i + 1], ENV_VALUE_MAX, "%s=%u",
+			 names[2 * i + 1], port);
+	}
+	return 4;
+}
+
+/* The environment: the caller's without any of env_names, plus the
+ * connection's.  The strings live in vals; free only the array. */
+static char **exec_environ(const struct sk_exec_env *ce,
+			   char (*vals)[ENV_VALUE_MAX])
 {
 	size_t n = 0;
 	while (environ[n])
 		n++;
-	char **env = calloc(n + 3, sizeof *env);
+	char **env = calloc(n + ENV_COUNT + 1, sizeof *env);
 	if (!env)
 		return NULL;
-	char host[SK_ADDRSTRLEN] = "";
-	sk_sockaddr_format((const struct sockaddr *)peer, false, host, sizeof host);
-	uint16_t pn = peer->ss_family == AF_INET
-			      ? ntohs(((const struct sockaddr_in *)peer)->sin_port)
-		      : peer->ss_family == AF_INET6
-			      ? ntohs(((const struct sockaddr_in6 *)peer)->sin6_port)
-			      : 0;
-	snprintf(addr, addr_cap, "SOCKIT_PEER_ADDR=%s", host);
-	snprintf(port, port_cap, "SOCKIT_PEER_PORT=%u", pn);
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "SOCKIT_PEER_", 12))
+		if (!env_ours(environ[i]))
 			env[k++] = environ[i];
-	env[k++] = addr;
-	env[k++] = port;
+	size_t v = 0;
+	if (ce) {
+		v += env_endpoint(ce->peer, env_names, vals + v);
+		v += env_endpoint(ce->local, env_names + 4, vals + v);
+		if (ce->proto) {
+			snprintf(vals[v++], ENV_VALUE_MAX, "SOCKIT_PROTO=%s",
+				 ce->proto);
+			snprintf(vals[v++], ENV_VALUE_MAX, "NCAT_PROTO=%s",
+				 ce->proto);
+		}
+	}
+	for (size_t i = 0; i < v; i++)
+		env[k++] = vals[i];
 	return env;
 }
 
 int sk_exec_spawn(uv_loop_t *loop, char **argv, int sock,
-		  const struct sockaddr_storage *peer,
+		  const struct sk_exec_env *ce,
 		  const struct sk_exec_cbs *cbs, void *data,
 		  struct sk_exec **out)
 {
@@ -229,8 +274,8 @@ int sk_exec_spawn(uv_loop_t *loop, char **argv, int sock,
 		return -ENOMEM;
 	e->cbs = *cbs;
 	e->data = data;
-	char addr[SK_ADDRSTRLEN + 32], port[48];
-	char **env = peer_env(peer, addr, sizeof addr, port, sizeof port);
+	char vals[ENV_COUNT][ENV_VALUE_MAX];
+	char **env = exec_environ(ce, vals);
 	if (!env) {
 		free(e);
 		return -ENOMEM;

@@ -373,6 +373,21 @@ int sk_stream_peer(uv_stream_t *s, struct sockaddr_storage *out)
 	return 0;
 }
 
+int sk_stream_local(uv_stream_t *s, struct sockaddr_storage *out)
+{
+	memset(out, 0, sizeof *out);
+	if (s->type == UV_NAMED_PIPE) {
+		out->ss_family = AF_UNIX;
+		return 0;
+	}
+	int len = sizeof *out;
+	int rc = uv_tcp_getsockname((uv_tcp_t *)s, (struct sockaddr *)out, &len);
+	if (rc)
+		return rc;
+	sk_sockaddr_unmap(out, (socklen_t)len);
+	return 0;
+}
+
 void sk_stream_peer_name(uv_stream_t *s, struct sockaddr_storage *peer,
 			 char *name, size_t size)
 {

@@ -171,10 +171,13 @@ static void on_ready(struct sk_conn *conn)
 	if (s->o.mode == SK_SERVER_EXEC) {
 		/* TLS: the program starts once the handshake is done, on pipes
 		 * this side relays through the connection. */
-		struct sockaddr_storage peer = { .ss_family = AF_UNSPEC };
+		struct sockaddr_storage peer, local;
 		sk_stream_peer(sk_conn_stream(conn), &peer);
+		sk_stream_local(sk_conn_stream(conn), &local);
+		struct sk_exec_env env = { .peer = &peer, .local = &local,
+					   .proto = "TCP" };
 		int rc =
-		    sk_exec_spawn(s->loop, (char **)s->o.exec_argv, -1, &peer,
+		    sk_exec_spawn(s->loop, (char **)s->o.exec_argv, -1, &env,
 				  &sk__server_exec_cbs, c, &c->exec);
 		if (rc) {
 			char why[SK_ERRLEN];
@@ -274,9 +277,14 @@ static int exec_on_socket(struct sk_server_client *c, uv_stream_t *stream,
 	struct sk_server *s = c->s;
 	uv_os_fd_t fd = -1;
 	int rc = uv_fileno((uv_handle_t *)stream, &fd);
-	if (!rc)
-		rc = sk_exec_spawn(s->loop, (char **)s->o.exec_argv, fd, peer,
+	if (!rc) {
+		struct sockaddr_storage local;
+		sk_stream_local(stream, &local); /* left out when unknown */
+		struct sk_exec_env env = { .peer = peer, .local = &local,
+					   .proto = "TCP" };
+		rc = sk_exec_spawn(s->loop, (char **)s->o.exec_argv, fd, &env,
 				   &sk__server_exec_cbs, c, &c->exec);
+	}
 	sk_stream_close(stream); /* the program has its own copy */
 	if (rc)
 		snprintf(why, cap, "exec %s: %s", s->o.exec_argv[0],
@@ -338,7 +346,7 @@ int sk__server_add(struct sk_server *s, uv_stream_t *stream,
 	c->peer->user = c;
 	snprintf(c->addr, sizeof c->addr, "%s", addr);
 	char why[SK_ERRLEN];
-	if (s->o.mode == SK_SERVER_EXEC && !s->o.tls)
+	if (s->o.mode == SK_SERVER_EXEC && !s->o.tls && !s->o.exec_crlf)
 		rc = exec_on_socket(c, stream, peer, why, sizeof why);
 	else
 		rc = wrap_conn(c, stream, why);

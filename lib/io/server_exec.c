@@ -7,6 +7,7 @@
 #include "server_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 void sk__server_exec_finish(struct sk_server_client *c)
 {
@@ -28,13 +29,25 @@ static void exec_exit(void *data, int64_t status, int sig)
 	sk__server_exec_finish(c);
 }
 
+/* The program's output on its way to the client, LF made CRLF when asked;
+ * a read is at most 64 KiB (exec.c), so the doubled copy is bounded. */
 static void exec_out(void *data, const uint8_t *p, size_t n)
 {
 	struct sk_server_client *c = data;
 	struct sk_server *s = c->s;
 	sk__server_touch(c);
+	uint8_t *crlf = NULL;
+	if (s->o.exec_crlf) {
+		if (!(crlf = malloc(2 * n))) {
+			sk__server_drop(c, SK_SERVER_ERROR, "out of memory");
+			return;
+		}
+		n = sk_lines_crlf(p, n, crlf, &c->last_cr);
+		p = crlf;
+	}
 	sk__server_sent(c, p, n);
 	sk_conn_write(c->conn, p, n);
+	free(crlf);
 	if (!c->gone && sk_conn_queued(c->conn) > s->o.max_buffer) {
 		c->out_paused = true;
 		sk_exec_pause_out(c->exec);

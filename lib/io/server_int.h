@@ -28,6 +28,7 @@ struct sk_server_client {
 	void *user;	       /* the caller's */
 	bool gone, eof, paused, in_line;
 	bool exited, out_end, out_paused; /* SK_SERVER_EXEC */
+	bool last_cr;                     /* exec_crlf's state */
 	char exit_why[48];
 	char addr[SK_ADDRSTRLEN];
 };

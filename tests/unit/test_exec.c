@@ -63,9 +63,10 @@ Test(exec, pipes_carry_both_ways_and_report_the_exit)
 	uv_loop_init(&loop);
 	char *argv[] = { "/bin/sh", "-c", "tr a-z A-Z; exit 3", NULL };
 	struct sockaddr_storage peer = peer_v4("127.0.0.1", 4000);
+	struct sk_exec_env env = { .peer = &peer };
 	struct seen s = { 0 };
 	struct sk_exec *e;
-	cr_assert_eq(sk_exec_spawn(&loop, argv, -1, &peer, &cbs, &s, &e), 0);
+	cr_assert_eq(sk_exec_spawn(&loop, argv, -1, &env, &cbs, &s, &e), 0);
 	cr_assert_eq(sk_exec_write(e, (const uint8_t *)"hello", 5), 0);
 	sk_exec_close_in(e);
 	cr_expect_eq(sk_exec_write(e, (const uint8_t *)"late", 4), -EPIPE);
@@ -86,18 +87,61 @@ Test(exec, program_sees_the_peer_in_its_environment)
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	setenv("SOCKIT_PEER_PORT", "stale", 1);
+	setenv("NCAT_LOCAL_ADDR", "stale", 1);
 	char *argv[] = { "/bin/sh", "-c",
 			 "echo \"$SOCKIT_PEER_ADDR $SOCKIT_PEER_PORT\"", NULL };
 	struct sockaddr_storage peer = peer_v4("127.0.0.9", 4242);
+	struct sk_exec_env env = { .peer = &peer };
 	struct seen s = { 0 };
 	struct sk_exec *e;
-	cr_assert_eq(sk_exec_spawn(&loop, argv, -1, &peer, &cbs, &s, &e), 0);
+	cr_assert_eq(sk_exec_spawn(&loop, argv, -1, &env, &cbs, &s, &e), 0);
 	while (!(s.exits && s.ends))
 		uv_run(&loop, UV_RUN_ONCE);
 	cr_expect_eq(s.len, strlen("127.0.0.9 4242\n"));
 	cr_expect_arr_eq(s.out, "127.0.0.9 4242\n", s.len);
 	sk_exec_release(e, 0);
 	uv_run(&loop, UV_RUN_DEFAULT);
+	cr_expect_eq(uv_loop_close(&loop), 0);
+}
+
+/* Both endpoints and the protocol, under sockit's names and ncat's; an
+ * IPv4-mapped local address shows as IPv4, a stale inherited variable is
+ * gone, and one with a similar name stays. */
+Test(exec, program_sees_both_ends_under_both_names)
+{
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	setenv("NCAT_LOCAL_ADDR", "stale", 1);
+	setenv("NCAT_PROTOCOL", "kept", 1);
+	char *argv[] = { "/bin/sh", "-c",
+			 "echo \"$NCAT_REMOTE_ADDR $NCAT_REMOTE_PORT "
+			 "$NCAT_LOCAL_ADDR $NCAT_LOCAL_PORT $NCAT_PROTO "
+			 "$SOCKIT_LOCAL_ADDR $SOCKIT_LOCAL_PORT $SOCKIT_PROTO "
+			 "$NCAT_PROTOCOL\"",
+			 NULL };
+	struct sockaddr_storage peer = { 0 }, local = { 0 };
+	struct sockaddr_in6 *p6 = (struct sockaddr_in6 *)&peer;
+	p6->sin6_family = AF_INET6;
+	p6->sin6_port = htons(5000);
+	inet_pton(AF_INET6, "::1", &p6->sin6_addr);
+	struct sockaddr_in6 *l6 = (struct sockaddr_in6 *)&local;
+	l6->sin6_family = AF_INET6;
+	l6->sin6_port = htons(7000);
+	inet_pton(AF_INET6, "::ffff:127.0.0.2", &l6->sin6_addr);
+	struct sk_exec_env env = { .peer = &peer, .local = &local,
+				   .proto = "TCP" };
+	struct seen s = { 0 };
+	struct sk_exec *e;
+	cr_assert_eq(sk_exec_spawn(&loop, argv, -1, &env, &cbs, &s, &e), 0);
+	while (!(s.exits && s.ends))
+		uv_run(&loop, UV_RUN_ONCE);
+	const char *want = "::1 5000 127.0.0.2 7000 TCP 127.0.0.2 7000 TCP kept\n";
+	cr_expect_eq(s.len, strlen(want));
+	cr_expect_arr_eq(s.out, want, s.len);
+	sk_exec_release(e, 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	unsetenv("NCAT_LOCAL_ADDR");
+	unsetenv("NCAT_PROTOCOL");
 	cr_expect_eq(uv_loop_close(&loop), 0);
 }
 
@@ -109,9 +153,10 @@ Test(exec, socket_is_the_programs_stdio)
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	char *argv[] = { "/bin/cat", NULL };
 	struct sockaddr_storage peer = { .ss_family = AF_UNIX };
+	struct sk_exec_env env = { .peer = &peer };
 	struct seen s = { 0 };
 	struct sk_exec *e;
-	cr_assert_eq(sk_exec_spawn(&loop, argv, sv[1], &peer, &cbs, &s, &e), 0);
+	cr_assert_eq(sk_exec_spawn(&loop, argv, sv[1], &env, &cbs, &s, &e), 0);
 	close(sv[1]); /* the program has its own copy */
 	cr_assert_eq(write(sv[0], "abc", 3), 3);
 	shutdown(sv[0], SHUT_WR);
@@ -139,9 +184,10 @@ Test(exec, release_stops_a_running_program_without_callbacks)
 	uv_loop_init(&loop);
 	char *argv[] = { "/bin/sleep", "60", NULL };
 	struct sockaddr_storage peer = peer_v4("127.0.0.1", 1);
+	struct sk_exec_env env = { .peer = &peer };
 	struct seen s = { 0 };
 	struct sk_exec *e;
-	cr_assert_eq(sk_exec_spawn(&loop, argv, -1, &peer, &cbs, &s, &e), 0);
+	cr_assert_eq(sk_exec_spawn(&loop, argv, -1, &env, &cbs, &s, &e), 0);
 	sk_exec_release(e, SIGTERM);
 	uv_run(&loop, UV_RUN_DEFAULT); /* ends once the child is reaped */
 	cr_expect_eq(s.exits, 0);
@@ -155,9 +201,10 @@ Test(exec, missing_program_starts_nothing)
 	uv_loop_init(&loop);
 	char *argv[] = { "/nonexistent/program", NULL };
 	struct sockaddr_storage peer = peer_v4("127.0.0.1", 1);
+	struct sk_exec_env env = { .peer = &peer };
 	struct seen s = { 0 };
 	struct sk_exec *e = NULL;
-	cr_expect_eq(sk_exec_spawn(&loop, argv, -1, &peer, &cbs, &s, &e),
+	cr_expect_eq(sk_exec_spawn(&loop, argv, -1, &env, &cbs, &s, &e),
 		     -ENOENT);
 	cr_expect_null(e);
 	uv_run(&loop, UV_RUN_DEFAULT);
