@@ -41,7 +41,7 @@ _sockit_options()
 		--hex-input --append= --wait-reply= -q= --no-shutdown -C --crlf --hex -v \
 		--verbose --stats --tls --sni= --cafile= --alpn= --insecure --cert= --key= \
 		-h --help" ;;
-	"tcp listen") echo "--echo --reply= --rules= --append= --broker --chat --exec= \
+	"tcp listen") echo "--echo --reply= --rules= --append= --broker --chat --chat-style= --exec= \
 		--sh-exec= -k --keep-open -4 -6 --max-conns= --allow= --deny= --allow-file= \
 		--idle-timeout= --max-buffer= --raw --hex --no-shutdown -C --crlf -v --verbose \
 		--stats --tls --cert= --key= --alpn= --client-ca= -h --help" ;;

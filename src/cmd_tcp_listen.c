@@ -41,7 +41,10 @@ static const char usage[] =
 	"                      see docs/RULES.md); --reply then answers the rest\n"
 	"  --append SPEC       add crc16-modbus, crc32, sum8, xor8 or TEXT to answers\n"
 	"  --broker            every client's bytes go to every other client\n"
-	"  --chat              broker with '<userN> ' before each line\n"
+	"  --chat              broker with '<userN> ' before each line, announcing\n"
+	"                      who comes and goes in ncat --chat's words\n"
+	"  --chat-style S      with --chat: ncat (default), or sockit (ADDR:PORT\n"
+	"                      of who joins, told to the others only; 'is gone')\n"
 	"  --exec CMD          run CMD per client, the socket as its stdin and\n"
 	"                      stdout (with --tls, pipes sockit relays through\n"
 	"                      TLS); its environment has SOCKIT_PEER_ADDR/PORT,\n"
@@ -96,6 +99,7 @@ struct opts {
 	const char *client_ca;
 	struct sk_append append;
 	int modes;
+	bool chat_style_set;
 };
 
 static void add_cidr(struct sk_cidr **list, size_t *n, const char *text,
@@ -196,6 +200,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "append", required_argument, NULL, OPT_APPEND },
 		{ "broker", no_argument, NULL, OPT_BROKER },
 		{ "chat", no_argument, NULL, OPT_CHAT },
+		{ "chat-style", required_argument, NULL, OPT_CHAT_STYLE },
 		{ "exec", required_argument, NULL, OPT_EXEC },
 		{ "sh-exec", required_argument, NULL, OPT_SH_EXEC },
 		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
@@ -245,6 +250,15 @@ static void parse(int argc, char **argv, struct opts *o)
 			o->so.mode = SK_SERVER_CHAT;
 			o->modes++;
 			break;
+		case OPT_CHAT_STYLE:
+			if (!strcmp(optarg, "ncat"))
+				o->so.chat_style = SK_CHAT_NCAT;
+			else if (!strcmp(optarg, "sockit"))
+				o->so.chat_style = SK_CHAT_SOCKIT;
+			else
+				cli_usage("--chat-style '%s': ncat or sockit", optarg);
+			o->chat_style_set = true;
+			break;
 		case OPT_EXEC:
 		case OPT_SH_EXEC:
 			o->so.mode = SK_SERVER_EXEC;
@@ -280,6 +294,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		cli_usage("%s", err);
 	if (o->modes > 1)
 		cli_usage("--echo, --reply/--rules, --broker, --chat and --exec exclude each other");
+	if (o->chat_style_set && o->so.mode != SK_SERVER_CHAT)
+		cli_usage("--chat-style applies to --chat");
 	tls_check_server(&o->tls);
 	if (o->so.raw && o->so.show.hex)
 		cli_usage("--raw and --hex exclude each other");

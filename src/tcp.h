@@ -20,7 +20,7 @@ enum {
 	OPT_RETRY, OPT_SOURCE, OPT_HEX_INPUT, OPT_ECHO, OPT_BROKER, OPT_CHAT,
 	OPT_EXEC, OPT_SH_EXEC, OPT_MAX_CONNS, OPT_ALLOW, OPT_DENY,
 	OPT_ALLOW_FILE, OPT_IDLE, OPT_MAX_BUFFER, OPT_RAW, OPT_REPLY, OPT_RULES,
-	OPT_APPEND, OPT_CLIENT_CA, OPT_VERIFY,
+	OPT_APPEND, OPT_CLIENT_CA, OPT_VERIFY, OPT_CHAT_STYLE, OPT_DENY_FILE,
 };
 
 struct tcp_tls_opts {
@@ -95,6 +95,7 @@ struct server_opts {
 	uint64_t max_buffer;    /* per-client output cap */
 	struct sk_rules *rules; /* reply mode: --reply / --rules, per read */
 	const struct sk_append *append; /* suffix on every answer */
+	enum sk_chat_style chat_style;	/* chat mode */
 	const char *exec_cmd;		/* exec mode */
 	bool exec_shell;
 	struct sk_cidr *allow, *deny;

@@ -367,6 +367,7 @@ struct tcp_server *tcp_server_new(uv_loop_t *loop, const struct server_opts *o)
 		.append = o->append,
 		.exec_argv = s->exec_argv,
 		.exec_crlf = o->crlf,
+		.chat_style = o->chat_style,
 		.acl = tcp_acl(o),
 		.tls = o->tls,
 	};

@@ -73,12 +73,24 @@ enum sk_server_mode {
 	/* Each client's bytes to every other client. */
 	SK_SERVER_BROKER,
 	/* Each line to the others as "<userN> line", and "<announce>" lines
-	 * when clients come and go. */
+	 * when clients come and go (enum sk_chat_style). */
 	SK_SERVER_CHAT,
 	/* One program per client (sockit/exec.h): plain TCP hands it the
 	 * socket, TLS relays through pipes. */
 	SK_SERVER_EXEC,
 };
+
+/* What chat mode says.  N is the client's id (1, 2, 3 ..., never reused),
+ * where ncat uses its descriptor numbers.
+ *   SK_CHAT_NCAT, ncat --chat's words: to everyone, the newcomer too,
+ *     "<announce> ADDR is connected as <userN>.\n" and then
+ *     "<announce> already connected: ADDR as <userM>, ... .\n" (oldest
+ *     first; "nobody." when alone); "<announce> <userN> is
+ *     disconnected.\n" when one leaves; lines as "<userN> text\n" with
+ *     control characters but tab and CR written \ooo.  ADDR has no port.
+ *   SK_CHAT_SOCKIT: "<announce> ADDR:PORT is connected as <userN>.\n" to
+ *     the others only, "<announce> <userN> is gone.\n", lines as sent. */
+enum sk_chat_style { SK_CHAT_NCAT, SK_CHAT_SOCKIT };
 
 /* The longest line on_line delivers: a longer one comes in pieces. */
 #define SK_SERVER_LINE_MAX 4096
@@ -103,6 +115,8 @@ struct sk_server_opts {
 	/* SK_SERVER_EXEC: the program and its arguments, NULL-terminated;
 	 * not owned. */
 	char *const *exec_argv;
+	/* SK_SERVER_CHAT: whose words. */
+	enum sk_chat_style chat_style;
 	/* SK_SERVER_EXEC: LF becomes CRLF in the program's output (an LF
 	 * after a CR stays alone), as netcat's -C does; the program then
 	 * runs on pipes the engine relays instead of on the socket. */

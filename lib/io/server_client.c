@@ -57,13 +57,8 @@ void sk__server_drop(struct sk_server_client *c, enum sk_server_leave why,
 	/* Its counters move into the table's totals of clients gone. */
 	sk_peers_remove(&s->peers, c->peer);
 	c->peer = NULL;
-	if (s->o.mode == SK_SERVER_CHAT && !s->stopping) {
-		char msg[64];
-		int len = snprintf(msg, sizeof msg,
-				   "<announce> <user%u> is gone.\n", id);
-		sk__server_broadcast(s, NULL, (const uint8_t *)msg,
-				     (size_t)len);
-	}
+	if (s->o.mode == SK_SERVER_CHAT && !s->stopping)
+		sk__server_chat_leave(s, id);
 	uv_close((uv_handle_t *)&c->idle, timer_closed);
 	/* A program that outlives its client (kicked, idle, reset, server
 	 * stopping) is told to stop; its pipes are closed either way. */
@@ -187,13 +182,8 @@ static void on_ready(struct sk_conn *conn)
 		}
 		return;
 	}
-	if (s->o.mode == SK_SERVER_CHAT) {
-		char msg[SK_ADDRSTRLEN + 64];
-		int len = snprintf(msg, sizeof msg,
-				   "<announce> %s is connected as <user%u>.\n",
-				   c->addr, c->peer->id);
-		sk__server_broadcast(s, c, (const uint8_t *)msg, (size_t)len);
-	}
+	if (s->o.mode == SK_SERVER_CHAT)
+		sk__server_chat_join(c);
 }
 
 static void on_data(struct sk_conn *conn, const uint8_t *p, size_t n)

@@ -64,6 +64,12 @@ void sk__server_sent(struct sk_server_client *c, const uint8_t *p, size_t n);
 void sk__server_lines(struct sk_server_client *c, const uint8_t *p, size_t n);
 void sk__server_line_flush(struct sk_server_client *c);
 
+/* server_chat.c: chat mode's announcements and lines, in either style. */
+void sk__server_chat_join(struct sk_server_client *c);
+void sk__server_chat_leave(struct sk_server *s, unsigned id);
+void sk__server_chat_line(struct sk_server_client *c, const uint8_t *p,
+			  size_t n);
+
 /* server_exec.c */
 extern const struct sk_exec_cbs sk__server_exec_cbs;
 void sk__server_exec_finish(struct sk_server_client *c);

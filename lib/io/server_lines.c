@@ -18,12 +18,8 @@ static void line_done(struct sk_server_client *c, const uint8_t *p, size_t n)
 	c->in_line = true;
 	if (s->cbs.on_line)
 		s->cbs.on_line(s->data, c, (const char *)p, n);
-	if (s->o.mode == SK_SERVER_CHAT && c->gone == leaving) {
-		char msg[SK_SERVER_LINE_MAX + 32];
-		int len = snprintf(msg, sizeof msg, "<user%u> %.*s\n",
-				   c->peer->id, (int)n, (const char *)p);
-		sk__server_broadcast(s, c, (const uint8_t *)msg, (size_t)len);
-	}
+	if (s->o.mode == SK_SERVER_CHAT && c->gone == leaving)
+		sk__server_chat_line(c, p, n);
 	c->in_line = false;
 }
 

@@ -129,7 +129,7 @@ def test_chat_tags_lines_with_the_user():
         b.sendall(b"hi all\n")
         assert recv_until(a, b"hi all\n").endswith(b"<user2> hi all\n")
         b.close()
-        assert b"<user2> is gone." in recv_until(a, b"gone.\n")
+        assert b"<announce> <user2> is disconnected." in recv_until(a, b"disconnected.\n")
         a.close()
 
 

@@ -147,3 +147,103 @@ def test_crlf_exec_still_relays_the_client_to_the_program():
         assert read_all(s) == b"ONE\r\nTWO\r\n"
         s.close()
         srv.wait_line(r"disconnected: program exited with status 0")
+
+
+def recv_lines(s, n):
+    """Exactly n lines from s (a timeout fails the test)."""
+    buf = b""
+    while buf.count(b"\n") < n:
+        chunk = s.recv(65536)
+        assert chunk, f"closed after {buf!r}"
+        buf += chunk
+    assert buf.count(b"\n") == n, buf
+    return buf.decode().splitlines()
+
+
+def chat_script(port):
+    """The same clients against a chat server: A, B and C join, B talks
+    and leaves, D joins in B's place, A talks.  Returns what each client
+    heard, step by step, as (step, client, line)."""
+    heard = []
+    clients = {}
+
+    def expect(step, who, n):
+        for line in recv_lines(clients[who], n):
+            heard.append((step, who, line))
+
+    for who in "ABC":
+        clients[who] = connect(port)
+        for w in clients:  # two announcement lines, to everyone
+            expect(f"join {who}", w, 2)
+    clients["B"].sendall(b"hi from B\n")
+    expect("B says", "A", 1)
+    expect("B says", "C", 1)
+    clients.pop("B").close()
+    expect("B leaves", "A", 1)
+    expect("B leaves", "C", 1)
+    clients["D"] = connect(port)
+    for w in clients:
+        expect("join D", w, 2)
+    clients["A"].sendall(b"bye from A\n")
+    for w in "CD":
+        expect("A says", w, 1)
+    for s in clients.values():
+        s.close()
+    return heard
+
+
+def normalize(heard):
+    """User ids are not comparable: ncat numbers users by descriptor (the
+    first is <user4> or so, and a descriptor freed by a client that left is
+    reused), sockit by its client id (1, 2, 3 ..., never reused).  Each id
+    is replaced by the name of the client that joined as it, in the order
+    the lines were heard."""
+    import re
+    names, out = {}, []
+    for step, who, line in heard:
+        m = re.search(r"is connected as <user(\d+)>\.$", line)
+        if m:  # step is "join X": X is the newcomer
+            names[m.group(1)] = step.split()[1]
+        out.append((step, who, re.sub(r"<user(\d+)>",
+                                       lambda u: f"<{names.get(u.group(1), '?' + u.group(1))}>",
+                                       line)))
+    return out
+
+
+def test_chat_speaks_like_ncat():
+    ncat, nport = ncat_listen("--chat", "127.0.0.1")
+    with ncat:
+        theirs = chat_script(nport)
+    srv, sport = sockit_listen("-k", "127.0.0.1:0", "--chat", stdout=subprocess.DEVNULL)
+    with srv:
+        ours = chat_script(sport)
+    assert normalize(ours) == normalize(theirs)
+    # And what the lines look like, in ncat's words (sockit's numbering).
+    assert ("join C", "A", "<announce> already connected: "
+            "127.0.0.1 as <user1>, 127.0.0.1 as <user2>.") in ours
+    assert ("join A", "A", "<announce> already connected: nobody.") in ours
+    assert ("B leaves", "C", "<announce> <user2> is disconnected.") in ours
+    assert ("join D", "D", "<announce> 127.0.0.1 is connected as <user4>.") in ours
+
+
+def test_chat_style_sockit_keeps_the_richer_lines():
+    srv, port = sockit_listen("-k", "127.0.0.1:0", "--chat", "--chat-style", "sockit",
+                              stdout=subprocess.DEVNULL)
+    with srv:
+        a = connect(port)
+        srv.wait_count(r"connected", 1)
+        b = connect(port)
+        line = recv_lines(a, 1)[0]
+        assert line == f"<announce> 127.0.0.1:{b.getsockname()[1]} is connected as <user2>."
+        b.sendall(b"hi\n")
+        assert recv_lines(a, 1) == ["<user2> hi"]
+        b.close()
+        assert recv_lines(a, 1) == ["<announce> <user2> is gone."]
+        a.close()
+
+
+def test_chat_style_needs_chat():
+    one_line_error(run("tcp", "listen", "-k", "127.0.0.1:0", "--chat-style", "ncat"), 2,
+                   "--chat-style applies to --chat")
+    one_line_error(run("tcp", "listen", "-k", "127.0.0.1:0", "--chat", "--chat-style", "irc"),
+                   2, "--chat-style 'irc': ncat or sockit")

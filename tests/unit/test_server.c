@@ -336,10 +336,11 @@ Test(server, broker_sends_to_everyone_else)
 	finish(&f);
 }
 
-Test(server, chat_prefixes_lines_and_announces)
+Test(server, chat_in_sockit_style_prefixes_lines_and_announces)
 {
 	struct fixture f;
-	struct sk_server_opts o = { .mode = SK_SERVER_CHAT, .keep = true };
+	struct sk_server_opts o = { .mode = SK_SERVER_CHAT, .keep = true,
+				    .chat_style = SK_CHAT_SOCKIT };
 	start(&f, &o);
 	int a = client(&f, 0);
 	run_until(&f, &f.ev.joins, 1);
@@ -356,6 +357,45 @@ Test(server, chat_prefixes_lines_and_announces)
 	hear_text(&f, a, "<announce> <user2> is gone.\n");
 	close(a);
 	run_until(&f, &f.ev.leaves, 2);
+	finish(&f);
+}
+
+/* ncat's words: the newcomer hears its own arrival and who was there
+ * (oldest first), leaving is "disconnected", control bytes are \ooo. */
+Test(server, chat_in_ncat_style_speaks_like_ncat)
+{
+	struct fixture f;
+	struct sk_server_opts o = { .mode = SK_SERVER_CHAT, .keep = true };
+	start(&f, &o);
+	int a = client(&f, 0);
+	run_until(&f, &f.ev.joins, 1);
+	hear_text(&f, a,
+		  "<announce> 127.0.0.1 is connected as <user1>.\n"
+		  "<announce> already connected: nobody.\n");
+	int b = client(&f, 0);
+	run_until(&f, &f.ev.joins, 2);
+	const char *two = "<announce> 127.0.0.1 is connected as <user2>.\n"
+			  "<announce> already connected: 127.0.0.1 as <user1>.\n";
+	hear_text(&f, a, two);
+	hear_text(&f, b, two);
+	int c = client(&f, 0);
+	run_until(&f, &f.ev.joins, 3);
+	const char *three =
+	    "<announce> 127.0.0.1 is connected as <user3>.\n"
+	    "<announce> already connected: 127.0.0.1 as <user1>, "
+	    "127.0.0.1 as <user2>.\n";
+	hear_text(&f, a, three);
+	hear_text(&f, b, three);
+	hear_text(&f, c, three);
+	say(b, "t\tab\x01\x7f\xe9 x\n");
+	hear_text(&f, a, "<user2> t\tab\\001\\177\\351 x\n");
+	hear_text(&f, c, "<user2> t\tab\\001\\177\\351 x\n");
+	close(b);
+	hear_text(&f, a, "<announce> <user2> is disconnected.\n");
+	hear_text(&f, c, "<announce> <user2> is disconnected.\n");
+	close(a);
+	close(c);
+	run_until(&f, &f.ev.leaves, 3);
 	finish(&f);
 }
 
