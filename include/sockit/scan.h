@@ -349,8 +349,9 @@ struct sk_raw_opts {
  * reported once); after the last pass, silent probes are reported as
  * filtered (TCP) or open|filtered (UDP), and probes to on-link targets that
  * never answered ARP / neighbour discovery as filtered, "host-unreach".
- * UDP: the silent ports of targets that sent port unreachables are then
- * asked again one at a time at a pace that adapts to ICMP rate limiting
+ * UDP: the silent ports of targets that sent port unreachables, and of
+ * every target with the same next hop (interface and MAC: they may share
+ * one ICMP budget), are then asked again one at a time at a pace that adapts to ICMP rate limiting
  * (as nmap does; up to a second between probes), stats->slowed of them.  stats->icmp_limited counts ICMP
  * errors that came only for a retry: the sign of ICMP rate limiting.
  * Needs root (CAP_NET_RAW).  Returns 0, 1 when stopped, or a negative

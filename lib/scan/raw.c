@@ -507,16 +507,67 @@ static int wait_replies(struct raw *r, uint64_t resume)
  * previous probe went unanswered and shrinking after answers.  The probes
  * of every such target form one paced stream, because targets behind one
  * kernel (a block of addresses it answers for) share its ICMP budget.
- * Each silent port gets retries + 1 more chances this way. */
+ * For the same reason the stream covers every silent port of every target
+ * reached through the same next hop (interface and MAC address) as one
+ * that sent unreachables: a router, or one stack holding many addresses,
+ * may have spent its whole budget on the neighbours, so silence from such
+ * a target proves nothing.  Targets behind other next hops are their own
+ * kernels and keep their silence.  Each silent port gets retries + 1 more
+ * chances this way. */
 
 #define SLOW_GAP_MIN 50000000ull    /* 50 ms */
 #define SLOW_GAP_START 125000000ull /* 125 ms */
 #define SLOW_GAP_MAX 1000000000ull  /* 1 s: Linux's default refill */
 
-static bool icmp_seen(struct raw *r, uint64_t index)
+/* A next hop: the interface and MAC address a target's frames go to. */
+struct hop_key {
+	int ifindex;
+	uint8_t mac[6];
+};
+
+/* The next hop of target t (of the plan's target list); false when it has
+ * none (no route, or its neighbour never answered ARP). */
+static bool hop_of(const struct raw *r, uint64_t t, struct hop_key *out)
 {
-	uint64_t t = index / r->plan->ports->count;
-	return atomic_load(&r->icmp_from[t >> 3]) & (1u << (t & 7));
+	struct sk_ip ip;
+	enum sk_scan_proto pr;
+	uint16_t port;
+	const uint8_t *mac;
+	sk_plan_probe(r->plan, t * r->plan->ports->count, &ip, &pr, &port);
+	const struct sk_route *rt = sk_routes_find(r->o->routes, &ip, &mac);
+	if (!rt || !mac)
+		return false;
+	memset(out, 0, sizeof *out);
+	out->ifindex = rt->ifindex;
+	memcpy(out->mac, mac, 6);
+	return true;
+}
+
+static bool hop_in(const struct hop_key *set, size_t n, const struct hop_key *k)
+{
+	for (size_t i = 0; i < n; i++)
+		if (set[i].ifindex == k->ifindex && !memcmp(set[i].mac, k->mac, 6))
+			return true;
+	return false;
+}
+
+/* The next hops of the targets that sent unreachables, each once; -ENOMEM. */
+static int limited_hops(const struct raw *r, struct hop_key **set, size_t *n)
+{
+	size_t cap = 0;
+	uint64_t targets = sk_targets_count(r->plan->targets);
+	*set = NULL;
+	*n = 0;
+	for (uint64_t t = 0; t < targets; t++) {
+		struct hop_key k;
+		if (!(atomic_load(&r->icmp_from[t >> 3]) & (1u << (t & 7))) ||
+		    !hop_of(r, t, &k) || hop_in(*set, *n, &k))
+			continue;
+		if (sk_array_grow(set, &cap, *n + 1, sizeof **set))
+			return -ENOMEM;
+		(*set)[(*n)++] = k;
+	}
+	return 0;
 }
 
 static int send_one(struct raw *r, uint64_t index)
@@ -537,16 +588,24 @@ static int send_one(struct raw *r, uint64_t index)
 static int slow_pass(struct raw *r, uint64_t *limited)
 {
 	const struct sk_raw_opts *o = r->o;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, nhops = 0;
 	uint64_t *todo = NULL;
-	for (uint64_t s = o->start; s < r->plan->steps; s++) {
-		uint64_t index = sk_plan_index(r->plan, s);
-		if (is_set(r, index) || !icmp_seen(r, index))
-			continue;
-		if (sk_array_grow(&todo, &cap, n + 1, sizeof *todo))
-			break; /* without memory: the others stay open|filtered */
-		todo[n++] = index;
+	struct hop_key *hops = NULL;
+	/* Without memory the silent ports stay open|filtered. */
+	if (limited_hops(r, &hops, &nhops) == 0) {
+		for (uint64_t s = o->start; s < r->plan->steps && nhops; s++) {
+			uint64_t index = sk_plan_index(r->plan, s);
+			struct hop_key k;
+			if (is_set(r, index) ||
+			    !hop_of(r, index / r->plan->ports->count, &k) ||
+			    !hop_in(hops, nhops, &k))
+				continue;
+			if (sk_array_grow(&todo, &cap, n + 1, sizeof *todo))
+				break;
+			todo[n++] = index;
+		}
 	}
+	free(hops);
 	*limited = n;
 	uint64_t gap = SLOW_GAP_START, last_progress = sk_clock_ns();
 	unsigned streak = 0;
