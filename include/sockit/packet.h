@@ -391,6 +391,8 @@ struct sk_tcp_opts {
 	unsigned uto;         /* user timeout (RFC 5482), seconds */
 	bool has_mptcp;
 	unsigned mptcp_subtype; /* sk_mptcp_subtype_name */
+	const uint8_t *mptcp;   /* the first MPTCP option's value (sk_mptcp_decode) */
+	uint8_t mptcp_len;
 	bool tfo;             /* TCP Fast Open (RFC 7413): a cookie request */
 	const uint8_t *tfo_cookie; /* or a cookie of tfo_cookie_len bytes */
 	uint8_t tfo_cookie_len;
@@ -403,6 +405,48 @@ unsigned sk_tcp_uto_seconds(uint16_t value);
 /* "capable", "join", "dss", "add-addr", "rem-addr", "prio", "fail",
  * "fast-close", "tcprst", or NULL. */
 const char *sk_mptcp_subtype_name(unsigned subtype);
+
+/* Multipath TCP (RFC 8684): the option's subtypes and the fields each may
+ * carry (a has_ flag says which came).  Pointers point into the option. */
+enum {
+	SK_MPTCP_CAPABLE, SK_MPTCP_JOIN, SK_MPTCP_DSS, SK_MPTCP_ADD_ADDR,
+	SK_MPTCP_REMOVE_ADDR, SK_MPTCP_PRIO, SK_MPTCP_FAIL, SK_MPTCP_FASTCLOSE,
+	SK_MPTCP_TCPRST
+};
+struct sk_mptcp {
+	uint8_t subtype;
+	uint8_t version;         /* MP_CAPABLE */
+	bool has_flags;          /* MP_CAPABLE and DSS: the flags byte */
+	uint8_t flags;           /* (MP_TCPRST: U V W T in the low bits) */
+	bool has_send_key, has_recv_key; /* MP_CAPABLE; MP_FASTCLOSE: recv */
+	uint64_t send_key, recv_key;
+	bool has_data_len, has_checksum; /* MP_CAPABLE with data, DSS */
+	uint16_t data_len, checksum;
+	bool has_addr_id, has_backup;    /* MP_JOIN, ADD_ADDR, MP_PRIO */
+	uint8_t addr_id;
+	bool backup;
+	bool has_token, has_nonce, has_trunc_hmac; /* MP_JOIN, ADD_ADDR's HMAC */
+	uint32_t token, nonce;
+	uint64_t trunc_hmac;
+	const uint8_t *hmac;     /* MP_JOIN's third ACK: 20 bytes, or NULL */
+	bool data_fin, has_data_ack, has_dsn, has_ssn; /* DSS; MP_FAIL: dsn */
+	uint64_t data_ack, dsn;
+	uint32_t ssn;
+	bool has_echo, echo, has_port;   /* ADD_ADDR */
+	const uint8_t *addr;     /* ADD_ADDR: addr_len (4 or 16) bytes, or NULL */
+	uint8_t addr_len;
+	uint16_t port;
+	const uint8_t *addr_ids; /* REMOVE_ADDR: n_addr_ids address IDs */
+	uint8_t n_addr_ids;
+	bool has_reason;         /* MP_TCPRST */
+	uint8_t reason;
+};
+/* Decodes an MPTCP option's value (the n bytes after kind and length).
+ * Returns 0 (an unknown subtype gives only its number), or SK_EMALFORMED
+ * when the length does not fit the subtype. */
+int sk_mptcp_decode(const uint8_t *v, size_t n, struct sk_mptcp *out);
+/* RFC 8684's name of a subtype ("MP_CAPABLE", "DSS", ...), or NULL. */
+const char *sk_mptcp_name(unsigned subtype);
 /* Walks the options (MSS, window scale, SACK-permitted, SACK, timestamps,
  * MD5 signature, user timeout, MPTCP, Fast Open, NOP, EOL).  Returns 0, or SK_EMALFORMED when an option's length is wrong
  * or runs past the end (what came before it is kept). */

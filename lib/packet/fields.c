@@ -93,6 +93,99 @@ static void hex_field_str(struct out *o, const char *name, const uint8_t *p, siz
 	str(o, name, buf);
 }
 
+/* Version 0 (RFC 6824) had crypto bits C to H, H naming HMAC-SHA1;
+ * version 1 made C "no more subflows" and H HMAC-SHA256. */
+static void mptcp_capable_flags(struct out *o, uint8_t version, uint8_t f)
+{
+	boolean(o, "mptcp_checksum_required", f & 0x80);
+	boolean(o, "mptcp_extensibility", f & 0x40);
+	if (version == 0) {
+		boolean(o, "mptcp_sha1", f & 0x01);
+		return;
+	}
+	boolean(o, "mptcp_no_more_subflows", f & 0x20);
+	boolean(o, "mptcp_sha256", f & 0x01);
+}
+
+static void mptcp_rst_flags(struct out *o, uint8_t f)
+{
+	boolean(o, "mptcp_flag_u", f & 0x08);
+	boolean(o, "mptcp_flag_v", f & 0x04);
+	boolean(o, "mptcp_flag_w", f & 0x02);
+	boolean(o, "mptcp_transient", f & 0x01);
+}
+
+/* The first MPTCP option's subtype by RFC 8684's name and the fields it
+ * carries, in the order tshark lists them. */
+static void mptcp_fields(struct out *o, const uint8_t *v, size_t n)
+{
+	struct sk_mptcp m;
+	int rc = sk_mptcp_decode(v, n, &m);
+	const char *name = sk_mptcp_name(m.subtype);
+	if (name)
+		str(o, "mptcp", name);
+	else
+		num(o, "mptcp", m.subtype);
+	if (rc < 0) {
+		boolean(o, "mptcp_malformed", true);
+		return;
+	}
+	if (m.subtype == SK_MPTCP_CAPABLE)
+		num(o, "mptcp_version", m.version);
+	if (m.has_flags)
+		num(o, "mptcp_flags", m.flags);
+	if (m.subtype == SK_MPTCP_CAPABLE)
+		mptcp_capable_flags(o, m.version, m.flags);
+	if (m.subtype == SK_MPTCP_DSS)
+		boolean(o, "mptcp_data_fin", m.data_fin);
+	if (m.subtype == SK_MPTCP_TCPRST)
+		mptcp_rst_flags(o, m.flags);
+	if (m.has_backup)
+		boolean(o, "mptcp_backup", m.backup);
+	if (m.has_echo)
+		boolean(o, "mptcp_echo", m.echo);
+	if (m.has_addr_id)
+		num(o, "mptcp_addr_id", m.addr_id);
+	if (m.has_send_key)
+		num(o, "mptcp_send_key", m.send_key);
+	if (m.has_recv_key)
+		num(o, "mptcp_recv_key", m.recv_key);
+	if (m.has_token)
+		num(o, "mptcp_token", m.token);
+	if (m.has_nonce)
+		num(o, "mptcp_nonce", m.nonce);
+	if (m.has_trunc_hmac)
+		num(o, "mptcp_trunc_hmac", m.trunc_hmac);
+	if (m.hmac)
+		hex_field_str(o, "mptcp_hmac", m.hmac, 20);
+	if (m.has_data_ack)
+		num(o, "mptcp_data_ack", m.data_ack);
+	if (m.has_dsn)
+		num(o, "mptcp_dsn", m.dsn);
+	if (m.has_ssn)
+		num(o, "mptcp_ssn", m.ssn);
+	if (m.has_data_len)
+		num(o, "mptcp_data_len", m.data_len);
+	if (m.has_checksum)
+		num(o, "mptcp_checksum", m.checksum);
+	if (m.addr && m.addr_len == 4)
+		ip4(o, "mptcp_addr", m.addr);
+	else if (m.addr)
+		ip6(o, "mptcp_addr", m.addr);
+	if (m.has_port)
+		num(o, "mptcp_port", m.port);
+	if (m.n_addr_ids) {
+		char ids[SK_FIELD_STRLEN];
+		size_t k = 0;
+		for (unsigned i = 0; i < m.n_addr_ids && k + 5 < sizeof ids; i++)
+			k += (size_t)snprintf(ids + k, sizeof ids - k, "%s%u", i ? "," : "",
+					      m.addr_ids[i]);
+		str(o, "mptcp_addr_ids", ids);
+	}
+	if (m.has_reason)
+		num(o, "mptcp_reason", m.reason);
+}
+
 static void tcp_fields(struct out *o, const struct sk_layer *l)
 {
 	const struct sk_tcp *t = &l->u.tcp;
@@ -137,13 +230,8 @@ static void tcp_fields(struct out *o, const struct sk_layer *l)
 		hex_field_str(o, "md5", op.md5, 16);
 	if (op.has_uto)
 		num(o, "uto", op.uto);
-	if (op.has_mptcp) {
-		const char *sub = sk_mptcp_subtype_name(op.mptcp_subtype);
-		if (sub)
-			str(o, "mptcp", sub);
-		else
-			num(o, "mptcp", op.mptcp_subtype);
-	}
+	if (op.has_mptcp)
+		mptcp_fields(o, op.mptcp, op.mptcp_len);
 	if (op.tfo && op.tfo_cookie_len)
 		hex_field_str(o, "tfo_cookie", op.tfo_cookie, op.tfo_cookie_len);
 	else if (op.tfo)

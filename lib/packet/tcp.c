@@ -118,8 +118,12 @@ int sk_tcp_options(const uint8_t *p, size_t len, struct sk_tcp_opts *out)
 		case SK_TCPOPT_MPTCP:
 			if (olen < 3)
 				return SK_EMALFORMED;
+			if (!out->has_mptcp) {
+				out->mptcp = o;
+				out->mptcp_len = (uint8_t)(olen - 2);
+			}
 			out->has_mptcp = true;
-			out->mptcp_subtype = o[0] >> 4;
+			out->mptcp_subtype = out->mptcp[0] >> 4;
 			break;
 		case SK_TCPOPT_TFO:
 			if (olen != 2 && (olen < 6 || olen > 18))

@@ -506,7 +506,142 @@ def test_tcp_flags_and_newer_options_in_tcpdumps_words(tmp_path):
     assert fields[1]["uto"] == 16534
     assert fields[2]["tfo_cookie"] == "0102030405060708"
     assert fields[3]["tfo_cookie_request"] is True
-    assert fields[4]["mptcp"] == "capable"
+    assert fields[4]["mptcp"] == "MP_CAPABLE"
+
+
+MPTCP_NAMES = ["MP_CAPABLE", "MP_JOIN", "DSS", "ADD_ADDR", "REMOVE_ADDR", "MP_PRIO", "MP_FAIL",
+               "MP_FASTCLOSE", "MP_TCPRST"]
+
+
+def mptcp_frames():
+    """(flags, MPTCP option) for every subtype, in each length it comes in."""
+    import struct
+
+    def opt(sub, low, rest):
+        return (30, bytes([sub << 4 | low]) + rest)
+    k1, k2 = 0x1122334455667788, 0x99aabbccddeeff00
+    return [
+        ("S", opt(0, 1, b"\x81")),
+        ("SA", opt(0, 1, b"\x81" + struct.pack(">Q", k1))),
+        ("A", opt(0, 1, b"\x01" + struct.pack(">QQ", k1, k2))),
+        ("PA", opt(0, 1, b"\x81" + struct.pack(">QQHH", k1, k2, 100, 0xbeef))),
+        ("PA", opt(0, 0, b"\x21" + struct.pack(">QQH", k1, k2, 7))),
+        ("S", opt(1, 1, bytes([3]) + struct.pack(">II", 0xdeadbeef, 0x01020304))),
+        ("SA", opt(1, 0, bytes([3]) + struct.pack(">QI", 0x0102030405060708, 0x0a0b0c0d))),
+        ("A", opt(1, 0, b"\x00" + bytes(range(20)))),
+        ("PA", opt(2, 0, bytes([0x05]) + struct.pack(">IIIHH", 1000, 2000, 3000, 50, 0x1234))),
+        ("PA", opt(2, 0, bytes([0x1f]) + struct.pack(">QQIH", 2**40 + 1, 2**41 + 2, 7, 9))),
+        ("A", opt(2, 0, bytes([0x01]) + struct.pack(">I", 77))),
+        ("A", opt(3, 0, bytes([5, 198, 18, 0, 9]) + struct.pack(">HQ", 8080, 0x1112131415161718))),
+        ("A", opt(3, 1, bytes([6, 198, 18, 0, 10]))),
+        ("A", opt(3, 0, bytes([7]) + bytes(range(16)) + struct.pack(">Q", 5))),
+        ("A", opt(3, 1, bytes([8]) + bytes(range(16, 32)) + struct.pack(">H", 443))),
+        ("A", opt(4, 0, bytes([1, 2, 3]))),
+        ("A", opt(5, 1, b"")),
+        ("A", opt(6, 0, b"\x00" + struct.pack(">Q", 123456789012))),
+        ("A", opt(7, 0, b"\x00" + struct.pack(">Q", k2))),
+        ("R", opt(8, 0b1010, b"\x03")),
+        ("R", opt(8, 0b0101, b"\x06")),
+    ]
+
+
+def tf_bool(v):
+    return "1" if v else "0"
+
+
+# (tshark field, sockit field, how sockit's value becomes tshark's text)
+MPTCP_FIELDS = [
+    ("subtype", "mptcp", lambda v: str(MPTCP_NAMES.index(v))),
+    ("version", "mptcp_version", str),
+    ("flags", "mptcp_flags", lambda v: f"0x{v:02x}"),
+    ("checksumreq.flags", "mptcp_checksum_required", tf_bool),
+    ("extensibility.flag", "mptcp_extensibility", tf_bool),
+    ("nomoresubflows.flag", "mptcp_no_more_subflows", tf_bool),
+    ("sha256.flag", "mptcp_sha256", tf_bool),
+    ("sha1.flag", "mptcp_sha1", tf_bool),
+    ("datafin.flag", "mptcp_data_fin", tf_bool),
+    ("flag_U.flag", "mptcp_flag_u", tf_bool),
+    ("flag_V.flag", "mptcp_flag_v", tf_bool),
+    ("flag_W.flag", "mptcp_flag_w", tf_bool),
+    ("flag_T.flag", "mptcp_transient", tf_bool),
+    ("backup.flag", "mptcp_backup", tf_bool),
+    ("echo", "mptcp_echo", tf_bool),
+    ("addrid", ("mptcp_addr_id", "mptcp_addr_ids"), str),
+    ("sendkey", "mptcp_send_key", str),
+    ("recvkey", "mptcp_recv_key", str),
+    ("recvtok", "mptcp_token", str),
+    ("sendrand", "mptcp_nonce", str),
+    ("sendtrunchmac", "mptcp_trunc_hmac", str),
+    ("addaddrtrunchmac", "mptcp_trunc_hmac", str),
+    ("sendhmac", "mptcp_hmac", str),
+    ("rawdataack", "mptcp_data_ack", str),
+    ("rawdataseqno", "mptcp_dsn", str),
+    ("subflowseqno", "mptcp_ssn", str),
+    ("datalvllen", "mptcp_data_len", str),
+    ("checksum", "mptcp_checksum", lambda v: f"0x{v:04x}"),
+    ("ipv4", "mptcp_addr", str),
+    ("ipv6", "mptcp_addr", str),
+    ("port", "mptcp_port", str),
+    ("rst_reason", "mptcp_reason", lambda v: f"0x{v:02x}"),
+]
+
+
+def test_mptcp_options_match_tsharks_fields(tmp_path):
+    """Every MPTCP subtype (RFC 8684) in each of its lengths: sockit's
+    --json fields against tshark's tcp.options.mptcp.* ones, value for
+    value, and every field sockit gives is one tshark gives too; the
+    --layers text names the subtype the same way."""
+    need_tool("tshark")
+    base = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / IP(src="198.18.0.1",
+                                                                        dst="198.18.0.2")
+    frames = mptcp_frames()
+    wrpcap(str(tmp_path / "m.pcap"),
+           [base / TCP(sport=40000, dport=443, flags=f, options=[o]) for f, o in frames])
+    args = ["tshark", "-r", str(tmp_path / "m.pcap"), "-T", "fields"]
+    for f, *_ in MPTCP_FIELDS:
+        args += ["-e", "tcp.options.mptcp." + f]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=60).stdout.splitlines()
+    recs = sniff_json(tmp_path / "m.pcap")
+    assert len(out) == len(recs) == len(frames)
+    for (flags, o), line, rec in zip(frames, out, recs):
+        ref = line.split("\t")
+        mine = {k: v for k, v in rec["layers"][2]["fields"].items() if k.startswith("mptcp")}
+        assert "mptcp_malformed" not in mine, (o, mine)
+        checked = set()
+        for (tf, fields, conv), theirs in zip(MPTCP_FIELDS, ref):
+            # (tshark has one field for MP_JOIN's address ID and
+            # REMOVE_ADDR's list.)
+            field = next((f for f in ([fields] if isinstance(fields, str) else fields)
+                          if f in mine), None)
+            if theirs == "" or field is None:
+                continue
+            assert conv(mine[field]) == theirs, (o, tf, mine[field], theirs)
+            checked.add(field)
+        # tshark shows a DSS checksum only once it saw MP_CAPABLE ask for
+        # checksums on both sides of the connection.
+        unchecked = set(mine) - checked
+        if mine["mptcp"] == "DSS":
+            unchecked.discard("mptcp_checksum")
+        assert not unchecked, (o, unchecked, line)
+    dss = recs[8]["layers"][2]["fields"]
+    assert (dss["mptcp_data_len"], dss["mptcp_checksum"]) == (50, 0x1234)
+    text = run("sniff", "-r", tmp_path / "m.pcap", "--layers", check=0).stdout
+    assert [l.split()[1] for l in text.splitlines() if l.split()[:1] == ["mptcp"]] == \
+        [MPTCP_NAMES[o[1][0] >> 4] for _, o in frames]
+
+
+def test_malformed_mptcp_options_are_flagged(tmp_path):
+    """A length that does not fit its subtype is flagged (tshark calls
+    two of these frames malformed and shows the others without the fields
+    their length leaves no room for)."""
+    base = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / IP(src="198.18.0.1",
+                                                                        dst="198.18.0.2")
+    bad = [(30, b"\x01\x81\x00"), (30, b"\x10\x01\x02"), (30, b"\x20\x05\x00\x00"),
+           (30, b"\x30\x01\x02"), (30, b"\x60\x00")]
+    wrpcap(str(tmp_path / "b.pcap"), [base / TCP(options=[o]) for o in bad])
+    for rec in sniff_json(tmp_path / "b.pcap"):
+        fields = rec["layers"][2]["fields"]
+        assert fields.get("mptcp_malformed") is True, fields
 
 
 def test_rarp_and_inverse_arp_in_tcpdumps_words(tmp_path):

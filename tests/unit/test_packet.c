@@ -391,6 +391,58 @@ Test(packet, tcp_options)
 	cr_expect_str_eq(buf, "FP.");
 }
 
+/* Each subtype in each length RFC 8684 gives it: the value (after kind and
+ * length) decodes, and one byte more or less is malformed. */
+Test(packet, mptcp_subtypes)
+{
+	static const struct {
+		const char *v;
+		size_t len;
+		unsigned subtype;
+	} ok[] = {
+		{ "\x01\x81", 2, SK_MPTCP_CAPABLE },
+		{ "\x01\x81\x11\x22\x33\x44\x55\x66\x77\x88", 10, SK_MPTCP_CAPABLE },
+		{ "\x11\x03\xde\xad\xbe\xef\x01\x02\x03\x04", 10, SK_MPTCP_JOIN },
+		{ "\x20\x05\x00\x00\x03\xe8\x00\x00\x07\xd0\x00\x00\x0b\xb8\x00\x32", 16,
+		  SK_MPTCP_DSS },
+		{ "\x20\x01\x00\x00\x00\x4d", 6, SK_MPTCP_DSS },
+		{ "\x31\x06\xc6\x12\x00\x0a", 6, SK_MPTCP_ADD_ADDR },
+		{ "\x40\x01", 2, SK_MPTCP_REMOVE_ADDR },
+		{ "\x51", 1, SK_MPTCP_PRIO },
+		{ "\x60\x00\x00\x00\x00\x1c\xbe\x99\x1a\x14", 10, SK_MPTCP_FAIL },
+		{ "\x70\x00\x99\xaa\xbb\xcc\xdd\xee\xff\x00", 10, SK_MPTCP_FASTCLOSE },
+		{ "\x8a\x03", 2, SK_MPTCP_TCPRST },
+	};
+	struct sk_mptcp m;
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		const uint8_t *v = guarded((const uint8_t *)ok[i].v, ok[i].len);
+		cr_expect_eq(sk_mptcp_decode(v, ok[i].len, &m), 0, "case %zu", i);
+		cr_expect_eq(m.subtype, ok[i].subtype, "case %zu", i);
+		cr_expect_eq(sk_mptcp_decode(v, ok[i].len - 1, &m), SK_EMALFORMED, "case %zu", i);
+	}
+	cr_assert_eq(sk_mptcp_decode((const uint8_t *)ok[1].v, 10, &m), 0);
+	cr_expect(m.has_send_key && m.send_key == 0x1122334455667788ull && !m.has_recv_key);
+	cr_expect(m.version == 1 && m.flags == 0x81);
+	cr_assert_eq(sk_mptcp_decode((const uint8_t *)ok[2].v, 10, &m), 0);
+	cr_expect(m.backup && m.addr_id == 3 && m.token == 0xdeadbeef && m.nonce == 0x01020304);
+	cr_assert_eq(sk_mptcp_decode((const uint8_t *)ok[3].v, 16, &m), 0);
+	cr_expect(m.data_ack == 1000 && m.dsn == 2000 && m.ssn == 3000 && m.data_len == 50);
+	cr_expect(!m.has_checksum && !m.data_fin);
+	cr_assert_eq(sk_mptcp_decode((const uint8_t *)ok[5].v, 6, &m), 0);
+	cr_expect(m.echo && m.addr_id == 6 && m.addr_len == 4 && m.addr[3] == 10 && !m.has_port);
+	cr_assert_eq(sk_mptcp_decode((const uint8_t *)"\x40\x01\x02\x03", 4, &m), 0);
+	cr_expect(m.n_addr_ids == 3 && m.addr_ids[2] == 3);
+	cr_assert_eq(sk_mptcp_decode((const uint8_t *)ok[8].v, 10, &m), 0);
+	cr_expect_eq(m.dsn, 123456789012ull);
+	cr_assert_eq(sk_mptcp_decode((const uint8_t *)ok[10].v, 2, &m), 0);
+	cr_expect(m.flags == 0x0a && m.reason == 3);
+	/* An unknown subtype gives its number only. */
+	cr_expect_eq(sk_mptcp_decode((const uint8_t *)"\xf0\x00", 2, &m), 0);
+	cr_expect(m.subtype == 15 && !sk_mptcp_name(15));
+	cr_expect_str_eq(sk_mptcp_name(SK_MPTCP_FASTCLOSE), "MP_FASTCLOSE");
+	cr_expect_eq(sk_mptcp_decode(NULL, 0, &m), SK_EMALFORMED);
+}
+
 Test(packet, neighbour_discovery_and_icmp_names)
 {
 	struct sk_nd nd;
