@@ -42,7 +42,7 @@ _sockit_options()
 		--verbose --stats --tls --sni= --cafile= --alpn= --insecure --cert= --key= \
 		-h --help" ;;
 	"tcp listen") echo "--echo --reply= --rules= --append= --broker --chat --chat-style= --exec= \
-		--sh-exec= -k --keep-open -4 -6 --max-conns= --allow= --deny= --allow-file= \
+		--sh-exec= -k --keep-open -4 -6 --max-conns= --allow= --deny= --allow-file= --deny-file= \
 		--idle-timeout= --max-buffer= --raw --hex --no-shutdown -C --crlf -v --verbose \
 		--stats --tls --cert= --key= --alpn= --client-ca= -h --help" ;;
 	ui) echo "--local= -4 -6 --view= --hex-input --append= --every= --count= \
@@ -57,7 +57,7 @@ _sockit_value_kind()
 {
 	case "$1 $2" in
 	*" --rules" | *" --file" | *" --cafile" | *" --cert" | *" --key" | \
-	*" --client-ca" | *" --allow-file" | *" --targets-file" | *" --exclude-file" | \
+	*" --client-ca" | *" --allow-file" | *" --deny-file" | *" --targets-file" | *" --exclude-file" | \
 	"scan --resume" | *" --output" | *" -o" | *" --read" | *" -r" | \
 	"sniff --write" | "sniff -w") echo file ;;
 	*" -d") echo dir ;;

@@ -9,7 +9,7 @@
 #include "commands.h"
 #include "sockit/append.h"
 #include "sockit/bytes.h"
-#include "sockit/cidr.h"
+#include "sockit/hostlist.h"
 #include "sockit/connect.h"
 #include "sockit/endpoint.h"
 #include "sockit/error.h"
@@ -56,8 +56,13 @@ static const char usage[] =
 	"  -k, --keep-open     serve many clients until interrupted\n"
 	"  -4, -6              IPv4 or IPv6 only\n"
 	"  --max-conns N       clients at once (default 1000); more are refused\n"
-	"  --allow CIDR        accept only these (repeatable); --deny CIDR refuses\n"
-	"  --allow-file FILE   CIDRs to accept, one a line, '#' comments\n"
+	"  --allow HOST        accept only these (repeatable; HOST,HOST... as ncat):\n"
+	"                      addresses, CIDR blocks, ranges (198.18.0.1-20,\n"
+	"                      10.0.*.1), names (every address, looked up at start)\n"
+	"  --deny HOST         refuse these (the same forms); deny wins\n"
+	"  --allow-file FILE   hosts to accept, in ncat's host file format (any\n"
+	"                      number a line, '#' comments)\n"
+	"  --deny-file FILE    hosts to refuse, the same way\n"
 	"  --idle-timeout D    drop a client silent for D (500ms, 30s, 5m); the one\n"
 	"                      client of plain nc -l mode ends the run, status 1\n"
 	"  --max-buffer SIZE   bytes queued to one client before it is dropped as\n"
@@ -89,6 +94,8 @@ static const char usage[] =
 	"session failed, 2 usage error.  Without -k, SIGINT or SIGTERM ends it as\n"
 	"they end nc -l: by the signal.\n";
 
+struct host_arg;
+
 struct opts {
 	struct sk_endpoint ep;
 	int family;
@@ -100,66 +107,104 @@ struct opts {
 	struct sk_append append;
 	int modes;
 	bool chat_style_set;
+	struct host_arg *hosts;
+	size_t nhosts;
 };
 
-static void add_cidr(struct sk_cidr **list, size_t *n, const char *text,
-		     const char *opt)
+/* --allow, --deny and their files, kept until every option is read:
+ * names resolve with -4/-6 in force, wherever those were given. */
+struct host_arg {
+	int opt; /* OPT_ALLOW, OPT_DENY, OPT_ALLOW_FILE, OPT_DENY_FILE */
+	const char *text;
+};
+
+static const char *host_opt_name(int opt)
 {
-	struct sk_cidr c;
-	char err[SK_ERRLEN];
-	if (sk_cidr_parse(text, NULL, &c, err))
-		cli_usage("%s: %s", opt, err);
-	struct sk_cidr *grown = realloc(*list, (*n + 1) * sizeof c);
-	if (!grown)
-		cli_fail(EXIT_FAIL, "out of memory");
-	grown[(*n)++] = c;
-	*list = grown;
+	return opt == OPT_ALLOW	       ? "--allow"
+	       : opt == OPT_DENY       ? "--deny"
+	       : opt == OPT_ALLOW_FILE ? "--allow-file"
+				       : "--deny-file";
 }
 
-/* The file is read whole (at most ALLOW_FILE_MAX bytes): a directory, a
- * read error, NUL bytes or an endless /dev/zero are refused, and so is a
- * file without any address, which would otherwise let everyone in. */
-#define ALLOW_FILE_MAX (1u << 20)
-
-static void allow_file(struct opts *o, const char *path)
+static struct sk_hostlist *host_side(struct opts *o, int opt)
 {
+	bool allow = opt == OPT_ALLOW || opt == OPT_ALLOW_FILE;
+	struct sk_hostlist **l = allow ? &o->so.allow : &o->so.deny;
+	if (!*l && sk_hostlist_new(l))
+		cli_fail(EXIT_FAIL, "out of memory");
+	return *l;
+}
+
+/* HOST[,HOST...] as ncat takes it on its command line. */
+static void host_specs(struct opts *o, int opt, const char *text)
+{
+	struct sk_hostlist *l = host_side(o, opt);
+	char spec[SK_HOSTSPEC_MAX + 1], err[SK_ERRLEN];
+	const char *p = text;
+	do {
+		size_t n = strcspn(p, ",");
+		snprintf(spec, sizeof spec, "%.*s", (int)n, p);
+		if (n >= sizeof spec ||
+		    sk_hostlist_add(l, spec, o->family, 0, err) < 0)
+			cli_usage("%s: %s", host_opt_name(opt),
+				  n >= sizeof spec ? "host too long" : err);
+		p += n;
+	} while (*p++ == ',');
+}
+
+/* The file is read whole (at most HOST_FILE_MAX bytes): a directory, a
+ * read error or an endless /dev/zero are refused, and so is an allow file
+ * without any host, which would otherwise let everyone in. */
+#define HOST_FILE_MAX (1u << 20)
+
+static void host_file(struct opts *o, int opt, const char *path)
+{
+	const char *name = host_opt_name(opt);
 	FILE *f = fopen(path, "r");
 	if (!f)
-		cli_usage("--allow-file %s: %s", path, strerror(errno));
-	char *buf = malloc(ALLOW_FILE_MAX + 1);
+		cli_usage("%s %s: %s", name, path, strerror(errno));
+	char *buf = malloc(HOST_FILE_MAX + 1);
 	if (!buf)
 		cli_fail(EXIT_FAIL, "out of memory");
-	size_t n = fread(buf, 1, ALLOW_FILE_MAX + 1, f);
+	size_t n = fread(buf, 1, HOST_FILE_MAX + 1, f);
 	int err = ferror(f) ? errno : 0;
 	fclose(f);
 	if (err)
-		cli_usage("--allow-file %s: %s", path, sk_strerror(-err));
-	if (n > ALLOW_FILE_MAX)
-		cli_usage("--allow-file %s: larger than %u bytes", path, ALLOW_FILE_MAX);
-	if (memchr(buf, 0, n))
-		cli_usage("--allow-file %s: NUL byte: not a text file", path);
-	buf[n] = 0;
-	size_t before = o->so.nallow;
-	unsigned lineno = 0;
-	for (char *line = buf, *next; line < buf + n; line = next) {
-		lineno++;
-		char *end = line + strcspn(line, "\n");
-		next = *end ? end + 1 : end;
-		*end = 0;
-		char *p = line + strspn(line, " \t");
-		p[strcspn(p, "#\r")] = 0;
-		size_t len = strlen(p);
-		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-			p[--len] = 0;
-		if (!*p)
-			continue;
-		char opt[600];
-		snprintf(opt, sizeof opt, "--allow-file %s line %u", path, lineno);
-		add_cidr(&o->so.allow, &o->so.nallow, p, opt);
-	}
+		cli_usage("%s %s: %s", name, path, sk_strerror(-err));
+	if (n > HOST_FILE_MAX)
+		cli_usage("%s %s: larger than %u bytes", name, path, HOST_FILE_MAX);
+	unsigned line;
+	char why[SK_ERRLEN];
+	int specs = sk_hostlist_add_text(host_side(o, opt), buf, n, o->family,
+					 0, &line, why);
 	free(buf);
-	if (o->so.nallow == before)
-		cli_usage("--allow-file %s: no addresses in the file", path);
+	if (specs < 0)
+		cli_usage("%s %s line %u: %s", name, path, line, why);
+	if (specs == 0 && opt == OPT_ALLOW_FILE)
+		cli_usage("%s %s: no addresses in the file", name, path);
+}
+
+static void host_take(struct opts *o, int opt, const char *text)
+{
+	struct host_arg *grown =
+	    realloc(o->hosts, (o->nhosts + 1) * sizeof *o->hosts);
+	if (!grown)
+		cli_fail(EXIT_FAIL, "out of memory");
+	o->hosts = grown;
+	o->hosts[o->nhosts++] = (struct host_arg){ opt, text };
+}
+
+static void hosts_build(struct opts *o)
+{
+	for (size_t i = 0; i < o->nhosts; i++) {
+		const struct host_arg *h = &o->hosts[i];
+		if (h->opt == OPT_ALLOW || h->opt == OPT_DENY)
+			host_specs(o, h->opt, h->text);
+		else
+			host_file(o, h->opt, h->text);
+	}
+	free(o->hosts);
+	o->hosts = NULL;
 }
 
 static uint64_t parse_size(const char *opt, const char *text)
@@ -207,6 +252,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "allow", required_argument, NULL, OPT_ALLOW },
 		{ "deny", required_argument, NULL, OPT_DENY },
 		{ "allow-file", required_argument, NULL, OPT_ALLOW_FILE },
+		{ "deny-file", required_argument, NULL, OPT_DENY_FILE },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 		{ "max-buffer", required_argument, NULL, OPT_MAX_BUFFER },
 		{ "raw", no_argument, NULL, OPT_RAW },
@@ -267,9 +313,10 @@ static void parse(int argc, char **argv, struct opts *o)
 			o->modes++;
 			break;
 		case OPT_MAX_CONNS: o->so.max_conns = cli_number("--max-conns", optarg, 1, 10000000); break;
-		case OPT_ALLOW: add_cidr(&o->so.allow, &o->so.nallow, optarg, "--allow"); break;
-		case OPT_DENY: add_cidr(&o->so.deny, &o->so.ndeny, optarg, "--deny"); break;
-		case OPT_ALLOW_FILE: allow_file(o, optarg); break;
+		case OPT_ALLOW:
+		case OPT_DENY:
+		case OPT_ALLOW_FILE:
+		case OPT_DENY_FILE: host_take(o, c, optarg); break;
 		case OPT_IDLE: o->so.idle_ms = cli_duration_ms("--idle-timeout", optarg); break;
 		case OPT_MAX_BUFFER: o->so.max_buffer = parse_size("--max-buffer", optarg); break;
 		case OPT_RAW: o->so.raw = true; break;
@@ -292,6 +339,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	}
 	if (sk_endpoint_parse(argv[optind], "tcp", &o->ep, err))
 		cli_usage("%s", err);
+	hosts_build(o);
 	if (o->modes > 1)
 		cli_usage("--echo, --reply/--rules, --broker, --chat and --exec exclude each other");
 	if (o->chat_style_set && o->so.mode != SK_SERVER_CHAT)
@@ -389,8 +437,8 @@ int cmd_tcp_listen(int argc, char **argv)
 		status = tcp_server_run(srv);
 	}
 	sk_tls_ctx_free(ctx);
-	free(o.so.allow);
-	free(o.so.deny);
+	sk_hostlist_free(o.so.allow);
+	sk_hostlist_free(o.so.deny);
 	sk_rules_free(o.so.rules);
 	uv_loop_close(loop);
 	return status;

@@ -98,13 +98,13 @@ struct server_opts {
 	enum sk_chat_style chat_style;	/* chat mode */
 	const char *exec_cmd;		/* exec mode */
 	bool exec_shell;
-	struct sk_cidr *allow, *deny;
-	size_t nallow, ndeny;
+	struct sk_hostlist *allow, *deny; /* NULL: none given */
 	struct sk_tls_ctx *tls;
 	bool crlf;
 };
 
-/* --allow / --deny as the engine's access list (pointing into o). */
+/* --allow / --deny (and their files) as the engine's access list
+ * (pointing into o). */
 struct sk_acl tcp_acl(const struct server_opts *o);
 
 /* Use: s = tcp_server_new(loop, &o); l = tcp_server_listen(s, &ep, &lo)

@@ -19,10 +19,7 @@
 
 struct sk_acl tcp_acl(const struct server_opts *o)
 {
-	return (struct sk_acl){ .allow = o->allow,
-				.deny = o->deny,
-				.nallow = o->nallow,
-				.ndeny = o->ndeny };
+	return (struct sk_acl){ .allow = o->allow, .deny = o->deny };
 }
 
 void tcp_server_tag(const struct sk_server_client *c, char *buf, size_t cap)
@@ -390,12 +387,12 @@ const struct sk_listener *tcp_server_listen(struct tcp_server *s,
 	if (sk_server_listen(s->srv, ep, lo, err))
 		cli_fail(EXIT_FAIL, "%s", err);
 	const struct sk_listener *l = sk_server_listener(s->srv);
-	if (s->o->mode == SK_SERVER_EXEC && !s->o->nallow &&
+	if (s->o->mode == SK_SERVER_EXEC && !sk_hostlist_count(s->o->allow) &&
 	    !sk_listener_is_local(l)) {
 		sk_server_stop(s->srv); /* removes a unix socket's file */
 		cli_usage("--exec on a non-loopback address lets anyone run "
 			  "the program: "
-			  "add --allow CIDR or listen on 127.0.0.1 / ::1");
+			  "add --allow HOST or listen on 127.0.0.1 / ::1");
 	}
 	return l;
 }

@@ -42,6 +42,7 @@
 
 #include "sockit/cidr.h"
 #include "sockit/endpoint.h"
+#include "sockit/hostlist.h"
 #include "sockit/listen.h"
 #include "sockit/peers.h"
 #include "sockit/rules.h"
@@ -51,14 +52,14 @@ struct sk_append;
 struct sk_server;
 struct sk_server_client;
 
-/* Who may connect: any address in deny is refused; with allow entries,
- * only addresses in one of them are let in.  Unix-socket peers always
- * pass (the socket file's permissions decide); a peer without an address
- * (it reset before it was accepted) passes only when both lists are
- * empty.  The arrays are the caller's and must outlive the server. */
+/* Who may connect: any address in deny is refused; with an allow list
+ * that holds anything, only addresses in it are let in (NULL lists are
+ * empty).  Unix-socket peers always pass (the socket file's permissions
+ * decide); a peer without an address (it reset before it was accepted)
+ * passes only when both lists are empty.  The lists are the caller's and
+ * must outlive the server. */
 struct sk_acl {
-	const struct sk_cidr *allow, *deny;
-	size_t nallow, ndeny;
+	const struct sk_hostlist *allow, *deny;
 };
 
 bool sk_acl_allows(const struct sk_acl *a, const struct sockaddr_storage *peer);

@@ -18,6 +18,7 @@
 #include <sockit/console.h>
 #include <sockit/endpoint.h>
 #include <sockit/hexdump.h>
+#include <sockit/hostlist.h>
 #include <sockit/lines.h>
 #include <sockit/output.h>
 #include <sockit/parse.h>

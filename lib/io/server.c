@@ -19,7 +19,7 @@ bool sk_acl_allows(const struct sk_acl *a, const struct sockaddr_storage *ss)
 	if (ss->ss_family != AF_INET && ss->ss_family != AF_INET6)
 		/* No address: the client reset before it was accepted, its
 		 * bytes still queued.  No rule can pass it. */
-		return !a->nallow && !a->ndeny;
+		return !sk_hostlist_count(a->allow) && !sk_hostlist_count(a->deny);
 	struct sk_ip ip = { .family = ss->ss_family };
 	if (ss->ss_family == AF_INET)
 		memcpy(ip.bytes, &((const struct sockaddr_in *)ss)->sin_addr,
@@ -27,15 +27,10 @@ bool sk_acl_allows(const struct sk_acl *a, const struct sockaddr_storage *ss)
 	else
 		memcpy(ip.bytes, &((const struct sockaddr_in6 *)ss)->sin6_addr,
 		       16);
-	for (size_t i = 0; i < a->ndeny; i++)
-		if (sk_cidr_contains(&a->deny[i], &ip))
-			return false;
-	if (!a->nallow)
-		return true;
-	for (size_t i = 0; i < a->nallow; i++)
-		if (sk_cidr_contains(&a->allow[i], &ip))
-			return true;
-	return false;
+	if (sk_hostlist_contains(a->deny, &ip))
+		return false;
+	return !sk_hostlist_count(a->allow) ||
+	       sk_hostlist_contains(a->allow, &ip);
 }
 
 int sk_server_new(uv_loop_t *loop, const struct sk_server_opts *opts,

@@ -4,6 +4,7 @@ and --allow/--deny with names, ranges and ncat's host files.  ncat is the
 reference: the same script or client runs against ncat and against
 sockit, and what must agree is compared."""
 import os
+import selectors
 import socket
 import subprocess
 
@@ -247,3 +248,127 @@ def test_chat_style_needs_chat():
                    "--chat-style applies to --chat")
     one_line_error(run("tcp", "listen", "-k", "127.0.0.1:0", "--chat", "--chat-style", "irc"),
                    2, "--chat-style 'irc': ncat or sockit")
+
+
+# ---- --allow / --deny: ncat's host specs, names and files -------------
+
+SOURCES = ["127.0.0.1", "127.0.0.5", "127.0.0.30", "::1"]
+
+
+def relayed(port, source):
+    """True when nc, from source, gets its line back; False when the
+    server closes it without a word (a denied client).  nc's input stays
+    open until the answer or the close has come: ncat's exec mode drops
+    the program's answer to a client that already half-closed."""
+    host = "::1" if ":" in source else "127.0.0.1"
+    with subprocess.Popen(["nc", "-N", "-s", source, host, str(port)], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE) as c:
+        c.stdin.write(b"ping\n")
+        c.stdin.flush()
+        got = b""
+        sel = selectors.DefaultSelector()
+        sel.register(c.stdout, selectors.EVENT_READ)
+        while got != b"ping\n":
+            assert sel.select(TIMEOUT), f"no answer and no close from {port}"
+            chunk = os.read(c.stdout.fileno(), 64)
+            if not chunk:
+                break
+            got += chunk
+        c.stdin.close()
+        c.wait(timeout=TIMEOUT)
+    assert got in (b"ping\n", b""), got
+    return got == b"ping\n"
+
+
+def outcomes(server, acl):
+    """Which SOURCES an echoing server lets in, with acl its options in
+    ncat's spelling (--allowfile) or sockit's (--allow-file)."""
+    need_tool("nc")
+    if server == "ncat":
+        p, port = ncat_listen("-k", "--sh-exec", "cat", *acl)
+    else:
+        acl = [a.replace("allowfile", "allow-file").replace("denyfile", "deny-file")
+               for a in acl]
+        p, port = sockit_listen("-k", ":0", "--echo", *acl, stdout=subprocess.DEVNULL)
+    with p:
+        return {s: relayed(port, s) for s in SOURCES}
+
+
+def localhost_has_ipv6():
+    try:
+        return any(a[0] == socket.AF_INET6 for a in socket.getaddrinfo("localhost", 0))
+    except OSError:
+        return False
+
+
+ACLS = {
+    "allow-name": ["--allow", "localhost"],
+    "deny-name": ["--deny", "localhost"],
+    "allow-range": ["--allow", "127.0.0.2-9"],
+    "allow-octets-and-v6": ["--allow", "127.0.0.1-5,::1"],
+    "deny-cidr": ["--deny", "127.0.0.0/27"],
+    "allow-wildcard-deny-one": ["--allow", "127.*.*.*", "--deny", "127.0.0.5"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACLS))
+def test_allow_and_deny_agree_with_ncat(name):
+    theirs = outcomes("ncat", ACLS[name])
+    ours = outcomes("sockit", ACLS[name])
+    assert ours == theirs
+    assert True in ours.values() and False in ours.values()  # both kinds met
+
+
+def test_a_name_counts_every_address():
+    ours = outcomes("sockit", ["--allow", "localhost"])
+    assert ours["127.0.0.1"] and not ours["127.0.0.5"]
+    assert ours["::1"] == localhost_has_ipv6()
+
+
+def test_allow_file_in_ncats_format_agrees_with_ncat(tmp_path):
+    f = tmp_path / "hosts"
+    # ncat's format: hosts separated by white space, several a line.
+    f.write_text("127.0.0.2-9 10.0.0.0/8\n\n  ::1\t192.168.*.1\n127.0.0.30\n")
+    theirs = outcomes("ncat", ["--allowfile", str(f)])
+    ours = outcomes("sockit", ["--allowfile", str(f)])
+    assert ours == theirs == {"127.0.0.1": False, "127.0.0.5": True,
+                              "127.0.0.30": True, "::1": True}
+    theirs = outcomes("ncat", ["--denyfile", str(f)])
+    ours = outcomes("sockit", ["--denyfile", str(f)])
+    assert ours == theirs == {"127.0.0.1": True, "127.0.0.5": False,
+                              "127.0.0.30": False, "::1": False}
+
+
+def test_host_files_take_comments_and_log_refusals(tmp_path):
+    f = tmp_path / "deny"
+    f.write_text("# the lab's addresses\n127.0.0.5 # one\n127.0.0.30#two\n")
+    srv, port = sockit_listen("-k", "127.0.0.1:0", "--echo", "--deny-file", str(f),
+                              stdout=subprocess.DEVNULL)
+    with srv:
+        assert not relayed(port, "127.0.0.5")
+        srv.wait_line(r"\[127\.0\.0\.5:\d+\] refused: not allowed")
+        assert relayed(port, "127.0.0.1")
+        assert not relayed(port, "127.0.0.30")
+
+
+@pytest.mark.parametrize("line,why", [
+    ("1.2.3.4/33", "'1.2.3.4/33': /33 (IPv4 allows 0-32)"),
+    ("10.0.0.9-1", "'10.0.0.9-1': octet 4: range 9-1 runs backwards"),
+    ("10.0.0.300", "'10.0.0.300': 300 is not an octet"),
+    ("bad@host", "'bad@host': not an address, CIDR block, range or host name"),
+    ("nosuch.invalid", "'nosuch.invalid': name does not resolve"),
+])
+@pytest.mark.parametrize("opt", ["--allow-file", "--deny-file"])
+def test_a_bad_line_names_the_file_and_the_line(tmp_path, line, why, opt):
+    f = tmp_path / "hosts"
+    f.write_text(f"# fine\n127.0.0.1 localhost\n\n::1 {line} 10.0.0.1\n")
+    p = run("tcp", "listen", "127.0.0.1:0", opt, str(f))
+    one_line_error(p, 2, f"{opt} {f} line 4: {why}")
+    assert "listening" not in p.stderr
+
+
+def test_a_bad_host_on_the_command_line_says_why():
+    one_line_error(run("tcp", "listen", "127.0.0.1:0", "--allow", "127.0.0.1,1.2.3"), 2,
+                   "--allow: '1.2.3': expected four octets")
+    one_line_error(run("tcp", "listen", "127.0.0.1:0", "--deny", "nosuch.invalid"), 2,
+                   "--deny: 'nosuch.invalid': name does not resolve")

@@ -257,11 +257,11 @@ Test(server, long_lines_come_in_pieces_and_a_partial_one_at_the_end)
 
 Test(server, access_list_refuses)
 {
-	struct sk_cidr deny;
-	cr_assert_eq(sk_cidr_parse("127.0.0.0/8", NULL, &deny, NULL), 0);
+	struct sk_hostlist *deny;
+	cr_assert_eq(sk_hostlist_new(&deny), 0);
+	cr_assert_eq(sk_hostlist_add(deny, "127.0.0.0/8", AF_UNSPEC, 0, NULL), 1);
 	struct fixture f;
-	struct sk_server_opts o = { .keep = true,
-				    .acl = { .deny = &deny, .ndeny = 1 } };
+	struct sk_server_opts o = { .keep = true, .acl = { .deny = deny } };
 	start(&f, &o);
 	int a = client(&f, 0);
 	run_until(&f, &f.ev.refusals, 1);
@@ -270,16 +270,17 @@ Test(server, access_list_refuses)
 	hear_end(&f, a);
 	close(a);
 	finish(&f);
+	sk_hostlist_free(deny);
 }
 
 Test(server, acl_rules)
 {
-	struct sk_cidr allow, deny;
-	cr_assert_eq(sk_cidr_parse("10.0.0.0/8", NULL, &allow, NULL), 0);
-	cr_assert_eq(sk_cidr_parse("10.1.0.0/16", NULL, &deny, NULL), 0);
-	struct sk_acl acl = {
-		.allow = &allow, .nallow = 1, .deny = &deny, .ndeny = 1
-	};
+	struct sk_hostlist *allow, *deny;
+	cr_assert_eq(sk_hostlist_new(&allow), 0);
+	cr_assert_eq(sk_hostlist_new(&deny), 0);
+	cr_assert_eq(sk_hostlist_add(allow, "10.0.0.0/8", AF_UNSPEC, 0, NULL), 1);
+	cr_assert_eq(sk_hostlist_add(deny, "10.1.*.1-9", AF_UNSPEC, 0, NULL), 1);
+	struct sk_acl acl = { .allow = allow, .deny = deny };
 	struct sockaddr_storage ss = { 0 };
 	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
 	in->sin_family = AF_INET;
@@ -287,6 +288,8 @@ Test(server, acl_rules)
 	cr_expect(sk_acl_allows(&acl, &ss));
 	inet_pton(AF_INET, "10.1.3.4", &in->sin_addr);
 	cr_expect_not(sk_acl_allows(&acl, &ss), "deny wins");
+	inet_pton(AF_INET, "10.1.3.10", &in->sin_addr);
+	cr_expect(sk_acl_allows(&acl, &ss), "past the denied range");
 	inet_pton(AF_INET, "192.0.2.1", &in->sin_addr);
 	cr_expect_not(sk_acl_allows(&acl, &ss), "not in allow");
 	struct sockaddr_storage none = { 0 },
@@ -295,6 +298,8 @@ Test(server, acl_rules)
 	cr_expect_not(sk_acl_allows(&acl, &none));
 	cr_expect(sk_acl_allows(&empty, &none));
 	cr_expect(sk_acl_allows(&acl, &unix_peer));
+	sk_hostlist_free(allow);
+	sk_hostlist_free(deny);
 }
 
 Test(server, max_conns_refuses_the_next)
