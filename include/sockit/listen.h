@@ -35,7 +35,8 @@ struct sk_listen_opts {
 typedef void (*sk_accept_cb)(struct sk_listener *l, int status,
 			     uv_stream_t *client, void *data);
 
-/* Binds and listens.  Returns 0, or a negative code with err filled
+/* Binds and listens; opts may be NULL for the defaults (every family, the
+ * largest backlog).  Returns 0, or a negative code with err filled
  * ("127.0.0.1:80: permission denied", "unix:/x: address already in use").
  * For unix:PATH the socket file is removed again by sk_listener_close. */
 int sk_listen_start(uv_loop_t *loop, const struct sk_endpoint *ep,

@@ -299,6 +299,9 @@ int sk_listen_start(uv_loop_t *loop, const struct sk_endpoint *ep,
 	l->retry.data = l;
 	l->open++;
 	open_reserve(l);
+	static const struct sk_listen_opts defaults = { .family = AF_UNSPEC };
+	if (!opts)
+		opts = &defaults;
 	int rc = ep->kind == SK_ENDPOINT_UNIX ? listen_unix(l, ep, opts, err)
 					      : listen_inet(l, ep, opts, err);
 	if (rc) {

@@ -88,6 +88,20 @@ Test(connect, reaches_a_listener_and_reports_the_peer)
 	finish(&loop);
 }
 
+Test(connect, a_listener_without_options_takes_the_defaults)
+{
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct sk_endpoint ep;
+	char err[SK_ERRLEN];
+	cr_assert_eq(sk_endpoint_parse("[::1]:0", "tcp", &ep, err), 0);
+	struct sk_listener *l;
+	cr_assert_eq(sk_listen_start(&loop, &ep, NULL, on_client, NULL, &l, err), 0, "%s", err);
+	cr_assert_eq(sk_listener_addr(l)->sa_family, AF_INET6);
+	sk_listener_close(l);
+	finish(&loop);
+}
+
 Test(connect, refused_with_retries_backs_off_and_names_the_address)
 {
 	uv_loop_t loop;
