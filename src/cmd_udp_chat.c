@@ -363,19 +363,15 @@ static void parse_args(int argc, char **argv, struct chat *c, struct chat_args *
 
 /* The peer's address and the local one to bind, checked against each
  * other. */
-static void resolve_ends(const struct chat_args *a, struct sk_addr *to, struct sk_addr *bind_addr,
-			 bool *v6only)
+static void resolve_ends(const struct chat_args *a, struct sk_udp_ends *ends)
 {
 	char err[SK_ERRLEN];
 	struct sk_endpoint pep, lep;
-	memset(&lep, 0, sizeof lep);
 	if (a->peer) {
 		if (sk_endpoint_parse(a->peer, "udp", &pep, err))
 			cli_usage("%s", err);
 		if (pep.kind != SK_ENDPOINT_INET)
 			cli_usage("%s: UDP needs HOST:PORT", a->peer);
-		if (pep.port == 0)
-			cli_usage("%s: port 0 is not a destination", a->peer);
 	}
 	if (a->local) {
 		if (sk_endpoint_parse(a->local, "udp", &lep, err))
@@ -383,30 +379,23 @@ static void resolve_ends(const struct chat_args *a, struct sk_addr *to, struct s
 		if (lep.kind != SK_ENDPOINT_INET)
 			cli_usage("--local %s: UDP needs [ADDR]:PORT", a->local);
 	}
-	int family = a->family;
-	if (a->peer) {
-		if (sk_udp_dest_addr(&pep, family, to, err))
-			cli_fail(EXIT_FAIL, "%s", err);
-		/* The local side follows the peer's family unless it names an
-		 * address of its own. */
-		if (family == AF_UNSPEC && !lep.host[0])
-			family = to->ss.ss_family;
-	}
-	if (sk_udp_listen_addr(&lep, family, bind_addr, v6only, err))
-		cli_fail(EXIT_FAIL, "--local: %s", err);
-	if (a->peer && bind_addr->ss.ss_family == AF_INET && to->ss.ss_family == AF_INET6)
-		cli_usage("--local %s is IPv4 but %s is IPv6", a->local, a->peer);
-	if (a->peer && *v6only && to->ss.ss_family == AF_INET)
-		cli_usage("--local %s is IPv6 only but %s is IPv4", a->local, a->peer);
+	int rc = sk_udp_ends_resolve(a->peer ? &pep : NULL, a->local ? &lep : NULL, a->family,
+				     ends, err);
+	if (rc == SK_EBADPORT)
+		cli_usage("%s: %s", a->peer, err);
+	if (rc == SK_EFAMILY)
+		cli_usage("--local %s %s", a->local, err);
+	if (rc)
+		cli_fail(EXIT_FAIL, "%s%s", ends->peer_failed ? "" : "--local: ", err);
 }
 
-static void open_socket(struct chat *c, const struct chat_args *a, const struct sk_addr *to,
-			const struct sk_addr *bind_addr, bool v6only)
+static void open_socket(struct chat *c, const struct chat_args *a, const struct sk_udp_ends *e)
 {
 	char err[SK_ERRLEN];
+	const struct sk_addr *to = &e->peer, *bind_addr = &e->local;
 	struct sk_udp_opts o = {
 		.family = bind_addr->ss.ss_family,
-		.v6only = v6only,
+		.v6only = e->v6only,
 		.reuse = a->local != NULL,
 		.rcvbuf = UDP_RCVBUF_DEFAULT,
 	};
@@ -492,13 +481,12 @@ int cmd_udp_chat(int argc, char **argv)
 		c.has_append = true;
 		c.resp.append = &c.append;
 	}
-	struct sk_addr to = { 0 }, bind_addr;
-	bool v6only;
-	resolve_ends(&a, &to, &bind_addr, &v6only);
+	struct sk_udp_ends ends;
+	resolve_ends(&a, &ends);
 	c.resp.rules = udp_load_rules(a.rules, a.reply);
 
 	uv_loop_init(&c.loop);
-	open_socket(&c, &a, &to, &bind_addr, v6only);
+	open_socket(&c, &a, &ends);
 	start_watchers(&c);
 	struct sockaddr_storage ss;
 	socklen_t slen;

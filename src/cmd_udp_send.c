@@ -485,22 +485,11 @@ static void parse_args(int argc, char **argv, struct send *s, struct send_args *
 }
 
 /* The socket, bound to --source when given, with its options. */
-static void open_socket(struct send *s, const struct send_args *a, int family)
+static void open_socket(struct send *s, const struct send_args *a, const struct sk_udp_ends *e)
 {
 	char err[SK_ERRLEN];
-	struct sk_addr src;
-	bool have_src = false;
-	if (a->source) {
-		struct sk_endpoint sep;
-		bool v6only;
-		if (sk_endpoint_parse(a->source, "udp", &sep, err))
-			cli_usage("--source: %s", err);
-		if (sk_udp_listen_addr(&sep, family, &src, &v6only, err))
-			cli_fail(EXIT_FAIL, "--source: %s", err);
-		if (src.ss.ss_family != family)
-			cli_usage("--source %s: not the family of %s", a->source, s->to_name);
-		have_src = true;
-	}
+	bool have_src = a->source != NULL;
+	int family = s->to.ss.ss_family;
 	struct sk_udp_opts o = {
 		.family = family,
 		.v6only = family == AF_INET6,
@@ -510,8 +499,8 @@ static void open_socket(struct send *s, const struct send_args *a, int family)
 		.mcast_if = a->mif,
 		.rcvbuf = s->wait_ms ? UDP_RCVBUF_DEFAULT : 0,
 	};
-	int rc = sk_udp_new(&s->loop, &o, have_src ? (const struct sockaddr *)&src.ss : NULL,
-			    have_src ? src.len : 0, &s->u, err);
+	int rc = sk_udp_new(&s->loop, &o, have_src ? (const struct sockaddr *)&e->local.ss : NULL,
+			    have_src ? e->local.len : 0, &s->u, err);
 	if (rc) {
 		static const struct cli_subject subjects[] = {
 			{ "TTL", "--ttl" },
@@ -585,13 +574,13 @@ int cmd_udp_send(int argc, char **argv)
 	struct send_args a;
 	parse_args(argc, argv, &s, &a);
 	char err[SK_ERRLEN];
-	struct sk_endpoint ep;
+	struct sk_endpoint ep, sep;
 	if (sk_endpoint_parse(a.dest, "udp", &ep, err))
 		cli_usage("%s", err);
 	if (ep.kind != SK_ENDPOINT_INET)
 		cli_usage("%s: UDP needs HOST:PORT", a.dest);
-	if (ep.port == 0)
-		cli_usage("%s: port 0 is not a destination", a.dest);
+	if (a.source && sk_endpoint_parse(a.source, "udp", &sep, err))
+		cli_usage("--source: %s", err);
 	if (a.append) {
 		if (sk_append_parse(a.append, &s.append, err))
 			cli_usage("--append: %s", err);
@@ -603,9 +592,15 @@ int cmd_udp_send(int argc, char **argv)
 	if (a.text)
 		udp_text_bytes("TEXT", a.text, s.hex_input, &first, &first_len);
 
-	int rc = sk_udp_dest_addr(&ep, a.family, &s.to, err);
+	struct sk_udp_ends ends;
+	int rc = sk_udp_ends_resolve(&ep, a.source ? &sep : NULL, a.family, &ends, err);
+	if (rc == SK_EBADPORT)
+		cli_usage("%s: %s", a.dest, err);
+	if (rc == SK_EFAMILY)
+		cli_usage("--source %s %s", a.source, err);
 	if (rc)
-		cli_fail(EXIT_FAIL, "%s", err);
+		cli_fail(EXIT_FAIL, "%s%s", ends.peer_failed ? "" : "--source: ", err);
+	s.to = ends.peer;
 	int family = s.to.ss.ss_family;
 	sk_sockaddr_format((const struct sockaddr *)&s.to.ss, true, s.to_name, sizeof s.to_name);
 	s.max_payload = udp_max_payload(family);
@@ -613,7 +608,7 @@ int cmd_udp_send(int argc, char **argv)
 		first = read_file(a.file, s.max_payload, s.hex_input, &first_len);
 
 	uv_loop_init(&s.loop);
-	open_socket(&s, &a, family);
+	open_socket(&s, &a, &ends);
 	sk_peers_init(&s.peers, 0, uv_now(&s.loop));
 	sk_peers_get(&s.peers, (const struct sockaddr *)&s.to.ss, s.to.len,
 		     uv_now(&s.loop), &s.peer);

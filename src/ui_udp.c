@@ -37,64 +37,43 @@ static int field_endpoint(struct ui *ui, enum ui_field f, const char *name,
 	return rc;
 }
 
-static int resolve(struct ui *ui, struct sk_addr *bind_addr, bool *v6only)
+static int resolve(struct ui *ui, struct sk_udp_ends *ends)
 {
 	char ltext[UI_EDIT_MAX], rtext[UI_EDIT_MAX], err[SK_ERRLEN];
 	struct sk_endpoint lep, rep;
-	int rc, family = ui->family;
+	int rc;
 	if ((rc = field_endpoint(ui, UI_F_LOCAL, "Local", &lep, ltext,
 				 sizeof ltext)) < 0 ||
 	    (rc = field_endpoint(ui, UI_F_REMOTE, "Remote", &rep, rtext,
 				 sizeof rtext)) < 0)
 		return rc;
-	memset(&ui->to, 0, sizeof ui->to);
-	if (rtext[0]) {
-		if (rep.port == 0) {
-			ui_status(ui, true,
-				  "Remote: %s: port 0 is not a destination",
-				  rtext);
-			return SK_EBADPORT;
-		}
-		if ((rc = sk_udp_dest_addr(&rep, family, &ui->to, err)) < 0) {
-			ui_status(ui, true, "Remote: %s", err);
-			return rc;
-		}
-		if (family == AF_UNSPEC && !lep.host[0])
-			family = ui->to.ss.ss_family;
-	}
-	if ((rc = sk_udp_listen_addr(&lep, family, bind_addr, v6only, err)) <
-	    0) {
-		ui_status(ui, true, "Local: %s", err);
-		return rc;
-	}
-	if (ui->to.len && ((bind_addr->ss.ss_family == AF_INET &&
-			    ui->to.ss.ss_family == AF_INET6) ||
-			   (*v6only && ui->to.ss.ss_family == AF_INET))) {
-		ui_status(ui, true,
-			  "Local %s and Remote %s are of different families",
-			  ltext, rtext);
-		return SK_EFAMILY;
-	}
-	return 0;
+	rc = sk_udp_ends_resolve(rtext[0] ? &rep : NULL, &lep, ui->family, ends, err);
+	ui->to = ends->peer;
+	if (rc == SK_EFAMILY)
+		ui_status(ui, true, "Local %s %s", ltext, err);
+	else if (rc)
+		ui_status(ui, true, "%s: %s%s%s", ends->peer_failed ? "Remote" : "Local",
+			  rc == SK_EBADPORT ? rtext : "", rc == SK_EBADPORT ? ": " : "", err);
+	return rc;
 }
 
 int ui_udp_open(struct ui *ui)
 {
-	struct sk_addr bind_addr;
-	bool v6only = false;
+	struct sk_udp_ends ends;
 	char err[SK_ERRLEN];
 	snprintf(ui->state, sizeof ui->state, "UDP: closed");
-	int rc = resolve(ui, &bind_addr, &v6only);
+	int rc = resolve(ui, &ends);
 	if (rc < 0)
 		return rc;
+	const struct sk_addr *bind_addr = &ends.local;
 	struct sk_udp_opts o = {
-		.family = bind_addr.ss.ss_family,
-		.v6only = v6only,
+		.family = bind_addr->ss.ss_family,
+		.v6only = ends.v6only,
 		.reuse = true,
 		.rcvbuf = UDP_RCVBUF_DEFAULT,
 	};
-	rc = sk_udp_new(&ui->loop, &o, (const struct sockaddr *)&bind_addr.ss,
-			bind_addr.len, &ui->udp, err);
+	rc = sk_udp_new(&ui->loop, &o, (const struct sockaddr *)&bind_addr->ss,
+			bind_addr->len, &ui->udp, err);
 	if (rc == 0)
 		rc = sk_udp_recv_start(ui->udp, 65536, UDP_BATCH, on_dgram, ui,
 				       err);

@@ -122,4 +122,22 @@ int sk_udp_listen_addr(const struct sk_endpoint *ep, int family,
 int sk_udp_dest_addr(const struct sk_endpoint *ep, int family,
 		     struct sk_addr *out, char *err);
 
+/* Both ends of a socket that talks to one peer, from what a user typed. */
+struct sk_udp_ends {
+	struct sk_addr peer;  /* len 0 without a peer */
+	struct sk_addr local; /* what to bind */
+	bool v6only;          /* bind local IPv6-only */
+	/* Which end a failure concerns: the peer (true) or the local end. */
+	bool peer_failed;
+};
+
+/* Resolves the peer (NULL: none; port 0 refused, SK_EBADPORT) and the
+ * local end (NULL: any address, a port the kernel picks).  The local end
+ * follows the peer's family unless it names an address of its own, and
+ * the two must then agree (SK_EFAMILY: "IPv4 but ... is IPv6").  family
+ * (AF_UNSPEC, AF_INET, AF_INET6) restricts both.  Returns 0 or a negative
+ * code with err, which does not repeat the failing end's name. */
+int sk_udp_ends_resolve(const struct sk_endpoint *peer, const struct sk_endpoint *local,
+			int family, struct sk_udp_ends *out, char *err);
+
 #endif

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -479,5 +480,47 @@ int sk_udp_dest_addr(const struct sk_endpoint *ep, int family,
 		return rc;
 	*out = l.addrs[0];
 	sk_addrlist_free(&l);
+	return 0;
+}
+
+/* err as the user reads it, without sk_err_set's ": reason" (the text
+ * says it already). */
+__attribute__((format(printf, 3, 4))) static int say(char *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (err)
+		vsnprintf(err, SK_ERRLEN, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int sk_udp_ends_resolve(const struct sk_endpoint *peer, const struct sk_endpoint *local,
+			int family, struct sk_udp_ends *out, char *err)
+{
+	static const struct sk_endpoint any = { .kind = SK_ENDPOINT_INET };
+	memset(out, 0, sizeof *out);
+	out->peer_failed = true;
+	if (peer && peer->kind == SK_ENDPOINT_INET && peer->port == 0)
+		return say(err, SK_EBADPORT, "port 0 is not a destination");
+	int rc;
+	if (peer && (rc = sk_udp_dest_addr(peer, family, &out->peer, err)))
+		return rc;
+	if (!local)
+		local = &any;
+	if (family == AF_UNSPEC && !local->host[0] && out->peer.len)
+		family = out->peer.ss.ss_family;
+	out->peer_failed = false;
+	if ((rc = sk_udp_listen_addr(local, family, &out->local, &out->v6only, err)))
+		return rc;
+	if (!out->peer.len)
+		return 0;
+	int lf = out->local.ss.ss_family, pf = out->peer.ss.ss_family;
+	char who[SK_ADDRSTRLEN];
+	sk_sockaddr_format((const struct sockaddr *)&out->peer.ss, true, who, sizeof who);
+	if (lf == AF_INET && pf == AF_INET6)
+		return say(err, SK_EFAMILY, "is IPv4 but %s is IPv6", who);
+	if (out->v6only && pf == AF_INET)
+		return say(err, SK_EFAMILY, "is IPv6 only but %s is IPv4", who);
 	return 0;
 }

@@ -117,3 +117,44 @@ Test(udp, send_repeat_and_join_errors)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 }
+
+static struct sk_endpoint endpoint(const char *text)
+{
+	struct sk_endpoint ep;
+	char err[SK_ERRLEN];
+	cr_assert_eq(sk_endpoint_parse(text, "udp", &ep, err), 0, "%s", err);
+	return ep;
+}
+
+Test(udp, ends_follow_the_peer_family_and_must_agree)
+{
+	struct sk_udp_ends e;
+	char err[SK_ERRLEN];
+	struct sk_endpoint six = endpoint("[::1]:9"), four = endpoint("127.0.0.1:9");
+	struct sk_endpoint any_port = endpoint(":5400"), local4 = endpoint("127.0.0.1:0");
+	struct sk_endpoint local6 = endpoint("[::1]:0"), zero = endpoint("127.0.0.1:0");
+
+	/* An unnamed local end takes the peer's family. */
+	cr_assert_eq(sk_udp_ends_resolve(&four, &any_port, AF_UNSPEC, &e, err), 0, "%s", err);
+	cr_assert_eq(e.local.ss.ss_family, AF_INET);
+	cr_assert_eq(e.peer.ss.ss_family, AF_INET);
+	cr_assert_eq(ntohs(((struct sockaddr_in *)&e.local.ss)->sin_port), 5400);
+	cr_assert_eq(sk_udp_ends_resolve(&six, NULL, AF_UNSPEC, &e, err), 0, "%s", err);
+	cr_assert_eq(e.local.ss.ss_family, AF_INET6);
+	/* No peer: every address, dual-stack. */
+	cr_assert_eq(sk_udp_ends_resolve(NULL, &any_port, AF_UNSPEC, &e, err), 0, "%s", err);
+	cr_assert_eq(e.peer.len, 0);
+	cr_assert_eq(e.local.ss.ss_family, AF_INET6);
+	cr_assert(!e.v6only);
+
+	cr_assert_eq(sk_udp_ends_resolve(&six, &local4, AF_UNSPEC, &e, err), SK_EFAMILY);
+	cr_assert_str_eq(err, "is IPv4 but [::1]:9 is IPv6");
+	cr_assert(!e.peer_failed);
+	cr_assert_eq(sk_udp_ends_resolve(&four, &local6, AF_UNSPEC, &e, err), SK_EFAMILY);
+	cr_assert_str_eq(err, "is IPv6 only but 127.0.0.1:9 is IPv4");
+	cr_assert_eq(sk_udp_ends_resolve(&zero, NULL, AF_UNSPEC, &e, err), SK_EBADPORT);
+	cr_assert_str_eq(err, "port 0 is not a destination");
+	cr_assert(e.peer_failed);
+	cr_assert_lt(sk_udp_ends_resolve(&six, NULL, AF_INET, &e, err), 0);
+	cr_assert(e.peer_failed);
+}
