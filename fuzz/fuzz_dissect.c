@@ -3,8 +3,9 @@
  * their callers (TCP options, neighbour discovery) on the raw input.
  * Input: a 2-byte big-endian link type, then the frame (the seeds in
  * fuzz/corpus/dissect are scapy's frames from tests/e2e/packet_corpus.py).
- * Invariants: no layer reaches past the captured bytes, and the summary's
- * length is what snprintf would say. */
+ * Invariants: no layer reaches past the captured bytes, the field list
+ * names what sk_layer_fields names, and the summary's length is what
+ * snprintf would say. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (fields[k].kind == SK_FIELD_STR &&
 			    strnlen(fields[k].str, SK_FIELD_STRLEN) == SK_FIELD_STRLEN)
 				abort();
+		/* The list names the same fields; its texts stay under the
+		 * bound emitters make room by, and are read whole here. */
+		struct sk_field_list fl;
+		if (sk_layer_list(&d, i, &fl) != nf || fl.used > sizeof fl.scratch)
+			abort();
+		for (unsigned k = 0; k < fl.n; k++) {
+			const struct sk_field_ref *r = &fl.f[k];
+			if (r->kind == SK_REF_TEXT &&
+			    (r->text_len >= SK_FIELD_STRLEN || memchr(r->text, 0, r->text_len)))
+				abort();
+		}
 	}
 	char line[1024], small[16];
 	size_t want = sk_dissect_summary(&d, true, line, sizeof line);

@@ -184,7 +184,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 		struct sk_dissection d;
 		sk_dissect(r->linktype, bytes, h->caplen, h->len, &d);
 		sniff_print(stdout, &r->o->fmt, r->n, &h->ts, &d);
-		if (r->live && fflush(stdout) == EOF)
+		if (r->live && (sniff_flush(stdout, &r->o->fmt) || fflush(stdout) == EOF))
 			r->out_failed = true;
 	}
 	if (r->live && r->dump)
@@ -226,7 +226,9 @@ int cmd_sniff(int argc, char **argv)
 		cli_name_option(err, sizeof err, user);
 		cli_fail(EXIT_FAIL, "%s", err);
 	}
-	if (!r.live)
+	/* Printed frames gather in sniff_out's buffer; a pcap written to
+	 * stdout goes through stdio's. */
+	if (!r.live && !o.print)
 		setvbuf(stdout, NULL, _IOFBF, 1 << 20);
 	if (o.print && !o.quiet && !sk_dissect_knows(r.linktype)) {
 		const char *dn = pcap_datalink_val_to_name(dlt);
@@ -273,7 +275,7 @@ int cmd_sniff(int argc, char **argv)
 			clearerr(stdout);
 		}
 	}
-	if (fflush(stdout) == EOF || r.out_failed) {
+	if (sniff_flush(stdout, &o.fmt) || fflush(stdout) == EOF || r.out_failed) {
 		if (errno != EPIPE)
 			cli_warn("stdout: %s", sk_strerror(-errno));
 		status = EXIT_FAIL;

@@ -145,6 +145,44 @@ struct sk_field {
 int sk_layer_fields(const struct sk_dissection *d, unsigned i,
 		    struct sk_field *out, unsigned cap);
 
+/* ---- field list ------------------------------------------------------------
+ * The same fields in the same order as references, for emitters that write
+ * millions of them (sniff --json): names and texts are not copied,
+ * addresses come as their bytes for the caller to format, and two display
+ * hints come with each field.  The list reuses one caller-owned struct. */
+
+enum sk_ref_kind { SK_REF_UINT, SK_REF_BOOL, SK_REF_TEXT, SK_REF_IPV4, SK_REF_IPV6, SK_REF_MAC };
+
+#define SK_REF_HEX 1u        /* a number that reads better in hex (EtherTypes, checksums) */
+#define SK_REF_NAMES_PREV 2u /* text naming the value of the field just before it
+				("type_name" right after "type") */
+
+/* Only the members the kind names are set. */
+struct sk_field_ref {
+	const char *name;    /* static, NUL-terminated, name_len bytes */
+	const char *text;    /* TEXT: text_len bytes of ASCII, not NUL-terminated */
+	const uint8_t *addr; /* IPV4: 4 bytes, IPV6: 16, MAC: 6 */
+	uint64_t num;        /* UINT and BOOL */
+	uint32_t text_len;   /* less than SK_FIELD_STRLEN */
+	uint8_t name_len;
+	uint8_t kind;        /* enum sk_ref_kind */
+	uint8_t flags;       /* SK_REF_HEX, SK_REF_NAMES_PREV */
+};
+
+struct sk_field_list {
+	unsigned n;
+	struct sk_field_ref f[SK_FIELDS_MAX];
+	size_t used;
+	char scratch[256]; /* texts the list composes (flag lists, hex digits) */
+};
+
+/* Lists the fields of layer i of d in out: the first SK_FIELDS_MAX of
+ * those sk_layer_fields names.  Texts and addresses point into static
+ * storage, out's scratch or d's frame and layers: valid while out and d
+ * are, until out is used again.  Returns out->n (0 when i is not a layer
+ * of d). */
+int sk_layer_list(const struct sk_dissection *d, unsigned i, struct sk_field_list *out);
+
 /* ---- one-line summary ------------------------------------------------------
  * tcpdump -nn's line after the timestamp, e.g.
  *   IP 127.0.0.1.40000 > 127.0.0.1.80: Flags [S], seq 1, win 65495, options [mss 65495], length 0

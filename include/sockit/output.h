@@ -63,6 +63,40 @@ int sk_json_string(struct sk_str *s, const uint8_t *bytes, size_t n);
 /* Appends "key": as a JSON object member name (key is trusted ASCII). */
 int sk_json_key(struct sk_str *s, const char *key);
 
+/* ---- raw writers -----------------------------------------------------------
+ * For emitters that write millions of small pieces: make room once, write
+ * with the sk_put_* helpers (which check nothing and return the end of what
+ * they wrote), then commit:
+ *
+ *     char *p = sk_str_room(s, 20 + 6 * n + 2);
+ *     if (!p) return SK_ELIMIT;
+ *     p = sk_put_u64(p, v);
+ *     p = sk_put_json_string(p, bytes, n);
+ *     sk_str_commit(s, p);
+ */
+
+/* The end of s with room for n more bytes (and the NUL), or NULL when
+ * that would pass the maximum or memory ran out. */
+static inline char *sk_str_room(struct sk_str *s, size_t n)
+{
+	if (n >= s->cap - s->len && sk_str_reserve(s, n))
+		return NULL;
+	return s->p + s->len;
+}
+
+/* Takes the bytes written from sk_str_room's pointer up to end. */
+static inline void sk_str_commit(struct sk_str *s, char *end)
+{
+	s->len = (size_t)(end - s->p);
+	*end = 0;
+}
+
+/* v in decimal: at most 20 bytes. */
+char *sk_put_u64(char *p, uint64_t v);
+
+/* sk_json_string's text, quotes included: at most 6 * n + 2 bytes. */
+char *sk_put_json_string(char *p, const uint8_t *bytes, size_t n);
+
 enum sk_color_mode { SK_COLOR_AUTO, SK_COLOR_ALWAYS, SK_COLOR_NEVER };
 
 /* Parses "auto", "always" or "never".  Returns 0 or -EINVAL. */

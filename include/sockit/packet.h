@@ -498,8 +498,8 @@ void sk_mac_format(const uint8_t *mac, char buf[18]);
  * "inverse-request" (InARP)... "other" for the rest. */
 const char *sk_arp_op_name(uint16_t op);
 /* Formats 4 bytes as dotted decimal, as inet_ntop does without its printf
- * (buf >= 16 bytes). */
-void sk_ipv4_format(const uint8_t *a, char buf[16]);
+ * (buf >= 16 bytes).  Returns the length, NUL not counted. */
+size_t sk_ipv4_format(const uint8_t *a, char buf[16]);
 /* Parses "aa:bb:cc:dd:ee:ff" (also '-' separated).  Returns 0 or
  * SK_EBADADDR. */
 int sk_mac_parse(const char *text, uint8_t mac[6]);

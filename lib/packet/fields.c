@@ -1,4 +1,7 @@
-/* Named fields of each layer, for the --layers view and --json. */
+/* Named fields of each layer, for the --layers view and --json: listed
+ * as references (names and texts static, addresses in the frame), so that
+ * an emitter writing millions of them copies nothing on the way;
+ * sk_layer_fields turns the list into text for callers that want that. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,78 +10,102 @@
 #include "sockit/dissect.h"
 #include "sockit/error.h"
 
-struct out {
-	struct sk_field *f;
-	unsigned n, cap;
-};
-
-static struct sk_field *next(struct out *o, const char *name)
+/* Only the members a field's kind reads are set. */
+static struct sk_field_ref *next(struct sk_field_list *o, const char *name, unsigned len,
+				 enum sk_ref_kind kind)
 {
-	if (o->n >= o->cap)
+	if (o->n >= SK_FIELDS_MAX)
 		return NULL;
-	struct sk_field *f = &o->f[o->n++];
+	struct sk_field_ref *f = &o->f[o->n++];
 	f->name = name;
-	f->num = 0;
-	f->str[0] = 0;
+	f->name_len = len;
+	f->kind = kind;
+	f->flags = 0;
 	return f;
 }
 
-static void num(struct out *o, const char *name, uint64_t v)
+/* The name's length from the literal itself: every call site names its
+ * field with a string literal ("" x "" refuses anything else). */
+#define NAME(x) "" x "", (unsigned)(sizeof("" x "") - 1)
+
+static void num_flags(struct sk_field_list *o, const char *name, unsigned len, uint64_t v,
+		      unsigned flags)
 {
-	struct sk_field *f = next(o, name);
+	struct sk_field_ref *f = next(o, name, len, SK_REF_UINT);
 	if (f) {
-		f->kind = SK_FIELD_UINT;
 		f->num = v;
+		f->flags = flags;
 	}
 }
 
-static void boolean(struct out *o, const char *name, bool v)
+static void boolean_(struct sk_field_list *o, const char *name, unsigned len, bool v)
 {
-	struct sk_field *f = next(o, name);
-	if (f) {
-		f->kind = SK_FIELD_BOOL;
+	struct sk_field_ref *f = next(o, name, len, SK_REF_BOOL);
+	if (f)
 		f->num = v;
-	}
 }
 
-static void str(struct out *o, const char *name, const char *v)
+/* Text that names the value of the field before it ("type_name" right
+ * after "type") says so, for a view that shows the two on one line. */
+static void text_(struct sk_field_list *o, const char *name, unsigned len, const char *v,
+		  size_t n)
 {
-	struct sk_field *f = next(o, name);
-	if (f) {
-		f->kind = SK_FIELD_STR;
-		size_t n = v ? strlen(v) : 0;
-		if (n >= sizeof f->str)
-			n = sizeof f->str - 1;
-		if (n)
-			memcpy(f->str, v, n);
-		f->str[n] = 0;
-	}
+	const struct sk_field_ref *prev = o->n ? &o->f[o->n - 1] : NULL;
+	struct sk_field_ref *f = next(o, name, len, SK_REF_TEXT);
+	if (!f)
+		return;
+	f->text = v;
+	f->text_len = n;
+	if (prev && len == prev->name_len + 5u && !memcmp(name, prev->name, prev->name_len) &&
+	    !memcmp(name + prev->name_len, "_name", 5))
+		f->flags = SK_REF_NAMES_PREV;
 }
 
-static void mac(struct out *o, const char *name, const uint8_t *m)
+static void str_(struct sk_field_list *o, const char *name, unsigned len, const char *v)
 {
-	char buf[18];
-	sk_mac_format(m, buf);
-	str(o, name, buf);
+	text_(o, name, len, v, strlen(v));
 }
 
-static void ip4(struct out *o, const char *name, const uint8_t *a)
+/* A copy in the list's scratch, for what the walk composes itself; NULL
+ * when it is full. */
+static const void *keep(struct sk_field_list *o, const void *v, size_t n)
 {
-	char buf[16];
-	sk_ipv4_format(a, buf);
-	str(o, name, buf);
+	if (n > sizeof o->scratch - o->used)
+		return NULL;
+	char *p = o->scratch + o->used;
+	memcpy(p, v, n);
+	o->used += n;
+	return p;
 }
 
-static void ip6(struct out *o, const char *name, const uint8_t *a)
+static void composed_(struct sk_field_list *o, const char *name, unsigned len, const char *v,
+		      size_t n)
 {
-	char buf[INET6_ADDRSTRLEN];
-	inet_ntop(AF_INET6, a, buf, sizeof buf);
-	str(o, name, buf);
+	const char *kept = keep(o, v, n);
+	if (kept)
+		text_(o, name, len, kept, n);
 }
 
-static void checksum(struct out *o, const struct sk_layer *l, uint16_t value)
+static void addr_(struct sk_field_list *o, const char *name, unsigned len,
+		  enum sk_ref_kind kind, const uint8_t *a)
 {
-	num(o, "checksum", value);
+	struct sk_field_ref *f = next(o, name, len, kind);
+	if (f)
+		f->addr = a;
+}
+
+#define num(o, name, v) num_flags(o, NAME(name), v, 0)
+#define hexnum(o, name, v) num_flags(o, NAME(name), v, SK_REF_HEX)
+#define boolean(o, name, v) boolean_(o, NAME(name), v)
+#define str(o, name, v) str_(o, NAME(name), v)
+#define composed(o, name, v) composed_(o, NAME(name), v, strlen(v))
+#define mac(o, name, a) addr_(o, NAME(name), SK_REF_MAC, a)
+#define ip4(o, name, a) addr_(o, NAME(name), SK_REF_IPV4, a)
+#define ip6(o, name, a) addr_(o, NAME(name), SK_REF_IPV6, a)
+
+static void checksum(struct sk_field_list *o, const struct sk_layer *l, uint16_t value)
+{
+	hexnum(o, "checksum", value);
 	if (l->csum_checked)
 		boolean(o, "checksum_ok", !l->csum_bad);
 	if (l->csum_partial)
@@ -86,16 +113,16 @@ static void checksum(struct out *o, const struct sk_layer *l, uint16_t value)
 }
 
 /* Bytes as lower-case hex digits (n <= 32). */
-static void hex_field_str(struct out *o, const char *name, const uint8_t *p, size_t n)
+static void hex_text(struct sk_field_list *o, const char *name, unsigned len,
+		     const uint8_t *p, size_t n)
 {
 	char buf[65];
-	sk_hex_encode(p, n, buf, sizeof buf);
-	str(o, name, buf);
+	composed_(o, name, len, buf, sk_hex_encode(p, n, buf, sizeof buf));
 }
 
 /* Version 0 (RFC 6824) had crypto bits C to H, H naming HMAC-SHA1;
  * version 1 made C "no more subflows" and H HMAC-SHA256. */
-static void mptcp_capable_flags(struct out *o, uint8_t version, uint8_t f)
+static void mptcp_capable_flags(struct sk_field_list *o, uint8_t version, uint8_t f)
 {
 	boolean(o, "mptcp_checksum_required", f & 0x80);
 	boolean(o, "mptcp_extensibility", f & 0x40);
@@ -107,7 +134,7 @@ static void mptcp_capable_flags(struct out *o, uint8_t version, uint8_t f)
 	boolean(o, "mptcp_sha256", f & 0x01);
 }
 
-static void mptcp_rst_flags(struct out *o, uint8_t f)
+static void mptcp_rst_flags(struct sk_field_list *o, uint8_t f)
 {
 	boolean(o, "mptcp_flag_u", f & 0x08);
 	boolean(o, "mptcp_flag_v", f & 0x04);
@@ -117,7 +144,7 @@ static void mptcp_rst_flags(struct out *o, uint8_t f)
 
 /* The first MPTCP option's subtype by RFC 8684's name and the fields it
  * carries, in the order tshark lists them. */
-static void mptcp_fields(struct out *o, const uint8_t *v, size_t n)
+static void mptcp_fields(struct sk_field_list *o, const uint8_t *v, size_t n)
 {
 	struct sk_mptcp m;
 	int rc = sk_mptcp_decode(v, n, &m);
@@ -157,7 +184,7 @@ static void mptcp_fields(struct out *o, const uint8_t *v, size_t n)
 	if (m.has_trunc_hmac)
 		num(o, "mptcp_trunc_hmac", m.trunc_hmac);
 	if (m.hmac)
-		hex_field_str(o, "mptcp_hmac", m.hmac, 20);
+		hex_text(o, NAME("mptcp_hmac"), m.hmac, 20);
 	if (m.has_data_ack)
 		num(o, "mptcp_data_ack", m.data_ack);
 	if (m.has_dsn)
@@ -180,13 +207,13 @@ static void mptcp_fields(struct out *o, const uint8_t *v, size_t n)
 		for (unsigned i = 0; i < m.n_addr_ids && k + 5 < sizeof ids; i++)
 			k += (size_t)snprintf(ids + k, sizeof ids - k, "%s%u", i ? "," : "",
 					      m.addr_ids[i]);
-		str(o, "mptcp_addr_ids", ids);
+		composed(o, "mptcp_addr_ids", ids);
 	}
 	if (m.has_reason)
 		num(o, "mptcp_reason", m.reason);
 }
 
-static void tcp_fields(struct out *o, const struct sk_layer *l)
+static void tcp_fields(struct sk_field_list *o, const struct sk_layer *l)
 {
 	const struct sk_tcp *t = &l->u.tcp;
 	char buf[64];
@@ -196,7 +223,7 @@ static void tcp_fields(struct out *o, const struct sk_layer *l)
 	num(o, "ack", t->ack);
 	num(o, "hl", t->hl);
 	sk_tcp_flags_str(t->flags, buf, sizeof buf);
-	str(o, "flags", buf);
+	composed(o, "flags", buf);
 	num(o, "window", t->window);
 	checksum(o, l, t->checksum);
 	num(o, "urg", t->urg);
@@ -224,23 +251,23 @@ static void tcp_fields(struct out *o, const struct sk_layer *l)
 				break;
 			k += (size_t)n;
 		}
-		str(o, "sack", s);
+		composed(o, "sack", s);
 	}
 	if (op.md5)
-		hex_field_str(o, "md5", op.md5, 16);
+		hex_text(o, NAME("md5"), op.md5, 16);
 	if (op.has_uto)
 		num(o, "uto", op.uto);
 	if (op.has_mptcp)
 		mptcp_fields(o, op.mptcp, op.mptcp_len);
 	if (op.tfo && op.tfo_cookie_len)
-		hex_field_str(o, "tfo_cookie", op.tfo_cookie, op.tfo_cookie_len);
+		hex_text(o, NAME("tfo_cookie"), op.tfo_cookie, op.tfo_cookie_len);
 	else if (op.tfo)
 		boolean(o, "tfo_cookie_request", true);
 	if (bad)
 		boolean(o, "options_malformed", true);
 }
 
-static void icmp_fields(struct out *o, const struct sk_dissection *d,
+static void icmp_fields(struct sk_field_list *o, const struct sk_dissection *d,
 			const struct sk_layer *l)
 {
 	const struct sk_icmp *c = &l->u.icmp;
@@ -267,7 +294,9 @@ static void icmp_fields(struct out *o, const struct sk_dissection *d,
 	} else if (!v6 && c->type == 5) {
 		uint8_t gw[4] = { (uint8_t)(c->rest >> 24), (uint8_t)(c->rest >> 16),
 				  (uint8_t)(c->rest >> 8), (uint8_t)c->rest };
-		ip4(o, "gateway", gw);
+		const uint8_t *kept = keep(o, gw, sizeof gw);
+		if (kept)
+			ip4(o, "gateway", kept);
 	}
 	if (!v6 || c->type < 133 || c->type > 137)
 		return;
@@ -309,7 +338,7 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
-static void wifi_fields(struct out *o, const struct sk_wifi *w)
+static void wifi_fields(struct sk_field_list *o, const struct sk_wifi *w)
 {
 	num(o, "type", w->type);
 	num(o, "subtype", w->subtype);
@@ -327,7 +356,7 @@ static void wifi_fields(struct out *o, const struct sk_wifi *w)
 	const uint8_t *addrs[] = { r.ra, r.ta, r.da, r.sa, r.bssid };
 	for (unsigned i = 0; i < 5; i++)
 		if (addrs[i])
-			mac(o, names[i], addrs[i]);
+			addr_(o, names[i], (unsigned)strlen(names[i]), SK_REF_MAC, addrs[i]);
 	if (w->has_seq) {
 		num(o, "seq", w->seq);
 		num(o, "frag", w->frag);
@@ -338,7 +367,7 @@ static void wifi_fields(struct out *o, const struct sk_wifi *w)
 
 /* The fixed-place fields of the headers a capture may cut, in the order
  * and with the names a whole header gives them. */
-enum cut_kind { CUT_NUM, CUT_IP4, CUT_IP6 };
+enum cut_kind { CUT_NUM, CUT_HEX, CUT_IP4, CUT_IP6 };
 struct cut_field {
 	const char *name;
 	uint8_t off, size;
@@ -346,7 +375,7 @@ struct cut_field {
 };
 static const struct cut_field ipv4_cut[] = {
 	{ "total_len", 2, 2, CUT_NUM }, { "id", 4, 2, CUT_NUM }, { "ttl", 8, 1, CUT_NUM },
-	{ "proto", 9, 1, CUT_NUM }, { "checksum", 10, 2, CUT_NUM }, { "src", 12, 4, CUT_IP4 },
+	{ "proto", 9, 1, CUT_NUM }, { "checksum", 10, 2, CUT_HEX }, { "src", 12, 4, CUT_IP4 },
 	{ "dst", 16, 4, CUT_IP4 }, { NULL, 0, 0, CUT_NUM },
 };
 static const struct cut_field ipv6_cut[] = {
@@ -355,15 +384,15 @@ static const struct cut_field ipv6_cut[] = {
 };
 static const struct cut_field tcp_cut[] = {
 	{ "sport", 0, 2, CUT_NUM }, { "dport", 2, 2, CUT_NUM }, { "seq", 4, 4, CUT_NUM },
-	{ "ack", 8, 4, CUT_NUM }, { "window", 14, 2, CUT_NUM }, { "checksum", 16, 2, CUT_NUM },
+	{ "ack", 8, 4, CUT_NUM }, { "window", 14, 2, CUT_NUM }, { "checksum", 16, 2, CUT_HEX },
 	{ "urg", 18, 2, CUT_NUM }, { NULL, 0, 0, CUT_NUM },
 };
 static const struct cut_field udp_cut[] = {
 	{ "sport", 0, 2, CUT_NUM }, { "dport", 2, 2, CUT_NUM }, { "length", 4, 2, CUT_NUM },
-	{ "checksum", 6, 2, CUT_NUM }, { NULL, 0, 0, CUT_NUM },
+	{ "checksum", 6, 2, CUT_HEX }, { NULL, 0, 0, CUT_NUM },
 };
 
-static int cut_fields(struct out *o, const struct sk_dissection *d, const struct sk_layer *l)
+static void cut_fields(struct sk_field_list *o, const struct sk_dissection *d, const struct sk_layer *l)
 {
 	const struct cut_field *t = l->proto == SK_P_IPV4 ? ipv4_cut
 				    : l->proto == SK_P_IPV6 ? ipv6_cut
@@ -375,18 +404,18 @@ static int cut_fields(struct out *o, const struct sk_dissection *d, const struct
 		if ((size_t)t->off + t->size > have)
 			continue;
 		const uint8_t *v = p + t->off;
-		if (t->kind == CUT_IP4)
-			ip4(o, t->name, v);
-		else if (t->kind == CUT_IP6)
-			ip6(o, t->name, v);
+		unsigned len = (unsigned)strlen(t->name);
+		if (t->kind == CUT_IP4 || t->kind == CUT_IP6)
+			addr_(o, t->name, len, t->kind == CUT_IP4 ? SK_REF_IPV4 : SK_REF_IPV6, v);
 		else
-			num(o, t->name, t->size == 1 ? v[0] : t->size == 2 ? sk_be16(v) : sk_be32(v));
+			num_flags(o, t->name, len,
+				  t->size == 1 ? v[0] : t->size == 2 ? sk_be16(v) : sk_be32(v),
+				  t->kind == CUT_HEX ? SK_REF_HEX : 0);
 	}
-	return (int)o->n;
 }
 
 /* Link layers' fields; false for a layer that is not one. */
-static bool link_fields(struct out *o, const struct sk_layer *l)
+static bool link_fields(struct sk_field_list *o, const struct sk_layer *l)
 {
 	const char *name;
 	switch (l->proto) {
@@ -401,21 +430,21 @@ static bool link_fields(struct out *o, const struct sk_layer *l)
 		num(o, "addr_len", s->addr_len);
 		if (s->addr_len == 6)
 			mac(o, "addr", s->addr);
-		num(o, "protocol", s->protocol);
+		hexnum(o, "protocol", s->protocol);
 		if (l->proto == SK_P_SLL2)
 			num(o, "ifindex", s->ifindex);
 		break;
 	}
 	case SK_P_PPP:
 		boolean(o, "address_control", l->u.ppp.has_ac);
-		num(o, "protocol", l->u.ppp.protocol);
+		hexnum(o, "protocol", l->u.ppp.protocol);
 		if ((name = sk_ppp_protocol_name(l->u.ppp.protocol)))
 			str(o, "protocol_name", name);
 		break;
 	case SK_P_CHDLC:
 		num(o, "address", l->u.chdlc.address);
 		num(o, "control", l->u.chdlc.control);
-		num(o, "protocol", l->u.chdlc.protocol);
+		hexnum(o, "protocol", l->u.chdlc.protocol);
 		if ((name = sk_ethertype_name(l->u.chdlc.protocol)))
 			str(o, "protocol_name", name);
 		break;
@@ -444,7 +473,7 @@ static bool link_fields(struct out *o, const struct sk_layer *l)
 		if (l->u.eth.is_8023) {
 			num(o, "length", l->u.eth.type);
 		} else {
-			num(o, "type", l->u.eth.type);
+			hexnum(o, "type", l->u.eth.type);
 			if ((name = sk_ethertype_name(l->u.eth.type)))
 				str(o, "type_name", name);
 		}
@@ -453,7 +482,7 @@ static bool link_fields(struct out *o, const struct sk_layer *l)
 		num(o, "pcp", l->u.vlan.pcp);
 		boolean(o, "dei", l->u.vlan.dei);
 		num(o, "vid", l->u.vlan.vid);
-		num(o, "type", l->u.vlan.type);
+		hexnum(o, "type", l->u.vlan.type);
 		break;
 	default:
 		return false;
@@ -462,14 +491,14 @@ static bool link_fields(struct out *o, const struct sk_layer *l)
 }
 
 /* ARP's and IP's fields; false for another layer. */
-static bool net_fields(struct out *o, const struct sk_dissection *d, const struct sk_layer *l)
+static bool net_fields(struct sk_field_list *o, const struct sk_dissection *d, const struct sk_layer *l)
 {
 	const char *name;
 	switch (l->proto) {
 	case SK_P_ARP: {
 		const struct sk_arp *a = &l->u.arp;
 		num(o, "htype", a->htype);
-		num(o, "ptype", a->ptype);
+		hexnum(o, "ptype", a->ptype);
 		num(o, "hlen", a->hlen);
 		num(o, "plen", a->plen);
 		num(o, "op", a->op);
@@ -530,61 +559,98 @@ static bool net_fields(struct out *o, const struct sk_dissection *d, const struc
 	return true;
 }
 
-int sk_layer_fields(const struct sk_dissection *d, unsigned i,
-		    struct sk_field *f, unsigned cap)
+/* The fields of layers that are neither link nor network layers. */
+static void upper_fields(struct sk_field_list *o, const struct sk_dissection *d,
+			 const struct sk_layer *l)
 {
-	if (i >= d->n)
-		return 0;
-	const struct sk_layer *l = &d->layer[i];
-	struct out o = { .f = f, .cap = cap };
-	/* A malformed header has no fields to trust; one the capture cuts
-	 * still shows those it holds whole. */
-	if (l->status == SK_ETRUNCATED)
-		return cut_fields(&o, d, l);
-	if (l->status)
-		return 0;
-	if (link_fields(&o, l) || net_fields(&o, d, l))
-		return (int)o.n;
 	const char *name;
 	switch (l->proto) {
 	case SK_P_IPV6_EXT: {
 		const struct sk_ipv6_ext *e = &l->u.ext;
-		num(&o, "next", e->next);
+		num(o, "next", e->next);
 		if ((name = sk_ipproto_name(e->next)))
-			str(&o, "next_name", name);
-		num(&o, "len", e->len);
+			str(o, "next_name", name);
+		num(o, "len", e->len);
 		if (e->proto == SK_IPPROTO_ROUTING) {
-			num(&o, "type", e->rt_type);
-			num(&o, "segments_left", e->segments_left);
+			num(o, "type", e->rt_type);
+			num(o, "segments_left", e->segments_left);
 		} else if (e->proto == SK_IPPROTO_FRAGMENT) {
-			num(&o, "frag_off", e->frag_off);
-			boolean(&o, "mf", e->frag_mf);
-			num(&o, "id", e->frag_id);
+			num(o, "frag_off", e->frag_off);
+			boolean(o, "mf", e->frag_mf);
+			num(o, "id", e->frag_id);
 		}
 		break;
 	}
 	case SK_P_ICMP:
 	case SK_P_ICMP6:
-		icmp_fields(&o, d, l);
+		icmp_fields(o, d, l);
 		break;
 	case SK_P_TCP:
-		tcp_fields(&o, l);
+		tcp_fields(o, l);
 		break;
 	case SK_P_UDP:
-		num(&o, "sport", l->u.udp.sport);
-		num(&o, "dport", l->u.udp.dport);
-		num(&o, "length", l->u.udp.length);
-		checksum(&o, l, l->u.udp.checksum);
+		num(o, "sport", l->u.udp.sport);
+		num(o, "dport", l->u.udp.dport);
+		num(o, "length", l->u.udp.length);
+		checksum(o, l, l->u.udp.checksum);
 		break;
 	case SK_P_DATA:
-		num(&o, "length", l->hdr_len);
+		num(o, "length", l->hdr_len);
 		break;
 	case SK_P_PADDING:
-		num(&o, "length", l->hdr_len);
-		boolean(&o, "zero", all_zero(d->frame + l->offset, l->hdr_len));
+		num(o, "length", l->hdr_len);
+		boolean(o, "zero", all_zero(d->frame + l->offset, l->hdr_len));
 		break;
-	default: /* the link and network layers, above */
+	default: /* the link and network layers, in their own functions */
 		break;
 	}
-	return (int)o.n;
+}
+
+int sk_layer_list(const struct sk_dissection *d, unsigned i, struct sk_field_list *out)
+{
+	out->n = 0;
+	out->used = 0;
+	if (i >= d->n)
+		return 0;
+	const struct sk_layer *l = &d->layer[i];
+	/* A malformed header has no fields to trust; one the capture cuts
+	 * still shows those it holds whole. */
+	if (l->status == SK_ETRUNCATED)
+		cut_fields(out, d, l);
+	else if (!l->status && !link_fields(out, l) && !net_fields(out, d, l))
+		upper_fields(out, d, l);
+	return (int)out->n;
+}
+
+int sk_layer_fields(const struct sk_dissection *d, unsigned i,
+		    struct sk_field *f, unsigned cap)
+{
+	struct sk_field_list list;
+	unsigned n = (unsigned)sk_layer_list(d, i, &list);
+	if (n > cap)
+		n = cap;
+	for (unsigned k = 0; k < n; k++) {
+		const struct sk_field_ref *r = &list.f[k];
+		f[k].name = r->name;
+		f[k].kind = SK_FIELD_STR;
+		f[k].num = 0;
+		f[k].str[0] = 0;
+		switch (r->kind) {
+		case SK_REF_UINT:
+		case SK_REF_BOOL:
+			f[k].kind = r->kind == SK_REF_UINT ? SK_FIELD_UINT : SK_FIELD_BOOL;
+			f[k].num = r->num;
+			break;
+		case SK_REF_IPV4: sk_ipv4_format(r->addr, f[k].str); break;
+		case SK_REF_IPV6: inet_ntop(AF_INET6, r->addr, f[k].str, sizeof f[k].str); break;
+		case SK_REF_MAC: sk_mac_format(r->addr, f[k].str); break;
+		case SK_REF_TEXT: {
+			size_t len = r->text_len < sizeof f[k].str ? r->text_len : sizeof f[k].str - 1;
+			memcpy(f[k].str, r->text, len);
+			f[k].str[len] = 0;
+			break;
+		}
+		}
+	}
+	return (int)n;
 }

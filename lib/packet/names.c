@@ -1,6 +1,7 @@
 /* Names of EtherTypes and IP protocols; MAC address text. */
 #include <stdio.h>
 
+#include "core/digits.h"
 #include "sockit/bytes.h"
 #include "sockit/error.h"
 #include "sockit/packet.h"
@@ -52,14 +53,31 @@ const char *sk_ipproto_name(uint8_t proto)
 	}
 }
 
+static const char hex_digits[] = "0123456789abcdef";
+
+static char *hex_pair(char *p, uint8_t b)
+{
+	p[0] = hex_digits[b >> 4];
+	p[1] = hex_digits[b & 15];
+	return p + 2;
+}
+
+/* Unrolled: a frame's JSON holds two to four of these. */
 void sk_mac_format(const uint8_t *mac, char buf[18])
 {
-	static const char hex[] = "0123456789abcdef";
-	for (int i = 0; i < 6; i++) {
-		buf[3 * i] = hex[mac[i] >> 4];
-		buf[3 * i + 1] = hex[mac[i] & 15];
-		buf[3 * i + 2] = i < 5 ? ':' : 0;
-	}
+	char *p = buf;
+	p = hex_pair(p, mac[0]);
+	*p++ = ':';
+	p = hex_pair(p, mac[1]);
+	*p++ = ':';
+	p = hex_pair(p, mac[2]);
+	*p++ = ':';
+	p = hex_pair(p, mac[3]);
+	*p++ = ':';
+	p = hex_pair(p, mac[4]);
+	*p++ = ':';
+	p = hex_pair(p, mac[5]);
+	*p = 0;
 }
 
 const char *sk_arp_op_name(uint16_t op)
@@ -71,18 +89,27 @@ const char *sk_arp_op_name(uint16_t op)
 	return op < sizeof names / sizeof names[0] && names[op] ? names[op] : "other";
 }
 
-void sk_ipv4_format(const uint8_t *a, char buf[16])
+size_t sk_ipv4_format(const uint8_t *a, char buf[16])
 {
 	char *p = buf;
 	for (int i = 0; i < 4; i++) {
 		unsigned v = a[i];
-		if (v >= 100)
-			*p++ = (char)('0' + v / 100);
-		if (v >= 10)
-			*p++ = (char)('0' + v / 10 % 10);
-		*p++ = (char)('0' + v % 10);
-		*p++ = i < 3 ? '.' : 0;
+		if (v >= 100) {
+			unsigned h = v / 100;
+			*p++ = (char)('0' + h);
+			v -= 100 * h;
+			sk__put_pair(p, v);
+			p += 2;
+		} else if (v >= 10) {
+			sk__put_pair(p, v);
+			p += 2;
+		} else {
+			*p++ = (char)('0' + v);
+		}
+		*p++ = '.';
 	}
+	p[-1] = 0;
+	return (size_t)(p - 1 - buf);
 }
 
 int sk_mac_parse(const char *t, uint8_t mac[6])

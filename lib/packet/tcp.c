@@ -144,6 +144,8 @@ int sk_tcp_options(const uint8_t *p, size_t len, struct sk_tcp_opts *out)
 static const char *const flag_names[9] = { "FIN", "SYN", "RST", "PSH", "ACK",
 					   "URG", "ECE", "CWR", "NS" };
 
+/* Without snprintf: a TCP header's flags are named for every frame that
+ * --json and --layers show. */
 void sk_tcp_flags_str(uint16_t flags, char *buf, size_t cap)
 {
 	size_t k = 0;
@@ -151,10 +153,20 @@ void sk_tcp_flags_str(uint16_t flags, char *buf, size_t cap)
 	for (int i = 0; i < 9; i++) {
 		if (!(flags & (1u << i)))
 			continue;
-		int n = snprintf(buf + k, cap - k, "%s%s", k ? "," : "", flag_names[i]);
-		if (n < 0 || (size_t)n >= cap - k)
+		char item[5];
+		size_t n = 0;
+		if (k)
+			item[n++] = ',';
+		size_t len = strlen(flag_names[i]);
+		memcpy(item + n, flag_names[i], len);
+		n += len;
+		/* As snprintf: what fits, and the NUL. */
+		size_t fit = n < cap - k ? n : cap - k - 1;
+		memcpy(buf + k, item, fit);
+		buf[k + fit] = 0;
+		if (fit < n)
 			return;
-		k += (size_t)n;
+		k += n;
 	}
 	if (!k)
 		snprintf(buf, cap, "none");

@@ -39,6 +39,69 @@ Test(output, json_strings_escape_any_bytes)
 	}
 }
 
+/* The escaper copies 8 plain bytes at a time: each byte that needs care,
+ * at each place in and around such a word, must still be caught. */
+Test(output, json_strings_escape_at_every_position)
+{
+	static const uint8_t specials[] = { 0, 0x1f, '"', '\\', 0x7f, 0x80, 0xc3, 0xff, ' ', '~' };
+	for (size_t k = 0; k < sizeof specials; k++) {
+		for (size_t at = 0; at < 24; at++) {
+			uint8_t in[24];
+			memset(in, 'a', sizeof in);
+			in[at] = specials[k];
+			char want[200];
+			size_t w = 0;
+			want[w++] = '"';
+			for (size_t i = 0; i < sizeof in; i++) {
+				uint8_t c = in[i];
+				if (c == '"' || c == '\\')
+					w += (size_t)snprintf(want + w, sizeof want - w, "\\%c", c);
+				else if (c < 0x20 || c >= 0x7f)
+					w += (size_t)snprintf(want + w, sizeof want - w, "\\u%04x", c);
+				else
+					want[w++] = (char)c;
+			}
+			want[w++] = '"';
+			want[w] = 0;
+			struct sk_str s = { 0 };
+			cr_assert_eq(sk_json_string(&s, in, sizeof in), 0);
+			cr_expect_str_eq(s.p, want, "byte 0x%02x at %zu", specials[k], at);
+			sk_str_free(&s);
+		}
+	}
+}
+
+/* Near the maximum the escaper's 6-bytes-a-byte bound is not the test:
+ * what the text really takes is. */
+Test(output, json_string_that_fits_exactly_under_the_maximum)
+{
+	struct sk_str s = { .max = 12 };
+	cr_expect_eq(sk_json_string(&s, (const uint8_t *)"0123456789", 10), 0);
+	cr_expect_str_eq(s.p, "\"0123456789\"");
+	cr_expect_eq(sk_json_string(&s, (const uint8_t *)"", 0), SK_ELIMIT);
+	cr_expect_str_eq(s.p, "\"0123456789\"");
+	sk_str_free(&s);
+}
+
+Test(output, raw_writers)
+{
+	struct sk_str s = { 0 };
+	char *p = sk_str_room(&s, 64);
+	cr_assert_not_null(p);
+	p = sk_put_u64(p, 18446744073709551615ull);
+	*p++ = ' ';
+	p = sk_put_u64(p, 4294967296ull);
+	*p++ = ' ';
+	p = sk_put_json_string(p, (const uint8_t *)"a\"b", 3);
+	sk_str_commit(&s, p);
+	cr_expect_str_eq(s.p, "18446744073709551615 4294967296 \"a\\\"b\"");
+	cr_expect_eq(s.len, strlen(s.p));
+	struct sk_str small = { .max = 4 };
+	cr_expect_null(sk_str_room(&small, 5));
+	sk_str_free(&small);
+	sk_str_free(&s);
+}
+
 Test(output, json_key)
 {
 	struct sk_str s = { 0 };

@@ -385,6 +385,10 @@ Test(packet, tcp_options)
 	cr_expect_str_eq(buf, "SYN,ACK");
 	sk_tcp_flags_str(0, buf, sizeof buf);
 	cr_expect_str_eq(buf, "none");
+	sk_tcp_flags_str(0x1ff, buf, sizeof buf);
+	cr_expect_str_eq(buf, "FIN,SYN,RST,PSH,ACK,URG,ECE,CWR,NS");
+	sk_tcp_flags_str(SK_TCP_SYN | SK_TCP_ACK, buf, 6); /* cut as snprintf cuts */
+	cr_expect_str_eq(buf, "SYN,A");
 	sk_tcp_flags_letters(SK_TCP_SYN | SK_TCP_ACK, buf, sizeof buf);
 	cr_expect_str_eq(buf, "S.");
 	sk_tcp_flags_letters(SK_TCP_PSH | SK_TCP_ACK | SK_TCP_FIN, buf, sizeof buf);
@@ -524,6 +528,68 @@ Test(packet, fields_are_named_and_typed)
 	sk_dissect(1, B(v), v->len, v->len, &d);
 	cr_expect_eq(sk_layer_fields(&d, 2, f, 3), 3);
 	cr_expect_eq(sk_layer_fields(&d, 99, f, SK_FIELDS_MAX), 0);
+}
+
+/* The list and the text carry the same fields: every layer of every
+ * vector, each reference formatted as sk_layer_fields formats it. */
+Test(packet, field_list_matches_the_named_fields)
+{
+	for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++) {
+		struct sk_dissection d;
+		const struct vector *v = &vectors[i];
+		sk_dissect(v->linktype, B(v), v->len, v->len, &d);
+		for (unsigned k = 0; k < d.n; k++) {
+			struct sk_field f[SK_FIELDS_MAX];
+			struct sk_field_list fl;
+			int n = sk_layer_fields(&d, k, f, SK_FIELDS_MAX);
+			cr_assert_eq(sk_layer_list(&d, k, &fl), n, "%s layer %u", v->name, k);
+			for (int j = 0; j < n; j++) {
+				const struct sk_field_ref *r = &fl.f[j];
+				cr_expect_str_eq(r->name, f[j].name);
+				cr_expect_eq(r->name_len, strlen(f[j].name));
+				if (r->kind == SK_REF_UINT || r->kind == SK_REF_BOOL) {
+					cr_expect_eq(r->num, f[j].num);
+					continue;
+				}
+				char text[SK_FIELD_STRLEN] = "";
+				if (r->kind == SK_REF_TEXT)
+					memcpy(text, r->text, r->text_len);
+				else if (r->kind == SK_REF_IPV4)
+					sk_ipv4_format(r->addr, text);
+				else if (r->kind == SK_REF_MAC)
+					sk_mac_format(r->addr, text);
+				else
+					inet_ntop(AF_INET6, r->addr, text, sizeof text);
+				cr_expect_str_eq(text, f[j].str, "%s %s", v->name, r->name);
+			}
+		}
+	}
+}
+
+Test(packet, field_list_hints)
+{
+	struct sk_dissection d;
+	struct sk_field_list fl;
+	const struct vector *v = vec("arp_reply_padded");
+	sk_dissect(1, B(v), v->len, v->len, &d);
+	/* eth: dst, src, type (hex) and type_name naming it. */
+	cr_assert_eq(sk_layer_list(&d, 0, &fl), 4);
+	cr_expect_eq(fl.f[0].kind, SK_REF_MAC);
+	cr_expect_eq(fl.f[2].flags, SK_REF_HEX);
+	cr_expect_eq(fl.f[2].num, 0x0806);
+	cr_expect_eq(fl.f[3].flags, SK_REF_NAMES_PREV);
+	cr_expect_eq(fl.f[3].text_len, 3);
+	cr_expect_eq(memcmp(fl.f[3].text, "ARP", 3), 0);
+	cr_expect_eq(sk_layer_list(&d, 99, &fl), 0);
+	cr_expect_eq(fl.n, 0);
+	/* TCP: the flag list is composed in the list's own scratch. */
+	v = vec("tcp_psh_data");
+	sk_dissect(1, B(v), v->len, v->len, &d);
+	cr_assert_gt(sk_layer_list(&d, 2, &fl), 6);
+	cr_expect_str_eq(fl.f[5].name, "flags");
+	cr_expect_eq(fl.f[5].text_len, 7);
+	cr_expect_eq(memcmp(fl.f[5].text, "PSH,ACK", 7), 0);
+	cr_expect(fl.f[5].text >= fl.scratch && fl.f[5].text < fl.scratch + sizeof fl.scratch);
 }
 
 static void expect_built(const char *name, const uint8_t *got, int n)
