@@ -8,7 +8,7 @@
 #include "sniff_view.h"
 #include "sockit/error.h"
 
-static char *put_value(char *p, const struct sk_field_ref *f)
+static inline char *put_value(char *p, const struct sk_field_ref *f)
 {
 	switch (f->kind) {
 	case SK_REF_UINT: return sniff_put_num(p, f->num);

@@ -80,7 +80,7 @@ static char *put_hex(char *p, uint64_t v)
 	return p + n;
 }
 
-static char *put_value(char *p, const struct sk_field_ref *f)
+static inline char *put_value(char *p, const struct sk_field_ref *f)
 {
 	switch (f->kind) {
 	case SK_REF_UINT: return f->flags & SK_REF_HEX ? put_hex(p, f->num) : sniff_put_num(p, f->num);

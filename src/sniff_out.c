@@ -26,8 +26,9 @@ bool sniff_fraction_ok(const struct timeval *ts)
 
 char *sniff_put_usec(char *p, long usec)
 {
-	for (int i = 5; i >= 0; i--, usec /= 10)
-		p[i] = (char)('0' + usec % 10);
+	unsigned u = (unsigned)usec; /* 0-999999: 32-bit division is enough */
+	for (int i = 5; i >= 0; i--, u /= 10)
+		p[i] = (char)('0' + u % 10);
 	return p + 6;
 }
 

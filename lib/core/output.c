@@ -217,6 +217,13 @@ char *sk_put_json_string(char *p, const uint8_t *bytes, size_t n)
 			i += 8;
 			continue;
 		}
+		/* The last few bytes of a longer string: the word that ends
+		 * with them, overlapping what was already copied. */
+		if (n >= 8 && n - i < 8 && (memcpy(&w, bytes + n - 8, 8), !word_needs_care(w))) {
+			memcpy(p - (8 - (n - i)), &w, 8);
+			p += n - i;
+			break;
+		}
 		uint8_t c = bytes[i];
 		if (!json_class[c]) {
 			*p++ = (char)c;

@@ -494,6 +494,7 @@ static bool link_fields(struct sk_field_list *o, const struct sk_layer *l)
 static bool net_fields(struct sk_field_list *o, const struct sk_dissection *d, const struct sk_layer *l)
 {
 	const char *name;
+	size_t missing;
 	switch (l->proto) {
 	case SK_P_ARP: {
 		const struct sk_arp *a = &l->u.arp;
@@ -531,8 +532,8 @@ static bool net_fields(struct sk_field_list *o, const struct sk_dissection *d, c
 		ip4(o, "dst", ip->dst);
 		if (ip->options_len)
 			num(o, "options_len", ip->options_len);
-		if (sk_ip_missing(d, l))
-			num(o, "missing", sk_ip_missing(d, l));
+		if ((missing = sk_ip_missing(d, l)))
+			num(o, "missing", missing);
 		if (ip->length_unset)
 			boolean(o, "length_from_frame", true);
 		break;
@@ -549,8 +550,8 @@ static bool net_fields(struct sk_field_list *o, const struct sk_dissection *d, c
 		num(o, "hlim", ip->hlim);
 		ip6(o, "src", ip->src);
 		ip6(o, "dst", ip->dst);
-		if (sk_ip_missing(d, l))
-			num(o, "missing", sk_ip_missing(d, l));
+		if ((missing = sk_ip_missing(d, l)))
+			num(o, "missing", missing);
 		break;
 	}
 	default:

@@ -141,35 +141,34 @@ int sk_tcp_options(const uint8_t *p, size_t len, struct sk_tcp_opts *out)
 	return 0;
 }
 
-static const char *const flag_names[9] = { "FIN", "SYN", "RST", "PSH", "ACK",
-					   "URG", "ECE", "CWR", "NS" };
+/* Each name in 4 bytes (NUL-padded), so that it is copied whole. */
+static const char flag_names[9][4] = { "FIN", "SYN", "RST", "PSH", "ACK",
+				       "URG", "ECE", "CWR", "NS" };
 
 /* Without snprintf: a TCP header's flags are named for every frame that
- * --json and --layers show. */
+ * --json and --layers show.  The whole list is composed, then as much as
+ * fits is kept, as snprintf keeps it. */
 void sk_tcp_flags_str(uint16_t flags, char *buf, size_t cap)
 {
+	char all[9 * 4 + 1];
 	size_t k = 0;
-	buf[0] = 0;
 	for (int i = 0; i < 9; i++) {
 		if (!(flags & (1u << i)))
 			continue;
-		char item[5];
-		size_t n = 0;
 		if (k)
-			item[n++] = ',';
-		size_t len = strlen(flag_names[i]);
-		memcpy(item + n, flag_names[i], len);
-		n += len;
-		/* As snprintf: what fits, and the NUL. */
-		size_t fit = n < cap - k ? n : cap - k - 1;
-		memcpy(buf + k, item, fit);
-		buf[k + fit] = 0;
-		if (fit < n)
-			return;
-		k += n;
+			all[k++] = ',';
+		memcpy(all + k, flag_names[i], 4);
+		k += i == 8 ? 2 : 3;
 	}
-	if (!k)
-		snprintf(buf, cap, "none");
+	if (!k) {
+		memcpy(all, "none", 4);
+		k = 4;
+	}
+	if (!cap)
+		return;
+	size_t n = k < cap ? k : cap - 1;
+	memcpy(buf, all, n);
+	buf[n] = 0;
 }
 
 void sk_tcp_flags_letters(uint16_t flags, char *buf, size_t cap)

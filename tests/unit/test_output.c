@@ -44,15 +44,17 @@ Test(output, json_strings_escape_any_bytes)
 Test(output, json_strings_escape_at_every_position)
 {
 	static const uint8_t specials[] = { 0, 0x1f, '"', '\\', 0x7f, 0x80, 0xc3, 0xff, ' ', '~' };
-	for (size_t k = 0; k < sizeof specials; k++) {
-		for (size_t at = 0; at < 24; at++) {
+	for (size_t k = 0; k < sizeof specials * 3; k++) {
+		/* Lengths with no tail, a tail, and shorter than a word. */
+		size_t len = (size_t[]){ 24, 21, 5 }[k % 3];
+		for (size_t at = 0; at < len; at++) {
 			uint8_t in[24];
 			memset(in, 'a', sizeof in);
-			in[at] = specials[k];
+			in[at] = specials[k / 3];
 			char want[200];
 			size_t w = 0;
 			want[w++] = '"';
-			for (size_t i = 0; i < sizeof in; i++) {
+			for (size_t i = 0; i < len; i++) {
 				uint8_t c = in[i];
 				if (c == '"' || c == '\\')
 					w += (size_t)snprintf(want + w, sizeof want - w, "\\%c", c);
@@ -64,8 +66,9 @@ Test(output, json_strings_escape_at_every_position)
 			want[w++] = '"';
 			want[w] = 0;
 			struct sk_str s = { 0 };
-			cr_assert_eq(sk_json_string(&s, in, sizeof in), 0);
-			cr_expect_str_eq(s.p, want, "byte 0x%02x at %zu", specials[k], at);
+			cr_assert_eq(sk_json_string(&s, in, len), 0);
+			cr_expect_str_eq(s.p, want, "byte 0x%02x at %zu of %zu", specials[k / 3], at,
+					 len);
 			sk_str_free(&s);
 		}
 	}
