@@ -36,12 +36,10 @@ static void layer_heading(struct sk_str *s, const struct sk_layer *l)
 		return;
 	const char *name = sk_layer_name(l);
 	size_t n = strlen(name);
-	SNIFF_PUT(p, "  ");
-	p = sniff_put_short(p, name, n);
-	if (n < 13) {
-		memset(p, ' ', 13 - n);
-		p += 13 - n;
-	}
+	/* Indent, and the name over thirteen spaces of padding. */
+	memcpy(p, "                ", 16);
+	sniff_put_short(p + 2, name, n);
+	p += 2 + (n < 13 ? 13 : n);
 	SNIFF_PUT(p, " bytes ");
 	unsigned last = l->offset + l->hdr_len;
 	p = sniff_put_num(p, l->offset);
