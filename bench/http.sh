@@ -5,9 +5,22 @@
 #      as scripts do): sockit vs curl
 #   3. the same 256 MiB file served by sockit http serve, nginx and
 #      python3 -m http.server, fetched by curl
-# Everything binds 127.0.0.1; every run has a timeout.
+#   4. wrk against sockit http serve and nginx (one worker), side by side:
+#      100 and 1,000 keep-alive connections on a 1 KiB and a 100 KiB file,
+#      and 50 connections with "Connection: close"; requests/s of both,
+#      the ratio, and the peak RSS (VmHWM) of each server, RUNS times per
+#      row (default 3; the median is printed).  Each server is pinned to
+#      CPU 0 and wrk (one thread) to CPU 1, both servers alike, so that
+#      client and server do not take turns on one core.
+# PARTS (default 1234) picks the parts.  Everything binds 127.0.0.1;
+# every run has a timeout (wrk runs DURATION seconds, default 5).
 set -eu
 : "${SOCKIT:?set SOCKIT to the sockit binary}"
+PARTS=${PARTS:-1234}
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-5}
+want() { case $PARTS in *$1*) return 0 ;; esac; return 1; }
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 tmp=$(mktemp -d)
 pids=""
 cleanup() {
@@ -16,9 +29,10 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$tmp/www"
-truncate -s 1G "$tmp/www/1g"
-head -c 268435456 /dev/urandom >"$tmp/www/256m"
+want 1 && truncate -s 1G "$tmp/www/1g"
+want 3 && head -c 268435456 /dev/urandom >"$tmp/www/256m"
 head -c 1024 /dev/urandom >"$tmp/www/1k"
+head -c 102400 /dev/urandom >"$tmp/www/100k"
 
 . "$(dirname "$0")/lib.sh"
 wait_port() { wait_bound tcp "$1" || exit 1; }
@@ -38,14 +52,17 @@ best3() {
 rate() { /usr/bin/python3 -c "print('%.2f'%($1/$2/1e9))"; }
 ratio() { /usr/bin/python3 -c "print('%.2f'%($1/$2))"; }
 
-nport=$(free_port)
-cat >"$tmp/nginx.conf" <<CONF
+# nginx_conf PORT: a tuned nginx with one worker, as fair a peer as one
+# process can be.
+nginx_conf() {
+	cat <<CONF
 user root;
 worker_processes 1;
+worker_rlimit_nofile 8192;
 daemon off;
-pid $tmp/nginx.pid;
+pid $tmp/nginx-$1.pid;
 error_log $tmp/error.log;
-events { worker_connections 256; }
+events { worker_connections 4096; }
 http {
     access_log off;
     client_body_temp_path $tmp/body;
@@ -54,46 +71,115 @@ http {
     uwsgi_temp_path $tmp/uwsgi;
     scgi_temp_path $tmp/scgi;
     sendfile on;
-    server { listen 127.0.0.1:$nport; root $tmp/www; }
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    server { listen 127.0.0.1:$1; root $tmp/www; }
 }
 CONF
+}
+nport=$(free_port)
+if want 1 || want 2 || want 3; then
+nginx_conf "$nport" >"$tmp/nginx.conf"
 nginx -c "$tmp/nginx.conf" -p "$tmp" &
 pids="$pids $!"
 wait_port "$nport"
+fi
 
-size=1073741824
-s=$(best3 "$SOCKIT" http get -q -o /dev/null "http://127.0.0.1:$nport/1g")
-c=$(best3 curl -s -o /dev/null "http://127.0.0.1:$nport/1g")
-w=$(best3 wget -q -O /dev/null "http://127.0.0.1:$nport/1g")
-echo "http-get-1GiB  sockit $(rate $size $s)GB/s  curl $(rate $size $c)GB/s  ratio $(ratio $c $s)"
-echo "http-get-1GiB  sockit $(rate $size $s)GB/s  wget $(rate $size $w)GB/s  ratio $(ratio $w $s)"
+if want 1; then
+	size=1073741824
+	s=$(best3 "$SOCKIT" http get -q -o /dev/null "http://127.0.0.1:$nport/1g")
+	c=$(best3 curl -s -o /dev/null "http://127.0.0.1:$nport/1g")
+	w=$(best3 wget -q -O /dev/null "http://127.0.0.1:$nport/1g")
+	echo "http-get-1GiB  sockit $(rate $size $s)GB/s  curl $(rate $size $c)GB/s  ratio $(ratio $c $s)"
+	echo "http-get-1GiB  sockit $(rate $size $s)GB/s  wget $(rate $size $w)GB/s  ratio $(ratio $w $s)"
+fi
 
-loop() { # TOOL: 200 sequential fetches of /1k
+if want 2; then
+	loop() { # TOOL: 200 sequential fetches of /1k
+		i=0
+		while [ $i -lt 200 ]; do
+			case $1 in
+			sockit) "$SOCKIT" http get -o /dev/null "http://127.0.0.1:$nport/1k" ;;
+			curl) curl -s -o /dev/null "http://127.0.0.1:$nport/1k" ;;
+			esac
+			i=$((i + 1))
+		done
+	}
+	t0=$(date +%s%N); loop sockit; t1=$(date +%s%N); loop curl; t2=$(date +%s%N)
+	ms_s=$(/usr/bin/python3 -c "print('%.2f'%(($t1-$t0)/200/1e6))")
+	ms_c=$(/usr/bin/python3 -c "print('%.2f'%(($t2-$t1)/200/1e6))")
+	echo "http-get-200x1KiB  sockit ${ms_s}ms/get  curl ${ms_c}ms/get  ratio $(ratio $ms_c $ms_s)"
+fi
+
+if want 3; then
+	sport=$(free_port)
+	"$SOCKIT" http serve "$tmp/www" --bind "127.0.0.1:$sport" -q 2>/dev/null &
+	pids="$pids $!"
+	pport=$(free_port)
+	(cd "$tmp/www" && exec /usr/bin/python3 -m http.server --bind 127.0.0.1 "$pport") >/dev/null 2>&1 &
+	pids="$pids $!"
+	wait_port "$sport"
+	wait_port "$pport"
+	size=268435456
+	s=$(best3 curl -s -o /dev/null "http://127.0.0.1:$sport/256m")
+	n=$(best3 curl -s -o /dev/null "http://127.0.0.1:$nport/256m")
+	p=$(best3 curl -s -o /dev/null "http://127.0.0.1:$pport/256m")
+	echo "http-serve-256MiB  sockit $(rate $size $s)GB/s  nginx $(rate $size $n)GB/s  ratio $(ratio $n $s)"
+	echo "http-serve-256MiB  sockit $(rate $size $s)GB/s  python-http.server $(rate $size $p)GB/s  ratio $(ratio $p $s)"
+fi
+
+# ---- 4. wrk: requests per second, sockit http serve vs nginx ----
+# pinned CPU CMD...: CMD on that CPU when there are two or more.
+pinned() {
+	cpu=$1
+	shift
+	if [ "$(nproc)" -ge 2 ]; then exec taskset -c "$cpu" "$@"; else exec "$@"; fi
+}
+hwm_kb() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
+# wrk_rps PORT CONNS FILE [HEADER]: requests/s of one wrk run.
+wrk_rps() {
+	out=$( (pinned 1 timeout $((DURATION + 30)) wrk -t1 -c "$2" -d "${DURATION}s" \
+		${4:+-H "$4"} "http://127.0.0.1:$1/$3") 2>&1) ||
+		{ echo "bench: wrk failed: $out" >&2; exit 1; }
+	case $out in *Non-2xx* | *"Socket errors"*)
+		echo "bench: wrk on port $1: $(echo "$out" | grep -E 'Non-2xx|Socket errors')" >&2 ;;
+	esac
+	echo "$out" | awk '/^Requests\/sec:/ { print $2 }'
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# row NAME CONNS FILE [HEADER]: fresh servers, RUNS alternating runs each.
+row() {
+	sp=$(free_port)
+	(pinned 0 "$SOCKIT" http serve "$tmp/www" --bind "127.0.0.1:$sp" -q \
+		--max-per-addr 0 2>/dev/null) &
+	spid=$!
+	np=$(free_port)
+	nginx_conf "$np" >"$tmp/nginx-$np.conf"
+	(pinned 0 nginx -c "$tmp/nginx-$np.conf" -p "$tmp") &
+	npid=$!
+	pids="$pids $spid $npid"
+	wait_port "$sp"
+	wait_port "$np"
+	ss_=""
+	ns_=""
 	i=0
-	while [ $i -lt 200 ]; do
-		case $1 in
-		sockit) "$SOCKIT" http get -o /dev/null "http://127.0.0.1:$nport/1k" ;;
-		curl) curl -s -o /dev/null "http://127.0.0.1:$nport/1k" ;;
-		esac
+	while [ $i -lt "$RUNS" ]; do
+		ss_="$ss_ $(wrk_rps "$sp" "$2" "$3" "${4:-}")"
+		ns_="$ns_ $(wrk_rps "$np" "$2" "$3" "${4:-}")"
 		i=$((i + 1))
 	done
+	s=$(median $ss_)
+	n=$(median $ns_)
+	sk=$(hwm_kb "$spid")
+	nk=$(hwm_kb "$(pgrep -P "$npid" | head -n 1)")
+	kill "$spid" "$npid" 2>/dev/null || true
+	wait "$spid" "$npid" 2>/dev/null || true
+	echo "http-serve-wrk-$1  sockit ${s}req/s  nginx ${n}req/s  ratio $(ratio "$s" "$n")  rss sockit ${sk}kB nginx ${nk}kB  (runs: sockit$ss_; nginx$ns_)"
 }
-t0=$(date +%s%N); loop sockit; t1=$(date +%s%N); loop curl; t2=$(date +%s%N)
-ms_s=$(/usr/bin/python3 -c "print('%.2f'%(($t1-$t0)/200/1e6))")
-ms_c=$(/usr/bin/python3 -c "print('%.2f'%(($t2-$t1)/200/1e6))")
-echo "http-get-200x1KiB  sockit ${ms_s}ms/get  curl ${ms_c}ms/get  ratio $(ratio $ms_c $ms_s)"
-
-sport=$(free_port)
-"$SOCKIT" http serve "$tmp/www" --bind "127.0.0.1:$sport" -q 2>/dev/null &
-pids="$pids $!"
-pport=$(free_port)
-(cd "$tmp/www" && exec /usr/bin/python3 -m http.server --bind 127.0.0.1 "$pport") >/dev/null 2>&1 &
-pids="$pids $!"
-wait_port "$sport"
-wait_port "$pport"
-size=268435456
-s=$(best3 curl -s -o /dev/null "http://127.0.0.1:$sport/256m")
-n=$(best3 curl -s -o /dev/null "http://127.0.0.1:$nport/256m")
-p=$(best3 curl -s -o /dev/null "http://127.0.0.1:$pport/256m")
-echo "http-serve-256MiB  sockit $(rate $size $s)GB/s  nginx $(rate $size $n)GB/s  ratio $(ratio $n $s)"
-echo "http-serve-256MiB  sockit $(rate $size $s)GB/s  python-http.server $(rate $size $p)GB/s  ratio $(ratio $p $s)"
+if want 4; then
+	row 1KiB-c100 100 1k
+	row 1KiB-c1000 1000 1k
+	row 100KiB-c100 100 100k
+	row 100KiB-c1000 1000 100k
+	row 1KiB-c50-close 50 1k "Connection: close"
+fi

@@ -31,23 +31,30 @@
 #define IN_BUF 16384
 #define MAX_LISTENERS 8
 #define LISTING_MAX (8u << 20)
+#define SPARE_PARSERS 16 /* parsers kept for reuse, each about 70 KiB */
 
 struct server;
 
+/* A connection holds memory only for what it is in the middle of: the
+ * parser (with its 64 KiB head buffer) is borrowed from the server while a
+ * request is being read, and received bytes live in the server's one read
+ * buffer unless a partial or pipelined request must wait for more, when
+ * they are kept in a buffer of their own size. */
 struct conn {
 	uv_poll_t poll;
 	uv_timer_t idle;
 	uv_timer_t head_timer; /* the whole request head must come in time */
 	bool head_timing;      /* head_timer runs */
+	int events;            /* what poll watches now */
+	uint64_t active;       /* loop time of the last event, for the idle timer */
 	int fd;
 	struct sockaddr_storage addr; /* the peer, as counted per address */
 	struct server *srv;
-	struct sk_http_parser *parser;
-	uint8_t in[IN_BUF];
+	struct sk_http_parser *parser; /* NULL between requests */
+	uint8_t *in; /* NULL, the server's rbuf, or a malloc'd leftover */
 	size_t in_len;
 	bool writing;  /* a response is being sent; reading waits */
 	bool close_after;
-	bool peer_done; /* the peer closed its side */
 	bool line_checked; /* the request line was looked at (version) */
 	bool head_seen;    /* the head of a request with a body was handled */
 	bool body_pending; /* answered before the request body was read */
@@ -81,6 +88,11 @@ struct server {
 	uint64_t short_noticed; /* loop time of the last shortage notice */
 	struct sk__peer_count peers;
 	bool stopping;
+	struct sk_http_parser *spare[SPARE_PARSERS];
+	size_t nspare;
+	time_t date_at; /* the second date[] shows */
+	char date[40];
+	uint8_t rbuf[IN_BUF]; /* where every connection receives */
 };
 
 /* A response cut short (the client went away, the file shrank, the server
@@ -144,10 +156,20 @@ static void http_date(char *buf, size_t cap, time_t t)
 	strftime(buf, cap, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 }
 
+/* The Date header changes once a second, not once a request. */
+static const char *now_date(struct server *s)
+{
+	time_t now = time(NULL);
+	if (now != s->date_at) {
+		s->date_at = now;
+		http_date(s->date, sizeof s->date, now);
+	}
+	return s->date;
+}
+
 static void start_head(struct conn *c, int status, const char *type, uint64_t length)
 {
-	char date[64];
-	http_date(date, sizeof date, time(NULL));
+	const char *date = now_date(c->srv);
 	sk_str_clear(&c->out);
 	c->out_off = 0;
 	c->log.status = status;
@@ -443,22 +465,85 @@ static void refuse(struct conn *c, int status)
 
 /* ---- connection state ---- */
 
+/* Poll watches reading or writing; libuv turns every uv_poll_start into
+ * epoll_ctl calls, so it is called only when that changes. */
 static void set_events(struct conn *c)
 {
 	int ev = c->writing ? UV_WRITABLE : UV_READABLE;
+	if (ev == c->events)
+		return;
+	c->events = ev;
 	uv_poll_start(&c->poll, ev, conn_on_poll);
 }
 
+/* The idle timer is not restarted on every event: when it fires, it
+ * looks at when the connection last moved and sleeps again for the rest. */
 static void on_idle(uv_timer_t *t)
 {
-	conn_close(t->data);
+	struct conn *c = t->data;
+	uint64_t ms = c->srv->o->idle_timeout_ms, idle = uv_now(&c->srv->loop) - c->active;
+	if (idle < ms) {
+		uv_timer_start(&c->idle, on_idle, ms - idle, 0);
+		return;
+	}
+	conn_close(c);
 }
 
 static void arm_idle(struct conn *c)
 {
 	uint64_t ms = c->srv->o->idle_timeout_ms;
+	c->active = uv_now(&c->srv->loop);
 	if (ms)
 		uv_timer_start(&c->idle, on_idle, ms, 0);
+}
+
+/* A parser for the request being read: a spare one when there is one. */
+static bool take_parser(struct conn *c)
+{
+	struct server *s = c->srv;
+	if (!c->parser)
+		c->parser = s->nspare ? s->spare[--s->nspare]
+				      : sk_http_parser_new(SK_HTTP_REQUEST, false, NULL, NULL);
+	return c->parser != NULL;
+}
+
+/* The request is answered: its parser goes back to the spares. */
+static void give_parser(struct conn *c)
+{
+	struct server *s = c->srv;
+	if (!c->parser)
+		return;
+	if (s->nspare < SPARE_PARSERS) {
+		sk_http_parser_reset(c->parser);
+		s->spare[s->nspare++] = c->parser;
+	} else {
+		sk_http_parser_free(c->parser);
+	}
+	c->parser = NULL;
+}
+
+/* After an event: bytes still waiting in the shared read buffer move to
+ * a buffer of the connection's own, just their size; a consumed one of
+ * its own is freed. */
+static void keep_input(struct conn *c)
+{
+	uint8_t *rbuf = c->srv->rbuf;
+	if (c->in_len == 0 || c->closing) {
+		if (c->in != rbuf)
+			free(c->in);
+		c->in = NULL;
+		c->in_len = 0;
+		return;
+	}
+	if (c->in != rbuf)
+		return;
+	c->in = malloc(c->in_len);
+	if (!c->in) {
+		c->in_len = 0;
+		conn_close(c);
+		return;
+	}
+	memcpy(c->in, rbuf, c->in_len);
 }
 
 static void on_conn_closed(uv_handle_t *h)
@@ -466,7 +551,9 @@ static void on_conn_closed(uv_handle_t *h)
 	struct conn *c = h->data;
 	if (--c->closing == 0) {
 		sk__peer_count_del(&c->srv->peers, (struct sockaddr *)&c->addr);
-		sk_http_parser_free(c->parser);
+		give_parser(c);
+		if (c->in != c->srv->rbuf)
+			free(c->in);
 		sk_str_free(&c->out);
 		free(c);
 	}
@@ -499,6 +586,7 @@ static void response_done(struct conn *c)
 		conn_process(c);
 		return;
 	}
+	give_parser(c);
 	if (c->srv->o->on_request) {
 		c->log.peer = c->peer;
 		c->srv->o->on_request(c->srv->o->ctx, &c->log);
@@ -509,7 +597,6 @@ static void response_done(struct conn *c)
 		conn_close(c);
 		return;
 	}
-	sk_http_parser_reset(c->parser);
 	c->line_checked = c->head_seen = false;
 	set_events(c);
 	conn_process(c); /* a pipelined request may be waiting */
@@ -524,8 +611,10 @@ static void conn_write(struct conn *c)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN)
+			if (errno == EAGAIN) {
+				set_events(c);
 				return;
+			}
 			conn_close(c);
 			return;
 		}
@@ -537,8 +626,10 @@ static void conn_write(struct conn *c)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN)
+			if (errno == EAGAIN) {
+				set_events(c);
 				return;
+			}
 			conn_close(c);
 			return;
 		}
@@ -561,11 +652,12 @@ static void stop_head_timer(struct conn *c)
 	uv_timer_stop(&c->head_timer);
 }
 
+/* The response is tried at once; poll watches for writing only if the
+ * socket does not take it all. */
 static void start_writing(struct conn *c)
 {
 	stop_head_timer(c);
 	c->writing = true;
-	set_events(c);
 	conn_write(c);
 }
 
@@ -623,6 +715,7 @@ static void on_head_timeout(uv_timer_t *t)
 	}
 	refuse(c, 408);
 	start_writing(c);
+	keep_input(c);
 }
 
 static void arm_head_timer(struct conn *c)
@@ -638,22 +731,20 @@ static void conn_process(struct conn *c)
 {
 	if (c->closing || c->writing)
 		return;
-	if (c->in_len == 0) {
-		if (c->peer_done)
-			conn_close(c);
+	if (c->in_len == 0)
 		return;
-	}
 	if (!c->line_checked)
 		arm_head_timer(c); /* the first bytes of a request */
 	int line = check_request_line(c);
-	if (line == 1) {
-		if (c->peer_done)
-			conn_close(c);
+	if (line == 1)
 		return;
-	}
 	if (line) {
 		refuse(c, line);
 		start_writing(c);
+		return;
+	}
+	if (!take_parser(c)) {
+		conn_close(c);
 		return;
 	}
 	size_t used = 0;
@@ -661,16 +752,18 @@ static void conn_process(struct conn *c)
 	memmove(c->in, c->in + used, c->in_len - used);
 	c->in_len -= used;
 	if (rc == 0) {
-		if (head_before_body(c))
-			start_writing(c);
-		else if (c->peer_done)
-			conn_close(c);
+		if (!head_before_body(c))
+			return;
+		if (!c->interim) /* refused before its body: the connection closes */
+			give_parser(c);
+		start_writing(c);
 		return;
 	}
 	if (rc == 1)
 		respond(c);
 	else
 		refuse(c, rc == SK_EHTTPTOOBIG ? 431 : 400);
+	give_parser(c); /* what the response needs was copied out */
 	start_writing(c);
 }
 
@@ -683,35 +776,39 @@ static void conn_on_poll(uv_poll_t *h, int status, int events)
 		conn_close(c);
 		return;
 	}
-	arm_idle(c);
+	c->active = uv_now(&c->srv->loop);
 	if (c->writing && (events & UV_WRITABLE)) {
 		conn_write(c);
+		keep_input(c);
 		return;
 	}
 	if (!c->writing && (events & UV_READABLE)) {
+		/* Bytes kept from before go first into the shared buffer. */
+		uint8_t *rbuf = c->srv->rbuf;
+		if (c->in != rbuf) {
+			if (c->in_len)
+				memcpy(rbuf, c->in, c->in_len);
+			free(c->in);
+			c->in = rbuf;
+		}
 		ssize_t n;
 		do
 			n = recv(c->fd, c->in + c->in_len, IN_BUF - c->in_len, 0);
 		while (n < 0 && errno == EINTR);
-		if (n < 0 && errno == EAGAIN)
+		if (n < 0 && errno == EAGAIN) {
+			keep_input(c);
 			return;
+		}
 		if (n <= 0) {
-			c->peer_done = true;
-			if (n == 0 && c->in_len == 0 &&
-			    sk_http_wire_bytes(c->parser) == 0) {
-				conn_close(c);
-				return;
-			}
-			if (n < 0) {
-				conn_close(c);
-				return;
-			}
-			/* EOF in the middle of a request: nothing to answer. */
+			/* The peer left or failed; a request it cut short in the
+			 * middle has nothing to answer. */
 			conn_close(c);
+			keep_input(c);
 			return;
 		}
 		c->in_len += (size_t)n;
 		conn_process(c);
+		keep_input(c);
 	}
 }
 
@@ -792,13 +889,9 @@ static void listener_on_poll(uv_poll_t *h, int status, int events)
 			continue;
 		}
 		struct conn *c = n < 0 ? NULL : calloc(1, sizeof *c);
-		if (c)
-			c->parser = sk_http_parser_new(SK_HTTP_REQUEST, false, NULL, NULL);
-		if (!c || !c->parser) {
+		if (!c) {
 			if (n > 0)
 				sk__peer_count_del(&s->peers, (struct sockaddr *)&ss);
-			if (c)
-				free(c);
 			close(fd);
 			continue;
 		}
@@ -957,6 +1050,8 @@ int sk_http_serve(const struct sk_http_serve_opts *o, char *err)
 	if (s->reserve_fd >= 0)
 		close(s->reserve_fd);
 	sk__peer_count_free(&s->peers);
+	while (s->nspare)
+		sk_http_parser_free(s->spare[--s->nspare]);
 	free(s);
 	return rc;
 }

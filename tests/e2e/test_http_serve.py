@@ -243,6 +243,34 @@ def test_idle_keepalive_connection_is_closed(tree):
         c.close()
 
 
+def test_requests_in_pieces_and_split_pipelines(tree):
+    """Bytes that wait for the rest of their request are kept per
+    connection between reads: a head sent a few bytes at a time, then two
+    pipelined requests with the second cut in the middle of a header, all
+    answered on one connection, which the idle timer closes after."""
+    import socket
+    import time
+    with Serve(tree, "--idle-timeout", "500ms", "-q") as s:
+        c = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+        head = b"GET /hello.txt HTTP/1.1\r\nHost: x\r\nUser-Agent: pieces\r\n\r\n"
+        for i in range(0, len(head), 7):
+            c.sendall(head[i:i + 7])
+            time.sleep(0.02)
+        c.sendall(b"GET /page.html HTTP/1.1\r\nHost: x\r\n\r\nGET /hello.txt HTTP/1.1\r\nHo")
+        time.sleep(0.1)
+        c.sendall(b"st: x\r\n\r\n")
+        out = b""
+        while True:
+            chunk = c.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+        c.close()
+    assert out.count(b"HTTP/1.1 200 OK") == 3
+    assert out.count(b"\r\n\r\nhello, world\n") == 2
+    assert b"\r\n\r\n<p>hi</p>HTTP/1.1 200 OK" in out
+
+
 def test_ipv6_bind(tree):
     import subprocess as sp
     p = sp.Popen([__import__("conftest").SOCKIT, "http", "serve", str(tree), "--bind", "[::1]:0"],
