@@ -33,6 +33,10 @@ want 1 && truncate -s 1G "$tmp/www/1g"
 want 3 && head -c 268435456 /dev/urandom >"$tmp/www/256m"
 head -c 1024 /dev/urandom >"$tmp/www/1k"
 head -c 102400 /dev/urandom >"$tmp/www/100k"
+# http serve caches a file only once it is two seconds old (a change in
+# the same clock tick could not be seen): let them settle, as files on a
+# server have.
+sleep 2
 
 . "$(dirname "$0")/lib.sh"
 wait_port() { wait_bound tcp "$1" || exit 1; }

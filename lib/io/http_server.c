@@ -1,6 +1,10 @@
 /* http serve: a static file server on libuv.  Connections are raw
- * non-blocking sockets watched with uv_poll, so that file bodies go out
- * with sendfile(2) straight from the page cache; requests are parsed with
+ * non-blocking sockets in an epoll set of the server's own, which the
+ * loop watches with one uv_poll: a uv_poll per connection would cost
+ * seven epoll_ctl and ioctl calls per connection, and each connection then
+ * costs one epoll_ctl to add (closing the socket takes it out).  File
+ * bodies go out with sendfile(2) straight from the page cache, or from
+ * memory for small hot files; requests are parsed with
  * the llhttp wrapper; files are opened with openat2(RESOLVE_BENEATH) so
  * that neither ".." nor a symbolic link can lead outside the root. */
 #include <dirent.h>
@@ -14,14 +18,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
+#include "io/http_files.h"
 #include "io/peer_count.h"
 #include "sockit/array.h"
 #include "sockit/error.h"
@@ -41,11 +48,12 @@ struct server;
  * buffer unless a partial or pipelined request must wait for more, when
  * they are kept in a buffer of their own size. */
 struct conn {
-	uv_poll_t poll;
+	struct conn *prev, *next; /* the server's open connections */
 	uv_timer_t idle;
 	uv_timer_t head_timer; /* the whole request head must come in time */
 	bool head_timing;      /* head_timer runs */
-	int events;            /* what poll watches now */
+	uint32_t events;       /* what epoll watches now */
+	bool nodelay;          /* TCP_NODELAY is set (keep-alive only) */
 	uint64_t active;       /* loop time of the last event, for the idle timer */
 	int fd;
 	struct sockaddr_storage addr; /* the peer, as counted per address */
@@ -61,11 +69,14 @@ struct conn {
 	bool interim;      /* what is being sent is a 100 Continue */
 	struct sk_str out; /* head, and the whole body when not a file */
 	size_t out_off;
-	int file_fd;
+	struct sk__http_file *file; /* the cached file answered, or NULL */
+	const uint8_t *mem;         /* the rest of its body in memory */
+	size_t mem_left;
+	int file_fd; /* the file sent from: file's or owned */
 	off_t file_off;
 	uint64_t file_left;
 	int closing; /* handles still to close */
-	char peer[SK_ADDRSTRLEN];
+	char peer[SK_ADDRSTRLEN]; /* formatted when a request is logged */
 	struct sk_http_log log;
 	char method[16], target[512];
 };
@@ -87,6 +98,10 @@ struct server {
 	int reserve_fd;    /* given up to answer 503 when out of descriptors */
 	uint64_t short_noticed; /* loop time of the last shortage notice */
 	struct sk__peer_count peers;
+	struct sk__http_files files;
+	int epfd;        /* every connection's socket */
+	uv_poll_t ep;    /* the loop's watch on epfd */
+	struct conn *conns;
 	bool stopping;
 	struct sk_http_parser *spare[SPARE_PARSERS];
 	size_t nspare;
@@ -95,6 +110,16 @@ struct server {
 	uint8_t rbuf[IN_BUF]; /* where every connection receives */
 };
 
+static void log_request(struct conn *c)
+{
+	if (!c->srv->o->on_request)
+		return;
+	if (!c->peer[0])
+		sk_sockaddr_format((struct sockaddr *)&c->addr, true, c->peer, sizeof c->peer);
+	c->log.peer = c->peer;
+	c->srv->o->on_request(c->srv->o->ctx, &c->log);
+}
+
 /* A response cut short (the client went away, the file shrank, the server
  * is stopping) is logged too, with the body bytes that did go out. */
 static void log_aborted(struct conn *c)
@@ -102,15 +127,14 @@ static void log_aborted(struct conn *c)
 	if (!c->srv->o->on_request)
 		return;
 	uint64_t sent;
-	if (c->file_fd >= 0 || c->file_left) {
-		sent = c->out_off < c->out.len ? 0 : c->log.bytes - c->file_left;
+	if (c->file_fd >= 0 || c->file_left || c->mem_left) {
+		sent = c->out_off < c->out.len ? 0 : c->log.bytes - c->mem_left - c->file_left;
 	} else {
 		size_t body = c->out.len - (size_t)c->log.bytes;
 		sent = c->out_off > body ? c->out_off - body : 0;
 	}
 	c->log.bytes = sent;
-	c->log.peer = c->peer;
-	c->srv->o->on_request(c->srv->o->ctx, &c->log);
+	log_request(c);
 }
 
 /* Out of descriptors: said at most once a second, so a flood does not
@@ -121,6 +145,7 @@ static void fd_shortage(struct server *s)
 	if (s->short_noticed && now - s->short_noticed < 1000)
 		return;
 	s->short_noticed = now;
+	sk__http_files_trim(&s->files); /* cached files give their descriptors back */
 	if (s->o->on_notice)
 		s->o->on_notice(s->o->ctx, "out of file descriptors: answering 503 "
 					   "with Retry-After until some are free");
@@ -133,7 +158,7 @@ static bool out_of_fds(int err)
 
 static void conn_close(struct conn *c);
 static void conn_process(struct conn *c);
-static void conn_on_poll(uv_poll_t *h, int status, int events);
+static void conn_on_event(struct conn *c, uint32_t events);
 
 /* ---- opening files beneath the root ---- */
 
@@ -149,32 +174,35 @@ static int open_beneath(int root, const char *path, int flags)
 
 /* ---- responses ---- */
 
-static void http_date(char *buf, size_t cap, time_t t)
-{
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, cap, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-}
-
 /* The Date header changes once a second, not once a request. */
 static const char *now_date(struct server *s)
 {
 	time_t now = time(NULL);
 	if (now != s->date_at) {
 		s->date_at = now;
-		http_date(s->date, sizeof s->date, now);
+		sk__http_date(s->date, sizeof s->date, now);
 	}
 	return s->date;
 }
 
-static void start_head(struct conn *c, int status, const char *type, uint64_t length)
+/* The status line, Server and Date. */
+static void start_status(struct conn *c, int status)
 {
-	const char *date = now_date(c->srv);
 	sk_str_clear(&c->out);
 	c->out_off = 0;
 	c->log.status = status;
-	sk_str_printf(&c->out, "HTTP/1.1 %d %s\r\nServer: sockit/%s\r\nDate: %s\r\n", status,
-		      sk_http_reason_phrase(status), SK_VERSION, date);
+	if (status == 200)
+		sk_str_puts(&c->out, "HTTP/1.1 200 OK\r\nServer: sockit/" SK_VERSION "\r\nDate: ");
+	else
+		sk_str_printf(&c->out, "HTTP/1.1 %d %s\r\nServer: sockit/%s\r\nDate: ", status,
+			      sk_http_reason_phrase(status), SK_VERSION);
+	sk_str_puts(&c->out, now_date(c->srv));
+	sk_str_puts(&c->out, "\r\n");
+}
+
+static void start_head(struct conn *c, int status, const char *type, uint64_t length)
+{
+	start_status(c, status);
 	/* A 304 has no body: no Content-Type or Content-Length either. */
 	if (status != 304)
 		sk_str_printf(&c->out, "Content-Type: %s\r\nContent-Length: %llu\r\n", type,
@@ -286,17 +314,45 @@ static void redirect_slash(struct conn *c)
 	sk_str_free(&loc);
 }
 
-static void serve_file(struct conn *c, int fd, const struct stat *st, const char *path)
+/* The file being answered is no longer needed. */
+static void drop_file(struct conn *c)
+{
+	if (c->file)
+		sk__http_files_release(&c->srv->files, c->file);
+	else if (c->file_fd >= 0)
+		close(c->file_fd);
+	c->file = NULL;
+	c->file_fd = -1;
+	c->mem = NULL;
+	c->mem_left = 0;
+	c->file_left = 0;
+}
+
+/* Answers GET or HEAD of a regular file: a cache entry f, whose reference
+ * the connection takes over, or else fd (st its fstat), which it owns. */
+static void serve_file(struct conn *c, struct sk__http_file *f, int fd, const struct stat *st,
+		       const char *path)
 {
 	struct sk_http_parser *p = c->parser;
+	char etag_buf[80], lm_buf[64];
+	const char *etag = etag_buf, *lm = lm_buf;
+	if (f) {
+		c->file = f;
+		c->file_fd = f->fd;
+		st = &f->st;
+		etag = f->etag;
+		lm = f->last_modified;
+	} else {
+		c->file_fd = fd;
+		sk_http_etag(etag_buf, sizeof etag_buf, (uint64_t)st->st_size, st->st_mtim.tv_sec,
+			     st->st_mtim.tv_nsec);
+		sk__http_date(lm_buf, sizeof lm_buf, st->st_mtime);
+	}
 	uint64_t size = (uint64_t)st->st_size, first = 0, last = size ? size - 1 : 0;
-	char etag[80], lm[64];
-	sk_http_etag(etag, sizeof etag, size, st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
-	http_date(lm, sizeof lm, st->st_mtime);
 	if (sk_http_conditional(sk_http_header_get(p, "If-None-Match"),
 				sk_http_header_get(p, "If-Modified-Since"), etag,
 				st->st_mtime) == 304) {
-		close(fd);
+		drop_file(c);
 		start_head(c, 304, NULL, 0);
 		sk_str_printf(&c->out, "ETag: %s\r\nLast-Modified: %s\r\n", etag, lm);
 		end_head(c);
@@ -311,27 +367,62 @@ static void serve_file(struct conn *c, int fd, const struct stat *st, const char
 		char extra[64];
 		snprintf(extra, sizeof extra, "Content-Range: bytes */%llu\r\n",
 			 (unsigned long long)size);
-		close(fd);
+		drop_file(c);
 		simple(c, 416, extra);
 		return;
 	}
 	uint64_t len = r == 1 ? last - first + 1 : size;
-	start_head(c, r == 1 ? 206 : 200, sk_http_mime_type(path), len);
-	sk_str_printf(&c->out, "Accept-Ranges: bytes\r\nETag: %s\r\nLast-Modified: %s\r\n",
-		      etag, lm);
+	if (f && r != 1) { /* the usual answer: its head is ready */
+		start_status(c, 200);
+		sk_str_append(&c->out, f->head, f->head_len);
+		if (c->close_after)
+			sk_str_puts(&c->out, "Connection: close\r\n");
+	} else {
+		start_head(c, r == 1 ? 206 : 200, f ? f->type : sk_http_mime_type(path), len);
+		sk_str_printf(&c->out, "Accept-Ranges: bytes\r\nETag: %s\r\nLast-Modified: %s\r\n",
+			      etag, lm);
+	}
 	if (r == 1)
 		sk_str_printf(&c->out, "Content-Range: bytes %llu-%llu/%llu\r\n",
 			      (unsigned long long)first, (unsigned long long)last,
 			      (unsigned long long)size);
 	end_head(c);
 	if (!strcmp(c->method, "HEAD") || len == 0) {
-		close(fd);
+		drop_file(c);
 		return;
 	}
-	c->file_fd = fd;
-	c->file_off = (off_t)first;
-	c->file_left = len;
+	if (f && f->body) {
+		c->mem = f->body + first;
+		c->mem_left = (size_t)len;
+	} else {
+		c->file_off = (off_t)first;
+		c->file_left = len;
+	}
 	c->log.bytes = len;
+}
+
+/* Answers path from the cache when it holds it unchanged, or opens it and
+ * caches it.  Returns false when path is not a regular file beneath the
+ * root reached this way (respond then judges it the long way). */
+static bool serve_cached(struct conn *c, const char *path)
+{
+	struct sk__http_files *files = &c->srv->files;
+	struct sk__http_file *f = sk__http_files_get(files, path);
+	if (f) {
+		serve_file(c, f, -1, NULL, path);
+		return true;
+	}
+	int fd = open_beneath(c->srv->root_fd, path, O_RDONLY | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return false;
+	}
+	f = sk__http_files_put(files, path, fd, &st, time(NULL));
+	serve_file(c, f, fd, &st, path);
+	return true;
 }
 
 /* Decides the response to the request the parser holds. */
@@ -385,6 +476,8 @@ static void respond(struct conn *c)
 		simple(c, 400, NULL);
 		return;
 	}
+	if (!slash && path[0] && serve_cached(c, path))
+		return;
 	int fd = open_beneath(c->srv->root_fd, path, O_RDONLY | O_NONBLOCK);
 	if (fd == -ENOENT || fd == -ENOTDIR) {
 		simple(c, 404, NULL);
@@ -427,7 +520,7 @@ static void respond(struct conn *c)
 		struct stat ist;
 		if (ifd >= 0 && fstat(ifd, &ist) == 0 && S_ISREG(ist.st_mode)) {
 			close(fd);
-			serve_file(c, ifd, &ist, index);
+			serve_file(c, NULL, ifd, &ist, index);
 			return;
 		}
 		if (ifd >= 0)
@@ -446,7 +539,7 @@ static void respond(struct conn *c)
 		simple(c, 404, NULL);
 		return;
 	}
-	serve_file(c, fd, &st, path);
+	serve_file(c, NULL, fd, &st, path);
 }
 
 /* Answers a request that could not be parsed, or whose request line
@@ -465,15 +558,18 @@ static void refuse(struct conn *c, int status)
 
 /* ---- connection state ---- */
 
-/* Poll watches reading or writing; libuv turns every uv_poll_start into
- * epoll_ctl calls, so it is called only when that changes. */
+/* epoll watches reading or writing, changed only when that changes. */
 static void set_events(struct conn *c)
 {
-	int ev = c->writing ? UV_WRITABLE : UV_READABLE;
+	uint32_t ev = c->writing ? EPOLLOUT : EPOLLIN;
 	if (ev == c->events)
 		return;
+	struct epoll_event e = { .events = ev, .data.ptr = c };
+	if (epoll_ctl(c->srv->epfd, c->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd, &e) != 0) {
+		conn_close(c);
+		return;
+	}
 	c->events = ev;
-	uv_poll_start(&c->poll, ev, conn_on_poll);
 }
 
 /* The idle timer is not restarted on every event: when it fires, it
@@ -565,12 +661,15 @@ static void conn_close(struct conn *c)
 		return;
 	if (c->writing && !c->interim)
 		log_aborted(c);
-	if (c->file_fd >= 0)
-		close(c->file_fd);
-	c->file_fd = -1;
-	c->closing = 3;
-	uv_poll_stop(&c->poll);
-	uv_close((uv_handle_t *)&c->poll, on_conn_closed);
+	drop_file(c);
+	c->closing = 2;
+	struct server *s = c->srv;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
 	uv_close((uv_handle_t *)&c->idle, on_conn_closed);
 	uv_close((uv_handle_t *)&c->head_timer, on_conn_closed);
 	close(c->fd);
@@ -587,27 +686,52 @@ static void response_done(struct conn *c)
 		return;
 	}
 	give_parser(c);
-	if (c->srv->o->on_request) {
-		c->log.peer = c->peer;
-		c->srv->o->on_request(c->srv->o->ctx, &c->log);
-	}
+	log_request(c);
 	c->writing = false;
 	if (c->close_after || c->srv->stopping) {
 		shutdown(c->fd, SHUT_WR);
 		conn_close(c);
 		return;
 	}
+	/* Kept alive: the next response must not wait for the ACK of this
+	 * one (Nagle).  A connection closed after one answer never needs it. */
+	if (!c->nodelay) {
+		int one = 1;
+		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		c->nodelay = true;
+	}
 	c->line_checked = c->head_seen = false;
 	set_events(c);
 	conn_process(c); /* a pipelined request may be waiting */
 }
 
-/* Sends as much as the socket takes; closes the connection on an error. */
+/* Moves n sent bytes past the head, then the body in memory. */
+static void advance(struct conn *c, size_t n)
+{
+	size_t head = c->out.len - c->out_off;
+	if (n < head) {
+		c->out_off += n;
+		return;
+	}
+	c->out_off = c->out.len;
+	c->mem += n - head;
+	c->mem_left -= n - head;
+}
+
+/* Sends as much as the socket takes; closes the connection on an error.
+ * The head and a body in memory go out in one sendmsg, a file body
+ * after them with sendfile. */
 static void conn_write(struct conn *c)
 {
-	while (c->out_off < c->out.len) {
-		ssize_t n = send(c->fd, c->out.p + c->out_off, c->out.len - c->out_off,
-				 MSG_NOSIGNAL | (c->file_left ? MSG_MORE : 0));
+	while (c->out_off < c->out.len || c->mem_left) {
+		struct iovec iov[2];
+		struct msghdr m = { .msg_iov = iov };
+		if (c->out_off < c->out.len)
+			iov[m.msg_iovlen++] = (struct iovec){ c->out.p + c->out_off,
+							      c->out.len - c->out_off };
+		if (c->mem_left)
+			iov[m.msg_iovlen++] = (struct iovec){ (void *)c->mem, c->mem_left };
+		ssize_t n = sendmsg(c->fd, &m, MSG_NOSIGNAL | (c->file_left ? MSG_MORE : 0));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -618,7 +742,7 @@ static void conn_write(struct conn *c)
 			conn_close(c);
 			return;
 		}
-		c->out_off += (size_t)n;
+		advance(c, (size_t)n);
 	}
 	while (c->file_left) {
 		size_t want = c->file_left > (1u << 30) ? (1u << 30) : (size_t)c->file_left;
@@ -639,10 +763,7 @@ static void conn_write(struct conn *c)
 		}
 		c->file_left -= (uint64_t)n;
 	}
-	if (c->file_fd >= 0) {
-		close(c->file_fd);
-		c->file_fd = -1;
-	}
+	drop_file(c);
 	response_done(c);
 }
 
@@ -767,22 +888,23 @@ static void conn_process(struct conn *c)
 	start_writing(c);
 }
 
-static void conn_on_poll(uv_poll_t *h, int status, int events)
+static void conn_on_event(struct conn *c, uint32_t events)
 {
-	struct conn *c = h->data;
 	if (c->closing)
 		return;
-	if (status < 0) {
+	if (events & EPOLLERR) {
 		conn_close(c);
 		return;
 	}
+	if (events & EPOLLHUP) /* what is left to read or write tells */
+		events |= EPOLLIN | EPOLLOUT;
 	c->active = uv_now(&c->srv->loop);
-	if (c->writing && (events & UV_WRITABLE)) {
+	if (c->writing && (events & EPOLLOUT)) {
 		conn_write(c);
 		keep_input(c);
 		return;
 	}
-	if (!c->writing && (events & UV_READABLE)) {
+	if (!c->writing && (events & EPOLLIN)) {
 		/* Bytes kept from before go first into the shared buffer. */
 		uint8_t *rbuf = c->srv->rbuf;
 		if (c->in != rbuf) {
@@ -812,6 +934,20 @@ static void conn_on_poll(uv_poll_t *h, int status, int events)
 	}
 }
 
+/* The loop found the connections' epoll set ready. */
+static void on_epoll(uv_poll_t *h, int status, int events)
+{
+	(void)status;
+	(void)events;
+	struct server *s = h->data;
+	struct epoll_event ev[128];
+	int n = epoll_wait(s->epfd, ev, 128, 0);
+	/* A connection closed by an earlier event here is not freed before
+	 * the loop runs again: it only says it is closing. */
+	for (int i = 0; i < n; i++)
+		conn_on_event(ev[i].data.ptr, ev[i].events);
+}
+
 /* ---- accepting ---- */
 
 static void listener_on_poll(uv_poll_t *h, int status, int events);
@@ -829,7 +965,7 @@ static void resume_accept(uv_timer_t *t)
 static void turn_away(int fd, const char *why)
 {
 	char date[64], msg[512];
-	http_date(date, sizeof date, time(NULL));
+	sk__http_date(date, sizeof date, time(NULL));
 	int body = (int)strlen(why) + 1;
 	int n = snprintf(msg, sizeof msg,
 			 "HTTP/1.1 503 Service Unavailable\r\nServer: sockit/%s\r\n"
@@ -900,14 +1036,16 @@ static void listener_on_poll(uv_poll_t *h, int status, int events)
 		c->srv = s;
 		c->file_fd = -1;
 		c->out.max = 16u << 20;
-		sk_sockaddr_format((struct sockaddr *)&ss, true, c->peer, sizeof c->peer);
-		int one = 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		uv_poll_init(&s->loop, &c->poll, fd);
 		uv_timer_init(&s->loop, &c->idle);
 		uv_timer_init(&s->loop, &c->head_timer);
-		c->poll.data = c->idle.data = c->head_timer.data = c;
+		c->idle.data = c->head_timer.data = c;
+		c->next = s->conns;
+		if (s->conns)
+			s->conns->prev = c;
+		s->conns = c;
 		set_events(c);
+		if (c->closing)
+			continue;
 		arm_idle(c);
 		arm_head_timer(c); /* a connection that never sends is cut too */
 	}
@@ -918,10 +1056,8 @@ static void on_closed_walk(uv_handle_t *h, void *arg)
 	(void)arg;
 	if (uv_is_closing(h))
 		return;
-	if (h->type == UV_POLL && h->data) {
-		/* A connection or a listener: connections close themselves. */
+	if (h->type == UV_POLL && h->data) /* a listener: closed on its own */
 		return;
-	}
 	uv_close(h, NULL);
 }
 
@@ -937,15 +1073,6 @@ static void on_signal(uv_signal_t *sig, int signum)
 	}
 	s->nlis = 0;
 	uv_stop(&s->loop);
-}
-
-static void close_conn_walk(uv_handle_t *h, void *arg)
-{
-	(void)arg;
-	if (uv_is_closing(h) || h->type != UV_POLL)
-		return;
-	struct conn *c = h->data;
-	conn_close(c);
 }
 
 static int listen_on(struct server *s, const struct sk_addr *a, uint16_t port, char *err)
@@ -999,10 +1126,15 @@ int sk_http_serve(const struct sk_http_serve_opts *o, char *err)
 		free(s);
 		return sk_err_set(err, e, "%s", o->root);
 	}
+	sk__http_files_init(&s->files, s->root_fd);
 	struct sk_addrlist addrs;
-	int rc = sk_resolve_endpoint(o->bind, o->family, SOCK_STREAM, SK_RESOLVE_PASSIVE,
-				     &addrs, err);
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	int rc = s->epfd < 0 ? sk_err_set(err, -errno, "epoll")
+			     : sk_resolve_endpoint(o->bind, o->family, SOCK_STREAM,
+						   SK_RESOLVE_PASSIVE, &addrs, err);
 	if (rc < 0) {
+		if (s->epfd >= 0)
+			close(s->epfd);
 		close(s->root_fd);
 		if (s->reserve_fd >= 0)
 			close(s->reserve_fd);
@@ -1010,6 +1142,9 @@ int sk_http_serve(const struct sk_http_serve_opts *o, char *err)
 		return rc;
 	}
 	uv_loop_init(&s->loop);
+	uv_poll_init(&s->loop, &s->ep, s->epfd); /* an epoll descriptor can be polled */
+	s->ep.data = s;
+	uv_poll_start(&s->ep, UV_READABLE, on_epoll);
 	uint16_t port = o->bind->port;
 	for (size_t i = 0; i < addrs.count && s->nlis < MAX_LISTENERS; i++) {
 		rc = listen_on(s, &addrs.addrs[i], port, err);
@@ -1042,14 +1177,18 @@ int sk_http_serve(const struct sk_http_serve_opts *o, char *err)
 		uv_close((uv_handle_t *)&s->lis[i].poll, NULL);
 		close(s->lis[i].fd);
 	}
-	uv_walk(&s->loop, close_conn_walk, NULL);
+	while (s->conns)
+		conn_close(s->conns);
+	uv_close((uv_handle_t *)&s->ep, NULL);
 	uv_walk(&s->loop, on_closed_walk, NULL);
 	uv_run(&s->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&s->loop);
+	close(s->epfd);
 	close(s->root_fd);
 	if (s->reserve_fd >= 0)
 		close(s->reserve_fd);
 	sk__peer_count_free(&s->peers);
+	sk__http_files_free(&s->files);
 	while (s->nspare)
 		sk_http_parser_free(s->spare[--s->nspare]);
 	free(s);
