@@ -140,18 +140,32 @@ pinned() {
 	if [ "$(nproc)" -ge 2 ]; then exec taskset -c "$cpu" "$@"; else exec "$@"; fi
 }
 hwm_kb() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
-# wrk_rps PORT CONNS FILE [HEADER]: requests/s of one wrk run.
-wrk_rps() {
+# CPU ticks (user + system) a process has used so far.
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# wrk_run PORT CONNS FILE [HEADER]: "REQUESTS/S REQUESTS" of one wrk run.
+wrk_run() {
 	out=$( (pinned 1 timeout $((DURATION + 30)) wrk -t1 -c "$2" -d "${DURATION}s" \
 		${4:+-H "$4"} "http://127.0.0.1:$1/$3") 2>&1) ||
 		{ echo "bench: wrk failed: $out" >&2; exit 1; }
 	case $out in *Non-2xx* | *"Socket errors"*)
 		echo "bench: wrk on port $1: $(echo "$out" | grep -E 'Non-2xx|Socket errors')" >&2 ;;
 	esac
-	echo "$out" | awk '/^Requests\/sec:/ { print $2 }'
+	echo "$out" | awk '/^Requests\/sec:/ { r = $2 } / requests in / { n = $1 } END { print r, n }'
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-# row NAME CONNS FILE [HEADER]: fresh servers, RUNS alternating runs each.
+hz=$(getconf CLK_TCK)
+# measure PID PORT CONNS FILE [HEADER]: one run; adds its rate to $rates,
+# its requests to $reqs and the server's CPU ticks to $cpu.
+measure() {
+	t0=$(ticks "$1")
+	set -- "$1" $(wrk_run "$2" "$3" "$4" "${5:-}")
+	rates="$rates $2"
+	reqs=$((reqs + $3))
+	cpu=$((cpu + $(ticks "$1") - t0))
+}
+# row NAME CONNS FILE [HEADER]: fresh servers, RUNS alternating runs each;
+# the median rate of each, its server's CPU microseconds per request over
+# all runs, and its peak RSS.
 row() {
 	sp=$(free_port)
 	(pinned 0 "$SOCKIT" http serve "$tmp/www" --bind "127.0.0.1:$sp" -q \
@@ -164,21 +178,27 @@ row() {
 	pids="$pids $spid $npid"
 	wait_port "$sp"
 	wait_port "$np"
-	ss_=""
-	ns_=""
+	nw=$(pgrep -P "$npid" | head -n 1) # the worker
+	s_rates="" s_reqs=0 s_cpu=0 n_rates="" n_reqs=0 n_cpu=0
 	i=0
 	while [ $i -lt "$RUNS" ]; do
-		ss_="$ss_ $(wrk_rps "$sp" "$2" "$3" "${4:-}")"
-		ns_="$ns_ $(wrk_rps "$np" "$2" "$3" "${4:-}")"
+		rates=$s_rates reqs=$s_reqs cpu=$s_cpu
+		measure "$spid" "$sp" "$2" "$3" "${4:-}"
+		s_rates=$rates s_reqs=$reqs s_cpu=$cpu
+		rates=$n_rates reqs=$n_reqs cpu=$n_cpu
+		measure "$nw" "$np" "$2" "$3" "${4:-}"
+		n_rates=$rates n_reqs=$reqs n_cpu=$cpu
 		i=$((i + 1))
 	done
-	s=$(median $ss_)
-	n=$(median $ns_)
+	s=$(median $s_rates)
+	n=$(median $n_rates)
+	sus=$(/usr/bin/python3 -c "print('%.1f'%($s_cpu*1e6/$hz/max($s_reqs,1)))")
+	nus=$(/usr/bin/python3 -c "print('%.1f'%($n_cpu*1e6/$hz/max($n_reqs,1)))")
 	sk=$(hwm_kb "$spid")
-	nk=$(hwm_kb "$(pgrep -P "$npid" | head -n 1)")
+	nk=$(hwm_kb "$nw")
 	kill "$spid" "$npid" 2>/dev/null || true
 	wait "$spid" "$npid" 2>/dev/null || true
-	echo "http-serve-wrk-$1  sockit ${s}req/s  nginx ${n}req/s  ratio $(ratio "$s" "$n")  rss sockit ${sk}kB nginx ${nk}kB  (runs: sockit$ss_; nginx$ns_)"
+	echo "http-serve-wrk-$1  sockit ${s}req/s  nginx ${n}req/s  ratio $(ratio "$s" "$n")  cpu/req sockit ${sus}us nginx ${nus}us  rss sockit ${sk}kB nginx ${nk}kB  (runs: sockit$s_rates; nginx$n_rates)"
 }
 if want 4; then
 	row 1KiB-c100 100 1k
