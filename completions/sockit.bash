@@ -38,7 +38,8 @@ _sockit_options()
 		--snaplen= --promisc -e --layers --hex --json --print -t -n --user= -q --quiet \
 		-h --help" ;;
 	"tcp connect") echo "-4 -6 -w= --timeout= -s= --source= -p= --retry= --send= \
-		--hex-input --append= --wait-reply= -q= --no-shutdown -C --crlf --hex -v \
+		--hex-input --append= --wait-reply= -q= --no-shutdown --exec= --sh-exec= \
+		-C --crlf --hex -v \
 		--verbose --stats --tls --sni= --cafile= --alpn= --insecure --cert= --key= \
 		-h --help" ;;
 	"tcp listen") echo "--echo --reply= --rules= --append= --broker --chat --chat-style= --exec= \

@@ -40,6 +40,10 @@ static const char usage[] =
 	"  --wait-reply D      with --send: exit D after sending (1 if no reply)\n"
 	"  -q SECS             exit SECS after the end of stdin (0: at once)\n"
 	"  --no-shutdown       keep the sending side open at the end of stdin\n"
+	"  --exec CMD          run CMD with the socket as its stdin and stdout\n"
+	"                      instead of relaying stdio (as ncat --exec), its\n"
+	"                      environment as in tcp listen (NCAT_REMOTE_ADDR ...)\n"
+	"  --sh-exec CMD       the same through /bin/sh -c\n"
 	"  -C, --crlf          send line ends as CRLF\n"
 	"  --hex               show received bytes as a hexdump\n"
 	"  -v, --verbose       connection lines and each chunk tagged on stderr\n"
@@ -70,6 +74,8 @@ struct opts {
 	struct relay_opts ro;
 	struct tcp_tls_opts tls;
 	const char *send_text;
+	const char *exec_cmd; /* --exec, --sh-exec */
+	bool exec_shell;
 	bool hex_input;
 	struct sk_append append;
 	uint8_t *send_buf;
@@ -82,6 +88,7 @@ struct client {
 	int status;
 	bool connected;
 	uv_stream_t *stream;
+	struct sockaddr_storage peer_addr, local_addr; /* for --exec */
 	char peer[SK_ADDRSTRLEN + SK_PATHLEN];
 	char last[SK_ERRLEN]; /* the last attempt's failure, as -v showed it */
 };
@@ -116,6 +123,8 @@ static void on_connected(const struct sk_connect_result *res, void *data)
 	}
 	c->connected = true;
 	c->stream = res->stream;
+	c->peer_addr = res->peer;
+	c->local_addr = res->local;
 	sk_sockaddr_format((const struct sockaddr *)&res->peer, true, c->peer,
 			   sizeof c->peer);
 	if (c->o->ro.show.verbose) {
@@ -155,6 +164,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "append", required_argument, NULL, OPT_APPEND },
 		{ "wait-reply", required_argument, NULL, OPT_WAIT_REPLY },
 		{ "no-shutdown", no_argument, NULL, OPT_NO_SHUTDOWN },
+		{ "exec", required_argument, NULL, OPT_EXEC },
+		{ "sh-exec", required_argument, NULL, OPT_SH_EXEC },
 		{ "crlf", no_argument, NULL, 'C' },
 		{ "hex", no_argument, NULL, OPT_HEX },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -189,6 +200,11 @@ static void parse(int argc, char **argv, struct opts *o)
 			wait_set = true;
 			break;
 		case OPT_NO_SHUTDOWN: o->ro.no_shutdown = true; break;
+		case OPT_EXEC:
+		case OPT_SH_EXEC:
+			o->exec_cmd = optarg;
+			o->exec_shell = c == OPT_SH_EXEC;
+			break;
 		case 'C': o->ro.crlf = true; break;
 		case OPT_HEX: o->ro.show.hex = true; break;
 		case 'v': o->ro.show.verbose = true; break;
@@ -208,6 +224,11 @@ static void parse(int argc, char **argv, struct opts *o)
 	tls_check_client(&o->tls);
 	if (wait_set && !o->send_text)
 		cli_usage("--wait-reply needs --send");
+	/* The program has the socket itself: nothing passes through sockit
+	 * to be converted, encrypted or sent. */
+	if (o->exec_cmd && (o->send_text || o->tls.on || o->ro.crlf))
+		cli_usage("--exec/--sh-exec exclude --send, --tls and -C in tcp connect "
+			  "(the program has the socket itself)");
 	if (o->send_text && o->ro.quit_ms >= 0)
 		cli_usage("-q applies to stdin; with --send use --wait-reply");
 	if (o->ep.kind == SK_ENDPOINT_UNIX && (o->co.source || o->co.source_port))
@@ -260,7 +281,10 @@ int cmd_tcp_connect(int argc, char **argv)
 		cli_fail(EXIT_FAIL, "%s", err);
 	uv_run(loop, UV_RUN_DEFAULT);
 	int status = cl.status;
-	if (cl.connected) {
+	if (cl.connected && o.exec_cmd) {
+		status = tcp_connect_exec(loop, cl.stream, &cl.peer_addr,
+					  &cl.local_addr, o.exec_cmd, o.exec_shell);
+	} else if (cl.connected) {
 		status = tcp_relay(loop, cl.stream, tls, cl.peer, &o.ro);
 		tls = NULL; /* the relay owns it */
 	}

@@ -282,47 +282,6 @@ static void on_term(uv_signal_t *h, int sig)
 	tcp_server_stop(h->data);
 }
 
-static char **split_words(const char *cmd)
-{
-	size_t n = strlen(cmd);
-	char **argv = calloc(n / 2 + 2, sizeof *argv);
-	char *copy = strdup(cmd);
-	if (!argv || !copy) {
-		free(argv);
-		free(copy);
-		return NULL;
-	}
-	size_t k = 0;
-	for (char *p = copy; *p;) {
-		while (*p == ' ' || *p == '\t')
-			*p++ = 0;
-		if (!*p)
-			break;
-		argv[k++] = p;
-		while (*p && *p != ' ' && *p != '\t')
-			p++;
-	}
-	if (k == 0) {
-		free(copy);
-		free(argv);
-		return NULL;
-	}
-	return argv;
-}
-
-static char **exec_argv(const struct server_opts *o)
-{
-	if (!o->exec_shell)
-		return split_words(o->exec_cmd);
-	char **argv = calloc(4, sizeof *argv);
-	if (argv) {
-		argv[0] = (char *)"/bin/sh";
-		argv[1] = (char *)"-c";
-		argv[2] = (char *)o->exec_cmd;
-	}
-	return argv;
-}
-
 static void signal_start(struct tcp_server *s, uv_signal_t *h, uv_signal_cb cb,
 			 int sig)
 {
@@ -351,7 +310,8 @@ struct tcp_server *tcp_server_new(uv_loop_t *loop, const struct server_opts *o)
 	s->loop = loop;
 	s->o = o;
 	s->hex = o->show.hex;
-	if (o->mode == SK_SERVER_EXEC && !(s->exec_argv = exec_argv(o)))
+	if (o->mode == SK_SERVER_EXEC &&
+	    !(s->exec_argv = tcp_exec_argv(o->exec_cmd, o->exec_shell)))
 		cli_usage("--exec: empty command");
 	struct sk_server_opts so = {
 		.mode = o->mode,
@@ -417,9 +377,7 @@ int tcp_server_run(struct tcp_server *s)
 				 (void *)sk_server_peers(s->srv), "reads");
 	uv_run(s->loop, UV_RUN_DEFAULT);
 	sk_server_free(s->srv);
-	if (s->exec_argv && !s->o->exec_shell)
-		free(s->exec_argv[0]);
-	free(s->exec_argv);
+	tcp_exec_argv_free(s->exec_argv, s->o->exec_shell);
 	int status = s->status;
 	free(s);
 	return status;

@@ -372,3 +372,90 @@ def test_a_bad_host_on_the_command_line_says_why():
                    "--allow: '1.2.3': expected four octets")
     one_line_error(run("tcp", "listen", "127.0.0.1:0", "--deny", "nosuch.invalid"), 2,
                    "--deny: 'nosuch.invalid': name does not resolve")
+
+
+def connect_exec_env(argv, host):
+    """Runs argv(host, port) (a client with --sh-exec ENV_SCRIPT) against a
+    listener of this test; returns the environment the program printed,
+    the listener's port and the client's port."""
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(fam, socket.SOCK_STREAM) as l:
+        l.bind((host, 0))
+        l.listen(1)
+        l.settimeout(TIMEOUT)
+        port = l.getsockname()[1]
+        p = subprocess.Popen(argv(host, port), stdin=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+        try:
+            c, peer = l.accept()
+            with c:
+                c.settimeout(TIMEOUT)
+                out = read_all(c).decode()
+            assert p.wait(timeout=TIMEOUT) == 0, p.stderr.read()
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            p.stderr.close()
+    return dict(l.split("=", 1) for l in out.splitlines()), port, peer[1]
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1"])
+def test_connect_exec_environment_matches_ncat(host):
+    need_tool("ncat")
+    theirs, tport, tclient = connect_exec_env(
+        lambda h, p: ["ncat", "--sh-exec", ENV_SCRIPT, h, str(p)], host)
+    ours, oport, oclient = connect_exec_env(
+        lambda h, p: [SOCKIT, "tcp", "connect", "--sh-exec", ENV_SCRIPT,
+                      f"[{h}]:{p}" if ":" in h else f"{h}:{p}"], host)
+    for k in ("NCAT_REMOTE_ADDR", "NCAT_LOCAL_ADDR", "NCAT_PROTO"):
+        assert ours[k] == theirs[k], (k, ours, theirs)
+    assert theirs["NCAT_REMOTE_ADDR"] == host and theirs["NCAT_PROTO"] == "TCP"
+    assert (theirs["NCAT_REMOTE_PORT"], theirs["NCAT_LOCAL_PORT"]) == (str(tport), str(tclient))
+    assert (ours["NCAT_REMOTE_PORT"], ours["NCAT_LOCAL_PORT"]) == (str(oport), str(oclient))
+    for a, b in (("SOCKIT_PEER_ADDR", "NCAT_REMOTE_ADDR"),
+                 ("SOCKIT_PEER_PORT", "NCAT_REMOTE_PORT"),
+                 ("SOCKIT_LOCAL_ADDR", "NCAT_LOCAL_ADDR"),
+                 ("SOCKIT_LOCAL_PORT", "NCAT_LOCAL_PORT"),
+                 ("SOCKIT_PROTO", "NCAT_PROTO")):
+        assert ours[a] == ours[b], (a, ours)
+
+
+def test_connect_exec_talks_to_an_nc_listener_and_reports_the_exit():
+    """The program has the socket both ways: nc -l's line reaches it, its
+    answer reaches nc; a failing program makes the status 1."""
+    need_tool("nc")
+    port = free_port()
+    with Proc(["nc", "-N", "-l", "127.0.0.1", str(port)], stdin=subprocess.PIPE,
+              hard=True) as nc:
+        wait_listening(port, proc=nc.p)
+        client = subprocess.Popen([SOCKIT, "tcp", "connect", f"127.0.0.1:{port}",
+                                   "--exec", "/usr/bin/tr a-z A-Z"],
+                                  stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            nc.p.stdin.write(b"shout\n")
+            nc.p.stdin.close()  # nc -N shuts down its side: tr reads its EOF
+            sel = selectors.DefaultSelector()
+            sel.register(nc.p.stdout, selectors.EVENT_READ)
+            got = b""
+            while got != b"SHOUT\n":
+                assert sel.select(TIMEOUT), f"no answer: {got!r}"
+                chunk = os.read(nc.p.stdout.fileno(), 64)
+                assert chunk, f"closed after {got!r}"
+                got += chunk
+            assert client.wait(timeout=TIMEOUT) == 0
+        finally:
+            if client.poll() is None:
+                client.kill()
+                client.wait()
+            client.stderr.close()
+    with socket.socket() as l:
+        l.bind(("127.0.0.1", 0))
+        l.listen(1)
+        p = run("tcp", "connect", f"127.0.0.1:{l.getsockname()[1]}", "--sh-exec", "exit 3")
+    assert p.returncode == 1 and "program exited with status 3" in p.stderr, p
+
+
+def test_connect_exec_refuses_what_it_cannot_apply():
+    one_line_error(run("tcp", "connect", "127.0.0.1:9", "--exec", "/bin/cat", "--tls"), 2,
+                   "--exec/--sh-exec exclude --send, --tls and -C")
