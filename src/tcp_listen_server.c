@@ -259,7 +259,7 @@ static void in_data(void *data, const uint8_t *p, size_t n)
 		n = sk_lines_crlf(p, n, conv, &s->last_cr);
 		p = conv;
 	}
-	sk_server_send_all(s->srv, p, n);
+	sk_server_say(s->srv, p, n); /* in chat mode, as ncat's <user0> */
 }
 
 static void in_end(void *data, int status)

@@ -88,7 +88,8 @@ enum sk_server_mode {
  *     "<announce> already connected: ADDR as <userM>, ... .\n" (oldest
  *     first; "nobody." when alone); "<announce> <userN> is
  *     disconnected.\n" when one leaves; lines as "<userN> text\n" with
- *     control characters but tab and CR written \ooo.  ADDR has no port.
+ *     control characters but tab and CR written \ooo, and the operator's
+ *     bytes (sk_server_say) as "<user0> ".  ADDR has no port.
  *   SK_CHAT_SOCKIT: "<announce> ADDR:PORT is connected as <userN>.\n" to
  *     the others only, "<announce> <userN> is gone.\n", lines as sent. */
 enum sk_chat_style { SK_CHAT_NCAT, SK_CHAT_SOCKIT };
@@ -251,6 +252,13 @@ int sk_server_send(struct sk_server *s, unsigned id, const void *p, size_t n);
 /* Queues bytes to every client (a slow one is dropped).  Returns how many
  * clients they were queued to. */
 size_t sk_server_send_all(struct sk_server *s, const void *p, size_t n);
+
+/* The operator's bytes to every client, as ncat sends its own standard
+ * input: in chat mode with SK_CHAT_NCAT as "<user0> " and the bytes
+ * (control characters but tab, CR and LF written \ooo), otherwise as they
+ * are (sk_server_send_all).  Returns how many clients they went to (0
+ * also when memory ran out). */
+size_t sk_server_say(struct sk_server *s, const void *p, size_t n);
 
 /* Drops client id (SK_SERVER_KICKED, detail why).  Returns 0 or -ENOENT. */
 int sk_server_kick(struct sk_server *s, unsigned id, const char *why);

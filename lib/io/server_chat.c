@@ -5,6 +5,7 @@
 #include "server_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "sockit/error.h"
 #include "sockit/output.h"
@@ -76,23 +77,43 @@ void sk__server_chat_leave(struct sk_server *s, unsigned id)
 	sk__server_broadcast(s, NULL, (const uint8_t *)msg, (size_t)len);
 }
 
+/* "<userID> " and p[0..n) into out (room for 4 * n + 32 bytes), escaped
+ * as ncat escapes what a terminal would act on: \ooo for control bytes
+ * but tab, CR and LF.  Returns the length. */
+static size_t chat_text(char *out, unsigned id, const uint8_t *p, size_t n,
+			bool escape)
+{
+	size_t len = (size_t)snprintf(out, 32, "<user%u> ", id);
+	for (size_t i = 0; i < n; i++) {
+		if (!escape || (p[i] >= 0x20 && p[i] < 0x7f) || p[i] == '\t' ||
+		    p[i] == '\r' || p[i] == '\n')
+			out[len++] = (char)p[i];
+		else
+			len += (size_t)snprintf(out + len, 5, "\\%03o", p[i]);
+	}
+	return len;
+}
+
 void sk__server_chat_line(struct sk_server_client *c, const uint8_t *p,
 			  size_t n)
 {
 	struct sk_server *s = c->s;
-	/* ncat escapes what a terminal would act on as \ooo; a CR or tab
-	 * inside the line passes as it is. */
 	char msg[4 * SK_SERVER_LINE_MAX + 32];
-	size_t len = (size_t)snprintf(msg, sizeof msg, "<user%u> ", c->peer->id);
-	bool escape = s->o.chat_style != SK_CHAT_SOCKIT;
-	for (size_t i = 0; i < n; i++) {
-		if (!escape || (p[i] >= 0x20 && p[i] < 0x7f) || p[i] == '\t' ||
-		    p[i] == '\r')
-			msg[len++] = (char)p[i];
-		else
-			len += (size_t)snprintf(msg + len, sizeof msg - len,
-						"\\%03o", p[i]);
-	}
+	size_t len = chat_text(msg, c->peer->id, p, n,
+			       s->o.chat_style != SK_CHAT_SOCKIT);
 	msg[len++] = '\n';
 	sk__server_broadcast(s, c, (const uint8_t *)msg, len);
+}
+
+size_t sk_server_say(struct sk_server *s, const void *p, size_t n)
+{
+	if (s->o.mode != SK_SERVER_CHAT || s->o.chat_style == SK_CHAT_SOCKIT)
+		return sk_server_send_all(s, p, n);
+	char *msg = malloc(4 * n + 32);
+	if (!msg)
+		return 0;
+	size_t len = chat_text(msg, 0, p, n, true);
+	size_t sent = sk_server_send_all(s, msg, len);
+	free(msg);
+	return sent;
 }

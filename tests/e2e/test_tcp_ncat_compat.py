@@ -36,11 +36,11 @@ def read_all(s):
         buf += chunk
 
 
-def ncat_listen(*args):
+def ncat_listen(*args, **kw):
     """ncat -l on a free loopback port; returns (proc, port)."""
     need_tool("ncat")
     port = free_port()
-    p = Proc(["ncat", "-l", *args, str(port)], hard=True)
+    p = Proc(["ncat", "-l", *args, str(port)], hard=True, **kw)
     wait_listening(port, proc=p.p)
     return p, port
 
@@ -225,6 +225,27 @@ def test_chat_speaks_like_ncat():
     assert ("join A", "A", "<announce> already connected: nobody.") in ours
     assert ("B leaves", "C", "<announce> <user2> is disconnected.") in ours
     assert ("join D", "D", "<announce> 127.0.0.1 is connected as <user4>.") in ours
+
+
+def operator_says(server):
+    """What a chat client hears when the operator types a line."""
+    if server == "ncat":
+        p, port = ncat_listen("--chat", "127.0.0.1", stdin=subprocess.PIPE)
+    else:
+        p, port = sockit_listen("-k", "127.0.0.1:0", "--chat", stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL)
+    with p:
+        a = connect(port)
+        recv_lines(a, 2)  # the announcements
+        p.p.stdin.write(b"hello\tall\x07\n")
+        p.p.stdin.flush()
+        line = recv_lines(a, 1)
+        a.close()
+        return line
+
+
+def test_chat_operator_speaks_as_user0_like_ncat():
+    assert operator_says("sockit") == operator_says("ncat") == ["<user0> hello\tall\\007"]
 
 
 def test_chat_style_sockit_keeps_the_richer_lines():

@@ -392,6 +392,11 @@ Test(server, chat_in_ncat_style_speaks_like_ncat)
 	hear_text(&f, a, three);
 	hear_text(&f, b, three);
 	hear_text(&f, c, three);
+	/* The operator is <user0>, as ncat's standard input. */
+	cr_expect_eq(sk_server_say(f.ev.srv, "op\x01\n", 4), 3);
+	hear_text(&f, a, "<user0> op\\001\n");
+	hear_text(&f, b, "<user0> op\\001\n");
+	hear_text(&f, c, "<user0> op\\001\n");
 	say(b, "t\tab\x01\x7f\xe9 x\n");
 	hear_text(&f, a, "<user2> t\tab\\001\\177\\351 x\n");
 	hear_text(&f, c, "<user2> t\tab\\001\\177\\351 x\n");
