@@ -37,12 +37,22 @@ def read_all(s):
 
 
 def ncat_listen(*args, **kw):
-    """ncat -l on a free loopback port; returns (proc, port)."""
+    """ncat -l on a free port; returns (proc, port).  The machine is shared:
+    when the port was taken between free_port and ncat's bind (ncat exits),
+    another one is tried."""
     need_tool("ncat")
-    port = free_port()
-    p = Proc(["ncat", "-l", *args, str(port)], hard=True, **kw)
-    wait_listening(port, proc=p.p)
-    return p, port
+    attempts = 5
+    while True:
+        port = free_port()
+        p = Proc(["ncat", "-l", *args, str(port)], hard=True, **kw)
+        try:
+            wait_listening(port, proc=p.p)
+            return p, port
+        except AssertionError:
+            p.__exit__(None, None, None)
+            attempts -= 1
+            if not attempts or "in use" not in p.stderr():
+                raise
 
 
 def env_seen(port, host):
