@@ -120,10 +120,12 @@ static void layer_fields(struct sk_str *s, enum sk_proto proto, const struct sk_
 		p += 4 + (f->name_len < 10 ? 10 : f->name_len);
 		*p++ = ' ';
 		p = put_value(p, f);
+		/* A name for the value is always text. */
 		if (k + 1 < fl->n && (fl->f[k + 1].flags & SK_REF_NAMES_PREV)) {
+			const struct sk_field_ref *name = &fl->f[++k];
 			*p++ = ' ';
 			*p++ = '(';
-			p = put_value(p, &fl->f[++k]);
+			p = sniff_put_short(p, name->text, name->text_len);
 			*p++ = ')';
 		}
 		if (f->kind == SK_REF_BOOL && !f->num && f->name_len == 11 &&
