@@ -48,7 +48,7 @@ s=$(best "$SOCKIT" sniff -r "$tmp/big.pcap")
 t=$(best tcpdump -nn -r "$tmp/big.pcap")
 line "sniff-summary($N)" "$N" "$s" tcpdump "$t"
 
-sum= json= layers=
+sum='' json='' layers=''
 for _ in $(seq "$ROUNDS"); do
 	sum=$(min "$sum" "$(secs "$SOCKIT" sniff -r "$tmp/big.pcap")")
 	json=$(min "$json" "$(secs "$SOCKIT" sniff -r "$tmp/big.pcap" --json)")
