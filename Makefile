@@ -16,9 +16,9 @@ endif
 
 # libuv and libpcap types are part of libsockit's API (a program runs the
 # uv_loop_t and closes the pcap_t it is given), so a program links them
-# too; OpenSSL stays behind sk_tls.
+# too; OpenSSL stays behind sk_tls and libidn2 behind sk_idna_to_ascii.
 PKGS_PUBLIC := libuv libpcap
-PKGS_PRIVATE := openssl
+PKGS_PRIVATE := openssl libidn2
 PKGS := $(PKGS_PUBLIC) $(PKGS_PRIVATE)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -89,7 +89,7 @@ $(BUILD)/libsockit.so: $(BUILD)/libsockit.so.$(VERSION)
 	$(Q)ln -sf libsockit.so.$(VERSION) $(BUILD)/$(SONAME)
 	$(Q)ln -sf $(SONAME) $@
 
-# The program loads libuv, OpenSSL and libpcap on first use (src/lazy.h): its own
+# The program loads libuv, OpenSSL, libpcap and libidn2 on first use (src/lazy.h): its own
 # definitions of their functions come first, so with --as-needed the real
 # libraries are not start-up dependencies unless a function is missing from
 # src/lazy_*.c.  The sonames to open are read off the libraries we link.
@@ -99,6 +99,7 @@ $(BUILD)/obj/src/lazy_openssl.o: ALL_CFLAGS += \
 	-DSK_SONAME_SSL='"$(call soname,ssl)"' -DSK_SONAME_CRYPTO='"$(call soname,crypto)"'
 $(BUILD)/obj/src/lazy_pcap.o: ALL_CFLAGS += -DSK_SONAME_PCAP='"$(call soname,pcap)"'
 $(BUILD)/obj/src/lazy_uv.o: ALL_CFLAGS += -DSK_SONAME_UV='"$(call soname,uv)"'
+$(BUILD)/obj/src/lazy_idn2.o: ALL_CFLAGS += -DSK_SONAME_IDN2='"$(call soname,idn2)"'
 # Debian's libncursesw.so is a linker script naming the real library:
 # INPUT(libncursesw.so.6 -ltinfo).  The program never links it (sockit ui
 # alone opens it), so a curses function missing from lazy_curses.c fails
@@ -113,7 +114,7 @@ $(BUILD)/sockit: $(CMD_OBJ) $(BUILD)/libsockit.a
 		-Wl,--as-needed $(LIBS)
 
 # A guard that fails at build time: the program linked with none of libuv,
-# OpenSSL or libpcap.  Every function of theirs that the program or the
+# OpenSSL, libpcap or libidn2.  Every function of theirs that the program or the
 # library code it pulls in calls must then be one of src/lazy_*.c's
 # forwarders, or this link fails naming it (an executable link refuses
 # undefined symbols).  The binary itself is thrown away.

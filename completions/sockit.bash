@@ -30,7 +30,7 @@ _sockit_options()
 		--alpn= -4 -6 -w= -v --verbose -q --quiet -h --help" ;;
 	"http get") echo "-o= --output= -i --include -I --head -H= --header= -L --location \
 		--max-redirs= --raw -w= --timeout= -4 -6 --fail-never --cafile= -k --insecure \
-		-q --quiet -h --help" ;;
+		--resolve= -q --quiet -h --help" ;;
 	"http serve") echo "-b= --bind= -4 -6 --idle-timeout= --header-timeout= --max-per-addr= -q --quiet -h --help" ;;
 	arp) echo "--scan -6 -i= --interface= -c= --count= --interval= --rate= --retries= \
 		--wait= -w= --deadline= --json -q --quiet -h --help" ;;

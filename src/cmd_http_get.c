@@ -1,5 +1,6 @@
 /* sockit http get: one URL over HTTP/1.1, following redirects when asked,
  * the body to stdout or to FILE via FILE.part. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -19,19 +20,22 @@
 #include "sockit/error.h"
 #include "sockit/http.h"
 #include "sockit/http_io.h"
+#include "sockit/idna.h"
 
 #define MAX_HEADERS 64
+#define MAX_RESOLVE 16
 
 static const char usage[] =
 	"usage: sockit http get URL [-o FILE] [-i | -I] [-H 'Name: value']... [-L]\n"
 	"                       [--raw] [-w TIME] [-4 | -6] [--fail-never]\n"
-	"                       [--cafile FILE | --insecure]\n"
+	"                       [--cafile FILE | --insecure] [--resolve HOST:PORT:ADDR]...\n"
 	"\n"
 	"Fetches URL (http:// or https://HOST[:PORT]/PATH) with one HTTP/1.1 GET\n"
 	"and writes the body to stdout.  Bodies sized by Content-Length, chunked\n"
 	"or ended by the connection closing are all read to their exact end.\n"
 	"https verifies the server's certificate and name by default.\n"
 	"http://user:password@host/ sends Basic authentication to that origin.\n"
+	"An international HOST is sent in its ASCII (xn--) form, as curl does.\n"
 	"\n"
 	"  -o, --output FILE   write the body to FILE.part, renamed to FILE only\n"
 	"                      when the body is complete and the status is 2xx/3xx;\n"
@@ -52,6 +56,9 @@ static const char usage[] =
 	"      --cafile FILE   trust the CAs in FILE (PEM) instead of the system's\n"
 	"  -k, --insecure      https without any certificate check (says so on\n"
 	"                      stderr)\n"
+	"      --resolve HOST:PORT:ADDR\n"
+	"                      connect to address ADDR for HOST:PORT, as curl's\n"
+	"                      --resolve; Host and TLS still name HOST\n"
 	"  -q, --quiet         no progress bar\n"
 	"  -h, --help          this help\n"
 	"\n"
@@ -77,6 +84,12 @@ struct get {
 	struct sk_tls_ctx *tls; /* made on the first https URL */
 	const char *headers[MAX_HEADERS];
 	size_t nheaders;
+	struct resolve {
+		char host[SK_HOSTLEN]; /* ASCII form */
+		uint16_t port;
+		char addr[INET6_ADDRSTRLEN];
+	} resolve[MAX_RESOLVE];
+	size_t nresolve;
 
 	/* the transfer in progress */
 	struct sk_url url;
@@ -285,6 +298,44 @@ static void fail_transfer(struct get *g, const char *fmt, ...)
 	cli_fail(EXIT_FAIL, "%s", msg);
 }
 
+/* --resolve HOST:PORT:ADDR (curl's): ADDR is a numeric address, IPv6 in
+ * brackets or not; HOST may be an international name. */
+static void parse_resolve(struct get *g, const char *arg)
+{
+	if (g->nresolve == MAX_RESOLVE)
+		cli_usage("more than %d --resolve", MAX_RESOLVE);
+	struct resolve *r = &g->resolve[g->nresolve++];
+	const char *c1 = strchr(arg, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	if (!c2 || c1 == arg)
+		cli_usage("--resolve '%s': expected HOST:PORT:ADDR", arg);
+	char err[SK_ERRLEN], port[8];
+	if (sk_idna_to_ascii(arg, (size_t)(c1 - arg), r->host, sizeof r->host, err) < 0)
+		cli_usage("--resolve '%s': %s", arg, err);
+	snprintf(port, sizeof port, "%.*s", (int)(c2 - c1 - 1), c1 + 1);
+	if (c2 - c1 - 1 >= (ptrdiff_t)sizeof port || sk_port_parse(port, "tcp", &r->port, err))
+		cli_usage("--resolve '%s': bad port", arg);
+	const char *a = c2 + 1;
+	size_t an = strlen(a);
+	if (an >= 2 && a[0] == '[' && a[an - 1] == ']') {
+		a++;
+		an -= 2;
+	}
+	uint8_t bin[16];
+	snprintf(r->addr, sizeof r->addr, "%.*s", (int)an, a);
+	if (an >= sizeof r->addr || (inet_pton(AF_INET, r->addr, bin) != 1 &&
+				     inet_pton(AF_INET6, r->addr, bin) != 1))
+		cli_usage("--resolve '%s': '%.*s' is not an IP address", arg, (int)an, a);
+}
+
+/* The --resolve address for the current hop's host and port, or NULL. */
+static const char *resolved(const struct get *g)
+{
+	for (size_t i = 0; i < g->nresolve; i++)
+		if (g->resolve[i].port == g->url.port && !strcasecmp(g->resolve[i].host, g->url.host))
+			return g->resolve[i].addr;
+	return NULL;
+}
+
 static void parse_args(struct get *g, int argc, char **argv, const char **url)
 {
 	static const struct option longopts[] = {
@@ -300,6 +351,7 @@ static void parse_args(struct get *g, int argc, char **argv, const char **url)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "insecure", no_argument, NULL, 'k' },
 		{ "cafile", required_argument, NULL, 'C' },
+		{ "resolve", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -327,6 +379,7 @@ static void parse_args(struct get *g, int argc, char **argv, const char **url)
 		case 'q': g->quiet = true; break;
 		case 'k': g->insecure = true; break;
 		case 'C': g->cafile = optarg; break;
+		case 'r': parse_resolve(g, optarg); break;
 		case 'h': cli_help(usage);
 		default: cli_usage("unexpected option");
 		}
@@ -445,6 +498,7 @@ int cmd_http_get(int argc, char **argv)
 		sk_str_clear(&g.pending);
 		struct sk_http_exchange_opts xo = {
 			.url = &g.url,
+			.connect_host = resolved(&g),
 			.request = (const uint8_t *)req.p,
 			.request_len = req.len,
 			.family = g.family,

@@ -5,8 +5,10 @@
  * libpcap (which alone pulls in libdbus, libsystemd and five compression and
  * crypto libraries), and 0.15 ms more for libuv, which is most of the run
  * time of `sockit cidr` and made one-shot commands slower than the
- * single-purpose peers they replace.  So the program defines each function it
- * uses from those libraries itself (lazy_uv.c, lazy_openssl.c, lazy_pcap.c):
+ * single-purpose peers they replace (libidn2, for international host names,
+ * brings libunistring's 1.7 MB).  So the program defines each function it
+ * uses from those libraries itself (lazy_uv.c, lazy_openssl.c, lazy_pcap.c,
+ * lazy_idn2.c):
  * the first call dlopens the library and every call jumps to the real
  * function.  The definitions include the real headers, so the compiler
  * checks every prototype.  libsockit itself still links the libraries

@@ -17,6 +17,9 @@ enum sk_http_dir { SK_HTTP_SENT, SK_HTTP_RECEIVED };
 
 struct sk_http_exchange_opts {
 	const struct sk_url *url;
+	/* The address (or name) to connect to instead of url->host, as curl's
+	 * --resolve; the Host header and TLS still name url->host.  NULL: url->host. */
+	const char *connect_host;
 	const uint8_t *request; /* the bytes to send, built by the caller */
 	size_t request_len;
 	int family;                  /* AF_UNSPEC, AF_INET, AF_INET6 */

@@ -19,6 +19,7 @@
 #include <sockit/endpoint.h>
 #include <sockit/hexdump.h>
 #include <sockit/hostlist.h>
+#include <sockit/idna.h>
 #include <sockit/lines.h>
 #include <sockit/output.h>
 #include <sockit/parse.h>

@@ -1,6 +1,7 @@
 #include "sockit/endpoint.h"
 #include "sockit/cidr.h"
 #include "sockit/error.h"
+#include "sockit/idna.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -74,14 +75,16 @@ static int parse_unix(const char *path, struct sk_endpoint *out, char *err)
 	return 0;
 }
 
+/* Non-ASCII bytes are an international name's letters: the length that
+ * counts is that of its ASCII form (sk_idna_to_ascii checks it). */
 static int check_host(const char *host, size_t n, char *err)
 {
-	if (n >= SK_HOSTLEN)
+	if (n >= SK_HOSTLEN && !sk_idna_needed(host, n))
 		return sk_err_set(err, SK_ETOOLONG, "host name of %zu bytes",
 				  n);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)host[i];
-		if (c <= ' ' || c == '/' || c == '[' || c == ']' || c >= 0x7f)
+		if (c <= ' ' || c == '/' || c == '[' || c == ']' || c == 0x7f)
 			return sk_err_set(err, SK_EBADHOST,
 					  "bad character in host '%.*s'",
 					  (int)(n > 64 ? 64 : n), host);
@@ -155,8 +158,11 @@ int sk_endpoint_parse(const char *text, const char *proto,
 		if (rc)
 			return rc;
 	}
-	memcpy(out->host, host, hostlen);
-	out->host[hostlen] = 0;
+	/* An international name goes on in its ASCII form (the name DNS and
+	 * TLS know); an address or ASCII name as it is. */
+	int rc = sk_idna_to_ascii(host, hostlen, out->host, sizeof out->host, err);
+	if (rc < 0)
+		return rc;
 	if (!*port)
 		return sk_err_set(err, SK_EBADPORT, "'%.64s': missing port",
 				  text);

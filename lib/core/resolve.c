@@ -1,5 +1,6 @@
 #include "sockit/resolve.h"
 #include "sockit/error.h"
+#include "sockit/idna.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -45,6 +46,14 @@ int sk_resolve(const char *host, uint16_t port, int family, int socktype,
 	memset(out, 0, sizeof *out);
 	if (host && !*host)
 		host = NULL;
+	/* getaddrinfo asks DNS for the ASCII form of an international name. */
+	char ascii[SK_HOSTLEN];
+	if (host && sk_idna_needed(host, strlen(host))) {
+		int rc = sk_idna_to_ascii(host, strlen(host), ascii, sizeof ascii, err);
+		if (rc < 0)
+			return rc;
+		host = ascii;
+	}
 	struct addrinfo hints = {
 		.ai_family = family,
 		.ai_socktype = socktype ? socktype : SOCK_STREAM,

@@ -10,6 +10,7 @@
 
 #include "sockit/error.h"
 #include "sockit/http.h"
+#include "sockit/idna.h"
 
 static bool is_scheme_char(char c)
 {
@@ -89,9 +90,32 @@ static int parse_port(const char *s, size_t n, uint16_t *out, char *err)
 	return 0;
 }
 
-static int parse_authority(const char *a, size_t n, struct sk_url *out,
-			   char *err)
+/* A host name as written; an international one (non-ASCII letters) is
+ * stored in its ASCII form, which the Host header and TLS carry. */
+static int parse_name(const char *a, size_t hn, struct sk_url *out, char *err)
 {
+	if (sk_idna_needed(a, hn)) {
+		int rc = sk_idna_to_ascii(a, hn, out->host, SK_HOSTLEN - 2, err);
+		if (rc < 0)
+			return SK_EURL;
+		return check_name(out->host, (size_t)rc, err);
+	}
+	if (hn >= SK_HOSTLEN - 2)
+		return sk_err_set(err, SK_EURL, "host longer than 253 characters");
+	int rc = check_name(a, hn, err);
+	if (rc)
+		return rc;
+	memcpy(out->host, a, hn);
+	out->host[hn] = 0;
+	return 0;
+}
+
+/* Fills out's userinfo, host and port; a host name was the *host_n bytes
+ * at offset *host_at of a (0 bytes for an IPv6 address). */
+static int parse_authority(const char *a, size_t n, struct sk_url *out,
+			   size_t *host_at, size_t *host_n, char *err)
+{
+	const char *start = a;
 	/* "user:password@host": the userinfo is kept as written, for Basic
 	 * authentication; the host starts after the last '@'. */
 	const char *at = NULL;
@@ -142,13 +166,11 @@ static int parse_authority(const char *a, size_t n, struct sk_url *out,
 		size_t hn = colon ? (size_t)(colon - a) : n;
 		if (hn == 0)
 			return sk_err_set(err, SK_EURL, "no host");
-		if (hn >= SK_HOSTLEN - 2)
-			return sk_err_set(err, SK_EURL, "host longer than 253 characters");
-		int rc = check_name(a, hn, err);
+		*host_at = (size_t)(a - start);
+		*host_n = hn;
+		int rc = parse_name(a, hn, out, err);
 		if (rc)
 			return rc;
-		memcpy(out->host, a, hn);
-		out->host[hn] = 0;
 		if (colon) {
 			port = colon + 1;
 			port_n = n - hn - 1;
@@ -162,6 +184,15 @@ static int parse_authority(const char *a, size_t n, struct sk_url *out,
 	return 0;
 }
 
+static int bad_byte(const char *text, size_t i, char *err)
+{
+	return sk_err_set(err, SK_EURL,
+			  "byte 0x%02x at offset %zu (spaces, control and "
+			  "non-ASCII bytes must be percent-encoded; non-ASCII "
+			  "letters are allowed in the host name)",
+			  (unsigned char)text[i], i);
+}
+
 int sk_url_parse(const char *text, struct sk_url *out, char *err)
 {
 	memset(out, 0, sizeof *out);
@@ -173,11 +204,8 @@ int sk_url_parse(const char *text, struct sk_url *out, char *err)
 				  SK_URL_MAXLEN);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)text[i];
-		if (c <= ' ' || c >= 0x7f)
-			return sk_err_set(err, SK_EURL,
-					  "byte 0x%02x at offset %zu (spaces, control and "
-					  "non-ASCII bytes must be percent-encoded)",
-					  c, i);
+		if (c <= ' ' || c == 0x7f)
+			return bad_byte(text, i, err);
 	}
 	const char *p = text;
 	size_t sl = scheme_len(text);
@@ -202,9 +230,18 @@ int sk_url_parse(const char *text, struct sk_url *out, char *err)
 		p = text + 2;
 	}
 	size_t an = strcspn(p, "/?#");
-	int rc = parse_authority(p, an, out, err);
+	/* Non-ASCII bytes: an international host name, and nowhere else. */
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)text[i] >= 0x80 &&
+		    (text + i < p || text + i >= p + an))
+			return bad_byte(text, i, err);
+	size_t host_at = 0, host_n = 0;
+	int rc = parse_authority(p, an, out, &host_at, &host_n, err);
 	if (rc)
 		return rc;
+	for (size_t i = 0; i < an; i++)
+		if ((unsigned char)p[i] >= 0x80 && (i < host_at || i >= host_at + host_n))
+			return bad_byte(text, (size_t)(p + i - text), err);
 	const char *t = p + an;
 	size_t tn = strcspn(t, "#");
 	if (tn + 2 > sizeof out->target)

@@ -190,7 +190,7 @@ int sk_http_exchange(const struct sk_http_exchange_opts *o,
 	uv_timer_init(&x->loop, &x->timer);
 	x->timer.data = x;
 	struct sk_endpoint ep = { .kind = SK_ENDPOINT_INET, .port = o->url->port };
-	snprintf(ep.host, sizeof ep.host, "%s", o->url->host);
+	snprintf(ep.host, sizeof ep.host, "%s", o->connect_host ? o->connect_host : o->url->host);
 	struct sk_connect_opts co = {
 		.family = o->family,
 		.timeout_ms = o->connect_timeout_ms,

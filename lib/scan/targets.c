@@ -4,6 +4,7 @@
 #include "sockit/array.h"
 #include "sockit/scan.h"
 #include "sockit/error.h"
+#include "sockit/idna.h"
 #include "sockit/resolve.h"
 #include "core/ipint.h"
 
@@ -86,16 +87,17 @@ static bool all_digits(const char *s)
 	return true;
 }
 
-/* A host name as DNS allows: letters, digits, '-', '.', '_'. */
+/* A host name as DNS allows: letters, digits, '-', '.', '_', and the
+ * non-ASCII letters of an international name (the resolver converts it). */
 static bool name_like(const char *s)
 {
 	size_t n = strlen(s);
-	if (!n || n > 253)
+	if (!n || n > (sk_idna_needed(s, n) ? 1000 : 253))
 		return false;
 	for (; *s; s++) {
-		char c = *s;
+		unsigned char c = (unsigned char)*s;
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'))
+		      (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c >= 0x80))
 			return false;
 	}
 	return true;
