@@ -169,6 +169,8 @@ static void host_file(struct opts *o, int opt, const char *path)
 	size_t n = fread(buf, 1, HOST_FILE_MAX + 1, f);
 	int err = ferror(f) ? errno : 0;
 	fclose(f);
+	if (err || n > HOST_FILE_MAX)
+		free(buf);
 	if (err)
 		cli_usage("%s %s: %s", name, path, sk_strerror(-err));
 	if (n > HOST_FILE_MAX)
