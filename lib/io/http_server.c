@@ -689,7 +689,11 @@ static void response_done(struct conn *c)
 	log_request(c);
 	c->writing = false;
 	if (c->close_after || c->srv->stopping) {
-		shutdown(c->fd, SHUT_WR);
+		/* With bytes left unread (a body not waited for, a request
+		 * refused half-read), the FIN goes out before the reset that
+		 * close will send; otherwise close alone sends the same FIN. */
+		if (c->body_pending || c->in_len)
+			shutdown(c->fd, SHUT_WR);
 		conn_close(c);
 		return;
 	}
