@@ -1047,11 +1047,14 @@ static void listener_on_poll(uv_poll_t *h, int status, int events)
 		if (s->conns)
 			s->conns->prev = c;
 		s->conns = c;
-		set_events(c);
-		if (c->closing)
-			continue;
 		arm_idle(c);
 		arm_head_timer(c); /* a connection that never sends is cut too */
+		/* A client sends its request as soon as it is connected, so it
+		 * is usually here already: read now, not a loop turn later.  A
+		 * connection answered and closed at once never enters epoll. */
+		conn_on_event(c, EPOLLIN);
+		if (!c->closing && !c->events)
+			set_events(c);
 	}
 }
 
