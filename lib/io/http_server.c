@@ -727,6 +727,9 @@ static void advance(struct conn *c, size_t n)
  * after them with sendfile. */
 static void conn_write(struct conn *c)
 {
+	/* MSG_MORE holds a partial segment back while a file body follows,
+	 * and before a close: the FIN then rides on the last data segment. */
+	bool more = c->file_left || (c->close_after && !c->interim);
 	while (c->out_off < c->out.len || c->mem_left) {
 		struct iovec iov[2];
 		struct msghdr m = { .msg_iov = iov };
@@ -735,7 +738,7 @@ static void conn_write(struct conn *c)
 							      c->out.len - c->out_off };
 		if (c->mem_left)
 			iov[m.msg_iovlen++] = (struct iovec){ (void *)c->mem, c->mem_left };
-		ssize_t n = sendmsg(c->fd, &m, MSG_NOSIGNAL | (c->file_left ? MSG_MORE : 0));
+		ssize_t n = sendmsg(c->fd, &m, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
