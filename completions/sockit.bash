@@ -38,13 +38,13 @@ _sockit_options()
 		--snaplen= --promisc -e --layers --hex --json --print -t -n --user= -q --quiet \
 		-h --help" ;;
 	"tcp connect") echo "-4 -6 -w= --timeout= -s= --source= -p= --retry= --send= \
-		--hex-input --append= --wait-reply= -q= --no-shutdown --exec= --sh-exec= \
+		--hex-input --append= --wait-reply= -q= --no-shutdown --send-only --recv-only --exec= --sh-exec= \
 		-C --crlf --hex -v \
 		--verbose --stats --tls --sni= --cafile= --alpn= --insecure --cert= --key= \
 		-h --help" ;;
 	"tcp listen") echo "--echo --reply= --rules= --append= --broker --chat --chat-style= --exec= \
 		--sh-exec= -k --keep-open -4 -6 --max-conns= --allow= --deny= --allow-file= --deny-file= \
-		--idle-timeout= --max-buffer= --raw --hex --no-shutdown -C --crlf -v --verbose \
+		--idle-timeout= --max-buffer= --raw --hex --no-shutdown --send-only --recv-only -C --crlf -v --verbose \
 		--stats --tls --cert= --key= --alpn= --client-ca= -h --help" ;;
 	ui) echo "--local= -4 -6 --view= --hex-input --append= --every= --count= \
 		--send= --echo --reply= --rules= --history= -h --help" ;;

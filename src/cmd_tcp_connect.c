@@ -40,6 +40,10 @@ static const char usage[] =
 	"  --wait-reply D      with --send: exit D after sending (1 if no reply)\n"
 	"  -q SECS             exit SECS after the end of stdin (0: at once)\n"
 	"  --no-shutdown       keep the sending side open at the end of stdin\n"
+	"  --send-only         only send: what the server sends is ignored, and\n"
+	"                      sockit exits once stdin's end is sent\n"
+	"  --recv-only         only receive: stdin is never read, the sending\n"
+	"                      side stays open; exits when the server closes\n"
 	"  --exec CMD          run CMD with the socket as its stdin and stdout\n"
 	"                      instead of relaying stdio (as ncat --exec), its\n"
 	"                      environment as in tcp listen (NCAT_REMOTE_ADDR ...)\n"
@@ -153,6 +157,25 @@ static void parse_source(struct opts *o, const char *text, char *buf)
 	o->co.source = buf;
 }
 
+/* --send-only and --recv-only against the options they make pointless. */
+static void check_one_way(const struct opts *o)
+{
+	const struct relay_opts *ro = &o->ro;
+	if (ro->send_only && ro->recv_only)
+		cli_usage("--send-only and --recv-only exclude each other");
+	if (o->exec_cmd && (ro->send_only || ro->recv_only))
+		cli_usage("--send-only and --recv-only concern stdin and stdout, "
+			  "which --exec does not use");
+	if (ro->recv_only && (o->send_text || ro->quit_ms >= 0 || ro->crlf ||
+			      o->hex_input || o->append.kind || ro->no_shutdown))
+		cli_usage("--recv-only sends nothing: --send, -q, -C, --hex-input, "
+			  "--append and --no-shutdown do not apply");
+	if (ro->send_only && (ro->wait_reply_ms || ro->quit_ms >= 0 ||
+			      ro->show.hex || ro->no_shutdown))
+		cli_usage("--send-only ignores replies and ends with stdin: "
+			  "--wait-reply, -q, --hex and --no-shutdown do not apply");
+}
+
 static void parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
@@ -164,6 +187,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "append", required_argument, NULL, OPT_APPEND },
 		{ "wait-reply", required_argument, NULL, OPT_WAIT_REPLY },
 		{ "no-shutdown", no_argument, NULL, OPT_NO_SHUTDOWN },
+		{ "send-only", no_argument, NULL, OPT_SEND_ONLY },
+		{ "recv-only", no_argument, NULL, OPT_RECV_ONLY },
 		{ "exec", required_argument, NULL, OPT_EXEC },
 		{ "sh-exec", required_argument, NULL, OPT_SH_EXEC },
 		{ "crlf", no_argument, NULL, 'C' },
@@ -200,6 +225,8 @@ static void parse(int argc, char **argv, struct opts *o)
 			wait_set = true;
 			break;
 		case OPT_NO_SHUTDOWN: o->ro.no_shutdown = true; break;
+		case OPT_SEND_ONLY: o->ro.send_only = true; break;
+		case OPT_RECV_ONLY: o->ro.recv_only = true; break;
 		case OPT_EXEC:
 		case OPT_SH_EXEC:
 			o->exec_cmd = optarg;
@@ -231,6 +258,7 @@ static void parse(int argc, char **argv, struct opts *o)
 			  "(the program has the socket itself)");
 	if (o->send_text && o->ro.quit_ms >= 0)
 		cli_usage("-q applies to stdin; with --send use --wait-reply");
+	check_one_way(o);
 	if (o->ep.kind == SK_ENDPOINT_UNIX && (o->co.source || o->co.source_port))
 		cli_usage("-s/-p/--source make no sense for unix:%s", o->ep.path);
 	if (o->send_text) {

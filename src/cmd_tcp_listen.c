@@ -27,7 +27,11 @@ static const char usage[] =
 	"port 0 picks a free port; unix:PATH) and prints 'listening on ADDR:PORT'\n"
 	"on stderr.  Without -k it serves one client like nc -l: the client's\n"
 	"bytes go to stdout, stdin goes to the client, and sockit exits when the\n"
-	"client leaves.  With -k it serves many clients at once on one thread,\n"
+	"client has sent all it has (closed, or shut its side down), once what\n"
+	"was read from stdin is sent; the rest of stdin is left unread unless\n"
+	"it is a regular file, which is sent whole.  At the end of stdin the\n"
+	"sending side is shut down and sockit waits for the client.  With -k it\n"
+	"serves many clients at once on one thread,\n"
 	"logs each connect and disconnect with the client's id, shows what they\n"
 	"send on stdout as '[ID ADDR] line', and sends stdin to all of them.  When\n"
 	"stdin is a terminal, lines typed go to the last client heard from, and\n"
@@ -55,7 +59,8 @@ static const char usage[] =
 	"options:\n"
 	"  -k, --keep-open     serve many clients until interrupted\n"
 	"  -4, -6              IPv4 or IPv6 only\n"
-	"  --max-conns N       clients at once (default 1000); more are refused\n"
+	"  --max-conns N       clients at once (default 1000, at least 1); more\n"
+	"                      are refused\n"
 	"  --allow HOST        accept only these (repeatable; HOST,HOST... as ncat):\n"
 	"                      addresses, CIDR blocks, ranges (198.18.0.1-20,\n"
 	"                      10.0.*.1), names (every address, looked up at start)\n"
@@ -70,6 +75,9 @@ static const char usage[] =
 	"  --raw               with -k: clients' bytes to stdout as they are\n"
 	"  --hex               show received bytes as a hexdump\n"
 	"  --no-shutdown       one client: keep sending side open at stdin EOF\n"
+	"  --send-only         one client: only send; the client's bytes are\n"
+	"                      ignored and sockit exits once stdin's end is sent\n"
+	"  --recv-only         one client: only receive; stdin is never read\n"
 	"  -C, --crlf          send stdin's line ends (and an --exec program's) as\n"
 	"                      CRLF\n"
 	"  -v, --verbose       each chunk tagged on stderr, TLS details\n"
@@ -101,7 +109,7 @@ struct opts {
 	int family;
 	struct server_opts so;
 	struct tcp_tls_opts tls;
-	bool no_shutdown;
+	bool no_shutdown, send_only, recv_only;
 	const char *reply_text, *rules_file;
 	const char *client_ca;
 	struct sk_append append;
@@ -237,6 +245,33 @@ static uint64_t parse_size(const char *opt, const char *text)
 	return v * mult;
 }
 
+/* ncat takes 0 as "refuse everyone", which no one wants from a server. */
+static uint64_t max_conns(const char *text)
+{
+	if (!strcmp(text, "0"))
+		cli_usage("--max-conns 0 would refuse every client (as in ncat); "
+			  "give 1 or more");
+	return cli_number("--max-conns", text, 1, 10000000);
+}
+
+/* One way: one client only, plain relay. */
+static void check_one_way(const struct opts *o)
+{
+	if (!o->send_only && !o->recv_only)
+		return;
+	if (o->send_only && o->recv_only)
+		cli_usage("--send-only and --recv-only exclude each other");
+	const char *opt = o->send_only ? "--send-only" : "--recv-only";
+	if (o->so.keep || o->modes)
+		cli_usage("%s applies to one client without -k, --echo, --reply, "
+			  "--broker, --chat or --exec", opt);
+	if (o->recv_only && (o->no_shutdown || o->so.crlf))
+		cli_usage("--recv-only sends nothing: -C and --no-shutdown do not apply");
+	if (o->send_only && (o->no_shutdown || o->so.show.hex))
+		cli_usage("--send-only ignores the client's bytes and ends with "
+			  "stdin: --hex and --no-shutdown do not apply");
+}
+
 static void parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
@@ -260,6 +295,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "raw", no_argument, NULL, OPT_RAW },
 		{ "hex", no_argument, NULL, OPT_HEX },
 		{ "no-shutdown", no_argument, NULL, OPT_NO_SHUTDOWN },
+		{ "send-only", no_argument, NULL, OPT_SEND_ONLY },
+		{ "recv-only", no_argument, NULL, OPT_RECV_ONLY },
 		{ "crlf", no_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "stats", no_argument, NULL, OPT_STATS },
@@ -314,7 +351,7 @@ static void parse(int argc, char **argv, struct opts *o)
 			o->so.exec_shell = c == OPT_SH_EXEC;
 			o->modes++;
 			break;
-		case OPT_MAX_CONNS: o->so.max_conns = cli_number("--max-conns", optarg, 1, 10000000); break;
+		case OPT_MAX_CONNS: o->so.max_conns = max_conns(optarg); break;
 		case OPT_ALLOW:
 		case OPT_DENY:
 		case OPT_ALLOW_FILE:
@@ -324,6 +361,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		case OPT_RAW: o->so.raw = true; break;
 		case OPT_HEX: o->so.show.hex = true; break;
 		case OPT_NO_SHUTDOWN: o->no_shutdown = true; break;
+		case OPT_SEND_ONLY: o->send_only = true; break;
+		case OPT_RECV_ONLY: o->recv_only = true; break;
 		case 'C': o->so.crlf = true; break;
 		case 'v': o->so.verbose = o->so.show.verbose = true; break;
 		case OPT_STATS: o->so.stats = true; break;
@@ -346,6 +385,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		cli_usage("--echo, --reply/--rules, --broker, --chat and --exec exclude each other");
 	if (o->chat_style_set && o->so.mode != SK_SERVER_CHAT)
 		cli_usage("--chat-style applies to --chat");
+	check_one_way(o);
 	tls_check_server(&o->tls);
 	if (o->so.raw && o->so.show.hex)
 		cli_usage("--raw and --hex exclude each other");
@@ -431,6 +471,8 @@ int cmd_tcp_listen(int argc, char **argv)
 			cli_fail(EXIT_FAIL, "%s", err);
 		struct relay_opts ro = { .show = o.so.show, .no_shutdown = o.no_shutdown,
 					 .crlf = o.so.crlf, .stats = o.so.stats, .quit_ms = -1,
+					 .send_only = o.send_only, .recv_only = o.recv_only,
+					 .end_at_peer_eof = !o.send_only,
 					 .client_cert = o.tls.client_ca != NULL,
 					 .idle_ms = o.so.idle_ms };
 		status = first.stream ? tcp_relay(loop, first.stream, tls, first.peer, &ro)

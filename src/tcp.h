@@ -21,6 +21,7 @@ enum {
 	OPT_EXEC, OPT_SH_EXEC, OPT_MAX_CONNS, OPT_ALLOW, OPT_DENY,
 	OPT_ALLOW_FILE, OPT_IDLE, OPT_MAX_BUFFER, OPT_RAW, OPT_REPLY, OPT_RULES,
 	OPT_APPEND, OPT_CLIENT_CA, OPT_VERIFY, OPT_CHAT_STYLE, OPT_DENY_FILE,
+	OPT_SEND_ONLY, OPT_RECV_ONLY,
 };
 
 struct tcp_tls_opts {
@@ -89,6 +90,16 @@ struct relay_opts {
 	 * suffix, is sent as one message. */
 	bool hex_input;
 	const struct sk_append *append; /* NULL: none */
+	/* One way, as ncat's options of the same names: send_only ignores
+	 * what the peer sends and ends once stdin's end is sent; recv_only
+	 * never reads stdin and never shuts the sending side down. */
+	bool send_only, recv_only;
+	bool end_at_peer_eof;    /* one client of tcp listen: nc -l's end */
+	/* A UDP peer (sockit/udp_peer.h): datagrams of at most this many
+	 * bytes, and the first ones already received; 0 for TCP. */
+	size_t datagram_max;
+	const uint8_t *received;
+	size_t received_len;
 };
 
 /* Runs the loop until the relay is over, printing its events; takes the

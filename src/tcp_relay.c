@@ -140,23 +140,29 @@ int tcp_relay(uv_loop_t *loop, uv_stream_t *stream, struct sk_tls *tls,
 	};
 	f.start = uv_now(loop);
 	const struct sk_relay_opts ro = {
-		.in_fd = STDIN_FILENO,
-		.out_fd = STDOUT_FILENO,
+		.in_fd = opts->recv_only ? -1 : STDIN_FILENO,
+		.out_fd = opts->send_only ? -1 : STDOUT_FILENO,
 		.send = opts->send,
 		.send_len = opts->send_len,
 		.crlf = opts->crlf,
-		.no_shutdown = opts->no_shutdown,
+		.no_shutdown = opts->no_shutdown || opts->recv_only,
 		.quit_ms = opts->quit_ms,
 		.wait_reply_ms = opts->wait_reply_ms,
 		.idle_ms = opts->idle_ms,
 		.hex_input = opts->hex_input,
 		.append = opts->append,
+		.end_at_peer_eof = opts->end_at_peer_eof,
+		.end_at_input_end = opts->send_only,
+		.datagram_max = opts->datagram_max,
+		.received = opts->received,
+		.received_len = opts->received_len,
 	};
 	/* A live --stats line on a terminal: received bytes are written
 	 * around it, so they go through tcp_output too. */
 	bool live = opts->stats &&
 		    stats_line_start(&f.live, loop, read_counters, &f, NULL);
-	bool shown = opts->show.verbose || opts->show.hex || live;
+	bool shown = (opts->show.verbose || opts->show.hex || live) &&
+		     !opts->send_only;
 	const struct sk_relay_cbs cbs = {
 		.on_ready = on_ready,
 		.on_recv = shown ? on_recv : NULL,

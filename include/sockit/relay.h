@@ -10,6 +10,12 @@
  *     (unless no_shutdown) and waits for the peer; when the peer closes
  *     first, what the input still has goes out before the relay ends,
  *     unless the input is a terminal (a person typing, who is done).
+ *     end_at_peer_eof and end_at_input_end end it at one side's end
+ *     instead, as a one-client nc -l and ncat --send-only do.
+ *   - Datagrams (datagram_max): the stream may be a connected datagram
+ *     socket opened as a pipe, where each read is one datagram and each
+ *     write one datagram (sockit/udp_peer.h); writes are cut at
+ *     datagram_max bytes and nothing takes the zero-copy paths.
  *   - Zero copy: when nothing is shown or transformed, a regular file goes
  *     out with sendfile(2) and received bytes reach a file, pipe or
  *     /dev/null with splice(2), never passing through this process; the
@@ -96,6 +102,21 @@ struct sk_relay_opts {
 	bool hex_input;		/* message mode: lines are hex */
 	const struct sk_append *append; /* message mode: suffix; NULL none;
 					 * not copied */
+	/* The peer's end (EOF) ends the relay once what was read from the
+	 * input is sent, without reading more of it (a one-client listener,
+	 * as nc -l); an input that is a regular file still goes out whole. */
+	bool end_at_peer_eof;
+	/* The input's end ends the relay once what was read is sent (its
+	 * side shut down first), without waiting for the peer. */
+	bool end_at_input_end;
+	/* > 0: the stream carries datagrams: writes are cut at this many
+	 * bytes, and no zero copy.  0: a byte stream. */
+	size_t datagram_max;
+	/* Bytes the caller already took from the connection (a datagram
+	 * relay's first datagram): handed on as received before anything
+	 * else and counted in rx.  Not copied; read in sk_relay_start. */
+	const uint8_t *received;
+	size_t received_len;
 };
 
 /* Every callback but on_end may be NULL.  The relay may run them from

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sockit/bytes.h"
@@ -32,6 +34,7 @@ struct sk_relay {
 	bool done, last_cr;
 	bool in_done, peer_eof, end_when_drained;
 	bool sending_file; /* the input goes out with sendfile */
+	bool input_is_file; /* a regular file: its end comes without waiting */
 	uint64_t line_no;
 	struct sk_responder resp; /* message mode: echo plus the suffix */
 	uint64_t rx, tx; /* the counters at the end, once conn is gone */
@@ -44,12 +47,27 @@ static void timer_closed(uv_handle_t *h)
 		free(r);
 }
 
+/* Closing with unread bytes makes the kernel send a reset, which can
+ * destroy what the peer has not read yet: a relay that ends without
+ * waiting for the peer drops what already arrived first. */
+static void drop_unread(struct sk_relay *r)
+{
+	uv_os_fd_t fd;
+	if (uv_fileno((uv_handle_t *)sk_conn_stream(r->conn), &fd) < 0)
+		return;
+	uint8_t sink[4096];
+	while (recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0)
+		;
+}
+
 static void end(struct sk_relay *r, struct sk_relay_result *res)
 {
 	if (r->done)
 		return;
 	r->done = true;
-	r->rx = res->rx = sk_conn_rx(r->conn);
+	if (r->o.end_at_input_end)
+		drop_unread(r);
+	r->rx = res->rx = sk_conn_rx(r->conn) + r->o.received_len;
 	r->tx = res->tx = sk_conn_tx(r->conn);
 	sk_conn_close(r->conn);
 	sk_fdin_close(r->in);
@@ -92,9 +110,15 @@ static void on_quit(uv_timer_t *t)
 
 static void write_out(struct sk_relay *r, const uint8_t *p, size_t n)
 {
-	if (r->cbs.on_sent)
-		r->cbs.on_sent(r->data, p, n);
-	sk_conn_write(r->conn, p, n); /* a failure reaches on_error */
+	size_t max = r->o.datagram_max ? r->o.datagram_max : n;
+	while (n && !r->done) {
+		size_t part = n < max ? n : max;
+		if (r->cbs.on_sent)
+			r->cbs.on_sent(r->data, p, part);
+		sk_conn_write(r->conn, p, part); /* a failure reaches on_error */
+		p += part;
+		n -= part;
+	}
 }
 
 static void send_bytes(struct sk_relay *r, const uint8_t *p, size_t n)
@@ -181,7 +205,7 @@ static void finish_when_drained(struct sk_relay *r)
 static void input_done(struct sk_relay *r)
 {
 	r->in_done = true;
-	if (r->peer_eof) {
+	if (r->peer_eof || r->o.end_at_input_end) {
 		sk_conn_shutdown(r->conn);
 		finish_when_drained(r);
 		return;
@@ -243,7 +267,8 @@ static void sendfile_done(struct sk_conn *c, int status)
 static bool zero_copy_in(const struct sk_relay *r)
 {
 	return !sk_conn_tls(r->conn) && !r->cbs.on_sent && !r->o.crlf &&
-	       !r->o.send && !messages(r) && r->o.in_fd >= 0;
+	       !r->o.send && !messages(r) && r->o.in_fd >= 0 &&
+	       !r->o.datagram_max;
 }
 
 static void on_ready(struct sk_conn *c)
@@ -267,9 +292,8 @@ static void on_ready(struct sk_conn *c)
 	open_input(r);
 }
 
-static void on_data(struct sk_conn *c, const uint8_t *p, size_t n)
+static void deliver(struct sk_relay *r, const uint8_t *p, size_t n)
 {
-	struct sk_relay *r = sk_conn_data(c);
 	int rc = 0;
 	if (r->cbs.on_recv)
 		rc = r->cbs.on_recv(r->data, p, n);
@@ -279,6 +303,11 @@ static void on_data(struct sk_conn *c, const uint8_t *p, size_t n)
 		finish(r, SK_RELAY_OUTPUT_CLOSED, rc, NULL);
 	else if (rc < 0)
 		finish(r, SK_RELAY_OUTPUT_ERROR, rc, NULL);
+}
+
+static void on_data(struct sk_conn *c, const uint8_t *p, size_t n)
+{
+	deliver(sk_conn_data(c), p, n);
 }
 
 static void on_eof(struct sk_conn *c)
@@ -296,8 +325,15 @@ static void on_eof(struct sk_conn *c)
 	/* The peer may only have half-closed: what the input still has goes
 	 * out first, unless a person at a terminal is typing. */
 	if (r->in_done || (!r->in && !r->sending_file) ||
-	    (r->in && sk_fdin_is_tty(r->in)))
+	    (r->in && sk_fdin_is_tty(r->in))) {
 		finish_when_drained(r);
+	} else if (r->o.end_at_peer_eof && !r->input_is_file) {
+		/* What was read goes out; the rest of the input stays. */
+		sk_fdin_close(r->in);
+		r->in = NULL;
+		sk_conn_shutdown(r->conn);
+		finish_when_drained(r);
+	}
 }
 
 static void on_error(struct sk_conn *c, int code, const char *msg)
@@ -348,6 +384,9 @@ int sk_relay_new(uv_loop_t *loop, uv_stream_t *stream, struct sk_tls *tls,
 	uv_timer_init(loop, &r->idle);
 	r->quit.data = r->idle.data = r;
 	r->timers_open = 2;
+	struct stat st;
+	r->input_is_file = opts->in_fd >= 0 && fstat(opts->in_fd, &st) == 0 &&
+			   S_ISREG(st.st_mode);
 	*out = r;
 	return 0;
 }
@@ -360,8 +399,14 @@ void sk_relay_start(struct sk_relay *r)
 		uv_timer_start(&r->idle, on_idle_check, every, every);
 	}
 	/* Nothing to show: received bytes may skip this process. */
-	if (!sk_conn_tls(r->conn) && !r->cbs.on_recv && r->o.out_fd >= 0)
+	if (!sk_conn_tls(r->conn) && !r->cbs.on_recv && r->o.out_fd >= 0 &&
+	    !r->o.datagram_max)
 		sk_conn_splice_out(r->conn, r->o.out_fd); /* or on_data */
+	if (r->o.received_len) {
+		deliver(r, r->o.received, r->o.received_len);
+		if (r->done)
+			return;
+	}
 	int rc = sk_conn_start(r->conn);
 	if (rc && !r->done)
 		finish(r, SK_RELAY_CONN_ERROR, rc, sk_strerror(rc));
@@ -374,7 +419,7 @@ void sk_relay_stop(struct sk_relay *r)
 
 uint64_t sk_relay_rx(const struct sk_relay *r)
 {
-	return r->done ? r->rx : sk_conn_rx(r->conn);
+	return r->done ? r->rx : sk_conn_rx(r->conn) + r->o.received_len;
 }
 
 uint64_t sk_relay_tx(const struct sk_relay *r)

@@ -328,7 +328,7 @@ def test_port_in_use_is_one_line_and_status_1():
 @pytest.mark.parametrize("args, needle", [
     ((), "missing [ADDR]:PORT"),
     ((":0", "--echo", "--broker"), "exclude each other"),
-    ((":0", "--max-conns", "0"), "--max-conns 0: out of range"),
+    ((":0", "--max-conns", "0"), "--max-conns 0 would refuse every client"),
     ((":0", "--allow", "300.1.1.1"), "--allow"),
     ((":0", "--idle-timeout", "forever"), "bad duration"),
     ((":0", "--max-buffer", "lots"), "--max-buffer 'lots': not a size"),

@@ -27,8 +27,11 @@ struct run {
 	int eofs, readies;
 	size_t sent;
 	const char *late; /* written to the input when the peer closes */
+	const char *late_from_peer; /* sent by the peer at each on_sent */
 	bool stop_when_ready;
 };
+
+static void peer_says(struct run *t, const char *text, bool then_close);
 
 static void on_end(void *data, const struct sk_relay_result *res)
 {
@@ -54,6 +57,8 @@ static void on_sent(void *data, const uint8_t *p, size_t n)
 	(void)p;
 	struct run *t = data;
 	t->sent += n;
+	if (t->late_from_peer) /* arrives while the relay is ending */
+		peer_says(t, t->late_from_peer, false);
 }
 
 /* The peer has closed: the input still has something to say. */
@@ -421,5 +426,65 @@ Test(relay, connection_error)
 	cr_expect_eq(t.res.why, SK_RELAY_CONN_ERROR);
 	cr_expect_eq(t.res.code, -ECONNRESET);
 	cr_expect_neq(t.msg[0], 0);
+	finish(&t);
+}
+
+/* nc -l: the peer's end ends the relay though the input is still open
+ * (the test never closes it); what the peer sent is all out. */
+Test(relay, end_at_peer_eof_leaves_the_input)
+{
+	struct run t = { 0 };
+	t.o.end_at_peer_eof = true;
+	setup(&t, -1);
+	peer_says(&t, "a whole file", true);
+	run_to_end(&t);
+	cr_expect_eq(t.res.why, SK_RELAY_DONE);
+	char buf[64];
+	drain_fd(t.out_r, buf, sizeof buf);
+	cr_expect_str_eq(buf, "a whole file");
+	cr_expect_eq(drain_fd(t.peer, buf, sizeof buf), 0); /* our FIN */
+	finish(&t);
+}
+
+/* ... but an input that is a regular file still goes out whole. */
+Test(relay, end_at_peer_eof_sends_a_file_whole)
+{
+	char path[] = "/tmp/sockit-relay-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	unlink(path);
+	cr_assert_eq(write(fd, "the answer", 10), 10);
+	lseek(fd, 0, SEEK_SET);
+	struct run t = { 0 };
+	t.o.end_at_peer_eof = true;
+	setup(&t, fd);
+	peer_says(&t, "request", true);
+	run_to_end(&t);
+	cr_expect_eq(t.res.why, SK_RELAY_DONE);
+	char buf[64];
+	drain_fd(t.peer, buf, sizeof buf);
+	cr_expect_str_eq(buf, "the answer");
+	finish(&t);
+}
+
+/* ncat --send-only: the input's end ends the relay without waiting for
+ * the peer (which never closes here); the peer reads it all, then EOF. */
+Test(relay, end_at_input_end_does_not_wait_for_the_peer)
+{
+	struct run t = { 0 };
+	t.o.end_at_input_end = true;
+	t.cbs.on_sent = on_sent;
+	t.late_from_peer = "not waited for";
+	setup(&t, -1);
+	cr_assert_eq(write(t.in_w, "one way", 7), 7);
+	close(t.in_w);
+	t.in_w = -1;
+	run_to_end(&t);
+	cr_expect_eq(t.res.why, SK_RELAY_DONE);
+	char buf[64];
+	cr_expect_eq(read(t.peer, buf, sizeof buf), 7);
+	cr_expect_eq(memcmp(buf, "one way", 7), 0);
+	/* An orderly end, not a reset: what the peer sent was read first. */
+	cr_expect_eq(read(t.peer, buf, sizeof buf), 0, "%s", strerror(errno));
 	finish(&t);
 }
