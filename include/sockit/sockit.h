@@ -42,6 +42,7 @@
 #include <sockit/server.h>
 #include <sockit/tls.h>
 #include <sockit/udp.h>
+#include <sockit/udp_peer.h>
 
 /* lib/packet: pure decoders and frame builders */
 #include <sockit/dissect.h>
