@@ -19,6 +19,8 @@ _sockit_options()
 		--source-filter= --max-size= --rcvbuf= --json --stats -h --help" ;;
 	"udp chat") echo "--local= -4 -6 --hex --hex-input -v --verbose --append= --echo \
 		--reply= --rules= --quit-after= -w= --timeout= --max-size= --stats -h --help" ;;
+	"udp relay") echo "-l --listen -4 -6 -s= --source= -p= -q= --idle-timeout= -C --crlf \
+		--hex -v --verbose --stats -h --help" ;;
 	scan) echo "-p= --ports= --top-ports= --syn --connect --udp --interface= --source-ip= \
 		--router-mac= --source-port= -4 -6 --targets-file= --exclude= --exclude-file= \
 		--allow-large --seed= --shard= --resume= --concurrency= --rate= --retries= \
@@ -112,7 +114,7 @@ _sockit()
 	w=${COMP_WORDS[1]}
 	case $w in
 	udp) cmd="udp"; [ "$COMP_CWORD" -eq 2 ] && \
-		COMPREPLY=($(compgen -W "send listen chat" -- "$cur")) && return 0 ;;
+		COMPREPLY=($(compgen -W "send listen chat relay" -- "$cur")) && return 0 ;;
 	file) cmd="file"; [ "$COMP_CWORD" -eq 2 ] && \
 		COMPREPLY=($(compgen -W "send recv" -- "$cur")) && return 0 ;;
 	http) cmd="http"; [ "$COMP_CWORD" -eq 2 ] && \
@@ -122,7 +124,7 @@ _sockit()
 	help)
 		[ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W "$groups $singles" -- "$cur"))
 		[ "$COMP_CWORD" -eq 3 ] && case ${COMP_WORDS[2]} in
-			udp) COMPREPLY=($(compgen -W "send listen chat" -- "$cur")) ;;
+			udp) COMPREPLY=($(compgen -W "send listen chat relay" -- "$cur")) ;;
 			file) COMPREPLY=($(compgen -W "send recv" -- "$cur")) ;;
 			http) COMPREPLY=($(compgen -W "get serve" -- "$cur")) ;;
 			tcp) COMPREPLY=($(compgen -W "connect listen" -- "$cur")) ;;

@@ -8,6 +8,7 @@ int cmd_resolve(int argc, char **argv);
 int cmd_udp_send(int argc, char **argv);
 int cmd_udp_listen(int argc, char **argv);
 int cmd_udp_chat(int argc, char **argv);
+int cmd_udp_relay(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_file_send(int argc, char **argv);
 int cmd_file_recv(int argc, char **argv);

@@ -17,6 +17,7 @@ const struct command commands[] = {
 	{ "udp send", cmd_udp_send, "send datagrams (text, stdin lines, a file); --wait-reply" },
 	{ "udp listen", cmd_udp_listen, "receive datagrams, show each with its sender; --echo, --rules" },
 	{ "udp chat", cmd_udp_chat, "two-way UDP assistant: send and receive at once, peer table" },
+	{ "udp relay", cmd_udp_relay, "raw two-way UDP like nc -u / nc -ul: stdin to one peer, its bytes to stdout" },
 	{ "scan", cmd_scan, "port scanner: SYN, connect and UDP scans; random order, shards, resume" },
 	{ "file send", cmd_file_send, "send files and directories, verified by SHA-256, resumable" },
 	{ "file recv", cmd_file_recv, "receive files safely into a directory (atomic, verified)" },

@@ -56,7 +56,7 @@ def test_commands_and_subcommands():
         subs = {n.split()[1] for n in names if n.startswith(group + " ")}
         assert complete(group, "") == subs, group
     assert complete("help", "ud") == {"udp"}
-    assert complete("help", "udp", "") == {"send", "listen", "chat"}
+    assert complete("help", "udp", "") == {"send", "listen", "chat", "relay"}
 
 
 @pytest.mark.parametrize("cmd", [c for c in commands() if c != "help"])
