@@ -28,7 +28,7 @@ static const char usage[] =
 	"on stderr.  Without -k it serves one client like nc -l: the client's\n"
 	"bytes go to stdout, stdin goes to the client, and sockit exits when the\n"
 	"client has sent all it has (closed, or shut its side down), once what\n"
-	"was read from stdin is sent; the rest of stdin is left unread unless\n"
+	"stdin has ready then is sent; the rest of stdin is left unread unless\n"
 	"it is a regular file, which is sent whole.  At the end of stdin the\n"
 	"sending side is shut down and sockit waits for the client.  With -k it\n"
 	"serves many clients at once on one thread,\n"

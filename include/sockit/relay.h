@@ -102,9 +102,10 @@ struct sk_relay_opts {
 	bool hex_input;		/* message mode: lines are hex */
 	const struct sk_append *append; /* message mode: suffix; NULL none;
 					 * not copied */
-	/* The peer's end (EOF) ends the relay once what was read from the
-	 * input is sent, without reading more of it (a one-client listener,
-	 * as nc -l); an input that is a regular file still goes out whole. */
+	/* The peer's end (EOF) ends the relay once what the input had ready
+	 * (up to SK_RELAY_HIGH_MARK bytes) is sent, without waiting for more
+	 * (a one-client listener, as nc -l); an input that is a regular file
+	 * still goes out whole. */
 	bool end_at_peer_eof;
 	/* The input's end ends the relay once what was read is sent (its
 	 * side shut down first), without waiting for the peer. */

@@ -5,6 +5,7 @@
 #include "sockit/relay.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -310,6 +311,23 @@ static void on_data(struct sk_conn *c, const uint8_t *p, size_t n)
 	deliver(sk_conn_data(c), p, n);
 }
 
+/* nc -l sends what it has read from its input when the peer is done:
+ * here, what the input has ready at that moment (bounded, as a writer may
+ * never stop), read straight from the fd since the reader is closing. */
+static void send_ready_input(struct sk_relay *r)
+{
+	uint8_t buf[64 * 1024];
+	size_t total = 0;
+	struct pollfd p = { .fd = r->o.in_fd, .events = POLLIN };
+	while (!r->done && total < SK_RELAY_HIGH_MARK && poll(&p, 1, 0) == 1) {
+		ssize_t n = read(r->o.in_fd, buf, sizeof buf);
+		if (n <= 0)
+			break; /* its end, or not readable after all */
+		send_bytes(r, buf, (size_t)n);
+		total += (size_t)n;
+	}
+}
+
 static void on_eof(struct sk_conn *c)
 {
 	struct sk_relay *r = sk_conn_data(c);
@@ -328,7 +346,9 @@ static void on_eof(struct sk_conn *c)
 	    (r->in && sk_fdin_is_tty(r->in))) {
 		finish_when_drained(r);
 	} else if (r->o.end_at_peer_eof && !r->input_is_file) {
-		/* What was read goes out; the rest of the input stays. */
+		/* What the input has ready goes out; the rest stays. */
+		if (!messages(r))
+			send_ready_input(r);
 		sk_fdin_close(r->in);
 		r->in = NULL;
 		sk_conn_shutdown(r->conn);

@@ -488,3 +488,22 @@ Test(relay, end_at_input_end_does_not_wait_for_the_peer)
 	cr_expect_eq(read(t.peer, buf, sizeof buf), 0, "%s", strerror(errno));
 	finish(&t);
 }
+
+/* ... what the input has ready when the peer ends still goes out, as nc -l
+ * sends what it has read. */
+Test(relay, end_at_peer_eof_sends_what_the_input_has_ready)
+{
+	struct run t = { 0 };
+	t.o.end_at_peer_eof = true;
+	setup(&t, -1);
+	peer_says(&t, "done", true);
+	t.late = "ready when the peer ended\n"; /* written, the pipe kept open */
+	int keep = dup(t.in_w);
+	run_to_end(&t);
+	cr_expect_eq(t.res.why, SK_RELAY_DONE);
+	char buf[64];
+	drain_fd(t.peer, buf, sizeof buf);
+	cr_expect_str_eq(buf, "ready when the peer ended\n");
+	close(keep);
+	finish(&t);
+}
