@@ -49,7 +49,8 @@ static const char usage[] =
 	"  sockit udp relay -6 -s [::1]:6000 [::1]:5000\n"
 	"\n"
 	"exit status: 0 ended (-q, an empty datagram, stdout closed), 1 cannot\n"
-	"bind, the peer refused (ICMP port unreachable) or idle, 2 usage error.\n";
+	"resolve or bind, the peer refused (ICMP port unreachable) or idle,\n"
+	"2 usage error.\n";
 
 enum { OPT_LISTEN = 2000 };
 
@@ -112,30 +113,24 @@ static void parse(int argc, char **argv, struct opts *o)
 	o->ro.no_shutdown = true;     /* nothing to tell the peer */
 }
 
-/* The local address for -s/-p, in the destination's family: -s takes a
- * bare address (as tcp connect's) or [ADDR]:PORT; -p the port alone. */
-static bool source_addr(const struct opts *o, int family, struct sk_addr *out)
+/* The local end -s/-p name: -s takes a bare address (as tcp connect's
+ * does) or [ADDR]:PORT, -p the port alone.  False when neither is given. */
+static bool source_endpoint(const struct opts *o, struct sk_endpoint *ep)
 {
 	if (!o->source && !o->source_port)
 		return false;
-	struct sk_endpoint ep = { .kind = SK_ENDPOINT_INET, .port = o->source_port };
-	char err[SK_ERRLEN];
+	*ep = (struct sk_endpoint){ .kind = SK_ENDPOINT_INET, .port = o->source_port };
 	const char *s = o->source ? o->source : "";
 	const char *colon = strchr(s, ':');
+	char err[SK_ERRLEN];
 	if (colon && (s[0] == '[' || colon == strrchr(s, ':'))) {
-		if (sk_endpoint_parse(s, "udp", &ep, err))
+		if (sk_endpoint_parse(s, "udp", ep, err))
 			cli_usage("--source %s: %s", s, err);
 		if (o->source_port)
 			cli_usage("--source %s sets the port: -p is one too many", s);
 	} else {
-		snprintf(ep.host, sizeof ep.host, "%s", s);
+		snprintf(ep->host, sizeof ep->host, "%s", s);
 	}
-	bool v6only;
-	if (sk_udp_listen_addr(&ep, family, out, &v6only, err))
-		cli_fail(EXIT_FAIL, "--source %s: %s", s, err);
-	if (out->ss.ss_family != family)
-		cli_usage("--source %s: not an %s address like the destination", s,
-			  family == AF_INET ? "IPv4" : "IPv6");
 	return true;
 }
 
@@ -193,16 +188,17 @@ static void listen_first(uv_loop_t *loop, const struct opts *o, struct first *f)
 
 static void connect_peer(uv_loop_t *loop, const struct opts *o, struct first *f)
 {
-	struct sk_addr to, from;
+	struct sk_endpoint src;
+	bool sourced = source_endpoint(o, &src);
+	struct sk_udp_ends ends;
 	char err[SK_ERRLEN];
-	if (sk_udp_dest_addr(&o->ep, o->family, &to, err))
+	if (sk_udp_ends_resolve(&o->ep, sourced ? &src : NULL, o->family, &ends, err))
+		cli_fail(EXIT_FAIL, "%s%s", ends.peer_failed ? "" : "--source: ", err);
+	if (sk_udp_peer_connect(loop, (struct sockaddr *)&ends.peer.ss, ends.peer.len,
+				sourced ? (struct sockaddr *)&ends.local.ss : NULL,
+				sourced ? ends.local.len : 0, &f->stream, err))
 		cli_fail(EXIT_FAIL, "%s", err);
-	bool bound = source_addr(o, to.ss.ss_family, &from);
-	if (sk_udp_peer_connect(loop, (struct sockaddr *)&to.ss, to.len,
-				bound ? (struct sockaddr *)&from.ss : NULL,
-				bound ? from.len : 0, &f->stream, err))
-		cli_fail(EXIT_FAIL, "%s", err);
-	sk_sockaddr_format((struct sockaddr *)&to.ss, true, f->peer, sizeof f->peer);
+	sk_sockaddr_format((struct sockaddr *)&ends.peer.ss, true, f->peer, sizeof f->peer);
 	if (o->ro.show.verbose)
 		cli_warn("sending to %s", f->peer);
 }
