@@ -254,9 +254,11 @@ static uint64_t max_conns(const char *text)
 	return cli_number("--max-conns", text, 1, 10000000);
 }
 
-/* One way: one client only, plain relay. */
-static void check_one_way(const struct opts *o)
+/* The modes exclude each other; one way is one client, plain relay. */
+static void check_modes(const struct opts *o)
 {
+	if (o->modes > 1)
+		cli_usage("--echo, --reply/--rules, --broker, --chat and --exec exclude each other");
 	if (!o->send_only && !o->recv_only)
 		return;
 	if (o->send_only && o->recv_only)
@@ -381,11 +383,9 @@ static void parse(int argc, char **argv, struct opts *o)
 	if (sk_endpoint_parse(argv[optind], "tcp", &o->ep, err))
 		cli_usage("%s", err);
 	hosts_build(o);
-	if (o->modes > 1)
-		cli_usage("--echo, --reply/--rules, --broker, --chat and --exec exclude each other");
+	check_modes(o);
 	if (o->chat_style_set && o->so.mode != SK_SERVER_CHAT)
 		cli_usage("--chat-style applies to --chat");
-	check_one_way(o);
 	tls_check_server(&o->tls);
 	if (o->so.raw && o->so.show.hex)
 		cli_usage("--raw and --hex exclude each other");
