@@ -24,6 +24,19 @@ def run(*args, input=None, timeout=TIMEOUT, check=None):
     return proc
 
 
+def run_offline_dns(*args, input=None, timeout=TIMEOUT):
+    """run() for a test that looks up a made-up name: tools/offline-dns.sh
+    gives sockit a network namespace whose resolver is a dnsmasq on
+    127.0.0.1 that knows no name, so the question never leaves loopback
+    (the machine's own resolver would send it out).  Needs root."""
+    need_root()
+    if shutil.which("dnsmasq", path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin") is None:
+        pytest.skip("dnsmasq is not installed (make deps installs dnsmasq-base)")
+    text = not isinstance(input, bytes)
+    return subprocess.run([str(ROOT / "tools" / "offline-dns.sh"), SOCKIT, *map(str, args)],
+                          input=input, capture_output=True, text=text, timeout=timeout)
+
+
 def one_line_error(proc, status, *needles):
     """Asserts a failure: the status, one line on stderr starting 'sockit:'
     and containing each needle."""

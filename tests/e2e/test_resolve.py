@@ -2,7 +2,7 @@
 import json
 import socket
 
-from conftest import run, one_line_error
+from conftest import one_line_error, run, run_offline_dns
 
 
 def test_localhost_matches_getaddrinfo():
@@ -23,7 +23,8 @@ def test_numeric_forms_and_families():
 
 
 def test_unknown_name_fails_with_one_line():
-    one_line_error(run("resolve", "no-such-host.invalid"), 1, "no-such-host.invalid")
+    one_line_error(run_offline_dns("resolve", "no-such-host.invalid"), 1,
+                   "no-such-host.invalid", "name does not resolve")
 
 
 def test_wrong_family_is_explained():
@@ -31,7 +32,7 @@ def test_wrong_family_is_explained():
 
 
 def test_one_bad_name_does_not_hide_the_others():
-    p = run("resolve", "127.0.0.1", "no-such-host.invalid")
+    p = run_offline_dns("resolve", "127.0.0.1", "no-such-host.invalid")
     assert p.returncode == 1
     assert "127.0.0.1" in p.stdout
     assert "no-such-host.invalid" in p.stderr

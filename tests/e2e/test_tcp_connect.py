@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from conftest import SOCKIT, TIMEOUT, free_port, make_ca, need_tool, one_line_error, run
+from conftest import (SOCKIT, TIMEOUT, free_port, make_ca, need_tool, one_line_error, run,
+                      run_offline_dns)
 from tcp_helpers import Proc, sockit_listen, wait_listening
 
 
@@ -213,7 +214,8 @@ def test_bad_input_is_a_usage_error(args, needle):
 
 
 def test_unknown_host_fails_with_status_1():
-    one_line_error(run("tcp", "connect", "no-such-host.invalid:80"), 1, "no-such-host.invalid")
+    one_line_error(run_offline_dns("tcp", "connect", "no-such-host.invalid:80"), 1,
+                   "no-such-host.invalid")
 
 
 # ---- TLS ----

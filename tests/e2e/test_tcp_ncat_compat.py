@@ -10,7 +10,8 @@ import subprocess
 
 import pytest
 
-from conftest import SOCKIT, TIMEOUT, free_port, need_tool, one_line_error, run
+from conftest import (SOCKIT, TIMEOUT, free_port, need_tool, one_line_error, run,
+                      run_offline_dns)
 from tcp_helpers import Proc, sockit_listen, wait_listening
 
 ENV_SCRIPT = ('for v in NCAT_REMOTE_ADDR NCAT_REMOTE_PORT NCAT_LOCAL_ADDR '
@@ -387,7 +388,6 @@ def test_host_files_take_comments_and_log_refusals(tmp_path):
     ("10.0.0.9-1", "'10.0.0.9-1': octet 4: range 9-1 runs backwards"),
     ("10.0.0.300", "'10.0.0.300': 300 is not an octet"),
     ("bad@host", "'bad@host': not an address, CIDR block, range or host name"),
-    ("nosuch.invalid", "'nosuch.invalid': name does not resolve"),
 ])
 @pytest.mark.parametrize("opt", ["--allow-file", "--deny-file"])
 def test_a_bad_line_names_the_file_and_the_line(tmp_path, line, why, opt):
@@ -398,11 +398,19 @@ def test_a_bad_line_names_the_file_and_the_line(tmp_path, line, why, opt):
     assert "listening" not in p.stderr
 
 
+@pytest.mark.parametrize("opt", ["--allow-file", "--deny-file"])
+def test_a_name_in_a_file_that_does_not_resolve_names_its_line(tmp_path, opt):
+    f = tmp_path / "hosts"
+    f.write_text("# fine\n127.0.0.1 localhost\n\n::1 nosuch.invalid 10.0.0.1\n")
+    p = run_offline_dns("tcp", "listen", "127.0.0.1:0", opt, str(f))
+    one_line_error(p, 2, f"{opt} {f} line 4: 'nosuch.invalid': name does not resolve")
+
+
 def test_a_bad_host_on_the_command_line_says_why():
     one_line_error(run("tcp", "listen", "127.0.0.1:0", "--allow", "127.0.0.1,1.2.3"), 2,
                    "--allow: '1.2.3': expected four octets")
-    one_line_error(run("tcp", "listen", "127.0.0.1:0", "--deny", "nosuch.invalid"), 2,
-                   "--deny: 'nosuch.invalid': name does not resolve")
+    one_line_error(run_offline_dns("tcp", "listen", "127.0.0.1:0", "--deny", "nosuch.invalid"),
+                   2, "--deny: 'nosuch.invalid': name does not resolve")
 
 
 def connect_exec_env(argv, host):

@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from conftest import Netns, ROOT, SOCKIT, TIMEOUT, free_port, need_root, need_tool, one_line_error, run
+from conftest import (Netns, ROOT, SOCKIT, TIMEOUT, free_port, need_root, need_tool,
+                      one_line_error, run, run_offline_dns)
 from udp_helpers import Proc, udp_socket
 
 BOUND = "10s"  # every listener's own idle bound, so nothing can hang
@@ -580,7 +581,6 @@ def test_broadcast_into_netns_needs_the_flag():
     (["udp", "send", "127.0.0.1:9", "--hex-input", "4g"], 2, "TEXT: bad hex at offset 1"),
     (["udp", "send", "127.0.0.1:9", "bad\\q"], 2, "TEXT: bad escape at offset 3"),
     (["udp", "send", "127.0.0.1:0", "x"], 2, "port 0 is not a destination"),
-    (["udp", "send", "nohost-here.invalid:9", "x"], 1, "nohost-here.invalid"),
     (["udp", "send"], 2, "missing HOST:PORT"),
     (["udp", "send", "127.0.0.1:9", "x", "--file", "/etc/hostname"], 2, "give one of TEXT, --file and --whole"),
     (["udp", "send", "127.0.0.1:9", "x", "--ttl", "0"], 2, "--ttl 0: out of range 1-255"),
@@ -606,6 +606,11 @@ def test_broadcast_into_netns_needs_the_flag():
 ])
 def test_bad_input(args, status, needle):
     one_line_error(run(*args), status, needle)
+
+
+def test_unknown_destination_fails_with_status_1():
+    one_line_error(run_offline_dns("udp", "send", "nohost-here.invalid:9", "x"), 1,
+                   "nohost-here.invalid")
 
 
 def test_bad_rules_file_names_the_line(tmp_path):
