@@ -92,6 +92,15 @@ class Proc:
         return False
 
 
+def connect(port, host="127.0.0.1"):
+    """A TCP client socket connected to host:port, with the tests' timeout."""
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.settimeout(TIMEOUT)
+    s.connect((host, port))
+    return s
+
+
 def sockit_listen(*args, **kw):
     """Starts `sockit tcp listen ARGS` and returns (proc, port)."""
     p = Proc([SOCKIT, "tcp", "listen", *map(str, args)], **kw)

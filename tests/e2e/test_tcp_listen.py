@@ -13,19 +13,11 @@ import time
 import pytest
 
 from conftest import SOCKIT, TIMEOUT, make_ca, need_tool, one_line_error, run
-from tcp_helpers import Proc, sockit_listen
+from tcp_helpers import Proc, connect, sockit_listen
 
 
 def client(argv, data=b"", timeout=TIMEOUT):
     return subprocess.run(argv, input=data, capture_output=True, timeout=timeout)
-
-
-def connect(port, host="127.0.0.1"):
-    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-    s = socket.socket(fam, socket.SOCK_STREAM)
-    s.settimeout(TIMEOUT)
-    s.connect((host, port))
-    return s
 
 
 def recv_until(s, needle):

@@ -12,20 +12,12 @@ import pytest
 
 from conftest import (SOCKIT, TIMEOUT, free_port, need_tool, one_line_error, run,
                       run_offline_dns)
-from tcp_helpers import Proc, sockit_listen, wait_listening
+from tcp_helpers import Proc, connect, sockit_listen, wait_listening
 
 ENV_SCRIPT = ('for v in NCAT_REMOTE_ADDR NCAT_REMOTE_PORT NCAT_LOCAL_ADDR '
               'NCAT_LOCAL_PORT NCAT_PROTO SOCKIT_PEER_ADDR SOCKIT_PEER_PORT '
               'SOCKIT_LOCAL_ADDR SOCKIT_LOCAL_PORT SOCKIT_PROTO; '
               'do eval "echo $v=\\${$v-unset}"; done')
-
-
-def connect(port, host="127.0.0.1"):
-    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-    s = socket.socket(fam, socket.SOCK_STREAM)
-    s.settimeout(TIMEOUT)
-    s.connect((host, port))
-    return s
 
 
 def read_all(s):
