@@ -3,7 +3,9 @@
 # namespace of its own (only lo) and a mount namespace of its own whose
 # /etc/resolv.conf names 127.0.0.1, where dnsmasq answers every query with
 # NXDOMAIN.  The tests of unknown names use it: without it, asking for
-# "no-such-host.invalid" would go to the machine's real resolver.
+# "no-such-host.invalid" would go to the machine's real resolver.  The
+# command sees SOCKIT_OFFLINE_DNS=1, so a unit test can tell it may look up
+# such a name.
 # Needs root (unshare).  Usage: tools/offline-dns.sh COMMAND [ARG...]
 set -eu
 if [ "${SOCKIT_OFFLINE_DNS_INNER:-}" != 1 ]; then
@@ -26,7 +28,7 @@ until ss -Hlun 'sport = :53' | grep -q .; do
 	sleep 0.01
 done
 rc=0
-"$@" || rc=$?
+SOCKIT_OFFLINE_DNS=1 "$@" || rc=$?
 kill "$dns" 2>/dev/null || true
 wait "$dns" 2>/dev/null || true
 exit $rc

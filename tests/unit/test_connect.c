@@ -1,6 +1,7 @@
 /* sk_connect on a real libuv loop, against loopback only. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
@@ -157,10 +158,14 @@ Test(connect, setup_errors_are_returned_not_called_back)
 	struct sk_endpoint ep;
 	char err[SK_ERRLEN] = "";
 	struct result res = { 0 };
-	cr_assert_eq(sk_endpoint_parse("no-such-host.invalid:80", "tcp", &ep, err), 0);
-	cr_expect_lt(sk_connect_start(&loop, &ep, &(struct sk_connect_opts){ 0 }, on_done,
-				      &res, NULL, err), 0);
-	cr_expect(strstr(err, "no-such-host.invalid") != NULL, "%s", err);
+	if (getenv("SOCKIT_OFFLINE_DNS")) {
+		/* Only where the lookup cannot leave loopback (see
+		 * tools/offline-dns.sh, which tools/run-tests.sh uses as root). */
+		cr_assert_eq(sk_endpoint_parse("no-such-host.invalid:80", "tcp", &ep, err), 0);
+		cr_expect_lt(sk_connect_start(&loop, &ep, &(struct sk_connect_opts){ 0 }, on_done,
+					      &res, NULL, err), 0);
+		cr_expect(strstr(err, "no-such-host.invalid") != NULL, "%s", err);
+	}
 	cr_assert_eq(sk_endpoint_parse("unix:/x", "tcp", &ep, err), 0);
 	cr_expect_eq(sk_connect_start(&loop, &ep, &(struct sk_connect_opts){ .source_port = 5 },
 				      on_done, &res, NULL, err), SK_EFAMILY);

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <netdb.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sockit/error.h"
@@ -127,6 +128,11 @@ static bool localhost_has(int family)
 
 Test(hostlist, a_name_brings_every_address)
 {
+	/* localhost's IPv6 address and a made-up name may be asked of a DNS
+	 * server: only where that server is on loopback (tools/offline-dns.sh,
+	 * which tools/run-tests.sh uses as root). */
+	if (!getenv("SOCKIT_OFFLINE_DNS"))
+		cr_skip_test("needs tools/offline-dns.sh (root): the lookups would leave loopback");
 	struct sk_hostlist *l;
 	cr_assert_eq(sk_hostlist_new(&l), 0);
 	char err[SK_ERRLEN] = "";
