@@ -8,6 +8,10 @@
 # such a name.
 # Needs root (unshare).  Usage: tools/offline-dns.sh COMMAND [ARG...]
 set -eu
+# dnsmasq, ip and unshare live in sbin on some systems; a CI's PATH may
+# leave it out.
+PATH="$PATH:/usr/sbin:/sbin"
+export PATH
 if [ "${SOCKIT_OFFLINE_DNS_INNER:-}" != 1 ]; then
 	SOCKIT_OFFLINE_DNS_INNER=1 exec unshare --net --mount --propagation private "$0" "$@"
 fi
