@@ -1,6 +1,7 @@
 #include "sockit/endpoint.h"
 #include "sockit/cidr.h"
 #include "sockit/error.h"
+#include "core/hostname.h"
 #include "sockit/idna.h"
 
 #include <arpa/inet.h>
@@ -12,22 +13,12 @@
 #include <string.h>
 #include <sys/un.h>
 
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
-
 int sk_port_parse(const char *text, const char *proto, uint16_t *out,
 		  char *err)
 {
 	if (!*text)
 		return sk_err_set(err, SK_EBADPORT, "missing port");
-	if (all_digits(text)) {
+	if (sk__all_digits(text, strlen(text))) {
 		unsigned long v = 0;
 		for (const char *p = text; *p; p++) {
 			v = v * 10 + (unsigned long)(*p - '0');
@@ -136,7 +127,7 @@ int sk_endpoint_parse(const char *text, const char *proto,
 		const char *colon = strrchr(text, ':');
 		if (!colon) {
 			/* "PORT" alone; a bare name is a missing port. */
-			if (!all_digits(text)) {
+			if (!sk__all_digits(text, strlen(text))) {
 				uint16_t p;
 				if (sk_port_parse(text, proto, &p, NULL) == 0) {
 					out->port = p;

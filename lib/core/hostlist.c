@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/hostname.h"
 #include "core/ipint.h"
 #include "sockit/array.h"
 #include "sockit/error.h"
@@ -78,16 +79,6 @@ static int push_block(struct sk_hostlist *l, const struct sk_ip *ip,
 	l->r[l->nr++] = (struct range){ a.family, v & ~low_bits(host),
 					v | low_bits(host) };
 	return 0;
-}
-
-static bool all_digits(const char *s, size_t n)
-{
-	if (!n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
 }
 
 /* One number of an octet: decimal 0-255, no leading zero. */
@@ -208,16 +199,6 @@ static int parse_span(struct sk_hostlist *l, const char *spec, const char *a,
 	return 0;
 }
 
-/* A host name as DNS allows: letters, digits, '-', '.', '_'. */
-static bool name_like(const char *s)
-{
-	size_t n = strlen(s);
-	if (!n || n > 253)
-		return false;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			 "0123456789-._") == n;
-}
-
 static int add_name(struct sk_hostlist *l, const char *spec, const char *name,
 		    int prefix, int family, int flags, char *err)
 {
@@ -230,13 +211,8 @@ static int add_name(struct sk_hostlist *l, const char *spec, const char *name,
 	if (rc < 0)
 		return sk_err_set(err, rc, "'%.64s'", spec);
 	for (size_t i = 0; i < list.count && rc >= 0; i++) {
-		struct sockaddr_storage *ss = &list.addrs[i].ss;
-		struct sk_ip ip = { .family = ss->ss_family };
-		if (ss->ss_family == AF_INET)
-			memcpy(ip.bytes, &((struct sockaddr_in *)ss)->sin_addr, 4);
-		else if (ss->ss_family == AF_INET6)
-			memcpy(ip.bytes, &((struct sockaddr_in6 *)ss)->sin6_addr, 16);
-		else
+		struct sk_ip ip;
+		if (sk__ip_from_sockaddr((const struct sockaddr *)&list.addrs[i].ss, &ip))
 			continue;
 		unsigned bits = sk_ip_bits(&ip);
 		if (prefix > (int)bits)
@@ -311,7 +287,7 @@ int sk_hostlist_add(struct sk_hostlist *l, const char *spec, int family,
 	if (slash) {
 		*slash = 0;
 		size_t n = strlen(slash + 1);
-		if (!all_digits(slash + 1, n) || n > 3)
+		if (!sk__all_digits(slash + 1, n) || n > 3)
 			return sk_err_set(err, SK_EBADPREFIX,
 					  "'%.64s': '/%.16s' is not a prefix "
 					  "length",
@@ -323,7 +299,7 @@ int sk_hostlist_add(struct sk_hostlist *l, const char *spec, int family,
 				  spec);
 	int rc = add_numeric(l, spec, base, prefix, err);
 	if (rc == 1) {
-		if (name_like(base))
+		if (sk__name_like(base))
 			rc = add_name(l, spec, base, prefix, family, flags, err);
 		else
 			rc = sk_err_set(err, SK_EBADADDR,

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "sockit/cidr.h"
@@ -37,6 +38,21 @@ static inline void sk__u128_to_ip(int family, sk__u128 v, struct sk_ip *out)
 	unsigned n = family == AF_INET ? 4 : 16;
 	for (unsigned i = n; i-- > 0; v >>= 8)
 		out->bytes[i] = (uint8_t)v;
+}
+
+/* The address of an AF_INET or AF_INET6 socket address: 0, or -1 for
+ * another family. */
+static inline int sk__ip_from_sockaddr(const struct sockaddr *sa, struct sk_ip *out)
+{
+	memset(out, 0, sizeof *out);
+	out->family = sa->sa_family;
+	if (sa->sa_family == AF_INET)
+		memcpy(out->bytes, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+	else if (sa->sa_family == AF_INET6)
+		memcpy(out->bytes, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+	else
+		return -1;
+	return 0;
 }
 
 #endif

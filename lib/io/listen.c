@@ -5,6 +5,7 @@
  * connections and reopening it, but tells nobody; here the same trick
  * reports each dropped connection to the callback (-EMFILE / -ENFILE), so
  * the server can say that clients are being turned away. */
+#include "core/ipint.h"
 #include "sockit/listen.h"
 
 #include <errno.h>
@@ -349,12 +350,8 @@ bool sk_listener_is_local(const struct sk_listener *l)
 	for (size_t i = 0; i < l->count; i++) {
 		if (!l->bound[i])
 			continue;
-		const struct sockaddr_storage *ss = &l->addrs[i];
-		struct sk_ip ip = { .family = ss->ss_family };
-		if (ss->ss_family == AF_INET)
-			memcpy(ip.bytes, &((const struct sockaddr_in *)ss)->sin_addr, 4);
-		else
-			memcpy(ip.bytes, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+		struct sk_ip ip;
+		sk__ip_from_sockaddr((const struct sockaddr *)&l->addrs[i], &ip);
 		if (strcmp(sk_ip_scope(&ip).name, "loopback") != 0)
 			return false;
 	}

@@ -1,5 +1,6 @@
 /* Where raw probes go: the kernel's route to a target (interface, gateway)
  * and the next hop's MAC from the neighbour table, over rtnetlink. */
+#include "core/ipint.h"
 #include "sockit/scan.h"
 #include "sockit/error.h"
 #include "route_nl.h"
@@ -144,12 +145,7 @@ static int pick_source(const struct sk_ip *dst, struct sk_ip *src)
 	close(fd);
 	if (rc)
 		return rc;
-	memset(src, 0, sizeof *src);
-	src->family = dst->family;
-	if (dst->family == AF_INET)
-		memcpy(src->bytes, &((struct sockaddr_in *)&ss)->sin_addr, 4);
-	else
-		memcpy(src->bytes, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+	sk__ip_from_sockaddr((const struct sockaddr *)&ss, src);
 	return 0;
 }
 

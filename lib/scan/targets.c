@@ -6,6 +6,7 @@
 #include "sockit/error.h"
 #include "sockit/idna.h"
 #include "sockit/resolve.h"
+#include "core/hostname.h"
 #include "core/ipint.h"
 
 #include <errno.h>
@@ -77,39 +78,13 @@ static bool family_ok(int family, int flags)
 	return true;
 }
 
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
-
-/* A host name as DNS allows: letters, digits, '-', '.', '_', and the
- * non-ASCII letters of an international name (the resolver converts it). */
-static bool name_like(const char *s)
-{
-	size_t n = strlen(s);
-	if (!n || n > (sk_idna_needed(s, n) ? 1000 : 253))
-		return false;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c >= 0x80))
-			return false;
-	}
-	return true;
-}
-
 /* True when the last label of a dotted spec is a number ("198.19.7.256",
  * "10.1.2"): no host name ends so (top-level domains are never numeric,
  * RFC 3696), so it is a malformed address, not a name to look up. */
 static bool numeric_last_label(const char *s)
 {
 	const char *dot = strrchr(s, '.');
-	return dot && all_digits(dot + 1);
+	return dot && sk__all_digits(dot + 1, strlen(dot + 1));
 }
 
 static int add_name(struct rvec *v, const char *spec, int flags, char *err)
@@ -127,13 +102,8 @@ static int add_name(struct rvec *v, const char *spec, int flags, char *err)
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < list.count && rc >= 0; i++) {
-		const struct sockaddr *sa = (const struct sockaddr *)&list.addrs[i].ss;
-		struct sk_ip ip = { .family = sa->sa_family };
-		if (sa->sa_family == AF_INET)
-			memcpy(ip.bytes, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-		else if (sa->sa_family == AF_INET6)
-			memcpy(ip.bytes, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-		else
+		struct sk_ip ip;
+		if (sk__ip_from_sockaddr((const struct sockaddr *)&list.addrs[i].ss, &ip))
 			continue;
 		u128 x = sk__u128_from_ip(&ip);
 		rc = push(v, ip.family, x, x);
@@ -171,7 +141,7 @@ static int parse_spec(struct rvec *v, const char *spec, int flags, char *err)
 		const char *right = dash + 1;
 		if (sk_ip_parse(buf, &a) == 0) {
 			u128 lo = sk__u128_from_ip(&a), hi;
-			if (a.family == AF_INET && all_digits(right) && strlen(right) <= 3) {
+			if (a.family == AF_INET && sk__all_digits(right, strlen(right)) && strlen(right) <= 3) {
 				unsigned last = (unsigned)strtoul(right, NULL, 10);
 				if (last > 255 || last < a.bytes[3])
 					return sk_err_set(err, SK_EBADTARGET,
@@ -202,11 +172,11 @@ static int parse_spec(struct rvec *v, const char *spec, int flags, char *err)
 		u128 x = sk__u128_from_ip(&a);
 		return push(v, a.family, x, x);
 	}
-	if (name_like(buf) && numeric_last_label(buf))
+	if (sk__name_like(buf) && numeric_last_label(buf))
 		return sk_err_set(
 		    err, SK_EBADTARGET,
 		    "'%.64s': not an IPv4 address (four numbers 0-255)", spec);
-	if (!name_like(buf) || all_digits(buf) || strchr(buf, ':'))
+	if (!sk__name_like(buf) || sk__all_digits(buf, strlen(buf)) || strchr(buf, ':'))
 		return sk_err_set(err, SK_EBADTARGET,
 				  "'%.64s': expected an address, CIDR block, range or name",
 				  spec);
