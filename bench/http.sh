@@ -12,11 +12,19 @@
 #      row (default 3; the median is printed).  Each server is pinned to
 #      CPU 0 and wrk (one thread) to CPU 1, both servers alike, so that
 #      client and server do not take turns on one core.
-# PARTS (default 1234) picks the parts.  Everything binds 127.0.0.1;
+#   5. part 4's rows again with each server held to SERVER_CPU percent of
+#      one core (default 50) by a CPU cgroup of its own, the same quota for
+#      both.  Unheld, on two cores, some rows measure the client or the
+#      kernel rather than the server: one wrk thread on its one core is the
+#      ceiling of the Connection: close row against either server.  Held
+#      to half a core, each server is the bottleneck, so the ratio is the
+#      servers' own.  Needs root and a cgroup cpu controller (v1 or v2);
+#      skipped with the reason otherwise.
+# PARTS (default 12345) picks the parts.  Everything binds 127.0.0.1;
 # every run has a timeout (wrk runs DURATION seconds, default 5).
 set -eu
 : "${SOCKIT:?set SOCKIT to the sockit binary}"
-PARTS=${PARTS:-1234}
+PARTS=${PARTS:-12345}
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-5}
 want() { case $PARTS in *$1*) return 0 ;; esac; return 1; }
@@ -25,6 +33,8 @@ tmp=$(mktemp -d)
 pids=""
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	for p in $pids; do wait "$p" 2>/dev/null || true; done
+	rmdir "${s_group:-/nonexistent}" "${n_group:-/nonexistent}" 2>/dev/null || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -142,6 +152,34 @@ pinned() {
 hwm_kb() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
 # CPU ticks (user + system) a process has used so far.
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# cgroup_cpu NAME: a CPU cgroup directory allowing SERVER_CPU percent of
+# one core, printed; nothing printed when cgroups cannot be made here.
+cgroup_cpu() {
+	pct=${SERVER_CPU:-50}
+	if [ -w /sys/fs/cgroup/cpu ] && mkdir "/sys/fs/cgroup/cpu/$1" 2>/dev/null; then
+		echo 100000 >"/sys/fs/cgroup/cpu/$1/cpu.cfs_period_us"
+		echo $((pct * 1000)) >"/sys/fs/cgroup/cpu/$1/cpu.cfs_quota_us"
+		echo "/sys/fs/cgroup/cpu/$1"
+	elif grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null &&
+		mkdir "/sys/fs/cgroup/$1" 2>/dev/null; then
+		echo "$((pct * 1000)) 100000" >"/sys/fs/cgroup/$1/cpu.max"
+		echo "/sys/fs/cgroup/$1"
+	fi
+}
+# serve CGROUP CPU CMD...: CMD pinned to CPU, inside CGROUP if one is given.
+# ($$ in a subshell is still the script's: the cgroup is joined by a new sh
+# that then becomes CMD.)
+serve() {
+	if [ -z "$1" ]; then
+		shift
+		pinned "$@"
+	fi
+	group=$1
+	shift
+	exec sh -c 'echo $$ >"$1/cgroup.procs" || exit 1; shift; cpu=$1; shift
+		if [ "$(nproc)" -ge 2 ]; then exec taskset -c "$cpu" "$@"; else exec "$@"; fi' \
+		sh "$group" "$@"
+}
 # wrk_run PORT CONNS FILE [HEADER]: "REQUESTS/S REQUESTS" of one wrk run.
 wrk_run() {
 	out=$( (pinned 1 timeout $((DURATION + 30)) wrk -t1 -c "$2" -d "${DURATION}s" \
@@ -165,15 +203,16 @@ measure() {
 }
 # row NAME CONNS FILE [HEADER]: fresh servers, RUNS alternating runs each;
 # the median rate of each, its server's CPU microseconds per request over
-# all runs, and its peak RSS.
+# all runs, and its peak RSS.  $s_group and $n_group, when set, are the
+# servers' CPU cgroups.
 row() {
 	sp=$(free_port)
-	(pinned 0 "$SOCKIT" http serve "$tmp/www" --bind "127.0.0.1:$sp" -q \
+	(serve "${s_group:-}" 0 "$SOCKIT" http serve "$tmp/www" --bind "127.0.0.1:$sp" -q \
 		--max-per-addr 0 2>/dev/null) &
 	spid=$!
 	np=$(free_port)
 	nginx_conf "$np" >"$tmp/nginx-$np.conf"
-	(pinned 0 nginx -c "$tmp/nginx-$np.conf" -p "$tmp") &
+	(serve "${n_group:-}" 0 nginx -c "$tmp/nginx-$np.conf" -p "$tmp") &
 	npid=$!
 	pids="$pids $spid $npid"
 	wait_port "$sp"
@@ -198,7 +237,7 @@ row() {
 	nk=$(hwm_kb "$nw")
 	kill "$spid" "$npid" 2>/dev/null || true
 	wait "$spid" "$npid" 2>/dev/null || true
-	echo "http-serve-wrk-$1  sockit ${s}req/s  nginx ${n}req/s  ratio $(ratio "$s" "$n")  cpu/req sockit ${sus}us nginx ${nus}us  rss sockit ${sk}kB nginx ${nk}kB  (runs: sockit$s_rates; nginx$n_rates)"
+	echo "http-serve-wrk-$1${s_group:+-held}  sockit ${s}req/s  nginx ${n}req/s  ratio $(ratio "$s" "$n")  cpu/req sockit ${sus}us nginx ${nus}us  rss sockit ${sk}kB nginx ${nk}kB  (runs: sockit$s_rates; nginx$n_rates)"
 }
 if want 4; then
 	row 1KiB-c100 100 1k
@@ -206,4 +245,18 @@ if want 4; then
 	row 100KiB-c100 100 100k
 	row 100KiB-c1000 1000 100k
 	row 1KiB-c50-close 50 1k "Connection: close"
+fi
+if want 5; then
+	s_group=$(cgroup_cpu "sockit-bench-$$-s")
+	n_group=$(cgroup_cpu "sockit-bench-$$-n")
+	if [ -z "$s_group" ] || [ -z "$n_group" ]; then
+		echo "http-serve-wrk-held  skipped: no CPU cgroup can be made here (needs root and the cpu controller)"
+	else
+		echo "# part 5: each server held to ${SERVER_CPU:-50}% of one core"
+		row 1KiB-c100 100 1k
+		row 1KiB-c1000 1000 1k
+		row 100KiB-c100 100 100k
+		row 100KiB-c1000 1000 100k
+		row 1KiB-c50-close 50 1k "Connection: close"
+	fi
 fi
