@@ -129,6 +129,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsockit.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libsockit.a $(LIBS) -lcriterion
 
+# The option table of the program (src/cli.c), tested on its own: the test
+# supplies main.c's cli_command.
+$(BUILD)/tests/test_cli_opts: tests/unit/test_cli_opts.c $(BUILD)/obj/src/cli.o $(BUILD)/libsockit.a
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/obj/src/cli.o \
+		$(BUILD)/libsockit.a $(LIBS) -lcriterion
+
 # The example programs (examples/), built as any program using the
 # installed library is: through pkg-config, never from this tree's headers
 # or build.  First `make install PREFIX=DIR`, then

@@ -125,13 +125,133 @@ uint16_t cli_port(const char *opt, const char *text, const char *proto)
 	return port;
 }
 
-enum sk_color_mode cli_color(const char *text)
+uint64_t cli_size(const char *opt, const char *text, uint64_t max,
+		  const char *examples)
 {
-	enum sk_color_mode mode;
-	if (sk_color_parse(text, &mode))
-		cli_usage("--color '%s': expected auto, always or never", text);
-	return mode;
+	static const char units[] = "kmgt";
+	char num[32];
+	size_t n = strlen(text);
+	uint64_t mult = 1;
+	const char *u = n ? strchr(units, text[n - 1] | 0x20) : NULL;
+	if (u && *u) {
+		for (const char *q = units; q <= u; q++)
+			mult *= 1024;
+		n--;
+	}
+	snprintf(num, sizeof num, "%.*s", (int)n, text);
+	/* Checked here so the message shows what was typed, suffix and all. */
+	uint64_t v;
+	int rc = n < sizeof num ? sk_parse_u64(num, 1, max / mult, &v) : SK_EBADNUMBER;
+	/* The largest size in G, or in T past a petabyte. */
+	bool tera = max >> 50;
+	if (rc == SK_ERANGE)
+		cli_usage("%s %s: out of range 1 byte to %llu%c", opt, text,
+			  (unsigned long long)(max >> (tera ? 40 : 30)), tera ? 'T' : 'G');
+	if (rc)
+		cli_usage("%s '%s': not a size (examples: %s)", opt, text, examples);
+	return v * mult;
 }
+
+const char *cli_opt_label(const struct cli_opt *opt, char *buf, size_t cap)
+{
+	if (opt->label)
+		return opt->label;
+	if (opt->name)
+		snprintf(buf, cap, "--%s", opt->name);
+	else
+		snprintf(buf, cap, "-%c", opt->letter);
+	return buf;
+}
+
+/* Stores v in the size bytes of an integer (or bool) at to. */
+static void store(void *to, size_t size, uint64_t v)
+{
+	uint8_t v8 = (uint8_t)v;
+	uint16_t v16 = (uint16_t)v;
+	uint32_t v32 = (uint32_t)v;
+	memcpy(to, size == 1 ? (void *)&v8 : size == 2 ? (void *)&v16
+			: size == 4 ? (void *)&v32 : (void *)&v, size);
+}
+
+static uint64_t word(const struct cli_opt *opt, const char *label, const char *text)
+{
+	for (uint64_t i = 0; opt->words[i]; i++)
+		if (!strcmp(opt->words[i], text))
+			return i;
+	cli_usage("%s '%s': %s", label, text, opt->hint);
+}
+
+static void take(const struct cli_opt *opt, const char *text)
+{
+	char buf[64];
+	const char *label = cli_opt_label(opt, buf, sizeof buf);
+	uint64_t v = opt->min;
+	switch (opt->kind) {
+	case CLI_SET: break;
+	case CLI_STR: memcpy(opt->to, &text, sizeof text); break;
+	case CLI_NUM: v = cli_number(label, text, opt->min, opt->max); break;
+	case CLI_MS: v = cli_duration_ms(label, text); break;
+	case CLI_PORT: v = cli_port(label, text, opt->hint); break;
+	case CLI_SIZE: v = cli_size(label, text, opt->max, opt->hint); break;
+	case CLI_WORD: v = word(opt, label, text); break;
+	case CLI_CALL:
+	case CLI_ACT: opt->fn(opt, text); break;
+	}
+	if (opt->kind != CLI_STR && opt->kind != CLI_CALL && opt->kind != CLI_ACT)
+		store(opt->to, opt->size, v);
+	if (opt->seen)
+		*opt->seen = true;
+}
+
+int cli_parse_n(int argc, char **argv, const struct cli_opt *table, size_t n,
+		const char *usage)
+{
+	/* Long-only options get codes above any letter: 256 + their index. */
+	enum { MAX = 64 };
+	struct option longs[2 * MAX + 2];
+	char shorts[2 * MAX + 2];
+	size_t nl = 0, ns = 0;
+	if (n > MAX)
+		cli_fail(EXIT_FAIL, "too many options");
+	for (size_t i = 0; i < n; i++) {
+		const struct cli_opt *t = &table[i];
+		int arg = t->kind == CLI_SET || t->kind == CLI_ACT ? no_argument
+								  : required_argument;
+		int code = t->letter ? t->letter : 256 + (int)i;
+		if (t->letter) {
+			shorts[ns++] = (char)t->letter;
+			if (arg == required_argument)
+				shorts[ns++] = ':';
+		}
+		if (t->name)
+			longs[nl++] = (struct option){ t->name, arg, NULL, code };
+		if (t->alias)
+			longs[nl++] = (struct option){ t->alias, arg, NULL, code };
+	}
+	shorts[ns++] = 'h';
+	shorts[ns] = 0;
+	longs[nl++] = (struct option){ "help", no_argument, NULL, 'h' };
+	longs[nl] = (struct option){ NULL, 0, NULL, 0 };
+	int c;
+	while ((c = cli_getopt(argc, argv, shorts, longs)) != -1) {
+		if (c == 'h')
+			cli_help(usage);
+		size_t i = c >= 256 ? (size_t)c - 256 : 0;
+		while (c < 256 && table[i].letter != c)
+			i++;
+		take(&table[i], optarg);
+	}
+	return optind;
+}
+
+void cli_take_append(const struct cli_opt *opt, const char *text)
+{
+	char err[SK_ERRLEN];
+	if (sk_append_parse(text, opt->to, err))
+		cli_usage("--append: %s", err);
+}
+
+const char *const cli_color_words[] = { "auto", "always", "never", NULL };
 
 bool cli_stdout_lost(bool *reader_gone)
 {

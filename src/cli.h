@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdnoreturn.h>
 
+#include "sockit/append.h"
 #include "sockit/output.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
@@ -50,6 +51,74 @@ void cli_name_option(char *err, size_t cap, const struct cli_subject *map);
 int cli_getopt(int argc, char **argv, const char *shortopts,
 	       const struct option *longopts);
 
+/* A command's options as one table: each entry names the option, what
+ * kind of value it takes and where the value goes; cli_parse builds the
+ * getopt tables from it, parses and range-checks every value (a bad one
+ * exits 2 with a one-line message naming the option) and leaves only the
+ * checks across options to the command.  -h/--help prints usage and
+ * exits 0. */
+enum cli_kind {
+	CLI_SET,  /* no value: stores .min */
+	CLI_STR,  /* stores the text (const char *) */
+	CLI_NUM,  /* a decimal number in [.min, .max] */
+	CLI_MS,   /* a duration in milliseconds (500ms, 2s, 1m) */
+	CLI_PORT, /* a port number or a service name of protocol .hint */
+	CLI_SIZE, /* bytes, with a K/M/G/T suffix, in [1, .max]; .hint gives
+		   * examples for the error */
+	CLI_WORD, /* one of .words (NULL-terminated): stores its index; .hint
+		   * ends the error ("'x': HINT") */
+	CLI_CALL, /* .fn(entry, text) */
+	CLI_ACT,  /* .fn(entry, NULL): a call without a value */
+};
+
+struct cli_opt {
+	const char *name;  /* the long name ("timeout"), or NULL */
+	int letter;        /* the short option ('w'), or 0 */
+	enum cli_kind kind;
+	void *to;          /* where the value goes (.fn's context) */
+	size_t size;       /* sizeof *to: numbers are stored in that width */
+	uint64_t min, max;
+	const char *label; /* the option in messages: "--name" (else "-c")
+			    * unless given */
+	const char *hint;
+	const char *alias; /* a second long name ("ssl" for "tls") */
+	const char *const *words;
+	void (*fn)(const struct cli_opt *opt, const char *text);
+	bool *seen;        /* set when the option is given */
+};
+
+/* One line each in a table: L is the letter (or 0), N the long name (or
+ * NULL), P where the value goes; more fields (.label, .seen, ...) may
+ * follow as designated initializers. */
+#define CLI_ENTRY_(L, N, K, P, ...) \
+	{ .letter = (L), .name = (N), .kind = (K), .to = (P), .size = sizeof *(P), __VA_ARGS__ }
+#define CLI_FLAG(L, N, P, ...) CLI_ENTRY_(L, N, CLI_SET, P, .min = 1, __VA_ARGS__)
+#define CLI_SETV(L, N, P, V, ...) CLI_ENTRY_(L, N, CLI_SET, P, .min = (uint64_t)(V), __VA_ARGS__)
+#define CLI_STR(L, N, P, ...) \
+	CLI_ENTRY_(L, N, CLI_STR, (1 ? (P) : (const char **)0), __VA_ARGS__)
+#define CLI_NUM(L, N, P, LO, HI, ...) \
+	CLI_ENTRY_(L, N, CLI_NUM, P, .min = (LO), .max = (HI), __VA_ARGS__)
+#define CLI_MS(L, N, P, ...) CLI_ENTRY_(L, N, CLI_MS, P, __VA_ARGS__)
+#define CLI_PORT(L, N, P, PROTO, ...) CLI_ENTRY_(L, N, CLI_PORT, P, .hint = (PROTO), __VA_ARGS__)
+#define CLI_SIZE(L, N, P, HI, EXAMPLES, ...) \
+	CLI_ENTRY_(L, N, CLI_SIZE, P, .max = (HI), .hint = (EXAMPLES), __VA_ARGS__)
+#define CLI_WORD(L, N, P, WORDS, HINT, ...) \
+	CLI_ENTRY_(L, N, CLI_WORD, P, .words = (WORDS), .hint = (HINT), __VA_ARGS__)
+#define CLI_CALL(L, N, FN, CTX, ...) \
+	{ .letter = (L), .name = (N), .kind = CLI_CALL, .fn = (FN), .to = (CTX), __VA_ARGS__ }
+#define CLI_ACT(L, N, FN, CTX, ...) \
+	{ .letter = (L), .name = (N), .kind = CLI_ACT, .fn = (FN), .to = (CTX), __VA_ARGS__ }
+
+/* Parses argv's options by table (n entries) and returns the index of the
+ * first operand (optind). */
+int cli_parse_n(int argc, char **argv, const struct cli_opt *table, size_t n,
+		const char *usage);
+#define cli_parse(argc, argv, table, usage) \
+	cli_parse_n(argc, argv, table, sizeof(table) / sizeof *(table), usage)
+
+/* The option as messages name it: .label, "--name" or "-c". */
+const char *cli_opt_label(const struct cli_opt *opt, char *buf, size_t cap);
+
 /* Prints usage text for --help and exits 0. */
 noreturn void cli_help(const char *usage);
 
@@ -59,7 +128,19 @@ uint64_t cli_number(const char *opt, const char *text, uint64_t min,
 		    uint64_t max);
 uint64_t cli_duration_ms(const char *opt, const char *text);
 uint16_t cli_port(const char *opt, const char *text, const char *proto);
-enum sk_color_mode cli_color(const char *text);
+/* Bytes, or K/M/G/T (binary multiples), in [1, max]; examples end the
+ * message for text that is not a size. */
+uint64_t cli_size(const char *opt, const char *text, uint64_t max,
+		  const char *examples);
+/* --append SPEC (sockit/append.h) into the struct sk_append at P. */
+void cli_take_append(const struct cli_opt *opt, const char *text);
+#define CLI_APPEND(P) CLI_CALL(0, "append", cli_take_append, (1 ? (P) : (struct sk_append *)0))
+
+/* --color WHEN (and --colour) into an enum sk_color_mode. */
+extern const char *const cli_color_words[];
+#define CLI_COLOR(P) \
+	CLI_WORD(0, "color", P, cli_color_words, "expected auto, always or never", \
+		 .alias = "colour")
 
 /* Flushes stdout and tells whether output was lost (a full disk, a closed
  * descriptor: said in one line) or its reader went away (EPIPE, as with

@@ -139,49 +139,24 @@ static void add_block(struct arp_opts *o, const char *text)
 
 static void parse_opts(int argc, char **argv, struct arp_opts *o)
 {
-	enum { OPT_SCAN = 256, OPT_INTERVAL, OPT_RATE, OPT_RETRIES, OPT_WAIT, OPT_JSON };
-	static const struct option longopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "scan", no_argument, NULL, OPT_SCAN },
-		{ "count", required_argument, NULL, 'c' },
-		{ "interval", required_argument, NULL, OPT_INTERVAL },
-		{ "rate", required_argument, NULL, OPT_RATE },
-		{ "retries", required_argument, NULL, OPT_RETRIES },
-		{ "wait", required_argument, NULL, OPT_WAIT },
-		{ "deadline", required_argument, NULL, 'w' },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	memset(o, 0, sizeof *o);
 	o->count = 3;
 	o->rate = 2000;
 	o->retries = 2;
-	int c;
-	while ((c = cli_getopt(argc, argv, "6i:c:w:qh", longopts)) != -1) {
-		switch (c) {
-		case '6': o->ipv6 = true; break;
-		case 'i': o->ifname = optarg; break;
-		case OPT_SCAN: o->scan = true; break;
-		case 'c': o->count = cli_number("--count", optarg, 1, 1000000); break;
-		case OPT_INTERVAL:
-			o->interval_ms = cli_duration_ms("--interval", optarg);
-			o->interval_set = true;
-			break;
-		case OPT_RATE: o->rate = cli_number("--rate", optarg, 1, 1000000); break;
-		case OPT_RETRIES: o->retries = cli_number("--retries", optarg, 0, 100); break;
-		case OPT_WAIT:
-			o->wait_ms = cli_duration_ms("--wait", optarg);
-			o->wait_set = true;
-			break;
-		case 'w': o->deadline_ms = cli_duration_ms("--deadline", optarg); break;
-		case OPT_JSON: o->json = true; break;
-		case 'q': o->quiet = true; break;
-		case 'h': cli_help(usage);
-		default: cli_usage("unexpected option");
-		}
-	}
+	const struct cli_opt table[] = {
+		CLI_FLAG('6', NULL, &o->ipv6),
+		CLI_STR('i', "interface", &o->ifname),
+		CLI_FLAG(0, "scan", &o->scan),
+		CLI_NUM('c', "count", &o->count, 1, 1000000),
+		CLI_MS(0, "interval", &o->interval_ms, .seen = &o->interval_set),
+		CLI_NUM(0, "rate", &o->rate, 1, 1000000),
+		CLI_NUM(0, "retries", &o->retries, 0, 100),
+		CLI_MS(0, "wait", &o->wait_ms, .seen = &o->wait_set),
+		CLI_MS('w', "deadline", &o->deadline_ms),
+		CLI_FLAG(0, "json", &o->json),
+		CLI_FLAG('q', "quiet", &o->quiet),
+	};
+	cli_parse(argc, argv, table, usage);
 	if (optind >= argc)
 		cli_usage(o->scan ? "missing CIDR or RANGE to sweep" : "missing IP to resolve");
 	o->targets = malloc(MAX_TARGETS * sizeof *o->targets);

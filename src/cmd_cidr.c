@@ -47,33 +47,17 @@ struct cidr_opts {
 
 static void parse_opts(int argc, char **argv, struct cidr_opts *o)
 {
-	enum { OPT_SPLIT = 256, OPT_LIMIT, OPT_CONTAINS, OPT_JSON, OPT_COLOR };
-	static const struct option longopts[] = {
-		{ "split", required_argument, NULL, OPT_SPLIT },
-		{ "limit", required_argument, NULL, OPT_LIMIT },
-		{ "contains", required_argument, NULL, OPT_CONTAINS },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "color", required_argument, NULL, OPT_COLOR },
-		{ "colour", required_argument, NULL, OPT_COLOR },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	*o = (struct cidr_opts){ .split = -1, .limit = 65536 };
 	const char *split = NULL;
-	int c;
-	while ((c = cli_getopt(argc, argv, "qh", longopts)) != -1) {
-		switch (c) {
-		case OPT_SPLIT: split = optarg; break;
-		case OPT_LIMIT: o->limit = cli_number("--limit", optarg, 1, UINT64_MAX); break;
-		case OPT_CONTAINS: o->contains = optarg; break;
-		case 'q': o->quiet = true; break;
-		case OPT_JSON: o->json = true; break;
-		case OPT_COLOR: o->color = cli_color(optarg); break;
-		case 'h': cli_help(usage);
-		default: cli_usage("unexpected option");
-		}
-	}
+	const struct cli_opt table[] = {
+		CLI_STR(0, "split", &split),
+		CLI_NUM(0, "limit", &o->limit, 1, UINT64_MAX),
+		CLI_STR(0, "contains", &o->contains),
+		CLI_FLAG('q', "quiet", &o->quiet),
+		CLI_FLAG(0, "json", &o->json),
+		CLI_COLOR(&o->color),
+	};
+	cli_parse(argc, argv, table, usage);
 	if (optind >= argc)
 		cli_usage("missing address (ADDR/LEN, ADDR MASK or ADDR)");
 	o->text = argv[optind++];

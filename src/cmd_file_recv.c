@@ -80,32 +80,6 @@ struct recv_opts {
 	int family;
 };
 
-static uint64_t parse_size(const char *opt, const char *text)
-{
-	char num[32];
-	size_t n = strlen(text);
-	uint64_t mult = 1;
-	if (n && strchr("kKmMgGtT", text[n - 1])) {
-		static const char units[] = "kmgt";
-		const char *u = strchr(units, text[n - 1] | 0x20);
-		for (const char *q = units; q <= u; q++)
-			mult *= 1024;
-		n--;
-	}
-	if (n == 0 || n >= sizeof num)
-		cli_usage("%s '%s': not a size", opt, text);
-	memcpy(num, text, n);
-	num[n] = 0;
-	/* Checked here so the message shows what was typed, suffix and all. */
-	uint64_t v;
-	int rc = sk_parse_u64(num, 1, UINT64_MAX / mult, &v);
-	if (rc == SK_ERANGE)
-		cli_usage("%s %s: out of range 1 byte to 16777215T", opt, text);
-	if (rc)
-		cli_usage("%s '%s': not a size (examples: 4096, 512K, 1G)", opt, text);
-	return v * mult;
-}
-
 /* One framed session on fd; returns 0 when it completed, 1 when a
  * connection ended before a valid hello (a port scanner's probe, say:
  * that was no session), or the error. */
@@ -194,38 +168,23 @@ static int raw_session(struct sk_xfer_stream *s, const char *peer,
 
 int cmd_file_recv(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "overwrite", no_argument, NULL, 'O' },
-		{ "max-size", required_argument, NULL, 'M' },
-		{ "raw", no_argument, NULL, 'r' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		TLS_SERVER_LONGOPTS,
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct recv_opts o = { .dir = ".", .family = AF_UNSPEC };
 	bool dir_given = false;
-	int c;
-	while ((c = cli_getopt(argc, argv, "46d:o:kw:vqh", longopts)) != -1) {
-		if (tls_opt_take(&o.tls, c, optarg))
-			continue;
-		switch (c) {
-		case '4': o.family = AF_INET; break;
-		case '6': o.family = AF_INET6; break;
-		case 'd': o.dir = optarg; dir_given = true; break;
-		case 'o': o.out = optarg; break;
-		case 'k': o.keep = true; break;
-		case 'w': o.timeout_ms = cli_duration_ms("-w", optarg); break;
-		case 'v': o.verbose = true; break;
-		case 'q': o.quiet = true; break;
-		case 'O': o.overwrite = true; break;
-		case 'M': o.max_size = parse_size("--max-size", optarg); break;
-		case 'r': o.raw = true; break;
-		case 'h': cli_help(usage);
-		default: cli_usage("unexpected option");
-		}
-	}
+	const struct cli_opt table[] = {
+		CLI_SETV('4', NULL, &o.family, AF_INET),
+		CLI_SETV('6', NULL, &o.family, AF_INET6),
+		CLI_STR('d', NULL, &o.dir, .seen = &dir_given),
+		CLI_STR('o', NULL, &o.out),
+		CLI_FLAG('k', NULL, &o.keep),
+		CLI_MS('w', NULL, &o.timeout_ms),
+		CLI_FLAG('v', "verbose", &o.verbose),
+		CLI_FLAG('q', "quiet", &o.quiet),
+		CLI_FLAG(0, "overwrite", &o.overwrite),
+		CLI_SIZE(0, "max-size", &o.max_size, UINT64_MAX, "4096, 512K, 1G"),
+		CLI_FLAG(0, "raw", &o.raw),
+		TLS_SERVER_OPTS(&o.tls),
+	};
+	cli_parse(argc, argv, table, usage);
 	if (optind >= argc)
 		cli_usage("missing [ADDR]:PORT to listen on");
 	const char *where = argv[optind++];

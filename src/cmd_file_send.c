@@ -183,42 +183,28 @@ static int raw_copy(const struct send_opts *o, const struct sk_endpoint *ep, con
 	return EXIT_OK;
 }
 
+static void take_digest(const struct cli_opt *opt, const char *text)
+{
+	if (sk_xfer_digest_parse(text, opt->to))
+		cli_usage("--verify %s: not a digest (sha256 or xxh128)", text);
+}
+
 int cmd_file_send(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "resume", no_argument, NULL, 'R' },
-		{ "raw", no_argument, NULL, 'r' },
-		{ "connect-timeout", required_argument, NULL, 'w' },
-		{ "idle", required_argument, NULL, OPT_IDLE },
-		{ "verify", required_argument, NULL, OPT_VERIFY },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		TLS_CLIENT_LONGOPTS,
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct send_opts o = { .family = AF_UNSPEC };
-	int c;
-	while ((c = cli_getopt(argc, argv, "46w:vqh", longopts)) != -1) {
-		if (tls_opt_take(&o.tls, c, optarg))
-			continue;
-		switch (c) {
-		case '4': o.family = AF_INET; break;
-		case '6': o.family = AF_INET6; break;
-		case 'w': o.connect_ms = cli_duration_ms("-w", optarg); break;
-		case OPT_IDLE: o.idle_ms = cli_duration_ms("--idle", optarg); break;
-		case OPT_VERIFY:
-			if (sk_xfer_digest_parse(optarg, &o.digest))
-				cli_usage("--verify %s: not a digest (sha256 or xxh128)", optarg);
-			break;
-		case 'v': o.verbose = true; break;
-		case 'q': o.quiet = true; break;
-		case 'R': o.resume = true; break;
-		case 'r': o.raw = true; break;
-		case 'h': cli_help(usage);
-		default: cli_usage("unexpected option");
-		}
-	}
+	const struct cli_opt table[] = {
+		CLI_SETV('4', NULL, &o.family, AF_INET),
+		CLI_SETV('6', NULL, &o.family, AF_INET6),
+		CLI_MS('w', "connect-timeout", &o.connect_ms, .label = "-w"),
+		CLI_MS(0, "idle", &o.idle_ms),
+		CLI_CALL(0, "verify", take_digest, &o.digest),
+		CLI_FLAG('v', "verbose", &o.verbose),
+		CLI_FLAG('q', "quiet", &o.quiet),
+		CLI_FLAG(0, "resume", &o.resume),
+		CLI_FLAG(0, "raw", &o.raw),
+		TLS_CLIENT_OPTS(&o.tls),
+	};
+	cli_parse(argc, argv, table, usage);
 	if (optind >= argc)
 		cli_usage("missing HOST:PORT");
 	const char *target = argv[optind++];

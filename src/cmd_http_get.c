@@ -300,8 +300,9 @@ static void fail_transfer(struct get *g, const char *fmt, ...)
 
 /* --resolve HOST:PORT:ADDR (curl's): ADDR is a numeric address, IPv6 in
  * brackets or not; HOST may be an international name. */
-static void parse_resolve(struct get *g, const char *arg)
+static void parse_resolve(const struct cli_opt *opt, const char *arg)
 {
+	struct get *g = opt->to;
 	if (g->nresolve == MAX_RESOLVE)
 		cli_usage("more than %d --resolve", MAX_RESOLVE);
 	struct resolve *r = &g->resolve[g->nresolve++];
@@ -336,54 +337,37 @@ static const char *resolved(const struct get *g)
 	return NULL;
 }
 
+static void add_header(const struct cli_opt *opt, const char *text)
+{
+	struct get *g = opt->to;
+	char err[SK_ERRLEN];
+	if (g->nheaders == MAX_HEADERS)
+		cli_usage("more than %d headers", MAX_HEADERS);
+	if (sk_http_header_check(text, err))
+		cli_usage("-H: %s", err);
+	g->headers[g->nheaders++] = text;
+}
+
 static void parse_args(struct get *g, int argc, char **argv, const char **url)
 {
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "include", no_argument, NULL, 'i' },
-		{ "head", no_argument, NULL, 'I' },
-		{ "header", required_argument, NULL, 'H' },
-		{ "location", no_argument, NULL, 'L' },
-		{ "max-redirs", required_argument, NULL, 'M' },
-		{ "raw", no_argument, NULL, 'R' },
-		{ "timeout", required_argument, NULL, 'w' },
-		{ "fail-never", no_argument, NULL, 'F' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "insecure", no_argument, NULL, 'k' },
-		{ "cafile", required_argument, NULL, 'C' },
-		{ "resolve", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const struct cli_opt table[] = {
+		CLI_STR('o', "output", &g->output),
+		CLI_FLAG('i', "include", &g->include),
+		CLI_FLAG('I', "head", &g->head),
+		CLI_CALL('H', "header", add_header, g),
+		CLI_FLAG('L', "location", &g->follow),
+		CLI_NUM(0, "max-redirs", &g->max_redirs, 0, 1000),
+		CLI_FLAG(0, "raw", &g->raw),
+		CLI_MS('w', "timeout", &g->timeout_ms, .label = "-w"),
+		CLI_SETV('4', NULL, &g->family, AF_INET),
+		CLI_SETV('6', NULL, &g->family, AF_INET6),
+		CLI_FLAG(0, "fail-never", &g->fail_never),
+		CLI_FLAG('q', "quiet", &g->quiet),
+		CLI_FLAG('k', "insecure", &g->insecure),
+		CLI_STR(0, "cafile", &g->cafile),
+		CLI_CALL(0, "resolve", parse_resolve, g),
 	};
-	int c;
-	char err[SK_ERRLEN];
-	while ((c = cli_getopt(argc, argv, "o:iIH:Lw:46qkh", longopts)) != -1) {
-		switch (c) {
-		case 'o': g->output = optarg; break;
-		case 'i': g->include = true; break;
-		case 'I': g->head = true; break;
-		case 'H':
-			if (g->nheaders == MAX_HEADERS)
-				cli_usage("more than %d headers", MAX_HEADERS);
-			if (sk_http_header_check(optarg, err))
-				cli_usage("-H: %s", err);
-			g->headers[g->nheaders++] = optarg;
-			break;
-		case 'L': g->follow = true; break;
-		case 'M': g->max_redirs = (unsigned)cli_number("--max-redirs", optarg, 0, 1000); break;
-		case 'R': g->raw = true; break;
-		case 'w': g->timeout_ms = cli_duration_ms("-w", optarg); break;
-		case '4': g->family = AF_INET; break;
-		case '6': g->family = AF_INET6; break;
-		case 'F': g->fail_never = true; break;
-		case 'q': g->quiet = true; break;
-		case 'k': g->insecure = true; break;
-		case 'C': g->cafile = optarg; break;
-		case 'r': parse_resolve(g, optarg); break;
-		case 'h': cli_help(usage);
-		default: cli_usage("unexpected option");
-		}
-	}
+	cli_parse(argc, argv, table, usage);
 	if (optind >= argc)
 		cli_usage("needs a URL");
 	if (optind + 1 < argc)

@@ -80,35 +80,21 @@ static void on_notice(void *ctx, const char *msg)
 
 int cmd_http_serve(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "bind", required_argument, NULL, 'b' },
-		{ "idle-timeout", required_argument, NULL, 'T' },
-		{ "header-timeout", required_argument, NULL, 'H' },
-		{ "max-per-addr", required_argument, NULL, 'M' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct serve s = { false };
 	const char *bind = "127.0.0.1:8000";
-	int family = AF_UNSPEC, c;
+	int family = AF_UNSPEC;
 	uint64_t idle = 60000, header = 30000;
 	uint32_t per_addr = 256;
-	while ((c = cli_getopt(argc, argv, "b:46qh", longopts)) != -1) {
-		switch (c) {
-		case 'b': bind = optarg; break;
-		case 'T': idle = cli_duration_ms("--idle-timeout", optarg); break;
-		case 'H': header = cli_duration_ms("--header-timeout", optarg); break;
-		case 'M':
-			per_addr = (uint32_t)cli_number("--max-per-addr", optarg, 0, 1000000);
-			break;
-		case '4': family = AF_INET; break;
-		case '6': family = AF_INET6; break;
-		case 'q': s.quiet = true; break;
-		case 'h': cli_help(usage);
-		default: cli_usage("unexpected option");
-		}
-	}
+	const struct cli_opt table[] = {
+		CLI_STR('b', "bind", &bind),
+		CLI_MS(0, "idle-timeout", &idle),
+		CLI_MS(0, "header-timeout", &header),
+		CLI_NUM(0, "max-per-addr", &per_addr, 0, 1000000),
+		CLI_SETV('4', NULL, &family, AF_INET),
+		CLI_SETV('6', NULL, &family, AF_INET6),
+		CLI_FLAG('q', "quiet", &s.quiet),
+	};
+	cli_parse(argc, argv, table, usage);
 	const char *root = ".";
 	if (optind < argc)
 		root = argv[optind++];

@@ -78,22 +78,14 @@ static void print_text(const char *host, const struct sk_addrlist *l)
 
 int cmd_resolve(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int family = AF_UNSPEC, c;
+	int family = AF_UNSPEC;
 	bool json = false;
-	while ((c = cli_getopt(argc, argv, "46h", longopts)) != -1) {
-		switch (c) {
-		case '4': family = AF_INET; break;
-		case '6': family = AF_INET6; break;
-		case 'j': json = true; break;
-		case 'h': cli_help(usage);
-		default: cli_usage("unexpected option");
-		}
-	}
+	const struct cli_opt table[] = {
+		CLI_SETV('4', NULL, &family, AF_INET),
+		CLI_SETV('6', NULL, &family, AF_INET6),
+		CLI_FLAG(0, "json", &json),
+	};
+	cli_parse(argc, argv, table, usage);
 	if (optind >= argc)
 		cli_usage("missing HOST");
 	int status = EXIT_OK;

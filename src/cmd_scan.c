@@ -126,47 +126,39 @@ static void on_signal(int sig)
 
 static void check_opts(struct scan_opts *o, const char *probe);
 
+static void add_exclude(const struct cli_opt *opt, const char *text)
+{
+	struct scan_opts *o = opt->to;
+	o->excludes[o->nexcludes++] = text;
+}
+
+static void take_shard(const struct cli_opt *opt, const char *text)
+{
+	struct scan_opts *o = opt->to;
+	char err[SK_ERRLEN];
+	if (sk_shard_parse(text, &o->shard_index, &o->shard_count, err))
+		cli_usage("--shard %s", err);
+}
+
+static void take_resume(const struct cli_opt *opt, const char *text)
+{
+	if (!*text)
+		cli_usage("--resume needs a file name");
+	*(const char **)opt->to = text;
+}
+
+static void take_format(const struct cli_opt *opt, const char *text)
+{
+	(void)text;
+	enum report_format *fmt = opt->to;
+	enum report_format want = opt->name[0] == 'j' ? REPORT_JSON : REPORT_GREPABLE;
+	if (*fmt && *fmt != want)
+		cli_usage("--json and --grepable exclude each other");
+	*fmt = want;
+}
+
 static void parse_opts(int argc, char **argv, struct scan_opts *o)
 {
-	enum {
-		OPT_TOP = 256, OPT_CONNECT, OPT_TFILE, OPT_EXCL, OPT_EFILE, OPT_LARGE, OPT_SEED,
-		OPT_SHARD, OPT_RESUME, OPT_CONC, OPT_RETRIES, OPT_TIMEOUT, OPT_MINTIMEOUT,
-		OPT_THREADS, OPT_BANNER, OPT_BTIMEOUT, OPT_PROBE, OPT_JSON, OPT_GREP, OPT_ALL, OPT_RATE, OPT_SYN, OPT_UDP, OPT_IFACE, OPT_SRCIP, OPT_RMAC,
-		OPT_SPORT,
-	};
-	static const struct option longopts[] = {
-		{ "ports", required_argument, NULL, 'p' },
-		{ "top-ports", required_argument, NULL, OPT_TOP },
-		{ "connect", no_argument, NULL, OPT_CONNECT },
-		{ "syn", no_argument, NULL, OPT_SYN },
-		{ "udp", no_argument, NULL, OPT_UDP },
-		{ "interface", required_argument, NULL, OPT_IFACE },
-		{ "source-ip", required_argument, NULL, OPT_SRCIP },
-		{ "router-mac", required_argument, NULL, OPT_RMAC },
-		{ "source-port", required_argument, NULL, OPT_SPORT },
-		{ "targets-file", required_argument, NULL, OPT_TFILE },
-		{ "exclude", required_argument, NULL, OPT_EXCL },
-		{ "exclude-file", required_argument, NULL, OPT_EFILE },
-		{ "allow-large", no_argument, NULL, OPT_LARGE },
-		{ "seed", required_argument, NULL, OPT_SEED },
-		{ "shard", required_argument, NULL, OPT_SHARD },
-		{ "resume", required_argument, NULL, OPT_RESUME },
-		{ "concurrency", required_argument, NULL, OPT_CONC },
-		{ "rate", required_argument, NULL, OPT_RATE },
-		{ "retries", required_argument, NULL, OPT_RETRIES },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "min-timeout", required_argument, NULL, OPT_MINTIMEOUT },
-		{ "threads", required_argument, NULL, OPT_THREADS },
-		{ "banner", no_argument, NULL, OPT_BANNER },
-		{ "banner-timeout", required_argument, NULL, OPT_BTIMEOUT },
-		{ "probe", required_argument, NULL, OPT_PROBE },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "grepable", no_argument, NULL, OPT_GREP },
-		{ "all", no_argument, NULL, OPT_ALL },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	*o = (struct scan_opts){
 		.retries = 2,
 		.timeout_ms = 3000,
@@ -180,66 +172,40 @@ static void parse_opts(int argc, char **argv, struct scan_opts *o)
 	if (!o->excludes || !o->targets)
 		cli_fail(EXIT_FAIL, "out of memory");
 	const char *probe = NULL;
-	int c;
-	char err[SK_ERRLEN];
-	while ((c = cli_getopt(argc, argv, "p:46qh", longopts)) != -1) {
-		switch (c) {
-		case 'p': o->ports = optarg; break;
-		case OPT_TOP: o->top = (unsigned)cli_number("--top-ports", optarg, 1, 65535); break;
-		case OPT_CONNECT: o->connect = true; break;
-		case OPT_SYN: o->syn = true; break;
-		case OPT_UDP: o->udp = true; break;
-		case OPT_IFACE: o->iface = optarg; break;
-		case OPT_SRCIP: o->source_ip = optarg; break;
-		case OPT_RMAC: o->router_mac = optarg; break;
-		case OPT_SPORT: o->sport = (uint16_t)cli_number("--source-port", optarg, 1, 65535); break;
-		case '4': o->family_flags = SK_TARGETS_V4; break;
-		case '6': o->family_flags = SK_TARGETS_V6; break;
-		case OPT_TFILE: o->targets_file = optarg; break;
-		case OPT_EXCL: o->excludes[o->nexcludes++] = optarg; break;
-		case OPT_EFILE: o->exclude_file = optarg; break;
-		case OPT_LARGE: o->allow_large = true; break;
-		case OPT_SEED:
-			o->seed = cli_number("--seed", optarg, 0, UINT64_MAX);
-			o->have_seed = true;
-			break;
-		case OPT_SHARD:
-			if (sk_shard_parse(optarg, &o->shard_index, &o->shard_count, err))
-				cli_usage("--shard %s", err);
-			break;
-		case OPT_RESUME:
-			if (!*optarg)
-				cli_usage("--resume needs a file name");
-			o->resume = optarg;
-			break;
-		case OPT_CONC: o->concurrency = (unsigned)cli_number("--concurrency", optarg, 1, 1u << 20); break;
-		case OPT_RATE: o->rate = cli_number("--rate", optarg, 1, 100000000); break;
-		case OPT_RETRIES: o->retries = (unsigned)cli_number("--retries", optarg, 0, 20); break;
-		case OPT_TIMEOUT:
-			o->timeout_ms = cli_duration_ms("--timeout", optarg);
-			o->timeout_set = true;
-			break;
-		case OPT_MINTIMEOUT: o->min_timeout_ms = cli_duration_ms("--min-timeout", optarg); break;
-		case OPT_THREADS: o->threads = (unsigned)cli_number("--threads", optarg, 1, 2); break;
-		case OPT_BANNER: o->banner = true; break;
-		case OPT_BTIMEOUT: o->banner_timeout_ms = cli_duration_ms("--banner-timeout", optarg); break;
-		case OPT_PROBE: probe = optarg; break;
-		case OPT_JSON:
-			if (o->fmt == REPORT_GREPABLE)
-				cli_usage("--json and --grepable exclude each other");
-			o->fmt = REPORT_JSON;
-			break;
-		case OPT_GREP:
-			if (o->fmt == REPORT_JSON)
-				cli_usage("--json and --grepable exclude each other");
-			o->fmt = REPORT_GREPABLE;
-			break;
-		case OPT_ALL: o->all = true; break;
-		case 'q': o->quiet = true; break;
-		case 'h': cli_help(usage);
-		default: cli_usage("unexpected option");
-		}
-	}
+	const struct cli_opt table[] = {
+		CLI_STR('p', "ports", &o->ports),
+		CLI_NUM(0, "top-ports", &o->top, 1, 65535),
+		CLI_FLAG(0, "connect", &o->connect),
+		CLI_FLAG(0, "syn", &o->syn),
+		CLI_FLAG(0, "udp", &o->udp),
+		CLI_STR(0, "interface", &o->iface),
+		CLI_STR(0, "source-ip", &o->source_ip),
+		CLI_STR(0, "router-mac", &o->router_mac),
+		CLI_NUM(0, "source-port", &o->sport, 1, 65535),
+		CLI_SETV('4', NULL, &o->family_flags, SK_TARGETS_V4),
+		CLI_SETV('6', NULL, &o->family_flags, SK_TARGETS_V6),
+		CLI_STR(0, "targets-file", &o->targets_file),
+		CLI_CALL(0, "exclude", add_exclude, o),
+		CLI_STR(0, "exclude-file", &o->exclude_file),
+		CLI_FLAG(0, "allow-large", &o->allow_large),
+		CLI_NUM(0, "seed", &o->seed, 0, UINT64_MAX, .seen = &o->have_seed),
+		CLI_CALL(0, "shard", take_shard, o),
+		CLI_CALL(0, "resume", take_resume, &o->resume),
+		CLI_NUM(0, "concurrency", &o->concurrency, 1, 1u << 20),
+		CLI_NUM(0, "rate", &o->rate, 1, 100000000),
+		CLI_NUM(0, "retries", &o->retries, 0, 20),
+		CLI_MS(0, "timeout", &o->timeout_ms, .seen = &o->timeout_set),
+		CLI_MS(0, "min-timeout", &o->min_timeout_ms),
+		CLI_NUM(0, "threads", &o->threads, 1, 2),
+		CLI_FLAG(0, "banner", &o->banner),
+		CLI_MS(0, "banner-timeout", &o->banner_timeout_ms),
+		CLI_STR(0, "probe", &probe),
+		CLI_ACT(0, "json", take_format, &o->fmt),
+		CLI_ACT(0, "grepable", take_format, &o->fmt),
+		CLI_FLAG(0, "all", &o->all),
+		CLI_FLAG('q', "quiet", &o->quiet),
+	};
+	cli_parse(argc, argv, table, usage);
 	while (optind < argc)
 		o->targets[o->ntargets++] = argv[optind++];
 	check_opts(o, probe);

@@ -71,49 +71,27 @@ struct sniff_opts {
 
 static void parse_opts(int argc, char **argv, struct sniff_opts *o)
 {
-	enum { OPT_PROMISC = 256, OPT_LAYERS, OPT_HEX, OPT_JSON, OPT_PRINT, OPT_USER,
-	       OPT_TIMEOUT };
-	static const struct option longopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "read", required_argument, NULL, 'r' },
-		{ "write", required_argument, NULL, 'w' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "snaplen", required_argument, NULL, 's' },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "promisc", no_argument, NULL, OPT_PROMISC },
-		{ "layers", no_argument, NULL, OPT_LAYERS },
-		{ "hex", no_argument, NULL, OPT_HEX },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "print", no_argument, NULL, OPT_PRINT },
-		{ "user", required_argument, NULL, OPT_USER },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	memset(o, 0, sizeof *o);
-	int c;
-	while ((c = cli_getopt(argc, argv, "i:r:w:c:s:etnqh", longopts)) != -1) {
-		switch (c) {
-		case 'i': o->cap.iface = optarg; break;
-		case 'r': o->cap.file = optarg; break;
-		case 'w': o->write = optarg; break;
-		case 'c': o->count = cli_number("--count", optarg, 1, UINT64_MAX); break;
-		case 's': o->cap.snaplen = (int)cli_number("--snaplen", optarg, 1, 262144); break;
-		case OPT_TIMEOUT: o->timeout_ms = cli_duration_ms("--timeout", optarg); break;
-		case OPT_PROMISC: o->cap.promisc = true; break;
-		case 'e': o->fmt.link = true; break;
-		case OPT_LAYERS: o->fmt.layers = true; break;
-		case OPT_HEX: o->fmt.hex = true; break;
-		case OPT_JSON: o->fmt.json = true; break;
-		case OPT_PRINT: o->print = true; break;
-		case 't': o->fmt.no_time = true; break;
-		case 'n': break;
-		case OPT_USER: o->user = optarg; break;
-		case 'q': o->quiet = true; break;
-		case 'h': cli_help(usage);
-		default: cli_usage("unexpected option");
-		}
-	}
+	bool numeric; /* -n: names are never looked up anyway */
+	const struct cli_opt table[] = {
+		CLI_STR('i', "interface", &o->cap.iface),
+		CLI_STR('r', "read", &o->cap.file),
+		CLI_STR('w', "write", &o->write),
+		CLI_NUM('c', "count", &o->count, 1, UINT64_MAX),
+		CLI_NUM('s', "snaplen", &o->cap.snaplen, 1, 262144),
+		CLI_MS(0, "timeout", &o->timeout_ms),
+		CLI_FLAG(0, "promisc", &o->cap.promisc),
+		CLI_FLAG('e', NULL, &o->fmt.link),
+		CLI_FLAG(0, "layers", &o->fmt.layers),
+		CLI_FLAG(0, "hex", &o->fmt.hex),
+		CLI_FLAG(0, "json", &o->fmt.json),
+		CLI_FLAG(0, "print", &o->print),
+		CLI_FLAG('t', NULL, &o->fmt.no_time),
+		CLI_FLAG('n', NULL, &numeric),
+		CLI_STR(0, "user", &o->user),
+		CLI_FLAG('q', "quiet", &o->quiet),
+	};
+	cli_parse(argc, argv, table, usage);
 	size_t k = 0;
 	for (int i = optind; i < argc; i++) {
 		int n = snprintf(o->filter + k, sizeof o->filter - k, "%s%s", k ? " " : "",

@@ -140,8 +140,10 @@ static void on_connected(const struct sk_connect_result *res, void *data)
 	}
 }
 
-static void parse_source(struct opts *o, const char *text, char *buf)
+static void parse_source(const struct cli_opt *opt, const char *text)
 {
+	struct opts *o = opt->to;
+	char *buf = o->source;
 	/* --source [ADDR]:PORT, or a bare address like -s. */
 	char err[SK_ERRLEN];
 	struct sk_endpoint ep;
@@ -176,70 +178,42 @@ static void check_one_way(const struct opts *o)
 			  "--wait-reply, -q, --hex and --no-shutdown do not apply");
 }
 
+static void take_exec(const struct cli_opt *opt, const char *text)
+{
+	struct opts *o = opt->to;
+	o->exec_cmd = text;
+	o->exec_shell = opt->name[0] == 's';
+}
+
 static void parse(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
-		{ "timeout", required_argument, NULL, 'w' },
-		{ "source", required_argument, NULL, 's' },
-		{ "retry", required_argument, NULL, OPT_RETRY },
-		{ "send", required_argument, NULL, OPT_SEND },
-		{ "hex-input", no_argument, NULL, OPT_HEX_INPUT },
-		{ "append", required_argument, NULL, OPT_APPEND },
-		{ "wait-reply", required_argument, NULL, OPT_WAIT_REPLY },
-		{ "no-shutdown", no_argument, NULL, OPT_NO_SHUTDOWN },
-		{ "send-only", no_argument, NULL, OPT_SEND_ONLY },
-		{ "recv-only", no_argument, NULL, OPT_RECV_ONLY },
-		{ "exec", required_argument, NULL, OPT_EXEC },
-		{ "sh-exec", required_argument, NULL, OPT_SH_EXEC },
-		{ "crlf", no_argument, NULL, 'C' },
-		{ "hex", no_argument, NULL, OPT_HEX },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "stats", no_argument, NULL, OPT_STATS },
-		TLS_CLIENT_LONGOPTS,
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	o->ro.quit_ms = -1;
 	char err[SK_ERRLEN];
 	bool wait_set = false;
-	int c;
-	while ((c = cli_getopt(argc, argv, "46w:s:p:q:Cvh", longopts)) != -1) {
-		if (tls_opt_take(&o->tls, c, optarg))
-			continue;
-		switch (c) {
-		case '4': o->co.family = AF_INET; break;
-		case '6': o->co.family = AF_INET6; break;
-		case 'w': o->co.timeout_ms = cli_duration_ms("-w", optarg); break;
-		case 's': parse_source(o, optarg, o->source); break;
-		case 'p': o->co.source_port = cli_port("-p", optarg, "tcp"); break;
-		case 'q': o->ro.quit_ms = (int64_t)cli_duration_ms("-q", optarg); break;
-		case OPT_RETRY: o->co.retries = (unsigned)cli_number("--retry", optarg, 0, 1000); break;
-		case OPT_SEND: o->send_text = optarg; break;
-		case OPT_HEX_INPUT: o->hex_input = true; break;
-		case OPT_APPEND:
-			if (sk_append_parse(optarg, &o->append, err))
-				cli_usage("--append: %s", err);
-			break;
-		case OPT_WAIT_REPLY:
-			o->ro.wait_reply_ms = cli_duration_ms("--wait-reply", optarg);
-			wait_set = true;
-			break;
-		case OPT_NO_SHUTDOWN: o->ro.no_shutdown = true; break;
-		case OPT_SEND_ONLY: o->ro.send_only = true; break;
-		case OPT_RECV_ONLY: o->ro.recv_only = true; break;
-		case OPT_EXEC:
-		case OPT_SH_EXEC:
-			o->exec_cmd = optarg;
-			o->exec_shell = c == OPT_SH_EXEC;
-			break;
-		case 'C': o->ro.crlf = true; break;
-		case OPT_HEX: o->ro.show.hex = true; break;
-		case 'v': o->ro.show.verbose = true; break;
-		case OPT_STATS: o->ro.stats = true; break;
-		case 'h': cli_help(usage);
-		default: cli_usage("unexpected option");
-		}
-	}
+	const struct cli_opt table[] = {
+		CLI_SETV('4', NULL, &o->co.family, AF_INET),
+		CLI_SETV('6', NULL, &o->co.family, AF_INET6),
+		CLI_MS('w', "timeout", &o->co.timeout_ms, .label = "-w"),
+		CLI_CALL('s', "source", parse_source, o),
+		CLI_PORT('p', NULL, &o->co.source_port, "tcp"),
+		CLI_MS('q', NULL, &o->ro.quit_ms),
+		CLI_NUM(0, "retry", &o->co.retries, 0, 1000),
+		CLI_STR(0, "send", &o->send_text),
+		CLI_FLAG(0, "hex-input", &o->hex_input),
+		CLI_APPEND(&o->append),
+		CLI_MS(0, "wait-reply", &o->ro.wait_reply_ms, .seen = &wait_set),
+		CLI_FLAG(0, "no-shutdown", &o->ro.no_shutdown),
+		CLI_FLAG(0, "send-only", &o->ro.send_only),
+		CLI_FLAG(0, "recv-only", &o->ro.recv_only),
+		CLI_CALL(0, "exec", take_exec, o),
+		CLI_CALL(0, "sh-exec", take_exec, o),
+		CLI_FLAG('C', "crlf", &o->ro.crlf),
+		CLI_FLAG(0, "hex", &o->ro.show.hex),
+		CLI_FLAG('v', "verbose", &o->ro.show.verbose),
+		CLI_FLAG(0, "stats", &o->ro.stats),
+		TLS_CLIENT_OPTS(&o->tls),
+	};
+	cli_parse(argc, argv, table, usage);
 	if (optind >= argc)
 		cli_usage("missing HOST:PORT");
 	if (optind + 1 < argc)

@@ -122,21 +122,13 @@ struct opts {
 /* --allow, --deny and their files, kept until every option is read:
  * names resolve with -4/-6 in force, wherever those were given. */
 struct host_arg {
-	int opt; /* OPT_ALLOW, OPT_DENY, OPT_ALLOW_FILE, OPT_DENY_FILE */
+	const char *opt; /* "--allow", "--deny", "--allow-file" or "--deny-file" */
 	const char *text;
 };
 
-static const char *host_opt_name(int opt)
+static struct sk_hostlist *host_side(struct opts *o, const char *opt)
 {
-	return opt == OPT_ALLOW	       ? "--allow"
-	       : opt == OPT_DENY       ? "--deny"
-	       : opt == OPT_ALLOW_FILE ? "--allow-file"
-				       : "--deny-file";
-}
-
-static struct sk_hostlist *host_side(struct opts *o, int opt)
-{
-	bool allow = opt == OPT_ALLOW || opt == OPT_ALLOW_FILE;
+	bool allow = opt[2] == 'a';
 	struct sk_hostlist **l = allow ? &o->so.allow : &o->so.deny;
 	if (!*l && sk_hostlist_new(l))
 		cli_fail(EXIT_FAIL, "out of memory");
@@ -144,7 +136,7 @@ static struct sk_hostlist *host_side(struct opts *o, int opt)
 }
 
 /* HOST[,HOST...] as ncat takes it on its command line. */
-static void host_specs(struct opts *o, int opt, const char *text)
+static void host_specs(struct opts *o, const char *opt, const char *text)
 {
 	struct sk_hostlist *l = host_side(o, opt);
 	char spec[SK_HOSTSPEC_MAX + 1], err[SK_ERRLEN];
@@ -154,7 +146,7 @@ static void host_specs(struct opts *o, int opt, const char *text)
 		snprintf(spec, sizeof spec, "%.*s", (int)n, p);
 		if (n >= sizeof spec ||
 		    sk_hostlist_add(l, spec, o->family, 0, err) < 0)
-			cli_usage("%s: %s", host_opt_name(opt),
+			cli_usage("%s: %s", opt,
 				  n >= sizeof spec ? "host too long" : err);
 		p += n;
 	} while (*p++ == ',');
@@ -165,9 +157,8 @@ static void host_specs(struct opts *o, int opt, const char *text)
  * without any host, which would otherwise let everyone in. */
 #define HOST_FILE_MAX (1u << 20)
 
-static void host_file(struct opts *o, int opt, const char *path)
+static void host_file(struct opts *o, const char *name, const char *path)
 {
-	const char *name = host_opt_name(opt);
 	FILE *f = fopen(path, "r");
 	if (!f)
 		cli_usage("%s %s: %s", name, path, strerror(errno));
@@ -185,30 +176,31 @@ static void host_file(struct opts *o, int opt, const char *path)
 		cli_usage("%s %s: larger than %u bytes", name, path, HOST_FILE_MAX);
 	unsigned line;
 	char why[SK_ERRLEN];
-	int specs = sk_hostlist_add_text(host_side(o, opt), buf, n, o->family,
+	int specs = sk_hostlist_add_text(host_side(o, name), buf, n, o->family,
 					 0, &line, why);
 	free(buf);
 	if (specs < 0)
 		cli_usage("%s %s line %u: %s", name, path, line, why);
-	if (specs == 0 && opt == OPT_ALLOW_FILE)
+	if (specs == 0 && !strcmp(name, "--allow-file"))
 		cli_usage("%s %s: no addresses in the file", name, path);
 }
 
-static void host_take(struct opts *o, int opt, const char *text)
+static void host_take(const struct cli_opt *opt, const char *text)
 {
+	struct opts *o = opt->to;
 	struct host_arg *grown =
 	    realloc(o->hosts, (o->nhosts + 1) * sizeof *o->hosts);
 	if (!grown)
 		cli_fail(EXIT_FAIL, "out of memory");
 	o->hosts = grown;
-	o->hosts[o->nhosts++] = (struct host_arg){ opt, text };
+	o->hosts[o->nhosts++] = (struct host_arg){ opt->label, text };
 }
 
 static void hosts_build(struct opts *o)
 {
 	for (size_t i = 0; i < o->nhosts; i++) {
 		const struct host_arg *h = &o->hosts[i];
-		if (h->opt == OPT_ALLOW || h->opt == OPT_DENY)
+		if (!strstr(h->opt, "-file"))
 			host_specs(o, h->opt, h->text);
 		else
 			host_file(o, h->opt, h->text);
@@ -217,41 +209,25 @@ static void hosts_build(struct opts *o)
 	o->hosts = NULL;
 }
 
-static uint64_t parse_size(const char *opt, const char *text)
-{
-	/* Bytes, or with a K/M/G suffix (binary multiples). */
-	char num[32];
-	size_t len = strlen(text);
-	uint64_t mult = 1;
-	if (len && len < sizeof num) {
-		char last = text[len - 1];
-		if (last == 'K' || last == 'k')
-			mult = 1024;
-		else if (last == 'M' || last == 'm')
-			mult = 1024 * 1024;
-		else if (last == 'G' || last == 'g')
-			mult = 1024ULL * 1024 * 1024;
-		if (mult > 1)
-			len--;
-	}
-	snprintf(num, sizeof num, "%.*s", (int)len, text);
-	/* Checked here so the message shows what was typed, suffix and all. */
-	uint64_t v;
-	int rc = sk_parse_u64(num, 1, (1ULL << 40) / mult, &v);
-	if (rc == SK_ERANGE)
-		cli_usage("%s %s: out of range 1 byte to 1024G", opt, text);
-	if (rc)
-		cli_usage("%s '%s': not a size (examples: 65536, 512K, 1M)", opt, text);
-	return v * mult;
-}
-
 /* ncat takes 0 as "refuse everyone", which no one wants from a server. */
-static uint64_t max_conns(const char *text)
+static void max_conns(const struct cli_opt *opt, const char *text)
 {
 	if (!strcmp(text, "0"))
 		cli_usage("--max-conns 0 would refuse every client (as in ncat); "
 			  "give 1 or more");
-	return cli_number("--max-conns", text, 1, 10000000);
+	*(uint64_t *)opt->to = cli_number("--max-conns", text, 1, 10000000);
+}
+
+/* --echo, --broker, --chat, --exec CMD, --sh-exec CMD: the mode is .min. */
+static void take_mode(const struct cli_opt *opt, const char *text)
+{
+	struct opts *o = opt->to;
+	o->so.mode = (enum sk_server_mode)opt->min;
+	o->modes++;
+	if (text) {
+		o->so.exec_cmd = text;
+		o->so.exec_shell = opt->name[0] == 's';
+	}
 }
 
 /* The modes exclude each other; one way is one client, plain relay. */
@@ -276,102 +252,46 @@ static void check_modes(const struct opts *o)
 
 static void parse(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
-		{ "keep-open", no_argument, NULL, 'k' },
-		{ "echo", no_argument, NULL, OPT_ECHO },
-		{ "reply", required_argument, NULL, OPT_REPLY },
-		{ "rules", required_argument, NULL, OPT_RULES },
-		{ "append", required_argument, NULL, OPT_APPEND },
-		{ "broker", no_argument, NULL, OPT_BROKER },
-		{ "chat", no_argument, NULL, OPT_CHAT },
-		{ "chat-style", required_argument, NULL, OPT_CHAT_STYLE },
-		{ "exec", required_argument, NULL, OPT_EXEC },
-		{ "sh-exec", required_argument, NULL, OPT_SH_EXEC },
-		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
-		{ "allow", required_argument, NULL, OPT_ALLOW },
-		{ "deny", required_argument, NULL, OPT_DENY },
-		{ "allow-file", required_argument, NULL, OPT_ALLOW_FILE },
-		{ "deny-file", required_argument, NULL, OPT_DENY_FILE },
-		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
-		{ "max-buffer", required_argument, NULL, OPT_MAX_BUFFER },
-		{ "raw", no_argument, NULL, OPT_RAW },
-		{ "hex", no_argument, NULL, OPT_HEX },
-		{ "no-shutdown", no_argument, NULL, OPT_NO_SHUTDOWN },
-		{ "send-only", no_argument, NULL, OPT_SEND_ONLY },
-		{ "recv-only", no_argument, NULL, OPT_RECV_ONLY },
-		{ "crlf", no_argument, NULL, 'C' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "stats", no_argument, NULL, OPT_STATS },
-		TLS_SERVER_LONGOPTS,
-		{ "client-ca", required_argument, NULL, OPT_CLIENT_CA },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static const char *const chat_styles[] = { "ncat", "sockit", NULL };
 	o->so.max_conns = 1000;
 	o->so.max_buffer = 1024 * 1024;
 	char err[SK_ERRLEN];
-	int c;
-	while ((c = cli_getopt(argc, argv, "k46Cvh", longopts)) != -1) {
-		if (tls_opt_take(&o->tls, c, optarg))
-			continue;
-		switch (c) {
-		case 'k': o->so.keep = true; break;
-		case '4': o->family = AF_INET; break;
-		case '6': o->family = AF_INET6; break;
-		case OPT_ECHO:
-			o->so.mode = SK_SERVER_ECHO;
-			o->modes++;
-			break;
-		case OPT_REPLY: o->reply_text = optarg; break;
-		case OPT_RULES: o->rules_file = optarg; break;
-		case OPT_APPEND:
-			if (sk_append_parse(optarg, &o->append, err))
-				cli_usage("--append: %s", err);
-			o->so.append = &o->append;
-			break;
-		case OPT_BROKER:
-			o->so.mode = SK_SERVER_BROKER;
-			o->modes++;
-			break;
-		case OPT_CHAT:
-			o->so.mode = SK_SERVER_CHAT;
-			o->modes++;
-			break;
-		case OPT_CHAT_STYLE:
-			if (!strcmp(optarg, "ncat"))
-				o->so.chat_style = SK_CHAT_NCAT;
-			else if (!strcmp(optarg, "sockit"))
-				o->so.chat_style = SK_CHAT_SOCKIT;
-			else
-				cli_usage("--chat-style '%s': ncat or sockit", optarg);
-			o->chat_style_set = true;
-			break;
-		case OPT_EXEC:
-		case OPT_SH_EXEC:
-			o->so.mode = SK_SERVER_EXEC;
-			o->so.exec_cmd = optarg;
-			o->so.exec_shell = c == OPT_SH_EXEC;
-			o->modes++;
-			break;
-		case OPT_MAX_CONNS: o->so.max_conns = max_conns(optarg); break;
-		case OPT_ALLOW:
-		case OPT_DENY:
-		case OPT_ALLOW_FILE:
-		case OPT_DENY_FILE: host_take(o, c, optarg); break;
-		case OPT_IDLE: o->so.idle_ms = cli_duration_ms("--idle-timeout", optarg); break;
-		case OPT_MAX_BUFFER: o->so.max_buffer = parse_size("--max-buffer", optarg); break;
-		case OPT_RAW: o->so.raw = true; break;
-		case OPT_HEX: o->so.show.hex = true; break;
-		case OPT_NO_SHUTDOWN: o->no_shutdown = true; break;
-		case OPT_SEND_ONLY: o->send_only = true; break;
-		case OPT_RECV_ONLY: o->recv_only = true; break;
-		case 'C': o->so.crlf = true; break;
-		case 'v': o->so.verbose = o->so.show.verbose = true; break;
-		case OPT_STATS: o->so.stats = true; break;
-		case 'h': cli_help(usage);
-		default: cli_usage("unexpected option");
-		}
-	}
+	const struct cli_opt table[] = {
+		CLI_FLAG('k', "keep-open", &o->so.keep),
+		CLI_SETV('4', NULL, &o->family, AF_INET),
+		CLI_SETV('6', NULL, &o->family, AF_INET6),
+		CLI_ACT(0, "echo", take_mode, o, .min = SK_SERVER_ECHO),
+		CLI_STR(0, "reply", &o->reply_text),
+		CLI_STR(0, "rules", &o->rules_file),
+		CLI_APPEND(&o->append),
+		CLI_ACT(0, "broker", take_mode, o, .min = SK_SERVER_BROKER),
+		CLI_ACT(0, "chat", take_mode, o, .min = SK_SERVER_CHAT),
+		CLI_WORD(0, "chat-style", &o->so.chat_style, chat_styles, "ncat or sockit",
+			 .seen = &o->chat_style_set),
+		CLI_CALL(0, "exec", take_mode, o, .min = SK_SERVER_EXEC),
+		CLI_CALL(0, "sh-exec", take_mode, o, .min = SK_SERVER_EXEC),
+		CLI_CALL(0, "max-conns", max_conns, &o->so.max_conns),
+		CLI_CALL(0, "allow", host_take, o, .label = "--allow"),
+		CLI_CALL(0, "deny", host_take, o, .label = "--deny"),
+		CLI_CALL(0, "allow-file", host_take, o, .label = "--allow-file"),
+		CLI_CALL(0, "deny-file", host_take, o, .label = "--deny-file"),
+		CLI_MS(0, "idle-timeout", &o->so.idle_ms),
+		CLI_SIZE(0, "max-buffer", &o->so.max_buffer, 1ULL << 40, "65536, 512K, 1M"),
+		CLI_FLAG(0, "raw", &o->so.raw),
+		CLI_FLAG(0, "hex", &o->so.show.hex),
+		CLI_FLAG(0, "no-shutdown", &o->no_shutdown),
+		CLI_FLAG(0, "send-only", &o->send_only),
+		CLI_FLAG(0, "recv-only", &o->recv_only),
+		CLI_FLAG('C', "crlf", &o->so.crlf),
+		CLI_FLAG('v', "verbose", &o->so.verbose),
+		CLI_FLAG(0, "stats", &o->so.stats),
+		TLS_SERVER_OPTS(&o->tls),
+		CLI_STR(0, "client-ca", &o->tls.client_ca),
+	};
+	cli_parse(argc, argv, table, usage);
+	o->so.show.verbose = o->so.verbose;
+	if (o->append.kind)
+		o->so.append = &o->append;
 	if (optind >= argc)
 		cli_usage("missing [ADDR]:PORT");
 	if (optind + 1 < argc)

@@ -275,24 +275,14 @@ static void on_stop(int sig)
 
 int cmd_tour(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "list", no_argument, NULL, 'l' },
-		{ "step", required_argument, NULL, 's' },
-		{ "pause", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	bool list = false, pause = false;
-	int only = 0, c;
-	while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
-		switch (c) {
-		case 'l': list = true; break;
-		case 's': only = (int)cli_number("--step", optarg, 1, (uint64_t)step_count()); break;
-		case 'p': pause = true; break;
-		case 'h': cli_help(usage);
-		default: cli_usage("unexpected option");
-		}
-	}
+	int only = 0;
+	const struct cli_opt table[] = {
+		CLI_FLAG(0, "list", &list),
+		CLI_NUM(0, "step", &only, 1, (uint64_t)step_count()),
+		CLI_FLAG(0, "pause", &pause),
+	};
+	cli_parse(argc, argv, table, usage);
 	if (optind < argc)
 		cli_usage("unexpected argument '%s'", argv[optind]);
 	if (list) {

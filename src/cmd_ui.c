@@ -86,8 +86,9 @@ static void positional(struct ui *ui, int argc, char **argv)
 		cli_usage("unexpected argument '%s'", argv[optind]);
 }
 
-static void set_append(struct ui *ui, const char *spec)
+static void set_append(const struct cli_opt *opt, const char *spec)
 {
+	struct ui *ui = opt->to;
 	char err[SK_ERRLEN];
 	if (sk_append_parse(spec, &ui->append, err))
 		cli_usage("--append: %s", err);
@@ -97,8 +98,9 @@ static void set_append(struct ui *ui, const char *spec)
 			ui->append_i = i;
 }
 
-static void set_view(struct ui *ui, const char *v)
+static void set_view(const struct cli_opt *opt, const char *v)
 {
+	struct ui *ui = opt->to;
 	if (!strcmp(v, "text"))
 		ui->view = UI_VIEW_TEXT;
 	else if (!strcmp(v, "hex"))
@@ -121,73 +123,41 @@ struct ui_args {
 	const char *rules, *reply;
 };
 
+/* --local, --every, --count and --send fill the console's fields (.min). */
+static void set_field(const struct cli_opt *opt, const char *text)
+{
+	struct ui *ui = opt->to;
+	char num[32];
+	if (opt->min == UI_F_LOCAL)
+		parse_endpoint("--local: ", text, "udp");
+	if (opt->min == UI_F_EVERY)
+		snprintf(num, sizeof num, "%llu",
+			 (unsigned long long)cli_duration_ms("--every", text));
+	if (opt->min == UI_F_COUNT)
+		snprintf(num, sizeof num, "%llu",
+			 (unsigned long long)cli_number("--count", text, 0, 1000000000));
+	bool number = opt->min == UI_F_EVERY || opt->min == UI_F_COUNT;
+	ui_edit_set(&ui->edit[opt->min], number ? num : text);
+}
+
 static void parse(struct ui *ui, int argc, char **argv, struct ui_args *a)
 {
-	enum {
-		OPT_LOCAL = 256,
-		OPT_VIEW,
-		OPT_HEXIN,
-		OPT_APPEND,
-		OPT_EVERY,
-		OPT_COUNT,
-		OPT_SEND,
-		OPT_ECHO,
-		OPT_REPLY,
-		OPT_RULES,
-		OPT_HISTORY
+	const struct cli_opt table[] = {
+		CLI_SETV('4', NULL, &ui->family, AF_INET),
+		CLI_SETV('6', NULL, &ui->family, AF_INET6),
+		CLI_CALL(0, "local", set_field, ui, .min = UI_F_LOCAL),
+		CLI_CALL(0, "view", set_view, ui),
+		CLI_SETV(0, "hex-input", &ui->input, UI_IN_HEX),
+		CLI_CALL(0, "append", set_append, ui),
+		CLI_CALL(0, "every", set_field, ui, .min = UI_F_EVERY),
+		CLI_CALL(0, "count", set_field, ui, .min = UI_F_COUNT),
+		CLI_CALL(0, "send", set_field, ui, .min = UI_F_SEND),
+		CLI_FLAG(0, "echo", &ui->resp.echo),
+		CLI_STR(0, "reply", &a->reply),
+		CLI_STR(0, "rules", &a->rules),
+		CLI_NUM(0, "history", &a->history, 10, 1000000),
 	};
-	static const struct option longopts[] = {
-		{ "local", required_argument, NULL, OPT_LOCAL },
-		{ "view", required_argument, NULL, OPT_VIEW },
-		{ "hex-input", no_argument, NULL, OPT_HEXIN },
-		{ "append", required_argument, NULL, OPT_APPEND },
-		{ "every", required_argument, NULL, OPT_EVERY },
-		{ "count", required_argument, NULL, OPT_COUNT },
-		{ "send", required_argument, NULL, OPT_SEND },
-		{ "echo", no_argument, NULL, OPT_ECHO },
-		{ "reply", required_argument, NULL, OPT_REPLY },
-		{ "rules", required_argument, NULL, OPT_RULES },
-		{ "history", required_argument, NULL, OPT_HISTORY },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	char num[32];
-	int opt;
-	while ((opt = cli_getopt(argc, argv, "46h", longopts)) != -1) {
-		switch (opt) {
-		case '4': ui->family = AF_INET; break;
-		case '6': ui->family = AF_INET6; break;
-		case OPT_LOCAL:
-			parse_endpoint("--local: ", optarg, "udp");
-			ui_edit_set(&ui->edit[UI_F_LOCAL], optarg);
-			break;
-		case OPT_VIEW: set_view(ui, optarg); break;
-		case OPT_HEXIN: ui->input = UI_IN_HEX; break;
-		case OPT_APPEND: set_append(ui, optarg); break;
-		case OPT_EVERY:
-			snprintf(num, sizeof num, "%llu",
-				 (unsigned long long)cli_duration_ms("--every",
-								     optarg));
-			ui_edit_set(&ui->edit[UI_F_EVERY], num);
-			break;
-		case OPT_COUNT:
-			snprintf(num, sizeof num, "%llu",
-				 (unsigned long long)cli_number(
-				     "--count", optarg, 0, 1000000000));
-			ui_edit_set(&ui->edit[UI_F_COUNT], num);
-			break;
-		case OPT_SEND: ui_edit_set(&ui->edit[UI_F_SEND], optarg); break;
-		case OPT_ECHO: ui->resp.echo = true; break;
-		case OPT_REPLY: a->reply = optarg; break;
-		case OPT_RULES: a->rules = optarg; break;
-		case OPT_HISTORY:
-			a->history =
-			    cli_number("--history", optarg, 10, 1000000);
-			break;
-		case 'h': cli_help(usage);
-		default: cli_usage("unexpected option");
-		}
-	}
+	cli_parse(argc, argv, table, usage);
 	positional(ui, argc, argv);
 }
 

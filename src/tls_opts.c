@@ -5,21 +5,6 @@
 #include "sockit/error.h"
 #include "sockit/tls.h"
 
-bool tls_opt_take(struct tcp_tls_opts *o, int c, const char *arg)
-{
-	switch (c) {
-	case OPT_TLS: o->on = true; return true;
-	case OPT_SNI: o->sni = arg; return true;
-	case OPT_CAFILE: o->cafile = arg; return true;
-	case OPT_ALPN: o->alpn = arg; return true;
-	case OPT_INSECURE: o->insecure = true; return true;
-	case OPT_CERT: o->cert = arg; return true;
-	case OPT_KEY: o->key = arg; return true;
-	case OPT_CLIENT_CA: o->client_ca = arg; return true;
-	default: return false;
-	}
-}
-
 void tls_check_client(const struct tcp_tls_opts *o)
 {
 	bool given = o->sni || o->cafile || o->alpn || o->insecure || o->cert || o->key;

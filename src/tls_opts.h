@@ -1,43 +1,37 @@
-/* The TLS options of tcp connect and tcp listen (struct tcp_tls_opts and
- * the OPT_* codes of tcp.h), spelled, checked and turned into a context in
+/* The TLS options of tcp connect and tcp listen (struct tcp_tls_opts of
+ * tcp.h), spelled, checked and turned into a context in
  * one place, so that every command taking "TLS with the same flags as tcp"
  * (file send, file recv) takes exactly those.
  *
- * Use: put TLS_CLIENT_LONGOPTS (or TLS_SERVER_LONGOPTS) in the command's
- * option table, offer every getopt result to tls_opt_take first, then call
- * tls_check_client / tls_check_server once parsing is done. */
+ * Use: put TLS_CLIENT_OPTS (or TLS_SERVER_OPTS) in the command's option
+ * table, then call tls_check_client / tls_check_server once parsing is
+ * done. */
 #ifndef SOCKIT_SRC_TLS_OPTS_H
 #define SOCKIT_SRC_TLS_OPTS_H
 
-#include <getopt.h>
 #include <stdbool.h>
 
 #include "cli.h"
 #include "tcp.h"
 
-/* tcp connect's spelling: --tls (--ssl as ncat), --sni, --cafile, --alpn,
- * --insecure, --cert, --key. */
-#define TLS_CLIENT_LONGOPTS                                                    \
-	{ "tls", no_argument, NULL, OPT_TLS },                                 \
-	{ "ssl", no_argument, NULL, OPT_TLS },                                 \
-	{ "sni", required_argument, NULL, OPT_SNI },                           \
-	{ "cafile", required_argument, NULL, OPT_CAFILE },                     \
-	{ "alpn", required_argument, NULL, OPT_ALPN },                         \
-	{ "insecure", no_argument, NULL, OPT_INSECURE },                       \
-	{ "cert", required_argument, NULL, OPT_CERT },                         \
-	{ "key", required_argument, NULL, OPT_KEY }
+/* tcp connect's spelling, as entries of a cli_opt table filling the
+ * struct tcp_tls_opts at T: --tls (--ssl as ncat), --sni, --cafile,
+ * --alpn, --insecure, --cert, --key. */
+#define TLS_CLIENT_OPTS(T)                                                     \
+	CLI_FLAG(0, "tls", &(T)->on, .alias = "ssl"),                          \
+	CLI_STR(0, "sni", &(T)->sni),                                          \
+	CLI_STR(0, "cafile", &(T)->cafile),                                    \
+	CLI_STR(0, "alpn", &(T)->alpn),                                        \
+	CLI_FLAG(0, "insecure", &(T)->insecure),                               \
+	CLI_STR(0, "cert", &(T)->cert),                                        \
+	CLI_STR(0, "key", &(T)->key)
 
 /* tcp listen's: --tls (--ssl), --cert, --key, --alpn. */
-#define TLS_SERVER_LONGOPTS                                                    \
-	{ "tls", no_argument, NULL, OPT_TLS },                                 \
-	{ "ssl", no_argument, NULL, OPT_TLS },                                 \
-	{ "cert", required_argument, NULL, OPT_CERT },                         \
-	{ "key", required_argument, NULL, OPT_KEY },                           \
-	{ "alpn", required_argument, NULL, OPT_ALPN }
-
-/* When c is one of the OPT_* TLS codes, records it (arg is optarg) in o
- * and returns true; otherwise returns false and leaves o alone. */
-bool tls_opt_take(struct tcp_tls_opts *o, int c, const char *arg);
+#define TLS_SERVER_OPTS(T)                                                     \
+	CLI_FLAG(0, "tls", &(T)->on, .alias = "ssl"),                          \
+	CLI_STR(0, "cert", &(T)->cert),                                        \
+	CLI_STR(0, "key", &(T)->key),                                          \
+	CLI_STR(0, "alpn", &(T)->alpn)
 
 /* The usage errors tcp connect gives (exit 2): options that need --tls,
  * --insecure with --cafile, --cert without --key. */

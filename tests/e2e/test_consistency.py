@@ -116,19 +116,27 @@ def test_udp_send_verbose_shows_what_it_sends_over_ipv6():
 
 
 def _options_in_source(command):
-    """The long and short options a command's getopt table accepts, read
-    from its source (the TLS tables of src/tls_opts.h expanded)."""
+    """The long and short options a command's option table accepts, read
+    from its source: the entries of its cli_opt table (src/cli.h), with the
+    table macros of src/cli.h and src/tls_opts.h expanded."""
     import re
     from conftest import ROOT
     src = (ROOT / "src" / f"cmd_{command.replace(' ', '_')}.c").read_text()
-    macros = (ROOT / "src" / "tls_opts.h").read_text()
-    table = re.search(r"longopts\[\] = \{(.*?)\n\t*\};", src, re.S).group(1)
-    for name in re.findall(r"\b(TLS_\w+_LONGOPTS)\b", table):
-        body = re.search(rf"#define {name}\b(.*?)\n\n", macros, re.S).group(1)
-        table += body
-    longs = set(re.findall(r'\{\s*"([a-z0-9-]+)"', table))
-    shorts = re.search(r'cli_getopt\(argc, argv,\s*"([^"]*)"', src).group(1)
-    return longs, {c for c in shorts if c != ":"}
+    macros = "".join((ROOT / "src" / f).read_text() for f in ("cli.h", "tls_opts.h"))
+    old = re.search(r"longopts\[\] = \{(.*?)\n\t*\};", src, re.S)
+    if old:  # a getopt table not yet converted
+        shorts = re.search(r'cli_getopt\(argc, argv,\s*"([^"]*)"', src).group(1)
+        return set(re.findall(r'\{\s*"([a-z0-9-]+)"', old.group(1))), set(shorts) - {":"}
+    table = re.search(r"struct cli_opt table\[\] = \{(.*?)\n\t*\};", src, re.S).group(1)
+    for name in re.findall(r"\b((?:TLS_\w+_OPTS|CLI_COLOR|CLI_APPEND))\(", table):
+        table += re.search(rf"#define {name}\b(.*?)\n\n", macros, re.S).group(1)
+    entry = r"CLI_[A-Z]+\(\s*(?:0|'(.)')\s*,\s*(?:NULL|\"([a-z0-9-]+)\")"
+    longs, shorts = set(), set()
+    for short, long in re.findall(entry, table):
+        shorts |= {short} - {""}
+        longs |= {long} - {""}
+    longs |= set(re.findall(r'\.alias = "([a-z0-9-]+)"', table))
+    return longs, shorts
 
 
 def _man_text(command):
