@@ -1,7 +1,6 @@
 /* sockit udp chat: the two-way "network assistant" — what is typed goes
  * out, what arrives is shown, both at once; a peer table names senders. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,11 +9,9 @@
 #include "cli.h"
 #include "commands.h"
 #include "sockit/bytes.h"
-#include "sockit/loop.h"
 #include "sockit/console.h"
 #include "sockit/error.h"
 #include "sockit/fdio.h"
-#include "stats_line.h"
 #include "udp_common.h"
 
 static const char usage[] =
@@ -66,11 +63,11 @@ static const char usage[] =
 enum target { TARGET_LAST, TARGET_ONE, TARGET_ALL };
 
 struct chat {
-	uv_loop_t loop;
-	struct sk_udp *u;
-	struct sk_peers peers;
+	struct udp_run run;
+	struct sk_udp_session *ss;
+	struct sk_peers *peers; /* the session's */
 	struct udp_show show;
-	struct sk_responder resp;
+	struct sk_responder resp; /* echo and rules, for the session */
 	struct sk_append append;
 	bool has_append, hex_input, console, stats;
 	enum target target;
@@ -78,11 +75,8 @@ struct chat {
 	struct sk_fdin *in;
 	uint64_t quit_after_ms, idle_ms;
 	bool quit_after_set;
-	uv_timer_t quit, idle;
-	uv_signal_t sigint, sigterm, sigusr1;
-	uv_prepare_t flush;
-	struct stats_line live; /* --stats on a terminal, without a console */
 	size_t max_payload;
+	char tag[SK_ADDRSTRLEN + 16]; /* the sender being answered */
 	int status;
 	bool done;
 	bool lost; /* a datagram was not sent: exit 1 at the end */
@@ -97,7 +91,8 @@ static void finish(struct chat *c, int status)
 	if (c->in)
 		sk_fdin_close(c->in);
 	c->in = NULL;
-	uv_stop(&c->loop);
+	sk_udp_session_stop(c->ss);
+	uv_stop(&c->run.loop);
 }
 
 static void peer_tag(const struct sk_peer *p, char *buf, size_t cap)
@@ -108,41 +103,45 @@ static void peer_tag(const struct sk_peer *p, char *buf, size_t cap)
 static void send_to(struct chat *c, struct sk_peer *p, const uint8_t *data,
 		    size_t n)
 {
-	int rc = udp_send_one(c->u, c->has_append ? &c->append : NULL, data, n,
-			      (const struct sockaddr *)&p->addr, p->addrlen);
+	int rc = sk_udp_session_send(c->ss, (const struct sockaddr *)&p->addr, p->addrlen, data, n);
 	if (rc < 0) {
 		cli_warn("send to %s: %s", p->name, sk_strerror(rc));
 		c->lost = true;
+	}
+}
+
+/* -v: what went out, typed or answered. */
+static void on_sent(void *arg, struct sk_peer *p, const uint8_t *data, size_t n,
+		    bool answer)
+{
+	struct chat *c = arg;
+	char tag[SK_ADDRSTRLEN + 16];
+	if (!c->show.verbose)
 		return;
-	}
-	sk_peer_tx(p, (size_t)rc, uv_now(&c->loop));
-	if (c->show.verbose) {
-		char tag[SK_ADDRSTRLEN + 16];
+	if (!answer)
 		peer_tag(p, tag, sizeof tag);
-		udp_show(&c->show, '>', tag, data, n, n, NULL);
-	}
+	udp_show(&c->show, '>', answer ? c->tag : tag, data, n, n, NULL);
 }
 
 /* One datagram to the current target(s). */
 static void send_data(struct chat *c, const uint8_t *data, size_t n)
 {
-	uint8_t suffix[SK_APPEND_MAX];
-	size_t sn = c->has_append ? sk_append_suffix(&c->append, data, n, suffix) : 0;
-	if (n + sn > c->max_payload) {
-		cli_warn("%zu bytes: datagram too large (at most %zu)", n + sn, c->max_payload);
+	size_t wire = sk_udp_session_wire_len(c->ss, data, n);
+	if (wire > c->max_payload) {
+		cli_warn("%zu bytes: datagram too large (at most %zu)", wire, c->max_payload);
 		c->lost = c->lost || !c->console;
 		return;
 	}
 	if (c->target == TARGET_ALL) {
-		if (!c->peers.n) {
+		if (!c->peers->n) {
 			cli_warn("no peers yet: nobody has sent anything");
 			c->lost = c->lost || !c->console;
 		}
-		for (size_t i = 0; i < c->peers.n; i++)
-			send_to(c, c->peers.v[i], data, n);
+		for (size_t i = 0; i < c->peers->n; i++)
+			send_to(c, c->peers->v[i], data, n);
 		return;
 	}
-	struct sk_peer *p = c->target_id ? sk_peers_by_id(&c->peers, c->target_id) : NULL;
+	struct sk_peer *p = c->target_id ? sk_peers_by_id(c->peers, c->target_id) : NULL;
 	if (!p) {
 		cli_warn("nobody to send to yet: no peer has sent anything (give HOST:PORT or /to ID)");
 		c->lost = c->lost || !c->console;
@@ -195,12 +194,12 @@ static void console_line(struct chat *c, const char *p, size_t n)
 		send_line(c, cmd.data, cmd.len, true);
 		break;
 	case SK_CONSOLE_PEERS:
-		sk_peers_format(&c->peers, uv_now(&c->loop), "dgrams", &s);
+		sk_peers_format(c->peers, uv_now(&c->run.loop), "dgrams", &s);
 		fputs(s.p ? s.p : "", stdout);
 		fflush(stdout);
 		break;
 	case SK_CONSOLE_TO:
-		if (!(peer = sk_peers_by_id(&c->peers, cmd.id))) {
+		if (!(peer = sk_peers_by_id(c->peers, cmd.id))) {
 			cli_warn("/to %u: no such peer (see /peers)", cmd.id);
 			break;
 		}
@@ -210,7 +209,7 @@ static void console_line(struct chat *c, const char *p, size_t n)
 		break;
 	case SK_CONSOLE_ALL:
 		c->target = TARGET_ALL;
-		cli_warn("sending to all %zu peers", c->peers.n);
+		cli_warn("sending to all %zu peers", c->peers->n);
 		break;
 	case SK_CONSOLE_HEX:
 		c->show.hex = c->hex_input = cmd.on;
@@ -242,11 +241,6 @@ static void on_line(void *arg, const struct sk_line *line)
 		send_line(c, p, n, false);
 }
 
-static void on_quit_timer(uv_timer_t *t)
-{
-	finish(t->data, EXIT_OK);
-}
-
 static void on_end(void *arg, int status)
 {
 	struct chat *c = arg;
@@ -260,44 +254,42 @@ static void on_end(void *arg, int status)
 		finish(c, EXIT_OK);
 		return;
 	}
-	if (c->quit_after_set)
-		uv_timer_start(&c->quit, on_quit_timer, c->quit_after_ms, 0);
+	sk_udp_session_input_end(c->ss);
 }
 
-static void on_dgram(void *arg, const struct sk_dgram *d)
+static void on_dgram(void *arg, const struct sk_dgram *d, struct sk_peer *p)
 {
 	struct chat *c = arg;
-	uint64_t now = uv_now(&c->loop);
-	struct sk_peer *p = NULL;
-	char tag[SK_ADDRSTRLEN + 16];
-	if (sk_peers_get(&c->peers, d->from, d->fromlen, now, &p) < 0)
-		return;
-	sk_peer_rx(p, d->size, now);
-	if (p->id)
-		peer_tag(p, tag, sizeof tag);
+	if (p && p->id)
+		peer_tag(p, c->tag, sizeof c->tag);
 	else
-		sk_sockaddr_format(d->from, true, tag, sizeof tag);
-	if (c->target == TARGET_LAST && p->id)
+		sk_sockaddr_format(d->from, true, c->tag, sizeof c->tag);
+	if (c->target == TARGET_LAST && p && p->id)
 		c->target_id = p->id;
 	if (d->size > d->len)
 		cli_warn("datagram from %s of %zu bytes cut to %zu (raise --max-size)",
-			 tag, d->size, d->len);
-	udp_show(&c->show, '<', tag, d->data, d->len, d->size, &d->ts);
-	int rc = udp_respond(&c->resp, c->u, d, p, &c->show, tag, now);
-	if (rc < 0)
-		cli_warn("reply to %s: %s", tag, sk_strerror(rc));
-	if (c->idle_ms)
-		uv_timer_again(&c->idle);
+			 c->tag, d->size, d->len);
+	udp_show(&c->show, '<', c->tag, d->data, d->len, d->size, &d->ts);
 }
 
-static void on_signal(uv_signal_t *h, int signum)
+static void on_answer_error(void *arg, struct sk_peer *p, int code)
 {
-	struct chat *c = h->data;
-	if (signum == SIGUSR1) {
-		udp_stats_print(&c->peers, uv_now(&c->loop), "SIGUSR1");
-		return;
-	}
-	finish(c, EXIT_OK);
+	struct chat *c = arg;
+	(void)p;
+	cli_warn("reply to %s: %s", c->tag, sk_strerror(code));
+}
+
+/* -w, or --quit-after once stdin has ended. */
+static void on_session_end(void *arg, enum sk_udp_session_end why, int code)
+{
+	(void)why;
+	(void)code;
+	finish(arg, EXIT_OK);
+}
+
+static void on_stop(void *arg)
+{
+	finish(arg, EXIT_OK);
 }
 
 /* What the command line says beyond struct chat's own fields. */
@@ -389,7 +381,8 @@ static void resolve_ends(const struct chat_args *a, struct sk_udp_ends *ends)
 		cli_fail(EXIT_FAIL, "%s%s", ends->peer_failed ? "" : "--local: ", err);
 }
 
-static void open_socket(struct chat *c, const struct chat_args *a, const struct sk_udp_ends *e)
+static void open_session(struct chat *c, const struct chat_args *a,
+			 const struct sk_udp_ends *e)
 {
 	char err[SK_ERRLEN];
 	const struct sk_addr *to = &e->peer, *bind_addr = &e->local;
@@ -399,48 +392,46 @@ static void open_socket(struct chat *c, const struct chat_args *a, const struct 
 		.reuse = a->local != NULL,
 		.rcvbuf = UDP_RCVBUF_DEFAULT,
 	};
-	int rc = sk_udp_new(&c->loop, &o, (const struct sockaddr *)&bind_addr->ss,
-			    bind_addr->len, &c->u, err);
+	struct sk_udp *u;
+	int rc = sk_udp_new(&c->run.loop, &o, (const struct sockaddr *)&bind_addr->ss,
+			    bind_addr->len, &u, err);
 	if (rc)
 		cli_fail(EXIT_FAIL, "%s", err);
-	c->max_payload = udp_max_payload(to->len ? to->ss.ss_family : o.family);
-	sk_peers_init(&c->peers, 0, uv_now(&c->loop));
+	c->max_payload = sk_udp_max_payload(to->len ? to->ss.ss_family : o.family);
+	struct sk_udp_session_opts so = {
+		.max_size = a->max_size,
+		.rules = c->resp.rules,
+		.echo = c->resp.echo,
+		.append = c->has_append ? &c->append : NULL,
+		.idle_ms = c->idle_ms,
+		.end_after_input = c->quit_after_set,
+		.wait_ms = c->quit_after_ms,
+	};
+	static const struct sk_udp_session_cbs cbs = {
+		.on_recv = on_dgram,
+		.on_sent = on_sent,
+		.on_answer_error = on_answer_error,
+		.on_end = on_session_end,
+	};
+	if (sk_udp_session_new(&c->run.loop, u, &so, &cbs, c, &c->ss, err))
+		cli_fail(EXIT_FAIL, "%s", err);
+	c->peers = sk_udp_session_peers(c->ss);
 	if (a->peer) {
 		struct sk_peer *p;
-		sk_peers_get(&c->peers, (const struct sockaddr *)&to->ss, to->len,
-			     uv_now(&c->loop), &p);
+		sk_udp_session_peer(c->ss, (const struct sockaddr *)&to->ss, to->len, &p);
 		c->target = TARGET_ONE;
 		c->target_id = p->id;
 	}
-	rc = sk_udp_recv_start(c->u, a->max_size, UDP_BATCH, on_dgram, c, err);
-	if (rc)
-		cli_fail(EXIT_FAIL, "%s", err);
-}
-
-/* Timers and signals (before "listening on": it may be signalled at
- * once), and the stdin lines or console. */
-static void start_watchers(struct chat *c)
-{
-	uv_timer_init(&c->loop, &c->quit);
-	uv_timer_init(&c->loop, &c->idle);
-	c->quit.data = c->idle.data = c;
-	uv_signal_init(&c->loop, &c->sigint);
-	uv_signal_init(&c->loop, &c->sigterm);
-	uv_signal_init(&c->loop, &c->sigusr1);
-	c->sigint.data = c->sigterm.data = c->sigusr1.data = c;
-	uv_signal_start(&c->sigint, on_signal, SIGINT);
-	uv_signal_start(&c->sigterm, on_signal, SIGTERM);
-	if (c->stats)
-		uv_signal_start(&c->sigusr1, on_signal, SIGUSR1);
-	if (c->idle_ms)
-		uv_timer_start(&c->idle, on_quit_timer, c->idle_ms, c->idle_ms);
-	udp_flush_start(&c->loop, &c->flush, NULL);
+	c->run.stats = c->stats;
+	c->run.session = c->ss;
+	c->run.on_stop = on_stop;
+	c->run.arg = c;
 }
 
 static void start_stdin(struct chat *c)
 {
 	static const struct sk_fdin_cbs in_cbs = { .on_line = on_line, .on_end = on_end };
-	int rc = sk_fdin_open_lines(&c->loop, STDIN_FILENO,
+	int rc = sk_fdin_open_lines(&c->run.loop, STDIN_FILENO,
 				    c->hex_input ? 6 * c->max_payload + 64 : c->max_payload + 1,
 				    &in_cbs, c, &c->in);
 	if (rc)
@@ -449,23 +440,8 @@ static void start_stdin(struct chat *c)
 	if (c->console)
 		cli_warn("%s", sk_console_help(false));
 	/* A console owns the terminal's last line: the one being typed. */
-	else if (c->stats)
-		stats_line_start(&c->live, &c->loop, stats_read_peers, &c->peers, "dgrams");
-}
-
-static void teardown(struct chat *c)
-{
-	fflush(stdout);
-	stats_line_stop(&c->live);
-	if (c->stats)
-		udp_stats_print(&c->peers, uv_now(&c->loop), "exit");
-	if (c->in)
-		sk_fdin_close(c->in);
-	sk_udp_close(c->u);
-	sk_loop_drain(&c->loop);
-	uv_loop_close(&c->loop);
-	sk_rules_free(c->resp.rules);
-	sk_peers_free(&c->peers);
+	else
+		udp_run_live(&c->run);
 }
 
 int cmd_udp_chat(int argc, char **argv)
@@ -485,19 +461,14 @@ int cmd_udp_chat(int argc, char **argv)
 	resolve_ends(&a, &ends);
 	c.resp.rules = udp_load_rules(a.rules, a.reply);
 
-	uv_loop_init(&c.loop);
-	open_socket(&c, &a, &ends);
-	start_watchers(&c);
-	struct sockaddr_storage ss;
-	socklen_t slen;
-	char name[SK_ADDRSTRLEN];
-	sk_udp_local(c.u, &ss, &slen);
-	sk_sockaddr_format((struct sockaddr *)&ss, true, name, sizeof name);
-	cli_warn("listening on %s", name);
+	uv_loop_init(&c.run.loop);
+	open_session(&c, &a, &ends);
+	/* Signals before "listening on": it may be signalled at once. */
+	udp_run_start(&c.run, NULL);
+	udp_say_listening(sk_udp_session_udp(c.ss));
 	start_stdin(&c);
-
-	uv_run(&c.loop, UV_RUN_DEFAULT);
-	teardown(&c);
+	udp_run(&c.run);
+	sk_rules_free(c.resp.rules);
 	/* Lines that could not be sent were reported one by one; the run
 	 * still failed. */
 	return c.status == EXIT_OK && c.lost ? EXIT_FAIL : c.status;

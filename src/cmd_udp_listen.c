@@ -2,7 +2,6 @@
  * optionally answer them. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +9,6 @@
 #include "cli.h"
 #include "commands.h"
 #include "sockit/error.h"
-#include "sockit/loop.h"
-#include "stats_line.h"
 #include "udp_common.h"
 
 static const char usage[] =
@@ -67,20 +64,15 @@ static const char usage[] =
 #define MAX_JOIN 16
 
 struct listen {
-	uv_loop_t loop;
-	struct sk_udp *u;
+	struct udp_run run;
+	struct sk_udp_session *ss;
 	struct udp_show show;
-	struct sk_responder resp;
+	struct sk_responder resp; /* echo and rules, for the session */
 	struct sk_append append;
-	struct sk_peers peers;
 	bool stats;
-	uint64_t count, got;
+	uint64_t count, idle_ms;
 	FILE *out;
-	uint64_t idle_ms;
-	uv_timer_t idle;
-	uv_signal_t sigint, sigterm, sigusr1;
-	uv_prepare_t flush;
-	struct stats_line live; /* --stats on a terminal */
+	char who[SK_ADDRSTRLEN]; /* the sender of the datagram being handled */
 	int status;
 	bool done;
 };
@@ -91,52 +83,52 @@ static void finish(struct listen *l, int status)
 		return;
 	l->done = true;
 	l->status = status;
-	sk_udp_recv_stop(l->u);
-	uv_stop(&l->loop);
+	sk_udp_session_stop(l->ss);
+	uv_stop(&l->run.loop);
 }
 
-static void on_dgram(void *arg, const struct sk_dgram *d)
+static void on_dgram(void *arg, const struct sk_dgram *d, struct sk_peer *peer)
 {
 	struct listen *l = arg;
-	uint64_t now = uv_now(&l->loop);
-	struct sk_peer *peer = NULL;
-	char who[SK_ADDRSTRLEN];
-	if (sk_peers_get(&l->peers, d->from, d->fromlen, now, &peer) < 0)
-		peer = NULL;
 	if (peer && peer->id)
-		snprintf(who, sizeof who, "%s", peer->name);
+		snprintf(l->who, sizeof l->who, "%s", peer->name);
 	else
-		sk_sockaddr_format(d->from, true, who, sizeof who);
-	if (peer)
-		sk_peer_rx(peer, d->size, now);
+		sk_sockaddr_format(d->from, true, l->who, sizeof l->who);
 	if (d->size > d->len)
 		cli_warn("datagram from %s of %zu bytes cut to %zu (raise --max-size)",
-			 who, d->size, d->len);
-	if (l->out) {
-		if (d->len && fwrite(d->data, 1, d->len, l->out) != d->len) {
-			cli_warn("--output: %s", strerror(errno));
-			finish(l, EXIT_FAIL);
-			return;
-		}
-	}
-	udp_show(&l->show, '<', who, d->data, d->len, d->size, &d->ts);
-	int rc = udp_respond(&l->resp, l->u, d, peer, &l->show, who, now);
-	if (rc < 0)
-		cli_warn("reply to %s: %s", who, sk_strerror(rc));
-	l->got++;
-	if (l->count && l->got >= l->count) {
-		finish(l, EXIT_OK);
+			 l->who, d->size, d->len);
+	if (l->out && d->len && fwrite(d->data, 1, d->len, l->out) != d->len) {
+		cli_warn("--output: %s", strerror(errno));
+		finish(l, EXIT_FAIL);
 		return;
 	}
-	if (l->idle_ms)
-		uv_timer_again(&l->idle);
+	udp_show(&l->show, '<', l->who, d->data, d->len, d->size, &d->ts);
 }
 
-static void on_idle(uv_timer_t *t)
+static void on_answer(void *arg, struct sk_peer *peer, const uint8_t *p, size_t n,
+		      bool answer)
 {
-	struct listen *l = t->data;
-	if (l->count && l->got < l->count) {
-		cli_warn("timeout: %llu of %llu datagrams", (unsigned long long)l->got,
+	struct listen *l = arg;
+	(void)peer;
+	(void)answer;
+	if (l->show.verbose)
+		udp_show(&l->show, '>', l->who, p, n, n, NULL);
+}
+
+static void on_answer_error(void *arg, struct sk_peer *peer, int code)
+{
+	struct listen *l = arg;
+	(void)peer;
+	cli_warn("reply to %s: %s", l->who, sk_strerror(code));
+}
+
+static void on_end(void *arg, enum sk_udp_session_end why, int code)
+{
+	struct listen *l = arg;
+	uint64_t got = sk_udp_session_received(l->ss);
+	(void)code;
+	if (why == SK_UDP_SESSION_IDLE && l->count && got < l->count) {
+		cli_warn("timeout: %llu of %llu datagrams", (unsigned long long)got,
 			 (unsigned long long)l->count);
 		finish(l, EXIT_FAIL);
 		return;
@@ -144,14 +136,9 @@ static void on_idle(uv_timer_t *t)
 	finish(l, EXIT_OK);
 }
 
-static void on_signal(uv_signal_t *s, int signum)
+static void on_stop(void *arg)
 {
-	struct listen *l = s->data;
-	if (signum == SIGUSR1) {
-		udp_stats_print(&l->peers, uv_now(&l->loop), "SIGUSR1");
-		return;
-	}
-	finish(l, EXIT_OK);
+	finish(arg, EXIT_OK);
 }
 
 /* What the command line says beyond struct listen's own fields. */
@@ -257,9 +244,9 @@ static void check_groups(struct listen_args *a, const struct sk_endpoint *ep)
 	}
 }
 
-/* The socket, bound and in its groups, receiving. */
-static void open_socket(struct listen *l, const struct listen_args *a,
-			const struct sk_addr *bind_addr, bool v6only)
+/* The socket, bound and in its groups, and the session receiving on it. */
+static void open_session(struct listen *l, const struct listen_args *a,
+			 const struct sk_addr *bind_addr, bool v6only)
 {
 	char err[SK_ERRLEN];
 	struct sk_udp_opts o = {
@@ -267,12 +254,13 @@ static void open_socket(struct listen *l, const struct listen_args *a,
 		.v6only = v6only,
 		.rcvbuf = a->rcvbuf,
 	};
-	int rc = sk_udp_new(&l->loop, &o, (const struct sockaddr *)&bind_addr->ss,
-			    bind_addr->len, &l->u, err);
+	struct sk_udp *u;
+	int rc = sk_udp_new(&l->run.loop, &o, (const struct sockaddr *)&bind_addr->ss,
+			    bind_addr->len, &u, err);
 	if (rc)
 		cli_fail(EXIT_FAIL, "%s", err);
 	for (size_t i = 0; i < a->njoin; i++) {
-		rc = sk_udp_join_source(l->u, a->joins[i], a->ssm, a->iface, err);
+		rc = sk_udp_join_source(u, a->joins[i], a->ssm, a->iface, err);
 		static const struct cli_subject join_subjects[] = {
 			{ "group ", "--join " },
 			{ "source ", "--source-filter " },
@@ -283,49 +271,26 @@ static void open_socket(struct listen *l, const struct listen_args *a,
 			cli_fail(rc == SK_EBADADDR || rc == SK_EFAMILY ? EXIT_USAGE : EXIT_FAIL,
 				 "%s", err);
 	}
-	sk_peers_init(&l->peers, 0, uv_now(&l->loop));
-	rc = sk_udp_recv_start(l->u, a->max_size, UDP_BATCH, on_dgram, l, err);
-	if (rc)
+	struct sk_udp_session_opts so = {
+		.max_size = a->max_size,
+		.rules = l->resp.rules,
+		.echo = l->resp.echo,
+		.append = a->append ? &l->append : NULL,
+		.count = l->count,
+		.idle_ms = l->idle_ms,
+	};
+	static const struct sk_udp_session_cbs cbs = {
+		.on_recv = on_dgram,
+		.on_sent = on_answer,
+		.on_answer_error = on_answer_error,
+		.on_end = on_end,
+	};
+	if (sk_udp_session_new(&l->run.loop, u, &so, &cbs, l, &l->ss, err))
 		cli_fail(EXIT_FAIL, "%s", err);
-}
-
-/* Signals first: a test (or a user) may signal as soon as it reads the
- * "listening on" line. */
-static void start_watchers(struct listen *l)
-{
-	uv_signal_init(&l->loop, &l->sigint);
-	uv_signal_init(&l->loop, &l->sigterm);
-	uv_signal_init(&l->loop, &l->sigusr1);
-	l->sigint.data = l->sigterm.data = l->sigusr1.data = l;
-	uv_signal_start(&l->sigint, on_signal, SIGINT);
-	uv_signal_start(&l->sigterm, on_signal, SIGTERM);
-	if (l->stats)
-		uv_signal_start(&l->sigusr1, on_signal, SIGUSR1);
-	if (l->idle_ms) {
-		uv_timer_init(&l->loop, &l->idle);
-		l->idle.data = l;
-		uv_timer_start(&l->idle, on_idle, l->idle_ms, l->idle_ms);
-	}
-	udp_flush_start(&l->loop, &l->flush, l->out);
-	if (l->stats)
-		stats_line_start(&l->live, &l->loop, stats_read_peers, &l->peers, "dgrams");
-}
-
-static void teardown(struct listen *l, const char *output)
-{
-	fflush(stdout);
-	stats_line_stop(&l->live);
-	if (l->stats)
-		udp_stats_print(&l->peers, uv_now(&l->loop), "exit");
-	if (l->out && fclose(l->out) != 0 && l->status == EXIT_OK) {
-		cli_warn("--output %s: %s", output, strerror(errno));
-		l->status = EXIT_FAIL;
-	}
-	sk_udp_close(l->u);
-	sk_loop_drain(&l->loop);
-	uv_loop_close(&l->loop);
-	sk_rules_free(l->resp.rules);
-	sk_peers_free(&l->peers);
+	l->run.stats = l->stats;
+	l->run.session = l->ss;
+	l->run.on_stop = on_stop;
+	l->run.arg = l;
 }
 
 int cmd_udp_listen(int argc, char **argv)
@@ -357,17 +322,18 @@ int cmd_udp_listen(int argc, char **argv)
 	if (l.out)
 		l.show.quiet = true;
 
-	uv_loop_init(&l.loop);
-	open_socket(&l, &a, &bind_addr, v6only);
-	start_watchers(&l);
-	struct sockaddr_storage local;
-	socklen_t llen;
-	char name[SK_ADDRSTRLEN];
-	sk_udp_local(l.u, &local, &llen);
-	sk_sockaddr_format((struct sockaddr *)&local, true, name, sizeof name);
-	cli_warn("listening on %s", name);
-
-	uv_run(&l.loop, UV_RUN_DEFAULT);
-	teardown(&l, a.output);
+	uv_loop_init(&l.run.loop);
+	open_session(&l, &a, &bind_addr, v6only);
+	/* Signals first: a test (or a user) may signal as soon as it reads
+	 * the "listening on" line. */
+	udp_run_start(&l.run, l.out);
+	udp_run_live(&l.run);
+	udp_say_listening(sk_udp_session_udp(l.ss));
+	udp_run(&l.run);
+	if (l.out && fclose(l.out) != 0 && l.status == EXIT_OK) {
+		cli_warn("--output %s: %s", a.output, strerror(errno));
+		l.status = EXIT_FAIL;
+	}
+	sk_rules_free(l.resp.rules);
 	return l.status;
 }

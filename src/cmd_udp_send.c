@@ -1,7 +1,6 @@
 /* sockit udp send: datagrams from TEXT, stdin or a file, optionally
  * repeated, then optionally waiting for the replies. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,10 +10,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "sockit/bytes.h"
-#include "sockit/loop.h"
 #include "sockit/error.h"
-#include "sockit/fdio.h"
-#include "stats_line.h"
 #include "udp_common.h"
 
 static const char usage[] =
@@ -66,36 +62,17 @@ static const char usage[] =
 	"or no reply came, 2 usage error (bad text or hex, payload too large).\n";
 
 struct send {
-	uv_loop_t loop;
-	struct sk_udp *u;
+	struct udp_run run;
+	struct sk_udp_session *ss;
 	struct sk_addr to;
 	char to_name[SK_ADDRSTRLEN];
 	struct sk_append append;
 	bool has_append;
 	struct udp_show show;
-	struct sk_peers peers;
-	struct sk_peer *peer; /* the destination */
 	bool stats, hex_input, broadcast;
 	size_t max_payload;
-	/* the datagram being sent */
-	uint8_t *cur;
-	size_t curlen;
-	bool have;
-	uint64_t repeat, left, interval_ms;
-	bool waiting; /* interval timer running */
-	uv_timer_t tick;
-	/* input */
-	struct sk_fdin *in;
-	bool whole, input_done;
-	struct sk_str all; /* --whole */
-	uint64_t line_no;
-	/* replies */
-	uint64_t wait_ms, sent, replies;
-	uv_timer_t deadline;
-	bool wait_started;
-	uv_signal_t sigint, sigterm, sigusr1;
-	uv_prepare_t flush;
-	struct stats_line live; /* --stats on a terminal */
+	uint64_t repeat, interval_ms, wait_ms;
+	bool whole;
 	int status;
 	bool done;
 };
@@ -106,271 +83,84 @@ static void finish(struct send *s, int status)
 		return;
 	s->done = true;
 	s->status = status;
-	if (s->in)
-		sk_fdin_close(s->in);
-	s->in = NULL;
-	uv_stop(&s->loop);
+	sk_udp_session_stop(s->ss);
+	uv_stop(&s->run.loop);
 }
 
-static void on_deadline(uv_timer_t *t);
-
-static void after_send(struct send *s)
+static void warn_too_large(const struct send *s, const char *what, const char *over,
+			   size_t len)
 {
-	if (!s->wait_ms) {
-		finish(s, EXIT_OK);
-		return;
-	}
-	if (s->wait_started)
-		return;
-	s->wait_started = true;
-	if (!s->broadcast && s->replies >= s->sent) {
-		finish(s, EXIT_OK);
-		return;
-	}
-	uv_timer_start(&s->deadline, on_deadline, s->wait_ms, 0);
+	cli_warn("%s: %s%zu bytes: datagram too large (%s carries at most %zu bytes)", what,
+		 over, len, s->max_payload == SK_UDP_MAX_V6 ? "IPv6" : "IPv4", s->max_payload);
 }
 
-static void pump(struct send *s);
-
-/* -v: one '>' line per datagram sent, the --append suffix included. */
-static void show_sent(struct send *s)
-{
-	uint8_t suffix[SK_APPEND_MAX];
-	size_t sn = s->has_append ? sk_append_suffix(&s->append, s->cur, s->curlen, suffix) : 0;
-	uint8_t *all = malloc(s->curlen + sn + 1);
-	if (!all)
-		return;
-	if (s->curlen)
-		memcpy(all, s->cur, s->curlen);
-	memcpy(all + s->curlen, suffix, sn);
-	udp_show(&s->show, '>', s->to_name, all, s->curlen + sn, s->curlen + sn, NULL);
-	free(all);
-}
-
-static void on_tick(uv_timer_t *t)
-{
-	struct send *s = t->data;
-	s->waiting = false;
-	pump(s);
-}
-
-/* Sends what is pending, one datagram per interval. */
-static void pump(struct send *s)
-{
-	/* Back-to-back copies go out 64 per system call (one at a time with
-	 * -v, which shows each). */
-	if (!s->done && s->have && s->left > 1 && !s->waiting && !s->interval_ms &&
-	    !s->show.verbose) {
-		uint8_t suffix[SK_APPEND_MAX];
-		size_t sn = s->has_append ? sk_append_suffix(&s->append, s->cur, s->curlen, suffix) : 0;
-		struct iovec iov[2] = {
-			{ .iov_base = s->cur, .iov_len = s->curlen },
-			{ .iov_base = suffix, .iov_len = sn },
-		};
-		while (s->left > 1) {
-			unsigned n = s->left - 1 > 1u << 20 ? 1u << 20 : (unsigned)(s->left - 1);
-			int rc = sk_udp_send_repeat(s->u, iov, sn ? 2 : 1,
-						    (const struct sockaddr *)&s->to.ss, s->to.len, n);
-			if (rc < 0) {
-				cli_warn("%s: %s%s", s->to_name, sk_strerror(rc),
-					 rc == -EACCES ? " (a broadcast address needs --broadcast)" : "");
-				finish(s, EXIT_FAIL);
-				return;
-			}
-			s->sent += (uint64_t)rc;
-			s->left -= (uint64_t)rc;
-			s->peer->tx_bytes += (uint64_t)rc * (s->curlen + sn);
-			s->peer->tx_msgs += (uint64_t)rc;
-		}
-	}
-	while (!s->done && s->have && s->left && !s->waiting) {
-		int rc = udp_send_one(s->u, s->has_append ? &s->append : NULL, s->cur,
-				      s->curlen, (const struct sockaddr *)&s->to.ss, s->to.len);
-		if (rc < 0) {
-			cli_warn("%s: %s%s", s->to_name, sk_strerror(rc),
-				 rc == -EACCES ? " (a broadcast address needs --broadcast)" : "");
-			finish(s, EXIT_FAIL);
-			return;
-		}
-		s->sent++;
-		sk_peer_tx(s->peer, (size_t)rc, uv_now(&s->loop));
-		if (s->show.verbose)
-			show_sent(s);
-		s->left--;
-		/* The interval is between datagrams: none after the last. */
-		if (s->interval_ms && (s->left || !s->input_done)) {
-			s->waiting = true;
-			uv_timer_start(&s->tick, on_tick, s->interval_ms, 0);
-		}
-	}
-	if (s->done || s->waiting || (s->have && s->left))
-		return;
-	if (s->have) {
-		s->have = false;
-		free(s->cur);
-		s->cur = NULL;
-		if (s->in && !s->input_done)
-			sk_fdin_resume(s->in);
-	}
-	if (s->input_done)
-		after_send(s);
-}
-
-/* Queues one datagram (taking cur), checking its size with the suffix. */
+/* Queues TEXT or --file (freeing cur), the whole input. */
 static void queue(struct send *s, uint8_t *cur, size_t len, const char *what)
 {
-	uint8_t suffix[SK_APPEND_MAX];
-	size_t sn = s->has_append ? sk_append_suffix(&s->append, cur, len, suffix) : 0;
-	if (len + sn > s->max_payload) {
-		free(cur);
-		cli_warn("%s: %zu bytes: datagram too large (%s carries at most %zu bytes)",
-			 what, len + sn, s->max_payload == SK_UDP_MAX_V6 ? "IPv6" : "IPv4",
-			 s->max_payload);
-		finish(s, EXIT_USAGE);
-		return;
-	}
-	s->cur = cur;
-	s->curlen = len;
-	s->have = true;
-	s->left = s->repeat;
-	if (s->in && !s->input_done)
-		sk_fdin_pause(s->in);
-	pump(s);
+	int rc = sk_udp_session_queue(s->ss, (const struct sockaddr *)&s->to.ss, s->to.len, cur,
+				      len, s->repeat, s->interval_ms);
+	if (rc == -EMSGSIZE)
+		warn_too_large(s, what, "", sk_udp_session_wire_len(s->ss, cur, len));
+	free(cur);
+	if (rc < 0)
+		finish(s, rc == -EMSGSIZE ? EXIT_USAGE : EXIT_FAIL);
+	else
+		sk_udp_session_input_end(s->ss);
 }
 
-/* --whole: stdin gathered into one datagram. */
-static void on_chunk(void *arg, const uint8_t *p, size_t n)
+/* What was wrong with stdin's datagrams. */
+static void input_failed(struct send *s)
 {
-	struct send *s = arg;
-	if (s->done)
-		return;
-	if (sk_str_append(&s->all, (const char *)p, n)) {
-		cli_warn("stdin: over %zu bytes: datagram too large (%s "
-			 "carries at most %zu bytes)",
-			 s->max_payload,
-			 s->max_payload == SK_UDP_MAX_V6 ? "IPv6" : "IPv4",
-			 s->max_payload);
-		finish(s, EXIT_USAGE);
-	}
+	const struct sk_udp_input_error *e = sk_udp_session_input_error(s->ss);
+	char what[48] = "stdin";
+	if (e->line)
+		snprintf(what, sizeof what, "stdin line %llu", (unsigned long long)e->line);
+	if (e->code == SK_EBADHEX)
+		cli_warn("%s: bad hex at offset %zu", what, e->offset);
+	else if (e->code == -EMSGSIZE)
+		warn_too_large(s, what, e->size ? "" : "over ", e->size ? e->size : s->max_payload);
+	else
+		cli_warn("stdin: %s", sk_strerror(e->code));
+	finish(s, e->code == SK_EBADHEX || e->code == -EMSGSIZE ? EXIT_USAGE : EXIT_FAIL);
 }
 
-static void on_line(void *arg, const struct sk_line *line)
+/* -v: one '>' line per datagram sent, the --append suffix included. */
+static void on_sent(void *arg, struct sk_peer *peer, const uint8_t *p, size_t n, bool answer)
 {
 	struct send *s = arg;
-	const char *p = (const char *)line->p;
-	size_t n = line->len;
-	if (s->done)
-		return;
-	s->line_no++;
-	if (!s->hex_input && line->cut) {
-		/* Only a piece of the line: its real length is unknown, only
-		 * that it does not fit. */
-		cli_warn("stdin line %llu: over %zu bytes: datagram too large (%s carries at most %zu bytes)",
-			 (unsigned long long)s->line_no, s->max_payload,
-			 s->max_payload == SK_UDP_MAX_V6 ? "IPv6" : "IPv4", s->max_payload);
-		finish(s, EXIT_USAGE);
-		return;
-	}
-	char what[48];
-	snprintf(what, sizeof what, "stdin line %llu", (unsigned long long)s->line_no);
-	uint8_t *buf = malloc(n + 1);
-	if (!buf) {
-		finish(s, EXIT_FAIL);
-		return;
-	}
-	size_t len = n;
-	if (s->hex_input) {
-		size_t bad = 0;
-		int rc = sk_hex_decode(p, n, buf, &bad);
-		if (rc < 0) {
-			free(buf);
-			cli_warn("%s: bad hex at offset %zu", what, bad);
-			finish(s, EXIT_USAGE);
-			return;
-		}
-		len = (size_t)rc;
-	} else {
-		memcpy(buf, p, n);
-	}
-	queue(s, buf, len, what);
+	(void)peer;
+	(void)answer;
+	if (s->show.verbose)
+		udp_show(&s->show, '>', s->to_name, p, n, n, NULL);
 }
 
-static void on_end(void *arg, int status)
+static void on_reply(void *arg, const struct sk_dgram *d, struct sk_peer *peer)
 {
 	struct send *s = arg;
-	if (s->done)
-		return;
-	if (status < 0) {
-		cli_warn("stdin: %s", sk_strerror(status));
-		finish(s, EXIT_FAIL);
-		return;
-	}
-	s->input_done = true;
-	sk_fdin_close(s->in);
-	s->in = NULL;
-	if (s->whole) {
-		uint8_t *buf = malloc(s->all.len + 1);
-		if (!buf) {
-			finish(s, EXIT_FAIL);
-			return;
-		}
-		size_t len = s->all.len;
-		if (s->hex_input) {
-			size_t bad = 0;
-			int rc = sk_hex_decode(s->all.p ? s->all.p : "", s->all.len, buf, &bad);
-			if (rc < 0) {
-				free(buf);
-				cli_warn("stdin: bad hex at offset %zu", bad);
-				finish(s, EXIT_USAGE);
-				return;
-			}
-			len = (size_t)rc;
-		} else if (len) {
-			memcpy(buf, s->all.p, len);
-		}
-		queue(s, buf, len, "stdin");
-		return;
-	}
-	pump(s);
-}
-
-static void on_reply(void *arg, const struct sk_dgram *d)
-{
-	struct send *s = arg;
-	uint64_t now = uv_now(&s->loop);
-	struct sk_peer *peer = NULL;
 	char who[SK_ADDRSTRLEN];
+	(void)peer;
 	sk_sockaddr_format(d->from, true, who, sizeof who);
-	if (sk_peers_get(&s->peers, d->from, d->fromlen, now, &peer) >= 0)
-		sk_peer_rx(peer, d->size, now);
 	if (d->size > d->len)
 		cli_warn("reply from %s of %zu bytes cut to %zu (raise --max-size)", who,
 			 d->size, d->len);
 	udp_show(&s->show, '<', who, d->data, d->len, d->size, &d->ts);
-	s->replies++;
-	if (s->wait_started && !s->broadcast && s->replies >= s->sent)
-		finish(s, EXIT_OK);
 }
 
-static void on_deadline(uv_timer_t *t)
+static void on_end(void *arg, enum sk_udp_session_end why, int code)
 {
-	struct send *s = t->data;
-	if (s->replies)
-		finish(s, EXIT_OK);
-	else {
+	struct send *s = arg;
+	if (why == SK_UDP_SESSION_INPUT) {
+		input_failed(s);
+	} else if (why == SK_UDP_SESSION_FAILED) {
+		cli_warn("%s: %s%s", s->to_name, sk_strerror(code),
+			 code == -EACCES ? " (a broadcast address needs --broadcast)" : "");
+		finish(s, EXIT_FAIL);
+	} else if (why == SK_UDP_SESSION_WAITED && !sk_udp_session_received(s->ss)) {
 		cli_warn("no reply from %s", s->to_name);
 		finish(s, EXIT_FAIL);
+	} else {
+		finish(s, EXIT_OK);
 	}
-}
-
-static void on_signal(uv_signal_t *h, int signum)
-{
-	struct send *s = h->data;
-	if (signum == SIGUSR1) {
-		udp_stats_print(&s->peers, uv_now(&s->loop), "SIGUSR1");
-		return;
-	}
-	finish(s, s->replies || !s->wait_ms ? EXIT_OK : EXIT_FAIL);
 }
 
 /* Reads all of a file that must fit one datagram. */
@@ -484,8 +274,15 @@ static void parse_args(int argc, char **argv, struct send *s, struct send_args *
 		cli_usage("give one of TEXT, --file and --whole");
 }
 
-/* The socket, bound to --source when given, with its options. */
-static void open_socket(struct send *s, const struct send_args *a, const struct sk_udp_ends *e)
+static void on_stop(void *arg)
+{
+	struct send *s = arg;
+	finish(s, sk_udp_session_received(s->ss) || !s->wait_ms ? EXIT_OK : EXIT_FAIL);
+}
+
+/* The socket, bound to --source when given, with its options, and the
+ * session on it: receiving replies with --wait-reply. */
+static void open_session(struct send *s, const struct send_args *a, const struct sk_udp_ends *e)
 {
 	char err[SK_ERRLEN];
 	bool have_src = a->source != NULL;
@@ -499,8 +296,9 @@ static void open_socket(struct send *s, const struct send_args *a, const struct 
 		.mcast_if = a->mif,
 		.rcvbuf = s->wait_ms ? UDP_RCVBUF_DEFAULT : 0,
 	};
-	int rc = sk_udp_new(&s->loop, &o, have_src ? (const struct sockaddr *)&e->local.ss : NULL,
-			    have_src ? e->local.len : 0, &s->u, err);
+	struct sk_udp *u;
+	int rc = sk_udp_new(&s->run.loop, &o, have_src ? (const struct sockaddr *)&e->local.ss : NULL,
+			    have_src ? e->local.len : 0, &u, err);
 	if (rc) {
 		static const struct cli_subject subjects[] = {
 			{ "TTL", "--ttl" },
@@ -510,60 +308,27 @@ static void open_socket(struct send *s, const struct send_args *a, const struct 
 		cli_name_option(err, sizeof err, subjects);
 		cli_fail(rc == SK_EBADADDR ? EXIT_USAGE : EXIT_FAIL, "%s", err);
 	}
-}
-
-/* Timers, signals and the flush of stdout on the loop. */
-static void start_watchers(struct send *s)
-{
-	uv_timer_init(&s->loop, &s->tick);
-	uv_timer_init(&s->loop, &s->deadline);
-	s->tick.data = s->deadline.data = s;
-	uv_signal_init(&s->loop, &s->sigint);
-	uv_signal_init(&s->loop, &s->sigterm);
-	uv_signal_init(&s->loop, &s->sigusr1);
-	s->sigint.data = s->sigterm.data = s->sigusr1.data = s;
-	uv_signal_start(&s->sigint, on_signal, SIGINT);
-	uv_signal_start(&s->sigterm, on_signal, SIGTERM);
-	if (s->stats)
-		uv_signal_start(&s->sigusr1, on_signal, SIGUSR1);
-	udp_flush_start(&s->loop, &s->flush, NULL);
-	if (s->stats)
-		stats_line_start(&s->live, &s->loop, stats_read_peers, &s->peers, "dgrams");
-}
-
-/* Datagrams from stdin: lines, or all of it with --whole. */
-static void start_stdin(struct send *s)
-{
-	if (s->whole)
-		s->all.max = s->hex_input ? 6 * s->max_payload + 64 : s->max_payload;
-	static const struct sk_fdin_cbs cbs = {
-		.on_data = on_chunk,
-		.on_line = on_line,
+	struct sk_udp_session_opts so = {
+		.max_size = s->wait_ms ? a->max_size : 0,
+		.append = s->has_append ? &s->append : NULL,
+		.end_after_input = true,
+		.end_on_replies = !s->broadcast,
+		.wait_ms = s->wait_ms,
+		.each = s->show.verbose,
+	};
+	static const struct sk_udp_session_cbs cbs = {
+		.on_recv = on_reply,
+		.on_sent = on_sent,
 		.on_end = on_end,
 	};
-	int rc = s->whole ? sk_fdin_open(&s->loop, STDIN_FILENO, &cbs, s, &s->in)
-			  : sk_fdin_open_lines(&s->loop, STDIN_FILENO,
-					       s->hex_input ? 6 * s->max_payload + 64
-							    : s->max_payload,
-					       &cbs, s, &s->in);
-	if (rc)
-		cli_fail(EXIT_FAIL, "stdin: %s", sk_strerror(rc));
-}
-
-static void teardown(struct send *s)
-{
-	fflush(stdout);
-	stats_line_stop(&s->live);
-	if (s->stats)
-		udp_stats_print(&s->peers, uv_now(&s->loop), "exit");
-	if (s->in)
-		sk_fdin_close(s->in);
-	sk_udp_close(s->u);
-	sk_loop_drain(&s->loop);
-	uv_loop_close(&s->loop);
-	free(s->cur);
-	sk_str_free(&s->all);
-	sk_peers_free(&s->peers);
+	if (sk_udp_session_new(&s->run.loop, u, &so, &cbs, s, &s->ss, err))
+		cli_fail(EXIT_FAIL, "%s", err);
+	struct sk_peer *dest; /* in the --stats table from the start */
+	sk_udp_session_peer(s->ss, (const struct sockaddr *)&s->to.ss, s->to.len, &dest);
+	s->run.stats = s->stats;
+	s->run.session = s->ss;
+	s->run.on_stop = on_stop;
+	s->run.arg = s;
 }
 
 int cmd_udp_send(int argc, char **argv)
@@ -601,31 +366,22 @@ int cmd_udp_send(int argc, char **argv)
 	if (rc)
 		cli_fail(EXIT_FAIL, "%s%s", ends.peer_failed ? "" : "--source: ", err);
 	s.to = ends.peer;
-	int family = s.to.ss.ss_family;
 	sk_sockaddr_format((const struct sockaddr *)&s.to.ss, true, s.to_name, sizeof s.to_name);
-	s.max_payload = udp_max_payload(family);
+	s.max_payload = sk_udp_max_payload(s.to.ss.ss_family);
 	if (a.file)
 		first = read_file(a.file, s.max_payload, s.hex_input, &first_len);
 
-	uv_loop_init(&s.loop);
-	open_socket(&s, &a, &ends);
-	sk_peers_init(&s.peers, 0, uv_now(&s.loop));
-	sk_peers_get(&s.peers, (const struct sockaddr *)&s.to.ss, s.to.len,
-		     uv_now(&s.loop), &s.peer);
-	if (s.wait_ms) {
-		rc = sk_udp_recv_start(s.u, a.max_size, UDP_BATCH, on_reply, &s, err);
-		if (rc)
-			cli_fail(EXIT_FAIL, "%s", err);
-	}
-	start_watchers(&s);
-	if (first) {
-		s.input_done = true;
+	uv_loop_init(&s.run.loop);
+	open_session(&s, &a, &ends);
+	udp_run_start(&s.run, NULL);
+	udp_run_live(&s.run);
+	struct sk_udp_feed feed = { .fd = STDIN_FILENO, .whole = s.whole, .hex = s.hex_input,
+				    .repeat = s.repeat, .interval_ms = s.interval_ms };
+	if (first)
 		queue(&s, first, first_len, a.text ? "TEXT" : a.file);
-	} else {
-		start_stdin(&s);
-	}
-	if (!s.done)
-		uv_run(&s.loop, UV_RUN_DEFAULT);
-	teardown(&s);
+	else if ((rc = sk_udp_session_feed(s.ss, &feed, (const struct sockaddr *)&s.to.ss,
+					   s.to.len)))
+		cli_fail(EXIT_FAIL, "stdin: %s", sk_strerror(rc));
+	udp_run(&s.run);
 	return s.status;
 }

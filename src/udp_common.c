@@ -1,7 +1,9 @@
-/* Shared by the udp commands: display, auto-response and stats. */
+/* Shared by the udp commands: display, the loop around the session and
+ * stats. */
 #include "udp_common.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +14,8 @@
 #include "sockit/bytes.h"
 #include "sockit/error.h"
 #include "sockit/hexdump.h"
+#include "sockit/loop.h"
 #include "sockit/output.h"
-
-size_t udp_max_payload(int family)
-{
-	return family == AF_INET6 ? SK_UDP_MAX_V6 : SK_UDP_MAX_V4;
-}
 
 /* ts (the kernel's receive time) or now, broken down in local time or UTC;
  * returns the microseconds. */
@@ -184,56 +182,6 @@ struct sk_rules *udp_load_rules(const char *file, const char *reply)
 	return r;
 }
 
-int udp_send_one(struct sk_udp *u, const struct sk_append *append,
-		 const uint8_t *p, size_t n, const struct sockaddr *to,
-		 socklen_t tolen)
-{
-	uint8_t suffix[SK_APPEND_MAX];
-	size_t sn = append ? sk_append_suffix(append, p, n, suffix) : 0;
-	struct iovec iov[2] = {
-		{ .iov_base = (void *)p, .iov_len = n },
-		{ .iov_base = suffix, .iov_len = sn },
-	};
-	return sk_udp_send(u, iov, sn ? 2 : 1, to, tolen);
-}
-
-int udp_respond(struct sk_responder *r, struct sk_udp *u,
-		const struct sk_dgram *d, struct sk_peer *peer,
-		const struct udp_show *show, const char *who, uint64_t now_ms)
-{
-	char name[SK_ADDRSTRLEN] = "";
-	if (r->rules)
-		sk_sockaddr_format(d->from, true, name, sizeof name);
-	struct sk_response out;
-	int rc = sk_respond(r, d->data, d->len, name, time(NULL),
-			    udp_max_payload(sk_udp_family(u)), &out);
-	if (rc <= 0) {
-		sk_response_free(&out);
-		return rc;
-	}
-	struct iovec iov[2] = {
-		{ .iov_base = (void *)out.p, .iov_len = out.n },
-		{ .iov_base = out.suffix, .iov_len = out.sn },
-	};
-	rc = sk_udp_send(u, iov, out.sn ? 2 : 1, d->from, d->fromlen);
-	if (rc >= 0) {
-		if (peer)
-			sk_peer_tx(peer, (size_t)rc, now_ms);
-		if (show->verbose) {
-			uint8_t *all = malloc(out.n + out.sn + 1);
-			if (all) {
-				memcpy(all, out.p, out.n);
-				memcpy(all + out.n, out.suffix, out.sn);
-				udp_show(show, '>', who, all, out.n + out.sn,
-					 out.n + out.sn, NULL);
-				free(all);
-			}
-		}
-	}
-	sk_response_free(&out);
-	return rc;
-}
-
 void udp_stats_print(const struct sk_peers *peers, uint64_t now_ms,
 		     const char *why)
 {
@@ -252,10 +200,61 @@ static void flush_cb(uv_prepare_t *h)
 		fflush(h->data);
 }
 
-void udp_flush_start(uv_loop_t *loop, uv_prepare_t *h, FILE *extra)
+static void on_signal(uv_signal_t *h, int signum)
 {
-	uv_prepare_init(loop, h);
-	h->data = extra;
-	uv_prepare_start(h, flush_cb);
-	uv_unref((uv_handle_t *)h);
+	struct udp_run *r = h->data;
+	if (signum == SIGUSR1)
+		udp_stats_print(sk_udp_session_peers(r->session), uv_now(&r->loop),
+				"SIGUSR1");
+	else
+		r->on_stop(r->arg);
+}
+
+static void signal_start(struct udp_run *r, uv_signal_t *h, int signum)
+{
+	uv_signal_init(&r->loop, h);
+	h->data = r;
+	uv_signal_start(h, on_signal, signum);
+}
+
+void udp_run_start(struct udp_run *r, FILE *extra)
+{
+	signal_start(r, &r->sigint, SIGINT);
+	signal_start(r, &r->sigterm, SIGTERM);
+	if (r->stats)
+		signal_start(r, &r->sigusr1, SIGUSR1);
+	uv_prepare_init(&r->loop, &r->flush);
+	r->flush.data = extra;
+	uv_prepare_start(&r->flush, flush_cb);
+	uv_unref((uv_handle_t *)&r->flush);
+}
+
+void udp_run_live(struct udp_run *r)
+{
+	if (r->stats)
+		stats_line_start(&r->live, &r->loop, stats_read_peers,
+				 sk_udp_session_peers(r->session), "dgrams");
+}
+
+void udp_run(struct udp_run *r)
+{
+	uv_run(&r->loop, UV_RUN_DEFAULT);
+	fflush(stdout);
+	stats_line_stop(&r->live);
+	if (r->stats)
+		udp_stats_print(sk_udp_session_peers(r->session), uv_now(&r->loop),
+				"exit");
+	sk_udp_session_free(r->session);
+	sk_loop_drain(&r->loop);
+	uv_loop_close(&r->loop);
+}
+
+void udp_say_listening(const struct sk_udp *u)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char name[SK_ADDRSTRLEN];
+	sk_udp_local(u, &ss, &len);
+	sk_sockaddr_format((struct sockaddr *)&ss, true, name, sizeof name);
+	cli_warn("listening on %s", name);
 }

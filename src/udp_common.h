@@ -1,5 +1,6 @@
 /* What udp send, udp listen and udp chat share in the program: showing a
- * datagram, auto-responses, --stats, and turning text arguments into bytes. */
+ * datagram, the loop around the session, --stats, and turning text
+ * arguments into bytes. */
 #ifndef SOCKIT_UDP_COMMON_H
 #define SOCKIT_UDP_COMMON_H
 
@@ -14,6 +15,8 @@
 #include "sockit/responder.h"
 #include "sockit/rules.h"
 #include "sockit/udp.h"
+#include "sockit/udp_session.h"
+#include "stats_line.h"
 
 struct udp_show {
 	bool hex;     /* hexdump instead of escaped text */
@@ -40,31 +43,41 @@ void udp_text_bytes(const char *opt, const char *text, bool hex_input,
  * Returns NULL when neither is given. */
 struct sk_rules *udp_load_rules(const char *file, const char *reply);
 
-/* The largest payload for a socket family. */
-size_t udp_max_payload(int family);
-
-/* The run's auto-responder (sockit/responder.h): answers d from the rules
- * (or echoes it), adds --append, sends it back, counts and shows it.
- * Returns the bytes sent, 0 for no answer, or a negative code. */
-int udp_respond(struct sk_responder *r, struct sk_udp *u,
-		const struct sk_dgram *d, struct sk_peer *peer,
-		const struct udp_show *show, const char *who, uint64_t now_ms);
-
-/* Sends payload + --append suffix to one address.  Returns bytes or -errno. */
-int udp_send_one(struct sk_udp *u, const struct sk_append *append,
-		 const uint8_t *p, size_t n, const struct sockaddr *to,
-		 socklen_t tolen);
-
 /* --stats: prints the peer table on stderr, with a title line. */
 void udp_stats_print(const struct sk_peers *peers, uint64_t now_ms,
 		     const char *why);
 
-/* Writes stdout and the -o file out before the loop sleeps, so that
- * bursts are written in big pieces but nothing waits for long. */
-void udp_flush_start(uv_loop_t *loop, uv_prepare_t *h, FILE *extra);
+/* The loop scaffolding the udp commands share: SIGINT and SIGTERM call
+ * on_stop, SIGUSR1 prints --stats, stdout (and extra, the -o file) is
+ * written out before the loop sleeps, so that bursts are written in big
+ * pieces but nothing waits for long, and --stats shows a live line on a
+ * terminal and the table at exit. */
+struct udp_run {
+	uv_loop_t loop;
+	bool stats;
+	struct sk_udp_session *session; /* freed by udp_run_finish */
+	void (*on_stop)(void *arg);
+	void *arg;
+	uv_signal_t sigint, sigterm, sigusr1;
+	uv_prepare_t flush;
+	struct stats_line live;
+};
+
+/* Starts the signals and the flush; r->loop is initialised, r->session
+ * made, the other fields set. */
+void udp_run_start(struct udp_run *r, FILE *extra);
+
+/* --stats on a terminal: the live status line. */
+void udp_run_live(struct udp_run *r);
+
+/* Runs the loop until a uv_stop, then prints the --stats table, frees the
+ * session and closes the loop. */
+void udp_run(struct udp_run *r);
+
+/* "listening on ADDR" on stderr, the socket's bound address. */
+void udp_say_listening(const struct sk_udp *u);
 
 /* --rcvbuf default: 8 MiB, so a burst waits in the kernel, not lost. */
 #define UDP_RCVBUF_DEFAULT (8 << 20)
-#define UDP_BATCH 64
 
 #endif

@@ -24,6 +24,7 @@
 #include "sockit/rules.h"
 #include "sockit/server.h"
 #include "sockit/udp.h"
+#include "sockit/udp_session.h"
 
 enum ui_mode { UI_UDP, UI_TCP, UI_SERVER, UI_MODES };
 /* GBK: the bytes read as GB18030 (a superset of GBK and GB2312), for
@@ -106,7 +107,7 @@ struct ui {
 	int family;
 
 	/* UDP */
-	struct sk_udp *udp;
+	struct sk_udp_session *udp;
 	struct sk_addr to;   /* to.len 0: answer whoever spoke last */
 	struct sk_addr last; /* the last sender */
 	/* TCP client */

@@ -1,5 +1,5 @@
-/* UDP mode on the library's engine (sockit/udp.h): bind Local, send to
- * Remote, or to whoever spoke last when Remote is empty. */
+/* UDP mode on the library's datagram session (sockit/udp_session.h): bind
+ * Local, send to Remote, or to whoever spoke last when Remote is empty. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,9 +7,10 @@
 #include "udp_common.h"
 #include "ui.h"
 
-static void on_dgram(void *arg, const struct sk_dgram *d)
+static void on_dgram(void *arg, const struct sk_dgram *d, struct sk_peer *peer)
 {
 	struct ui *ui = arg;
+	(void)peer;
 	char who[SK_ADDRSTRLEN];
 	sk_sockaddr_format(d->from, true, who, sizeof who);
 	memcpy(&ui->last.ss, d->from, d->fromlen);
@@ -72,11 +73,14 @@ int ui_udp_open(struct ui *ui)
 		.reuse = true,
 		.rcvbuf = UDP_RCVBUF_DEFAULT,
 	};
+	struct sk_udp *u;
+	static const struct sk_udp_session_cbs cbs = { .on_recv = on_dgram };
 	rc = sk_udp_new(&ui->loop, &o, (const struct sockaddr *)&bind_addr->ss,
-			bind_addr->len, &ui->udp, err);
+			bind_addr->len, &u, err);
 	if (rc == 0)
-		rc = sk_udp_recv_start(ui->udp, 65536, UDP_BATCH, on_dgram, ui,
-				       err);
+		rc = sk_udp_session_new(&ui->loop, u,
+					&(struct sk_udp_session_opts){ .max_size = 65536 },
+					&cbs, ui, &ui->udp, err);
 	if (rc < 0) {
 		ui_status(ui, true, "Local: %s", err);
 		ui_udp_close(ui);
@@ -86,7 +90,7 @@ int ui_udp_open(struct ui *ui)
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
 	char local[SK_ADDRSTRLEN], remote[SK_ADDRSTRLEN] = "the last sender";
-	sk_udp_local(ui->udp, &ss, &len);
+	sk_udp_local(sk_udp_session_udp(ui->udp), &ss, &len);
 	sk_sockaddr_format((const struct sockaddr *)&ss, true, local,
 			   sizeof local);
 	if (ui->to.len)
@@ -102,7 +106,7 @@ void ui_udp_close(struct ui *ui)
 {
 	if (!ui->udp)
 		return;
-	sk_udp_close(ui->udp);
+	sk_udp_session_free(ui->udp);
 	ui->udp = NULL;
 }
 
@@ -123,7 +127,6 @@ int ui_udp_send(struct ui *ui, const struct sk_addr *to, const uint8_t *m,
 		return -ENOTCONN;
 	}
 	sk_sockaddr_format((const struct sockaddr *)&to->ss, true, who, whocap);
-	struct iovec iov = { .iov_base = (void *)m, .iov_len = len };
-	return sk_udp_send(ui->udp, &iov, 1, (const struct sockaddr *)&to->ss,
-			   to->len);
+	return sk_udp_session_send(ui->udp, (const struct sockaddr *)&to->ss,
+				   to->len, m, len);
 }

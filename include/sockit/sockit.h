@@ -43,6 +43,7 @@
 #include <sockit/tls.h>
 #include <sockit/udp.h>
 #include <sockit/udp_peer.h>
+#include <sockit/udp_session.h>
 
 /* lib/packet: pure decoders and frame builders */
 #include <sockit/dissect.h>

@@ -32,6 +32,9 @@
 #define SK_UDP_MAX_V4 65507
 #define SK_UDP_MAX_V6 65527
 
+/* SK_UDP_MAX_V6 for AF_INET6, else SK_UDP_MAX_V4. */
+size_t sk_udp_max_payload(int family);
+
 struct sk_udp_opts {
 	int family;          /* AF_INET or AF_INET6 (the socket's family) */
 	bool v6only;         /* AF_INET6: refuse IPv4 (no dual stack) */

@@ -148,6 +148,11 @@ int sk_udp_new(uv_loop_t *loop, const struct sk_udp_opts *o,
 	return 0;
 }
 
+size_t sk_udp_max_payload(int family)
+{
+	return family == AF_INET6 ? SK_UDP_MAX_V6 : SK_UDP_MAX_V4;
+}
+
 int sk_udp_family(const struct sk_udp *u)
 {
 	return u->family;
