@@ -71,7 +71,7 @@ struct chat {
 	struct sk_append append;
 	bool has_append, hex_input, console, stats;
 	enum target target;
-	unsigned target_id; /* TARGET_ONE; TARGET_LAST: the last sender, 0 none */
+	unsigned target_id; /* TARGET_ONE */
 	struct sk_fdin *in;
 	uint64_t quit_after_ms, idle_ms;
 	bool quit_after_set;
@@ -111,14 +111,16 @@ static void send_to(struct chat *c, struct sk_peer *p, const uint8_t *data,
 }
 
 /* -v: what went out, typed or answered. */
-static void on_sent(void *arg, struct sk_peer *p, const uint8_t *data, size_t n,
+static void on_sent(void *arg, const struct sockaddr *to,
+		    struct sk_peer *p, const uint8_t *data, size_t n,
 		    bool answer)
 {
 	struct chat *c = arg;
 	char tag[SK_ADDRSTRLEN + 16];
+	(void)to;
 	if (!c->show.verbose)
 		return;
-	if (!answer)
+	if (!answer) /* typed lines go to peers of the table */
 		peer_tag(p, tag, sizeof tag);
 	udp_show(&c->show, '>', answer ? c->tag : tag, data, n, n, NULL);
 }
@@ -141,7 +143,8 @@ static void send_data(struct chat *c, const uint8_t *data, size_t n)
 			send_to(c, c->peers->v[i], data, n);
 		return;
 	}
-	struct sk_peer *p = c->target_id ? sk_peers_by_id(c->peers, c->target_id) : NULL;
+	struct sk_peer *p = c->target == TARGET_LAST ? sk_udp_session_last(c->ss)
+						     : sk_peers_by_id(c->peers, c->target_id);
 	if (!p) {
 		cli_warn("nobody to send to yet: no peer has sent anything (give HOST:PORT or /to ID)");
 		c->lost = c->lost || !c->console;
@@ -264,18 +267,17 @@ static void on_dgram(void *arg, const struct sk_dgram *d, struct sk_peer *p)
 		peer_tag(p, c->tag, sizeof c->tag);
 	else
 		sk_sockaddr_format(d->from, true, c->tag, sizeof c->tag);
-	if (c->target == TARGET_LAST && p && p->id)
-		c->target_id = p->id;
 	if (d->size > d->len)
 		cli_warn("datagram from %s of %zu bytes cut to %zu (raise --max-size)",
 			 c->tag, d->size, d->len);
 	udp_show(&c->show, '<', c->tag, d->data, d->len, d->size, &d->ts);
 }
 
-static void on_answer_error(void *arg, struct sk_peer *p, int code)
+static void on_answer_error(void *arg, struct sk_peer *p, int code, bool answer)
 {
 	struct chat *c = arg;
 	(void)p;
+	(void)answer;
 	cli_warn("reply to %s: %s", c->tag, sk_strerror(code));
 }
 
@@ -410,7 +412,7 @@ static void open_session(struct chat *c, const struct chat_args *a,
 	static const struct sk_udp_session_cbs cbs = {
 		.on_recv = on_dgram,
 		.on_sent = on_sent,
-		.on_answer_error = on_answer_error,
+		.on_send_error = on_answer_error,
 		.on_end = on_session_end,
 	};
 	if (sk_udp_session_new(&c->run.loop, u, &so, &cbs, c, &c->ss, err))

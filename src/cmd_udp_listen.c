@@ -105,20 +105,23 @@ static void on_dgram(void *arg, const struct sk_dgram *d, struct sk_peer *peer)
 	udp_show(&l->show, '<', l->who, d->data, d->len, d->size, &d->ts);
 }
 
-static void on_answer(void *arg, struct sk_peer *peer, const uint8_t *p, size_t n,
+static void on_answer(void *arg, const struct sockaddr *to,
+		    struct sk_peer *peer, const uint8_t *p, size_t n,
 		      bool answer)
 {
 	struct listen *l = arg;
+	(void)to;
 	(void)peer;
 	(void)answer;
 	if (l->show.verbose)
 		udp_show(&l->show, '>', l->who, p, n, n, NULL);
 }
 
-static void on_answer_error(void *arg, struct sk_peer *peer, int code)
+static void on_answer_error(void *arg, struct sk_peer *peer, int code, bool answer)
 {
 	struct listen *l = arg;
 	(void)peer;
+	(void)answer;
 	cli_warn("reply to %s: %s", l->who, sk_strerror(code));
 }
 
@@ -282,7 +285,7 @@ static void open_session(struct listen *l, const struct listen_args *a,
 	static const struct sk_udp_session_cbs cbs = {
 		.on_recv = on_dgram,
 		.on_sent = on_answer,
-		.on_answer_error = on_answer_error,
+		.on_send_error = on_answer_error,
 		.on_end = on_end,
 	};
 	if (sk_udp_session_new(&l->run.loop, u, &so, &cbs, l, &l->ss, err))

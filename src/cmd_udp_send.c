@@ -1,6 +1,8 @@
 /* sockit udp send: datagrams from TEXT, stdin or a file, optionally
  * repeated, then optionally waiting for the replies. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +75,7 @@ struct send {
 	size_t max_payload;
 	uint64_t repeat, interval_ms, wait_ms;
 	bool whole;
+	const char *file; /* --file */
 	int status;
 	bool done;
 };
@@ -87,11 +90,13 @@ static void finish(struct send *s, int status)
 	uv_stop(&s->run.loop);
 }
 
-static void warn_too_large(const struct send *s, const char *what, const char *over,
-			   size_t len)
+/* "[over ]LEN bytes: datagram too large (IPv4 carries at most N bytes)" */
+static const char *too_large(const struct send *s, const char *over, size_t len)
 {
-	cli_warn("%s: %s%zu bytes: datagram too large (%s carries at most %zu bytes)", what,
+	static char text[128];
+	snprintf(text, sizeof text, "%s%zu bytes: datagram too large (%s carries at most %zu bytes)",
 		 over, len, s->max_payload == SK_UDP_MAX_V6 ? "IPv6" : "IPv4", s->max_payload);
+	return text;
 }
 
 /* Queues TEXT or --file (freeing cur), the whole input. */
@@ -100,7 +105,7 @@ static void queue(struct send *s, uint8_t *cur, size_t len, const char *what)
 	int rc = sk_udp_session_queue(s->ss, (const struct sockaddr *)&s->to.ss, s->to.len, cur,
 				      len, s->repeat, s->interval_ms);
 	if (rc == -EMSGSIZE)
-		warn_too_large(s, what, "", sk_udp_session_wire_len(s->ss, cur, len));
+		cli_warn("%s: %s", what, too_large(s, "", sk_udp_session_wire_len(s->ss, cur, len)));
 	free(cur);
 	if (rc < 0)
 		finish(s, rc == -EMSGSIZE ? EXIT_USAGE : EXIT_FAIL);
@@ -112,22 +117,27 @@ static void queue(struct send *s, uint8_t *cur, size_t len, const char *what)
 static void input_failed(struct send *s)
 {
 	const struct sk_udp_input_error *e = sk_udp_session_input_error(s->ss);
-	char what[48] = "stdin";
-	if (e->line)
+	char what[PATH_MAX + 16] = "stdin";
+	if (s->file)
+		snprintf(what, sizeof what, "--file %s", s->file);
+	else if (e->line)
 		snprintf(what, sizeof what, "stdin line %llu", (unsigned long long)e->line);
 	if (e->code == SK_EBADHEX)
 		cli_warn("%s: bad hex at offset %zu", what, e->offset);
 	else if (e->code == -EMSGSIZE)
-		warn_too_large(s, what, e->size ? "" : "over ", e->size ? e->size : s->max_payload);
+		cli_warn("%s: %s", what,
+			 too_large(s, e->size ? "" : "over ", e->size ? e->size : s->max_payload));
 	else
-		cli_warn("stdin: %s", sk_strerror(e->code));
+		cli_warn("%s: %s", what, sk_strerror(e->code));
 	finish(s, e->code == SK_EBADHEX || e->code == -EMSGSIZE ? EXIT_USAGE : EXIT_FAIL);
 }
 
 /* -v: one '>' line per datagram sent, the --append suffix included. */
-static void on_sent(void *arg, struct sk_peer *peer, const uint8_t *p, size_t n, bool answer)
+static void on_sent(void *arg, const struct sockaddr *to,
+		    struct sk_peer *peer, const uint8_t *p, size_t n, bool answer)
 {
 	struct send *s = arg;
+	(void)to;
 	(void)peer;
 	(void)answer;
 	if (s->show.verbose)
@@ -163,44 +173,20 @@ static void on_end(void *arg, enum sk_udp_session_end why, int code)
 	}
 }
 
-/* Reads all of a file that must fit one datagram. */
-static uint8_t *read_file(const char *path, size_t max, bool hex, size_t *len)
+/* --file: its contents as one datagram, read as --whole reads stdin; a
+ * regular file too large is refused by its size before it is read. */
+static int open_file(const struct send *s, const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		cli_fail(EXIT_FAIL, "--file %s: %s", path, strerror(errno));
 	struct stat st;
-	if (!hex && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
-	    (uint64_t)st.st_size > max)
-		cli_fail(EXIT_USAGE, "--file %s: %llu bytes: datagram too large (%s carries at most %zu bytes)",
-			  path, (unsigned long long)st.st_size,
-			  max == SK_UDP_MAX_V6 ? "IPv6" : "IPv4", max);
-	/* Hex text is at most 3 characters a byte plus a little; read enough
-	 * to tell "too large" from "just fits". */
-	size_t cap = hex ? 6 * max + 64 : max + 1;
-	uint8_t *buf = malloc(cap);
-	if (!buf)
-		cli_fail(EXIT_FAIL, "out of memory");
-	errno = 0;
-	size_t n = fread(buf, 1, cap, f);
-	int err = ferror(f) ? (errno ? errno : EIO) : 0;
-	fclose(f);
-	if (err)
-		cli_fail(EXIT_FAIL, "--file %s: %s", path, strerror(err));
-	if (hex) {
-		size_t bad = 0;
-		uint8_t *out = malloc(n / 2 + 1);
-		if (!out)
-			cli_fail(EXIT_FAIL, "out of memory");
-		int rc = sk_hex_decode((const char *)buf, n, out, &bad);
-		if (rc < 0)
-			cli_usage("--file %s: bad hex at offset %zu", path, bad);
-		free(buf);
-		buf = out;
-		n = (size_t)rc;
-	}
-	*len = n;
-	return buf;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+		cli_fail(EXIT_FAIL, "--file %s: %s", path, strerror(EISDIR));
+	if (!s->hex_input && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size > s->max_payload)
+		cli_fail(EXIT_USAGE, "--file %s: %s", path, too_large(s, "", (size_t)st.st_size));
+	return fd;
 }
 
 /* What the command line says beyond struct send's own fields. */
@@ -368,20 +354,22 @@ int cmd_udp_send(int argc, char **argv)
 	s.to = ends.peer;
 	sk_sockaddr_format((const struct sockaddr *)&s.to.ss, true, s.to_name, sizeof s.to_name);
 	s.max_payload = sk_udp_max_payload(s.to.ss.ss_family);
-	if (a.file)
-		first = read_file(a.file, s.max_payload, s.hex_input, &first_len);
+	s.file = a.file;
 
 	uv_loop_init(&s.run.loop);
 	open_session(&s, &a, &ends);
 	udp_run_start(&s.run, NULL);
 	udp_run_live(&s.run);
-	struct sk_udp_feed feed = { .fd = STDIN_FILENO, .whole = s.whole, .hex = s.hex_input,
+	struct sk_udp_feed feed = { .fd = a.file ? open_file(&s, a.file) : STDIN_FILENO,
+				    .whole = s.whole || a.file, .hex = s.hex_input,
 				    .repeat = s.repeat, .interval_ms = s.interval_ms };
 	if (first)
-		queue(&s, first, first_len, a.text ? "TEXT" : a.file);
+		queue(&s, first, first_len, "TEXT");
 	else if ((rc = sk_udp_session_feed(s.ss, &feed, (const struct sockaddr *)&s.to.ss,
 					   s.to.len)))
-		cli_fail(EXIT_FAIL, "stdin: %s", sk_strerror(rc));
+		cli_fail(EXIT_FAIL, "%s: %s", a.file ? a.file : "stdin", sk_strerror(rc));
 	udp_run(&s.run);
+	if (a.file)
+		close(feed.fd);
 	return s.status;
 }

@@ -109,7 +109,6 @@ struct ui {
 	/* UDP */
 	struct sk_udp_session *udp;
 	struct sk_addr to;   /* to.len 0: answer whoever spoke last */
-	struct sk_addr last; /* the last sender */
 	/* TCP client */
 	struct sk_connect *connecting;
 	struct sk_conn *conn;
@@ -128,6 +127,7 @@ struct ui {
 	uint8_t *rep_data;
 	size_t rep_len;
 	uint64_t rep_every_ms, rep_left, rep_total;
+	bool rep_udp; /* the UDP session paces it, not the timer */
 
 	/* What the send box sent, newest last, for Up/Down. */
 	char *sent[UI_SENT_MAX];
@@ -194,14 +194,22 @@ void ui_edit_set(struct ui_edit *e, const char *utf8);
 void ui_edit_utf8(const struct ui_edit *e, char *out, size_t cap);
 bool ui_edit_key(struct ui_edit *e, int kind, wint_t ch);
 
-/* ui_send.c: the send box and the repeat timer. */
+/* ui_send.c: the send box and the repeat timer (UDP: the session's
+ * pacing, ui_udp_repeat). */
 void ui_send_box(struct ui *ui);
 void ui_repeat_stop(struct ui *ui, const char *why);
+/* A repeat's status: "repeating: 3 of 5 sent"; left copies to go. */
+void ui_repeat_progress(struct ui *ui, uint64_t left);
+/* The repeat sent its last copy. */
+void ui_repeat_done(struct ui *ui);
+/* Counts and records m[0..n) sent to who, copies times. */
+void ui_sent(struct ui *ui, const char *who, const uint8_t *m, size_t n,
+	     size_t copies);
 /* Up (-1) / Down (+1) in the send box: the texts sent before. */
 void ui_send_recall(struct ui *ui, int by);
 void ui_send_free(struct ui *ui);
 /* Sends bytes plus the append suffix through the current mode, counts
- * and records it.  Returns 0 or a negative code (the status says why). */
+ * and records it (UDP: through the session's on_sent).  Returns 0 or a negative code (the status says why). */
 int ui_send_bytes(struct ui *ui, const struct sk_addr *to, const uint8_t *p,
 		  size_t n);
 
@@ -226,6 +234,9 @@ void ui_udp_close(struct ui *ui);
  * code, the status saying why. */
 int ui_udp_send(struct ui *ui, const struct sk_addr *to, const uint8_t *m,
 		size_t len, char *who, size_t whocap);
+/* Queues m[0..len) rep_total times (0: until stopped) every rep_every_ms
+ * on the session; false with the status saying why. */
+bool ui_udp_repeat(struct ui *ui, const uint8_t *m, size_t len);
 int ui_tcp_open(struct ui *ui);
 void ui_tcp_close(struct ui *ui);
 int ui_tcp_send(struct ui *ui, const uint8_t *m, size_t len, char *who,

@@ -11,40 +11,55 @@
 #include "sockit/parse.h"
 #include "ui.h"
 
+/* The bytes plus the Append suffix, malloc'd (*len: both). */
+static uint8_t *with_suffix(struct ui *ui, const uint8_t *p, size_t n, size_t *len)
+{
+	uint8_t sfx[SK_APPEND_MAX];
+	size_t sn = sk_append_suffix(&ui->append, p, n, sfx);
+	uint8_t *m = malloc(n + sn + 1);
+	if (!m)
+		return NULL;
+	memcpy(m, p, n);
+	memcpy(m + n, sfx, sn);
+	*len = n + sn;
+	return m;
+}
+
+void ui_sent(struct ui *ui, const char *who, const uint8_t *m, size_t n,
+	     size_t copies)
+{
+	ui->n.tx_msgs += copies;
+	ui->n.tx_bytes += n * copies;
+	ui_status(ui, false, "sent %zu bytes to %s", n, who);
+	ui_hist_add(&ui->hist, '>', who, m, n, n);
+	ui_dirty(ui);
+}
+
 int ui_send_bytes(struct ui *ui, const struct sk_addr *to, const uint8_t *p,
 		  size_t n)
 {
-	uint8_t sfx[SK_APPEND_MAX];
-	size_t sn = sk_append_suffix(&ui->append, p, n, sfx), copies = 1;
-	uint8_t *m = malloc(n + sn + 1);
+	size_t len, copies = 1;
+	uint8_t *m = with_suffix(ui, p, n, &len);
 	if (!m)
 		return -ENOMEM;
-	memcpy(m, p, n);
-	memcpy(m + n, sfx, sn);
 	char who[SK_ADDRSTRLEN] = "";
 	int rc;
 	if (ui->mode == UI_UDP)
-		rc = ui_udp_send(ui, to, m, n + sn, who, sizeof who);
+		rc = ui_udp_send(ui, to, m, len, who, sizeof who);
 	else if (ui->mode == UI_TCP)
-		rc = ui_tcp_send(ui, m, n + sn, who, sizeof who);
+		rc = ui_tcp_send(ui, m, len, who, sizeof who);
 	else
-		rc =
-		    ui_server_send(ui, to, m, n + sn, who, sizeof who, &copies);
+		rc = ui_server_send(ui, to, m, len, who, sizeof who, &copies);
 	if (rc < 0) {
 		ui->n.errors++;
 		if (rc != -ENOTCONN)
 			ui_status(ui, true, "send%s%s: %s",
 				  who[0] ? " to " : "", who, sk_strerror(rc));
-		free(m);
-		return rc;
+	} else if (ui->mode != UI_UDP) {
+		ui_sent(ui, who, m, len, copies);
 	}
-	ui->n.tx_msgs += copies;
-	ui->n.tx_bytes += (n + sn) * copies;
-	ui_status(ui, false, "sent %zu bytes to %s", n + sn, who);
-	ui_hist_add(&ui->hist, '>', who, m, n + sn, n + sn);
 	free(m);
-	ui_dirty(ui);
-	return 0;
+	return rc < 0 ? rc : 0;
 }
 
 /* Remembers the send box's text, unless it repeats the last one. */
@@ -134,37 +149,42 @@ static bool read_number(struct ui *ui, enum ui_field f, const char *name,
 	return true;
 }
 
+void ui_repeat_progress(struct ui *ui, uint64_t left)
+{
+	if (ui->rep_total)
+		ui_status(ui, false, "repeating: %" PRIu64 " of %" PRIu64 " sent (Esc stops)",
+			  ui->rep_total - left, ui->rep_total);
+	else
+		ui_status(ui, false, "repeating: %" PRIu64 " sent (Esc stops)", ui->n.tx_msgs);
+}
+
+void ui_repeat_done(struct ui *ui)
+{
+	ui_status(ui, false, "sent %" PRIu64 " messages, every %" PRIu64 " ms", ui->rep_total,
+		  ui->rep_every_ms);
+	ui_repeat_stop(ui, NULL);
+}
+
 static void on_repeat(uv_timer_t *t)
 {
 	struct ui *ui = t->data;
-	uint64_t i = ui->rep_total - ui->rep_left + 1;
 	if (ui_send_bytes(ui, NULL, ui->rep_data, ui->rep_len) < 0) {
 		ui_repeat_stop(ui, NULL);
 		return;
 	}
-	if (ui->rep_total)
-		ui->rep_left--;
-	if (ui->rep_total && !ui->rep_left) {
-		ui_status(ui, false,
-			  "sent %" PRIu64 " messages, every %" PRIu64 " ms",
-			  ui->rep_total, ui->rep_every_ms);
-		ui_repeat_stop(ui, NULL);
-		return;
-	}
-	if (ui->rep_total)
-		ui_status(ui, false,
-			  "repeating: %" PRIu64 " of %" PRIu64
-			  " sent (Esc stops)",
-			  i, ui->rep_total);
+	if (ui->rep_total && !--ui->rep_left)
+		ui_repeat_done(ui);
 	else
-		ui_status(ui, false, "repeating: %" PRIu64 " sent (Esc stops)",
-			  ui->n.tx_msgs);
+		ui_repeat_progress(ui, ui->rep_left);
 }
 
 void ui_repeat_stop(struct ui *ui, const char *why)
 {
-	bool running = ui->rep_data != NULL;
+	bool running = ui->rep_data != NULL || ui->rep_udp;
 	uv_timer_stop(&ui->repeat);
+	if (ui->rep_udp && ui->udp)
+		sk_udp_session_unqueue(ui->udp);
+	ui->rep_udp = false;
 	free(ui->rep_data);
 	ui->rep_data = NULL;
 	if (running && why)
@@ -182,16 +202,25 @@ void ui_send_box(struct ui *ui)
 	if (!p)
 		return;
 	ui_repeat_stop(ui, NULL);
-	if (!every) {
-		ui_send_bytes(ui, NULL, p, n);
-		free(p);
-		return;
-	}
-	ui->rep_data = p;
-	ui->rep_len = n;
 	ui->rep_every_ms = every;
 	ui->rep_total = ui->rep_left = count;
-	on_repeat(&ui->repeat);
-	if (ui->rep_data)
-		uv_timer_start(&ui->repeat, on_repeat, every, every);
+	if (!every) {
+		ui_send_bytes(ui, NULL, p, n);
+	} else if (ui->mode == UI_UDP) {
+		size_t len;
+		uint8_t *m = with_suffix(ui, p, n, &len);
+		/* The flag first: the first copy goes out inside the call. */
+		ui->rep_udp = m != NULL;
+		if (m && !ui_udp_repeat(ui, m, len))
+			ui->rep_udp = false;
+		free(m);
+	} else {
+		ui->rep_data = p;
+		ui->rep_len = n;
+		on_repeat(&ui->repeat);
+		if (ui->rep_data)
+			uv_timer_start(&ui->repeat, on_repeat, every, every);
+		return;
+	}
+	free(p);
 }

@@ -77,7 +77,8 @@ enum sk_udp_session_end {
 	SK_UDP_SESSION_WAITED,  /* wait_ms passed after the input ended */
 	SK_UDP_SESSION_COUNT,   /* count datagrams received */
 	SK_UDP_SESSION_IDLE,    /* idle_ms without a datagram */
-	SK_UDP_SESSION_FAILED,  /* a queued datagram could not be sent */
+	SK_UDP_SESSION_FAILED,  /* a queued datagram could not be sent
+				 * (with end_after_input) */
 	SK_UDP_SESSION_INPUT,   /* the feed failed: sk_udp_session_input_error */
 };
 
@@ -89,12 +90,19 @@ struct sk_udp_session_cbs {
 	 * sk_udp_recv_cb gives it. */
 	void (*on_recv)(void *data, const struct sk_dgram *d,
 			struct sk_peer *peer);
-	/* A datagram went out: p[0..n) is all of it, suffix included, valid
-	 * during the call; answer tells an automatic answer from a send. */
-	void (*on_sent)(void *data, struct sk_peer *peer, const uint8_t *p,
-			size_t n, bool answer);
-	/* An answer could not be built or sent (SK_ELIMIT, -errno). */
-	void (*on_answer_error)(void *data, struct sk_peer *peer, int code);
+	/* A datagram went out to `to`: p[0..n) is all of it, suffix
+	 * included, valid during the call; answer tells an automatic answer
+	 * from a send. */
+	void (*on_sent)(void *data, const struct sockaddr *to,
+			struct sk_peer *peer, const uint8_t *p, size_t n,
+			bool answer);
+	/* A datagram could not be sent (-errno), or an answer not built
+	 * (SK_ELIMIT): an answer, or, when end_after_input is off, the
+	 * queued datagram, whose copies left are dropped (on_drained is
+	 * not called).  With end_after_input a queued datagram that fails
+	 * ends the session instead (SK_UDP_SESSION_FAILED). */
+	void (*on_send_error)(void *data, struct sk_peer *peer, int code,
+			      bool answer);
 	/* The queued datagram is sent (and its interval passed when more
 	 * input may follow): queue the next one. */
 	void (*on_drained)(void *data);
@@ -122,6 +130,10 @@ struct sk_peers *sk_udp_session_peers(struct sk_udp_session *s);
 int sk_udp_session_peer(struct sk_udp_session *s, const struct sockaddr *sa,
 			socklen_t len, struct sk_peer **out);
 
+/* Who sent the last datagram (the overflow row of a full table aside),
+ * or NULL before anyone did: where "answer whoever spoke last" sends. */
+struct sk_peer *sk_udp_session_last(const struct sk_udp_session *s);
+
 /* Datagrams sent (answers included) and received so far. */
 uint64_t sk_udp_session_sent(const struct sk_udp_session *s);
 uint64_t sk_udp_session_received(const struct sk_udp_session *s);
@@ -147,6 +159,10 @@ int sk_udp_session_send(struct sk_udp_session *s, const struct sockaddr *to,
 int sk_udp_session_queue(struct sk_udp_session *s, const struct sockaddr *to,
 			 socklen_t tolen, const uint8_t *p, size_t n,
 			 uint64_t repeat, uint64_t interval_ms);
+
+/* Copies of the queued datagram still to send (UINT64_MAX: endless), 0
+ * when none is queued. */
+uint64_t sk_udp_session_queued(const struct sk_udp_session *s);
 
 /* Drops the queued datagram's copies not sent yet; on_drained is not
  * called.  Returns whether one was queued. */

@@ -57,7 +57,7 @@ static int send_whole(struct sk_udp_session *s, struct sk_peer *peer,
 	if (peer)
 		sk_peer_tx(peer, (size_t)rc, uv_now(s->loop));
 	if (s->cbs.on_sent)
-		s->cbs.on_sent(s->data, peer, p, n, answer);
+		s->cbs.on_sent(s->data, sa, peer, p, n, answer);
 	return rc;
 }
 
@@ -140,20 +140,26 @@ static void pump(struct sk_udp_session *s)
 	if (s->have && !s->pausing && !s->interval_ms && !s->o.each)
 		rc = send_batches(s);
 	while (!rc && !s->stopped && s->have && (s->left || s->forever) && !s->pausing) {
+		if (!s->forever)
+			s->left--;
 		rc = send_whole(s, s->to_peer, (const struct sockaddr *)&s->to, s->tolen,
 				s->cur, s->curlen, false);
 		if (rc < 0)
 			break;
 		rc = 0;
-		if (!s->forever)
-			s->left--;
-		if (s->interval_ms && (s->left || s->forever || !s->input_ended)) {
+		if (s->have && s->interval_ms && (s->left || s->forever || !s->input_ended)) {
 			s->pausing = true;
 			uv_timer_start(&s->tick, on_tick, s->interval_ms, 0);
 		}
 	}
-	if (rc < 0) {
+	if (rc < 0 && s->o.end_after_input) {
 		sk__udp_session_end(s, SK_UDP_SESSION_FAILED, rc);
+		return;
+	}
+	if (rc < 0) {
+		unqueue(s);
+		if (s->cbs.on_send_error)
+			s->cbs.on_send_error(s->data, s->to_peer, rc, false);
 		return;
 	}
 	if (s->stopped || s->pausing || (s->have && (s->left || s->forever)))
@@ -196,6 +202,11 @@ int sk_udp_session_queue(struct sk_udp_session *s, const struct sockaddr *to,
 	s->interval_ms = interval_ms;
 	pump(s);
 	return 0;
+}
+
+uint64_t sk_udp_session_queued(const struct sk_udp_session *s)
+{
+	return !s->have ? 0 : s->forever ? UINT64_MAX : s->left;
 }
 
 bool sk_udp_session_unqueue(struct sk_udp_session *s)
@@ -265,8 +276,8 @@ static void answer(struct sk_udp_session *s, const struct sk_dgram *d,
 		free(all);
 	}
 	sk_response_free(&out);
-	if (rc < 0 && s->cbs.on_answer_error)
-		s->cbs.on_answer_error(s->data, peer, rc);
+	if (rc < 0 && s->cbs.on_send_error)
+		s->cbs.on_send_error(s->data, peer, rc, true);
 }
 
 static void on_dgram(void *arg, const struct sk_dgram *d)
@@ -278,6 +289,8 @@ static void on_dgram(void *arg, const struct sk_dgram *d)
 		peer = NULL;
 	if (peer)
 		sk_peer_rx(peer, d->size, now);
+	if (peer && peer->id)
+		s->last = peer;
 	s->received++;
 	if (s->cbs.on_recv)
 		s->cbs.on_recv(s->data, d, peer);
@@ -359,6 +372,11 @@ int sk_udp_session_peer(struct sk_udp_session *s, const struct sockaddr *sa,
 			socklen_t len, struct sk_peer **out)
 {
 	return sk_peers_get(&s->peers, sa, len, uv_now(s->loop), out);
+}
+
+struct sk_peer *sk_udp_session_last(const struct sk_udp_session *s)
+{
+	return s->last;
 }
 
 uint64_t sk_udp_session_sent(const struct sk_udp_session *s)

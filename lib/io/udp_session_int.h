@@ -24,6 +24,7 @@ struct sk_udp_session {
 	struct sk_append append;
 	struct sk_responder resp;
 	struct sk_peers peers;
+	struct sk_peer *last; /* the last sender with a row of its own */
 	size_t max_payload;
 	uint64_t sent, received;
 	/* The queued datagram, suffix included, and its copies still due

@@ -31,10 +31,12 @@ static void on_recv(void *data, const struct sk_dgram *d, struct sk_peer *peer)
 	memcpy(w->last, d->data, w->last_len);
 }
 
-static void on_sent(void *data, struct sk_peer *peer, const uint8_t *p, size_t n,
+static void on_sent(void *data, const struct sockaddr *to,
+		    struct sk_peer *peer, const uint8_t *p, size_t n,
 		    bool answer)
 {
 	struct seen *w = data;
+	(void)to;
 	(void)peer;
 	(void)p;
 	(void)n;
