@@ -1,6 +1,5 @@
 /* sockit http get: one URL over HTTP/1.1, following redirects when asked,
  * the body to stdout or to FILE via FILE.part. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -8,9 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -20,7 +17,6 @@
 #include "sockit/error.h"
 #include "sockit/http.h"
 #include "sockit/http_io.h"
-#include "sockit/idna.h"
 
 #define MAX_HEADERS 64
 #define MAX_RESOLVE 16
@@ -81,20 +77,14 @@ struct get {
 	int family;
 	bool insecure;
 	const char *cafile;
-	struct sk_tls_ctx *tls; /* made on the first https URL */
 	const char *headers[MAX_HEADERS];
 	size_t nheaders;
-	struct resolve {
-		char host[SK_HOSTLEN]; /* ASCII form */
-		uint16_t port;
-		char addr[INET6_ADDRSTRLEN];
-	} resolve[MAX_RESOLVE];
+	struct sk_http_resolve resolve[MAX_RESOLVE];
 	size_t nresolve;
 
 	/* the transfer in progress */
-	struct sk_url url;
-	struct sk_http_parser *parser;
-	bool following; /* this response is a redirect we will follow */
+	struct sk_http_parser *parser; /* the current hop's response */
+	char shown[SK_URL_MAXLEN];     /* the current hop's URL */
 	int out_fd;
 	bool out_is_file; /* writing FILE.part */
 	char part[4096];
@@ -120,12 +110,6 @@ static void out_str(struct get *g, const char *s)
 	out_write(g, STDOUT_FILENO, s, strlen(s));
 }
 
-static bool is_redirect(int status)
-{
-	return status == 301 || status == 302 || status == 303 || status == 307 ||
-	       status == 308;
-}
-
 static void print_head(struct get *g)
 {
 	struct sk_str s = { 0 };
@@ -143,16 +127,14 @@ static void print_head(struct get *g)
 	sk_str_free(&s);
 }
 
-static int on_head(void *ctx)
+static int on_head(void *ctx, struct sk_http_parser *p, bool redirect)
 {
 	struct get *g = ctx;
-	int status = sk_http_status(g->parser);
-	g->following = g->follow && is_redirect(status) &&
-		       sk_http_header_get(g->parser, "Location");
+	g->parser = p;
 	/* Every hop's head is shown, as curl -L -i does. */
 	if ((g->include || g->head) && !g->raw)
 		print_head(g);
-	if (g->following)
+	if (redirect)
 		return 0;
 	if (g->show_progress)
 		progress_start(&g->progress, sk_http_content_length(g->parser));
@@ -184,11 +166,10 @@ static void raw_flush_head(struct get *g)
 	g->head_shown = true;
 }
 
-static int on_body(void *ctx, const uint8_t *data, size_t n)
+static int on_body(void *ctx, struct sk_http_parser *p, const uint8_t *data, size_t n)
 {
 	struct get *g = ctx;
-	if (g->following)
-		return 0;
+	(void)p;
 	if (g->raw) {
 		raw_flush_head(g);
 		if (!g->output)
@@ -298,43 +279,15 @@ static void fail_transfer(struct get *g, const char *fmt, ...)
 	cli_fail(EXIT_FAIL, "%s", msg);
 }
 
-/* --resolve HOST:PORT:ADDR (curl's): ADDR is a numeric address, IPv6 in
- * brackets or not; HOST may be an international name. */
+/* --resolve HOST:PORT:ADDR, as curl's. */
 static void parse_resolve(const struct cli_opt *opt, const char *arg)
 {
 	struct get *g = opt->to;
+	char err[SK_ERRLEN];
 	if (g->nresolve == MAX_RESOLVE)
 		cli_usage("more than %d --resolve", MAX_RESOLVE);
-	struct resolve *r = &g->resolve[g->nresolve++];
-	const char *c1 = strchr(arg, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-	if (!c2 || c1 == arg)
-		cli_usage("--resolve '%s': expected HOST:PORT:ADDR", arg);
-	char err[SK_ERRLEN], port[8];
-	if (sk_idna_to_ascii(arg, (size_t)(c1 - arg), r->host, sizeof r->host, err) < 0)
-		cli_usage("--resolve '%s': %s", arg, err);
-	snprintf(port, sizeof port, "%.*s", (int)(c2 - c1 - 1), c1 + 1);
-	if (c2 - c1 - 1 >= (ptrdiff_t)sizeof port || sk_port_parse(port, "tcp", &r->port, err))
-		cli_usage("--resolve '%s': bad port", arg);
-	const char *a = c2 + 1;
-	size_t an = strlen(a);
-	if (an >= 2 && a[0] == '[' && a[an - 1] == ']') {
-		a++;
-		an -= 2;
-	}
-	uint8_t bin[16];
-	snprintf(r->addr, sizeof r->addr, "%.*s", (int)an, a);
-	if (an >= sizeof r->addr || (inet_pton(AF_INET, r->addr, bin) != 1 &&
-				     inet_pton(AF_INET6, r->addr, bin) != 1))
-		cli_usage("--resolve '%s': '%.*s' is not an IP address", arg, (int)an, a);
-}
-
-/* The --resolve address for the current hop's host and port, or NULL. */
-static const char *resolved(const struct get *g)
-{
-	for (size_t i = 0; i < g->nresolve; i++)
-		if (g->resolve[i].port == g->url.port && !strcasecmp(g->resolve[i].host, g->url.host))
-			return g->resolve[i].addr;
-	return NULL;
+	if (sk_http_resolve_parse(arg, &g->resolve[g->nresolve++], err))
+		cli_usage("--resolve %s", err);
 }
 
 static void add_header(const struct cli_opt *opt, const char *text)
@@ -381,37 +334,6 @@ static void parse_args(struct get *g, int argc, char **argv, const char **url)
 		cli_usage("--insecure turns verification off: --cafile would not be used");
 }
 
-/* The request for the current hop.  Credentials and cookies the user gave
- * for one origin are not sent to another after a redirect; user:password@
- * in the URL is Basic authentication for the URL's own origin only, and an
- * Authorization header given with -H wins. */
-static void build_request(struct get *g, const struct sk_url *first, const char *method,
-			  struct sk_str *req)
-{
-	const char *hdrs[MAX_HEADERS + 1];
-	size_t nh = 0;
-	bool same = sk_url_same_origin(first, &g->url), user_auth = false;
-	for (size_t i = 0; i < g->nheaders; i++) {
-		bool auth = !strncasecmp(g->headers[i], "Authorization:", 14);
-		user_auth |= auth;
-		if (!same && (auth || !strncasecmp(g->headers[i], "Cookie:", 7) ||
-			      !strncasecmp(g->headers[i], "Host:", 5)))
-			continue;
-		hdrs[nh++] = g->headers[i];
-	}
-	struct sk_str basic = { 0 };
-	if (first->userinfo[0] && same && !user_auth) {
-		sk_str_puts(&basic, "Authorization: ");
-		if (sk_http_basic_auth(&basic, first->userinfo))
-			cli_usage("URL: bad percent-escape in the user or password");
-		hdrs[nh++] = basic.p;
-	}
-	int built = sk_http_request_build(req, method, &g->url, hdrs, nh);
-	sk_str_free(&basic);
-	if (built)
-		cli_fail(EXIT_FAIL, "request too large");
-}
-
 /* -o FILE appears under its name only once complete. */
 static void close_output(struct get *g)
 {
@@ -430,122 +352,74 @@ static void close_output(struct get *g)
 	}
 }
 
+/* Before each hop: a new response to show, and a word about --insecure. */
+static void on_request(void *ctx, const struct sk_url *url)
+{
+	struct get *g = ctx;
+	g->head_shown = false;
+	sk_str_clear(&g->pending);
+	sk_url_format(url, g->shown, sizeof g->shown);
+	if (url->https && g->insecure) {
+		char where[SK_HOSTLEN + 16];
+		sk_url_authority(url, where, sizeof where);
+		cli_warn("warning: the certificate of %s is not checked (--insecure)", where);
+	}
+}
+
 int cmd_http_get(int argc, char **argv)
 {
 	struct get g = { .max_redirs = 10, .family = AF_UNSPEC, .out_fd = -1 };
 	const char *text;
 	char err[SK_ERRLEN];
+	struct sk_url url;
 	parse_args(&g, argc, argv, &text);
-	if (sk_url_parse(text, &g.url, err))
+	if (sk_url_parse(text, &url, err))
 		cli_usage("URL '%s': %s", text, err);
 	open_output(&g);
 	g.show_progress = g.out_is_file && !g.quiet && isatty(STDERR_FILENO);
-
-	const char *method = g.head ? "HEAD" : "GET";
-	/* Every URL fetched, for loop detection: a redirect back to any of
-	 * them would repeat forever. */
-	char (*visited)[SK_URL_MAXLEN] = calloc(g.max_redirs + 1, sizeof *visited);
-	if (!visited)
-		cli_fail(EXIT_FAIL, "out of memory");
-	struct sk_url first = g.url;
-	for (unsigned hop = 0;; hop++) {
-		char shown[SK_URL_MAXLEN];
-		sk_url_format(&g.url, shown, sizeof shown);
-		snprintf(visited[hop], sizeof visited[hop], "%s", shown);
-
-		struct sk_str req = { 0 };
-		build_request(&g, &first, method, &req);
-		if (g.url.https && g.insecure) {
-			char where[SK_HOSTLEN + 16];
-			sk_url_authority(&g.url, where, sizeof where);
-			cli_warn("warning: the certificate of %s is not checked (--insecure)",
-				 where);
-		}
-
-		if (g.url.https && !g.tls) {
-			struct sk_tls_client_opts to = {
-				.cafile = g.cafile,
-				.alpn = "http/1.1",
-				.insecure = g.insecure,
-			};
-			if (sk_tls_ctx_client(&g.tls, &to, err) < 0) {
-				cli_name_option(err, sizeof err, tls_subjects);
-				fail_transfer(&g, "%s", err);
-			}
-		}
-		struct sk_http_callbacks cb = { on_head, on_body };
-		g.parser = sk_http_parser_new(SK_HTTP_RESPONSE, !strcmp(method, "HEAD"), &cb, &g);
-		if (!g.parser)
-			cli_fail(EXIT_FAIL, "out of memory");
-		g.following = false;
-		g.head_shown = false;
-		sk_str_clear(&g.pending);
-		struct sk_http_exchange_opts xo = {
-			.url = &g.url,
-			.connect_host = resolved(&g),
-			.request = (const uint8_t *)req.p,
-			.request_len = req.len,
-			.family = g.family,
-			.connect_timeout_ms = g.timeout_ms,
-			.idle_timeout_ms = g.timeout_ms,
-			.tls = g.url.https ? g.tls : NULL,
-			.ctx = &g,
-			.on_connected = on_connected,
-			.on_wire = g.raw ? on_wire : NULL,
-		};
-		int rc = sk_http_exchange(&xo, g.parser, err);
-		sk_str_free(&req);
-		if (g.raw && rc == 0 && !g.following) {
-			raw_flush_head(&g);
-			char line[160];
-			snprintf(line, sizeof line, "%s--- end (%llu body bytes on the wire, %llu decoded) ---\n",
-				 g.last_newline ? "" : "\n", (unsigned long long)g.wire_body,
-				 (unsigned long long)sk_http_body_bytes(g.parser));
-			out_str(&g, line);
-		}
-		if (g.write_failed)
-			fail_transfer(&g, "%s: %s", g.out_is_file ? g.part : "stdout",
-				      strerror(errno ? errno : EIO));
-		if (rc < 0)
-			fail_transfer(&g, "%s", err);
-		int status = sk_http_status(g.parser);
-		if (g.following) {
-			const char *loc = sk_http_header_get(g.parser, "Location");
-			struct sk_url next;
-			if (hop >= g.max_redirs)
-				fail_transfer(&g, "%s: too many redirects (--max-redirs %u)", shown,
-					      g.max_redirs);
-			if (sk_url_resolve(&g.url, loc, &next, err))
-				fail_transfer(&g, "%s: redirect to '%s': %s", shown, loc, err);
-			char to[SK_URL_MAXLEN];
-			sk_url_format(&next, to, sizeof to);
-			for (unsigned i = 0; i <= hop; i++)
-				if (!strcmp(visited[i], to))
-					fail_transfer(&g, "%s: redirect loop: %s was already fetched",
-						      shown, to);
-			method = sk_http_redirect_method(status, method);
-			g.url = next;
-			sk_http_parser_free(g.parser);
-			continue;
-		}
-		if (g.show_progress)
-			progress_update(&g.progress, sk_http_body_bytes(g.parser), true);
-		bool ok = status >= 200 && status < 400;
-		if (!ok && !g.fail_never) {
-			char reason[128];
-			snprintf(reason, sizeof reason, "%s", sk_http_reason(g.parser));
-			sk_http_parser_free(g.parser);
-			fail_transfer(&g, "%s: %d%s%s", shown, status, *reason ? " " : "",
-				      reason);
-		}
-		sk_http_parser_free(g.parser);
-		break;
+	struct sk_http_get_opts o = {
+		.url = &url, .head = g.head, .headers = g.headers, .nheaders = g.nheaders,
+		.follow = g.follow, .max_redirs = g.max_redirs, .resolve = g.resolve,
+		.nresolve = g.nresolve, .family = g.family, .timeout_ms = g.timeout_ms,
+		.cafile = g.cafile, .insecure = g.insecure, .ctx = &g,
+		.on_request = on_request, .on_head = on_head, .on_body = on_body,
+		.on_connected = on_connected, .on_wire = g.raw ? on_wire : NULL,
+	};
+	struct sk_http_parser *p;
+	int rc = sk_http_get(&o, &p, err);
+	g.parser = p;
+	if (g.raw && rc == 0) {
+		raw_flush_head(&g);
+		char line[160];
+		snprintf(line, sizeof line, "%s--- end (%llu body bytes on the wire, %llu decoded) ---\n",
+			 g.last_newline ? "" : "\n", (unsigned long long)g.wire_body,
+			 (unsigned long long)sk_http_body_bytes(p));
+		out_str(&g, line);
 	}
+	if (g.write_failed)
+		fail_transfer(&g, "%s: %s", g.out_is_file ? g.part : "stdout",
+			      strerror(errno ? errno : EIO));
+	if (rc == SK_ELIMIT)
+		fail_transfer(&g, "%s (--max-redirs %u)", err, g.max_redirs);
+	if (rc < 0 && !g.peer[0]) /* the TLS context: CA file, ALPN */
+		cli_name_option(err, sizeof err, tls_subjects);
+	if (rc == SK_EURL)
+		cli_usage("%s", err); /* the URL's user or password */
+	if (rc < 0)
+		fail_transfer(&g, "%s", err);
+	if (g.show_progress)
+		progress_update(&g.progress, sk_http_body_bytes(p), true);
+	int status = sk_http_status(p);
+	if ((status < 200 || status >= 400) && !g.fail_never) {
+		char reason[128];
+		snprintf(reason, sizeof reason, "%s", sk_http_reason(p));
+		sk_http_parser_free(p);
+		fail_transfer(&g, "%s: %d%s%s", g.shown, status, *reason ? " " : "", reason);
+	}
+	sk_http_parser_free(p);
 	if (g.show_progress)
 		progress_end(&g.progress);
 	close_output(&g);
 	sk_str_free(&g.pending);
-	sk_tls_ctx_free(g.tls);
-	free(visited);
 	return EXIT_OK;
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "sockit/endpoint.h"
@@ -47,6 +48,63 @@ struct sk_http_exchange_opts {
  * SK_EHTTPSHORT...  With TLS, on_wire sees the plaintext. */
 int sk_http_exchange(const struct sk_http_exchange_opts *o,
 		     struct sk_http_parser *parser, char *err);
+
+/* An address to connect to for one host and port, as curl's --resolve. */
+struct sk_http_resolve {
+	char host[SK_HOSTLEN]; /* ASCII (xn--) form */
+	uint16_t port;
+	char addr[INET6_ADDRSTRLEN]; /* numeric, IPv6 without brackets */
+};
+
+/* Parses "HOST:PORT:ADDR": ADDR numeric (IPv6 with or without brackets),
+ * HOST possibly an international name.  Returns 0, or SK_EBADENDPOINT,
+ * SK_EBADHOST, SK_EBADPORT or SK_EBADADDR with err saying what is wrong. */
+int sk_http_resolve_parse(const char *text, struct sk_http_resolve *out,
+			  char *err);
+
+struct sk_http_get_opts {
+	const struct sk_url *url; /* the first URL; must outlive the call */
+	bool head;                /* HEAD instead of GET */
+	/* The caller's headers ("Name: value", checked with
+	 * sk_http_header_check).  Authorization, Cookie and Host go only to
+	 * the first URL's origin; the URL's user:password is sent as Basic
+	 * authentication to that origin unless Authorization is among them. */
+	const char *const *headers;
+	size_t nheaders;
+	bool follow;         /* follow 301, 302, 303, 307 and 308 */
+	unsigned max_redirs; /* more redirects than this fail */
+	const struct sk_http_resolve *resolve; /* not owned; may be NULL */
+	size_t nresolve;
+	int family;          /* AF_UNSPEC, AF_INET, AF_INET6 */
+	uint64_t timeout_ms; /* per connect, and longest wait for data; 0 none */
+	const char *cafile;  /* https: trust these CAs instead of the system's */
+	bool insecure;       /* https: no certificate check at all */
+	void *ctx;
+	/* Before each request (the first, and each redirect's).  May be NULL. */
+	void (*on_request)(void *ctx, const struct sk_url *url);
+	/* The head of every response; redirect: it will be followed and its
+	 * body is not delivered.  Nonzero aborts (SK_EHTTPABORT).  May be NULL. */
+	int (*on_head)(void *ctx, struct sk_http_parser *p, bool redirect);
+	/* Body bytes of the last response.  Nonzero aborts.  May be NULL. */
+	int (*on_body)(void *ctx, struct sk_http_parser *p, const uint8_t *data,
+		       size_t len);
+	/* As in struct sk_http_exchange_opts; may be NULL. */
+	void (*on_connected)(void *ctx, const struct sockaddr *peer);
+	void (*on_wire)(void *ctx, enum sk_http_dir dir, const uint8_t *data,
+			size_t len);
+};
+
+/* Fetches o->url, following redirects when o->follow (the method changes
+ * as sk_http_redirect_method says), each hop one sk_http_exchange.
+ * Returns 0 with *out the last response's parser (its status, reason and
+ * counters; the caller frees it), or a negative code with err: SK_ELIMIT
+ * (more than max_redirs redirects), SK_EHTTPREDIRECT (a loop, or a
+ * Location that is no URL), SK_EURL (a bad percent-escape in the URL's
+ * user or password, found before anything is sent), SK_ETOOLONG (request
+ * too large), SK_ETLS (the https context), or sk_http_exchange's codes.
+ * *out is NULL on failure. */
+int sk_http_get(const struct sk_http_get_opts *o, struct sk_http_parser **out,
+		char *err);
 
 /* One served request, for the log. */
 struct sk_http_log {
