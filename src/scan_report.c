@@ -1,6 +1,6 @@
 /* sockit scan's output.  NDJSON goes out as results arrive; the text and
- * grepable tables need every result of a host first, so they keep per
- * host the counts of each state and the ports worth showing. */
+ * grepable tables need every result of a host first: the library gathers
+ * them (sk_scan_hosts), this file prints them. */
 #include <errno.h>
 #include <inttypes.h>
 #include <netdb.h>
@@ -9,7 +9,6 @@
 #include <sys/socket.h>
 
 #include "scan_report.h"
-#include "sockit/array.h"
 #include "sockit/bytes.h"
 #include "sockit/output.h"
 #include "sockit/progress.h"
@@ -19,31 +18,11 @@
  * 65530 closed tcp ports"), as nmap does; open ports are always listed. */
 #define SHOW_MAX 25
 
-struct port_row {
-	uint16_t port;
-	uint8_t proto, state;
-	const char *reason;
-	int64_t rtt_us;
-	int ttl;
-	char *banner;
-	size_t banner_len;
-};
-
-struct host {
-	struct sk_ip ip;
-	uint64_t count[SK_STATE_COUNT][2]; /* per state and protocol */
-	const char *reason[SK_STATE_COUNT];
-	struct port_row *rows;
-	size_t n, cap;
-	bool used;
-};
-
 struct report {
 	FILE *out;
 	enum report_format fmt;
 	bool all, banner;
-	struct host *hosts; /* open addressing, by address */
-	size_t nhosts, cap;
+	struct sk_scan_hosts *hosts; /* the tables' rows */
 	uint64_t open;
 	struct sk_str line;
 	int err; /* the first failed write's errno, while it is known */
@@ -64,52 +43,11 @@ struct report *report_new(FILE *out, enum report_format fmt, bool all, bool bann
 	r->fmt = fmt;
 	r->all = all;
 	r->banner = banner;
+	if (sk_scan_hosts_new(SHOW_MAX, &r->hosts)) {
+		free(r);
+		return NULL;
+	}
 	return r;
-}
-
-static uint64_t hash_ip(const struct sk_ip *ip)
-{
-	uint64_t h = 1469598103934665603ULL ^ (uint64_t)ip->family;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ ip->bytes[i]) * 1099511628211ULL;
-	return h;
-}
-
-static bool same_ip(const struct sk_ip *a, const struct sk_ip *b)
-{
-	return a->family == b->family && !memcmp(a->bytes, b->bytes, 16);
-}
-
-static struct host *find_host(struct report *r, const struct sk_ip *ip)
-{
-	if ((r->nhosts + 1) * 2 > r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 64;
-		struct host *h = calloc(cap, sizeof *h);
-		if (!h)
-			return NULL;
-		for (size_t i = 0; i < r->cap; i++) {
-			if (!r->hosts[i].used)
-				continue;
-			size_t k = hash_ip(&r->hosts[i].ip) & (cap - 1);
-			while (h[k].used)
-				k = (k + 1) & (cap - 1);
-			h[k] = r->hosts[i];
-		}
-		free(r->hosts);
-		r->hosts = h;
-		r->cap = cap;
-	}
-	size_t k = hash_ip(ip) & (r->cap - 1);
-	while (r->hosts[k].used && !same_ip(&r->hosts[k].ip, ip))
-		k = (k + 1) & (r->cap - 1);
-	struct host *h = &r->hosts[k];
-	if (!h->used) {
-		memset(h, 0, sizeof *h);
-		h->used = true;
-		h->ip = *ip;
-		r->nhosts++;
-	}
-	return h;
 }
 
 static const char *proto_name(unsigned proto)
@@ -160,48 +98,10 @@ void report_add(struct report *r, const struct sk_scan_result *res)
 			json_line(r, res);
 		return;
 	}
-	struct host *h = find_host(r, &res->ip);
-	if (!h)
-		return;
-	uint64_t *c = &h->count[res->state][res->proto];
-	(*c)++;
-	if (!h->reason[res->state])
-		h->reason[res->state] = res->reason;
-	/* Keep what may be shown: every open port, and the first few of
-	 * the other states (more than SHOW_MAX are summarised anyway). */
-	if (res->state != SK_STATE_OPEN && *c > SHOW_MAX + 1)
-		return;
-	if (sk_array_grow(&h->rows, &h->cap, h->n + 1, sizeof *h->rows))
-		return;
-	struct port_row *row = &h->rows[h->n++];
-	*row = (struct port_row){ res->port, (uint8_t)res->proto, (uint8_t)res->state,
-				  res->reason, res->rtt_us, res->ttl, NULL, 0 };
-	if (res->banner && res->banner_len) {
-		row->banner = malloc(res->banner_len);
-		if (row->banner) {
-			memcpy(row->banner, res->banner, res->banner_len);
-			row->banner_len = res->banner_len;
-		}
-	}
+	sk_scan_hosts_add(r->hosts, res);
 }
 
-static int cmp_host(const void *pa, const void *pb)
-{
-	const struct host *a = pa, *b = pb;
-	if (a->ip.family != b->ip.family)
-		return a->ip.family < b->ip.family ? -1 : 1;
-	return memcmp(a->ip.bytes, b->ip.bytes, 16);
-}
-
-static int cmp_row(const void *pa, const void *pb)
-{
-	const struct port_row *a = pa, *b = pb;
-	if (a->proto != b->proto)
-		return a->proto < b->proto ? -1 : 1;
-	return (a->port > b->port) - (a->port < b->port);
-}
-
-static bool shown(const struct host *h, const struct port_row *row)
+static bool shown(const struct sk_scan_host *h, const struct sk_scan_row *row)
 {
 	return row->state == SK_STATE_OPEN || h->count[row->state][row->proto] <= SHOW_MAX;
 }
@@ -218,7 +118,7 @@ static void service(unsigned port, unsigned proto, char *out, size_t cap)
 		snprintf(out, cap, "unknown");
 }
 
-static void print_text_host(struct report *r, const struct host *h, const char *ip)
+static void print_text_host(struct report *r, const struct sk_scan_host *h, const char *ip)
 {
 	fprintf(r->out, "scan report for %s\n", ip);
 	for (int st = 0; st < SK_STATE_COUNT; st++)
@@ -238,7 +138,7 @@ static void print_text_host(struct report *r, const struct host *h, const char *
 	fprintf(r->out, "%-11s %-13s %-15s %-14s %s\n", "PORT", "STATE", "SERVICE", "REASON",
 		"RTT");
 	for (size_t i = 0; i < h->n; i++) {
-		const struct port_row *row = &h->rows[i];
+		const struct sk_scan_row *row = &h->rows[i];
 		if (!shown(h, row))
 			continue;
 		char port[16], svc[64], rtt[32];
@@ -260,12 +160,12 @@ static void print_text_host(struct report *r, const struct host *h, const char *
 	fputc('\n', r->out);
 }
 
-static void print_grepable_host(struct report *r, const struct host *h, const char *ip)
+static void print_grepable_host(struct report *r, const struct sk_scan_host *h, const char *ip)
 {
 	fprintf(r->out, "Host: %s ()\tPorts: ", ip);
 	bool first = true;
 	for (size_t i = 0; i < h->n; i++) {
-		const struct port_row *row = &h->rows[i];
+		const struct sk_scan_row *row = &h->rows[i];
 		if (!shown(h, row))
 			continue;
 		char svc[64];
@@ -296,14 +196,10 @@ void report_finish(struct report *r)
 		note_error(r);
 		return;
 	}
-	size_t k = 0;
-	for (size_t i = 0; i < r->cap; i++)
-		if (r->hosts[i].used)
-			r->hosts[k++] = r->hosts[i];
-	qsort(r->hosts, k, sizeof *r->hosts, cmp_host);
+	struct sk_scan_host *hosts;
+	size_t k = sk_scan_hosts_sorted(r->hosts, &hosts);
 	for (size_t i = 0; i < k; i++) {
-		struct host *h = &r->hosts[i];
-		qsort(h->rows, h->n, sizeof *h->rows, cmp_row);
+		const struct sk_scan_host *h = &hosts[i];
 		bool any = false;
 		for (size_t j = 0; j < h->n; j++)
 			any |= shown(h, &h->rows[j]);
@@ -317,10 +213,6 @@ void report_finish(struct report *r)
 		else
 			print_text_host(r, h, ip);
 	}
-	/* The hosts array is no longer a hash table. */
-	for (size_t i = k; i < r->cap; i++)
-		r->hosts[i].used = false;
-	r->cap = k;
 	errno = 0;
 	fflush(r->out);
 	note_error(r);
@@ -338,21 +230,14 @@ int report_errno(const struct report *r)
 
 uint64_t report_host_count(const struct report *r)
 {
-	return r->nhosts;
+	return sk_scan_hosts_count(r->hosts);
 }
 
 void report_free(struct report *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->cap; i++) {
-		if (!r->hosts[i].used)
-			continue;
-		for (size_t j = 0; j < r->hosts[i].n; j++)
-			free(r->hosts[i].rows[j].banner);
-		free(r->hosts[i].rows);
-	}
-	free(r->hosts);
+	sk_scan_hosts_free(r->hosts);
 	sk_str_free(&r->line);
 	free(r);
 }

@@ -232,6 +232,49 @@ struct sk_scan_stats {
 typedef void (*sk_scan_result_fn)(const struct sk_scan_result *r, void *ctx);
 typedef void (*sk_scan_progress_fn)(const struct sk_scan_stats *s, void *ctx);
 
+/* Results gathered per host, for reports that need all of a host's ports
+ * before printing it (nmap's tables): per host the count of each state and
+ * protocol, the first reason seen for each state, and the ports worth
+ * showing, each a copy.  Open ports are all kept; of the other states,
+ * the first keep + 1 of each protocol (so that a report can tell "more
+ * than keep" and summarise them). */
+struct sk_scan_row {
+	uint16_t port;
+	uint8_t proto, state;
+	const char *reason; /* the engine's static text */
+	int64_t rtt_us;
+	int ttl;
+	uint8_t *banner; /* owned by the table; NULL if none */
+	size_t banner_len;
+};
+
+struct sk_scan_host {
+	struct sk_ip ip;
+	uint64_t count[SK_STATE_COUNT][2]; /* [state][proto] */
+	const char *reason[SK_STATE_COUNT];
+	struct sk_scan_row *rows;
+	size_t n;
+	size_t cap; /* internal */
+	bool used;  /* internal */
+};
+
+struct sk_scan_hosts;
+
+/* Returns 0 with *out, or -ENOMEM. */
+int sk_scan_hosts_new(uint64_t keep, struct sk_scan_hosts **out);
+/* Counts r and keeps it when it is worth showing.  Not thread-safe: call
+ * it from on_result (which the engine never calls twice at once).
+ * Returns 0 or -ENOMEM (the result is counted but its row may be lost). */
+int sk_scan_hosts_add(struct sk_scan_hosts *h, const struct sk_scan_result *r);
+/* Hosts seen so far. */
+uint64_t sk_scan_hosts_count(const struct sk_scan_hosts *h);
+/* Sorts and hands out the hosts: by family and address, each host's rows
+ * by protocol and port.  *v points into the table (valid until
+ * sk_scan_hosts_free); no result may be added afterwards.  Returns the
+ * number of hosts. */
+size_t sk_scan_hosts_sorted(struct sk_scan_hosts *h, struct sk_scan_host **v);
+void sk_scan_hosts_free(struct sk_scan_hosts *h);
+
 
 /* ---- replies to raw probes (pure) -------------------------------------- */
 
