@@ -12,7 +12,9 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "http_progress.h"
+#include "sockit/clock.h"
+#include "sockit/progress.h"
+#include "status.h"
 #include "tls_opts.h"
 #include "sockit/error.h"
 #include "sockit/http.h"
@@ -89,8 +91,9 @@ struct get {
 	bool out_is_file; /* writing FILE.part */
 	char part[4096];
 	bool write_failed;
-	struct progress progress;
 	bool show_progress;
+	int64_t total;     /* the body's length, -1 unknown */
+	uint64_t start_ns; /* of the body */
 	/* --raw */
 	struct sk_str pending; /* received bytes not shown yet */
 	bool head_shown;
@@ -108,6 +111,19 @@ static void out_write(struct get *g, int fd, const void *p, size_t n)
 static void out_str(struct get *g, const char *s)
 {
 	out_write(g, STDOUT_FILENO, s, strlen(s));
+}
+
+/* The bar: bytes, rate, and the percentage and ETA when the length is
+ * known, redrawn when due (or now, with force). */
+static void progress(struct get *g, bool force)
+{
+	struct sk_progress sp = {
+		.done = sk_http_body_bytes(g->parser),
+		.total = g->total > 0 ? (uint64_t)g->total : 0,
+		.elapsed_ms = (sk_clock_ns() - g->start_ns) / 1000000u,
+		.bytes = true,
+	};
+	status_progress("", &sp, "", force);
 }
 
 static void print_head(struct get *g)
@@ -136,8 +152,11 @@ static int on_head(void *ctx, struct sk_http_parser *p, bool redirect)
 		print_head(g);
 	if (redirect)
 		return 0;
-	if (g->show_progress)
-		progress_start(&g->progress, sk_http_content_length(g->parser));
+	if (g->show_progress) {
+		g->total = sk_http_content_length(g->parser);
+		g->start_ns = sk_clock_ns();
+		status_begin();
+	}
 	return 0;
 }
 
@@ -177,7 +196,7 @@ static int on_body(void *ctx, struct sk_http_parser *p, const uint8_t *data, siz
 	}
 	out_write(g, g->out_fd, data, n);
 	if (g->show_progress)
-		progress_update(&g->progress, sk_http_body_bytes(g->parser), false);
+		progress(g, false);
 	return g->write_failed ? 1 : 0;
 }
 
@@ -269,7 +288,7 @@ static noreturn void fail_transfer(struct get *g, const char *fmt, ...)
 static void fail_transfer(struct get *g, const char *fmt, ...)
 {
 	if (g->show_progress)
-		progress_end(&g->progress);
+		status_end(true);
 	discard_output(g);
 	char msg[1024];
 	va_list ap;
@@ -408,7 +427,7 @@ int cmd_http_get(int argc, char **argv)
 	if (rc < 0)
 		fail_transfer(&g, "%s", err);
 	if (g.show_progress)
-		progress_update(&g.progress, sk_http_body_bytes(p), true);
+		progress(&g, true);
 	int status = sk_http_status(p);
 	if ((status < 200 || status >= 400) && !g.fail_never) {
 		char reason[128];
@@ -418,7 +437,7 @@ int cmd_http_get(int argc, char **argv)
 	}
 	sk_http_parser_free(p);
 	if (g.show_progress)
-		progress_end(&g.progress);
+		status_end(true); /* the last state stays on its own line */
 	close_output(&g);
 	sk_str_free(&g.pending);
 	return EXIT_OK;

@@ -33,11 +33,10 @@ static void draw(struct file_progress *p, bool force)
 		.elapsed_ms = (sk_clock_ns() - p->start_ns) / 1000000u,
 		.bytes = true,
 	};
-	char bar[SK_PROGRESSLEN], line[SK_PROGRESSLEN + 64];
-	sk_progress_format(&sp, bar, sizeof bar);
-	snprintf(line, sizeof line, "%-12.12s %3u%% | %s", p->name,
-		 sk_percent(p->file_done, p->file_size), bar);
-	status_set(line, force);
+	char name[64];
+	snprintf(name, sizeof name, "%-12.12s %3u%% | ", p->name,
+		 sk_percent(p->file_done, p->file_size));
+	status_progress(name, &sp, "", force);
 }
 
 static void on_begin(void *arg, const char *name, uint64_t size, uint64_t from)

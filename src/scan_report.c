@@ -256,10 +256,9 @@ void scan_bar_draw(struct scan_bar *b, const struct sk_scan_progress *p,
 				  .total = p->steps,
 				  .elapsed_ms = p->elapsed_ns / 1000000u,
 				  .unit = "probes" };
-	char bar[SK_PROGRESSLEN], line[SK_PROGRESSLEN + 32];
-	sk_progress_format(&sp, bar, sizeof bar);
-	snprintf(line, sizeof line, "%s  open %" PRIu64, bar, open);
-	status_set(line, false);
+	char tail[32];
+	snprintf(tail, sizeof tail, "  open %" PRIu64, open);
+	status_progress("", &sp, tail, false);
 }
 
 void scan_bar_clear(struct scan_bar *b)

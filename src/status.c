@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "sockit/clock.h"
+#include "sockit/progress.h"
 
 static struct {
 	bool on;
@@ -145,6 +146,15 @@ void status_set(const char *text, bool force)
 			draw();
 	}
 	pthread_mutex_unlock(&lock);
+}
+
+void status_progress(const char *prefix, const struct sk_progress *p,
+		     const char *suffix, bool force)
+{
+	char bar[SK_PROGRESSLEN], line[sizeof st.text];
+	sk_progress_format(p, bar, sizeof bar);
+	snprintf(line, sizeof line, "%s%s%s", prefix, bar, suffix);
+	status_set(line, force);
 }
 
 void status_end(bool keep)

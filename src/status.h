@@ -28,6 +28,12 @@ void status_set(const char *text, bool force);
  * does not go through stdio.  Returns false on a write error (errno set). */
 bool status_write(int fd, const void *p, size_t n);
 
+/* A progress bar as the line's text: prefix, sk_progress_format's bar of
+ * p, then suffix; drawn as status_set draws. */
+struct sk_progress;
+void status_progress(const char *prefix, const struct sk_progress *p,
+		     const char *suffix, bool force);
+
 /* Ends the status line: erased, or with keep left on the screen as an
  * ordinary line.  Also done (erasing) at exit; status_begin starts it
  * again. */
