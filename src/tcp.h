@@ -53,12 +53,6 @@ void tcp_output_end(struct tcp_show *s);
 /* "rx 12 B tx 3 B in 1.20 s (10 B/s in, 2 B/s out)" on stderr */
 void tcp_stats_line(const char *who, uint64_t rx, uint64_t tx, uint64_t ms);
 
-/* --exec CMD split on spaces and tabs, or --sh-exec CMD (shell) as
- * /bin/sh -c CMD: a NULL-terminated argv, or NULL when CMD has no word
- * (or memory ran out).  Free with tcp_exec_argv_free(argv, shell). */
-char **tcp_exec_argv(const char *cmd, bool shell);
-void tcp_exec_argv_free(char **argv, bool shell);
-
 /* tcp connect --exec: runs the program on the connected stream (taken;
  * peer and local go to its environment) until it ends.  Returns the exit
  * status: 0 when the program exited 0, else 1 (said on stderr). */

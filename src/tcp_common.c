@@ -1,5 +1,4 @@
-/* Output, process setup and the command line of --exec, shared by tcp
- * connect and tcp listen. */
+/* Output and process setup, shared by tcp connect and tcp listen. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -97,53 +96,4 @@ void tcp_process_setup(void)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-}
-
-/* The words of --exec: split on spaces and tabs (no quoting, as ncat). */
-static char **split_words(const char *cmd)
-{
-	size_t n = strlen(cmd);
-	char **argv = calloc(n / 2 + 2, sizeof *argv);
-	char *copy = strdup(cmd);
-	if (!argv || !copy) {
-		free(argv);
-		free(copy);
-		return NULL;
-	}
-	size_t k = 0;
-	for (char *p = copy; *p;) {
-		while (*p == ' ' || *p == '\t')
-			*p++ = 0;
-		if (!*p)
-			break;
-		argv[k++] = p;
-		while (*p && *p != ' ' && *p != '\t')
-			p++;
-	}
-	if (k == 0) {
-		free(copy);
-		free(argv);
-		return NULL;
-	}
-	return argv;
-}
-
-char **tcp_exec_argv(const char *cmd, bool shell)
-{
-	if (!shell)
-		return split_words(cmd);
-	char **argv = calloc(4, sizeof *argv);
-	if (argv) {
-		argv[0] = (char *)"/bin/sh";
-		argv[1] = (char *)"-c";
-		argv[2] = (char *)cmd;
-	}
-	return argv;
-}
-
-void tcp_exec_argv_free(char **argv, bool shell)
-{
-	if (argv && !shell)
-		free(argv[0]); /* the words' copy */
-	free(argv);
 }

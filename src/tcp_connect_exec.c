@@ -31,7 +31,7 @@ int tcp_connect_exec(uv_loop_t *loop, uv_stream_t *stream,
 		     const struct sockaddr_storage *local, const char *cmd,
 		     bool shell)
 {
-	char **argv = tcp_exec_argv(cmd, shell);
+	char **argv = sk_exec_argv(cmd, shell);
 	if (!argv)
 		cli_usage("--exec: empty command");
 	static const struct sk_exec_cbs cbs = { .on_exit = on_exit_cb };
@@ -51,6 +51,6 @@ int tcp_connect_exec(uv_loop_t *loop, uv_stream_t *stream,
 		sk_exec_release(e, 0);
 		uv_run(loop, UV_RUN_DEFAULT);
 	}
-	tcp_exec_argv_free(argv, shell);
+	sk_exec_argv_free(argv);
 	return r.status;
 }

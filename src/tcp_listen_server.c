@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "sockit/bytes.h"
 #include "sockit/error.h"
+#include "sockit/exec.h"
 #include "sockit/lines.h"
 #include "tcp_listen.h"
 #include "udp_common.h"
@@ -311,7 +312,7 @@ struct tcp_server *tcp_server_new(uv_loop_t *loop, const struct server_opts *o)
 	s->o = o;
 	s->hex = o->show.hex;
 	if (o->mode == SK_SERVER_EXEC &&
-	    !(s->exec_argv = tcp_exec_argv(o->exec_cmd, o->exec_shell)))
+	    !(s->exec_argv = sk_exec_argv(o->exec_cmd, o->exec_shell)))
 		cli_usage("--exec: empty command");
 	struct sk_server_opts so = {
 		.mode = o->mode,
@@ -377,7 +378,7 @@ int tcp_server_run(struct tcp_server *s)
 				 (void *)sk_server_peers(s->srv), "reads");
 	uv_run(s->loop, UV_RUN_DEFAULT);
 	sk_server_free(s->srv);
-	tcp_exec_argv_free(s->exec_argv, s->o->exec_shell);
+	sk_exec_argv_free(s->exec_argv);
 	int status = s->status;
 	free(s);
 	return status;

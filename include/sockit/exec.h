@@ -29,6 +29,7 @@
 #ifndef SOCKIT_EXEC_H
 #define SOCKIT_EXEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -80,5 +81,12 @@ void sk_exec_resume_out(struct sk_exec *e);
  * handle must live until then, or the child would never be reaped).  No
  * callback runs after this. */
 void sk_exec_release(struct sk_exec *e, int sig);
+
+/* The argv of a command line, as ncat's --exec and --sh-exec take it:
+ * split on spaces and tabs (no quoting), or with shell "/bin/sh", "-c",
+ * cmd.  Returns a NULL-terminated argv (a copy: cmd may go), to free with
+ * sk_exec_argv_free, or NULL when cmd has no word or memory ran out. */
+char **sk_exec_argv(const char *cmd, bool shell);
+void sk_exec_argv_free(char **argv);
 
 #endif

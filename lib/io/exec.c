@@ -318,3 +318,47 @@ int sk_exec_spawn(uv_loop_t *loop, char **argv, int sock,
 	*out = e;
 	return 0;
 }
+
+char **sk_exec_argv(const char *cmd, bool shell)
+{
+	static const char sh[] = "/bin/sh\0-c";
+	size_t pre = shell ? sizeof sh : 0;
+	while (!shell && (*cmd == ' ' || *cmd == '\t'))
+		cmd++;
+	size_t n = strlen(cmd);
+	if (!shell && !n)
+		return NULL;
+	/* One block holds every word, the first at its start: argv[0] is
+	 * what sk_exec_argv_free frees. */
+	char **argv = calloc(shell ? 4 : n / 2 + 2, sizeof *argv);
+	char *copy = malloc(pre + n + 1);
+	if (!argv || !copy) {
+		free(argv);
+		free(copy);
+		return NULL;
+	}
+	memcpy(copy, sh, pre);
+	memcpy(copy + pre, cmd, n + 1);
+	if (shell) {
+		argv[0] = copy;
+		argv[1] = copy + sizeof "/bin/sh";
+		argv[2] = copy + pre;
+		return argv;
+	}
+	size_t k = 0;
+	for (char *p = copy; *p;) {
+		argv[k++] = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		while (*p == ' ' || *p == '\t')
+			*p++ = 0;
+	}
+	return argv;
+}
+
+void sk_exec_argv_free(char **argv)
+{
+	if (argv)
+		free(argv[0]);
+	free(argv);
+}

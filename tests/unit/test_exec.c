@@ -211,3 +211,30 @@ Test(exec, missing_program_starts_nothing)
 	cr_expect_eq(s.exits + s.ends, 0);
 	cr_expect_eq(uv_loop_close(&loop), 0);
 }
+
+Test(exec, argv_splits_words_or_hands_the_line_to_the_shell)
+{
+	static const struct {
+		const char *cmd;
+		bool shell;
+		const char *want[4];
+	} cases[] = {
+		{ "cat", false, { "cat" } },
+		{ "  /bin/echo \t a  b ", false, { "/bin/echo", "a", "b" } },
+		{ "echo 'a b'", false, { "echo", "'a", "b'" } }, /* no quoting, as ncat */
+		{ "echo $X | tr a b", true, { "/bin/sh", "-c", "echo $X | tr a b" } },
+		{ "", true, { "/bin/sh", "-c", "" } },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char **argv = sk_exec_argv(cases[i].cmd, cases[i].shell);
+		cr_assert_not_null(argv, "%s", cases[i].cmd);
+		size_t k = 0;
+		for (; cases[i].want[k]; k++)
+			cr_expect_str_eq(argv[k], cases[i].want[k], "%s [%zu]", cases[i].cmd, k);
+		cr_expect_null(argv[k], "%s: more words than expected", cases[i].cmd);
+		sk_exec_argv_free(argv);
+	}
+	cr_expect_null(sk_exec_argv("", false));
+	cr_expect_null(sk_exec_argv(" \t ", false));
+	sk_exec_argv_free(NULL);
+}
