@@ -75,66 +75,22 @@ struct arp_opts {
 	size_t n;
 };
 
-static void add_target(struct arp_opts *o, uint32_t ip)
-{
-	if (o->n >= MAX_TARGETS)
-		cli_usage("more than %d addresses (a /16): split the sweep", MAX_TARGETS);
-	o->targets[o->n++] = ip;
-}
-
-static uint32_t ip4(const struct sk_ip *ip)
-{
-	return sk_be32(ip->bytes);
-}
-
 static bool parse_v4(const char *text, uint32_t *out)
 {
 	struct sk_ip ip;
 	if (sk_ip_parse(text, &ip) || ip.family != AF_INET)
 		return false;
-	*out = ip4(&ip);
+	*out = sk_be32(ip.bytes);
 	return true;
 }
 
 /* CIDR (its usable hosts), A-B, A-N (last octet) or one address. */
 static void add_block(struct arp_opts *o, const char *text)
 {
-	char buf[128];
-	snprintf(buf, sizeof buf, "%s", text);
-	char *dash = strchr(buf, '-');
-	uint32_t a, b;
-	if (dash) {
-		*dash = 0;
-		if (!parse_v4(buf, &a))
-			cli_usage("'%s': not an IPv4 address", buf);
-		if (!parse_v4(dash + 1, &b)) {
-			char *end;
-			unsigned long last = strtoul(dash + 1, &end, 10);
-			if (!dash[1] || *end || last > 255)
-				cli_usage("'%s': a range is A-B or A-N (the last octet)", text);
-			b = (a & 0xffffff00u) | (uint32_t)last;
-		}
-		if (b < a)
-			cli_usage("'%s': the range ends before it starts", text);
-		if (b - a >= MAX_TARGETS)
-			cli_usage("'%s': more than %d addresses", text, MAX_TARGETS);
-		for (uint64_t x = a; x <= b; x++)
-			add_target(o, (uint32_t)x);
-		return;
-	}
-	struct sk_cidr c;
 	char err[SK_ERRLEN];
-	if (sk_cidr_parse(text, NULL, &c, err))
-		cli_usage("%s", err);
-	if (c.addr.family != AF_INET)
-		cli_usage("'%s': ARP is IPv4 only", text);
-	if (c.prefix < 16)
-		cli_usage("'%s': more than %d addresses (a /16)", text, MAX_TARGETS);
-	struct sk_ip first, last;
-	sk_cidr_first_host(&c, &first);
-	sk_cidr_last_host(&c, &last);
-	for (uint64_t x = ip4(&first); x <= ip4(&last); x++)
-		add_target(o, (uint32_t)x);
+	int rc = sk_arpscan_targets_add(text, o->targets, &o->n, MAX_TARGETS, err);
+	if (rc)
+		cli_usage("%s%s", err, rc == SK_ETOOMANY ? " (a /16): split the sweep" : "");
 }
 
 static void parse_opts(int argc, char **argv, struct arp_opts *o)

@@ -48,6 +48,13 @@ struct sk_arpscan_stats {
 	uint8_t src_ip6[16];
 };
 
+/* Appends to v[*n...] (host byte order) the IPv4 addresses of text: a
+ * CIDR block (its usable hosts), a range A-B or A-N (N the last octet of
+ * A), or one address.  At most max addresses in all: more is SK_ETOOMANY,
+ * with nothing added.  Returns 0, or SK_EBADADDR / SK_ETOOMANY with err. */
+int sk_arpscan_targets_add(const char *text, uint32_t *v, size_t *n, size_t max,
+			   char *err);
+
 typedef void (*sk_arp_cb)(const struct sk_arp_result *r, void *ctx);
 
 /* Runs the resolve or the sweep; cb gets each reply as it arrives (in

@@ -1,4 +1,5 @@
 #include "sockit/error.h"
+#include "core/say.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -59,6 +60,20 @@ int sk_err_set(char *err, int code, const char *fmt, ...)
 	va_end(ap);
 	if (n >= 0 && n < SK_ERRLEN)
 		snprintf(err + n, SK_ERRLEN - (size_t)n, ": %s", sk_strerror(code));
+	for (char *p = err; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	return code;
+}
+
+int sk__err_say(char *err, int code, const char *fmt, ...)
+{
+	if (!err)
+		return code;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, SK_ERRLEN, fmt, ap);
+	va_end(ap);
 	for (char *p = err; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/say.h"
 #include "sockit/error.h"
 #include "sockit/http_io.h"
 #include "sockit/idna.h"
@@ -18,13 +19,13 @@ int sk_http_resolve_parse(const char *text, struct sk_http_resolve *out,
 {
 	const char *c1 = strchr(text, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 	if (!c2 || c1 == text)
-		return sk_err_set(err, SK_EBADENDPOINT, "'%s': expected HOST:PORT:ADDR", text);
+		return sk__err_say(err, SK_EBADENDPOINT, "'%s': expected HOST:PORT:ADDR", text);
 	char why[SK_ERRLEN], port[8];
 	if (sk_idna_to_ascii(text, (size_t)(c1 - text), out->host, sizeof out->host, why) < 0)
-		return sk_err_set(err, SK_EBADHOST, "'%s': %s", text, why);
+		return sk__err_say(err, SK_EBADHOST, "'%s': %s", text, why);
 	snprintf(port, sizeof port, "%.*s", (int)(c2 - c1 - 1), c1 + 1);
 	if (c2 - c1 - 1 >= (ptrdiff_t)sizeof port || sk_port_parse(port, "tcp", &out->port, why))
-		return sk_err_set(err, SK_EBADPORT, "'%s': bad port", text);
+		return sk__err_say(err, SK_EBADPORT, "'%s': bad port", text);
 	const char *a = c2 + 1;
 	size_t an = strlen(a);
 	if (an >= 2 && a[0] == '[' && a[an - 1] == ']') {
@@ -35,7 +36,7 @@ int sk_http_resolve_parse(const char *text, struct sk_http_resolve *out,
 	snprintf(out->addr, sizeof out->addr, "%.*s", (int)an, a);
 	if (an >= sizeof out->addr || (inet_pton(AF_INET, out->addr, bin) != 1 &&
 				       inet_pton(AF_INET6, out->addr, bin) != 1))
-		return sk_err_set(err, SK_EBADADDR, "'%s': '%.*s' is not an IP address", text,
+		return sk__err_say(err, SK_EBADADDR, "'%s': '%.*s' is not an IP address", text,
 				  (int)an, a);
 	return 0;
 }
@@ -97,12 +98,12 @@ static int build_request(const struct sk_http_get_opts *o, const struct sk_url *
 	if (o->url->userinfo[0] && same && !user_auth) {
 		sk_str_puts(&basic, "Authorization: ");
 		if (sk_http_basic_auth(&basic, o->url->userinfo))
-			rc = sk_err_set(err, SK_EURL,
+			rc = sk__err_say(err, SK_EURL,
 					"URL: bad percent-escape in the user or password");
 		hdrs[nh++] = basic.p;
 	}
 	if (!rc && sk_http_request_build(req, method, url, hdrs, nh))
-		rc = sk_err_set(err, SK_ETOOLONG, "request too large");
+		rc = sk__err_say(err, SK_ETOOLONG, "request too large");
 	sk_str_free(&basic);
 	free(hdrs);
 	return rc;
@@ -122,7 +123,7 @@ static int hop(struct get *g, const struct sk_url *url, const char *method,
 	g->parser = sk_http_parser_new(SK_HTTP_RESPONSE, !strcmp(method, "HEAD"), &cb, g);
 	if (!g->parser) {
 		sk_str_free(&req);
-		return sk_err_set(err, -ENOMEM, "out of memory");
+		return sk__err_say(err, -ENOMEM, "out of memory");
 	}
 	struct sk_http_exchange_opts xo = {
 		.url = url,
@@ -150,17 +151,17 @@ static int next_url(struct get *g, char (*visited)[SK_URL_MAXLEN], unsigned n,
 	const char *at = visited[n - 1];
 	const char *loc = sk_http_header_get(g->parser, "Location");
 	if (n > g->o->max_redirs)
-		return sk_err_set(err, SK_ELIMIT, "%s: too many redirects", at);
+		return sk__err_say(err, SK_ELIMIT, "%s: too many redirects", at);
 	struct sk_url next;
 	char why[SK_ERRLEN];
 	if (sk_url_resolve(url, loc, &next, why))
-		return sk_err_set(err, SK_EHTTPREDIRECT, "%s: redirect to '%s': %s", at, loc,
+		return sk__err_say(err, SK_EHTTPREDIRECT, "%s: redirect to '%s': %s", at, loc,
 				  why);
 	char to[SK_URL_MAXLEN];
 	sk_url_format(&next, to, sizeof to);
 	for (unsigned i = 0; i < n; i++)
 		if (!strcmp(visited[i], to))
-			return sk_err_set(err, SK_EHTTPREDIRECT,
+			return sk__err_say(err, SK_EHTTPREDIRECT,
 					  "%s: redirect loop: %s was already fetched", at, to);
 	*url = next;
 	return 0;
@@ -180,7 +181,7 @@ int sk_http_get(const struct sk_http_get_opts *o, struct sk_http_parser **out,
 	for (unsigned n = 0; !rc; n++) {
 		void *v = realloc(visited, (n + 1) * sizeof *visited);
 		if (!v) {
-			rc = sk_err_set(err, -ENOMEM, "out of memory");
+			rc = sk__err_say(err, -ENOMEM, "out of memory");
 			break;
 		}
 		visited = v;
