@@ -303,49 +303,24 @@ struct chat_args {
 
 static void parse_args(int argc, char **argv, struct chat *c, struct chat_args *a)
 {
-	enum { OPT_LOCAL = 256, OPT_HEX, OPT_HEXIN, OPT_APPEND, OPT_ECHO, OPT_REPLY,
-	       OPT_RULES, OPT_MAX, OPT_STATS, OPT_QUIT };
-	static const struct option longopts[] = {
-		{ "local", required_argument, NULL, OPT_LOCAL },
-		{ "hex", no_argument, NULL, OPT_HEX },
-		{ "hex-input", no_argument, NULL, OPT_HEXIN },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "append", required_argument, NULL, OPT_APPEND },
-		{ "echo", no_argument, NULL, OPT_ECHO },
-		{ "reply", required_argument, NULL, OPT_REPLY },
-		{ "rules", required_argument, NULL, OPT_RULES },
-		{ "quit-after", required_argument, NULL, OPT_QUIT },
-		{ "timeout", required_argument, NULL, 'w' },
-		{ "max-size", required_argument, NULL, OPT_MAX },
-		{ "stats", no_argument, NULL, OPT_STATS },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	*a = (struct chat_args){ .family = AF_UNSPEC, .max_size = 65536 };
-	int opt;
-	while ((opt = cli_getopt(argc, argv, "46vw:h", longopts)) != -1) {
-		switch (opt) {
-		case '4': a->family = AF_INET; break;
-		case '6': a->family = AF_INET6; break;
-		case OPT_LOCAL: a->local = optarg; break;
-		case OPT_HEX: c->show.hex = true; break;
-		case OPT_HEXIN: c->hex_input = true; break;
-		case 'v': c->show.verbose = true; break;
-		case OPT_APPEND: a->append = optarg; break;
-		case OPT_ECHO: c->resp.echo = true; break;
-		case OPT_REPLY: a->reply = optarg; break;
-		case OPT_RULES: a->rules = optarg; break;
-		case OPT_QUIT:
-			c->quit_after_ms = cli_duration_ms("--quit-after", optarg);
-			c->quit_after_set = true;
-			break;
-		case 'w': c->idle_ms = cli_duration_ms("--timeout", optarg); break;
-		case OPT_MAX: a->max_size = cli_number("--max-size", optarg, 1, 65536); break;
-		case OPT_STATS: c->stats = true; break;
-		case 'h': cli_help(usage);
-		default: cli_usage("unexpected option");
-		}
-	}
+	const struct cli_opt table[] = {
+		CLI_SETV('4', NULL, &a->family, AF_INET),
+		CLI_SETV('6', NULL, &a->family, AF_INET6),
+		CLI_STR(0, "local", &a->local),
+		CLI_FLAG(0, "hex", &c->show.hex),
+		CLI_FLAG(0, "hex-input", &c->hex_input),
+		CLI_FLAG('v', "verbose", &c->show.verbose),
+		CLI_STR(0, "append", &a->append),
+		CLI_FLAG(0, "echo", &c->resp.echo),
+		CLI_STR(0, "reply", &a->reply),
+		CLI_STR(0, "rules", &a->rules),
+		CLI_MS(0, "quit-after", &c->quit_after_ms, .seen = &c->quit_after_set),
+		CLI_MS('w', "timeout", &c->idle_ms),
+		CLI_NUM(0, "max-size", &a->max_size, 1, 65536),
+		CLI_FLAG(0, "stats", &c->stats),
+	};
+	cli_parse(argc, argv, table, usage);
 	a->peer = optind < argc ? argv[optind] : NULL;
 	if (argc - optind > 1)
 		cli_usage("unexpected argument '%s'", argv[optind + 1]);

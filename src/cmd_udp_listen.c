@@ -152,67 +152,41 @@ struct listen_args {
 	size_t njoin, max_size;
 };
 
+static void add_join(const struct cli_opt *opt, const char *group)
+{
+	struct listen_args *a = opt->to;
+	if (a->njoin == MAX_JOIN)
+		cli_usage("--join: at most %d groups", MAX_JOIN);
+	a->joins[a->njoin++] = group;
+}
+
 static void parse_args(int argc, char **argv, struct listen *l, struct listen_args *a)
 {
-	enum { OPT_HEX = 256, OPT_ECHO, OPT_REPLY, OPT_RULES, OPT_APPEND, OPT_JOIN, OPT_MAX,
-	       OPT_RCVBUF, OPT_STATS, OPT_SSM };
-	static const struct option longopts[] = {
-		{ "hex", no_argument, NULL, OPT_HEX },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "timestamps", no_argument, NULL, 'T' },
-		{ "source-filter", required_argument, NULL, OPT_SSM },
-		{ "echo", no_argument, NULL, OPT_ECHO },
-		{ "reply", required_argument, NULL, OPT_REPLY },
-		{ "rules", required_argument, NULL, OPT_RULES },
-		{ "append", required_argument, NULL, OPT_APPEND },
-		{ "count", required_argument, NULL, 'c' },
-		{ "timeout", required_argument, NULL, 'w' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "join", required_argument, NULL, OPT_JOIN },
-		{ "iface", required_argument, NULL, 'i' },
-		{ "max-size", required_argument, NULL, OPT_MAX },
-		{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
-		{ "stats", no_argument, NULL, OPT_STATS },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	*a = (struct listen_args){ .family = AF_UNSPEC, .max_size = 65536,
 				   .rcvbuf = UDP_RCVBUF_DEFAULT };
-	int c;
-	while ((c = cli_getopt(argc, argv, "46vqTc:w:o:i:h", longopts)) != -1) {
-		switch (c) {
-		case '4': a->family = AF_INET; break;
-		case '6': a->family = AF_INET6; break;
-		case 'v': l->show.verbose = true; break;
-		case 'q': l->show.quiet = true; break;
-		case 'T': l->show.timestamps = true; break;
-		case OPT_SSM: a->ssm = optarg; break;
-		case OPT_HEX: l->show.hex = true; break;
-		case OPT_ECHO: l->resp.echo = true; break;
-		case OPT_REPLY: a->reply = optarg; break;
-		case OPT_RULES: a->rules = optarg; break;
-		case OPT_APPEND: a->append = optarg; break;
-		case 'c': l->count = cli_number("--count", optarg, 1, UINT64_MAX); break;
-		case 'w': l->idle_ms = cli_duration_ms("--timeout", optarg); break;
-		case 'o': a->output = optarg; break;
-		case OPT_JOIN:
-			if (a->njoin == MAX_JOIN)
-				cli_usage("--join: at most %d groups", MAX_JOIN);
-			a->joins[a->njoin++] = optarg;
-			break;
-		case 'i': a->iface = optarg; break;
-		case OPT_MAX: a->max_size = cli_number("--max-size", optarg, 1, 65536); break;
-		case OPT_RCVBUF:
-			a->rcvbuf = (int)cli_number("--rcvbuf", optarg, 1024, 1 << 30);
-			break;
-		case OPT_STATS: l->stats = true; break;
-		case 'j': l->show.json = true; break;
-		case 'h': cli_help(usage);
-		default: cli_usage("unexpected option");
-		}
-	}
+	const struct cli_opt table[] = {
+		CLI_SETV('4', NULL, &a->family, AF_INET),
+		CLI_SETV('6', NULL, &a->family, AF_INET6),
+		CLI_FLAG(0, "hex", &l->show.hex),
+		CLI_FLAG('v', "verbose", &l->show.verbose),
+		CLI_FLAG('q', "quiet", &l->show.quiet),
+		CLI_FLAG('T', "timestamps", &l->show.timestamps),
+		CLI_STR(0, "source-filter", &a->ssm),
+		CLI_FLAG(0, "echo", &l->resp.echo),
+		CLI_STR(0, "reply", &a->reply),
+		CLI_STR(0, "rules", &a->rules),
+		CLI_STR(0, "append", &a->append),
+		CLI_NUM('c', "count", &l->count, 1, UINT64_MAX),
+		CLI_MS('w', "timeout", &l->idle_ms),
+		CLI_STR('o', "output", &a->output),
+		CLI_CALL(0, "join", add_join, a),
+		CLI_STR('i', "iface", &a->iface),
+		CLI_NUM(0, "max-size", &a->max_size, 1, 65536),
+		CLI_NUM(0, "rcvbuf", &a->rcvbuf, 1024, 1 << 30),
+		CLI_FLAG(0, "stats", &l->stats),
+		CLI_FLAG(0, "json", &l->show.json),
+	};
+	cli_parse(argc, argv, table, usage);
 	if (optind >= argc)
 		cli_usage("missing [ADDR]:PORT");
 	if (argc - optind > 1)

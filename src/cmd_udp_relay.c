@@ -52,8 +52,6 @@ static const char usage[] =
 	"resolve or bind, the peer refused (ICMP port unreachable) or idle,\n"
 	"2 usage error.\n";
 
-enum { OPT_LISTEN = 2000 };
-
 struct opts {
 	struct sk_endpoint ep;
 	bool listen;
@@ -65,36 +63,21 @@ struct opts {
 
 static void parse(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
-		{ "listen", no_argument, NULL, 'l' },
-		{ "source", required_argument, NULL, 's' },
-		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
-		{ "crlf", no_argument, NULL, 'C' },
-		{ "hex", no_argument, NULL, OPT_HEX },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "stats", no_argument, NULL, OPT_STATS },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	o->ro.quit_ms = -1;
-	int c;
-	while ((c = cli_getopt(argc, argv, "l46s:p:q:Cvh", longopts)) != -1) {
-		switch (c) {
-		case 'l': o->listen = true; break;
-		case '4': o->family = AF_INET; break;
-		case '6': o->family = AF_INET6; break;
-		case 's': o->source = optarg; break;
-		case 'p': o->source_port = cli_port("-p", optarg, "udp"); break;
-		case 'q': o->ro.quit_ms = (int64_t)cli_duration_ms("-q", optarg); break;
-		case OPT_IDLE: o->ro.idle_ms = cli_duration_ms("--idle-timeout", optarg); break;
-		case 'C': o->ro.crlf = true; break;
-		case OPT_HEX: o->ro.show.hex = true; break;
-		case 'v': o->ro.show.verbose = true; break;
-		case OPT_STATS: o->ro.stats = true; break;
-		case 'h': cli_help(usage);
-		default: cli_usage("unexpected option");
-		}
-	}
+	const struct cli_opt table[] = {
+		CLI_FLAG('l', "listen", &o->listen),
+		CLI_SETV('4', NULL, &o->family, AF_INET),
+		CLI_SETV('6', NULL, &o->family, AF_INET6),
+		CLI_STR('s', "source", &o->source),
+		CLI_PORT('p', NULL, &o->source_port, "udp"),
+		CLI_MS('q', NULL, &o->ro.quit_ms),
+		CLI_MS(0, "idle-timeout", &o->ro.idle_ms),
+		CLI_FLAG('C', "crlf", &o->ro.crlf),
+		CLI_FLAG(0, "hex", &o->ro.show.hex),
+		CLI_FLAG('v', "verbose", &o->ro.show.verbose),
+		CLI_FLAG(0, "stats", &o->ro.stats),
+	};
+	cli_parse(argc, argv, table, usage);
 	if (optind >= argc)
 		cli_usage(o->listen ? "missing [ADDR]:PORT" : "missing HOST:PORT");
 	if (optind + 1 < argc)

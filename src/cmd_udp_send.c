@@ -198,58 +198,31 @@ struct send_args {
 
 static void parse_args(int argc, char **argv, struct send *s, struct send_args *a)
 {
-	enum { OPT_WHOLE = 256, OPT_FILE, OPT_HEXIN, OPT_APPEND, OPT_REPEAT, OPT_INTERVAL,
-	       OPT_BCAST, OPT_TTL, OPT_MIF, OPT_WAIT, OPT_HEX, OPT_MAX, OPT_STATS };
-	static const struct option longopts[] = {
-		{ "whole", no_argument, NULL, OPT_WHOLE },
-		{ "file", required_argument, NULL, OPT_FILE },
-		{ "hex-input", no_argument, NULL, OPT_HEXIN },
-		{ "append", required_argument, NULL, OPT_APPEND },
-		{ "source", required_argument, NULL, 's' },
-		{ "repeat", required_argument, NULL, OPT_REPEAT },
-		{ "interval", required_argument, NULL, OPT_INTERVAL },
-		{ "broadcast", no_argument, NULL, OPT_BCAST },
-		{ "ttl", required_argument, NULL, OPT_TTL },
-		{ "multicast-if", required_argument, NULL, OPT_MIF },
-		{ "wait-reply", required_argument, NULL, OPT_WAIT },
-		{ "hex", no_argument, NULL, OPT_HEX },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "max-size", required_argument, NULL, OPT_MAX },
-		{ "stats", no_argument, NULL, OPT_STATS },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	*a = (struct send_args){ .family = AF_UNSPEC, .max_size = 65536 };
-	int c;
-	while ((c = cli_getopt(argc, argv, "46s:vh", longopts)) != -1) {
-		switch (c) {
-		case '4': a->family = AF_INET; break;
-		case '6': a->family = AF_INET6; break;
-		case OPT_WHOLE: s->whole = true; break;
-		case OPT_FILE: a->file = optarg; break;
-		case OPT_HEXIN: s->hex_input = true; break;
-		case OPT_APPEND: a->append = optarg; break;
-		case 's': a->source = optarg; break;
-		case OPT_REPEAT: s->repeat = cli_number("--repeat", optarg, 1, 1000000000); break;
-		case OPT_INTERVAL: s->interval_ms = cli_duration_ms("--interval", optarg); break;
-		case OPT_BCAST: s->broadcast = true; break;
-		case OPT_TTL: a->ttl = (int)cli_number("--ttl", optarg, 1, 255); break;
-		case OPT_MIF: a->mif = optarg; break;
-		case OPT_WAIT:
-			s->wait_ms = cli_duration_ms("--wait-reply", optarg);
-			if (!s->wait_ms)
-				cli_usage("--wait-reply: give a duration above 0");
-			break;
-		case OPT_HEX: s->show.hex = true; break;
-		case 'v': s->show.verbose = true; break;
-		case OPT_MAX: a->max_size = cli_number("--max-size", optarg, 1, 65536); break;
-		case OPT_STATS: s->stats = true; break;
-		case 'j': s->show.json = true; break;
-		case 'h': cli_help(usage);
-		default: cli_usage("unexpected option");
-		}
-	}
+	bool wait_set = false;
+	const struct cli_opt table[] = {
+		CLI_SETV('4', NULL, &a->family, AF_INET),
+		CLI_SETV('6', NULL, &a->family, AF_INET6),
+		CLI_FLAG(0, "whole", &s->whole),
+		CLI_STR(0, "file", &a->file),
+		CLI_FLAG(0, "hex-input", &s->hex_input),
+		CLI_STR(0, "append", &a->append),
+		CLI_STR('s', "source", &a->source),
+		CLI_NUM(0, "repeat", &s->repeat, 1, 1000000000),
+		CLI_MS(0, "interval", &s->interval_ms),
+		CLI_FLAG(0, "broadcast", &s->broadcast),
+		CLI_NUM(0, "ttl", &a->ttl, 1, 255),
+		CLI_STR(0, "multicast-if", &a->mif),
+		CLI_MS(0, "wait-reply", &s->wait_ms, .seen = &wait_set),
+		CLI_FLAG(0, "hex", &s->show.hex),
+		CLI_FLAG('v', "verbose", &s->show.verbose),
+		CLI_NUM(0, "max-size", &a->max_size, 1, 65536),
+		CLI_FLAG(0, "stats", &s->stats),
+		CLI_FLAG(0, "json", &s->show.json),
+	};
+	cli_parse(argc, argv, table, usage);
+	if (wait_set && !s->wait_ms)
+		cli_usage("--wait-reply: give a duration above 0");
 	if (optind >= argc)
 		cli_usage("missing HOST:PORT");
 	a->dest = argv[optind];

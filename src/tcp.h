@@ -13,17 +13,6 @@
 #include "sockit/server.h"
 #include "sockit/tls.h"
 
-/* Long-option codes shared by both commands (above any short option). */
-enum {
-	OPT_TLS = 1000, OPT_SNI, OPT_CAFILE, OPT_ALPN, OPT_INSECURE, OPT_CERT,
-	OPT_KEY, OPT_HEX, OPT_STATS, OPT_NO_SHUTDOWN, OPT_SEND, OPT_WAIT_REPLY,
-	OPT_RETRY, OPT_SOURCE, OPT_HEX_INPUT, OPT_ECHO, OPT_BROKER, OPT_CHAT,
-	OPT_EXEC, OPT_SH_EXEC, OPT_MAX_CONNS, OPT_ALLOW, OPT_DENY,
-	OPT_ALLOW_FILE, OPT_IDLE, OPT_MAX_BUFFER, OPT_RAW, OPT_REPLY, OPT_RULES,
-	OPT_APPEND, OPT_CLIENT_CA, OPT_VERIFY, OPT_CHAT_STYLE, OPT_DENY_FILE,
-	OPT_SEND_ONLY, OPT_RECV_ONLY,
-};
-
 struct tcp_tls_opts {
 	bool on, insecure;
 	const char *sni, *cafile, *alpn, *cert, *key;

@@ -123,10 +123,6 @@ def _options_in_source(command):
     from conftest import ROOT
     src = (ROOT / "src" / f"cmd_{command.replace(' ', '_')}.c").read_text()
     macros = "".join((ROOT / "src" / f).read_text() for f in ("cli.h", "tls_opts.h"))
-    old = re.search(r"longopts\[\] = \{(.*?)\n\t*\};", src, re.S)
-    if old:  # a getopt table not yet converted
-        shorts = re.search(r'cli_getopt\(argc, argv,\s*"([^"]*)"', src).group(1)
-        return set(re.findall(r'\{\s*"([a-z0-9-]+)"', old.group(1))), set(shorts) - {":"}
     table = re.search(r"struct cli_opt table\[\] = \{(.*?)\n\t*\};", src, re.S).group(1)
     for name in re.findall(r"\b((?:TLS_\w+_OPTS|CLI_COLOR|CLI_APPEND))\(", table):
         table += re.search(rf"#define {name}\b(.*?)\n\n", macros, re.S).group(1)
