@@ -251,6 +251,24 @@ void cli_take_append(const struct cli_opt *opt, const char *text)
 		cli_usage("--append: %s", err);
 }
 
+void cli_endpoint(const char *what, const char *text, const char *proto, const char *need,
+		  struct sk_endpoint *ep)
+{
+	char err[SK_ERRLEN];
+	if (sk_endpoint_parse(text, proto, ep, err))
+		cli_usage("%s%s", what, err);
+	if (need && ep->kind != SK_ENDPOINT_INET)
+		cli_usage("%s%s: %s", what, text, need);
+}
+
+void cli_operands(int argc, char **argv, int min, int max, const char *missing)
+{
+	if (argc - optind < min)
+		cli_usage("%s", missing);
+	if (argc - optind > max)
+		cli_usage("unexpected argument '%s'", argv[optind + max]);
+}
+
 const char *const cli_color_words[] = { "auto", "always", "never", NULL };
 
 bool cli_stdout_lost(bool *reader_gone)

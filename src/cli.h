@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdnoreturn.h>
+#include <sys/socket.h>
 
 #include "sockit/append.h"
 #include "sockit/output.h"
@@ -116,6 +117,17 @@ int cli_parse_n(int argc, char **argv, const struct cli_opt *table, size_t n,
 #define cli_parse(argc, argv, table, usage) \
 	cli_parse_n(argc, argv, table, sizeof(table) / sizeof *(table), usage)
 
+struct sk_endpoint;
+/* text as an endpoint of proto into ep, or exit 2 with the parser's
+ * message after what ("--local: ", or ""); with need, text must be
+ * HOST:PORT (not unix:PATH), else the message is WHAT, TEXT, ": " and need. */
+void cli_endpoint(const char *what, const char *text, const char *proto, const char *need,
+		  struct sk_endpoint *ep);
+
+/* After cli_parse: at least min and at most max operands (argv[optind]
+ * on), or exit 2 with missing, or naming the first one too many. */
+void cli_operands(int argc, char **argv, int min, int max, const char *missing);
+
 /* The option as messages name it: .label, "--name" or "-c". */
 const char *cli_opt_label(const struct cli_opt *opt, char *buf, size_t cap);
 
@@ -132,6 +144,9 @@ uint16_t cli_port(const char *opt, const char *text, const char *proto);
  * message for text that is not a size. */
 uint64_t cli_size(const char *opt, const char *text, uint64_t max,
 		  const char *examples);
+/* -4 and -6: AF_INET or AF_INET6 into the int at P. */
+#define CLI_FAMILY(P) CLI_SETV('4', NULL, P, AF_INET), CLI_SETV('6', NULL, P, AF_INET6)
+
 /* --append SPEC (sockit/append.h) into the struct sk_append at P. */
 void cli_take_append(const struct cli_opt *opt, const char *text);
 #define CLI_APPEND(P) CLI_CALL(0, "append", cli_take_append, (1 ? (P) : (struct sk_append *)0))

@@ -58,13 +58,9 @@ static void parse_opts(int argc, char **argv, struct cidr_opts *o)
 		CLI_COLOR(&o->color),
 	};
 	cli_parse(argc, argv, table, usage);
-	if (optind >= argc)
-		cli_usage("missing address (ADDR/LEN, ADDR MASK or ADDR)");
-	o->text = argv[optind++];
-	if (optind < argc)
-		o->mask = argv[optind++];
-	if (optind < argc)
-		cli_usage("unexpected argument '%s'", argv[optind]);
+	cli_operands(argc, argv, 1, 2, "missing address (ADDR/LEN, ADDR MASK or ADDR)");
+	o->text = argv[optind];
+	o->mask = argv[optind + 1];
 	if (split) {
 		const char *digits = split[0] == '/' ? split + 1 : split;
 		o->split = (int)cli_number("--split", digits, 0, 128);

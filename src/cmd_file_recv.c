@@ -171,8 +171,7 @@ int cmd_file_recv(int argc, char **argv)
 	struct recv_opts o = { .dir = ".", .family = AF_UNSPEC };
 	bool dir_given = false;
 	const struct cli_opt table[] = {
-		CLI_SETV('4', NULL, &o.family, AF_INET),
-		CLI_SETV('6', NULL, &o.family, AF_INET6),
+		CLI_FAMILY(&o.family),
 		CLI_STR('d', NULL, &o.dir, .seen = &dir_given),
 		CLI_STR('o', NULL, &o.out),
 		CLI_FLAG('k', NULL, &o.keep),
@@ -185,11 +184,8 @@ int cmd_file_recv(int argc, char **argv)
 		TLS_SERVER_OPTS(&o.tls),
 	};
 	cli_parse(argc, argv, table, usage);
-	if (optind >= argc)
-		cli_usage("missing [ADDR]:PORT to listen on");
-	const char *where = argv[optind++];
-	if (optind < argc)
-		cli_usage("unexpected argument '%s'", argv[optind]);
+	cli_operands(argc, argv, 1, 1, "missing [ADDR]:PORT to listen on");
+	const char *where = argv[optind];
 	if (o.raw && (!o.out || !*o.out))
 		cli_usage("--raw needs -o FILE (or -o - for stdout)");
 	if (!o.raw && o.out)
@@ -199,10 +195,7 @@ int cmd_file_recv(int argc, char **argv)
 	tls_check_server(&o.tls);
 	char err[SK_ERRLEN];
 	struct sk_endpoint ep;
-	if (sk_endpoint_parse(where, "tcp", &ep, err))
-		cli_usage("%s", err);
-	if (ep.kind != SK_ENDPOINT_INET)
-		cli_usage("%s: file recv needs [ADDR]:PORT", where);
+	cli_endpoint("", where, "tcp", "file recv needs [ADDR]:PORT", &ep);
 
 	int dirfd = -1;
 	if (!o.raw) {

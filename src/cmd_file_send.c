@@ -193,8 +193,7 @@ int cmd_file_send(int argc, char **argv)
 {
 	struct send_opts o = { .family = AF_UNSPEC };
 	const struct cli_opt table[] = {
-		CLI_SETV('4', NULL, &o.family, AF_INET),
-		CLI_SETV('6', NULL, &o.family, AF_INET6),
+		CLI_FAMILY(&o.family),
 		CLI_MS('w', "connect-timeout", &o.connect_ms, .label = "-w"),
 		CLI_MS(0, "idle", &o.idle_ms),
 		CLI_CALL(0, "verify", take_digest, &o.digest),
@@ -217,10 +216,7 @@ int cmd_file_send(int argc, char **argv)
 	tls_check_client(&o.tls);
 	char err[SK_ERRLEN];
 	struct sk_endpoint ep;
-	if (sk_endpoint_parse(target, "tcp", &ep, err))
-		cli_usage("%s", err);
-	if (ep.kind != SK_ENDPOINT_INET)
-		cli_usage("%s: file send needs HOST:PORT", target);
+	cli_endpoint("", target, "tcp", "file send needs HOST:PORT", &ep);
 	if (ep.port == 0)
 		cli_usage("%s: port 0 cannot be connected to", target);
 

@@ -331,8 +331,7 @@ static void parse_args(struct get *g, int argc, char **argv, const char **url)
 		CLI_NUM(0, "max-redirs", &g->max_redirs, 0, 1000),
 		CLI_FLAG(0, "raw", &g->raw),
 		CLI_MS('w', "timeout", &g->timeout_ms, .label = "-w"),
-		CLI_SETV('4', NULL, &g->family, AF_INET),
-		CLI_SETV('6', NULL, &g->family, AF_INET6),
+		CLI_FAMILY(&g->family),
 		CLI_FLAG(0, "fail-never", &g->fail_never),
 		CLI_FLAG('q', "quiet", &g->quiet),
 		CLI_FLAG('k', "insecure", &g->insecure),
@@ -340,10 +339,7 @@ static void parse_args(struct get *g, int argc, char **argv, const char **url)
 		CLI_CALL(0, "resolve", parse_resolve, g),
 	};
 	cli_parse(argc, argv, table, usage);
-	if (optind >= argc)
-		cli_usage("needs a URL");
-	if (optind + 1 < argc)
-		cli_usage("unexpected argument '%s'", argv[optind + 1]);
+	cli_operands(argc, argv, 1, 1, "needs a URL");
 	*url = argv[optind];
 	if (g->raw && (g->include || g->head))
 		cli_usage("--raw already shows the headers; drop -i/-I, or use --raw with -o");

@@ -90,16 +90,12 @@ int cmd_http_serve(int argc, char **argv)
 		CLI_MS(0, "idle-timeout", &idle),
 		CLI_MS(0, "header-timeout", &header),
 		CLI_NUM(0, "max-per-addr", &per_addr, 0, 1000000),
-		CLI_SETV('4', NULL, &family, AF_INET),
-		CLI_SETV('6', NULL, &family, AF_INET6),
+		CLI_FAMILY(&family),
 		CLI_FLAG('q', "quiet", &s.quiet),
 	};
 	cli_parse(argc, argv, table, usage);
-	const char *root = ".";
-	if (optind < argc)
-		root = argv[optind++];
-	if (optind < argc)
-		cli_usage("unexpected argument '%s'", argv[optind]);
+	cli_operands(argc, argv, 0, 1, NULL);
+	const char *root = optind < argc ? argv[optind] : ".";
 	struct sk_endpoint ep;
 	char err[SK_ERRLEN];
 	if (sk_endpoint_parse(bind, "tcp", &ep, err))

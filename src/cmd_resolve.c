@@ -1,4 +1,5 @@
 /* sockit resolve: every address of a name, as getaddrinfo sees it. */
+#include <limits.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
@@ -81,13 +82,11 @@ int cmd_resolve(int argc, char **argv)
 	int family = AF_UNSPEC;
 	bool json = false;
 	const struct cli_opt table[] = {
-		CLI_SETV('4', NULL, &family, AF_INET),
-		CLI_SETV('6', NULL, &family, AF_INET6),
+		CLI_FAMILY(&family),
 		CLI_FLAG(0, "json", &json),
 	};
 	cli_parse(argc, argv, table, usage);
-	if (optind >= argc)
-		cli_usage("missing HOST");
+	cli_operands(argc, argv, 1, INT_MAX, "missing HOST");
 	int status = EXIT_OK;
 	for (int i = optind; i < argc; i++) {
 		const char *host = argv[i];

@@ -188,11 +188,9 @@ static void take_exec(const struct cli_opt *opt, const char *text)
 static void parse(int argc, char **argv, struct opts *o)
 {
 	o->ro.quit_ms = -1;
-	char err[SK_ERRLEN];
 	bool wait_set = false;
 	const struct cli_opt table[] = {
-		CLI_SETV('4', NULL, &o->co.family, AF_INET),
-		CLI_SETV('6', NULL, &o->co.family, AF_INET6),
+		CLI_FAMILY(&o->co.family),
 		CLI_MS('w', "timeout", &o->co.timeout_ms, .label = "-w"),
 		CLI_CALL('s', "source", parse_source, o),
 		CLI_PORT('p', NULL, &o->co.source_port, "tcp"),
@@ -214,12 +212,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		TLS_CLIENT_OPTS(&o->tls),
 	};
 	cli_parse(argc, argv, table, usage);
-	if (optind >= argc)
-		cli_usage("missing HOST:PORT");
-	if (optind + 1 < argc)
-		cli_usage("unexpected argument '%s'", argv[optind + 1]);
-	if (sk_endpoint_parse(argv[optind], "tcp", &o->ep, err))
-		cli_usage("%s", err);
+	cli_operands(argc, argv, 1, 1, "missing HOST:PORT");
+	cli_endpoint("", argv[optind], "tcp", NULL, &o->ep);
 	if (o->ep.kind == SK_ENDPOINT_INET && o->ep.port == 0)
 		cli_usage("%s: port 0 cannot be connected to", argv[optind]);
 	tls_check_client(&o->tls);

@@ -255,11 +255,9 @@ static void parse(int argc, char **argv, struct opts *o)
 	static const char *const chat_styles[] = { "ncat", "sockit", NULL };
 	o->so.max_conns = 1000;
 	o->so.max_buffer = 1024 * 1024;
-	char err[SK_ERRLEN];
 	const struct cli_opt table[] = {
 		CLI_FLAG('k', "keep-open", &o->so.keep),
-		CLI_SETV('4', NULL, &o->family, AF_INET),
-		CLI_SETV('6', NULL, &o->family, AF_INET6),
+		CLI_FAMILY(&o->family),
 		CLI_ACT(0, "echo", take_mode, o, .min = SK_SERVER_ECHO),
 		CLI_STR(0, "reply", &o->reply_text),
 		CLI_STR(0, "rules", &o->rules_file),
@@ -292,16 +290,12 @@ static void parse(int argc, char **argv, struct opts *o)
 	o->so.show.verbose = o->so.verbose;
 	if (o->append.kind)
 		o->so.append = &o->append;
-	if (optind >= argc)
-		cli_usage("missing [ADDR]:PORT");
-	if (optind + 1 < argc)
-		cli_usage("unexpected argument '%s'", argv[optind + 1]);
+	cli_operands(argc, argv, 1, 1, "missing [ADDR]:PORT");
 	if (o->reply_text || o->rules_file) {
 		o->so.mode = SK_SERVER_REPLY;
 		o->modes++;
 	}
-	if (sk_endpoint_parse(argv[optind], "tcp", &o->ep, err))
-		cli_usage("%s", err);
+	cli_endpoint("", argv[optind], "tcp", NULL, &o->ep);
 	hosts_build(o);
 	check_modes(o);
 	if (o->chat_style_set && o->so.mode != SK_SERVER_CHAT)

@@ -283,8 +283,7 @@ int cmd_tour(int argc, char **argv)
 		CLI_FLAG(0, "pause", &pause),
 	};
 	cli_parse(argc, argv, table, usage);
-	if (optind < argc)
-		cli_usage("unexpected argument '%s'", argv[optind]);
+	cli_operands(argc, argv, 0, 0, NULL);
 	if (list) {
 		int width = 0;
 		for (int i = 0; i < step_count(); i++)

@@ -305,8 +305,7 @@ static void parse_args(int argc, char **argv, struct chat *c, struct chat_args *
 {
 	*a = (struct chat_args){ .family = AF_UNSPEC, .max_size = 65536 };
 	const struct cli_opt table[] = {
-		CLI_SETV('4', NULL, &a->family, AF_INET),
-		CLI_SETV('6', NULL, &a->family, AF_INET6),
+		CLI_FAMILY(&a->family),
 		CLI_STR(0, "local", &a->local),
 		CLI_FLAG(0, "hex", &c->show.hex),
 		CLI_FLAG(0, "hex-input", &c->hex_input),
@@ -321,9 +320,8 @@ static void parse_args(int argc, char **argv, struct chat *c, struct chat_args *
 		CLI_FLAG(0, "stats", &c->stats),
 	};
 	cli_parse(argc, argv, table, usage);
-	a->peer = optind < argc ? argv[optind] : NULL;
-	if (argc - optind > 1)
-		cli_usage("unexpected argument '%s'", argv[optind + 1]);
+	cli_operands(argc, argv, 0, 1, NULL);
+	a->peer = argv[optind];
 	if (!a->peer && !a->local)
 		cli_usage("give HOST:PORT, --local [ADDR]:PORT, or both");
 	if (c->resp.echo && (a->reply || a->rules))

@@ -165,8 +165,7 @@ static void parse_args(int argc, char **argv, struct listen *l, struct listen_ar
 	*a = (struct listen_args){ .family = AF_UNSPEC, .max_size = 65536,
 				   .rcvbuf = UDP_RCVBUF_DEFAULT };
 	const struct cli_opt table[] = {
-		CLI_SETV('4', NULL, &a->family, AF_INET),
-		CLI_SETV('6', NULL, &a->family, AF_INET6),
+		CLI_FAMILY(&a->family),
 		CLI_FLAG(0, "hex", &l->show.hex),
 		CLI_FLAG('v', "verbose", &l->show.verbose),
 		CLI_FLAG('q', "quiet", &l->show.quiet),
@@ -187,10 +186,7 @@ static void parse_args(int argc, char **argv, struct listen *l, struct listen_ar
 		CLI_FLAG(0, "json", &l->show.json),
 	};
 	cli_parse(argc, argv, table, usage);
-	if (optind >= argc)
-		cli_usage("missing [ADDR]:PORT");
-	if (argc - optind > 1)
-		cli_usage("unexpected argument '%s'", argv[optind + 1]);
+	cli_operands(argc, argv, 1, 1, "missing [ADDR]:PORT");
 	a->addr = argv[optind];
 	if (l->resp.echo && (a->reply || a->rules))
 		cli_usage("--echo and --reply/--rules both answer: choose one");

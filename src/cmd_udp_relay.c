@@ -66,8 +66,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	o->ro.quit_ms = -1;
 	const struct cli_opt table[] = {
 		CLI_FLAG('l', "listen", &o->listen),
-		CLI_SETV('4', NULL, &o->family, AF_INET),
-		CLI_SETV('6', NULL, &o->family, AF_INET6),
+		CLI_FAMILY(&o->family),
 		CLI_STR('s', "source", &o->source),
 		CLI_PORT('p', NULL, &o->source_port, "udp"),
 		CLI_MS('q', NULL, &o->ro.quit_ms),
@@ -78,15 +77,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		CLI_FLAG(0, "stats", &o->ro.stats),
 	};
 	cli_parse(argc, argv, table, usage);
-	if (optind >= argc)
-		cli_usage(o->listen ? "missing [ADDR]:PORT" : "missing HOST:PORT");
-	if (optind + 1 < argc)
-		cli_usage("unexpected argument '%s'", argv[optind + 1]);
-	char err[SK_ERRLEN];
-	if (sk_endpoint_parse(argv[optind], "udp", &o->ep, err))
-		cli_usage("%s", err);
-	if (o->ep.kind != SK_ENDPOINT_INET)
-		cli_usage("%s: UDP needs HOST:PORT, not unix:", argv[optind]);
+	cli_operands(argc, argv, 1, 1, o->listen ? "missing [ADDR]:PORT" : "missing HOST:PORT");
+	cli_endpoint("", argv[optind], "udp", "UDP needs HOST:PORT, not unix:", &o->ep);
 	if (o->listen && (o->source || o->source_port))
 		cli_usage("-s/-p set the local end without -l; with -l it is [ADDR]:PORT");
 	if (!o->listen && o->ep.port == 0)

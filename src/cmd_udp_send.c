@@ -201,8 +201,7 @@ static void parse_args(int argc, char **argv, struct send *s, struct send_args *
 	*a = (struct send_args){ .family = AF_UNSPEC, .max_size = 65536 };
 	bool wait_set = false;
 	const struct cli_opt table[] = {
-		CLI_SETV('4', NULL, &a->family, AF_INET),
-		CLI_SETV('6', NULL, &a->family, AF_INET6),
+		CLI_FAMILY(&a->family),
 		CLI_FLAG(0, "whole", &s->whole),
 		CLI_STR(0, "file", &a->file),
 		CLI_FLAG(0, "hex-input", &s->hex_input),

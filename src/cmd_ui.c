@@ -59,11 +59,7 @@ static void parse_endpoint(const char *what, const char *text,
 			   const char *proto)
 {
 	struct sk_endpoint ep;
-	char err[SK_ERRLEN];
-	if (text && sk_endpoint_parse(text, proto, &ep, err))
-		cli_usage("%s%s", what, err);
-	if (text && ep.kind != SK_ENDPOINT_INET)
-		cli_usage("%s%s: needs HOST:PORT", what, text);
+	cli_endpoint(what, text, proto, "needs HOST:PORT", &ep);
 }
 
 /* Positional arguments: an optional mode word, then HOST:PORT. */
@@ -143,8 +139,7 @@ static void set_field(const struct cli_opt *opt, const char *text)
 static void parse(struct ui *ui, int argc, char **argv, struct ui_args *a)
 {
 	const struct cli_opt table[] = {
-		CLI_SETV('4', NULL, &ui->family, AF_INET),
-		CLI_SETV('6', NULL, &ui->family, AF_INET6),
+		CLI_FAMILY(&ui->family),
 		CLI_CALL(0, "local", set_field, ui, .min = UI_F_LOCAL),
 		CLI_CALL(0, "view", set_view, ui),
 		CLI_SETV(0, "hex-input", &ui->input, UI_IN_HEX),

@@ -124,7 +124,7 @@ def _options_in_source(command):
     src = (ROOT / "src" / f"cmd_{command.replace(' ', '_')}.c").read_text()
     macros = "".join((ROOT / "src" / f).read_text() for f in ("cli.h", "tls_opts.h"))
     table = re.search(r"struct cli_opt table\[\] = \{(.*?)\n\t*\};", src, re.S).group(1)
-    for name in re.findall(r"\b((?:TLS_\w+_OPTS|CLI_COLOR|CLI_APPEND))\(", table):
+    for name in re.findall(r"\b((?:TLS_\w+_OPTS|CLI_COLOR|CLI_APPEND|CLI_FAMILY))\(", table):
         table += re.search(rf"#define {name}\b(.*?)\n\n", macros, re.S).group(1)
     entry = r"CLI_[A-Z]+\(\s*(?:0|'(.)')\s*,\s*(?:NULL|\"([a-z0-9-]+)\")"
     longs, shorts = set(), set()
