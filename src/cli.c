@@ -72,14 +72,13 @@ void cli_help(const char *usage)
 	exit(EXIT_OK);
 }
 
-int cli_getopt(int argc, char **argv, const char *shortopts,
-	       const struct option *longopts)
+/* getopt_long with sockit's conventions: errors are one line and exit 2.
+ * shortopts starts with ':', so that a missing value is reported as ':'. */
+static int cli_getopt(int argc, char **argv, const char *shortopts,
+		      const struct option *longopts)
 {
-	char spec[128];
-	/* A leading ':' makes getopt report a missing argument as ':'. */
-	snprintf(spec, sizeof spec, ":%s", shortopts);
 	opterr = 0;
-	int c = getopt_long(argc, argv, spec, longopts, NULL);
+	int c = getopt_long(argc, argv, shortopts, longopts, NULL);
 	if (c == '?') {
 		if (optopt)
 			cli_usage("unknown option '-%c'", optopt);
@@ -209,8 +208,8 @@ int cli_parse_n(int argc, char **argv, const struct cli_opt *table, size_t n,
 	/* Long-only options get codes above any letter: 256 + their index. */
 	enum { MAX = 64 };
 	struct option longs[2 * MAX + 2];
-	char shorts[2 * MAX + 2];
-	size_t nl = 0, ns = 0;
+	char shorts[2 * MAX + 3] = ":";
+	size_t nl = 0, ns = 1;
 	if (n > MAX)
 		cli_fail(EXIT_FAIL, "too many options");
 	for (size_t i = 0; i < n; i++) {

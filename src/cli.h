@@ -47,11 +47,6 @@ struct cli_subject {
 };
 void cli_name_option(char *err, size_t cap, const struct cli_subject *map);
 
-/* getopt_long with sockit's conventions: errors are one line and exit 2,
- * and every command accepts -h/--help (the caller handles 'h'). */
-int cli_getopt(int argc, char **argv, const char *shortopts,
-	       const struct option *longopts);
-
 /* A command's options as one table: each entry names the option, what
  * kind of value it takes and where the value goes; cli_parse builds the
  * getopt tables from it, parses and range-checks every value (a bad one
