@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../../src/cli.h"
+#include "sockit/endpoint.h"
 
 /* main.c's in the program. */
 const char *cli_command(void)
@@ -121,9 +122,15 @@ struct run {
 	char out[512], err[512];
 };
 
-/* parse(args) in a child: its exit status (0 when parse returned) and
- * what it wrote. */
-static struct run run(const char *const *args)
+static void parse_only(const char *const *args)
+{
+	struct vals v = { 0 };
+	parse(&v, args);
+}
+
+/* fn(args) in a child: its exit status (0 when fn returned) and what it
+ * wrote. */
+static struct run run_fn(void (*fn)(const char *const *args), const char *const *args)
 {
 	struct run r = { 0 };
 	int out[2], err[2];
@@ -135,8 +142,7 @@ static struct run run(const char *const *args)
 	if (pid == 0) {
 		dup2(out[1], STDOUT_FILENO);
 		dup2(err[1], STDERR_FILENO);
-		struct vals v = { 0 };
-		parse(&v, args);
+		fn(args);
 		fflush(NULL);
 		_exit(0);
 	}
@@ -152,6 +158,11 @@ static struct run run(const char *const *args)
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
 	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 	return r;
+}
+
+static struct run run(const char *const *args)
+{
+	return run_fn(parse_only, args);
 }
 
 struct bad {
@@ -220,4 +231,54 @@ Test(cli_opts, sizes_take_binary_suffixes)
 	cr_expect_eq(v, 1ULL << 40);
 	v = cli_size("--s", "16777215T", UINT64_MAX, "");
 	cr_expect_eq(v, 16777215ULL << 40);
+}
+
+/* One or two operands after the options, as cidr takes them. */
+static void one_or_two(const char *const *args)
+{
+	char *argv[8] = { (char *)"demo" };
+	int argc = 1;
+	while (*args)
+		argv[argc++] = (char *)*args++;
+	bool flag;
+	const struct cli_opt table[] = { CLI_FLAG('v', NULL, &flag) };
+	optind = 0;
+	cli_parse(argc, argv, table, usage);
+	cli_operands(argc, argv, 1, 2, "missing ADDR");
+}
+
+Test(cli_operands, too_few_or_too_many_exit_2)
+{
+	const char *none[] = { "-v", NULL };
+	struct run r = run_fn(one_or_two, none);
+	cr_expect_eq(r.status, 2);
+	cr_expect_str_eq(r.err, "sockit: demo: missing ADDR" SEE);
+	const char *three[] = { "a", "-v", "b", "c", NULL };
+	r = run_fn(one_or_two, three);
+	cr_expect_eq(r.status, 2);
+	cr_expect_str_eq(r.err, "sockit: demo: unexpected argument 'c'" SEE);
+	const char *two[] = { "a", "b", NULL };
+	r = run_fn(one_or_two, two);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+}
+
+static void endpoint(const char *const *args)
+{
+	struct sk_endpoint ep;
+	cli_endpoint(args[0], args[1], "udp", args[2], &ep);
+}
+
+Test(cli_endpoint, names_what_and_needs_host_port)
+{
+	const char *unix_path[] = { "--local: ", "unix:/x", "UDP needs HOST:PORT", NULL };
+	struct run r = run_fn(endpoint, unix_path);
+	cr_expect_eq(r.status, 2);
+	cr_expect_str_eq(r.err, "sockit: demo: --local: unix:/x: UDP needs HOST:PORT" SEE);
+	const char *bad_port[] = { "", "1.2.3.4:99999", NULL, NULL };
+	r = run_fn(endpoint, bad_port);
+	cr_expect_eq(r.status, 2);
+	cr_expect(strstr(r.err, "sockit: demo: port 99999") == r.err, "%s", r.err);
+	const char *fine[] = { "", "127.0.0.1:53", "UDP needs HOST:PORT", NULL };
+	r = run_fn(endpoint, fine);
+	cr_expect_eq(r.status, 0, "%s", r.err);
 }
