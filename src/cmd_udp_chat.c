@@ -328,34 +328,6 @@ static void parse_args(int argc, char **argv, struct chat *c, struct chat_args *
 		cli_usage("--echo and --reply/--rules both answer: choose one");
 }
 
-/* The peer's address and the local one to bind, checked against each
- * other. */
-static void resolve_ends(const struct chat_args *a, struct sk_udp_ends *ends)
-{
-	char err[SK_ERRLEN];
-	struct sk_endpoint pep, lep;
-	if (a->peer) {
-		if (sk_endpoint_parse(a->peer, "udp", &pep, err))
-			cli_usage("%s", err);
-		if (pep.kind != SK_ENDPOINT_INET)
-			cli_usage("%s: UDP needs HOST:PORT", a->peer);
-	}
-	if (a->local) {
-		if (sk_endpoint_parse(a->local, "udp", &lep, err))
-			cli_usage("--local: %s", err);
-		if (lep.kind != SK_ENDPOINT_INET)
-			cli_usage("--local %s: UDP needs [ADDR]:PORT", a->local);
-	}
-	int rc = sk_udp_ends_resolve(a->peer ? &pep : NULL, a->local ? &lep : NULL, a->family,
-				     ends, err);
-	if (rc == SK_EBADPORT)
-		cli_usage("%s: %s", a->peer, err);
-	if (rc == SK_EFAMILY)
-		cli_usage("--local %s %s", a->local, err);
-	if (rc)
-		cli_fail(EXIT_FAIL, "%s%s", ends->peer_failed ? "" : "--local: ", err);
-}
-
 static void open_session(struct chat *c, const struct chat_args *a,
 			 const struct sk_udp_ends *e)
 {
@@ -433,7 +405,7 @@ int cmd_udp_chat(int argc, char **argv)
 		c.resp.append = &c.append;
 	}
 	struct sk_udp_ends ends;
-	resolve_ends(&a, &ends);
+	udp_ends(a.peer, "--local", a.local, a.family, &ends);
 	c.resp.rules = udp_load_rules(a.rules, a.reply);
 
 	uv_loop_init(&c.run.loop);

@@ -297,13 +297,6 @@ int cmd_udp_send(int argc, char **argv)
 	struct send_args a;
 	parse_args(argc, argv, &s, &a);
 	char err[SK_ERRLEN];
-	struct sk_endpoint ep, sep;
-	if (sk_endpoint_parse(a.dest, "udp", &ep, err))
-		cli_usage("%s", err);
-	if (ep.kind != SK_ENDPOINT_INET)
-		cli_usage("%s: UDP needs HOST:PORT", a.dest);
-	if (a.source && sk_endpoint_parse(a.source, "udp", &sep, err))
-		cli_usage("--source: %s", err);
 	if (a.append) {
 		if (sk_append_parse(a.append, &s.append, err))
 			cli_usage("--append: %s", err);
@@ -316,13 +309,7 @@ int cmd_udp_send(int argc, char **argv)
 		udp_text_bytes("TEXT", a.text, s.hex_input, &first, &first_len);
 
 	struct sk_udp_ends ends;
-	int rc = sk_udp_ends_resolve(&ep, a.source ? &sep : NULL, a.family, &ends, err);
-	if (rc == SK_EBADPORT)
-		cli_usage("%s: %s", a.dest, err);
-	if (rc == SK_EFAMILY)
-		cli_usage("--source %s %s", a.source, err);
-	if (rc)
-		cli_fail(EXIT_FAIL, "%s%s", ends.peer_failed ? "" : "--source: ", err);
+	udp_ends(a.dest, "--source", a.source, a.family, &ends);
 	s.to = ends.peer;
 	sk_sockaddr_format((const struct sockaddr *)&s.to.ss, true, s.to_name, sizeof s.to_name);
 	s.max_payload = sk_udp_max_payload(s.to.ss.ss_family);
@@ -335,6 +322,7 @@ int cmd_udp_send(int argc, char **argv)
 	struct sk_udp_feed feed = { .fd = a.file ? open_file(&s, a.file) : STDIN_FILENO,
 				    .whole = s.whole || a.file, .hex = s.hex_input,
 				    .repeat = s.repeat, .interval_ms = s.interval_ms };
+	int rc;
 	if (first)
 		queue(&s, first, first_len, "TEXT");
 	else if ((rc = sk_udp_session_feed(s.ss, &feed, (const struct sockaddr *)&s.to.ss,

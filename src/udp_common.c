@@ -158,25 +158,11 @@ struct sk_rules *udp_load_rules(const char *file, const char *reply)
 	if (!r)
 		cli_fail(EXIT_FAIL, "out of memory");
 	char err[SK_ERRLEN];
-	if (file) {
-		FILE *f = fopen(file, "rb");
-		if (!f)
-			cli_fail(EXIT_USAGE, "--rules %s: %s", file, strerror(errno));
-		char *buf = malloc(SK_RULES_FILE_MAX + 1);
-		if (!buf)
-			cli_fail(EXIT_FAIL, "out of memory");
-		errno = 0;
-		size_t n = fread(buf, 1, SK_RULES_FILE_MAX + 1, f);
-		int rerr = ferror(f) ? (errno ? errno : EIO) : 0;
-		fclose(f);
-		if (rerr)
-			cli_fail(EXIT_USAGE, "--rules %s: %s", file, strerror(rerr));
-		if (sk_rules_parse(r, buf, n, err) < 0)
-			cli_fail(EXIT_USAGE, "--rules %s: %s", file, err);
-		free(buf);
-		if (!sk_rules_count(r))
-			cli_fail(EXIT_USAGE, "--rules %s: no rules in the file", file);
-	}
+	int rc = file ? sk_rules_load(r, file, err) : 1;
+	if (rc < 0)
+		cli_fail(EXIT_USAGE, "--rules %s", err);
+	if (rc == 0)
+		cli_fail(EXIT_USAGE, "--rules %s: no rules in the file", file);
 	if (reply && sk_rules_add(r, SK_MATCH_ANY, NULL, reply, err) < 0)
 		cli_fail(EXIT_USAGE, "--reply: %s", err);
 	return r;
@@ -257,4 +243,17 @@ void udp_say_listening(const struct sk_udp *u)
 	sk_udp_local(u, &ss, &len);
 	sk_sockaddr_format((struct sockaddr *)&ss, true, name, sizeof name);
 	cli_warn("listening on %s", name);
+}
+
+void udp_ends(const char *peer, const char *opt, const char *local, int family,
+	      struct sk_udp_ends *out)
+{
+	char err[SK_ERRLEN];
+	int rc = sk_udp_ends_parse(peer, local, family, out, err);
+	const char *what = out->peer_failed ? "" : opt, *sep = out->peer_failed ? "" : ": ";
+	if (rc == SK_EBADENDPOINT || rc == SK_EBADPORT || rc == SK_EBADHOST ||
+	    rc == SK_ENOSERVICE || rc == SK_ETOOLONG || rc == SK_EFAMILY)
+		cli_usage("%s%s%s", what, sep, err);
+	if (rc)
+		cli_fail(EXIT_FAIL, "%s%s%s", what, sep, err);
 }

@@ -47,6 +47,12 @@ struct sk_rules *udp_load_rules(const char *file, const char *reply);
 void udp_stats_print(const struct sk_peers *peers, uint64_t now_ms,
 		     const char *why);
 
+/* Both ends from the command line (sk_udp_ends_parse): peer HOST:PORT
+ * and the local end given with option opt, either may be NULL.  Exits 2
+ * (bad text) or 1 with a message naming what is wrong. */
+void udp_ends(const char *peer, const char *opt, const char *local, int family,
+	      struct sk_udp_ends *out);
+
 /* The loop scaffolding the udp commands share: SIGINT and SIGTERM call
  * on_stop, SIGUSR1 prints --stats, stdout (and extra, the -o file) is
  * written out before the loop sleeps, so that bursts are written in big

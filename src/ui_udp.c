@@ -47,42 +47,16 @@ static void on_dgram(void *arg, const struct sk_dgram *d, struct sk_peer *peer)
 	ui_received(ui, who, &from, d->data, d->len, d->size);
 }
 
-/* Reads an address field into ep; "" stays "" (any / last sender). */
-static int field_endpoint(struct ui *ui, enum ui_field f, const char *name,
-			  struct sk_endpoint *ep, char *text, size_t cap)
-{
-	char err[SK_ERRLEN];
-	ui_edit_utf8(&ui->edit[f], text, cap);
-	memset(ep, 0, sizeof *ep);
-	if (!text[0])
-		return 0;
-	int rc = sk_endpoint_parse(text, "udp", ep, err);
-	if (rc == 0 && ep->kind != SK_ENDPOINT_INET) {
-		snprintf(err, sizeof err, "%s: UDP needs HOST:PORT", text);
-		rc = SK_EBADENDPOINT;
-	}
-	if (rc < 0)
-		ui_status(ui, true, "%s: %s", name, err);
-	return rc;
-}
-
+/* Local and Remote as typed: "" is any port / the last sender. */
 static int resolve(struct ui *ui, struct sk_udp_ends *ends)
 {
 	char ltext[UI_EDIT_MAX], rtext[UI_EDIT_MAX], err[SK_ERRLEN];
-	struct sk_endpoint lep, rep;
-	int rc;
-	if ((rc = field_endpoint(ui, UI_F_LOCAL, "Local", &lep, ltext,
-				 sizeof ltext)) < 0 ||
-	    (rc = field_endpoint(ui, UI_F_REMOTE, "Remote", &rep, rtext,
-				 sizeof rtext)) < 0)
-		return rc;
-	rc = sk_udp_ends_resolve(rtext[0] ? &rep : NULL, &lep, ui->family, ends, err);
+	ui_edit_utf8(&ui->edit[UI_F_LOCAL], ltext, sizeof ltext);
+	ui_edit_utf8(&ui->edit[UI_F_REMOTE], rtext, sizeof rtext);
+	int rc = sk_udp_ends_parse(rtext, ltext, ui->family, ends, err);
 	ui->to = ends->peer;
-	if (rc == SK_EFAMILY)
-		ui_status(ui, true, "Local %s %s", ltext, err);
-	else if (rc)
-		ui_status(ui, true, "%s: %s%s%s", ends->peer_failed ? "Remote" : "Local",
-			  rc == SK_EBADPORT ? rtext : "", rc == SK_EBADPORT ? ": " : "", err);
+	if (rc)
+		ui_status(ui, true, "%s: %s", ends->peer_failed ? "Remote" : "Local", err);
 	return rc;
 }
 

@@ -74,6 +74,12 @@ int sk_rules_add(struct sk_rules *r, enum sk_match_kind kind,
 int sk_rules_parse(struct sk_rules *r, const char *text, size_t len,
 		   char *err);
 
+/* Reads the rules file at path (at most SK_RULES_FILE_MAX bytes) and
+ * parses it as sk_rules_parse does.  Returns the number of rules added (0
+ * for a file without any) or a negative code, err starting with the path
+ * ("r.rules: line 3: ...", "r.rules: No such file or directory"). */
+int sk_rules_load(struct sk_rules *r, const char *path, char *err);
+
 /* Finds the first rule matching msg[0..len) and renders its reply into
  * out (appended; out->max bounds it).  Returns the rule's index + 1 when a
  * rule matched (the reply may be empty: a rule can swallow a message),

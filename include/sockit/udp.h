@@ -143,4 +143,15 @@ struct sk_udp_ends {
 int sk_udp_ends_resolve(const struct sk_endpoint *peer, const struct sk_endpoint *local,
 			int family, struct sk_udp_ends *out, char *err);
 
+/* The same from text: peer "HOST:PORT" and local "[ADDR]:PORT" as typed
+ * (NULL or "": none, any).  Returns 0 or a negative code with err naming
+ * the text at fault ("unix:/x: UDP needs HOST:PORT", "127.0.0.1:0: port 0
+ * is not a destination", "127.0.0.1:0 is IPv4 but [::1]:9 is IPv6") and
+ * out->peer_failed telling which end.  Codes of text that cannot be
+ * right whatever the network says: SK_EBADENDPOINT, SK_EBADPORT,
+ * SK_EBADHOST, SK_ENOSERVICE, SK_ETOOLONG (sockit/endpoint.h) and
+ * SK_EFAMILY; others come from resolving or binding. */
+int sk_udp_ends_parse(const char *peer, const char *local, int family,
+		      struct sk_udp_ends *out, char *err);
+
 #endif

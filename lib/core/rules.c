@@ -607,3 +607,23 @@ int sk_rules_respond(const struct sk_rules *r, const uint8_t *msg, size_t len,
 	}
 	return 0;
 }
+
+int sk_rules_load(struct sk_rules *r, const char *path, char *err)
+{
+	errno = 0;
+	FILE *f = fopen(path, "rb");
+	char *buf = f ? malloc(SK_RULES_FILE_MAX + 1) : NULL;
+	size_t n = buf ? fread(buf, 1, SK_RULES_FILE_MAX + 1, f) : 0;
+	int e = !f || !buf || ferror(f) ? (errno ? errno : EIO) : 0;
+	if (f)
+		fclose(f);
+	/* strerror's words, as every other message about a file says them. */
+	int rc = e ? -e : 0;
+	char why[SK_ERRLEN];
+	if (e && err)
+		snprintf(err, SK_ERRLEN, "%.200s: %s", path, strerror(e));
+	else if (!e && (rc = sk_rules_parse(r, buf, n, why)) < 0 && err)
+		snprintf(err, SK_ERRLEN, "%.100s: %.150s", path, why);
+	free(buf);
+	return rc;
+}

@@ -529,3 +529,40 @@ int sk_udp_ends_resolve(const struct sk_endpoint *peer, const struct sk_endpoint
 		return say(err, SK_EFAMILY, "is IPv6 only but %s is IPv4", who);
 	return 0;
 }
+
+/* An endpoint typed for UDP: "" and NULL are none (0 with *given false). */
+static int parse_inet(const char *text, const char *form, struct sk_endpoint *ep,
+		      bool *given, char *err)
+{
+	*given = text && text[0];
+	if (!*given)
+		return 0;
+	int rc = sk_endpoint_parse(text, "udp", ep, err);
+	if (rc == 0 && ep->kind != SK_ENDPOINT_INET)
+		rc = say(err, SK_EBADENDPOINT, "%s: UDP needs %s", text, form);
+	return rc;
+}
+
+int sk_udp_ends_parse(const char *peer, const char *local, int family,
+		      struct sk_udp_ends *out, char *err)
+{
+	struct sk_endpoint pep, lep;
+	bool has_peer, has_local;
+	memset(out, 0, sizeof *out);
+	int rc = parse_inet(local, "[ADDR]:PORT", &lep, &has_local, err);
+	if (rc)
+		return rc;
+	out->peer_failed = true;
+	if ((rc = parse_inet(peer, "HOST:PORT", &pep, &has_peer, err)))
+		return rc;
+	rc = sk_udp_ends_resolve(has_peer ? &pep : NULL, has_local ? &lep : NULL, family, out,
+				 err);
+	/* Both name what they are about: the text the user typed leads. */
+	char why[SK_ERRLEN];
+	if (err && (rc == SK_EBADPORT || (rc == SK_EFAMILY && has_local))) {
+		snprintf(why, sizeof why, "%s", err);
+		say(err, rc, "%s%s %s", rc == SK_EBADPORT ? peer : local,
+		    rc == SK_EBADPORT ? ":" : "", why);
+	}
+	return rc;
+}

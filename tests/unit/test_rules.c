@@ -1,5 +1,8 @@
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sockit/error.h"
 #include "sockit/rules.h"
@@ -233,4 +236,32 @@ Test(rules, regex_that_would_blow_up_regcomp_is_refused)
 			     accepted[i], err);
 		sk_rules_free(r);
 	}
+}
+
+Test(rules, load_reads_a_file_and_names_it_in_errors)
+{
+	char path[] = "/tmp/sockit-rules-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	const char text[] = "prefix PING => PONG\nbogus\n";
+	cr_assert_eq(write(fd, text, sizeof text - 1), (ssize_t)sizeof text - 1);
+	close(fd);
+	struct sk_rules *r = sk_rules_new();
+	char err[SK_ERRLEN];
+	cr_expect_eq(sk_rules_load(r, path, err), SK_EBADRULE);
+	cr_expect(strncmp(err, path, strlen(path)) == 0, "%s", err);
+	cr_expect(strstr(err, ": line 2: ") != NULL, "%s", err);
+	cr_expect_eq(sk_rules_count(r), 0);
+	cr_assert_eq(truncate(path, 20), 0); /* the first line only */
+	cr_expect_eq(sk_rules_load(r, path, err), 1);
+	int which;
+	struct sk_str out = { 0 };
+	cr_expect_str_eq(respond(r, "PING", 4, &which, &out), "PONG");
+	cr_assert_eq(truncate(path, 0), 0);
+	cr_expect_eq(sk_rules_load(r, path, err), 0);
+	unlink(path);
+	cr_expect_eq(sk_rules_load(r, path, err), -ENOENT);
+	cr_expect(strstr(err, "No such file") != NULL, "%s", err);
+	sk_str_free(&out);
+	sk_rules_free(r);
 }

@@ -158,3 +158,22 @@ Test(udp, ends_follow_the_peer_family_and_must_agree)
 	cr_assert_lt(sk_udp_ends_resolve(&six, NULL, AF_INET, &e, err), 0);
 	cr_assert(e.peer_failed);
 }
+
+Test(udp, ends_parse_names_the_text_at_fault)
+{
+	struct sk_udp_ends e;
+	char err[SK_ERRLEN];
+	cr_expect_eq(sk_udp_ends_parse("unix:/x", NULL, AF_UNSPEC, &e, err), SK_EBADENDPOINT);
+	cr_expect(e.peer_failed);
+	cr_expect_str_eq(err, "unix:/x: UDP needs HOST:PORT");
+	cr_expect_eq(sk_udp_ends_parse("127.0.0.1:0", NULL, AF_UNSPEC, &e, err), SK_EBADPORT);
+	cr_expect_str_eq(err, "127.0.0.1:0: port 0 is not a destination");
+	cr_expect_eq(sk_udp_ends_parse("[::1]:9", "127.0.0.1:0", AF_UNSPEC, &e, err), SK_EFAMILY);
+	cr_expect(!e.peer_failed);
+	cr_expect_str_eq(err, "127.0.0.1:0 is IPv4 but [::1]:9 is IPv6");
+	cr_expect_eq(sk_udp_ends_parse("127.0.0.1:9", "", AF_UNSPEC, &e, err), 0);
+	cr_expect_eq(e.peer.ss.ss_family, AF_INET);
+	cr_expect_eq(e.local.ss.ss_family, AF_INET);
+	cr_expect_eq(sk_udp_ends_parse("", "127.0.0.1:0", AF_UNSPEC, &e, err), 0);
+	cr_expect_eq(e.peer.len, 0);
+}
