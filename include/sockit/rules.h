@@ -1,7 +1,8 @@
 /* Auto-response rules: "when a message looks like this, answer that".
  *
- * Pure and I/O-free: the caller hands in the bytes it received and gets the
- * reply bytes back; sending them is the caller's job.  The rules-file format
+ * Pure and I/O-free (sk_rules_load aside, which reads a rules file): the
+ * caller hands in the bytes it received and gets the reply bytes back;
+ * sending them is the caller's job.  The rules-file format
  * is documented in docs/RULES.md; in short, one rule per line:
  *
  *     KIND PATTERN => REPLY
