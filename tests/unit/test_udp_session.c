@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sockit/error.h"
 #include "sockit/loop.h"
@@ -286,4 +287,83 @@ Test(udp_session, stop_ends_without_on_end)
 	uv_run(&loop, UV_RUN_NOWAIT);
 	cr_expect_eq(rx.ends, 0);
 	close_all(&loop, &rx, NULL);
+}
+
+/* A pipe holding text, its write end closed: a finite input. */
+static int pipe_of(const char *text)
+{
+	int fds[2];
+	cr_assert_eq(pipe(fds), 0);
+	cr_assert_eq(write(fds[1], text, strlen(text)), (ssize_t)strlen(text));
+	close(fds[1]);
+	return fds[0];
+}
+
+Test(udp_session, feed_sends_each_line_then_ends)
+{
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct seen rx = { 0 }, tx = { 0 };
+	struct sockaddr_in ra, ta;
+	open_v4(&loop, &(struct sk_udp_session_opts){ .max_size = 2048, .count = 4 }, &rx, &ra);
+	open_v4(&loop, &(struct sk_udp_session_opts){ .end_after_input = true }, &tx, &ta);
+	int fd = pipe_of("one\r\ntwo\n\nlast");
+	struct sk_udp_feed f = { .fd = fd, .repeat = 1 };
+	cr_assert_eq(sk_udp_session_feed(tx.s, &f, (void *)&ra, sizeof ra), 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	cr_expect_eq(tx.why, SK_UDP_SESSION_SENT);
+	cr_expect_eq(sk_udp_session_sent(tx.s), 4);
+	cr_expect_eq(rx.why, SK_UDP_SESSION_COUNT);
+	cr_expect_eq(rx.last_len, 4);
+	cr_expect_eq(memcmp(rx.last, "last", 4), 0);
+	close(fd);
+	close_all(&loop, &rx, &tx);
+}
+
+Test(udp_session, feed_names_the_bad_line)
+{
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct seen tx = { 0 };
+	struct sockaddr_in ta;
+	open_v4(&loop, &(struct sk_udp_session_opts){ .end_after_input = true }, &tx, &ta);
+	int fd = pipe_of("48 65\n6c zz\n");
+	struct sk_udp_feed f = { .fd = fd, .hex = true, .repeat = 1 };
+	cr_assert_eq(sk_udp_session_feed(tx.s, &f, (void *)&ta, sizeof ta), 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	cr_expect_eq(tx.why, SK_UDP_SESSION_INPUT);
+	const struct sk_udp_input_error *e = sk_udp_session_input_error(tx.s);
+	cr_expect_eq(e->line, 2);
+	cr_expect_eq(e->code, SK_EBADHEX);
+	cr_expect_eq(e->offset, 3);
+	cr_expect_eq(sk_udp_session_sent(tx.s), 1);
+	close(fd);
+	close_all(&loop, &tx, NULL);
+}
+
+Test(udp_session, feed_whole_too_large_reports_the_size)
+{
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct seen tx = { 0 };
+	struct sockaddr_in ta;
+	open_v4(&loop, &(struct sk_udp_session_opts){ .end_after_input = true }, &tx, &ta);
+	/* One byte more than IPv4 carries (it fits a pipe's 64 KiB): the
+	 * reader stops at its bound, so only "over the maximum" is known. */
+	static char big[SK_UDP_MAX_V4 + 2];
+	memset(big, 'x', sizeof big - 1);
+	int fds[2];
+	cr_assert_eq(pipe(fds), 0);
+	cr_assert_eq(write(fds[1], big, sizeof big - 1), (ssize_t)sizeof big - 1);
+	close(fds[1]);
+	struct sk_udp_feed f = { .fd = fds[0], .whole = true, .repeat = 1 };
+	cr_assert_eq(sk_udp_session_feed(tx.s, &f, (void *)&ta, sizeof ta), 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	cr_expect_eq(tx.why, SK_UDP_SESSION_INPUT);
+	const struct sk_udp_input_error *e = sk_udp_session_input_error(tx.s);
+	cr_expect_eq(e->code, -EMSGSIZE);
+	cr_expect_eq(e->line, 0);
+	cr_expect_eq(e->size, 0);
+	close(fds[0]);
+	close_all(&loop, &tx, NULL);
 }
