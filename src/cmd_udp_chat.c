@@ -369,10 +369,6 @@ static void open_session(struct chat *c, const struct chat_args *a,
 		c->target = TARGET_ONE;
 		c->target_id = p->id;
 	}
-	c->run.stats = c->stats;
-	c->run.session = c->ss;
-	c->run.on_stop = on_stop;
-	c->run.arg = c;
 }
 
 static void start_stdin(struct chat *c)
@@ -411,7 +407,7 @@ int cmd_udp_chat(int argc, char **argv)
 	uv_loop_init(&c.run.loop);
 	open_session(&c, &a, &ends);
 	/* Signals before "listening on": it may be signalled at once. */
-	udp_run_start(&c.run, NULL);
+	udp_run_start(&c.run, c.ss, c.stats, on_stop, &c, NULL);
 	udp_say_listening(sk_udp_session_udp(c.ss));
 	start_stdin(&c);
 	udp_run(&c.run);

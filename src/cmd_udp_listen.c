@@ -260,10 +260,6 @@ static void open_session(struct listen *l, const struct listen_args *a,
 	};
 	if (sk_udp_session_new(&l->run.loop, u, &so, &cbs, l, &l->ss, err))
 		cli_fail(EXIT_FAIL, "%s", err);
-	l->run.stats = l->stats;
-	l->run.session = l->ss;
-	l->run.on_stop = on_stop;
-	l->run.arg = l;
 }
 
 int cmd_udp_listen(int argc, char **argv)
@@ -299,7 +295,7 @@ int cmd_udp_listen(int argc, char **argv)
 	open_session(&l, &a, &bind_addr, v6only);
 	/* Signals first: a test (or a user) may signal as soon as it reads
 	 * the "listening on" line. */
-	udp_run_start(&l.run, l.out);
+	udp_run_start(&l.run, l.ss, l.stats, on_stop, &l, l.out);
 	udp_run_live(&l.run);
 	udp_say_listening(sk_udp_session_udp(l.ss));
 	udp_run(&l.run);

@@ -283,10 +283,6 @@ static void open_session(struct send *s, const struct send_args *a, const struct
 		cli_fail(EXIT_FAIL, "%s", err);
 	struct sk_peer *dest; /* in the --stats table from the start */
 	sk_udp_session_peer(s->ss, (const struct sockaddr *)&s->to.ss, s->to.len, &dest);
-	s->run.stats = s->stats;
-	s->run.session = s->ss;
-	s->run.on_stop = on_stop;
-	s->run.arg = s;
 }
 
 int cmd_udp_send(int argc, char **argv)
@@ -317,7 +313,7 @@ int cmd_udp_send(int argc, char **argv)
 
 	uv_loop_init(&s.run.loop);
 	open_session(&s, &a, &ends);
-	udp_run_start(&s.run, NULL);
+	udp_run_start(&s.run, s.ss, s.stats, on_stop, &s, NULL);
 	udp_run_live(&s.run);
 	struct sk_udp_feed feed = { .fd = a.file ? open_file(&s, a.file) : STDIN_FILENO,
 				    .whole = s.whole || a.file, .hex = s.hex_input,

@@ -203,8 +203,13 @@ static void signal_start(struct udp_run *r, uv_signal_t *h, int signum)
 	uv_signal_start(h, on_signal, signum);
 }
 
-void udp_run_start(struct udp_run *r, FILE *extra)
+void udp_run_start(struct udp_run *r, struct sk_udp_session *session, bool stats,
+		   void (*on_stop)(void *arg), void *arg, FILE *extra)
 {
+	r->session = session;
+	r->stats = stats;
+	r->on_stop = on_stop;
+	r->arg = arg;
 	signal_start(r, &r->sigint, SIGINT);
 	signal_start(r, &r->sigterm, SIGTERM);
 	if (r->stats)

@@ -69,9 +69,10 @@ struct udp_run {
 	struct stats_line live;
 };
 
-/* Starts the signals and the flush; r->loop is initialised, r->session
- * made, the other fields set. */
-void udp_run_start(struct udp_run *r, FILE *extra);
+/* Starts the signals and the flush for session on r->loop (initialised
+ * before); on_stop(arg) on SIGINT and SIGTERM. */
+void udp_run_start(struct udp_run *r, struct sk_udp_session *session, bool stats,
+		   void (*on_stop)(void *arg), void *arg, FILE *extra);
 
 /* --stats on a terminal: the live status line. */
 void udp_run_live(struct udp_run *r);
