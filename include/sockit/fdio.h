@@ -46,7 +46,8 @@ struct sk_fdin_cbs {
 
 /* Starts reading fd in raw mode (cbs->on_data).  fd stays the caller's (it
  * is not closed).  Returns 0 with *out set, or a negative code (-EBADF and
- * the like when fd cannot be read, -ENOMEM); then no callback runs. */
+ * the like when fd cannot be read, -EISDIR for a directory, -ENOMEM);
+ * then no callback runs. */
 int sk_fdin_open(uv_loop_t *loop, int fd, const struct sk_fdin_cbs *cbs,
 		 void *data, struct sk_fdin **out);
 

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define CHUNK (256 * 1024)
@@ -175,12 +176,18 @@ static int init_handle(uv_loop_t *loop, struct sk_fdin *in)
 static int open_fd(uv_loop_t *loop, int fd, const struct sk_fdin_cbs *cbs,
 		   void *data, struct sk_fdin *in, struct sk_fdin **out)
 {
-	/* libuv opens a closed descriptor as a pipe without complaint. */
-	if (fcntl(fd, F_GETFL) < 0) {
-		int rc = -errno;
+	/* libuv opens a closed descriptor as a pipe without complaint, and a
+	 * directory too, then aborts when epoll refuses it. */
+	struct stat st;
+	int bad = 0;
+	if (fcntl(fd, F_GETFL) < 0 || fstat(fd, &st) < 0)
+		bad = -errno;
+	else if (S_ISDIR(st.st_mode))
+		bad = -EISDIR;
+	if (bad) {
 		sk_lines_free(&in->split);
 		free(in);
-		return rc;
+		return bad;
 	}
 	in->fd = fd;
 	in->cbs = *cbs;

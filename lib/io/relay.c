@@ -244,10 +244,13 @@ static void open_input(struct sk_relay *r)
 			? sk_fdin_open_lines(r->loop, r->o.in_fd,
 					     SK_RELAY_LINE_MAX, &cbs, r, &r->in)
 			: sk_fdin_open(r->loop, r->o.in_fd, &cbs, r, &r->in);
-	if (rc) {
-		/* No usable input (none, or closed): as if it ended. */
+	if (rc == -EBADF) {
+		/* No input (none, or closed): as if it ended. */
 		r->in = NULL;
 		input_done(r);
+	} else if (rc) {
+		r->in = NULL; /* a directory, say: ncat refuses it too */
+		finish(r, SK_RELAY_INPUT_ERROR, rc, NULL);
 	}
 }
 

@@ -113,3 +113,22 @@ def test_closed_stdin_reads_as_empty():
         assert peer.stdout.read() == b""
         peer.wait(timeout=TIMEOUT)
     assert (p.returncode, p.stdout, p.stderr) == (0, "from the server\n", "")
+
+
+def test_a_directory_as_stdin_is_an_error_not_a_crash():
+    # libuv takes a directory for a pipe and aborts when epoll refuses it;
+    # ncat says "Is a directory" and exits 1.
+    root = os.open("/", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        p = run_fds(["udp", "send", "127.0.0.1:9"], stdin=root)
+        one_line_error(p, 1, "stdin: is a directory")
+        need_tool("ncat")
+        port = free_port()
+        with subprocess.Popen(["ncat", "-l", "127.0.0.1", str(port)],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL) as peer:
+            wait_listening(port, proc=peer)
+            p2 = run_fds(["tcp", "connect", f"127.0.0.1:{port}"], stdin=root)
+            peer.wait(timeout=TIMEOUT)
+    finally:
+        os.close(root)
+    one_line_error(p2, 1, "stdin: is a directory")

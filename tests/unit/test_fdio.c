@@ -183,6 +183,24 @@ Test(fdio, closed_fd_fails_without_callbacks)
 	cr_expect_eq(uv_loop_close(&loop), 0);
 }
 
+/* A directory as stdin (`< /`): refused, where libuv would take it for a
+ * pipe and abort when epoll refuses it. */
+Test(fdio, directory_is_refused)
+{
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	int dir = open("/", O_RDONLY | O_DIRECTORY);
+	cr_assert_geq(dir, 0);
+	static const struct sk_fdin_cbs cbs = { .on_line = on_line,
+						.on_end = never };
+	struct sk_fdin *in = NULL;
+	cr_expect_eq(sk_fdin_open_lines(&loop, dir, 8, &cbs, NULL, &in), -EISDIR);
+	cr_expect_eq(sk_fdin_open(&loop, dir, &cbs, NULL, &in), -EISDIR);
+	close(dir);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	cr_expect_eq(uv_loop_close(&loop), 0);
+}
+
 struct raw {
 	size_t total;
 	int reads, ends;
