@@ -12,7 +12,6 @@
 #include "cli.h"
 #include "commands.h"
 #include "sniff_out.h"
-#include "sockit/clock.h"
 #include "sockit/capture.h"
 #include "sockit/error.h"
 
@@ -114,28 +113,11 @@ static void parse_opts(int argc, char **argv, struct sniff_opts *o)
 
 struct sniff_run {
 	struct sniff_opts *o;
-	pcap_t *p;
-	pcap_dumper_t *dump;
 	int linktype;
 	unsigned long long n;
 	bool live;
 	bool out_failed;
-	bool dump_failed;
-	int dump_errno;
 };
-
-/* Whether everything given to pcap_dump reached the -w file: pcap_dump
- * itself reports nothing, so a full disk showed only as a short file. */
-static bool dump_ok(struct sniff_run *r)
-{
-	errno = 0;
-	if (pcap_dump_flush(r->dump) == 0 && !ferror(pcap_dump_file(r->dump)))
-		return true;
-	r->dump_failed = true;
-	if (!r->dump_errno)
-		r->dump_errno = errno;
-	return false;
-}
 
 /* The one piece of state a signal handler needs: the handle to break. */
 static pcap_t *volatile break_me;
@@ -147,28 +129,18 @@ static void on_signal(int sig)
 		pcap_breakloop(break_me);
 }
 
-static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+static int on_frame(void *ctx, const struct pcap_pkthdr *h, const uint8_t *bytes)
 {
-	struct sniff_run *r = (struct sniff_run *)(void *)user;
+	struct sniff_run *r = ctx;
 	r->n++;
-	if (r->dump) {
-		pcap_dump((u_char *)r->dump, h, bytes);
-		if (ferror(pcap_dump_file(r->dump)) && !r->dump_failed) {
-			r->dump_failed = true;
-			r->dump_errno = errno;
-		}
-	}
-	if (r->o->print) {
-		struct sk_dissection d;
-		sk_dissect(r->linktype, bytes, h->caplen, h->len, &d);
-		sniff_print(stdout, &r->o->fmt, r->n, &h->ts, &d);
-		if (r->live && (sniff_flush(stdout, &r->o->fmt) || fflush(stdout) == EOF))
-			r->out_failed = true;
-	}
-	if (r->live && r->dump)
-		dump_ok(r);
-	if ((r->o->count && r->n >= r->o->count) || r->out_failed || r->dump_failed)
-		pcap_breakloop(r->p);
+	if (!r->o->print)
+		return 0;
+	struct sk_dissection d;
+	sk_dissect(r->linktype, bytes, h->caplen, h->len, &d);
+	sniff_print(stdout, &r->o->fmt, r->n, &h->ts, &d);
+	if (r->live && (sniff_flush(stdout, &r->o->fmt) || fflush(stdout) == EOF))
+		r->out_failed = true;
+	return r->out_failed;
 }
 
 int cmd_sniff(int argc, char **argv)
@@ -187,16 +159,17 @@ int cmd_sniff(int argc, char **argv)
 		o.cap.iface = ifname;
 	}
 	o.cap.immediate = r.live;
-	int rc = sk_capture_open(&o.cap, &r.p, err);
+	pcap_t *p;
+	int rc = sk_capture_open(&o.cap, &p, err);
 	if (rc)
 		cli_fail(rc == SK_EBADFILTER ? EXIT_USAGE : EXIT_FAIL, "%s", err);
-	int dlt = pcap_datalink(r.p);
+	int dlt = pcap_datalink(p);
 	r.linktype = sk_linktype_from_dlt(dlt);
-	if (o.write) {
-		r.dump = pcap_dump_open(r.p, o.write);
-		if (!r.dump)
-			cli_fail(EXIT_FAIL, "%s: %s", o.write, pcap_geterr(r.p));
-	}
+	struct sk_capture_run_opts ro = { .live = r.live, .count = o.count,
+					  .timeout_ms = o.timeout_ms, .ctx = &r,
+					  .on_frame = on_frame };
+	if (o.write && !(ro.dump = pcap_dump_open(p, o.write)))
+		cli_fail(EXIT_FAIL, "%s: %s", o.write, pcap_geterr(p));
 	if (o.user && sk_drop_privileges(o.user, err) != 0) {
 		static const struct cli_subject user[] = {
 			{ "user ", "--user " }, { NULL, NULL }
@@ -216,42 +189,27 @@ int cmd_sniff(int argc, char **argv)
 	if (r.live && !o.quiet) {
 		const char *dn = pcap_datalink_val_to_name(dlt);
 		fprintf(stderr, "listening on %s, link-type %s, snapshot length %d bytes\n",
-			o.cap.iface, dn ? dn : "?", pcap_snapshot(r.p));
+			o.cap.iface, dn ? dn : "?", pcap_snapshot(p));
 	}
-	break_me = r.p;
+	break_me = p;
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	uint64_t deadline = o.timeout_ms ? sk_clock_ms() + o.timeout_ms : 0;
-	int st = 0;
-	for (;;) {
-		st = pcap_dispatch(r.p, -1, on_packet, (u_char *)&r);
-		if (st < 0 || (!r.live && st == 0))
-			break;
-		if (deadline && sk_clock_ms() >= deadline)
-			break;
-	}
+	struct sk_capture_run_stats st;
+	rc = sk_capture_run(p, &ro, &st, err);
 	break_me = NULL;
-	int status = EXIT_OK;
-	if (st == PCAP_ERROR) {
-		cli_warn("%s: %s", o.cap.file ? o.cap.file : o.cap.iface, pcap_geterr(r.p));
-		status = EXIT_FAIL;
-	}
-	if (r.dump) {
-		if (!dump_ok(&r) || r.dump_failed) {
-			cli_warn("-w %s: %s", o.write,
-				 r.dump_errno ? sk_strerror(-r.dump_errno) : "write error");
-			status = EXIT_FAIL;
-		}
-		/* For '-' the dumper's FILE is stdout: it stays open for the
-		 * check at exit, which has nothing more to say once the
-		 * failure is told here. */
-		if (strcmp(o.write, "-")) {
-			pcap_dump_close(r.dump);
-		} else if (r.dump_failed) {
-			__fpurge(stdout);
-			clearerr(stdout);
-		}
+	int status = rc ? EXIT_FAIL : EXIT_OK;
+	if (rc == SK_ECAPTURE)
+		cli_warn("%s: %s", o.cap.file ? o.cap.file : o.cap.iface, err);
+	if (st.dump_errno)
+		cli_warn("-w %s: %s", o.write, sk_strerror(-st.dump_errno));
+	/* For '-' the dumper's FILE is stdout: it stays open for the check at
+	 * exit, which has nothing more to say once the failure is told here. */
+	if (ro.dump && strcmp(o.write, "-")) {
+		pcap_dump_close(ro.dump);
+	} else if (st.dump_errno) {
+		__fpurge(stdout);
+		clearerr(stdout);
 	}
 	if (sniff_flush(stdout, &o.fmt) || fflush(stdout) == EOF || r.out_failed) {
 		if (errno != EPIPE)
@@ -259,10 +217,10 @@ int cmd_sniff(int argc, char **argv)
 		status = EXIT_FAIL;
 	}
 	struct pcap_stat ps;
-	if (r.live && !o.quiet && pcap_stats(r.p, &ps) == 0)
+	if (r.live && !o.quiet && pcap_stats(p, &ps) == 0)
 		fprintf(stderr, "%llu packets captured, %u received by filter, %u dropped by kernel\n",
-			r.n, ps.ps_recv, ps.ps_drop);
-	pcap_close(r.p);
+			(unsigned long long)st.frames, ps.ps_recv, ps.ps_drop);
+	pcap_close(p);
 	sniff_fmt_free(&o.fmt);
 	return status;
 }

@@ -33,6 +33,32 @@ struct sk_capture_opts {
  * Close with pcap_close. */
 int sk_capture_open(const struct sk_capture_opts *o, pcap_t **out, char *err);
 
+/* What a capture run does with each frame, and when it ends. */
+struct sk_capture_run_opts {
+	bool live;           /* a live interface (not a file): the dump is
+			      * flushed after every frame, and reading goes
+			      * on through quiet spells */
+	uint64_t count;      /* end after this many frames; 0: no limit */
+	uint64_t timeout_ms; /* end after this long; 0: no limit */
+	pcap_dumper_t *dump; /* every frame is written here too; or NULL */
+	void *ctx;
+	/* Each frame (h->caplen bytes); nonzero ends the run.  May be NULL. */
+	int (*on_frame)(void *ctx, const struct pcap_pkthdr *h, const uint8_t *bytes);
+};
+
+struct sk_capture_run_stats {
+	uint64_t frames;
+	int dump_errno; /* the first write to the dump that failed, or 0 */
+};
+
+/* Reads frames from p until the file ends, count frames came, timeout_ms
+ * passed, on_frame asked to end, a dump write failed, or pcap_breakloop(p)
+ * was called (from a signal handler, say).  The dump is flushed, not
+ * closed.  Returns 0, SK_ECAPTURE with libpcap's reason, or -errno when
+ * the dump could not be written (st->dump_errno), with err. */
+int sk_capture_run(pcap_t *p, const struct sk_capture_run_opts *o,
+		   struct sk_capture_run_stats *st, char *err);
+
 /* The first interface that is up and running and is not loopback, as
  * tcpdump picks; SK_ENOIFACE when there is none. */
 int sk_capture_default_iface(char *name, size_t cap, char *err);
