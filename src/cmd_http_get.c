@@ -1,13 +1,11 @@
 /* sockit http get: one URL over HTTP/1.1, following redirects when asked,
  * the body to stdout or to FILE via FILE.part. */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -19,6 +17,7 @@
 #include "sockit/error.h"
 #include "sockit/http.h"
 #include "sockit/http_io.h"
+#include "sockit/outfile.h"
 
 #define MAX_HEADERS 64
 #define MAX_RESOLVE 16
@@ -87,9 +86,8 @@ struct get {
 	/* the transfer in progress */
 	struct sk_http_parser *parser; /* the current hop's response */
 	char shown[SK_URL_MAXLEN];     /* the current hop's URL */
-	int out_fd;
-	bool out_is_file; /* writing FILE.part */
-	char part[4096];
+	int out_fd;	       /* stdout, or out's */
+	struct sk_outfile out; /* -o FILE; fd -1 without */
 	bool write_failed;
 	bool show_progress;
 	int64_t total;     /* the body's length, -1 unknown */
@@ -241,45 +239,22 @@ static void remove_part_and_die(int sig)
 
 static void open_output(struct get *g)
 {
+	char err[SK_ERRLEN];
 	g->out_fd = STDOUT_FILENO;
-	g->out_is_file = false;
 	if (!g->output || !strcmp(g->output, "-"))
 		return;
-	struct stat st;
-	if (stat(g->output, &st) == 0 && !S_ISREG(st.st_mode)) {
-		/* /dev/null, a fifo, a terminal: write there directly. */
-		if (S_ISDIR(st.st_mode))
-			cli_fail(EXIT_FAIL, "%s: is a directory", g->output);
-		g->out_fd = open(g->output, O_WRONLY | O_CLOEXEC);
-		if (g->out_fd < 0)
-			cli_fail(EXIT_FAIL, "%s: %s", g->output, strerror(errno));
+	int rc = sk_outfile_open(&g->out, g->output, err);
+	if (rc)
+		cli_fail(rc == -ENAMETOOLONG ? EXIT_USAGE : EXIT_FAIL, "%s", err);
+	g->out_fd = g->out.fd;
+	if (!g->out.part)
 		return;
-	}
-	int n = snprintf(g->part, sizeof g->part, "%s.part", g->output);
-	if (n < 0 || (size_t)n >= sizeof g->part)
-		cli_fail(EXIT_USAGE, "%s: file name too long", g->output);
-	g->out_fd = open(g->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (g->out_fd < 0)
-		cli_fail(EXIT_FAIL, "%s: %s", g->part, strerror(errno));
-	g->out_is_file = true;
-	part_on_signal = g->part;
+	part_on_signal = g->out.part_path;
 	struct sigaction sa = { .sa_handler = remove_part_and_die };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-}
-
-/* Throws away what a followed redirect wrote (nothing, normally). */
-static void discard_output(struct get *g)
-{
-	if (g->out_is_file) {
-		close(g->out_fd);
-		unlink(g->part);
-		part_on_signal = NULL;
-		g->out_is_file = false;
-		g->out_fd = -1;
-	}
 }
 
 static noreturn void fail_transfer(struct get *g, const char *fmt, ...)
@@ -289,7 +264,8 @@ static void fail_transfer(struct get *g, const char *fmt, ...)
 {
 	if (g->show_progress)
 		status_end(true);
-	discard_output(g);
+	part_on_signal = NULL;
+	sk_outfile_abort(&g->out);
 	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
@@ -349,24 +325,6 @@ static void parse_args(struct get *g, int argc, char **argv, const char **url)
 		cli_usage("--insecure turns verification off: --cafile would not be used");
 }
 
-/* -o FILE appears under its name only once complete. */
-static void close_output(struct get *g)
-{
-	if (g->out_is_file) {
-		if (close(g->out_fd) != 0) {
-			unlink(g->part);
-			cli_fail(EXIT_FAIL, "%s: %s", g->part, strerror(errno));
-		}
-		if (rename(g->part, g->output) != 0) {
-			int e = errno;
-			unlink(g->part);
-			cli_fail(EXIT_FAIL, "rename %s to %s: %s", g->part, g->output, strerror(e));
-		}
-	} else if (g->out_fd > STDERR_FILENO) {
-		close(g->out_fd);
-	}
-}
-
 /* Before each hop: a new response to show, and a word about --insecure. */
 static void on_request(void *ctx, const struct sk_url *url)
 {
@@ -383,7 +341,7 @@ static void on_request(void *ctx, const struct sk_url *url)
 
 int cmd_http_get(int argc, char **argv)
 {
-	struct get g = { .max_redirs = 10, .family = AF_UNSPEC, .out_fd = -1 };
+	struct get g = { .max_redirs = 10, .family = AF_UNSPEC, .out = { .fd = -1 } };
 	const char *text;
 	char err[SK_ERRLEN];
 	struct sk_url url;
@@ -391,7 +349,7 @@ int cmd_http_get(int argc, char **argv)
 	if (sk_url_parse(text, &url, err))
 		cli_usage("URL '%s': %s", text, err);
 	open_output(&g);
-	g.show_progress = g.out_is_file && !g.quiet && isatty(STDERR_FILENO);
+	g.show_progress = g.out.part && !g.quiet && isatty(STDERR_FILENO);
 	struct sk_http_get_opts o = {
 		.url = &url, .head = g.head, .headers = g.headers, .nheaders = g.nheaders,
 		.follow = g.follow, .max_redirs = g.max_redirs, .resolve = g.resolve,
@@ -412,7 +370,7 @@ int cmd_http_get(int argc, char **argv)
 		out_str(&g, line);
 	}
 	if (g.write_failed)
-		fail_transfer(&g, "%s: %s", g.out_is_file ? g.part : "stdout",
+		fail_transfer(&g, "%s: %s", g.out.part ? g.out.part_path : "stdout",
 			      strerror(errno ? errno : EIO));
 	if (rc == SK_ELIMIT)
 		fail_transfer(&g, "%s (--max-redirs %u)", err, g.max_redirs);
@@ -434,7 +392,8 @@ int cmd_http_get(int argc, char **argv)
 	sk_http_parser_free(p);
 	if (g.show_progress)
 		status_end(true); /* the last state stays on its own line */
-	close_output(&g);
+	if (g.out.fd >= 0 && sk_outfile_commit(&g.out, err))
+		cli_fail(EXIT_FAIL, "%s", err);
 	sk_str_free(&g.pending);
 	return EXIT_OK;
 }

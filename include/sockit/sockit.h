@@ -38,6 +38,7 @@
 #include <sockit/http_io.h>
 #include <sockit/listen.h>
 #include <sockit/loop.h>
+#include <sockit/outfile.h>
 #include <sockit/relay.h>
 #include <sockit/server.h>
 #include <sockit/tls.h>
