@@ -228,28 +228,18 @@ int cmd_file_recv(int argc, char **argv)
 	int status = EXIT_OK;
 	for (;;) {
 		char peer[SK_ADDRSTRLEN];
-		int fd = sk_xfer_accept(lfd, o.timeout_ms, peer, sizeof peer);
-		if (fd < 0)
-			cli_fail(EXIT_FAIL, "accept: %s", sk_strerror(fd));
+		struct sk_xfer_link l;
+		int rc = sk_xfer_take(lfd, o.timeout_ms, ctx, &l, peer, sizeof peer, err);
+		if (rc < 0)
+			cli_fail(EXIT_FAIL, "%s", err);
 		if (o.verbose)
 			fprintf(stderr, "connection from %s\n", peer);
-		struct sk_xfer_stream s = { .fd = fd };
-		struct sk_xfer_tls *tls = NULL;
-		if (ctx) {
-			struct sk_tls *t;
-			int e = sk_tls_new(ctx, true, NULL, NULL, &t, err);
-			if (!e)
-				e = sk_xfer_tls_open(fd, t, &s, &tls, err);
-			if (e) {
-				/* A failed handshake is no session either. */
-				cli_warn("%s: %s", peer, err);
-				close(fd);
-				continue;
-			}
+		if (rc) {
+			cli_warn("%s: %s", peer, err); /* a failed handshake is no session */
+			continue;
 		}
-		int rc = o.raw ? raw_session(&s, peer, &o) : session(&s, peer, dirfd, &o);
-		sk_xfer_tls_close(tls);
-		close(fd);
+		rc = o.raw ? raw_session(&l.s, peer, &o) : session(&l.s, peer, dirfd, &o);
+		sk_xfer_link_close(&l, 0);
 		if (rc == 1)
 			continue; /* not a session: keep waiting for one */
 		status = rc ? EXIT_FAIL : EXIT_OK;

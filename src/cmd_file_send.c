@@ -89,80 +89,43 @@ static void on_sigbus(int sig)
 	_exit(EXIT_FAIL);
 }
 
-/* The TLS client session over fd; exits on failure. */
-static struct sk_xfer_tls *start_tls(const struct send_opts *o,
-				     const struct sk_endpoint *ep, int fd,
-				     struct sk_xfer_stream *s, struct sk_tls_ctx **ctxp)
+/* A connection to the receiver, through TLS when asked; exits on failure. */
+static void link_open(struct sk_xfer_link *l, const struct send_opts *o,
+		      const struct sk_endpoint *ep, struct sk_tls_ctx *ctx)
 {
 	char err[SK_ERRLEN];
-	struct sk_tls_ctx *ctx = tls_client_ctx(&o->tls, "the receiver");
-	/* ":PORT" connects to this host: verify the name it is known by. */
-	const char *host = ep->host[0] ? ep->host : "localhost";
-	struct sk_tls *tls;
-	if (sk_tls_new(ctx, false, host, o->tls.sni, &tls, err))
+	struct sk_xfer_dial_opts d = { .family = o->family,
+				       .connect_ms = o->connect_ms ? o->connect_ms : 10000,
+				       .idle_ms = o->idle_ms, .tls = ctx, .sni = o->tls.sni };
+	if (sk_xfer_dial(ep, &d, l, err))
 		cli_fail(EXIT_FAIL, "%s", err);
-	struct sk_xfer_tls *t;
-	int rc = sk_xfer_tls_open(fd, tls, s, &t, err);
-	*ctxp = ctx;
-	if (rc)
-		cli_fail(EXIT_FAIL, "%s", err);
-	if (o->verbose) {
-		char d[128];
-		sk_tls_describe(sk_xfer_tls_engine(t), d, sizeof d);
-		fprintf(stderr, "TLS: %s\n", d);
+	if (o->verbose && l->tls) {
+		char desc[128];
+		sk_tls_describe(sk_xfer_tls_engine(l->tls), desc, sizeof desc);
+		fprintf(stderr, "TLS: %s\n", desc);
 	}
-	return t;
-}
-
-/* A connection to the receiver, through TLS when asked. */
-struct link {
-	int fd;
-	struct sk_xfer_stream s;
-	struct sk_tls_ctx *ctx;
-	struct sk_xfer_tls *tls;
-};
-
-static void link_open(struct link *l, const struct send_opts *o, const struct sk_endpoint *ep)
-{
-	char err[SK_ERRLEN];
-	*l = (struct link){ .fd = -1 };
-	l->fd = sk_xfer_connect(ep, o->family, o->connect_ms ? o->connect_ms : 10000, err);
-	if (l->fd < 0)
-		cli_fail(EXIT_FAIL, "%s", err);
-	sk_xfer_set_timeouts(l->fd, o->idle_ms);
-	l->s = (struct sk_xfer_stream){ .fd = l->fd };
-	if (o->tls.on)
-		l->tls = start_tls(o, ep, l->fd, &l->s, &l->ctx);
-}
-
-/* Ends TLS; the socket stays for the caller to close. */
-static void link_end_tls(struct link *l)
-{
-	sk_xfer_tls_close(l->tls);
-	sk_tls_ctx_free(l->ctx);
 }
 
 /* Connects and runs one protocol session. */
 static int send_session(const struct send_opts *o, const struct sk_endpoint *ep,
-			const struct sk_xfer_list *list, const struct sk_xfer_send_opts *so,
-			char *err)
+			struct sk_tls_ctx *ctx, const struct sk_xfer_list *list,
+			const struct sk_xfer_send_opts *so, char *err)
 {
-	struct link l;
-	link_open(&l, o, ep);
+	struct sk_xfer_link l;
+	link_open(&l, o, ep, ctx);
 	int rc = sk_xfer_send(&l.s, list, so, err);
-	link_end_tls(&l);
-	close(l.fd);
+	sk_xfer_link_close(&l, 0);
 	return rc;
 }
 
 /* --raw: the bytes of one file (or stdin) and nothing else. */
-static int raw_copy(const struct send_opts *o, const struct sk_endpoint *ep, const char *target,
-		    const char *path)
+static int raw_copy(const struct send_opts *o, const struct sk_endpoint *ep,
+		    struct sk_tls_ctx *ctx, const char *target, const char *path)
 {
 	char rate[32];
 	uint64_t t0 = sk_clock_ns();
-	struct link l;
-	link_open(&l, o, ep);
+	struct sk_xfer_link l;
+	link_open(&l, o, ep, ctx);
 	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
 	if (fd < 0)
 		cli_fail(EXIT_FAIL, "%s: %s", path, strerror(errno));
@@ -175,8 +138,7 @@ static int raw_copy(const struct send_opts *o, const struct sk_endpoint *ep, con
 		cli_fail(EXIT_FAIL, "%s: sending: %s", target, sk_strerror(rc));
 	if (fd != STDIN_FILENO)
 		close(fd);
-	link_end_tls(&l);
-	sk_xfer_close_after_peer(l.fd, o->idle_ms ? o->idle_ms : 5000);
+	sk_xfer_link_close(&l, o->idle_ms ? o->idle_ms : 5000);
 	file_rate_note(sent, sk_clock_ns() - t0, rate, sizeof rate);
 	if (!o->quiet)
 		fprintf(stderr, "sent %llu bytes%s\n", (unsigned long long)sent, rate);
@@ -228,8 +190,10 @@ int cmd_file_send(int argc, char **argv)
 	if (list.skipped && !o.quiet)
 		cli_warn("skipped %zu symbolic links or special files", list.skipped);
 
+	/* Certificate files are read before connecting. */
+	struct sk_tls_ctx *ctx = o.tls.on ? tls_client_ctx(&o.tls, "the receiver") : NULL;
 	if (o.raw)
-		return raw_copy(&o, &ep, target, argv[optind]);
+		return raw_copy(&o, &ep, ctx, target, argv[optind]);
 	uint64_t t0 = sk_clock_ns();
 	char rate[32];
 
@@ -241,7 +205,7 @@ int cmd_file_send(int argc, char **argv)
 	sigaction(SIGBUS, &sa, NULL);
 	struct sk_xfer_send_opts so = { .resume = o.resume, .map = true, .digest = o.digest,
 					.progress = &prog.cbs };
-	int rc = send_session(&o, &ep, &list, &so, err);
+	int rc = send_session(&o, &ep, ctx, &list, &so, err);
 	if (rc == SK_EXFEROLD) {
 		/* A receiver from before the digest negotiation: it speaks
 		 * version 1, which is SHA-256. */
@@ -249,7 +213,7 @@ int cmd_file_send(int argc, char **argv)
 			fprintf(stderr, "the receiver speaks protocol version 1: sending again "
 					"with SHA-256\n");
 		so.version = 1;
-		rc = send_session(&o, &ep, &list, &so, err);
+		rc = send_session(&o, &ep, ctx, &list, &so, err);
 	}
 	file_progress_done(&prog);
 	if (rc) {
@@ -273,5 +237,6 @@ int cmd_file_send(int argc, char **argv)
 			dirs ? (dirs == 1 ? " in 1 directory" : " in directories") : "",
 			(unsigned long long)moved, resumed, rate);
 	sk_xfer_list_free(&list);
+	sk_tls_ctx_free(ctx);
 	return EXIT_OK;
 }

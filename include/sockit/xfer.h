@@ -274,6 +274,7 @@ int sk_xfer_listen(const struct sk_endpoint *ep, int family, char *bound,
 int sk_xfer_accept(int lfd, uint64_t timeout_ms, char *peer, size_t cap);
 
 struct sk_tls;
+struct sk_tls_ctx;
 struct sk_xfer_tls;
 
 /* Runs the TLS handshake of tls (a client or server session from
@@ -287,6 +288,41 @@ int sk_xfer_tls_open(int fd, struct sk_tls *tls, struct sk_xfer_stream *s,
 struct sk_tls *sk_xfer_tls_engine(struct sk_xfer_tls *t);
 /* Sends close_notify (best effort) and frees everything but the fd. */
 void sk_xfer_tls_close(struct sk_xfer_tls *t);
+
+/* A transfer's connection: the socket, and the stream over it (through
+ * TLS when the link has a session). */
+struct sk_xfer_link {
+	int fd;
+	struct sk_xfer_stream s;
+	struct sk_xfer_tls *tls; /* NULL: plain */
+};
+
+struct sk_xfer_dial_opts {
+	int family;
+	uint64_t connect_ms;   /* 0: the kernel's own */
+	uint64_t idle_ms;      /* each read and write gives up after; 0 never */
+	struct sk_tls_ctx *tls; /* a client context, or NULL for plain TCP;
+				 * not owned */
+	const char *sni;       /* the name sent; NULL: ep's host */
+};
+
+/* Connects to ep and, with o->tls, runs a client handshake that verifies
+ * ep's host ("localhost" for ":PORT").  Returns 0 with *out to close with
+ * sk_xfer_link_close, or a negative code with err, nothing left open. */
+int sk_xfer_dial(const struct sk_endpoint *ep, const struct sk_xfer_dial_opts *o,
+		 struct sk_xfer_link *out, char *err);
+
+/* The next connection on lfd (sk_xfer_accept: timeout_ms, peer), through
+ * a server handshake when tls is a server context.  Returns 0 with *out,
+ * 1 when the handshake failed (err says why; the connection is closed
+ * already, and peer says whose it was), or a negative code when accepting
+ * failed (err "accept: why"). */
+int sk_xfer_take(int lfd, uint64_t timeout_ms, struct sk_tls_ctx *tls,
+		 struct sk_xfer_link *out, char *peer, size_t cap, char *err);
+
+/* Sends close_notify when under TLS and closes the socket, at once or,
+ * with linger_ms, as sk_xfer_close_after_peer does. */
+void sk_xfer_link_close(struct sk_xfer_link *l, uint64_t linger_ms);
 
 /* Makes each read and write on the blocking socket fd give up after
  * timeout_ms (0: leaves them waiting for ever), so a stalled peer cannot
