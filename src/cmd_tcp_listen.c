@@ -152,35 +152,16 @@ static void host_specs(struct opts *o, const char *opt, const char *text)
 	} while (*p++ == ',');
 }
 
-/* The file is read whole (at most HOST_FILE_MAX bytes): a directory, a
- * read error or an endless /dev/zero are refused, and so is an allow file
- * without any host, which would otherwise let everyone in. */
-#define HOST_FILE_MAX (1u << 20)
-
+/* An allow file without any host would let everyone in: refused. */
 static void host_file(struct opts *o, const char *name, const char *path)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
-		cli_usage("%s %s: %s", name, path, strerror(errno));
-	char *buf = malloc(HOST_FILE_MAX + 1);
-	if (!buf)
-		cli_fail(EXIT_FAIL, "out of memory");
-	size_t n = fread(buf, 1, HOST_FILE_MAX + 1, f);
-	int err = ferror(f) ? errno : 0;
-	fclose(f);
-	if (err || n > HOST_FILE_MAX)
-		free(buf);
-	if (err)
-		cli_usage("%s %s: %s", name, path, sk_strerror(-err));
-	if (n > HOST_FILE_MAX)
-		cli_usage("%s %s: larger than %u bytes", name, path, HOST_FILE_MAX);
 	unsigned line;
 	char why[SK_ERRLEN];
-	int specs = sk_hostlist_add_text(host_side(o, name), buf, n, o->family,
-					 0, &line, why);
-	free(buf);
-	if (specs < 0)
+	int specs = sk_hostlist_add_file(host_side(o, name), path, o->family, 0, &line, why);
+	if (specs < 0 && line)
 		cli_usage("%s %s line %u: %s", name, path, line, why);
+	if (specs < 0)
+		cli_usage("%s %s", name, why);
 	if (specs == 0 && !strcmp(name, "--allow-file"))
 		cli_usage("%s %s: no addresses in the file", name, path);
 }

@@ -62,6 +62,17 @@ int sk_hostlist_add(struct sk_hostlist *l, const char *spec, int family,
 int sk_hostlist_add_text(struct sk_hostlist *l, const char *text, size_t len,
 			 int family, int flags, unsigned *line, char *err);
 
+/* The most of a file sk_hostlist_add_file reads. */
+#define SK_HOSTLIST_FILE_MAX (1u << 20)
+
+/* Adds the specs of the file at path, read whole (a directory, a read
+ * error or a file over SK_HOSTLIST_FILE_MAX bytes is refused: an endless
+ * /dev/zero cannot take the memory).  Returns as sk_hostlist_add_text
+ * does; a failure to read the file has *line 0 and err "PATH: why" (-errno,
+ * or SK_ETOOLONG). */
+int sk_hostlist_add_file(struct sk_hostlist *l, const char *path, int family,
+			 int flags, unsigned *line, char *err);
+
 /* Entries held: an address, block or range each, one per address of a
  * name. */
 size_t sk_hostlist_count(const struct sk_hostlist *l);

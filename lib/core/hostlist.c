@@ -12,6 +12,7 @@
 
 #include "core/hostname.h"
 #include "core/ipint.h"
+#include "core/say.h"
 #include "sockit/array.h"
 #include "sockit/error.h"
 #include "sockit/resolve.h"
@@ -390,4 +391,28 @@ bool sk_hostlist_contains(const struct sk_hostlist *l, const struct sk_ip *ip)
 			return true;
 	}
 	return false;
+}
+
+int sk_hostlist_add_file(struct sk_hostlist *l, const char *path, int family,
+			 int flags, unsigned *line, char *err)
+{
+	*line = 0;
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return sk__err_say(err, -errno, "%s: %s", path, sk_strerror(-errno));
+	char *buf = malloc(SK_HOSTLIST_FILE_MAX + 1);
+	if (!buf) {
+		fclose(f);
+		return sk__err_say(err, -ENOMEM, "%s: %s", path, sk_strerror(-ENOMEM));
+	}
+	size_t n = fread(buf, 1, SK_HOSTLIST_FILE_MAX + 1, f);
+	int e = ferror(f) ? -errno : 0;
+	fclose(f);
+	int rc = e ? sk__err_say(err, e, "%s: %s", path, sk_strerror(e))
+	     : n > SK_HOSTLIST_FILE_MAX
+		 ? sk__err_say(err, SK_ETOOLONG, "%s: larger than %u bytes", path,
+			       SK_HOSTLIST_FILE_MAX)
+		 : sk_hostlist_add_text(l, buf, n, family, flags, line, err);
+	free(buf);
+	return rc;
 }

@@ -2,9 +2,11 @@
  * with line numbers; names resolved from /etc/hosts (localhost). */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sockit/error.h"
 #include "sockit/hostlist.h"
@@ -214,5 +216,31 @@ Test(hostlist, an_empty_or_null_list_holds_nothing)
 	cr_expect_not(sk_hostlist_contains(l, &a));
 	struct sk_ip none = { 0 };
 	cr_expect_not(sk_hostlist_contains(l, &none));
+	sk_hostlist_free(l);
+}
+
+Test(hostlist, a_file_is_read_whole_and_bounded)
+{
+	char path[] = "/tmp/sockit-hostlist-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	static const char text[] = "# ok\n198.18.0.1\n\n198.18.0.0/24 bad..spec\n";
+	cr_assert_eq(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+	close(fd);
+	struct sk_hostlist *l;
+	cr_assert_eq(sk_hostlist_new(&l), 0);
+	unsigned line = 99;
+	char err[SK_ERRLEN] = "";
+	cr_expect_lt(sk_hostlist_add_file(l, path, AF_UNSPEC, SK_RESOLVE_NUMERIC, &line, err), 0);
+	cr_expect_eq(line, 4, "%s", err);
+	cr_expect(has(l, "198.18.0.1"), "the specs before the bad one stay");
+	/* Unreadable: no line, the path and why. */
+	cr_expect_eq(sk_hostlist_add_file(l, "/tmp", AF_UNSPEC, 0, &line, err), -EISDIR);
+	cr_expect_eq(line, 0);
+	cr_expect(strstr(err, "/tmp: "), "%s", err);
+	cr_expect_eq(sk_hostlist_add_file(l, "/nonexistent/x", AF_UNSPEC, 0, &line, err), -ENOENT);
+	cr_expect_eq(sk_hostlist_add_file(l, "/dev/zero", AF_UNSPEC, 0, &line, err), SK_ETOOLONG);
+	cr_expect(strstr(err, "larger than"), "%s", err);
+	unlink(path);
 	sk_hostlist_free(l);
 }
