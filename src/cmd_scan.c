@@ -288,44 +288,19 @@ static struct sk_targets *build_targets(const struct scan_opts *o)
 }
 
 /* The ports of each protocol: unprefixed ports go to every protocol the
- * scan covers (TCP with --syn or --connect, UDP with --udp), as nmap's
- * -sS -sU does. */
+ * scan covers (TCP with --syn or --connect, UDP with --udp). */
 static void build_ports(const struct scan_opts *o, struct sk_ports *tcp, struct sk_ports *udp)
 {
 	char err[SK_ERRLEN];
-	bool want_tcp = o->syn || o->connect;
-	struct sk_ports *all = calloc(1, sizeof *all);
-	if (!all)
-		cli_fail(EXIT_FAIL, "out of memory");
-	/* Freed before any exit too: a leak checker counts what exit leaves. */
-	if (o->ports) {
-		if ((want_tcp && sk_ports_parse(all, o->ports, SK_SCAN_TCP, err)) ||
-		    (o->udp && sk_ports_parse(all, o->ports, SK_SCAN_UDP, err))) {
-			free(all);
-			cli_fail(EXIT_USAGE, "-p %s", err);
-		}
-	} else {
-		if (want_tcp)
-			sk_ports_top(all, SK_SCAN_TCP, o->top ? o->top : 1000, NULL);
-		if (o->udp)
-			sk_ports_top(all, SK_SCAN_UDP, o->top ? o->top : 100, NULL);
-	}
-	bool has[2] = { false, false };
-	for (unsigned i = 0; i < 8192; i++) {
-		has[0] |= all->bits[0][i] != 0;
-		has[1] |= all->bits[1][i] != 0;
-	}
-	memcpy(tcp->bits[0], all->bits[0], sizeof all->bits[0]);
-	memcpy(udp->bits[1], all->bits[1], sizeof all->bits[1]);
-	free(all);
-	if (has[1] && !o->udp)
-		cli_fail(EXIT_USAGE, "-p %s: UDP ports need --udp", o->ports);
-	if (has[0] && !want_tcp)
-		cli_fail(EXIT_USAGE, "-p %s: TCP ports need --syn or --connect", o->ports);
-	if (want_tcp && sk_ports_finish(tcp, err))
-		cli_fail(EXIT_USAGE, "%s", err);
-	if (o->udp && sk_ports_finish(udp, err))
-		cli_fail(EXIT_USAGE, "%s", err);
+	int unscanned = -1;
+	int rc = sk_ports_for_scan(o->ports, o->top, o->syn || o->connect ? tcp : NULL,
+				   o->udp ? udp : NULL, &unscanned, err);
+	if (unscanned >= 0)
+		cli_fail(EXIT_USAGE, "-p %s: %s", o->ports,
+			 unscanned ? "UDP ports need --udp" : "TCP ports need --syn or --connect");
+	if (rc)
+		cli_fail(EXIT_USAGE, "%s%s", rc == SK_EBADPORTS || rc == SK_ENOSERVICE ? "-p " : "",
+			 err);
 }
 
 /* The routes raw frames take are the kernel's, with the overrides the

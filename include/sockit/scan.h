@@ -101,6 +101,16 @@ int sk_ports_top(struct sk_ports *p, enum sk_scan_proto proto, unsigned n,
 
 /* Builds list/count from the bits.  Returns 0, SK_ENOPORTS or -ENOMEM. */
 int sk_ports_finish(struct sk_ports *p, char *err);
+
+/* The port sets of a scan of TCP (tcp not NULL) and UDP (udp not NULL),
+ * each zeroed by the caller: spec's ports, unprefixed ones going to every
+ * protocol scanned (as nmap -sS -sU), or with spec NULL the top ports of
+ * each (top, else 1000 TCP and 100 UDP).  Both sets come back finished.
+ * Returns 0; SK_EBADPORTS with *unscanned the protocol spec names but the
+ * scan does not cover; or sk_ports_parse's or sk_ports_finish's errors,
+ * with err. */
+int sk_ports_for_scan(const char *spec, unsigned top, struct sk_ports *tcp,
+		      struct sk_ports *udp, int *unscanned, char *err);
 void sk_ports_free(struct sk_ports *p);
 
 /* ---- order: permutation and shards ------------------------------------ */

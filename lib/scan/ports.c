@@ -2,6 +2,7 @@
 #include "sockit/array.h"
 #include "sockit/scan.h"
 #include "sockit/endpoint.h"
+#include "core/say.h"
 #include "sockit/error.h"
 
 #include <errno.h>
@@ -221,4 +222,47 @@ void sk_ports_free(struct sk_ports *p)
 	free(p->list);
 	p->list = NULL;
 	p->count = 0;
+}
+
+/* Parses or picks into all, then hands each scanned protocol its half. */
+static int pick(const char *spec, unsigned top, struct sk_ports *all, bool want[2], char *err)
+{
+	static const unsigned top_default[2] = { 1000, 100 };
+	for (unsigned proto = 0; proto < 2; proto++) {
+		if (!want[proto])
+			continue;
+		int rc = spec ? sk_ports_parse(all, spec, proto, err)
+			      : sk_ports_top(all, proto, top ? top : top_default[proto], NULL);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int sk_ports_for_scan(const char *spec, unsigned top, struct sk_ports *tcp,
+		      struct sk_ports *udp, int *unscanned, char *err)
+{
+	struct sk_ports *sets[2] = { tcp, udp };
+	bool want[2] = { tcp != NULL, udp != NULL };
+	struct sk_ports *all = calloc(1, sizeof *all);
+	if (!all)
+		return sk_err_set(err, -ENOMEM, "port list");
+	int rc = pick(spec, top, all, want, err);
+	for (unsigned proto = 0; proto < 2 && !rc; proto++) {
+		bool any = false;
+		for (unsigned i = 0; i < 8192 && !any; i++)
+			any = all->bits[proto][i] != 0;
+		if (any && !want[proto]) {
+			*unscanned = (int)proto;
+			rc = sk__err_say(err, SK_EBADPORTS, "%s: %s ports in a scan without %s", spec,
+					 proto ? "UDP" : "TCP", proto ? "UDP" : "TCP");
+		}
+	}
+	for (unsigned proto = 0; proto < 2 && !rc; proto++)
+		if (want[proto]) {
+			memcpy(sets[proto]->bits[proto], all->bits[proto], sizeof all->bits[proto]);
+			rc = sk_ports_finish(sets[proto], err);
+		}
+	free(all);
+	return rc;
 }

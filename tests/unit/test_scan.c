@@ -757,3 +757,41 @@ Test(payloads, known_ports_carry_requests)
 	sk_udp_payload(9999, &p, &n);
 	cr_expect_eq(n, 0);
 }
+
+Test(ports, for_scan_gives_unprefixed_ports_to_every_protocol_scanned)
+{
+	struct sk_ports *tcp = calloc(1, sizeof *tcp), *udp = calloc(1, sizeof *udp);
+	char err[SK_ERRLEN] = "";
+	int unscanned = -1;
+	cr_assert_eq(sk_ports_for_scan("22,U:53", 0, tcp, udp, &unscanned, err), 0, "%s", err);
+	cr_expect_eq(tcp->count, 1);
+	cr_expect_eq(tcp->list[0], 22);
+	cr_expect_eq(udp->count, 2); /* 22 unprefixed: UDP too */
+	cr_expect_eq(udp->list[1], 1u << 16 | 53);
+	sk_ports_free(tcp);
+	sk_ports_free(udp);
+	memset(tcp, 0, sizeof *tcp);
+	memset(udp, 0, sizeof *udp);
+	cr_assert_eq(sk_ports_for_scan("7", 0, tcp, udp, &unscanned, err), 0, "%s", err);
+	cr_expect_eq(tcp->count, 1);
+	cr_expect_eq(udp->count, 1);
+	sk_ports_free(tcp);
+	sk_ports_free(udp);
+	memset(tcp, 0, sizeof *tcp);
+	cr_expect_eq(sk_ports_for_scan("T:80,U:53", 0, tcp, NULL, &unscanned, err), SK_EBADPORTS);
+	cr_expect_eq(unscanned, SK_SCAN_UDP);
+	unscanned = -1;
+	memset(udp, 0, sizeof *udp);
+	cr_expect_eq(sk_ports_for_scan("T:80", 0, NULL, udp, &unscanned, err), SK_EBADPORTS);
+	cr_expect_eq(unscanned, SK_SCAN_TCP);
+	unscanned = -1;
+	memset(tcp, 0, sizeof *tcp);
+	cr_expect_eq(sk_ports_for_scan("0", 0, tcp, NULL, &unscanned, err), SK_EBADPORTS);
+	cr_expect_eq(unscanned, -1, "a bad spec is no unscanned protocol");
+	memset(tcp, 0, sizeof *tcp);
+	cr_assert_eq(sk_ports_for_scan(NULL, 5, tcp, NULL, &unscanned, err), 0, "%s", err);
+	cr_expect_eq(tcp->count, 5);
+	sk_ports_free(tcp);
+	free(tcp);
+	free(udp);
+}
