@@ -157,19 +157,6 @@ void ui_server_free_retired(struct ui *ui)
 	ui->nretired = 0;
 }
 
-/* The client whose address is to. */
-static struct sk_server_client *by_addr(struct ui *ui, const struct sk_addr *to)
-{
-	for (struct sk_server_client *c = sk_server_first(ui->server); c;
-	     c = sk_server_next(c)) {
-		const struct sk_peer *p = sk_server_client_peer(c);
-		if (sk_sockaddr_equal((const struct sockaddr *)&p->addr,
-				      (const struct sockaddr *)&to->ss))
-			return c;
-	}
-	return NULL;
-}
-
 int ui_server_send(struct ui *ui, const struct sk_addr *to, const uint8_t *m,
 		   size_t len, char *who, size_t whocap, size_t *copies)
 {
@@ -179,7 +166,8 @@ int ui_server_send(struct ui *ui, const struct sk_addr *to, const uint8_t *m,
 	}
 	unsigned id = ui->target;
 	if (to) {
-		struct sk_server_client *c = by_addr(ui, to);
+		struct sk_server_client *c =
+		    sk_server_client_at(ui->server, (const struct sockaddr *)&to->ss);
 		if (!c)
 			return -ENOTCONN;
 		id = sk_server_client_id(c);

@@ -229,6 +229,9 @@ struct sk_server_client *sk_server_next(const struct sk_server_client *c);
 /* The client with this id, or NULL. */
 struct sk_server_client *sk_server_client(const struct sk_server *s,
 					  unsigned id);
+/* The client whose address (family, address and port) is sa, or NULL. */
+struct sk_server_client *sk_server_client_at(struct sk_server *s,
+					     const struct sockaddr *sa);
 
 unsigned sk_server_client_id(const struct sk_server_client *c);
 /* "127.0.0.1:40112", "[::1]:5000", "unix", or "unknown peer". */

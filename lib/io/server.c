@@ -196,6 +196,13 @@ struct sk_server_client *sk_server_client(const struct sk_server *s,
 	return p ? p->user : NULL;
 }
 
+struct sk_server_client *sk_server_client_at(struct sk_server *s,
+					     const struct sockaddr *sa)
+{
+	struct sk_peer *p = sk_peers_find(&s->peers, sa);
+	return p ? p->user : NULL;
+}
+
 unsigned sk_server_client_id(const struct sk_server_client *c)
 {
 	return c->peer->id;

@@ -427,6 +427,12 @@ Test(server, send_to_one_and_kick)
 	    sk_server_client_peer(sk_server_client(f.ev.srv, f.ev.ids[0]))
 		->tx_bytes,
 	    11);
+	/* Found by its address too, as a UI answering a sender does. */
+	struct sk_server_client *c0 = sk_server_client(f.ev.srv, f.ev.ids[0]);
+	const struct sk_peer *p0 = sk_server_client_peer(c0);
+	cr_expect_eq(sk_server_client_at(f.ev.srv, (const struct sockaddr *)&p0->addr), c0);
+	struct sockaddr_in nobody = { .sin_family = AF_INET, .sin_port = htons(9) };
+	cr_expect_null(sk_server_client_at(f.ev.srv, (const struct sockaddr *)&nobody));
 	cr_expect_eq(sk_server_kick(f.ev.srv, f.ev.ids[1], "go away"), 0);
 	cr_expect_eq(f.ev.leaves, 1);
 	cr_expect_eq(f.ev.why, SK_SERVER_KICKED);
