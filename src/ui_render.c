@@ -8,36 +8,16 @@
 #include <time.h>
 
 #include "sockit/bytes.h"
+#include "sockit/output.h"
 #include "ui.h"
 
-/* The length of the valid UTF-8 sequence at p (2-4), or 0. */
+/* The length of a UTF-8 sequence at p worth showing as it is (2-4), or 0:
+ * ASCII, C1 controls and the line/paragraph separators are escaped. */
 static size_t utf8_len(const uint8_t *p, size_t n)
 {
-	size_t need;
-	uint32_t cp;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		need = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		need = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		need = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (n < need)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and code points past U+10FFFF. */
-	if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	/* C1 controls and the line/paragraph separators are escaped too. */
-	if (cp < 0xa0 || cp == 0x2028 || cp == 0x2029)
-		return 0;
-	return need;
+	uint32_t cp = 0;
+	size_t len = sk_utf8_len(p, n, &cp);
+	return len > 1 && cp >= 0xa0 && cp != 0x2028 && cp != 0x2029 ? len : 0;
 }
 
 size_t ui_render_text(const uint8_t *p, size_t n, char *out, size_t cap)

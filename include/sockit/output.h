@@ -106,4 +106,38 @@ int sk_color_parse(const char *text, enum sk_color_mode *out);
  * unset (https://no-color.org). */
 bool sk_color_enabled(enum sk_color_mode mode, bool is_tty);
 
+/* The length (1-4) of the valid UTF-8 sequence at p[0..n), or 0 when
+ * there is none: overlong forms, surrogates and code points above
+ * U+10FFFF are invalid.  *cp (may be NULL) gets the code point.  Inline:
+ * the JSON writer calls it per byte. */
+static inline size_t sk_utf8_len(const uint8_t *p, size_t n, uint32_t *cp)
+{
+	uint8_t c = p[0];
+	size_t len;
+	uint32_t v;
+	if (c < 0x80)
+		len = 1, v = c;
+	else if (c >= 0xc2 && c <= 0xdf)
+		len = 2, v = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, v = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, v = c & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && v < 0x800) || (len == 4 && v < 0x10000) ||
+	    (v >= 0xd800 && v <= 0xdfff) || v > 0x10ffff)
+		return 0;
+	if (cp)
+		*cp = v;
+	return len;
+}
+
 #endif

@@ -136,40 +136,6 @@ void sk_str_free(struct sk_str *s)
 	s->len = s->cap = 0;
 }
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 if it is not one.
- * Overlong forms, surrogates and code points above U+10FFFF are invalid. */
-static size_t utf8_len(const uint8_t *p, size_t n)
-{
-	uint8_t c = p[0];
-	size_t len;
-	uint32_t cp;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
 /* Per byte: 0 JSON takes it as it is, 1 it needs an escape, 2 it starts
  * (or is not) a UTF-8 sequence.  One lookup per byte in the common case. */
 static const uint8_t json_class[256] = {
@@ -230,7 +196,7 @@ char *sk_put_json_string(char *p, const uint8_t *bytes, size_t n)
 			i++;
 			continue;
 		}
-		size_t len = json_class[c] == 2 ? utf8_len(bytes + i, n - i) : 0;
+		size_t len = json_class[c] == 2 ? sk_utf8_len(bytes + i, n - i, NULL) : 0;
 		if (len) {
 			memcpy(p, bytes + i, len);
 			p += len;
@@ -251,7 +217,7 @@ static size_t json_len(const uint8_t *bytes, size_t n)
 	size_t out = 2;
 	for (size_t i = 0; i < n;) {
 		uint8_t c = bytes[i];
-		size_t len = json_class[c] == 2 ? utf8_len(bytes + i, n - i) : !json_class[c];
+		size_t len = json_class[c] == 2 ? sk_utf8_len(bytes + i, n - i, NULL) : !json_class[c];
 		if (len) {
 			out += len;
 			i += len;

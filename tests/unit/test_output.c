@@ -197,3 +197,32 @@ Test(output, appends_past_the_maximum_fail_and_keep_the_contents)
 	cr_expect_str_eq(s.p, "12345678");
 	sk_str_free(&s);
 }
+
+Test(output, utf8_len_takes_valid_sequences_only)
+{
+	static const struct {
+		const char *bytes;
+		size_t len;
+		uint32_t cp;
+	} seqs[] = {
+		{ "A", 1, 0x41 },
+		{ "\xc3\xa9", 2, 0xe9 },
+		{ "\xe4\xb8\xad", 3, 0x4e2d },
+		{ "\xf0\x9f\x98\x80", 4, 0x1f600 },
+		{ "\xc0\x80", 0, 0 },		  /* overlong NUL */
+		{ "\xe0\x80\xaf", 0, 0 },	  /* overlong '/' */
+		{ "\xed\xa0\x80", 0, 0 },	  /* a surrogate */
+		{ "\xf4\x90\x80\x80", 0, 0 },	  /* above U+10FFFF */
+		{ "\xe4\xb8", 0, 0 },		  /* cut short */
+		{ "\x80", 0, 0 },		  /* a continuation byte alone */
+		{ "\xc3(", 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof seqs / sizeof seqs[0]; i++) {
+		uint32_t cp = 0;
+		size_t n = strlen(seqs[i].bytes);
+		size_t len = sk_utf8_len((const uint8_t *)seqs[i].bytes, n, &cp);
+		cr_expect_eq(len, seqs[i].len, "case %zu: %zu", i, len);
+		if (len)
+			cr_expect_eq(cp, seqs[i].cp, "case %zu: U+%x", i, cp);
+	}
+}
