@@ -264,15 +264,9 @@ static struct sk_targets *build_targets(const struct scan_opts *o)
 			cli_fail(EXIT_USAGE, "%s", err);
 	if (o->targets_file && sk_targets_add_file(t, o->targets_file, false, o->family_flags, err))
 		cli_fail(EXIT_USAGE, "--targets-file %s", err);
-	for (int i = 0; i < o->nexcludes; i++) {
-		char *copy = strdup(o->excludes[i]), *save = NULL;
-		if (!copy)
-			cli_fail(EXIT_FAIL, "out of memory");
-		for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-			if (sk_targets_exclude(t, tok, o->family_flags, err))
-				cli_fail(EXIT_USAGE, "--exclude %s", err);
-		free(copy);
-	}
+	for (int i = 0; i < o->nexcludes; i++)
+		if (sk_targets_exclude(t, o->excludes[i], o->family_flags, err))
+			cli_fail(EXIT_USAGE, "--exclude %s", err);
 	if (o->exclude_file && sk_targets_add_file(t, o->exclude_file, true, o->family_flags, err))
 		cli_fail(EXIT_USAGE, "--exclude-file %s", err);
 	if (sk_targets_finish(t, SK_TARGETS_HARD_MAX, err))

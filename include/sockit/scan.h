@@ -45,6 +45,8 @@ void sk_targets_free(struct sk_targets *t);
  * spec. */
 int sk_targets_add(struct sk_targets *t, const char *spec, int flags,
 		   char *err);
+/* Excludes spec, or each spec of a comma-separated list (empty items are
+ * skipped, as strtok would). */
 int sk_targets_exclude(struct sk_targets *t, const char *spec, int flags,
 		       char *err);
 

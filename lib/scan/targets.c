@@ -191,8 +191,8 @@ int sk_targets_add(struct sk_targets *t, const char *spec, int flags, char *err)
 	return rc;
 }
 
-int sk_targets_exclude(struct sk_targets *t, const char *spec, int flags,
-		       char *err)
+/* One spec excluded. */
+static int exclude_one(struct sk_targets *t, const char *spec, int flags, char *err)
 {
 	/* An exclusion never narrows by family: -4 with an IPv6 exclude is
 	 * harmless, so family flags are dropped here. */
@@ -201,6 +201,24 @@ int sk_targets_exclude(struct sk_targets *t, const char *spec, int flags,
 	if (rc == SK_ETOOMANY || rc == -ENOMEM)
 		sk_err_set(err, rc, "'%.64s'", spec);
 	return rc;
+}
+
+int sk_targets_exclude(struct sk_targets *t, const char *spec, int flags,
+		       char *err)
+{
+	/* "A,B,C": each in turn, as nmap's --exclude takes them. */
+	for (const char *p = spec; *p;) {
+		size_t n = strcspn(p, ",");
+		char one[SK_HOSTLEN + 64];
+		if (n >= sizeof one)
+			return sk_err_set(err, SK_EBADTARGET, "'%.64s'", p);
+		snprintf(one, sizeof one, "%.*s", (int)n, p);
+		int rc = n ? exclude_one(t, one, flags, err) : 0;
+		if (rc)
+			return rc;
+		p += n + (p[n] == ',');
+	}
+	return 0;
 }
 
 /* One line of f into buf (NUL-terminated, its newline kept): 1 a line,

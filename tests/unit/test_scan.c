@@ -795,3 +795,23 @@ Test(ports, for_scan_gives_unprefixed_ports_to_every_protocol_scanned)
 	free(tcp);
 	free(udp);
 }
+
+Test(targets, exclude_takes_a_comma_separated_list)
+{
+	char err[SK_ERRLEN] = "";
+	int rc;
+	struct sk_targets *t = targets_of((const char *const[]){ "198.18.0.0/29", NULL },
+					  (const char *const[]){ "198.18.0.0,,198.18.0.6-7,", NULL },
+					  SK_TARGETS_NORESOLVE, SK_TARGETS_HARD_MAX, &rc, err);
+	cr_assert_eq(rc, 0, "%s", err);
+	cr_expect_eq(sk_targets_count(t), 5);
+	expect_addr(t, 0, "198.18.0.1");
+	expect_addr(t, 4, "198.18.0.5");
+	sk_targets_free(t);
+	t = targets_of((const char *const[]){ "198.18.0.0/29", NULL },
+		       (const char *const[]){ "198.18.0.1,not@valid", NULL }, SK_TARGETS_NORESOLVE,
+		       SK_TARGETS_HARD_MAX, &rc, err);
+	cr_expect_eq(rc, SK_EBADTARGET);
+	cr_expect(strstr(err, "not@valid"), "%s", err);
+	sk_targets_free(t);
+}
