@@ -6,22 +6,16 @@
 #include "sockit/progress.h"
 #include "status.h"
 
-static void add(struct stats_totals *t, const struct sk_peer *p)
-{
-	t->rx_bytes += p->rx_bytes;
-	t->rx_msgs += p->rx_msgs;
-	t->tx_bytes += p->tx_bytes;
-	t->tx_msgs += p->tx_msgs;
-}
-
 void stats_read_peers(void *ctx, struct stats_totals *t)
 {
 	const struct sk_peers *peers = ctx;
-	*t = (struct stats_totals){ .peers = peers->n };
-	for (size_t i = 0; i < peers->n; i++)
-		add(t, peers->v[i]);
-	add(t, &peers->overflow);
-	add(t, &peers->retired);
+	struct sk_peer sum;
+	sk_peers_total(peers, &sum);
+	*t = (struct stats_totals){ .peers = peers->n,
+				    .rx_bytes = sum.rx_bytes,
+				    .rx_msgs = sum.rx_msgs,
+				    .tx_bytes = sum.tx_bytes,
+				    .tx_msgs = sum.tx_msgs };
 }
 
 /* "rx 1520 dgrams 45.2 KiB 38.0 KiB/s" */

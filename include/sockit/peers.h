@@ -65,6 +65,10 @@ void sk_peers_remove(struct sk_peers *t, struct sk_peer *p);
 void sk_peer_rx(struct sk_peer *p, size_t n, uint64_t now_ms);
 void sk_peer_tx(struct sk_peer *p, size_t n, uint64_t now_ms);
 
+/* The counters of every peer, the overflow and the retired rows added
+ * up into sum's rx/tx fields (the rest of sum is not meaningful). */
+void sk_peers_total(const struct sk_peers *t, struct sk_peer *sum);
+
 /* Appends the table: a header, one line per peer (id, address, RX/TX bytes
  * and messages, rates since the peer was first seen), the overflow and
  * retired rows when used, and a total line with rates over the whole run.

@@ -132,12 +132,30 @@ static int row(struct sk_str *out, const char *id, const struct sk_peer *p,
 			     p->tx_msgs, rxr, rxm, txr, txm);
 }
 
+static void add(struct sk_peer *sum, const struct sk_peer *p)
+{
+	sum->rx_bytes += p->rx_bytes;
+	sum->rx_msgs += p->rx_msgs;
+	sum->tx_bytes += p->tx_bytes;
+	sum->tx_msgs += p->tx_msgs;
+}
+
+void sk_peers_total(const struct sk_peers *t, struct sk_peer *sum)
+{
+	*sum = (struct sk_peer){ 0 };
+	for (size_t i = 0; i < t->n; i++)
+		add(sum, t->v[i]);
+	add(sum, &t->overflow);
+	add(sum, &t->retired);
+}
+
 int sk_peers_format(const struct sk_peers *t, uint64_t now_ms,
 		    const char *unit, struct sk_str *out)
 {
 	int rc = sk_str_printf(out, "%-5s %-28s %12s %10s %12s %10s  %s\n", "id",
 			       "peer", "rx bytes", unit, "tx bytes", unit, "rates");
-	struct sk_peer total = { 0 };
+	struct sk_peer total;
+	sk_peers_total(t, &total);
 	snprintf(total.name, sizeof total.name, "%zu peer%s", t->n + t->nretired,
 		 t->n + t->nretired == 1 ? "" : "s");
 	for (size_t i = 0; i < t->n && !rc; i++) {
@@ -145,10 +163,6 @@ int sk_peers_format(const struct sk_peers *t, uint64_t now_ms,
 		char id[16];
 		snprintf(id, sizeof id, "%u", p->id);
 		rc = row(out, id, p, p->first_ms, now_ms, unit);
-		total.rx_bytes += p->rx_bytes;
-		total.rx_msgs += p->rx_msgs;
-		total.tx_bytes += p->tx_bytes;
-		total.tx_msgs += p->tx_msgs;
 	}
 	const struct sk_peer *extra[] = { &t->overflow, &t->retired };
 	for (size_t i = 0; i < 2 && !rc; i++) {
@@ -156,10 +170,6 @@ int sk_peers_format(const struct sk_peers *t, uint64_t now_ms,
 		if (!p->rx_msgs && !p->tx_msgs && !(i == 1 && t->nretired))
 			continue;
 		rc = row(out, "-", p, t->start_ms, now_ms, unit);
-		total.rx_bytes += p->rx_bytes;
-		total.rx_msgs += p->rx_msgs;
-		total.tx_bytes += p->tx_bytes;
-		total.tx_msgs += p->tx_msgs;
 	}
 	if (!rc)
 		rc = row(out, "total", &total, t->start_ms, now_ms, unit);

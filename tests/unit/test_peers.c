@@ -73,6 +73,15 @@ Test(peers, overflow_bucket_when_full)
 	cr_expect_eq(p, &t.overflow);
 	cr_expect_eq(p->id, 0);
 	sk_peer_rx(p, 3, 0);
+	sk_peer_tx(t.v[0], 5, 0);
+	sk_peer_rx(t.v[1], 7, 0);
+	sk_peers_remove(&t, t.v[1]); /* its counters go to the retired row */
+	struct sk_peer sum;
+	sk_peers_total(&t, &sum);
+	cr_expect_eq(sum.rx_bytes, 10);
+	cr_expect_eq(sum.rx_msgs, 2);
+	cr_expect_eq(sum.tx_bytes, 5);
+	cr_expect_eq(sum.tx_msgs, 1);
 	struct sk_str s = { 0 };
 	sk_peers_format(&t, 1000, "dgrams", &s);
 	cr_expect(strstr(s.p, "(others)") != NULL, "%s", s.p);
