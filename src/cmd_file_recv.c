@@ -2,8 +2,6 @@
  * (docs/PROTOCOL.md), or one plain stream into a file with --raw. */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
-#include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -123,35 +121,12 @@ static int raw_session(struct sk_xfer_stream *s, const char *peer,
 {
 	bool to_stdout = !strcmp(o->out, "-");
 	struct sk_xfer_store_opts so = { .fd = STDOUT_FILENO, .dirfd = -1,
-					 .overwrite = o->overwrite };
-	char dir[PATH_MAX], name[PATH_MAX], base[PATH_MAX];
-	struct stat st;
-	if (!to_stdout && stat(o->out, &st) == 0 && !S_ISREG(st.st_mode)) {
-		/* Renaming a file over a device would replace it (as root,
-		 * /dev/null itself), so the bytes go into it. */
-		so.fd = open(o->out, O_WRONLY | O_CLOEXEC);
-		if (so.fd < 0)
-			cli_fail(EXIT_FAIL, "%s: %s", o->out, strerror(errno));
-	} else if (!to_stdout) {
-		snprintf(dir, sizeof dir, "%s", o->out);
-		snprintf(name, sizeof name, "%s", o->out);
-		/* basename() may return name itself: copy it into a buffer of
-		 * its own (an overlapping snprintf left "disk.img" empty). */
-		const char *d = dirname(dir), *b = basename(name);
-		so.dirfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (so.dirfd < 0)
-			cli_fail(EXIT_FAIL, "%s: %s", d, strerror(errno));
-		snprintf(base, sizeof base, "%s", b);
-		so.name = base;
-	}
+					 .overwrite = o->overwrite,
+					 .path = to_stdout ? NULL : o->out };
 	struct sk_xfer_store_stats stats;
 	char err[SK_ERRLEN];
 	uint64_t t0 = sk_clock_ns();
 	int rc = sk_xfer_store(s, &so, &stats, err);
-	if (so.dirfd >= 0)
-		close(so.dirfd);
-	else if (so.fd != STDOUT_FILENO)
-		close(so.fd);
 	if (rc) {
 		cli_warn("%s: %s", peer, err);
 		return rc;

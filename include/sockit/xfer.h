@@ -351,6 +351,10 @@ struct sk_xfer_store_opts {
 	int dirfd;
 	int fd;         /* with name NULL: stdout, a device, a fifo; not closed */
 	bool overwrite; /* rename over an existing NAME */
+	/* Or a path, opened (and closed) here: a regular file, or none yet,
+	 * as name in its directory; anything else (/dev/null, a fifo) is
+	 * written directly, since renaming over it would replace it. */
+	const char *path;
 };
 
 struct sk_xfer_store_stats {

@@ -4,6 +4,8 @@
  * sha256sum. */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/say.h"
 #include "digest.h"
 #include "sockit/clock.h"
 #include "sockit/error.h"
@@ -133,9 +136,48 @@ static int commit(const struct sk_xfer_store_opts *o, int out, const char *part,
 	return 0;
 }
 
-int sk_xfer_store(struct sk_xfer_stream *s, const struct sk_xfer_store_opts *o,
+/* o->path as name in an open dirfd, or as fd for what is no regular file;
+ * base holds the name. */
+static int open_path(struct sk_xfer_store_opts *o, char *base, size_t cap, char *err)
+{
+	struct stat st;
+	if (stat(o->path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		o->fd = open(o->path, O_WRONLY | O_CLOEXEC);
+		return o->fd < 0 ? sk__err_say(err, -errno, "%s: %s", o->path, sk_strerror(-errno))
+				 : 0;
+	}
+	char dir[PATH_MAX], name[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", o->path);
+	snprintf(name, sizeof name, "%s", o->path);
+	/* basename() may return name itself: copied into a buffer of its own
+	 * (an overlapping snprintf left "disk.img" empty). */
+	const char *d = dirname(dir);
+	snprintf(base, cap, "%s", basename(name));
+	o->name = base;
+	o->dirfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return o->dirfd < 0 ? sk__err_say(err, -errno, "%s: %s", d, sk_strerror(-errno)) : 0;
+}
+
+int sk_xfer_store(struct sk_xfer_stream *s, const struct sk_xfer_store_opts *opts,
 		  struct sk_xfer_store_stats *st, char *err)
 {
+	if (opts->path) {
+		struct sk_xfer_store_opts o = { .overwrite = opts->overwrite, .fd = -1,
+						.dirfd = -1 };
+		char base[PATH_MAX];
+		memset(st, 0, sizeof *st);
+		o.path = opts->path;
+		int rc = open_path(&o, base, sizeof base, err);
+		o.path = NULL;
+		if (!rc)
+			rc = sk_xfer_store(s, &o, st, err);
+		if (o.dirfd >= 0)
+			close(o.dirfd);
+		if (o.fd >= 0)
+			close(o.fd);
+		return rc;
+	}
+	const struct sk_xfer_store_opts *o = opts;
 	memset(st, 0, sizeof *st);
 	char part[SK_XFER_NAME_MAX + 8];
 	int out = o->fd;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sockit/error.h"
@@ -223,4 +224,41 @@ Test(xfer_raw, an_input_that_cannot_be_read_is_told_apart_from_a_send_failure)
 	close(fd);
 	close(pp[0]);
 	close(dfd);
+}
+
+Test(xfer_raw, a_path_is_stored_through_its_part_or_written_into_a_device)
+{
+	size_t n = 100000;
+	uint8_t *p = random_bytes(n);
+	int fd = file_with("src", p, n);
+	char path[sizeof dir + 16];
+	snprintf(path, sizeof path, "%s/by-path", dir);
+	struct sk_xfer_store_opts o = { .path = path, .dirfd = -1, .fd = -1 };
+	struct sk_xfer_store_stats st;
+	struct sender snd;
+	char err[SK_ERRLEN] = "";
+	cr_assert_eq(transfer(fd, &o, &st, err, &snd), 0, "%s", err);
+	cr_expect_eq(st.bytes, n);
+	size_t got_n;
+	uint8_t *got = read_back("by-path", &got_n);
+	cr_assert(got);
+	cr_assert_eq(got_n, n);
+	cr_assert_arr_eq(got, p, n);
+	cr_expect_eq(faccessat(dirfd, ".by-path.part", F_OK, 0), -1, "the .part file stayed");
+	free(got);
+	/* A device is written into, never renamed over. */
+	cr_assert_eq(lseek(fd, 0, SEEK_SET), 0);
+	o = (struct sk_xfer_store_opts){ .path = "/dev/null", .dirfd = -1, .fd = -1 };
+	cr_assert_eq(transfer(fd, &o, &st, err, &snd), 0, "%s", err);
+	cr_expect_eq(st.bytes, n);
+	struct stat sb;
+	cr_expect_eq(stat("/dev/null", &sb), 0);
+	cr_expect(S_ISCHR(sb.st_mode));
+	/* A directory that is not there: nothing stored, said why. */
+	o = (struct sk_xfer_store_opts){ .path = "/nonexistent/dir/x", .dirfd = -1, .fd = -1 };
+	struct sk_xfer_stream none = { .fd = -1 };
+	cr_expect_lt(sk_xfer_store(&none, &o, &st, err), 0);
+	cr_expect(strstr(err, "/nonexistent/dir"), "%s", err);
+	close(fd);
+	free(p);
 }
