@@ -118,11 +118,6 @@ int ui_tcp_open(struct ui *ui)
 		return SK_EBADENDPOINT;
 	}
 	int rc = sk_endpoint_parse(text, "tcp", &ep, err);
-	if (rc == 0 && ep.kind == SK_ENDPOINT_INET && ep.port == 0) {
-		snprintf(err, sizeof err, "%.200s: port 0 is not a destination",
-			 text);
-		rc = SK_EBADPORT;
-	}
 	if (rc < 0) {
 		ui_status(ui, true, "Remote: %s", err);
 		return rc;

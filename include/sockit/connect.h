@@ -53,9 +53,9 @@ typedef void (*sk_connect_cb)(const struct sk_connect_result *res, void *data);
 
 /* Resolves ep (blocking: getaddrinfo) and starts connecting.  Returns 0 and
  * later calls cb exactly once (unless cancelled), or returns a negative
- * code with err filled (resolution failed, bad source address) and never
- * calls cb.  out, if not NULL, receives a handle for sk_connect_cancel,
- * valid until cb runs. */
+ * code with err filled (SK_EBADPORT for port 0, resolution failed, bad
+ * source address) and never calls cb.  out, if not NULL, receives a
+ * handle for sk_connect_cancel, valid until cb runs. */
 int sk_connect_start(uv_loop_t *loop, const struct sk_endpoint *ep,
 		     const struct sk_connect_opts *opts, sk_connect_cb cb,
 		     void *data, struct sk_connect **out, char *err);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include "core/say.h"
 #include "sockit/resolve.h"
 
 struct attempt {
@@ -277,6 +278,9 @@ int sk_connect_start(uv_loop_t *loop, const struct sk_endpoint *ep,
 		if (opts->source || opts->source_port)
 			rc = sk_err_set(err, SK_EFAMILY, "unix:%s: no local address to bind",
 					ep->path);
+	} else if (ep->port == 0) {
+		rc = sk__err_say(err, SK_EBADPORT, "%s: port 0 is not a destination",
+				 ep->host[0] ? ep->host : "localhost");
 	} else {
 		char rerr[SK_ERRLEN];
 		rc = sk_resolve_endpoint(ep, opts->family, SOCK_STREAM, 0, &c->addrs, rerr);

@@ -169,6 +169,11 @@ Test(connect, setup_errors_are_returned_not_called_back)
 	cr_assert_eq(sk_endpoint_parse("unix:/x", "tcp", &ep, err), 0);
 	cr_expect_eq(sk_connect_start(&loop, &ep, &(struct sk_connect_opts){ .source_port = 5 },
 				      on_done, &res, NULL, err), SK_EFAMILY);
+	cr_assert_eq(sk_endpoint_parse("127.0.0.1:0", "tcp", &ep, err), 0);
+	cr_expect_eq(sk_connect_start(&loop, &ep, &(struct sk_connect_opts){ 0 }, on_done, &res,
+				      NULL, err),
+		     SK_EBADPORT);
+	cr_expect(strstr(err, "port 0") != NULL, "%s", err);
 	finish(&loop);
 	cr_expect_eq(res.calls, 0);
 }
