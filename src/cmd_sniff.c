@@ -119,12 +119,15 @@ struct sniff_run {
 	bool out_failed;
 };
 
-/* The one piece of state a signal handler needs: the handle to break. */
+/* What a signal handler needs: the handle to break, and the flag a run
+ * with a deadline (which does its own waiting) looks at. */
 static pcap_t *volatile break_me;
+static volatile sig_atomic_t stop_now;
 
 static void on_signal(int sig)
 {
 	(void)sig;
+	stop_now = 1;
 	if (break_me)
 		pcap_breakloop(break_me);
 }
@@ -167,7 +170,7 @@ int cmd_sniff(int argc, char **argv)
 	r.linktype = sk_linktype_from_dlt(dlt);
 	struct sk_capture_run_opts ro = { .live = r.live, .count = o.count,
 					  .timeout_ms = o.timeout_ms, .ctx = &r,
-					  .on_frame = on_frame };
+					  .on_frame = on_frame, .stop = &stop_now };
 	if (o.write && !(ro.dump = pcap_dump_open(p, o.write)))
 		cli_fail(EXIT_FAIL, "%s: %s", o.write, pcap_geterr(p));
 	if (o.user && sk_drop_privileges(o.user, err) != 0) {
@@ -186,15 +189,17 @@ int cmd_sniff(int argc, char **argv)
 		cli_warn("link type %d (%s) is not decoded: each frame is shown as raw data", dlt,
 			 dn ? dn : "unnamed");
 	}
+	/* The handlers are in place before "listening on": whoever waits for
+	 * that line may stop the capture at once. */
+	break_me = p;
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	if (r.live && !o.quiet) {
 		const char *dn = pcap_datalink_val_to_name(dlt);
 		fprintf(stderr, "listening on %s, link-type %s, snapshot length %d bytes\n",
 			o.cap.iface, dn ? dn : "?", pcap_snapshot(p));
 	}
-	break_me = p;
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	struct sk_capture_run_stats st;
 	rc = sk_capture_run(p, &ro, &st, err);
 	break_me = NULL;

@@ -6,6 +6,7 @@
 #define SOCKIT_CAPTURE_H
 
 #include <pcap/pcap.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -41,6 +42,9 @@ struct sk_capture_run_opts {
 	uint64_t count;      /* end after this many frames; 0: no limit */
 	uint64_t timeout_ms; /* end after this long; 0: no limit */
 	pcap_dumper_t *dump; /* every frame is written here too; or NULL */
+	/* Ends the run, within a tenth of a second, once nonzero (a signal
+	 * handler sets it, beside pcap_breakloop); or NULL. */
+	const volatile sig_atomic_t *stop;
 	void *ctx;
 	/* Each frame (h->caplen bytes); nonzero ends the run.  May be NULL. */
 	int (*on_frame)(void *ctx, const struct pcap_pkthdr *h, const uint8_t *bytes);
@@ -52,8 +56,8 @@ struct sk_capture_run_stats {
 };
 
 /* Reads frames from p until the file ends, count frames came, timeout_ms
- * passed, on_frame asked to end, a dump write failed, or pcap_breakloop(p)
- * was called (from a signal handler, say).  The dump is flushed, not
+ * passed, on_frame asked to end, a dump write failed, *stop was set, or
+ * pcap_breakloop(p) was called (from a signal handler, say).  The dump is flushed, not
  * closed.  Returns 0, SK_ECAPTURE with libpcap's reason, or -errno when
  * the dump could not be written (st->dump_errno), with err. */
 int sk_capture_run(pcap_t *p, const struct sk_capture_run_opts *o,

@@ -3,6 +3,7 @@
  * (pcap_dump itself reports none), and an end a signal handler can ask
  * for with pcap_breakloop. */
 #include <errno.h>
+#include <poll.h>
 
 #include "core/say.h"
 #include "sockit/capture.h"
@@ -45,14 +46,39 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 		pcap_breakloop(r->p);
 }
 
+/* Waits until the capture has something to read, at most a tenth of a
+ * second at a time: a non-blocking dispatch does not look at
+ * pcap_breakloop's flag when nothing came, so the stop flag is what a
+ * signal handler's end is seen by.  False once the deadline passed or
+ * the flag is set. */
+static bool wait_ready(pcap_t *p, uint64_t deadline, const volatile sig_atomic_t *stop)
+{
+	uint64_t now = sk_clock_ms();
+	if (now >= deadline || (stop && *stop))
+		return false;
+	uint64_t left = deadline - now;
+	struct pollfd pfd = { .fd = pcap_get_selectable_fd(p), .events = POLLIN };
+	poll(&pfd, 1, left < 100 ? (int)left : 100);
+	return true;
+}
+
 int sk_capture_run(pcap_t *p, const struct sk_capture_run_opts *o,
 		   struct sk_capture_run_stats *st, char *err)
 {
 	*st = (struct sk_capture_run_stats){ 0 };
 	struct run r = { .o = o, .p = p, .st = st };
 	uint64_t deadline = o->timeout_ms ? sk_clock_ms() + o->timeout_ms : 0;
+	/* libpcap's own wait ends only with a packet (a TPACKET_V3 ring wakes
+	 * its reader for nothing else), so a quiet interface would hold the
+	 * run past its deadline: with one, the wait is ours. */
+	bool wait_here = o->live && deadline && pcap_get_selectable_fd(p) >= 0 &&
+			 pcap_setnonblock(p, 1, (char[PCAP_ERRBUF_SIZE]){ 0 }) == 0;
 	int rc;
 	for (;;) {
+		if (wait_here && !wait_ready(p, deadline, o->stop)) {
+			rc = 0;
+			break;
+		}
 		rc = pcap_dispatch(p, -1, on_packet, (u_char *)&r);
 		if (rc < 0 || (!o->live && rc == 0))
 			break;

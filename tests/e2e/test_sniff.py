@@ -4,6 +4,7 @@ view; live capture on lo; writing pcaps; errors."""
 import json
 import os
 import select
+import signal
 import socket
 import subprocess
 import time
@@ -291,6 +292,26 @@ def test_live_capture_on_loopback_of_a_known_exchange(capture):
     assert "3 packets captured" in err and "dropped by kernel" in err
     rx.close()
     tx.close()
+
+
+def test_timeout_ends_a_capture_that_sees_nothing(capture):
+    # libpcap's own wait on a quiet interface ends only with a packet, so
+    # --timeout (as tcpdump users know from `timeout`) once held the
+    # capture until the test killed it; SIGINT must end it as well.
+    need_root()
+    quiet = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    quiet.bind(("127.0.0.1", 0))  # a port nothing sends to
+    port = quiet.getsockname()[1]
+    p = capture("-i", "lo", "-c", "1", "--timeout", "1s", "udp", "port", port)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 0, err
+    assert out == "" and "0 packets captured" in err
+    p = capture("-i", "lo", "-c", "1", "--timeout", "1h", "udp", "port", port)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 0, err
+    assert "0 packets captured" in err
+    quiet.close()
 
 
 def test_live_capture_drops_root_with_user(capture):
