@@ -156,17 +156,14 @@ static void send_data(struct chat *c, const uint8_t *data, size_t n)
 /* Text typed or piped: decoded per the mode, then sent. */
 static void send_line(struct chat *c, const char *p, size_t n, bool escapes)
 {
-	uint8_t *buf = malloc(n + 1);
-	if (!buf)
-		return;
+	enum sk_text_mode mode = c->hex_input ? SK_TEXT_HEX
+				 : escapes    ? SK_TEXT_ESCAPES
+					      : SK_TEXT_RAW;
+	uint8_t *buf;
 	size_t bad = 0;
-	int rc = (int)n;
-	if (c->hex_input)
-		rc = sk_hex_decode(p, n, buf, &bad);
-	else if (escapes)
-		rc = sk_unescape(p, n, buf, &bad);
-	else
-		memcpy(buf, p, n);
+	int rc = sk_text_decode(p, n, mode, &buf, &bad);
+	if (rc == -ENOMEM)
+		return;
 	if (rc < 0) {
 		if (c->console)
 			cli_warn("%s at offset %zu; nothing sent",
@@ -175,7 +172,6 @@ static void send_line(struct chat *c, const char *p, size_t n, bool escapes)
 			cli_warn("stdin: %s at offset %zu", c->hex_input ? "bad hex" : "bad escape", bad);
 			finish(c, EXIT_USAGE);
 		}
-		free(buf);
 		return;
 	}
 	send_data(c, buf, (size_t)rc);

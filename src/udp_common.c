@@ -137,16 +137,14 @@ void udp_show(const struct udp_show *s, char dir, const char *who,
 void udp_text_bytes(const char *opt, const char *text, bool hex_input,
 		    uint8_t **out, size_t *len)
 {
-	size_t n = strlen(text), bad = 0;
-	uint8_t *buf = malloc(n + 1);
-	if (!buf)
+	size_t bad = 0;
+	int rc = sk_text_decode(text, strlen(text),
+				hex_input ? SK_TEXT_HEX : SK_TEXT_ESCAPES, out, &bad);
+	if (rc == -ENOMEM)
 		cli_fail(EXIT_FAIL, "out of memory");
-	int rc = hex_input ? sk_hex_decode(text, n, buf, &bad)
-			   : sk_unescape(text, n, buf, &bad);
 	if (rc < 0)
 		cli_usage("%s: %s at offset %zu ('%.8s')", opt,
 			  hex_input ? "bad hex" : "bad escape", bad, text + bad);
-	*out = buf;
 	*len = (size_t)rc;
 }
 

@@ -111,18 +111,18 @@ static uint8_t *box_bytes(struct ui *ui, size_t *len)
 		ui_status(ui, true, "nothing to send: the send box is empty");
 		return NULL;
 	}
-	uint8_t *buf = malloc(n + 1);
-	if (!buf)
+	uint8_t *buf;
+	int rc = sk_text_decode(text, n,
+				ui->input == UI_IN_HEX ? SK_TEXT_HEX : SK_TEXT_ESCAPES,
+				&buf, &bad);
+	if (rc == -ENOMEM)
 		return NULL;
-	int rc = ui->input == UI_IN_HEX ? sk_hex_decode(text, n, buf, &bad)
-					: sk_unescape(text, n, buf, &bad);
 	if (rc < 0) {
 		ui_status(ui, true, "send box: %s at column %zu%s",
 			  sk_strerror(rc), bad + 1,
 			  rc == SK_EBADHEX
 			      ? " (hex is pairs of digits: 48 65 6c)"
 			      : "");
-		free(buf);
 		return NULL;
 	}
 	*len = (size_t)rc;

@@ -23,6 +23,18 @@ int sk_unescape(const char *in, size_t n, uint8_t *out, size_t *bad_off);
  * SK_EBADHEX with *bad_off at the first character that does not fit. */
 int sk_hex_decode(const char *in, size_t n, uint8_t *out, size_t *bad_off);
 
+/* How text typed by a user becomes bytes: as it is, with the C escapes of
+ * sk_unescape, or as hex input (sk_hex_decode). */
+enum sk_text_mode { SK_TEXT_RAW, SK_TEXT_ESCAPES, SK_TEXT_HEX };
+
+/* The one text-to-bytes decoder of every face: decodes n characters of text
+ * per mode into a new buffer in *out (n + 1 bytes, the caller frees it; also
+ * set, never NULL, when the result is empty).  Returns the byte count, or
+ * SK_EBADESCAPE / SK_EBADHEX with *bad_off (may be NULL) at the offending
+ * character and *out left NULL, or -ENOMEM. */
+int sk_text_decode(const char *text, size_t n, enum sk_text_mode mode,
+		   uint8_t **out, size_t *bad_off);
+
 /* Writes bytes as text that sk_unescape turns back into the same bytes:
  * printable ASCII as is, \r \n \t \0 \\ by name, others as \xHH.  Writes at
  * most cap - 1 characters and a NUL; returns the length the whole text

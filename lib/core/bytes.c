@@ -1,6 +1,10 @@
 #include "sockit/bytes.h"
 #include "sockit/error.h"
 
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 int sk_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -165,4 +169,25 @@ size_t sk_hex_encode(const uint8_t *in, size_t n, char *out, size_t cap)
 	if (cap)
 		out[len < cap ? len : cap - 1] = 0;
 	return len;
+}
+
+int sk_text_decode(const char *text, size_t n, enum sk_text_mode mode,
+		   uint8_t **out, size_t *bad_off)
+{
+	*out = NULL;
+	uint8_t *buf = malloc(n + 1);
+	if (!buf)
+		return -ENOMEM;
+	int rc = (int)n;
+	if (mode == SK_TEXT_HEX)
+		rc = sk_hex_decode(text, n, buf, bad_off);
+	else if (mode == SK_TEXT_ESCAPES)
+		rc = sk_unescape(text, n, buf, bad_off);
+	else if (n)
+		memcpy(buf, text, n);
+	if (rc < 0)
+		free(buf);
+	else
+		*out = buf;
+	return rc;
 }

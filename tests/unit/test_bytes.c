@@ -1,4 +1,5 @@
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sockit/bytes.h"
@@ -126,4 +127,37 @@ Test(bytes, escape_and_hex_encode_truncate_like_snprintf)
 	cr_expect_eq(sk_hex_encode((const uint8_t *)"\xab\xcd", 2, out, sizeof out), 4);
 	cr_expect_str_eq(out, "abc");
 	cr_expect_eq(sk_hex_encode((const uint8_t *)"", 0, out, 0), 0);
+}
+
+Test(bytes, text_decode_modes)
+{
+	uint8_t *out;
+	size_t bad = 99;
+	cr_assert_eq(sk_text_decode("a\\x41\\n", 7, SK_TEXT_ESCAPES, &out, &bad), 3);
+	cr_assert_arr_eq(out, "aA\n", 3);
+	free(out);
+	cr_assert_eq(sk_text_decode("a\\x41", 5, SK_TEXT_RAW, &out, &bad), 5);
+	cr_assert_arr_eq(out, "a\\x41", 5);
+	free(out);
+	cr_assert_eq(sk_text_decode("48 0x65,6c6c", 12, SK_TEXT_HEX, &out, &bad), 4);
+	cr_assert_arr_eq(out, "Hell", 4);
+	free(out);
+	cr_assert_eq(sk_text_decode("", 0, SK_TEXT_ESCAPES, &out, NULL), 0);
+	cr_assert_not_null(out);
+	free(out);
+	cr_assert_eq(bad, 99, "a good decode leaves the offset alone");
+}
+
+Test(bytes, text_decode_errors)
+{
+	uint8_t *out = (uint8_t *)"x";
+	size_t bad = 0;
+	cr_assert_eq(sk_text_decode("ab\\q", 4, SK_TEXT_ESCAPES, &out, &bad), SK_EBADESCAPE);
+	cr_assert_eq(bad, 2);
+	cr_assert_null(out);
+	cr_assert_eq(sk_text_decode("48 6", 4, SK_TEXT_HEX, &out, &bad), SK_EBADHEX);
+	cr_assert_eq(bad, 3);
+	cr_assert_null(out);
+	cr_assert_eq(sk_text_decode("\\", 1, SK_TEXT_ESCAPES, &out, NULL), SK_EBADESCAPE);
+	cr_assert_null(out);
 }
