@@ -69,7 +69,7 @@ struct chat {
 	struct udp_show show;
 	struct sk_responder resp; /* echo and rules, for the session */
 	struct sk_append append;
-	bool has_append, hex_input, console, stats;
+	bool hex_input, console, stats;
 	enum target target;
 	unsigned target_id; /* TARGET_ONE */
 	struct sk_fdin *in;
@@ -293,7 +293,7 @@ static void on_stop(void *arg)
 /* What the command line says beyond struct chat's own fields. */
 struct chat_args {
 	int family;
-	const char *peer, *local, *append, *reply, *rules;
+	const char *peer, *local, *reply, *rules;
 	size_t max_size;
 };
 
@@ -306,7 +306,7 @@ static void parse_args(int argc, char **argv, struct chat *c, struct chat_args *
 		CLI_FLAG(0, "hex", &c->show.hex),
 		CLI_FLAG(0, "hex-input", &c->hex_input),
 		CLI_FLAG('v', "verbose", &c->show.verbose),
-		CLI_STR(0, "append", &a->append),
+		CLI_APPEND(&c->append),
 		CLI_FLAG(0, "echo", &c->resp.echo),
 		CLI_STR(0, "reply", &a->reply),
 		CLI_STR(0, "rules", &a->rules),
@@ -345,7 +345,7 @@ static void open_session(struct chat *c, const struct chat_args *a,
 		.max_size = a->max_size,
 		.rules = c->resp.rules,
 		.echo = c->resp.echo,
-		.append = c->has_append ? &c->append : NULL,
+		.append = c->append.kind ? &c->append : NULL,
 		.idle_ms = c->idle_ms,
 		.end_after_input = c->quit_after_set,
 		.wait_ms = c->quit_after_ms,
@@ -389,13 +389,8 @@ int cmd_udp_chat(int argc, char **argv)
 	memset(&c, 0, sizeof c);
 	struct chat_args a;
 	parse_args(argc, argv, &c, &a);
-	char err[SK_ERRLEN];
-	if (a.append) {
-		if (sk_append_parse(a.append, &c.append, err))
-			cli_usage("--append: %s", err);
-		c.has_append = true;
+	if (c.append.kind)
 		c.resp.append = &c.append;
-	}
 	struct sk_udp_ends ends;
 	udp_ends(a.peer, "--local", a.local, a.family, &ends);
 	c.resp.rules = udp_load_rules(a.rules, a.reply);

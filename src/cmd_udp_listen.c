@@ -147,7 +147,7 @@ static void on_stop(void *arg)
 /* What the command line says beyond struct listen's own fields. */
 struct listen_args {
 	int family, rcvbuf;
-	const char *addr, *reply, *rules, *append, *output, *iface, *ssm;
+	const char *addr, *reply, *rules, *output, *iface, *ssm;
 	const char *joins[MAX_JOIN];
 	size_t njoin, max_size;
 };
@@ -174,7 +174,7 @@ static void parse_args(int argc, char **argv, struct listen *l, struct listen_ar
 		CLI_FLAG(0, "echo", &l->resp.echo),
 		CLI_STR(0, "reply", &a->reply),
 		CLI_STR(0, "rules", &a->rules),
-		CLI_STR(0, "append", &a->append),
+		CLI_APPEND(&l->append),
 		CLI_NUM('c', "count", &l->count, 1, UINT64_MAX),
 		CLI_MS('w', "timeout", &l->idle_ms),
 		CLI_STR('o', "output", &a->output),
@@ -248,7 +248,7 @@ static void open_session(struct listen *l, const struct listen_args *a,
 		.max_size = a->max_size,
 		.rules = l->resp.rules,
 		.echo = l->resp.echo,
-		.append = a->append ? &l->append : NULL,
+		.append = l->append.kind ? &l->append : NULL,
 		.count = l->count,
 		.idle_ms = l->idle_ms,
 	};
@@ -274,11 +274,8 @@ int cmd_udp_listen(int argc, char **argv)
 		cli_usage("%s", err);
 	if (ep.kind != SK_ENDPOINT_INET)
 		cli_usage("%s: UDP needs [ADDR]:PORT", a.addr);
-	if (a.append) {
-		if (sk_append_parse(a.append, &l.append, err))
-			cli_usage("--append: %s", err);
+	if (l.append.kind)
 		l.resp.append = &l.append;
-	}
 	check_groups(&a, &ep);
 	l.resp.rules = udp_load_rules(a.rules, a.reply);
 

@@ -69,7 +69,6 @@ struct send {
 	struct sk_addr to;
 	char to_name[SK_ADDRSTRLEN];
 	struct sk_append append;
-	bool has_append;
 	struct udp_show show;
 	bool stats, hex_input, broadcast;
 	size_t max_payload;
@@ -192,7 +191,7 @@ static int open_file(const struct send *s, const char *path)
 /* What the command line says beyond struct send's own fields. */
 struct send_args {
 	int family, ttl;
-	const char *dest, *text, *file, *source, *append, *mif;
+	const char *dest, *text, *file, *source, *mif;
 	size_t max_size;
 };
 
@@ -205,7 +204,7 @@ static void parse_args(int argc, char **argv, struct send *s, struct send_args *
 		CLI_FLAG(0, "whole", &s->whole),
 		CLI_STR(0, "file", &a->file),
 		CLI_FLAG(0, "hex-input", &s->hex_input),
-		CLI_STR(0, "append", &a->append),
+		CLI_APPEND(&s->append),
 		CLI_STR('s', "source", &a->source),
 		CLI_NUM(0, "repeat", &s->repeat, 1, 1000000000),
 		CLI_MS(0, "interval", &s->interval_ms),
@@ -268,7 +267,7 @@ static void open_session(struct send *s, const struct send_args *a, const struct
 	}
 	struct sk_udp_session_opts so = {
 		.max_size = s->wait_ms ? a->max_size : 0,
-		.append = s->has_append ? &s->append : NULL,
+		.append = s->append.kind ? &s->append : NULL,
 		.end_after_input = true,
 		.end_on_replies = !s->broadcast,
 		.wait_ms = s->wait_ms,
@@ -292,12 +291,6 @@ int cmd_udp_send(int argc, char **argv)
 	s.repeat = 1;
 	struct send_args a;
 	parse_args(argc, argv, &s, &a);
-	char err[SK_ERRLEN];
-	if (a.append) {
-		if (sk_append_parse(a.append, &s.append, err))
-			cli_usage("--append: %s", err);
-		s.has_append = true;
-	}
 	/* Command-line bytes are checked before anything is resolved or sent. */
 	uint8_t *first = NULL;
 	size_t first_len = 0;
