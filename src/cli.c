@@ -260,6 +260,22 @@ void cli_endpoint(const char *what, const char *text, const char *proto, const c
 		cli_usage("%s%s: %s", what, text, need);
 }
 
+bool cli_source(const char *text, const char *proto, struct sk_endpoint *ep)
+{
+	const char *colon = strchr(text, ':');
+	if (!colon || (text[0] != '[' && colon != strrchr(text, ':'))) {
+		*ep = (struct sk_endpoint){ .kind = SK_ENDPOINT_INET };
+		snprintf(ep->host, sizeof ep->host, "%s", text);
+		return false;
+	}
+	char err[SK_ERRLEN];
+	if (sk_endpoint_parse(text, proto, ep, err))
+		cli_usage("--source '%s': %s", text, err);
+	if (ep->kind != SK_ENDPOINT_INET)
+		cli_usage("--source '%s': needs [ADDR]:PORT", text);
+	return true;
+}
+
 void cli_operands(int argc, char **argv, int min, int max, const char *missing)
 {
 	if (argc - optind < min)

@@ -121,6 +121,12 @@ void cli_endpoint(const char *what, const char *text, const char *proto, const c
 
 /* After cli_parse: at least min and at most max operands (argv[optind]
  * on), or exit 2 with missing, or naming the first one too many. */
+/* -s/--source as tcp connect and udp relay read it: [ADDR]:PORT (bracketed,
+ * or with one colon) sets address and port, anything else is a bare
+ * address (IPv6 too) with port 0, into ep of proto.  A bad [ADDR]:PORT, or
+ * unix:PATH, exits 2.  Returns whether text named a port. */
+bool cli_source(const char *text, const char *proto, struct sk_endpoint *ep);
+
 void cli_operands(int argc, char **argv, int min, int max, const char *missing);
 
 /* The option as messages name it: .label, "--name" or "-c". */

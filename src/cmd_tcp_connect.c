@@ -143,20 +143,13 @@ static void on_connected(const struct sk_connect_result *res, void *data)
 static void parse_source(const struct cli_opt *opt, const char *text)
 {
 	struct opts *o = opt->to;
-	char *buf = o->source;
-	/* --source [ADDR]:PORT, or a bare address like -s. */
-	char err[SK_ERRLEN];
 	struct sk_endpoint ep;
-	if (strchr(text, ':') && (text[0] == '[' || strchr(text, ':') == strrchr(text, ':'))) {
-		if (sk_endpoint_parse(text, "tcp", &ep, err) || ep.kind != SK_ENDPOINT_INET)
-			cli_usage("--source '%s': %s", text, err);
-		snprintf(buf, SK_HOSTLEN, "%s", ep.host);
-		o->co.source = *buf ? buf : NULL;
+	bool ported = cli_source(text, "tcp", &ep);
+	snprintf(o->source, sizeof o->source, "%s", ep.host);
+	/* "[]:PORT" names only the port; a bare address is taken as given. */
+	o->co.source = ported && !o->source[0] ? NULL : o->source;
+	if (ported)
 		o->co.source_port = ep.port;
-		return;
-	}
-	snprintf(buf, SK_HOSTLEN, "%s", text);
-	o->co.source = buf;
 }
 
 /* --send-only and --recv-only against the options they make pointless. */

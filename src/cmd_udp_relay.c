@@ -94,18 +94,11 @@ static bool source_endpoint(const struct opts *o, struct sk_endpoint *ep)
 {
 	if (!o->source && !o->source_port)
 		return false;
-	*ep = (struct sk_endpoint){ .kind = SK_ENDPOINT_INET, .port = o->source_port };
 	const char *s = o->source ? o->source : "";
-	const char *colon = strchr(s, ':');
-	char err[SK_ERRLEN];
-	if (colon && (s[0] == '[' || colon == strrchr(s, ':'))) {
-		if (sk_endpoint_parse(s, "udp", ep, err))
-			cli_usage("--source %s: %s", s, err);
-		if (o->source_port)
-			cli_usage("--source %s sets the port: -p is one too many", s);
-	} else {
-		snprintf(ep->host, sizeof ep->host, "%s", s);
-	}
+	if (!cli_source(s, "udp", ep))
+		ep->port = o->source_port;
+	else if (o->source_port)
+		cli_usage("--source %s sets the port: -p is one too many", s);
 	return true;
 }
 
