@@ -192,8 +192,11 @@ int cmd_file_send(int argc, char **argv)
 
 	/* Certificate files are read before connecting. */
 	struct sk_tls_ctx *ctx = o.tls.on ? tls_client_ctx(&o.tls, "the receiver") : NULL;
-	if (o.raw)
-		return raw_copy(&o, &ep, ctx, target, argv[optind]);
+	if (o.raw) {
+		int status = raw_copy(&o, &ep, ctx, target, argv[optind]);
+		sk_tls_ctx_free(ctx);
+		return status;
+	}
 	uint64_t t0 = sk_clock_ns();
 	char rate[32];
 
