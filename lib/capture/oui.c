@@ -142,15 +142,11 @@ int sk_oui_load(struct sk_oui *db, const char *dir, char *err)
 			if (len == cap) {
 				if (cap >= (64u << 20))
 					break;
-				size_t ncap = cap ? cap * 2 : 1 << 20;
-				char *nb = realloc(buf, ncap);
-				if (!nb) {
+				if (sk_array_grow(&buf, &cap, cap ? cap * 2 : 1 << 20, 1)) {
 					free(buf);
 					fclose(f);
 					return sk_err_set(err, -ENOMEM, "%s", path);
 				}
-				buf = nb;
-				cap = ncap;
 			}
 			size_t got = fread(buf + len, 1, cap - len, f);
 			if (!got)

@@ -31,7 +31,7 @@ struct rule {
 	regex_t re;
 	bool has_re;
 	struct seg *segs;
-	size_t nsegs;
+	size_t nsegs, segcap;
 };
 
 struct sk_rules {
@@ -103,11 +103,9 @@ static void excerpt(const char *text, size_t n, char *buf, size_t cap)
 static int add_seg(struct rule *ru, enum seg_kind kind, const uint8_t *bytes,
 		   size_t len, int capture)
 {
-	struct seg *s = realloc(ru->segs, (ru->nsegs + 1) * sizeof *s);
-	if (!s)
+	if (sk_array_grow(&ru->segs, &ru->segcap, ru->nsegs + 1, sizeof *ru->segs))
 		return -ENOMEM;
-	ru->segs = s;
-	struct seg *g = &s[ru->nsegs];
+	struct seg *g = &ru->segs[ru->nsegs];
 	memset(g, 0, sizeof *g);
 	g->kind = kind;
 	g->capture = capture;

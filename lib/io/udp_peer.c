@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sockit/array.h"
 #include "sockit/endpoint.h"
 #include "sockit/error.h"
 #include "sockit/udp.h"
@@ -105,6 +106,7 @@ static void accept_end(struct sk_udp_accept *a)
 static ssize_t drain_queue(int fd, const struct sockaddr *peer, uint8_t **buf,
 			   size_t len, uint8_t *scratch)
 {
+	size_t cap = len; /* *buf holds at least the first datagram */
 	for (;;) {
 		struct sockaddr_storage from;
 		socklen_t flen = sizeof from;
@@ -116,11 +118,9 @@ static ssize_t drain_queue(int fd, const struct sockaddr *peer, uint8_t **buf,
 		sk_sockaddr_unmap(&from, flen);
 		if (!sk_sockaddr_equal((struct sockaddr *)&from, peer) || !n)
 			continue;
-		uint8_t *grown = realloc(*buf, len + (size_t)n);
-		if (!grown)
+		if (sk_array_grow(buf, &cap, len + (size_t)n, 1))
 			return -ENOMEM;
-		memcpy(grown + len, scratch, (size_t)n);
-		*buf = grown;
+		memcpy(*buf + len, scratch, (size_t)n);
 		len += (size_t)n;
 	}
 }
