@@ -19,20 +19,13 @@ static void fail(struct sk_udp_session *s, int code, size_t offset, size_t size)
 /* Decodes text (hex or as it is) and queues it, reading paused. */
 static void queue_text(struct sk_udp_session *s, const char *p, size_t n)
 {
-	uint8_t *buf = malloc(n + 1);
-	if (!buf) {
-		fail(s, -ENOMEM, 0, 0);
-		return;
-	}
+	uint8_t *buf;
 	size_t bad = 0;
-	int rc = s->feed.hex ? sk_hex_decode(p, n, buf, &bad) : (int)n;
+	int rc = sk_text_decode(p, n, s->feed.hex ? SK_TEXT_HEX : SK_TEXT_RAW, &buf, &bad);
 	if (rc < 0) {
-		free(buf);
 		fail(s, rc, bad, 0);
 		return;
 	}
-	if (!s->feed.hex && n)
-		memcpy(buf, p, n);
 	if (s->in)
 		sk_fdin_pause(s->in);
 	size_t len = (size_t)rc;

@@ -76,18 +76,32 @@ static struct sk_peer *peer_of(struct sk_udp_session *s, const struct sockaddr *
 	return sk_peers_get(&s->peers, sa, len, uv_now(s->loop), &peer) < 0 ? NULL : peer;
 }
 
+/* p[0..n) with its suffix, as assemble makes it, in *out; -EMSGSIZE when
+ * that is more than the socket's family carries. */
+static int assemble_to_send(const struct sk_udp_session *s, const uint8_t *p, size_t n,
+			    uint8_t **out, size_t *len)
+{
+	*out = assemble(s, p, n, len);
+	if (!*out)
+		return -ENOMEM;
+	if (*len <= s->max_payload)
+		return 0;
+	free(*out);
+	*out = NULL;
+	return -EMSGSIZE;
+}
+
 int sk_udp_session_send(struct sk_udp_session *s, const struct sockaddr *to,
 			socklen_t tolen, const uint8_t *p, size_t n)
 {
-	if (sk_udp_session_wire_len(s, p, n) > s->max_payload)
-		return -EMSGSIZE;
 	if (tolen > sizeof(struct sockaddr_storage))
 		return -EINVAL;
 	size_t len;
-	uint8_t *all = assemble(s, p, n, &len);
-	if (!all)
-		return -ENOMEM;
-	int rc = send_whole(s, peer_of(s, to, tolen), to, tolen, all, len, false);
+	uint8_t *all;
+	int rc = assemble_to_send(s, p, n, &all, &len);
+	if (rc < 0)
+		return rc;
+	rc = send_whole(s, peer_of(s, to, tolen), to, tolen, all, len, false);
 	free(all);
 	return rc;
 }
@@ -188,11 +202,9 @@ int sk_udp_session_queue(struct sk_udp_session *s, const struct sockaddr *to,
 		return -EBUSY;
 	if ((!repeat && !interval_ms) || tolen > sizeof s->to)
 		return -EINVAL;
-	if (sk_udp_session_wire_len(s, p, n) > s->max_payload)
-		return -EMSGSIZE;
-	s->cur = assemble(s, p, n, &s->curlen);
-	if (!s->cur)
-		return -ENOMEM;
+	int rc = assemble_to_send(s, p, n, &s->cur, &s->curlen);
+	if (rc < 0)
+		return rc;
 	memcpy(&s->to, to, tolen);
 	s->tolen = tolen;
 	s->to_peer = peer_of(s, to, tolen);
