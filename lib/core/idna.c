@@ -47,6 +47,23 @@ int sk_idna_to_ascii(const char *name, size_t n, char *out, size_t cap, char *er
 				  shown, idn2_strerror(rc));
 	}
 	size_t len = strlen((const char *)ace);
+	/* Compatibility mapping turns some letters into ASCII punctuation
+	 * (U+00A0 into a space, full-width '／' into '/'): a name that comes
+	 * out holding what no host name holds is refused, not passed on. */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = ace[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+		if (!ok) {
+			char shown[4 * 64 + 1];
+			sk_escape((const uint8_t *)in, n < 64 ? n : 64, shown, sizeof shown);
+			sk_err_set(err, SK_EBADHOST,
+				   "host '%s': its ASCII form holds '%c', not allowed in a host name",
+				   shown, c);
+			idn2_free(ace);
+			return SK_EBADHOST;
+		}
+	}
 	if (len >= cap) {
 		sk_err_set(err, SK_ETOOLONG, "host '%.64s': %zu characters in ASCII form",
 			   (const char *)ace, len);

@@ -48,6 +48,12 @@ Test(idna, bad_names_are_refused_with_a_reason)
 		memcpy(big + 2 * i, "ü", 2);
 	cr_expect_eq(sk_idna_to_ascii(big, 120, out, sizeof out, err), SK_EBADHOST);
 	cr_expect_eq(sk_idna_to_ascii("abc", 3, out, 3, err), SK_ETOOLONG);
+	/* Letters whose compatibility form is ASCII punctuation (no-break
+	 * space, full-width solidus and colon) must not smuggle it in. */
+	cr_expect_eq(sk_idna_to_ascii("\xc2\xa0,", 3, out, sizeof out, err), SK_EBADHOST);
+	cr_expect(strstr(err, "not allowed in a host name"), "%s", err);
+	cr_expect_eq(sk_idna_to_ascii("a\xef\xbc\x8f" "b", 5, out, sizeof out, err), SK_EBADHOST);
+	cr_expect_eq(sk_idna_to_ascii("a\xef\xbc\x9a" "80", 6, out, sizeof out, err), SK_EBADHOST);
 }
 
 Test(idna, urls_carry_the_ascii_form)
